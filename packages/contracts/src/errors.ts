@@ -1,0 +1,34 @@
+import { type Static, Type } from 'typebox';
+
+/**
+ * The closed set of error codes the HTTP APIs answer with, and the status each one carries.
+ * Clients branch on `code`; `message` is for people.
+ */
+export const ErrorCodes = {
+  invalid_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  link_not_pending: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export const ErrorEnvelope = Type.Object(
+  {
+    error: Type.Object(
+      {
+        code: Type.Enum(Object.keys(ErrorCodes) as ErrorCode[]),
+        message: Type.String(),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { description: 'Every 4xx and 5xx response has this shape.' },
+);
+export type ErrorEnvelope = Static<typeof ErrorEnvelope>;

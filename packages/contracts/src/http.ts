@@ -1,0 +1,84 @@
+import { type Static, Type } from 'typebox';
+import {
+  ContextMessage,
+  LinkId,
+  LinkStatus,
+  Provider,
+  ShortId,
+  TicketId,
+  TicketRef,
+  Timestamp,
+  ValidityHours,
+} from './common.ts';
+
+export const CreateLinkBody = Type.Object(
+  {
+    ticket: TicketRef,
+    contextMessage: Type.Optional(ContextMessage),
+    validityHours: Type.Optional(ValidityHours),
+  },
+  { additionalProperties: false },
+);
+export type CreateLinkBody = Static<typeof CreateLinkBody>;
+
+export const LinkView = Type.Object(
+  {
+    id: LinkId,
+    shortId: ShortId,
+    ticket: TicketRef,
+    status: LinkStatus,
+    contextMessage: Type.Optional(ContextMessage),
+    validityHours: ValidityHours,
+    createdAt: Timestamp,
+    expiresAt: Timestamp,
+    expiresInSeconds: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Seconds until expiry, for pending links only.' }),
+    ),
+    revokedAt: Type.Optional(Timestamp),
+  },
+  { additionalProperties: false },
+);
+export type LinkView = Static<typeof LinkView>;
+
+export const CreatedLink = Type.Intersect([
+  LinkView,
+  Type.Object({
+    url: Type.String({ description: "The customer's upload link. Shown once: only its hash is stored." }),
+    replyText: Type.String({ description: 'A reply the agent can paste into the conversation.' }),
+  }),
+]);
+export type CreatedLink = Static<typeof CreatedLink>;
+
+export const LinkList = Type.Object({ links: Type.Array(LinkView) }, { additionalProperties: false });
+export type LinkList = Static<typeof LinkList>;
+
+export const LinkParams = Type.Object({ id: LinkId }, { additionalProperties: false });
+export const TicketParams = Type.Object(
+  { provider: Provider, ticketId: TicketId },
+  { additionalProperties: false },
+);
+export type TicketParams = Static<typeof TicketParams>;
+
+/** A bare host name such as support.example.com (no scheme, no path). */
+const SupportDomain = Type.String({
+  maxLength: 253,
+  pattern:
+    '^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$',
+});
+
+export const Settings = Type.Object(
+  {
+    companyName: Type.String({ minLength: 1, maxLength: 100 }),
+    supportDomain: Type.Union([SupportDomain, Type.Null()]),
+    defaultValidityHours: ValidityHours,
+  },
+  { additionalProperties: false },
+);
+export type Settings = Static<typeof Settings>;
+
+export const SettingsUpdate = Type.Partial(Settings, {
+  additionalProperties: false,
+  minProperties: 1,
+  description: 'Fields you leave out keep their current value.',
+});
+export type SettingsUpdate = Static<typeof SettingsUpdate>;

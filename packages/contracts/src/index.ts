@@ -1,0 +1,6 @@
+export * from './common.ts';
+export * from './errors.ts';
+export * from './events.ts';
+export * from './http.ts';
+export * from './subjects.ts';
+export * from './validation.ts';

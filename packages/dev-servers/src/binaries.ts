@@ -1,0 +1,339 @@
+import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, chmod, cp, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { log } from './log.ts';
+
+export const NATS_SERVER_VERSION = 'v2.15.2';
+/** The 3.x NATS JavaScript client refuses features (filter_subjects, stream metadata) of older servers. */
+export const NATS_SERVER_MIN_VERSION: readonly [number, number] = [2, 10];
+export const FERRETDB_VERSION = 'v1.24.2';
+
+const NATS_MODULE = 'github.com/nats-io/nats-server/v2';
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+const FERRETDB_PACKAGE = `${FERRETDB_MODULE}/cmd/ferretdb`;
+
+export function toolsDir(): string {
+  return process.env.UPLINK_TOOLS_DIR ?? join(homedir(), '.cache', 'uplink-tools');
+}
+
+export function toolsBinDir(): string {
+  return join(toolsDir(), 'bin');
+}
+
+interface RunResult {
+  /** null when the command could not be started at all (e.g. not installed). */
+  code: number | null;
+  stdout: string;
+  /** stdout and stderr interleaved, for error messages. */
+  output: string;
+}
+
+function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const stdoutChunks: Buffer[] = [];
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: options.timeoutMs ?? 30_000,
+      killSignal: 'SIGKILL',
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      stdoutChunks.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.once('error', (error) => resolve({ code: null, stdout: '', output: error.message }));
+    child.once('close', (code, signal) => {
+      const output = Buffer.concat(chunks).toString('utf8');
+      resolve({
+        code: code ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(stdoutChunks).toString('utf8'),
+        output: signal ? `${output}\n(killed by ${signal})` : output,
+      });
+    });
+  });
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Like `which`: the first executable called `name` in a PATH directory. */
+export async function findOnPath(name: string): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function parseVersion(text: string): number[] | undefined {
+  const match = /v?(\d+)\.(\d+)\.(\d+)/.exec(text);
+  return match ? match.slice(1, 4).map(Number) : undefined;
+}
+
+function atLeast(version: readonly number[], minimum: readonly number[]): boolean {
+  for (let i = 0; i < minimum.length; i++) {
+    const have = version[i] ?? 0;
+    const want = minimum[i] ?? 0;
+    if (have !== want) return have > want;
+  }
+  return true;
+}
+
+/** Returns why the nats-server at `path` is unusable, or undefined when it is fine. */
+async function natsServerProblem(path: string): Promise<string | undefined> {
+  const { code, output } = await run(path, ['--version']);
+  if (code !== 0) return `'${path} --version' failed: ${lastLines(output, 3)}`;
+  const version = parseVersion(output);
+  if (!version) return `'${path} --version' printed no version: ${output.trim()}`;
+  if (!atLeast(version, NATS_SERVER_MIN_VERSION)) {
+    return `${path} is ${version.join('.')}, older than the ${NATS_SERVER_MIN_VERSION.join('.')} the NATS 3.x client needs`;
+  }
+  return undefined;
+}
+
+async function findGo(): Promise<string | undefined> {
+  const candidates = [await findOnPath('go'), '/usr/local/go/bin/go'];
+  for (const candidate of candidates) {
+    if (candidate && (await isExecutable(candidate))) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * Builds into a scratch directory next to the final binary and renames it into place: a build that
+ * is killed half way never leaves a truncated binary that later runs would trust, and concurrent
+ * builds just overwrite each other atomically.
+ */
+async function buildInto(
+  finalPath: string,
+  build: (outputPath: string, outputDir: string) => Promise<void>,
+): Promise<void> {
+  const binDir = toolsBinDir();
+  await mkdir(binDir, { recursive: true });
+  const scratch = await mkdtemp(join(binDir, '.build-'));
+  try {
+    const outputPath = join(scratch, 'out');
+    await build(outputPath, scratch);
+    await rename(outputPath, finalPath);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+const natsInstallHint = (): string =>
+  `Install nats-server ${NATS_SERVER_MIN_VERSION.join('.')} or newer: either put it on PATH ` +
+  `(https://github.com/nats-io/nats-server/releases), or copy it to ${join(toolsBinDir(), 'nats-server')}, ` +
+  `or install Go (https://go.dev/dl/, found on PATH or at /usr/local/go/bin/go) so that ` +
+  `'go install ${NATS_MODULE}@${NATS_SERVER_VERSION}' can build it.`;
+
+/** Lookups run once per process and tools dir; failures are forgotten so a later call retries. */
+const lookups = new Map<string, Promise<string>>();
+
+function once(key: string, locate: () => Promise<string>): Promise<string> {
+  const fullKey = `${key}:${toolsBinDir()}`;
+  let promise = lookups.get(fullKey);
+  if (!promise) {
+    promise = locate().catch((error: unknown) => {
+      lookups.delete(fullKey);
+      throw error;
+    });
+    lookups.set(fullKey, promise);
+  }
+  return promise;
+}
+
+/** Path to a nats-server >= 2.10, building one with Go when none is around. */
+export function ensureNatsServer(): Promise<string> {
+  return once('nats-server', locateNatsServer);
+}
+
+async function locateNatsServer(): Promise<string> {
+  const problems: string[] = [];
+  const cached = join(toolsBinDir(), 'nats-server');
+  if (await isExecutable(cached)) {
+    const problem = await natsServerProblem(cached);
+    if (!problem) return cached;
+    problems.push(problem);
+  }
+  const onPath = await findOnPath('nats-server');
+  if (onPath) {
+    const problem = await natsServerProblem(onPath);
+    if (!problem) return onPath;
+    problems.push(problem);
+  }
+
+  const go = await findGo();
+  if (!go) {
+    throw new Error(
+      `No usable nats-server and no Go toolchain to build one. ${problems.join('; ')}\n${natsInstallHint()}`,
+    );
+  }
+  log(`installing nats-server ${NATS_SERVER_VERSION} with ${go} into ${toolsBinDir()} (about a minute)`);
+  const started = Date.now();
+  await buildInto(cached, async (outputPath, outputDir) => {
+    const result = await run(go, ['install', `${NATS_MODULE}@${NATS_SERVER_VERSION}`], {
+      env: { ...process.env, GOBIN: outputDir },
+      timeoutMs: 15 * 60_000,
+    });
+    if (result.code !== 0) {
+      throw new Error(
+        `'go install ${NATS_MODULE}@${NATS_SERVER_VERSION}' failed (exit ${result.code}):\n` +
+          `${lastLines(result.output, 30)}\n${natsInstallHint()}`,
+      );
+    }
+    await rename(join(outputDir, 'nats-server'), outputPath);
+  });
+  const problem = await natsServerProblem(cached);
+  if (problem) {
+    throw new Error(`The freshly built nats-server does not work: ${problem}\n${natsInstallHint()}`);
+  }
+  log(
+    `nats-server ${NATS_SERVER_VERSION} installed in ${((Date.now() - started) / 1000).toFixed(0)} s: ${cached}`,
+  );
+  return cached;
+}
+
+const ferretInstallHint = (): string =>
+  `Install Go (https://go.dev/dl/, found on PATH or at /usr/local/go/bin/go) so that FerretDB ` +
+  `${FERRETDB_VERSION} can be built, or copy a ferretdb ${FERRETDB_VERSION} binary to ` +
+  `${join(toolsBinDir(), 'ferretdb')}, or put mongod on PATH, or set MONGODB_URI to a running MongoDB.`;
+
+/** Path to a working ferretdb v1.24.2, building it with Go when needed (1-3 minutes). */
+export function ensureFerretDb(): Promise<string> {
+  return once('ferretdb', locateFerretDb);
+}
+
+/** Returns why the ferretdb at `path` is unusable, or undefined when it runs and is the pinned version. */
+async function ferretDbProblem(path: string): Promise<string | undefined> {
+  const { code, output } = await run(path, ['--version']);
+  // FerretDB's panics put the reason first and a stack trace after it.
+  if (code !== 0) return `'${path} --version' failed: ${output.trim().split('\n')[0]}`;
+  if (!new RegExp(`^version:\\s*${FERRETDB_VERSION.replaceAll('.', '\\.')}$`, 'im').test(output)) {
+    return `${path} is not FerretDB ${FERRETDB_VERSION}: ${output.split('\n')[0]}`;
+  }
+  return undefined;
+}
+
+/** Files copied out of the Go module cache are read-only. */
+async function makeWritable(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (const entry of await readdir(dir, { recursive: true })) {
+    const path = join(dir, entry);
+    await chmod(path, (await stat(path)).isDirectory() ? 0o755 : 0o644);
+  }
+}
+
+async function locateFerretDb(): Promise<string> {
+  const cached = join(toolsBinDir(), 'ferretdb');
+  if (await isExecutable(cached)) {
+    // A binary made by a plain `go install`/`go build` panics at start-up (see below), so an
+    // existing binary is run once before it is trusted.
+    const problem = await ferretDbProblem(cached);
+    if (!problem) return cached;
+    log(`${cached} is unusable, rebuilding it: ${problem.split('\n')[0]}`);
+  }
+
+  const go = await findGo();
+  if (!go) {
+    throw new Error(
+      `ferretdb is not installed and there is no Go toolchain to build it.\n${ferretInstallHint()}`,
+    );
+  }
+
+  log(
+    `building FerretDB ${FERRETDB_VERSION} with ${go} into ${toolsBinDir()}; this takes 1-3 minutes and happens once`,
+  );
+  const started = Date.now();
+  // `go install ...@v1.24.2` fails here: its deprecation check asks the Go proxy for a version
+  // list it refuses, so we build from a throw-away module instead. Any build outside FerretDB's own
+  // tooling panics at start-up, because build/version/version.txt (embedded, written by their
+  // `task gen-version`) is missing; the module cache is read-only, so a copy of the FerretDB module
+  // gets that file and a `replace` points the build at it.
+  const workDir = await mkdtemp(join(tmpdir(), 'ferretbuild-'));
+  const goStep = async (args: string[]): Promise<string> => {
+    // GOWORK=off: a go.work of the caller's environment must not pull in other modules.
+    const result = await run(go, args, {
+      cwd: workDir,
+      env: { ...process.env, GOWORK: 'off' },
+      timeoutMs: 20 * 60_000,
+    });
+    if (result.code !== 0) {
+      throw new Error(
+        `'go ${args.join(' ')}' (in ${workDir}) failed (exit ${result.code}):\n` +
+          `${lastLines(result.output, 30)}\n${ferretInstallHint()}`,
+      );
+    }
+    return result.stdout;
+  };
+  try {
+    await buildInto(cached, async (outputPath) => {
+      await goStep(['mod', 'init', 'ferretbuild']);
+      await goStep(['get', `${FERRETDB_PACKAGE}@${FERRETDB_VERSION}`]);
+      const moduleDir = (await goStep(['list', '-m', '-f', '{{.Dir}}', FERRETDB_MODULE])).trim();
+      const sourceDir = join(workDir, 'ferretdb-src');
+      await cp(moduleDir, sourceDir, { recursive: true });
+      await makeWritable(sourceDir);
+      await writeFile(join(sourceDir, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+      await goStep(['mod', 'edit', '-replace', `${FERRETDB_MODULE}=./ferretdb-src`]);
+      await goStep(['build', '-trimpath', '-buildvcs=false', '-o', outputPath, FERRETDB_PACKAGE]);
+    });
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  const problem = await ferretDbProblem(cached);
+  if (problem) {
+    throw new Error(`The freshly built ferretdb does not work: ${problem}\n${ferretInstallHint()}`);
+  }
+  log(`FerretDB ${FERRETDB_VERSION} built in ${((Date.now() - started) / 1000).toFixed(0)} s: ${cached}`);
+  return cached;
+}
+
+/** True when startMongo() will need FerretDB, i.e. neither MONGODB_URI nor mongod is available. */
+export async function needsFerretDb(): Promise<boolean> {
+  return !process.env.MONGODB_URI && !(await findOnPath('mongod'));
+}
+
+export interface EnsuredBinaries {
+  natsServer: string;
+  /** null when startMongo() will not use FerretDB (MONGODB_URI is set or mongod is on PATH). */
+  ferretDb: string | null;
+}
+
+/**
+ * Makes sure every server binary is present before tests start, so that slow installs never run
+ * inside a test's timeout. FerretDB is only built when startMongo() would actually use it.
+ */
+export async function ensureBinaries(): Promise<EnsuredBinaries> {
+  log(`checking server binaries (tools dir ${toolsDir()})`);
+  const [natsServer, ferretDb] = await Promise.all([
+    ensureNatsServer(),
+    needsFerretDb().then((needed) => (needed ? ensureFerretDb() : null)),
+  ]);
+  log(`nats-server: ${natsServer}`);
+  log(
+    ferretDb
+      ? `ferretdb: ${ferretDb}`
+      : `ferretdb: not needed (${process.env.MONGODB_URI ? 'MONGODB_URI is set' : 'mongod is on PATH'})`,
+  );
+  return { natsServer, ferretDb };
+}

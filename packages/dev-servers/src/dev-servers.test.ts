@@ -1,0 +1,187 @@
+import { readFile } from 'node:fs/promises';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { MongoClient } from 'mongodb';
+import type { ProvidedContext } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTempDir } from './child-process.ts';
+import {
+  canConnect,
+  ensureBinaries,
+  freePort,
+  mongoPings,
+  startAzurite,
+  startMongo,
+  startNats,
+  startProcess,
+} from './index.ts';
+import setup from './vitest-global-setup.ts';
+
+// Normally done by the test script before vitest starts; here it keeps this file runnable alone.
+beforeAll(async () => {
+  await ensureBinaries();
+}, 15 * 60_000);
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('freePort', () => {
+  it('returns a port nothing listens on', async () => {
+    const port = await freePort();
+    expect(port).toBeGreaterThan(0);
+    expect(await canConnect(port)).toBe(false);
+  });
+});
+
+describe('startProcess', () => {
+  it('reports an early exit with the tail of the log', async () => {
+    const dir = await createTempDir('uplink-startprocess-');
+    const start = startProcess({
+      name: 'doomed',
+      command: process.execPath,
+      args: ['-e', 'console.error("line one\\nno config found"); process.exit(3)'],
+      logFile: `${dir}/doomed.log`,
+      ready: async () => false,
+    });
+    await expect(start).rejects.toThrow(
+      /doomed exited with code 3 before it was ready[\s\S]*no config found/,
+    );
+  });
+
+  it('kills a server that is not ready in time', async () => {
+    const dir = await createTempDir('uplink-startprocess-');
+    const logFile = `${dir}/slow.log`;
+    const start = startProcess({
+      name: 'slow',
+      command: process.execPath,
+      args: ['-e', 'console.log("pid", process.pid); setInterval(() => {}, 1000)'],
+      logFile,
+      ready: async () => false,
+      readyTimeoutMs: 500,
+    });
+    await expect(start).rejects.toThrow(/slow was not ready within 0.5 s[\s\S]*pid \d+/);
+    const pid = Number(/pid (\d+)/.exec(await readFile(logFile, 'utf8'))?.[1]);
+    expect(isAlive(pid)).toBe(false);
+  });
+});
+
+describe('startNats', () => {
+  it('keeps JetStream streams and messages across stop() and start() on the same port', async () => {
+    const nats = await startNats();
+    const nc = await connect({
+      servers: nats.url,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 100,
+    });
+    try {
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.add({ name: 'DEV_SERVERS', subjects: ['dev-servers.>'], storage: StorageType.File });
+      await jetstream(nc).publish('dev-servers.hello', 'persisted');
+
+      // nats.js 3.4 loses requests made while it is disconnected (they time out even after it
+      // reconnects), so the test waits for the reconnect before asking anything.
+      const statuses = nc.status();
+      const reconnected = (async () => {
+        for await (const status of statuses) if (status.type === 'reconnect') return;
+      })();
+      await nats.stop();
+      expect(await canConnect(nats.port)).toBe(false);
+      await nats.start();
+      await reconnected;
+
+      // The same client got back to the same port, and the stream came back from disk.
+      const info = await jsm.streams.info('DEV_SERVERS');
+      expect(info.state.messages).toBe(1);
+      const message = await jsm.streams.getMessage('DEV_SERVERS', { seq: 1 });
+      expect(message?.string()).toBe('persisted');
+    } finally {
+      await nc.close();
+      await nats.stop();
+    }
+    expect(await canConnect(nats.port)).toBe(false);
+  }, 30_000);
+});
+
+describe('startMongo', () => {
+  it('starts a server that stores and finds documents', async () => {
+    const mongo = await startMongo();
+    const client = new MongoClient(mongo.uri);
+    try {
+      const things = client.db('dev_servers_test').collection<{ name: string; size: number }>('things');
+      await things.insertOne({ name: 'first', size: 1 });
+      await things.insertMany([
+        { name: 'second', size: 2 },
+        { name: 'third', size: 3 },
+      ]);
+      const found = await things
+        .find({ size: { $gte: 2 } }, { projection: { _id: 0 } })
+        .sort({ size: 1 })
+        .toArray();
+      expect(found).toEqual([
+        { name: 'second', size: 2 },
+        { name: 'third', size: 3 },
+      ]);
+    } finally {
+      await client.close();
+      await mongo.stop();
+    }
+    if (mongo.kind !== 'external') expect(await canConnect(Number(new URL(mongo.uri).port))).toBe(false);
+  }, 60_000);
+});
+
+describe('startAzurite', () => {
+  it('accepts the dev account key for containers and blobs', async () => {
+    const azurite = await startAzurite();
+    try {
+      const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
+      const container = service.getContainerClient('dev-servers');
+      await container.create();
+      const body = 'hello from the dev servers test';
+      await container.getBlockBlobClient('greeting.txt').upload(body, Buffer.byteLength(body));
+      const downloaded = await container.getBlobClient('greeting.txt').downloadToBuffer();
+      expect(downloaded.toString('utf8')).toBe(body);
+
+      // A request without credentials answers, but is refused: the key above really is checked.
+      const anonymous = await fetch(`${azurite.blobEndpoint}?comp=list`);
+      expect(anonymous.status).toBe(403);
+    } finally {
+      await azurite.stop();
+    }
+  }, 30_000);
+});
+
+describe('vitest global setup', () => {
+  it('provides a pinging mongoUri and a working Azurite, and its teardown stops both', async () => {
+    const provided: Partial<ProvidedContext> = {};
+    const teardown = await setup({
+      provide: <T extends keyof ProvidedContext & string>(key: T, value: ProvidedContext[T]) => {
+        provided[key] = value;
+      },
+    });
+    const { mongoUri, azurite } = provided;
+    if (!mongoUri || !azurite) {
+      await teardown();
+      throw new Error(`setup provided ${JSON.stringify(provided)}`);
+    }
+    try {
+      expect(await mongoPings(mongoUri)).toBe(true);
+      expect(azurite.accountName).toBe('devstoreaccount1');
+      const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
+      await service.getContainerClient('from-global-setup').create();
+      const names: string[] = [];
+      for await (const container of service.listContainers()) names.push(container.name);
+      expect(names).toContain('from-global-setup');
+    } finally {
+      await teardown();
+    }
+    const port = Number(new URL(azurite.blobEndpoint).port);
+    expect(await canConnect(port)).toBe(false);
+  }, 60_000);
+});

@@ -1,0 +1,27 @@
+export {
+  AZURITE_ACCOUNT_KEY,
+  AZURITE_ACCOUNT_NAME,
+  type AzuriteConnection,
+  type AzuriteServer,
+  type StartAzuriteOptions,
+  startAzurite,
+} from './azurite.ts';
+export {
+  type EnsuredBinaries,
+  ensureBinaries,
+  ensureFerretDb,
+  ensureNatsServer,
+  FERRETDB_VERSION,
+  NATS_SERVER_VERSION,
+  toolsDir,
+} from './binaries.ts';
+export {
+  canConnect,
+  httpStatus,
+  type ManagedProcess,
+  type StartProcessOptions,
+  startProcess,
+} from './child-process.ts';
+export { type MongoServer, mongoPings, type StartMongoOptions, startMongo } from './mongo.ts';
+export { type NatsServer, type StartNatsOptions, startNats } from './nats.ts';
+export { freePort } from './ports.ts';

@@ -1,0 +1,59 @@
+import { type Static, type TObject, type TProperties, Type } from 'typebox';
+import Value from 'typebox/value';
+
+/**
+ * Configuration comes from environment variables, described by one TypeBox schema whose keys are
+ * the variable names: the schema gives the TypeScript type and the validation. It is parsed once
+ * at start; a bad value stops the process with the variable's name.
+ */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig<P extends TProperties>(
+  schema: TObject<P>,
+  env: Record<string, string | undefined> = process.env,
+): Static<TObject<P>> {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const converted = Value.Convert(schema, Value.Default(schema, raw));
+  const problems = [...Value.Errors(schema, converted)]
+    .filter((e) => !/\/anyOf\/\d+$/.test(e.schemaPath))
+    .map((e) => {
+      const name = e.instancePath.replace(/^\//, '') || missingName(e.params);
+      const given = name in raw ? ` (got ${JSON.stringify(raw[name])})` : '';
+      return `${name}: ${e.message}${given}`;
+    });
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`);
+  }
+  return converted as Static<TObject<P>>;
+}
+
+function missingName(params: unknown): string {
+  const required = (params as { requiredProperties?: string[] }).requiredProperties;
+  return required?.join(', ') ?? '(environment)';
+}
+
+/** Variables every service reads. Services extend these with their own. */
+export const CommonEnv = {
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  HOST: Type.String({ default: '127.0.0.1', description: 'Interface the HTTP server binds to.' }),
+  MONGODB_URI: Type.String({ pattern: '^mongodb(\\+srv)?://', default: 'mongodb://127.0.0.1:27017/' }),
+  MONGODB_DB: Type.String({ minLength: 1, default: 'uplink' }),
+  NATS_URL: Type.String({ pattern: '^(nats|tls|wss?)://', default: 'nats://127.0.0.1:4222' }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+} as const;
+
+export function port(defaultPort: number) {
+  return Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort, description: 'HTTP port.' });
+}
+
+/** What the shared service runner needs from every service's configuration. */
+export type CommonConfig = Static<TObject<typeof CommonEnv>> & { PORT: number };

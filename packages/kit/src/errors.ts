@@ -1,0 +1,23 @@
+import { type ErrorCode, ErrorCodes } from '@uplink/contracts';
+
+/** The one error type the HTTP layer turns into an `{error: {code, message}}` response. */
+export class AppError extends Error {
+  override name = 'AppError';
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.statusCode = ErrorCodes[code];
+  }
+}
+
+export const invalidRequest = (message: string) => new AppError('invalid_request', message);
+export const unauthorized = (message = 'A valid API key is required.') =>
+  new AppError('unauthorized', message);
+export const notFound = (message: string) => new AppError('not_found', message);
+export const conflict = (code: 'conflict' | 'link_not_pending', message: string) =>
+  new AppError(code, message);
+export const unavailable = (message: string, cause?: unknown) =>
+  new AppError('unavailable', message, { cause });

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ErrorCode, ErrorEnvelope } from '@uplink/contracts';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { AppError } from './errors.ts';
+import { type ReadinessCheck, registerHealth } from './health.ts';
+import { isMongoUnavailable } from './mongo.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set when shutdown begins: /readyz answers 503 so traffic moves elsewhere. */
+    draining: boolean;
+  }
+}
+
+export type HttpAppOptions = {
+  logger: Logger;
+  /** Proxies whose X-Forwarded-For is believed (a CIDR list, hop count or true). */
+  trustProxy?: boolean | string | string[];
+  bodyLimit?: number;
+  /** Dependencies /readyz checks, by name. */
+  readiness?: Record<string, ReadinessCheck>;
+};
+
+/**
+ * The Fastify instance every service builds on: TypeBox schemas, one error envelope, request
+ * ids, and timeouts that stop slow clients from holding connections forever.
+ */
+export function createHttpApp(opts: HttpAppOptions) {
+  const app = Fastify({
+    loggerInstance: opts.logger.child({ type: 'http' }) as FastifyBaseLogger,
+    genReqId: () => randomUUID(),
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 5_000,
+    bodyLimit: opts.bodyLimit ?? 64 * 1024,
+    trustProxy: opts.trustProxy ?? false,
+    ajv: {
+      // Reject unknown fields with a 400 that names them instead of silently dropping them.
+      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('draining', false);
+  registerHealth(app, opts.readiness ?? {}, () => app.draining);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const { status, code, message } = describeError(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(status).send({ error: { code, message } } satisfies ErrorEnvelope);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` },
+    } satisfies ErrorEnvelope),
+  );
+  return app;
+}
+
+function describeError(error: FastifyError): { status: number; code: ErrorCode; message: string } {
+  if (error instanceof AppError) {
+    const message = error.statusCode >= 500 ? 'The service is temporarily unavailable.' : error.message;
+    return { status: error.statusCode, code: error.code, message };
+  }
+  if (error.validation) {
+    return { status: 400, code: 'invalid_request', message: validationMessage(error) };
+  }
+  if (isMongoUnavailable(error)) {
+    return {
+      status: 503,
+      code: 'unavailable',
+      message: 'The service is temporarily unavailable; try again shortly.',
+    };
+  }
+  const status = error.statusCode ?? 500;
+  if (status < 500) return { status, code: codeForStatus(status), message: error.message };
+  return { status: 500, code: 'internal', message: 'Something went wrong on our side.' };
+}
+
+function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 401:
+      return 'unauthorized';
+    case 404:
+      return 'not_found';
+    case 413:
+      return 'payload_too_large';
+    case 415:
+      return 'unsupported_media_type';
+    case 429:
+      return 'rate_limited';
+    default:
+      return 'invalid_request';
+  }
+}
+
+/** "body/validityHours must be equal to one of the allowed values (1, 2, 4, 8, 24)". */
+function validationMessage(error: FastifyError): string {
+  const first = error.validation?.[0];
+  if (!first) return error.message;
+  const params = first.params as Record<string, unknown>;
+  let field = `${error.validationContext ?? 'request'}${first.instancePath}`;
+  if (typeof params.missingProperty === 'string') field += `/${params.missingProperty}`;
+  if (typeof params.additionalProperty === 'string') {
+    return `${field}/${params.additionalProperty} is not a known field`;
+  }
+  const allowed = Array.isArray(params.allowedValues) ? ` (${params.allowedValues.join(', ')})` : '';
+  const message = typeof params.missingProperty === 'string' ? 'is required' : first.message;
+  return `${field} ${message}${allowed}`;
+}
+
+/** Serves the OpenAPI document generated from the route schemas, and a UI at /docs. */
+export async function registerOpenApi(
+  app: FastifyInstance,
+  info: { title: string; version: string; description: string },
+  security?: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>,
+): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info,
+      ...(security ? { components: { securitySchemes: security } } : {}),
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+}
+
+export type HttpApp = ReturnType<typeof createHttpApp>;

@@ -1,0 +1,40 @@
+import { trace } from '@opentelemetry/api';
+import { type DestinationStream, type Logger, pino } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Paths whose values never reach a log line. */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  '*.apiKey',
+  '*.token',
+  '*.secret',
+  '*.password',
+  '*.authToken',
+];
+
+/**
+ * JSON logs with the service name and, inside a span, its trace and span ids. Components log
+ * through `logger.child({ type: '<component>' })` so every line says where it came from.
+ */
+export function createLogger(opts: {
+  service: string;
+  level: string;
+  destination?: DestinationStream;
+}): Logger {
+  return pino(
+    {
+      level: opts.level,
+      base: { service: opts.service },
+      redact: { paths: REDACT, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      mixin() {
+        const span = trace.getActiveSpan()?.spanContext();
+        return span ? { trace_id: span.traceId, span_id: span.spanId } : {};
+      },
+    },
+    opts.destination ?? pino.destination({ sync: false }),
+  );
+}

@@ -1,0 +1,46 @@
+import {
+  type Db,
+  MongoClient,
+  type MongoClientOptions,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb';
+
+export type Mongo = { client: MongoClient; db: Db };
+
+export async function connectMongo(
+  uri: string,
+  dbName: string,
+  appName: string,
+  options: MongoClientOptions = {},
+): Promise<Mongo> {
+  const client = new MongoClient(uri, {
+    appName,
+    // A request should fail fast with 503 rather than hang while the database is away.
+    serverSelectionTimeoutMS: 5_000,
+    connectTimeoutMS: 5_000,
+    ...options,
+  });
+  await client.connect();
+  return { client, db: client.db(dbName) };
+}
+
+export async function pingMongo(db: Db): Promise<void> {
+  await db.command({ ping: 1 });
+}
+
+/** Errors that mean "the database is unreachable right now", as opposed to a bad query. */
+export function isMongoUnavailable(err: unknown): boolean {
+  return (
+    err instanceof MongoServerSelectionError ||
+    err instanceof MongoNetworkError ||
+    err instanceof MongoNotConnectedError ||
+    err instanceof MongoTopologyClosedError
+  );
+}
+
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}

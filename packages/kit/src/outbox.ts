@@ -1,0 +1,178 @@
+import { type Subject, type UplinkEvent, validateEvent } from '@uplink/contracts';
+import type { Collection } from 'mongodb';
+import type { Logger } from 'pino';
+import type { Clock } from './clock.ts';
+import { InvalidEventError, publishEvent } from './events.ts';
+import type { Bus } from './nats.ts';
+import { captureTraceContext, type TraceCarrier } from './trace-context.ts';
+
+/**
+ * Transactional outbox without transactions: the single-document update that changes a
+ * document's state also appends the event to its `outbox` array. The publisher sends each
+ * entry and removes it once JetStream acknowledged it; the sweep re-sends what a crash or a
+ * broker outage left behind. JetStream drops re-sends of the same `msgId` inside the
+ * duplicate window, so a crash between publish and removal does not duplicate the event.
+ */
+export type OutboxEntry = {
+  /** Also the JetStream msgId: deterministic per transition, e.g. `lnk_…:link.expired`. */
+  eventId: string;
+  subject: Subject;
+  event: UplinkEvent;
+  trace: TraceCarrier;
+  createdAt: Date;
+};
+
+export type OutboxDocument = {
+  _id: string;
+  outbox?: OutboxEntry[];
+  /** While set in the future, one sweeper owns this document's entries. */
+  outboxLeaseUntil?: Date;
+};
+
+/** Builds an entry for the update that makes the transition. Invalid events never get stored. */
+export function outboxEntry(subject: Subject, event: UplinkEvent, now: Date): OutboxEntry {
+  const checked = validateEvent(subject, event);
+  if (!checked.ok) throw new InvalidEventError(`${subject} event is invalid: ${checked.problems.join('; ')}`);
+  return {
+    eventId: event.eventId,
+    subject,
+    event,
+    trace: captureTraceContext(),
+    createdAt: now,
+  };
+}
+
+export async function ensureOutboxIndexes<T extends OutboxDocument>(
+  collection: Collection<T>,
+): Promise<void> {
+  await collection.createIndex({ 'outbox.createdAt': 1 }, { name: 'outbox_pending' });
+}
+
+export type OutboxPublisherOptions<T extends OutboxDocument> = {
+  collection: Collection<T>;
+  bus: Bus;
+  logger: Logger;
+  clock: Clock;
+  /** How often the sweep looks for entries left behind. */
+  sweepIntervalMs?: number;
+  /** Entries younger than this belong to the writer's own immediate publish. */
+  staleAfterMs?: number;
+  leaseMs?: number;
+  sweepBatch?: number;
+};
+
+export class OutboxPublisher<T extends OutboxDocument = OutboxDocument> {
+  readonly #opts: Required<Omit<OutboxPublisherOptions<OutboxDocument>, 'logger'>>;
+  readonly #log: Logger;
+  readonly #inFlight = new Map<string, Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
+  #sweeping: Promise<number> | undefined;
+  #stopped = false;
+
+  constructor(opts: OutboxPublisherOptions<T>) {
+    // The publisher only touches the outbox fields, whatever else the documents hold.
+    const collection = opts.collection as unknown as Collection<OutboxDocument>;
+    this.#opts = {
+      sweepIntervalMs: 5_000,
+      staleAfterMs: 5_000,
+      leaseMs: 30_000,
+      sweepBatch: 200,
+      ...opts,
+      collection,
+    };
+    this.#log = opts.logger.child({ type: 'outbox', collection: opts.collection.collectionName });
+  }
+
+  /** Publishes a document's pending entries now, without making the caller wait or fail. */
+  kick(docId: string): void {
+    if (this.#stopped) return;
+    void this.publishDocument(docId).catch((err) => {
+      this.#log.warn({ err, docId }, 'immediate publish failed; the sweep will retry');
+    });
+  }
+
+  /** Sends a document's entries in order; each is removed from the outbox once acknowledged. */
+  publishDocument(docId: string): Promise<void> {
+    // One publish per document at a time keeps its events in order.
+    const previous = this.#inFlight.get(docId) ?? Promise.resolve();
+    const next = previous
+      .catch(() => {})
+      .then(() => this.#publishEntries(docId))
+      .finally(() => {
+        if (this.#inFlight.get(docId) === next) this.#inFlight.delete(docId);
+      });
+    this.#inFlight.set(docId, next);
+    return next;
+  }
+
+  async #publishEntries(docId: string): Promise<void> {
+    const doc = await this.#opts.collection.findOne({ _id: docId }, { projection: { outbox: 1 } });
+    for (const entry of doc?.outbox ?? []) {
+      const ack = await publishEvent(this.#opts.bus, entry.subject, entry.event, {
+        msgId: entry.eventId,
+        trace: entry.trace,
+      });
+      if (ack.duplicate) this.#log.info({ docId, eventId: entry.eventId }, 'entry was already published');
+      // Pull the entry exactly as read: on MongoDB that is the same as pulling by eventId, and
+      // it also works on servers whose $pull only matches whole values (FerretDB v1).
+      await this.#opts.collection.updateOne({ _id: docId }, { $pull: { outbox: entry } });
+    }
+  }
+
+  /** Re-sends entries older than `staleAfterMs`; returns how many documents it handled. */
+  sweep(): Promise<number> {
+    this.#sweeping ??= this.#sweepOnce().finally(() => {
+      this.#sweeping = undefined;
+    });
+    return this.#sweeping;
+  }
+
+  async #sweepOnce(): Promise<number> {
+    const { collection, clock, staleAfterMs, leaseMs, sweepBatch } = this.#opts;
+    const now = clock.now();
+    const stale = new Date(now.getTime() - staleAfterMs);
+    const unleased = { $or: [{ outboxLeaseUntil: { $exists: false } }, { outboxLeaseUntil: { $lte: now } }] };
+    const candidates = await collection
+      .find({ 'outbox.createdAt': { $lte: stale }, ...unleased }, { projection: { _id: 1 } })
+      .limit(sweepBatch)
+      .toArray();
+    let handled = 0;
+    for (const { _id } of candidates) {
+      if (this.#stopped) break;
+      // Claiming with a conditional update keeps replicas from sweeping the same document.
+      const claim = await collection.updateOne(
+        { _id, ...unleased },
+        { $set: { outboxLeaseUntil: new Date(now.getTime() + leaseMs) } },
+      );
+      if (claim.modifiedCount === 0) continue;
+      try {
+        await this.publishDocument(_id);
+        handled++;
+      } catch (err) {
+        this.#log.warn({ err, docId: _id }, 'sweep could not publish; will retry');
+        break; // The broker is most likely down; try again next round.
+      }
+    }
+    if (handled > 0) this.#log.info({ handled }, 'sweep re-published outbox entries');
+    return handled;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    const tick = () => {
+      this.#timer = setTimeout(async () => {
+        await this.sweep().catch((err) => this.#log.warn({ err }, 'outbox sweep failed'));
+        if (!this.#stopped) tick();
+      }, this.#opts.sweepIntervalMs);
+      this.#timer.unref();
+    };
+    tick();
+  }
+
+  /** Stops sweeping and waits for publishes in progress. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await Promise.allSettled([this.#sweeping, ...this.#inFlight.values()]);
+  }
+}

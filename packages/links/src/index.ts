@@ -1,0 +1,3 @@
+export * from './link-document.ts';
+export * from './link-events.ts';
+export * from './link-store.ts';

@@ -1,0 +1,33 @@
+import type { LinkStatus, TicketRef, ValidityHours } from '@uplink/contracts';
+import type { OutboxDocument } from '@uplink/kit';
+
+/** One document per link: its state, and the events its transitions still have to publish. */
+export type LinkDocument = OutboxDocument & {
+  _id: string;
+  tenantId: string;
+  shortId: string;
+  ticket: TicketRef;
+  /** SHA-256 of the link token; the token itself is never stored. */
+  tokenHash: string;
+  contextMessage?: string;
+  validityHours: ValidityHours;
+  status: LinkStatus;
+  createdAt: Date;
+  expiresAt: Date;
+  updatedAt: Date;
+  expiredAt?: Date;
+  revokedAt?: Date;
+};
+
+/** What never changes after creation: enough to build any of the link's events. */
+export type LinkFacts = Pick<LinkDocument, '_id' | 'tenantId' | 'shortId' | 'ticket' | 'expiresAt'>;
+
+export const LINK_FACTS_PROJECTION = { _id: 1, tenantId: 1, shortId: 1, ticket: 1, expiresAt: 1 } as const;
+
+/**
+ * The status a reader should see. Expiry is decided by the server's clock at read time, so a
+ * pending link past `expiresAt` is expired whether or not the scheduler has run yet.
+ */
+export function effectiveStatus(doc: Pick<LinkDocument, 'status' | 'expiresAt'>, now: Date): LinkStatus {
+  return doc.status === 'pending' && doc.expiresAt.getTime() <= now.getTime() ? 'expired' : doc.status;
+}

@@ -1,0 +1,48 @@
+import {
+  type LinkCreatedEvent,
+  type LinkExpiredEvent,
+  type LinkRevokedEvent,
+  SCHEMA_VERSION,
+  type Subject,
+  Subjects,
+} from '@uplink/contracts';
+import type { LinkDocument, LinkFacts } from './link-document.ts';
+
+/** Each transition happens at most once per link, so this id is also its JetStream msgId. */
+export function transitionEventId(linkId: string, subject: Subject): string {
+  return `${linkId}:${subject}`;
+}
+
+function base<S extends Subject>(facts: LinkFacts, subject: S, now: Date) {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    eventId: transitionEventId(facts._id, subject),
+    type: subject,
+    occurredAt: now.toISOString(),
+    tenantId: facts.tenantId,
+    linkId: facts._id,
+  };
+}
+
+function facts(link: LinkFacts) {
+  return { shortId: link.shortId, ticket: link.ticket, expiresAt: link.expiresAt.toISOString() };
+}
+
+export function linkCreatedEvent(doc: LinkDocument): LinkCreatedEvent {
+  return {
+    ...base(doc, Subjects.linkCreated, doc.createdAt),
+    data: {
+      ...facts(doc),
+      validityHours: doc.validityHours,
+      ...(doc.contextMessage !== undefined ? { contextMessage: doc.contextMessage } : {}),
+    },
+  };
+}
+
+export function linkExpiredEvent(link: LinkFacts, now: Date): LinkExpiredEvent {
+  return { ...base(link, Subjects.linkExpired, now), data: { ...facts(link), expiredAt: now.toISOString() } };
+}
+
+export function linkRevokedEvent(link: LinkFacts, now: Date): LinkRevokedEvent {
+  return { ...base(link, Subjects.linkRevoked, now), data: { ...facts(link), revokedAt: now.toISOString() } };
+}

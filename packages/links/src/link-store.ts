@@ -1,0 +1,129 @@
+import { Subjects, type TicketRef, type ValidityHours } from '@uplink/contracts';
+import { ensureOutboxIndexes, hashSecret, newSecret, outboxEntry, randomId, shortHex } from '@uplink/kit';
+import type { Collection, Db } from 'mongodb';
+import {
+  effectiveStatus,
+  LINK_FACTS_PROJECTION,
+  type LinkDocument,
+  type LinkFacts,
+} from './link-document.ts';
+import { linkCreatedEvent, linkExpiredEvent, linkRevokedEvent } from './link-events.ts';
+
+const HOUR_MS = 60 * 60 * 1000;
+
+export type NewLink = {
+  tenantId: string;
+  ticket: TicketRef;
+  contextMessage?: string | undefined;
+  validityHours: ValidityHours;
+  now: Date;
+  /** Only benchmarks and tests set this; links otherwise expire `validityHours` after `now`. */
+  expiresAt?: Date;
+};
+
+export type RevokeResult =
+  | { outcome: 'revoked'; link: LinkDocument }
+  | { outcome: 'not_found' }
+  | { outcome: 'not_pending'; link: LinkDocument };
+
+/**
+ * The links collection and the link state machine. Every transition is one conditional
+ * single-document update that also appends the transition's event to the outbox: the filter on
+ * the current status (and, for pending, `expiresAt > now`) is what makes a link single-use
+ * under concurrency and makes expiry follow the server's clock.
+ */
+export class LinkStore {
+  readonly collection: Collection<LinkDocument>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<LinkDocument>('links');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ tokenHash: 1 }, { unique: true, name: 'token_hash' });
+    await this.collection.createIndex(
+      { tenantId: 1, 'ticket.provider': 1, 'ticket.id': 1, createdAt: -1 },
+      { name: 'ticket_links' },
+    );
+    await this.collection.createIndex({ status: 1, expiresAt: 1 }, { name: 'pending_expiry' });
+    await ensureOutboxIndexes(this.collection);
+  }
+
+  /** Creates a pending link; the token is returned once and only its hash is stored. */
+  async create(input: NewLink): Promise<{ link: LinkDocument; token: string }> {
+    const token = newSecret();
+    const { now } = input;
+    const link: LinkDocument = {
+      _id: randomId('lnk'),
+      tenantId: input.tenantId,
+      shortId: shortHex(4),
+      ticket: { provider: input.ticket.provider, id: input.ticket.id },
+      tokenHash: hashSecret(token),
+      ...(input.contextMessage !== undefined ? { contextMessage: input.contextMessage } : {}),
+      validityHours: input.validityHours,
+      status: 'pending',
+      createdAt: now,
+      expiresAt: input.expiresAt ?? new Date(now.getTime() + input.validityHours * HOUR_MS),
+      updatedAt: now,
+    };
+    link.outbox = [outboxEntry(Subjects.linkCreated, linkCreatedEvent(link), now)];
+    await this.collection.insertOne(link);
+    return { link, token };
+  }
+
+  get(tenantId: string, id: string): Promise<LinkDocument | null> {
+    return this.collection.findOne({ _id: id, tenantId }, { projection: { outbox: 0 } });
+  }
+
+  listByTicket(tenantId: string, ticket: TicketRef, limit: number): Promise<LinkDocument[]> {
+    return this.collection
+      .find(
+        { tenantId, 'ticket.provider': ticket.provider, 'ticket.id': ticket.id },
+        { projection: { outbox: 0 } },
+      )
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit)
+      .toArray();
+  }
+
+  async revoke(tenantId: string, id: string, now: Date): Promise<RevokeResult> {
+    const link = await this.get(tenantId, id);
+    if (!link) return { outcome: 'not_found' };
+    const result = await this.collection.updateOne(
+      { _id: id, tenantId, status: 'pending', expiresAt: { $gt: now } },
+      {
+        $set: { status: 'revoked', revokedAt: now, updatedAt: now },
+        $push: { outbox: outboxEntry(Subjects.linkRevoked, linkRevokedEvent(link, now), now) },
+      },
+    );
+    if (result.modifiedCount === 1) {
+      return { outcome: 'revoked', link: { ...link, status: 'revoked', revokedAt: now, updatedAt: now } };
+    }
+    const current = (await this.get(tenantId, id)) ?? link;
+    return { outcome: 'not_pending', link: { ...current, status: effectiveStatus(current, now) } };
+  }
+
+  /**
+   * pending -> expired. Returns false when another replica got there first, or the link was
+   * used, revoked, or is not due yet.
+   */
+  async expire(link: LinkFacts, now: Date): Promise<boolean> {
+    const result = await this.collection.updateOne(
+      { _id: link._id, status: 'pending', expiresAt: { $lte: now } },
+      {
+        $set: { status: 'expired', expiredAt: now, updatedAt: now },
+        $push: { outbox: outboxEntry(Subjects.linkExpired, linkExpiredEvent(link, now), now) },
+      },
+    );
+    return result.modifiedCount === 1;
+  }
+
+  /** Pending links due before `before`, soonest first (served by the pending_expiry index). */
+  findPendingDueBefore(before: Date, limit: number): Promise<LinkFacts[]> {
+    return this.collection
+      .find({ status: 'pending', expiresAt: { $lte: before } }, { projection: LINK_FACTS_PROJECTION })
+      .sort({ expiresAt: 1 })
+      .limit(limit)
+      .toArray();
+  }
+}

@@ -1,0 +1,84 @@
+import { Subjects } from '@uplink/contracts';
+import {
+  type Bus,
+  type Clock,
+  createHttpApp,
+  ensureConsumer,
+  type Logger,
+  type Mongo,
+  OutboxPublisher,
+  pingMongo,
+  pingNats,
+  type RunningConsumer,
+  type Service,
+  startConsumer,
+} from '@uplink/kit';
+import { LinkStore } from '@uplink/links';
+import type { ExpirySchedulerConfig } from './env.ts';
+import { ExpiryScheduler } from './expiry-scheduler.ts';
+
+export const CONSUMER = { durable: 'expiry-scheduler', subjects: [Subjects.linkCreated] };
+
+export type ExpirySchedulerDeps = {
+  config: Pick<ExpirySchedulerConfig, 'EXPIRY_LOOKAHEAD_MS' | 'EXPIRY_SWEEP_INTERVAL_MS'>;
+  logger: Logger;
+  mongo: Mongo;
+  bus: Bus;
+  clock: Clock;
+  outbox?: { sweepIntervalMs?: number; staleAfterMs?: number };
+};
+
+export async function buildExpiryScheduler(
+  deps: ExpirySchedulerDeps,
+): Promise<Service & { scheduler: ExpiryScheduler }> {
+  const { config, logger, mongo, bus, clock } = deps;
+  const links = new LinkStore(mongo.db);
+  await links.ensureIndexes();
+  await ensureConsumer(bus, CONSUMER);
+  const outbox = new OutboxPublisher({ collection: links.collection, bus, logger, clock, ...deps.outbox });
+  const scheduler = new ExpiryScheduler({
+    links,
+    outbox,
+    clock,
+    logger,
+    lookaheadMs: config.EXPIRY_LOOKAHEAD_MS,
+    sweepIntervalMs: config.EXPIRY_SWEEP_INTERVAL_MS,
+  });
+
+  let consumer: RunningConsumer | undefined;
+  const app = createHttpApp({
+    logger,
+    readiness: { mongodb: () => pingMongo(mongo.db), nats: () => pingNats(bus) },
+  });
+
+  return {
+    app,
+    scheduler,
+    workers: [
+      { name: 'outbox publisher', start: () => outbox.start(), stop: () => outbox.stop() },
+      { name: 'expiry scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() },
+      {
+        name: 'link.created consumer',
+        start: () => {
+          consumer = startConsumer({
+            bus,
+            spec: CONSUMER,
+            logger,
+            concurrency: 8,
+            handler: async (created) => {
+              if (created.type !== Subjects.linkCreated) return;
+              scheduler.watch({
+                _id: created.linkId,
+                tenantId: created.tenantId,
+                shortId: created.data.shortId,
+                ticket: created.data.ticket,
+                expiresAt: new Date(created.data.expiresAt),
+              });
+            },
+          });
+        },
+        stop: async () => consumer?.stop(),
+      },
+    ],
+  };
+}

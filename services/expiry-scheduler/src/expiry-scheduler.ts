@@ -1,0 +1,117 @@
+import type { Clock, Logger, OutboxPublisher } from '@uplink/kit';
+import type { LinkDocument, LinkFacts, LinkStore } from '@uplink/links';
+
+export type ExpirySchedulerOptions = {
+  links: LinkStore;
+  outbox: OutboxPublisher<LinkDocument>;
+  clock: Clock;
+  logger: Logger;
+  lookaheadMs: number;
+  sweepIntervalMs: number;
+  /** Expiry updates in flight at once; the rest wait their turn. */
+  concurrency?: number;
+  sweepBatch?: number;
+};
+
+/**
+ * Moves pending links to expired on time. Two sources feed it: `link.created` events (a timer
+ * for links due within the lookahead) and a periodic indexed sweep that catches everything else
+ * — links created before this replica started, events handled by another replica, timers lost
+ * in a crash. Replicas may race on the same link: the conditional update lets exactly one win,
+ * and only the winner's outbox entry exists to be published.
+ */
+export class ExpiryScheduler {
+  readonly #opts: Required<ExpirySchedulerOptions>;
+  readonly #log: Logger;
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #queue: LinkFacts[] = [];
+  #active = 0;
+  #idle: Array<() => void> = [];
+  #sweepTimer: NodeJS.Timeout | undefined;
+  #stopped = true;
+
+  constructor(opts: ExpirySchedulerOptions) {
+    this.#opts = { concurrency: 16, sweepBatch: 5_000, ...opts };
+    this.#log = opts.logger.child({ type: 'expiry' });
+  }
+
+  /** Schedules a link learned from `link.created`; far-off links are left to a later sweep. */
+  watch(link: LinkFacts): void {
+    if (this.#stopped || this.#timers.has(link._id)) return;
+    const delay = link.expiresAt.getTime() - this.#opts.clock.now().getTime();
+    if (delay > this.#opts.lookaheadMs) return;
+    if (delay <= 0) {
+      this.#enqueue(link);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.#timers.delete(link._id);
+      this.#enqueue(link);
+    }, delay);
+    this.#timers.set(link._id, timer);
+  }
+
+  /** Expires what is due and schedules what falls due within the lookahead. */
+  async sweep(): Promise<number> {
+    const horizon = new Date(this.#opts.clock.now().getTime() + this.#opts.lookaheadMs);
+    const due = await this.#opts.links.findPendingDueBefore(horizon, this.#opts.sweepBatch);
+    for (const link of due) this.watch(link);
+    return due.length;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    const loop = async () => {
+      await this.sweep().catch((err) => this.#log.warn({ err }, 'expiry sweep failed'));
+      if (!this.#stopped) this.#sweepTimer = setTimeout(loop, this.#opts.sweepIntervalMs);
+    };
+    void loop();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#sweepTimer);
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    this.#queue.length = 0;
+    if (this.#active > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+  }
+
+  #enqueue(link: LinkFacts): void {
+    this.#queue.push(link);
+    this.#drain();
+  }
+
+  #drain(): void {
+    while (this.#active < this.#opts.concurrency && this.#queue.length > 0) {
+      const link = this.#queue.shift() as LinkFacts;
+      this.#active++;
+      void this.#expire(link).finally(() => {
+        this.#active--;
+        if (this.#active === 0 && this.#queue.length === 0)
+          for (const resolve of this.#idle.splice(0)) resolve();
+        this.#drain();
+      });
+    }
+  }
+
+  async #expire(link: LinkFacts): Promise<void> {
+    try {
+      const now = this.#opts.clock.now();
+      if (now < link.expiresAt) {
+        this.watch(link); // Timers may fire a hair early against the wall clock.
+        return;
+      }
+      if (await this.#opts.links.expire(link, now)) {
+        this.#opts.outbox.kick(link._id);
+        this.#log.debug(
+          { linkId: link._id, lateMs: now.getTime() - link.expiresAt.getTime() },
+          'link expired',
+        );
+      }
+    } catch (err) {
+      // The next sweep finds the link again: it is still pending.
+      this.#log.warn({ err, linkId: link._id }, 'could not expire link; the sweep will retry');
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import {
+  type Bus,
+  type Clock,
+  createHttpApp,
+  type Logger,
+  type Mongo,
+  OutboxPublisher,
+  pingMongo,
+  pingNats,
+  registerOpenApi,
+  type Service,
+} from '@uplink/kit';
+import { LinkStore } from '@uplink/links';
+import { BEARER_SCHEME, requireOperator, requireTenant } from './auth.ts';
+import type { LinkServiceConfig } from './env.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { linkRoutes } from './routes/links.ts';
+import { settingsRoutes } from './routes/settings.ts';
+import { TenantStore } from './tenants/tenant-store.ts';
+
+export type LinkServiceDeps = {
+  config: Pick<
+    LinkServiceConfig,
+    'PUBLIC_UPLOAD_BASE_URL' | 'UPLINK_BOOTSTRAP_API_KEY' | 'UPLINK_OPERATOR_TOKEN' | 'TRUST_PROXY'
+  >;
+  logger: Logger;
+  mongo: Mongo;
+  bus: Bus;
+  clock: Clock;
+  /** Tests shorten the outbox sweep; production keeps the defaults. */
+  outbox?: { sweepIntervalMs?: number; staleAfterMs?: number };
+};
+
+/** The tenant API: links, settings, operator routes and the OpenAPI document. Never listens. */
+export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> {
+  const { config, logger, mongo, bus, clock } = deps;
+  const links = new LinkStore(mongo.db);
+  const tenants = new TenantStore(mongo.db);
+  await links.ensureIndexes();
+  await tenants.ensureIndexes();
+  if (config.UPLINK_BOOTSTRAP_API_KEY) {
+    const tenantId = await tenants.ensureBootstrapTenant(config.UPLINK_BOOTSTRAP_API_KEY, clock.now());
+    logger.info({ type: 'lifecycle', tenantId }, 'bootstrap tenant ready');
+  }
+  const outbox = new OutboxPublisher({ collection: links.collection, bus, logger, clock, ...deps.outbox });
+
+  const app = createHttpApp({
+    logger,
+    trustProxy: config.TRUST_PROXY ? config.TRUST_PROXY.split(',').map((s) => s.trim()) : false,
+    readiness: { mongodb: () => pingMongo(mongo.db), nats: () => pingNats(bus) },
+  });
+  await registerOpenApi(
+    app,
+    {
+      title: 'Uplink link-service',
+      version: '1',
+      description: 'Create, list and revoke secure single-use upload links for support tickets.',
+    },
+    BEARER_SCHEME,
+  );
+  await app.register(async (tenantScope) => {
+    requireTenant(tenantScope, tenants);
+    linkRoutes(tenantScope, {
+      links,
+      tenants,
+      outbox,
+      clock,
+      publicUploadBaseUrl: config.PUBLIC_UPLOAD_BASE_URL,
+    });
+    settingsRoutes(tenantScope, { tenants, clock });
+  });
+  if (config.UPLINK_OPERATOR_TOKEN) {
+    const operatorToken = config.UPLINK_OPERATOR_TOKEN;
+    await app.register(async (operatorScope) => {
+      requireOperator(operatorScope, operatorToken);
+      adminRoutes(operatorScope, { tenants, clock });
+    });
+  }
+
+  return {
+    app,
+    workers: [{ name: 'outbox publisher', start: () => outbox.start(), stop: () => outbox.stop() }],
+  };
+}

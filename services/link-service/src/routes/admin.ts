@@ -1,0 +1,53 @@
+import { ErrorEnvelope, TenantId } from '@uplink/contracts';
+import type { Clock, HttpApp } from '@uplink/kit';
+import { notFound } from '@uplink/kit';
+import { Type } from 'typebox';
+import type { TenantStore } from '../tenants/tenant-store.ts';
+
+const CreatedTenant = Type.Object({ tenantId: TenantId, apiKey: Type.String() });
+
+/** Operator routes: create tenants and API keys. Registered only when an operator token is set. */
+export function adminRoutes(app: HttpApp, deps: { tenants: TenantStore; clock: Clock }): void {
+  app.post(
+    '/admin/tenants',
+    {
+      schema: {
+        summary: 'Create a tenant and its first API key',
+        tags: ['admin'],
+        body: Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: 100 }) },
+          { additionalProperties: false },
+        ),
+        response: { 201: CreatedTenant, 400: ErrorEnvelope, 401: ErrorEnvelope },
+      },
+    },
+    async (request, reply) => {
+      const now = deps.clock.now();
+      const tenant = await deps.tenants.createTenant(request.body.name, now);
+      const apiKey = await deps.tenants.createApiKey(tenant._id, 'first key', now);
+      return reply.code(201).send({ tenantId: tenant._id, apiKey });
+    },
+  );
+
+  app.post(
+    '/admin/tenants/:tenantId/keys',
+    {
+      schema: {
+        summary: 'Create another API key for a tenant',
+        tags: ['admin'],
+        params: Type.Object({ tenantId: TenantId }),
+        body: Type.Object(
+          { label: Type.String({ minLength: 1, maxLength: 100 }) },
+          { additionalProperties: false },
+        ),
+        response: { 201: CreatedTenant, 400: ErrorEnvelope, 401: ErrorEnvelope, 404: ErrorEnvelope },
+      },
+    },
+    async (request, reply) => {
+      const { tenantId } = request.params;
+      if (!(await deps.tenants.getSettings(tenantId))) throw notFound('No such tenant.');
+      const apiKey = await deps.tenants.createApiKey(tenantId, request.body.label, deps.clock.now());
+      return reply.code(201).send({ tenantId, apiKey });
+    },
+  );
+}

@@ -1,0 +1,26 @@
+import type { LinkView } from '@uplink/contracts';
+import { effectiveStatus, type LinkDocument } from '@uplink/links';
+
+/** The API's view of a link, with its status computed against the server's clock. */
+export function toLinkView(link: LinkDocument, now: Date): LinkView {
+  const status = effectiveStatus(link, now);
+  return {
+    id: link._id,
+    shortId: link.shortId,
+    ticket: link.ticket,
+    status,
+    ...(link.contextMessage !== undefined ? { contextMessage: link.contextMessage } : {}),
+    validityHours: link.validityHours,
+    createdAt: link.createdAt.toISOString(),
+    expiresAt: link.expiresAt.toISOString(),
+    ...(status === 'pending'
+      ? { expiresInSeconds: Math.floor((link.expiresAt.getTime() - now.getTime()) / 1000) }
+      : {}),
+    ...(link.revokedAt ? { revokedAt: link.revokedAt.toISOString() } : {}),
+  };
+}
+
+export function replyText(url: string, validityHours: number): string {
+  const hours = validityHours === 1 ? '1 hour' : `${validityHours} hours`;
+  return `Please use this link to share a file with us: ${url}. It expires in ${hours}.`;
+}

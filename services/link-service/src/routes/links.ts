@@ -1,0 +1,138 @@
+import {
+  CreatedLink,
+  CreateLinkBody,
+  ErrorEnvelope,
+  LinkList,
+  LinkParams,
+  LinkView,
+  TicketParams,
+} from '@uplink/contracts';
+import { type Clock, conflict, type HttpApp, notFound, type OutboxPublisher, unavailable } from '@uplink/kit';
+import type { LinkStore } from '@uplink/links';
+import { Type } from 'typebox';
+import type { TenantStore } from '../tenants/tenant-store.ts';
+import { replyText, toLinkView } from './link-view.ts';
+
+export type LinkRoutesDeps = {
+  links: LinkStore;
+  tenants: TenantStore;
+  outbox: OutboxPublisher;
+  clock: Clock;
+  publicUploadBaseUrl: string;
+};
+
+const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 404: ErrorEnvelope } as const;
+const security = [{ apiKey: [] }];
+
+export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
+  const { links, tenants, outbox, clock } = deps;
+  async function defaultValidity(tenantId: string) {
+    const settings = await tenants.getSettings(tenantId);
+    if (!settings) throw unavailable('Tenant settings are missing.');
+    return settings.defaultValidityHours;
+  }
+  const baseUrl = deps.publicUploadBaseUrl.endsWith('/')
+    ? deps.publicUploadBaseUrl
+    : `${deps.publicUploadBaseUrl}/`;
+
+  app.post(
+    '/v1/links',
+    {
+      schema: {
+        summary: 'Create an upload link for a ticket',
+        tags: ['links'],
+        security,
+        body: CreateLinkBody,
+        response: { 201: CreatedLink, ...errors, 503: ErrorEnvelope },
+      },
+    },
+    async (request, reply) => {
+      const validityHours = request.body.validityHours ?? (await defaultValidity(request.tenantId));
+      const now = clock.now();
+      const { link, token } = await links.create({
+        tenantId: request.tenantId,
+        ticket: request.body.ticket,
+        contextMessage: request.body.contextMessage,
+        validityHours,
+        now,
+      });
+      outbox.kick(link._id);
+      const url = `${baseUrl}${token}`;
+      return reply
+        .code(201)
+        .header('location', `/v1/links/${link._id}`)
+        .send({ ...toLinkView(link, now), url, replyText: replyText(url, link.validityHours) });
+    },
+  );
+
+  app.get(
+    '/v1/links/:id',
+    {
+      schema: {
+        summary: 'Get a link with its current status',
+        tags: ['links'],
+        security,
+        params: LinkParams,
+        response: { 200: LinkView, ...errors },
+      },
+    },
+    async (request) => {
+      const link = await links.get(request.tenantId, request.params.id);
+      if (!link) throw notFound('No such link.');
+      return toLinkView(link, clock.now());
+    },
+  );
+
+  app.get(
+    '/v1/tickets/:provider/:ticketId/links',
+    {
+      schema: {
+        summary: "List a ticket's links, newest first",
+        tags: ['links'],
+        security,
+        params: TicketParams,
+        querystring: Type.Object(
+          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: LinkList, ...errors },
+      },
+    },
+    async (request) => {
+      const { provider, ticketId } = request.params;
+      const found = await links.listByTicket(
+        request.tenantId,
+        { provider, id: ticketId },
+        request.query.limit ?? 50,
+      );
+      const now = clock.now();
+      return { links: found.map((link) => toLinkView(link, now)) };
+    },
+  );
+
+  app.delete(
+    '/v1/links/:id',
+    {
+      schema: {
+        summary: 'Revoke a pending link',
+        tags: ['links'],
+        security,
+        params: LinkParams,
+        response: { 200: LinkView, ...errors, 409: ErrorEnvelope },
+      },
+    },
+    async (request) => {
+      const now = clock.now();
+      const result = await links.revoke(request.tenantId, request.params.id, now);
+      if (result.outcome === 'not_found') throw notFound('No such link.');
+      if (result.outcome === 'not_pending') {
+        throw conflict(
+          'link_not_pending',
+          `The link is ${result.link.status}; only pending links can be revoked.`,
+        );
+      }
+      outbox.kick(result.link._id);
+      return toLinkView(result.link, now);
+    },
+  );
+}

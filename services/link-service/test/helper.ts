@@ -1,0 +1,64 @@
+import { type Bus, type Clock, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
+import { startTestInfra, type TestInfra } from '@uplink/kit/testing';
+import { buildLinkService } from '../src/app.ts';
+
+export const API_KEY = 'upk_test_key_for_tenant_a_000000000000';
+export const OTHER_API_KEY = 'upk_test_key_for_tenant_b_000000000000';
+export const OPERATOR_TOKEN = 'operator-token-for-tests-0000000000';
+
+export type LinkServiceHarness = {
+  infra: TestInfra;
+  bus: Bus;
+  service: Service;
+  /** Builds another instance of the service on the same servers. */
+  build(opts?: { clock?: Clock }): Promise<Service>;
+  close(): Promise<void>;
+};
+
+/** link-service on real NATS and MongoDB-wire servers, with two bootstrap tenants. */
+export async function startLinkService(): Promise<LinkServiceHarness> {
+  const infra = await startTestInfra();
+  const bus = await infra.connectBus('link-service');
+  const services: Service[] = [];
+  const build = async (opts: { clock?: Clock } = {}) => {
+    const service = await buildLinkService({
+      config: {
+        PUBLIC_UPLOAD_BASE_URL: 'https://uploads.example.com/u/',
+        UPLINK_BOOTSTRAP_API_KEY: API_KEY,
+        UPLINK_OPERATOR_TOKEN: OPERATOR_TOKEN,
+      },
+      logger: infra.logger,
+      mongo: infra.mongo,
+      bus,
+      clock: opts.clock ?? systemClock,
+      outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
+    });
+    await startWorkers(service);
+    services.push(service);
+    return service;
+  };
+  const service = await build();
+  // A second tenant, to prove tenants cannot see each other's links.
+  await buildLinkService({
+    config: { PUBLIC_UPLOAD_BASE_URL: 'https://x/u/', UPLINK_BOOTSTRAP_API_KEY: OTHER_API_KEY },
+    logger: infra.logger,
+    mongo: infra.mongo,
+    bus,
+    clock: systemClock,
+  }).then((s) => s.app.close());
+  return {
+    infra,
+    bus,
+    service,
+    build,
+    async close() {
+      for (const s of services) {
+        await stopWorkers(s);
+        await s.app.close();
+      }
+      await infra.close();
+    },
+  };
+}
+
+export const auth = (key = API_KEY) => ({ authorization: `Bearer ${key}` });

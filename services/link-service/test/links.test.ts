@@ -1,0 +1,344 @@
+import { createHash } from 'node:crypto';
+import { Subjects, validateEvent } from '@uplink/contracts';
+import { eventually, streamMessages } from '@uplink/kit/testing';
+import type { LinkDocument } from '@uplink/links';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  API_KEY,
+  auth,
+  type LinkServiceHarness,
+  OPERATOR_TOKEN,
+  OTHER_API_KEY,
+  startLinkService,
+} from './helper.ts';
+
+let h: LinkServiceHarness;
+beforeAll(async () => {
+  h = await startLinkService();
+});
+afterAll(() => h?.close());
+
+const ticket = { provider: 'freshdesk', id: '4711' } as const;
+
+async function createLink(body: object = { ticket }, key = API_KEY) {
+  return h.service.app.inject({ method: 'POST', url: '/v1/links', headers: auth(key), payload: body });
+}
+
+describe('POST /v1/links', () => {
+  it('creates a pending link with the customer URL and the pre-written reply', async () => {
+    const res = await createLink({
+      ticket,
+      contextMessage: 'A photo of the broken part, please',
+      validityHours: 4,
+    });
+    expect(res.statusCode).toBe(201);
+    const link = res.json();
+    expect(link).toMatchObject({
+      ticket,
+      status: 'pending',
+      validityHours: 4,
+      contextMessage: 'A photo of the broken part, please',
+    });
+    expect(link.id).toMatch(/^lnk_[A-Za-z0-9]{20}$/);
+    expect(link.shortId).toMatch(/^[0-9a-f]{4}$/);
+    expect(link.url).toMatch(/^https:\/\/uploads\.example\.com\/u\/[A-Za-z0-9_-]{43}$/);
+    expect(link.replyText).toBe(
+      `Please use this link to share a file with us: ${link.url}. It expires in 4 hours.`,
+    );
+    const lifetime = Date.parse(link.expiresAt) - Date.parse(link.createdAt);
+    expect(lifetime).toBe(4 * 3600_000);
+    expect(link.expiresInSeconds).toBeGreaterThan(4 * 3600 - 5);
+    expect(res.headers.location).toBe(`/v1/links/${link.id}`);
+  });
+
+  it("uses the tenant's default validity, 2 hours out of the box", async () => {
+    const link = (await createLink()).json();
+    expect(link.validityHours).toBe(2);
+    expect(link.replyText).toMatch(/It expires in 2 hours\.$/);
+  });
+
+  it('builds the URL from configuration, never from the Host header', async () => {
+    const res = await h.service.app.inject({
+      method: 'POST',
+      url: '/v1/links',
+      headers: { ...auth(), host: 'evil.example.net', 'x-forwarded-host': 'evil.example.net' },
+      payload: { ticket },
+    });
+    expect(res.json().url).toMatch(/^https:\/\/uploads\.example\.com\/u\//);
+  });
+
+  it('stores the SHA-256 of the token, never the token', async () => {
+    const link = (await createLink()).json();
+    const token = link.url.split('/').pop() as string;
+    const doc = await h.infra.mongo.db.collection<LinkDocument>('links').findOne({ _id: link.id });
+    expect(doc?.tokenHash).toBe(createHash('sha256').update(token).digest('base64url'));
+    expect(JSON.stringify(doc)).not.toContain(token);
+    expect(Buffer.from(token, 'base64url')).toHaveLength(32);
+  });
+
+  it('publishes one valid link.created event through the outbox', async () => {
+    const link = (await createLink()).json();
+    const message = await eventually('link.created published', async () => {
+      const all = await streamMessages(h.bus, Subjects.linkCreated);
+      return all.find((m) => m.json<{ linkId: string }>().linkId === link.id);
+    });
+    expect(validateEvent(Subjects.linkCreated, message.json()).ok).toBe(true);
+    expect(message.headers?.get('Nats-Msg-Id')).toBe(`${link.id}:link.created`);
+    await eventually('outbox emptied', async () => {
+      const doc = await h.infra.mongo.db.collection<LinkDocument>('links').findOne({ _id: link.id });
+      return doc?.outbox?.length === 0;
+    });
+  });
+
+  it.each([
+    [{}, 'body/ticket is required'],
+    [
+      { ticket: { provider: 'zendesk', id: '1' } },
+      'body/ticket/provider must be equal to one of the allowed values',
+    ],
+    [
+      { ticket, validityHours: 3 },
+      'body/validityHours must be equal to one of the allowed values (1, 2, 4, 8, 24)',
+    ],
+    [{ ticket: { provider: 'freshdesk', id: '../etc' } }, 'body/ticket/id must match pattern'],
+    [
+      { ticket, contextMessage: 'x'.repeat(1001) },
+      'body/contextMessage must NOT have more than 1000 characters',
+    ],
+    [{ ticket, surprise: true }, 'body/surprise is not a known field'],
+  ])('rejects %j with 400 naming the field', async (body, message) => {
+    const res = await createLink(body);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('invalid_request');
+    expect(res.json().error.message).toContain(message);
+  });
+
+  it('rejects malformed JSON with a 400 envelope', async () => {
+    const res = await h.service.app.inject({
+      method: 'POST',
+      url: '/v1/links',
+      headers: { ...auth(), 'content-type': 'application/json' },
+      payload: '{"ticket": ',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: { code: 'invalid_request' } });
+  });
+});
+
+describe('authentication', () => {
+  it.each([
+    ['no header', {}],
+    ['an unknown key', auth('upk_not_a_real_key_000000000000000000')],
+    ['a non-bearer scheme', { authorization: `Basic ${API_KEY}` }],
+  ])('answers 401 for %s', async (_what, headers) => {
+    const res = await h.service.app.inject({ method: 'GET', url: '/v1/settings', headers });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.code).toBe('unauthorized');
+  });
+});
+
+describe('reading links', () => {
+  it('gets a link by id, and 404s for an unknown id', async () => {
+    const created = (await createLink()).json();
+    const res = await h.service.app.inject({ url: `/v1/links/${created.id}`, headers: auth() });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id: created.id, status: 'pending' });
+    expect(res.json().url).toBeUndefined();
+    const missing = await h.service.app.inject({
+      url: '/v1/links/lnk_AAAAAAAAAAAAAAAAAAAA',
+      headers: auth(),
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe('not_found');
+  });
+
+  it("answers 404, not 403, for another tenant's link", async () => {
+    const created = (await createLink()).json();
+    const get = await h.service.app.inject({ url: `/v1/links/${created.id}`, headers: auth(OTHER_API_KEY) });
+    expect(get.statusCode).toBe(404);
+    const del = await h.service.app.inject({
+      method: 'DELETE',
+      url: `/v1/links/${created.id}`,
+      headers: auth(OTHER_API_KEY),
+    });
+    expect(del.statusCode).toBe(404);
+    const list = await h.service.app.inject({
+      url: `/v1/tickets/freshdesk/4711/links`,
+      headers: auth(OTHER_API_KEY),
+    });
+    expect(list.json().links).toEqual([]);
+  });
+
+  it("lists a ticket's links newest first", async () => {
+    const t = { provider: 'twilio-flex', id: 'WT0123' } as const;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await createLink({ ticket: t })).json().id);
+    const res = await h.service.app.inject({ url: '/v1/tickets/twilio-flex/WT0123/links', headers: auth() });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().links.map((l: { id: string }) => l.id)).toEqual(ids.reverse());
+  });
+
+  it('reads a pending link past expiresAt as expired at once, before any scheduler runs', async () => {
+    const created = (await createLink({ ticket: { provider: 'webhook', id: 'exp-1' } })).json();
+    await h.infra.mongo.db
+      .collection<LinkDocument>('links')
+      .updateOne({ _id: created.id }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    const one = await h.service.app.inject({ url: `/v1/links/${created.id}`, headers: auth() });
+    expect(one.json().status).toBe('expired');
+    expect(one.json().expiresInSeconds).toBeUndefined();
+    const list = await h.service.app.inject({ url: '/v1/tickets/webhook/exp-1/links', headers: auth() });
+    expect(list.json().links[0].status).toBe('expired');
+    const stored = await h.infra.mongo.db.collection<LinkDocument>('links').findOne({ _id: created.id });
+    expect(stored?.status).toBe('pending');
+    const revoke = await h.service.app.inject({
+      method: 'DELETE',
+      url: `/v1/links/${created.id}`,
+      headers: auth(),
+    });
+    expect(revoke.statusCode).toBe(409);
+    expect(revoke.json().error).toEqual({
+      code: 'link_not_pending',
+      message: 'The link is expired; only pending links can be revoked.',
+    });
+  });
+});
+
+describe('DELETE /v1/links/:id', () => {
+  it('revokes a pending link once and publishes link.revoked', async () => {
+    const created = (await createLink()).json();
+    const res = await h.service.app.inject({
+      method: 'DELETE',
+      url: `/v1/links/${created.id}`,
+      headers: auth(),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id: created.id, status: 'revoked' });
+    const again = await h.service.app.inject({
+      method: 'DELETE',
+      url: `/v1/links/${created.id}`,
+      headers: auth(),
+    });
+    expect(again.statusCode).toBe(409);
+    const events = await eventually('link.revoked published', async () => {
+      const all = await streamMessages(h.bus, Subjects.linkRevoked);
+      return all.filter((m) => m.json<{ linkId: string }>().linkId === created.id);
+    });
+    expect(events).toHaveLength(1);
+  });
+
+  it('lets exactly one of many concurrent revokes win, with one link.revoked', async () => {
+    const created = (await createLink()).json();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        h.service.app.inject({ method: 'DELETE', url: `/v1/links/${created.id}`, headers: auth() }),
+      ),
+    );
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, ...Array(9).fill(409)]);
+    await eventually('outbox drained', async () => {
+      const doc = await h.infra.mongo.db.collection<LinkDocument>('links').findOne({ _id: created.id });
+      return doc?.outbox?.length === 0;
+    });
+    const events = (await streamMessages(h.bus, Subjects.linkRevoked)).filter(
+      (m) => m.json<{ linkId: string }>().linkId === created.id,
+    );
+    expect(events).toHaveLength(1);
+  });
+});
+
+describe('settings', () => {
+  it('reads and updates branding and the default validity', async () => {
+    const before = await h.service.app.inject({ url: '/v1/settings', headers: auth() });
+    expect(before.json()).toEqual({
+      companyName: 'Demo Company',
+      supportDomain: null,
+      defaultValidityHours: 2,
+    });
+    const put = await h.service.app.inject({
+      method: 'PUT',
+      url: '/v1/settings',
+      headers: auth(),
+      payload: { companyName: 'Acme', supportDomain: 'support.acme.com', defaultValidityHours: 8 },
+    });
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toEqual({
+      companyName: 'Acme',
+      supportDomain: 'support.acme.com',
+      defaultValidityHours: 8,
+    });
+    const link = (await createLink()).json();
+    expect(link.validityHours).toBe(8);
+    const partial = await h.service.app.inject({
+      method: 'PUT',
+      url: '/v1/settings',
+      headers: auth(),
+      payload: { defaultValidityHours: 2 },
+    });
+    expect(partial.json()).toEqual({
+      companyName: 'Acme',
+      supportDomain: 'support.acme.com',
+      defaultValidityHours: 2,
+    });
+  });
+
+  it('rejects an invalid support domain', async () => {
+    const res = await h.service.app.inject({
+      method: 'PUT',
+      url: '/v1/settings',
+      headers: auth(),
+      payload: { supportDomain: 'https://acme.com/help' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toContain('body/supportDomain');
+  });
+});
+
+describe('operator routes', () => {
+  it('creates a tenant whose key works, and refuses a wrong operator token', async () => {
+    const denied = await h.service.app.inject({
+      method: 'POST',
+      url: '/admin/tenants',
+      headers: { authorization: 'Bearer nope' },
+      payload: { name: 'Globex' },
+    });
+    expect(denied.statusCode).toBe(401);
+    const res = await h.service.app.inject({
+      method: 'POST',
+      url: '/admin/tenants',
+      headers: { authorization: `Bearer ${OPERATOR_TOKEN}` },
+      payload: { name: 'Globex' },
+    });
+    expect(res.statusCode).toBe(201);
+    const { apiKey } = res.json();
+    const settings = await h.service.app.inject({ url: '/v1/settings', headers: auth(apiKey) });
+    expect(settings.json().companyName).toBe('Globex');
+  });
+});
+
+describe('OpenAPI and health', () => {
+  it('serves the generated OpenAPI document and its UI', async () => {
+    const doc = await h.service.app.inject({ url: '/docs/json' });
+    expect(doc.statusCode).toBe(200);
+    expect(Object.keys(doc.json().paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/links',
+        '/v1/links/{id}',
+        '/v1/tickets/{provider}/{ticketId}/links',
+        '/v1/settings',
+      ]),
+    );
+    const ui = await h.service.app.inject({ url: '/docs/' });
+    expect(ui.statusCode).toBe(200);
+  });
+
+  it('is ready when MongoDB and NATS answer', async () => {
+    const res = await h.service.app.inject({ url: '/readyz' });
+    expect(res.json()).toEqual({ status: 'ready', checks: { mongodb: 'ok', nats: 'ok' } });
+    expect((await h.service.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('answers unknown routes with the error envelope', async () => {
+    const res = await h.service.app.inject({ url: '/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('not_found');
+  });
+});
