@@ -1,0 +1,69 @@
+// Every event Uplink produces comes from a builder in a producer package; this proves each
+// builder's output validates against its subject's schema, and that no subject lacks a producer.
+import { type LinkDocument, linkCreatedEvent, linkExpiredEvent, linkRevokedEvent } from '@uplink/links';
+import { describe, expect, it } from 'vitest';
+import { EventSchemas, type Subject, Subjects, validateEvent } from './index.ts';
+
+const link: LinkDocument = {
+  _id: 'lnk_AbCdEfGhIjKlMnOpQrSt',
+  tenantId: 'ten_AbCdEfGhIjKlMnOpQrSt',
+  shortId: '3bc4',
+  ticket: { provider: 'freshdesk', id: '4711' },
+  tokenHash: 'x',
+  contextMessage: 'A photo of the label, please',
+  validityHours: 2,
+  status: 'pending',
+  createdAt: new Date('2026-11-23T10:00:00Z'),
+  expiresAt: new Date('2026-11-23T12:00:00Z'),
+  updatedAt: new Date('2026-11-23T10:00:00Z'),
+};
+const now = new Date('2026-11-23T12:00:01Z');
+
+const producers: Record<Subject, () => unknown> = {
+  [Subjects.linkCreated]: () => linkCreatedEvent(link),
+  [Subjects.linkExpired]: () => linkExpiredEvent(link, now),
+  [Subjects.linkRevoked]: () => linkRevokedEvent(link, now),
+};
+
+describe('event contracts', () => {
+  it('has a producer for every subject with a schema', () => {
+    expect(Object.keys(producers).sort()).toEqual(Object.keys(EventSchemas).sort());
+  });
+
+  it.each(Object.entries(producers))('%s: the producer payload validates', (subject, produce) => {
+    const result = validateEvent(subject, produce());
+    expect(result).toEqual({ ok: true, value: produce() });
+  });
+
+  it('validates a link.created without a context message', () => {
+    const { contextMessage: _, ...bare } = link;
+    expect(validateEvent(Subjects.linkCreated, linkCreatedEvent(bare)).ok).toBe(true);
+  });
+
+  it('names what is wrong with an invalid event', () => {
+    const event = linkCreatedEvent(link) as unknown as Record<string, unknown>;
+    const broken = { ...event, tenantId: 'nope', data: { ...(event.data as object), validityHours: 3 } };
+    const result = validateEvent(Subjects.linkCreated, broken);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\/tenantId: /),
+        expect.stringMatching(/^\/data\/validityHours: /),
+      ]),
+    );
+  });
+
+  it('refuses an event published on the wrong subject, and unknown subjects', () => {
+    expect(validateEvent(Subjects.linkExpired, linkCreatedEvent(link)).ok).toBe(false);
+    expect(validateEvent('link.exploded', linkCreatedEvent(link))).toEqual({
+      ok: false,
+      problems: ['unknown subject link.exploded'],
+    });
+  });
+
+  it('refuses unknown fields, so producers and consumers cannot drift apart silently', () => {
+    const result = validateEvent(Subjects.linkRevoked, { ...linkRevokedEvent(link, now), extra: 1 });
+    expect(result.ok).toBe(false);
+  });
+});

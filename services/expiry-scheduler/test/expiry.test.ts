@@ -1,0 +1,170 @@
+import { DEAD_LETTER_STREAM_NAME, Headers, STREAM_NAME, Subjects } from '@uplink/contracts';
+import { type Bus, OutboxPublisher, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
+import { eventually, startTestInfra, streamMessages, type TestInfra } from '@uplink/kit/testing';
+import { type LinkDocument, LinkStore } from '@uplink/links';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildExpiryScheduler, CONSUMER } from '../src/app.ts';
+
+let infra: TestInfra;
+let bus: Bus;
+let links: LinkStore;
+let creator: OutboxPublisher<LinkDocument>;
+const running: Service[] = [];
+
+beforeAll(async () => {
+  infra = await startTestInfra();
+  bus = await infra.connectBus('link-service');
+  links = new LinkStore(infra.mongo.db);
+  await links.ensureIndexes();
+  // Plays link-service's part: publishes link.created for the links the tests create.
+  creator = new OutboxPublisher({
+    collection: links.collection,
+    bus,
+    logger: infra.logger,
+    clock: systemClock,
+  });
+});
+afterEach(async () => {
+  for (const service of running.splice(0)) {
+    await stopWorkers(service);
+    await service.app.close();
+  }
+});
+afterAll(() => infra?.close());
+
+async function startScheduler(opts: { lookaheadMs?: number; sweepIntervalMs?: number } = {}) {
+  const service = await buildExpiryScheduler({
+    config: {
+      EXPIRY_LOOKAHEAD_MS: opts.lookaheadMs ?? 60_000,
+      EXPIRY_SWEEP_INTERVAL_MS: opts.sweepIntervalMs ?? 60_000,
+    },
+    logger: infra.logger,
+    mongo: infra.mongo,
+    bus: await infra.connectBus('expiry-scheduler'),
+    clock: systemClock,
+    outbox: { sweepIntervalMs: 200, staleAfterMs: 500 },
+  });
+  await startWorkers(service);
+  running.push(service);
+  return service;
+}
+
+async function createLinks(count: number, expiresInMs: (i: number) => number, ticketId: string) {
+  const now = new Date();
+  const created: LinkDocument[] = [];
+  for (let i = 0; i < count; i++) {
+    const { link } = await links.create({
+      tenantId: 'ten_AAAAAAAAAAAAAAAAAAAA',
+      ticket: { provider: 'freshdesk', id: ticketId },
+      validityHours: 1,
+      now,
+      expiresAt: new Date(now.getTime() + expiresInMs(i)),
+    });
+    created.push(link);
+  }
+  await Promise.all(created.map((link) => creator.publishDocument(link._id)));
+  return created;
+}
+
+async function expiredEventsFor(ids: string[]) {
+  const wanted = new Set(ids);
+  const all = await streamMessages(bus, Subjects.linkExpired);
+  return all.filter((m) => wanted.has(m.json<{ linkId: string }>().linkId));
+}
+
+describe('expiry-scheduler', () => {
+  it('expires each link on time with exactly one link.expired while two instances run', async () => {
+    await startScheduler();
+    await startScheduler();
+    const created = await createLinks(40, (i) => 1_000 + i * 40, 'two-schedulers');
+    const ids = created.map((l) => l._id);
+
+    await eventually(
+      'all links expired',
+      async () =>
+        (await links.collection.countDocuments({ _id: { $in: ids }, status: 'expired' })) === ids.length,
+      15_000,
+    );
+    await eventually(
+      'outboxes drained',
+      async () =>
+        (await links.collection.countDocuments({ _id: { $in: ids }, 'outbox.0': { $exists: true } })) === 0,
+    );
+    const events = await expiredEventsFor(ids);
+    const perLink = new Map<string, number>();
+    for (const m of events) {
+      const id = m.json<{ linkId: string }>().linkId;
+      perLink.set(id, (perLink.get(id) ?? 0) + 1);
+    }
+    expect(perLink.size).toBe(ids.length);
+    expect([...perLink.values()].every((n) => n === 1)).toBe(true);
+    // Precision: the event is stored within a couple of seconds of expiresAt.
+    for (const m of events) {
+      const expiresAt = Date.parse(m.json<{ data: { expiresAt: string } }>().data.expiresAt);
+      const lateMs = Math.floor(Number(m.info.timestampNanos) / 1e6) - expiresAt;
+      expect(lateMs).toBeGreaterThanOrEqual(0);
+      expect(lateMs).toBeLessThan(2_000);
+    }
+  });
+
+  it('never expires a link before its time, nor one that was revoked', async () => {
+    const [later, revoked] = await createLinks(2, () => 1_500, 'not-yet');
+    if (!later || !revoked) throw new Error('links not created');
+    await links.revoke(revoked.tenantId, revoked._id, new Date());
+    await startScheduler();
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await links.collection.findOne({ _id: later._id }))?.status).toBe('pending');
+    await eventually(
+      'link expired',
+      async () => (await links.collection.findOne({ _id: later._id }))?.status === 'expired',
+    );
+    expect((await links.collection.findOne({ _id: revoked._id }))?.status).toBe('revoked');
+    expect(await expiredEventsFor([revoked._id])).toHaveLength(0);
+  });
+
+  it('catches links due while no scheduler ran, by the sweep', async () => {
+    const created = await createLinks(5, () => -60_000, 'missed');
+    // The link.created events were consumed by nobody yet; the first sweep runs at start.
+    await startScheduler({ sweepIntervalMs: 60_000 });
+    const ids = created.map((l) => l._id);
+    await eventually(
+      'overdue links expired',
+      async () =>
+        (await links.collection.countDocuments({ _id: { $in: ids }, status: 'expired' })) === ids.length,
+    );
+    await eventually('events published', async () => (await expiredEventsFor(ids)).length === ids.length);
+  });
+
+  it('terminates an invalid link.created, dead-letters it with the reason and logs it', async () => {
+    await startScheduler();
+    const ack = await bus.js.publish(Subjects.linkCreated, JSON.stringify({ hello: 'world' }), {
+      msgID: 'bogus-1',
+    });
+    const dead = await eventually('dead letter stored', async () => {
+      const consumer = await bus.js.consumers.get(DEAD_LETTER_STREAM_NAME, {
+        filter_subjects: [`deadletter.${Subjects.linkCreated}`],
+      });
+      return consumer.next({ expires: 1_000 });
+    });
+    expect(dead.headers?.get(Headers.deadLetterReason)).toMatch(
+      /^invalid event: .*must have required properties|invalid event/,
+    );
+    expect(dead.headers?.get(Headers.deadLetterConsumer)).toBe(CONSUMER.durable);
+    expect(dead.string()).toBe(JSON.stringify({ hello: 'world' }));
+
+    const logged = infra.logs.find((l) => l.msg === 'message dead-lettered' && l.seq === ack.seq);
+    expect(logged).toMatchObject({
+      type: 'consumer',
+      consumer: CONSUMER.durable,
+      subject: Subjects.linkCreated,
+    });
+    expect(String(logged?.reason)).toContain('invalid event');
+
+    // Terminated, not left for redelivery.
+    await new Promise((r) => setTimeout(r, 300));
+    const info = await bus.jsm.consumers.info(STREAM_NAME, CONSUMER.durable);
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_redelivered).toBe(0);
+    expect(info.ack_floor.stream_seq).toBeGreaterThanOrEqual(ack.seq);
+  });
+});

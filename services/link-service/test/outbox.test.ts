@@ -1,0 +1,85 @@
+import { Subjects } from '@uplink/contracts';
+import { OutboxPublisher, publishEvent, systemClock } from '@uplink/kit';
+import { eventually, streamMessages } from '@uplink/kit/testing';
+import type { LinkDocument } from '@uplink/links';
+import { LinkStore } from '@uplink/links';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auth, type LinkServiceHarness, startLinkService } from './helper.ts';
+
+let h: LinkServiceHarness;
+beforeAll(async () => {
+  h = await startLinkService();
+});
+afterAll(() => h?.close());
+
+const linkCreatedFor = async (linkId: string) =>
+  (await streamMessages(h.bus, Subjects.linkCreated)).filter(
+    (m) => m.json<{ linkId: string }>().linkId === linkId,
+  );
+
+describe('transactional outbox', () => {
+  it('keeps an event created while NATS is down and publishes it once NATS is back', async () => {
+    await h.infra.nats.stop();
+    const res = await h.service.app.inject({
+      method: 'POST',
+      url: '/v1/links',
+      headers: auth(),
+      payload: { ticket: { provider: 'freshdesk', id: 'nats-down' } },
+    });
+    // The API does not depend on the broker: the event waits in the link's outbox.
+    expect(res.statusCode).toBe(201);
+    const { id } = res.json();
+    await new Promise((r) => setTimeout(r, 500));
+    const doc = await h.infra.mongo.db.collection<LinkDocument>('links').findOne({ _id: id });
+    expect(doc?.outbox?.map((e) => e.subject)).toEqual([Subjects.linkCreated]);
+
+    await h.infra.nats.start();
+    const published = await eventually(
+      'link.created published after NATS returned',
+      async () => {
+        const found = await linkCreatedFor(id);
+        return found.length > 0 ? found : undefined;
+      },
+      20_000,
+    );
+    expect(published).toHaveLength(1);
+    await eventually('outbox emptied', async () => {
+      const after = await h.infra.mongo.db.collection<LinkDocument>('links').findOne({ _id: id });
+      return after?.outbox?.length === 0;
+    });
+  });
+
+  it('does not duplicate an event when the publisher dies between publish and bookkeeping', async () => {
+    const links = new LinkStore(h.infra.mongo.db);
+    // A link written without any publisher running, as if its writer crashed right after.
+    const { link } = await links.create({
+      tenantId: 'ten_AAAAAAAAAAAAAAAAAAAA',
+      ticket: { provider: 'webhook', id: 'crash-1' },
+      validityHours: 1,
+      now: new Date(),
+    });
+    const entry = link.outbox?.[0];
+    if (!entry) throw new Error('no outbox entry');
+    // The crashed publisher got as far as JetStream's ack, but never removed the entry.
+    const first = await publishEvent(h.bus, entry.subject, entry.event, { msgId: entry.eventId });
+    expect(first.duplicate).toBe(false);
+    expect((await links.collection.findOne({ _id: link._id }))?.outbox).toHaveLength(1);
+
+    // Another replica's sweep finds the entry and sends it again.
+    const sweeper = new OutboxPublisher({
+      collection: links.collection,
+      bus: h.bus,
+      logger: h.infra.logger,
+      clock: systemClock,
+      staleAfterMs: 0,
+    });
+    await eventually('sweep handled the link', async () => {
+      await sweeper.sweep();
+      return (await links.collection.findOne({ _id: link._id }))?.outbox?.length === 0;
+    });
+    expect(await linkCreatedFor(link._id)).toHaveLength(1);
+    expect(h.infra.logs.some((l) => l.msg === 'entry was already published' && l.docId === link._id)).toBe(
+      true,
+    );
+  });
+});
