@@ -1,19 +1,34 @@
 // `npm test`: static checks (Biome, TypeScript), then every test against real servers.
 // `npm run check` runs the static checks only.
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { ensureBinaries } from '@uplink/dev-servers';
 
-function step(title: string, cmd: string, args: string[]): void {
+const REPORT = 'test-artifacts/vitest.json';
+
+function step(title: string, cmd: string, args: string[]): number {
   process.stderr.write(`\n== ${title}\n`);
   const result = spawnSync(cmd, args, { stdio: 'inherit' });
-  if (result.status !== 0) {
+  if (result.status !== 0)
     process.stderr.write(`\n${title} failed (exit ${result.status ?? result.signal}).\n`);
-    process.exit(result.status ?? 1);
-  }
+  return result.status ?? 1;
 }
 
-step('Format and lint (Biome)', 'biome', ['ci', '.']);
-step('Type-check (TypeScript)', 'tsc', ['--noEmit', '-p', 'tsconfig.json']);
+function mustPass(title: string, cmd: string, args: string[]): void {
+  const status = step(title, cmd, args);
+  if (status !== 0) process.exit(status);
+}
+
+/** One plain summary line that any CI can read, whatever runner produced the results. */
+function summary(): string | undefined {
+  if (!existsSync(REPORT)) return undefined;
+  const r = JSON.parse(readFileSync(REPORT, 'utf8'));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  return `Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`;
+}
+
+mustPass('Format and lint (Biome)', 'biome', ['ci', '.']);
+mustPass('Type-check (TypeScript)', 'tsc', ['--noEmit', '-p', 'tsconfig.json']);
 if (process.argv.includes('--static-only')) process.exit(0);
 
 process.stderr.write('\n== Test servers (nats-server, FerretDB) are installed when missing\n');
