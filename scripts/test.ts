@@ -33,7 +33,13 @@ if (process.argv.includes('--static-only')) process.exit(0);
 
 process.stderr.write('\n== Test servers (nats-server, FerretDB) are installed when missing\n');
 await ensureBinaries();
-step('Tests (vitest, real NATS, MongoDB-wire and Azurite on loopback)', 'vitest', [
+const status = step('Tests (vitest, real NATS, MongoDB-wire and Azurite on loopback)', 'vitest', [
   'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${REPORT}`,
   ...process.argv.slice(2),
 ]);
+const line = summary();
+if (line) process.stdout.write(`\n${line}\n`);
+process.exit(status);
