@@ -83,21 +83,25 @@ export class OutboxPublisher<T extends OutboxDocument = OutboxDocument> {
     this.#log = opts.logger.child({ type: 'outbox', collection: opts.collection.collectionName });
   }
 
-  /** Publishes a document's pending entries now, without making the caller wait or fail. */
-  kick(docId: string): void {
+  /**
+   * Publishes a document's pending entries now, without making the caller wait or fail.
+   * `wholeOutbox` saves reading the document back; pass it only when the caller knows every
+   * entry the document holds (its creator does), or events could go out of order.
+   */
+  kick(docId: string, wholeOutbox?: OutboxEntry[]): void {
     if (this.#stopped) return;
-    void this.publishDocument(docId).catch((err) => {
+    void this.publishDocument(docId, wholeOutbox).catch((err) => {
       this.#log.warn({ err, docId }, 'immediate publish failed; the sweep will retry');
     });
   }
 
   /** Sends a document's entries in order; each is removed from the outbox once acknowledged. */
-  publishDocument(docId: string): Promise<void> {
+  publishDocument(docId: string, wholeOutbox?: OutboxEntry[]): Promise<void> {
     // One publish per document at a time keeps its events in order.
     const previous = this.#inFlight.get(docId) ?? Promise.resolve();
     const next = previous
       .catch(() => {})
-      .then(() => this.#publishEntries(docId))
+      .then(() => this.#publishEntries(docId, wholeOutbox))
       .finally(() => {
         if (this.#inFlight.get(docId) === next) this.#inFlight.delete(docId);
       });
@@ -105,9 +109,12 @@ export class OutboxPublisher<T extends OutboxDocument = OutboxDocument> {
     return next;
   }
 
-  async #publishEntries(docId: string): Promise<void> {
-    const doc = await this.#opts.collection.findOne({ _id: docId }, { projection: { outbox: 1 } });
-    for (const entry of doc?.outbox ?? []) {
+  async #publishEntries(docId: string, wholeOutbox?: OutboxEntry[]): Promise<void> {
+    const entries =
+      wholeOutbox ??
+      (await this.#opts.collection.findOne({ _id: docId }, { projection: { outbox: 1 } }))?.outbox ??
+      [];
+    for (const entry of entries) {
       const ack = await publishEvent(this.#opts.bus, entry.subject, entry.event, {
         msgId: entry.eventId,
         trace: entry.trace,

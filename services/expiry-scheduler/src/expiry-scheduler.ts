@@ -1,6 +1,9 @@
 import type { Clock, Logger, OutboxPublisher } from '@uplink/kit';
 import type { LinkDocument, LinkFacts, LinkStore } from '@uplink/links';
 
+/** Waits before the 2nd, 3rd and 4th attempt to expire a link after a database error. */
+const RETRY_DELAYS_MS = [100, 500, 2_000];
+
 export type ExpirySchedulerOptions = {
   links: LinkStore;
   outbox: OutboxPublisher<LinkDocument>;
@@ -24,7 +27,7 @@ export class ExpiryScheduler {
   readonly #opts: Required<ExpirySchedulerOptions>;
   readonly #log: Logger;
   readonly #timers = new Map<string, NodeJS.Timeout>();
-  readonly #queue: LinkFacts[] = [];
+  readonly #queue: Array<{ link: LinkFacts; attempt: number }> = [];
   #active = 0;
   #idle: Array<() => void> = [];
   #sweepTimer: NodeJS.Timeout | undefined;
@@ -77,16 +80,16 @@ export class ExpiryScheduler {
     if (this.#active > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
   }
 
-  #enqueue(link: LinkFacts): void {
-    this.#queue.push(link);
+  #enqueue(link: LinkFacts, attempt = 1): void {
+    this.#queue.push({ link, attempt });
     this.#drain();
   }
 
   #drain(): void {
     while (this.#active < this.#opts.concurrency && this.#queue.length > 0) {
-      const link = this.#queue.shift() as LinkFacts;
+      const { link, attempt } = this.#queue.shift() as { link: LinkFacts; attempt: number };
       this.#active++;
-      void this.#expire(link).finally(() => {
+      void this.#expire(link, attempt).finally(() => {
         this.#active--;
         if (this.#active === 0 && this.#queue.length === 0)
           for (const resolve of this.#idle.splice(0)) resolve();
@@ -95,7 +98,7 @@ export class ExpiryScheduler {
     }
   }
 
-  async #expire(link: LinkFacts): Promise<void> {
+  async #expire(link: LinkFacts, attempt: number): Promise<void> {
     try {
       const now = this.#opts.clock.now();
       if (now < link.expiresAt) {
@@ -110,8 +113,20 @@ export class ExpiryScheduler {
         );
       }
     } catch (err) {
-      // The next sweep finds the link again: it is still pending.
-      this.#log.warn({ err, linkId: link._id }, 'could not expire link; the sweep will retry');
+      if (this.#stopped) return;
+      const delay = RETRY_DELAYS_MS[attempt - 1];
+      if (delay === undefined) {
+        // Still pending, so the next sweep finds it again.
+        this.#log.error({ err, linkId: link._id }, 'could not expire link; leaving it to the next sweep');
+        return;
+      }
+      // A busy or briefly unreachable database should not cost a whole sweep interval.
+      this.#log.warn({ err, linkId: link._id, attempt, retryInMs: delay }, 'could not expire link; retrying');
+      const timer = setTimeout(() => {
+        this.#timers.delete(link._id);
+        this.#enqueue(link, attempt + 1);
+      }, delay);
+      this.#timers.set(link._id, timer);
     }
   }
 }

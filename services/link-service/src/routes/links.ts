@@ -56,7 +56,7 @@ export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
         validityHours,
         now,
       });
-      outbox.kick(link._id);
+      outbox.kick(link._id, link.outbox);
       const url = `${baseUrl}${token}`;
       return reply
         .code(201)
