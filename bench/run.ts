@@ -1,0 +1,45 @@
+// Runs the benchmarks in sequence (or the ones named on the command line), prints a summary and
+// writes each result to bench/results/<name>.json.
+//
+//   npm run bench                      all of them
+//   npm run bench -- link-creation     one
+import { runExpiryPrecision } from './expiry-precision.ts';
+import { type BenchResult, machine, writeResult } from './lib/common.ts';
+import { runLinkCreation } from './link-creation.ts';
+
+const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
+  'link-creation': runLinkCreation,
+  'expiry-precision': runExpiryPrecision,
+};
+
+const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = requested.filter((name) => !(name in BENCHMARKS));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  process.exit(2);
+}
+const names = requested.length > 0 ? requested : Object.keys(BENCHMARKS);
+
+const m = machine();
+console.log(`bench: ${names.join(', ')} on ${m.cpus} x ${m.cpuModel}, ${m.memGiB} GiB, Node ${m.node}`);
+const summary: string[] = [];
+let crashed = false;
+for (const name of names) {
+  const run = BENCHMARKS[name] as () => Promise<BenchResult>;
+  const started = Date.now();
+  try {
+    const result = await run();
+    const file = await writeResult(result);
+    summary.push(`${result.passed ? 'PASS' : 'FAIL'}  ${result.headline}\n      -> ${file}`);
+  } catch (err) {
+    crashed = true;
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    await writeResult({ name, headline: `${name}: crashed`, passed: false, error: message });
+    summary.push(`ERROR ${name} crashed after ${((Date.now() - started) / 1000).toFixed(0)} s: ${message}`);
+  }
+}
+
+console.log('\n=== benchmark summary ===');
+for (const line of summary) console.log(line);
+// A missed target is a result, not a failure of the run; a crash is.
+process.exit(crashed ? 1 : 0);
