@@ -48,6 +48,9 @@ export async function ensureOutboxIndexes<T extends OutboxDocument>(
   await collection.createIndex({ 'outbox.createdAt': 1 }, { name: 'outbox_pending' });
 }
 
+const ACK_BATCH_MAX = 200;
+const ACK_BATCH_WAIT_MS = 5;
+
 export type OutboxPublisherOptions<T extends OutboxDocument> = {
   collection: Collection<T>;
   bus: Bus;
@@ -65,6 +68,13 @@ export class OutboxPublisher<T extends OutboxDocument = OutboxDocument> {
   readonly #opts: Required<Omit<OutboxPublisherOptions<OutboxDocument>, 'logger'>>;
   readonly #log: Logger;
   readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #acked: Array<{
+    docId: string;
+    entry: OutboxEntry;
+    resolve: () => void;
+    reject: (err: unknown) => void;
+  }> = [];
+  #flushTimer: NodeJS.Timeout | undefined;
   #timer: NodeJS.Timeout | undefined;
   #sweeping: Promise<number> | undefined;
   #stopped = false;
@@ -120,9 +130,41 @@ export class OutboxPublisher<T extends OutboxDocument = OutboxDocument> {
         trace: entry.trace,
       });
       if (ack.duplicate) this.#log.info({ docId, eventId: entry.eventId }, 'entry was already published');
-      // Pull the entry exactly as read: on MongoDB that is the same as pulling by eventId, and
-      // it also works on servers whose $pull only matches whole values (FerretDB v1).
-      await this.#opts.collection.updateOne({ _id: docId }, { $pull: { outbox: entry } });
+      await this.#removeAcked(docId, entry);
+    }
+  }
+
+  /**
+   * Removes a published entry. Removals are group-committed: those acknowledged within a few
+   * milliseconds of each other go to the database as one unordered bulk write, one round trip
+   * instead of one per event. The caller waits for its own removal.
+   */
+  #removeAcked(docId: string, entry: OutboxEntry): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#acked.push({ docId, entry, resolve, reject });
+      if (this.#acked.length >= ACK_BATCH_MAX) void this.#flushAcked();
+      else this.#flushTimer ??= setTimeout(() => void this.#flushAcked(), ACK_BATCH_WAIT_MS);
+    });
+  }
+
+  async #flushAcked(): Promise<void> {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const batch = this.#acked.splice(0);
+    if (batch.length === 0) return;
+    try {
+      await this.#opts.collection.bulkWrite(
+        batch.map(({ docId, entry }) => ({
+          // Pull the entry exactly as read: on MongoDB that is the same as pulling by eventId,
+          // and it also works on servers whose $pull only matches whole values (FerretDB v1).
+          updateOne: { filter: { _id: docId }, update: { $pull: { outbox: entry } } },
+        })),
+        { ordered: false },
+      );
+      for (const item of batch) item.resolve();
+    } catch (err) {
+      // The entries stay in the outbox; the sweep sends them again and JetStream drops the repeats.
+      for (const item of batch) item.reject(err);
     }
   }
 
