@@ -312,6 +312,7 @@ export async function runExpiryPrecision(): Promise<BenchResult> {
       target: { p99Ms: TARGET_P99_MS, exactlyOneEventPerLink: true },
       setup: {
         mongoKind: infra.mongo.kind,
+        mongoBackend: infra.mongo.backend ?? null,
         links: LINKS,
         window: `expiresAt evenly spread over [T0+${FIRST_EXPIRY_MS / 1000} s, T0+${(FIRST_EXPIRY_MS + WINDOW_MS) / 1000} s], inserted in random order`,
         schedulers: `${SCHEDULERS} expiry-scheduler instances, each in its own child process`,

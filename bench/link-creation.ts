@@ -313,6 +313,7 @@ export async function runLinkCreation(): Promise<BenchResult> {
       target: { ratio: TARGET_RATIO },
       setup: {
         mongoKind: infra.mongo.kind,
+        mongoBackend: infra.mongo.backend ?? null,
         servers: 'baseline and link-service each in its own child process; autocannon in the parent',
         connections: CONNECTIONS,
         pipelining: 1,

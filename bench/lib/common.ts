@@ -22,9 +22,17 @@ export const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 export type Infra = { mongo: MongoServer; nats: NatsServer; stop(): Promise<void> };
 
 /** One MongoDB-wire server and one nats-server (JetStream), both real, on loopback. */
+/**
+ * FerretDB's SQLite backend scans the whole collection on every lookup by _id and serialises
+ * writers, so benchmarks default to its PostgreSQL backend (real indexes, concurrent writers),
+ * the closest to a production MongoDB this machine can run. MONGODB_URI (a real MongoDB) or
+ * UPLINK_FERRETDB_BACKEND=sqlite override it.
+ */
+const BENCH_BACKEND = process.env.UPLINK_FERRETDB_BACKEND === 'sqlite' ? 'sqlite' : 'postgresql';
+
 export async function startInfra(): Promise<Infra> {
   await ensureBinaries();
-  const [mongo, nats] = await Promise.all([startMongo(), startNats()]);
+  const [mongo, nats] = await Promise.all([startMongo({ backend: BENCH_BACKEND }), startNats()]);
   return {
     mongo,
     nats,

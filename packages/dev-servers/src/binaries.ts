@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, chmod, cp, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { log } from './log.ts';
 
 export const NATS_SERVER_VERSION = 'v2.15.2';
@@ -30,10 +30,11 @@ interface RunResult {
   output: string;
 }
 
-function run(
+/** Runs a command to completion, capturing its output; never rejects. */
+export function run(
   command: string,
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; uid?: number; gid?: number } = {},
 ): Promise<RunResult> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -44,6 +45,8 @@ function run(
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: options.timeoutMs ?? 30_000,
       killSignal: 'SIGKILL',
+      uid: options.uid,
+      gid: options.gid,
     });
     child.stdout.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
@@ -62,7 +65,7 @@ function run(
   });
 }
 
-function lastLines(text: string, count: number): string {
+export function lastLines(text: string, count: number): string {
   return text.trimEnd().split('\n').slice(-count).join('\n');
 }
 
@@ -147,11 +150,11 @@ const natsInstallHint = (): string =>
   `'go install ${NATS_MODULE}@${NATS_SERVER_VERSION}' can build it.`;
 
 /** Lookups run once per process and tools dir; failures are forgotten so a later call retries. */
-const lookups = new Map<string, Promise<string>>();
+const lookups = new Map<string, Promise<unknown>>();
 
-function once(key: string, locate: () => Promise<string>): Promise<string> {
+function once<T>(key: string, locate: () => Promise<T>): Promise<T> {
   const fullKey = `${key}:${toolsBinDir()}`;
-  let promise = lookups.get(fullKey);
+  let promise = lookups.get(fullKey) as Promise<T> | undefined;
   if (!promise) {
     promise = locate().catch((error: unknown) => {
       lookups.delete(fullKey);
@@ -308,6 +311,140 @@ async function locateFerretDb(): Promise<string> {
   return cached;
 }
 
+export type FerretDbBackend = 'sqlite' | 'postgresql';
+const FERRETDB_BACKENDS: readonly FerretDbBackend[] = ['sqlite', 'postgresql'];
+
+/** The FerretDB backend named by UPLINK_FERRETDB_BACKEND; 'sqlite' when it is unset or empty. */
+export function ferretDbBackendFromEnv(): FerretDbBackend {
+  const value = process.env.UPLINK_FERRETDB_BACKEND?.trim().toLowerCase();
+  if (!value) return 'sqlite';
+  if ((FERRETDB_BACKENDS as readonly string[]).includes(value)) return value as FerretDbBackend;
+  throw new Error(
+    `UPLINK_FERRETDB_BACKEND is '${process.env.UPLINK_FERRETDB_BACKEND}'; use one of ${FERRETDB_BACKENDS.join(', ')}.`,
+  );
+}
+
+/** The PostgreSQL server programs startPostgres() runs. */
+export interface PostgresBinaries {
+  /** Directory holding all of them, e.g. /usr/lib/postgresql/15/bin. */
+  binDir: string;
+  initdb: string;
+  postgres: string;
+  pgIsReady: string;
+  createdb: string;
+  psql: string;
+}
+
+const POSTGRES_LIB_DIR = '/usr/lib/postgresql';
+const POSTGRES_PROGRAMS: Record<Exclude<keyof PostgresBinaries, 'binDir'>, string> = {
+  initdb: 'initdb',
+  postgres: 'postgres',
+  pgIsReady: 'pg_isready',
+  createdb: 'createdb',
+  psql: 'psql',
+};
+
+async function postgresIn(binDir: string): Promise<PostgresBinaries | undefined> {
+  const found: Partial<PostgresBinaries> = { binDir };
+  for (const [key, name] of Object.entries(POSTGRES_PROGRAMS)) {
+    const path = join(binDir, name);
+    if (!(await isExecutable(path))) return undefined;
+    found[key as keyof typeof POSTGRES_PROGRAMS] = path;
+  }
+  return found as PostgresBinaries;
+}
+
+/**
+ * The newest /usr/lib/postgresql/<major>/bin (Debian and Ubuntu keep the server programs there,
+ * off PATH) with all five programs; else a PATH directory with all of them (other distributions).
+ */
+async function findPostgres(): Promise<PostgresBinaries | undefined> {
+  let majors: string[] = [];
+  try {
+    majors = (await readdir(POSTGRES_LIB_DIR)).filter((name) => /^\d+(\.\d+)?$/.test(name));
+  } catch {
+    // No Debian-style PostgreSQL install.
+  }
+  majors.sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a));
+  for (const major of majors) {
+    const found = await postgresIn(join(POSTGRES_LIB_DIR, major, 'bin'));
+    if (found) return found;
+  }
+  const initdb = await findOnPath('initdb');
+  return initdb ? postgresIn(dirname(initdb)) : undefined;
+}
+
+const postgresInstallHint = (): string =>
+  `Install the PostgreSQL server as root, e.g. 'apt-get install -y postgresql' on Debian/Ubuntu ` +
+  `(it provides ${POSTGRES_LIB_DIR}/<major>/bin/{initdb,postgres,pg_isready,createdb,psql}), or put ` +
+  `initdb, postgres, pg_isready, createdb and psql in one PATH directory, or use FerretDB's SQLite backend ` +
+  `(unset UPLINK_FERRETDB_BACKEND or set it to 'sqlite').`;
+
+/**
+ * PostgreSQL server programs for FerretDB's postgresql backend. When missing and we are root, they
+ * are installed with `apt-get install -y postgresql` (about 5 s; `apt-get update` first when the
+ * package lists are stale); otherwise this throws, saying what to install.
+ */
+export function ensurePostgres(): Promise<PostgresBinaries> {
+  return once('postgres', locatePostgres);
+}
+
+async function locatePostgres(): Promise<PostgresBinaries> {
+  const existing = await findPostgres();
+  if (existing) return existing;
+
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      `PostgreSQL server programs are not installed (looked in ${POSTGRES_LIB_DIR}/<major>/bin and on PATH), ` +
+        `and only root can install them here.\n${postgresInstallHint()}`,
+    );
+  }
+  const aptGet = await findOnPath('apt-get');
+  if (!aptGet) {
+    throw new Error(
+      `PostgreSQL server programs are not installed and there is no apt-get.\n${postgresInstallHint()}`,
+    );
+  }
+
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // Another apt-get (a parallel test run, say) may hold the dpkg lock: wait for it instead of failing.
+  const lockWait = ['-o', 'DPkg::Lock::Timeout=300'];
+  const install = (): Promise<RunResult> =>
+    run(aptGet, ['install', '-y', '--no-install-recommends', ...lockWait, 'postgresql'], {
+      env,
+      timeoutMs: 15 * 60_000,
+    });
+  log('PostgreSQL is not installed: running apt-get install -y postgresql (about 5 s)');
+  const started = Date.now();
+  let result = await install();
+  if (result.code !== 0) {
+    // Usually stale package lists (404s, "Unable to locate package"): refresh them and retry once.
+    log(`apt-get install failed (exit ${result.code}); running apt-get update and retrying`);
+    const update = await run(aptGet, ['update', ...lockWait], { env, timeoutMs: 15 * 60_000 });
+    if (update.code !== 0) {
+      throw new Error(
+        `'apt-get install -y postgresql' failed (exit ${result.code}):\n${lastLines(result.output, 15)}\n` +
+          `and 'apt-get update' failed too (exit ${update.code}):\n${lastLines(update.output, 15)}\n${postgresInstallHint()}`,
+      );
+    }
+    result = await install();
+  }
+  if (result.code !== 0) {
+    throw new Error(
+      `'apt-get install -y postgresql' failed (exit ${result.code}):\n${lastLines(result.output, 30)}\n${postgresInstallHint()}`,
+    );
+  }
+  const installed = await findPostgres();
+  if (!installed) {
+    throw new Error(
+      `'apt-get install -y postgresql' succeeded, but initdb, postgres, pg_isready, createdb and psql are still not ` +
+        `in ${POSTGRES_LIB_DIR}/<major>/bin.\n${postgresInstallHint()}`,
+    );
+  }
+  log(`PostgreSQL installed in ${((Date.now() - started) / 1000).toFixed(0)} s: ${installed.binDir}`);
+  return installed;
+}
+
 /** True when startMongo() will need FerretDB, i.e. neither MONGODB_URI nor mongod is available. */
 export async function needsFerretDb(): Promise<boolean> {
   return !process.env.MONGODB_URI && !(await findOnPath('mongod'));
@@ -317,17 +454,27 @@ export interface EnsuredBinaries {
   natsServer: string;
   /** null when startMongo() will not use FerretDB (MONGODB_URI is set or mongod is on PATH). */
   ferretDb: string | null;
+  /**
+   * Directory of the PostgreSQL server programs; null unless startMongo() will run FerretDB on
+   * the backend UPLINK_FERRETDB_BACKEND names and that backend is 'postgresql'.
+   */
+  postgres: string | null;
 }
 
 /**
  * Makes sure every server binary is present before tests start, so that slow installs never run
- * inside a test's timeout. FerretDB is only built when startMongo() would actually use it.
+ * inside a test's timeout. FerretDB is only built when startMongo() would actually use it, and
+ * PostgreSQL only installed when UPLINK_FERRETDB_BACKEND=postgresql asks FerretDB to use it.
  */
 export async function ensureBinaries(): Promise<EnsuredBinaries> {
   log(`checking server binaries (tools dir ${toolsDir()})`);
-  const [natsServer, ferretDb] = await Promise.all([
+  const ferretDbNeeded = needsFerretDb();
+  const [natsServer, ferretDb, postgres] = await Promise.all([
     ensureNatsServer(),
-    needsFerretDb().then((needed) => (needed ? ensureFerretDb() : null)),
+    ferretDbNeeded.then((needed) => (needed ? ensureFerretDb() : null)),
+    ferretDbNeeded.then((needed) =>
+      needed && ferretDbBackendFromEnv() === 'postgresql' ? ensurePostgres().then((pg) => pg.binDir) : null,
+    ),
   ]);
   log(`nats-server: ${natsServer}`);
   log(
@@ -335,5 +482,6 @@ export async function ensureBinaries(): Promise<EnsuredBinaries> {
       ? `ferretdb: ${ferretDb}`
       : `ferretdb: not needed (${process.env.MONGODB_URI ? 'MONGODB_URI is set' : 'mongod is on PATH'})`,
   );
-  return { natsServer, ferretDb };
+  if (postgres) log(`postgresql (FerretDB backend): ${postgres}`);
+  return { natsServer, ferretDb, postgres };
 }

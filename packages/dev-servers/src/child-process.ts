@@ -68,6 +68,19 @@ export interface StartProcessOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   /**
+   * Run the server as this user and group (only possible as root), e.g. for PostgreSQL, which
+   * refuses to run as root. Node switches user in the forked child itself (dropping supplementary
+   * groups), so the managed pid is the server's own: no runuser/su wrapper in between that would
+   * swallow stop signals or survive as a parent of an orphan.
+   */
+  uid?: number;
+  gid?: number;
+  /**
+   * First signal stop() sends; default SIGTERM. PostgreSQL wants SIGINT ("fast" shutdown): its
+   * SIGTERM ("smart") waits for every client to disconnect.
+   */
+  stopSignal?: NodeJS.Signals;
+  /**
    * Resolves true once the server serves requests. It is polled until the deadline, so it should
    * give up quickly (about a second) when the server does not answer yet.
    */
@@ -79,7 +92,10 @@ export interface StartProcessOptions {
 export interface ManagedProcess {
   readonly pid: number;
   readonly logFile: string;
-  /** SIGTERM, then SIGKILL after 5 s; resolves once the process has exited. Safe to call twice. */
+  /**
+   * The stop signal (SIGTERM unless StartProcessOptions.stopSignal says otherwise), then SIGKILL
+   * after 5 s; resolves once the process has exited. Safe to call twice.
+   */
   stop(): Promise<void>;
 }
 
@@ -101,6 +117,8 @@ export async function startProcess(options: StartProcessOptions): Promise<Manage
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['ignore', logFd, logFd],
+      uid: options.uid,
+      gid: options.gid,
     });
   } finally {
     // The child holds its own copy of the descriptor.
@@ -130,7 +148,7 @@ export async function startProcess(options: StartProcessOptions): Promise<Manage
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       if (exitDescription !== undefined) return;
-      child.kill('SIGTERM');
+      child.kill(options.stopSignal ?? 'SIGTERM');
       const forceKill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
       await exited;
       clearTimeout(forceKill);

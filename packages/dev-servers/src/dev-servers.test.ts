@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
@@ -5,10 +6,12 @@ import { connect } from '@nats-io/transport-node';
 import { MongoClient } from 'mongodb';
 import type { ProvidedContext } from 'vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTempDir } from './child-process.ts';
+import { needsFerretDb } from './binaries.ts';
+import { createTempDir, removeTempDir } from './child-process.ts';
 import {
   canConnect,
   ensureBinaries,
+  ensurePostgres,
   freePort,
   mongoPings,
   startAzurite,
@@ -133,6 +136,81 @@ describe('startMongo', () => {
       await mongo.stop();
     }
     if (mongo.kind !== 'external') expect(await canConnect(Number(new URL(mongo.uri).port))).toBe(false);
+  }, 60_000);
+});
+
+describe('startMongo on PostgreSQL', () => {
+  const usesFerretDb = needsFerretDb();
+  // Installing PostgreSQL (as root, when missing) takes seconds: not inside the test's timeout.
+  beforeAll(async () => {
+    if (await usesFerretDb) await ensurePostgres();
+  }, 5 * 60_000);
+
+  /** Command lines of processes still running on `dir`, as pgrep sees them. */
+  function processesOn(dir: string): string {
+    const result = spawnSync('pgrep', ['-a', '-f', dir], { encoding: 'utf8' });
+    if (result.error) throw result.error;
+    return result.stdout.trim();
+  }
+
+  it('finds and updates by _id through an index, keeps data across restarts, and stops cleanly', async (context) => {
+    if (!(await usesFerretDb)) context.skip(); // MONGODB_URI or mongod: no FerretDB backend to pick.
+    const dataDir = await createTempDir('uplink-ferretdb-pg-test-');
+    type Thing = { _id: string; size: number; tags?: string[] };
+    const ids = Array.from({ length: 2_000 }, (_, i) => `thing-${i}`);
+    try {
+      const mongo = await startMongo({ backend: 'postgresql', dataDir });
+      expect(mongo).toMatchObject({ kind: 'ferretdb', backend: 'postgresql' });
+      expect(mongo.postgresUrl).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/ferretdb$/);
+      const postgresPort = Number(new URL(mongo.postgresUrl ?? '').port);
+      const client = new MongoClient(mongo.uri);
+      try {
+        const things = client.db('dev_servers_pg').collection<Thing>('things');
+        await things.insertOne({ _id: 'first', size: 1 });
+        await things.insertMany(ids.map((_id, size) => ({ _id, size })));
+        expect(await things.findOne({ _id: 'first' })).toEqual({ _id: 'first', size: 1 });
+        expect(await things.findOne({ _id: 'thing-1234' })).toEqual({ _id: 'thing-1234', size: 1234 });
+        const updated = await things.updateOne(
+          { _id: 'thing-7' },
+          { $inc: { size: 100 }, $set: { tags: ['pg'] } },
+        );
+        expect(updated).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
+        expect(await things.findOne({ _id: 'thing-7' })).toEqual({ _id: 'thing-7', size: 107, tags: ['pg'] });
+        expect(await things.findOne({ _id: 'missing' })).toBeNull();
+        await expect(things.insertOne({ _id: 'first', size: 2 })).rejects.toThrow(/duplicate key/i);
+
+        // FerretDB looks _id up with `_jsonb->'_id' @> $value`, which only the GIN twin of its
+        // btree _id index can serve (see FERRETDB_POSTGRES_SETUP in mongo.ts).
+        const explained = await client
+          .db('dev_servers_pg')
+          .command({ explain: { find: 'things', filter: { _id: 'thing-1234' } } });
+        expect(JSON.stringify(explained.queryPlanner)).toMatch(/"Index Name":"[^"]*_gin"/);
+
+        // What the checks after stop() must no longer see.
+        expect(processesOn(dataDir)).toMatch(/postgres[\s\S]*ferretdb|ferretdb[\s\S]*postgres/);
+      } finally {
+        await client.close();
+        await mongo.stop();
+      }
+      expect(await canConnect(Number(new URL(mongo.uri).port))).toBe(false);
+      expect(await canConnect(postgresPort)).toBe(false);
+      expect(processesOn(dataDir)).toBe('');
+
+      // A second start reuses the cluster in dataDir (no initdb, createdb finds ferretdb).
+      const again = await startMongo({ backend: 'postgresql', dataDir });
+      const client2 = new MongoClient(again.uri);
+      try {
+        const things = client2.db('dev_servers_pg').collection<Thing>('things');
+        expect(await things.findOne({ _id: 'thing-7' })).toEqual({ _id: 'thing-7', size: 107, tags: ['pg'] });
+        expect(await things.countDocuments()).toBe(ids.length + 1);
+      } finally {
+        await client2.close();
+        await again.stop();
+      }
+      expect(processesOn(dataDir)).toBe('');
+    } finally {
+      await removeTempDir(dataDir);
+    }
   }, 60_000);
 });
 

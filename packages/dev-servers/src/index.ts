@@ -11,8 +11,12 @@ export {
   ensureBinaries,
   ensureFerretDb,
   ensureNatsServer,
+  ensurePostgres,
   FERRETDB_VERSION,
+  type FerretDbBackend,
+  ferretDbBackendFromEnv,
   NATS_SERVER_VERSION,
+  type PostgresBinaries,
   toolsDir,
 } from './binaries.ts';
 export {
@@ -25,3 +29,4 @@ export {
 export { type MongoServer, mongoPings, type StartMongoOptions, startMongo } from './mongo.ts';
 export { type NatsServer, type StartNatsOptions, startNats } from './nats.ts';
 export { freePort } from './ports.ts';
+export { type PostgresServer, type StartPostgresOptions, startPostgres } from './postgres.ts';

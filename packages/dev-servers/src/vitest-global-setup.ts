@@ -1,5 +1,6 @@
 // Vitest globalSetup: one Mongo-wire server and one Azurite shared by every test file of a run,
-// handed to tests with inject('mongoUri') / inject('azurite'). NATS is not started here: tests
+// handed to tests with inject('mongoUri') / inject('azurite'). FerretDB (when it is the Mongo
+// server) runs on the backend UPLINK_FERRETDB_BACKEND names: 'sqlite' (default) or 'postgresql'. NATS is not started here: tests
 // stop and restart it, so each test file starts its own with startNats().
 import type { TestProject } from 'vitest/node';
 import { type AzuriteConnection, type AzuriteServer, startAzurite } from './azurite.ts';
@@ -38,12 +39,14 @@ export default async function setup(project: Pick<TestProject, 'provide'>): Prom
       : new AggregateError(errors, 'Mongo and Azurite both failed to start');
   }
 
-  const { uri, kind }: MongoServer = mongo.value;
+  const { uri, kind, backend }: MongoServer = mongo.value;
   const { blobEndpoint, connectionString, accountName, accountKey }: AzuriteServer = azurite.value;
   const connection: AzuriteConnection = { blobEndpoint, connectionString, accountName, accountKey };
   project.provide('mongoUri', uri);
   project.provide('mongoKind', kind);
   project.provide('azurite', connection);
-  log(`mongo (${kind}) at ${uri} and azurite at ${blobEndpoint} up in ${Date.now() - started} ms`);
+  log(
+    `mongo (${kind}${backend ? ` on ${backend}` : ''}) at ${uri} and azurite at ${blobEndpoint} up in ${Date.now() - started} ms`,
+  );
   return teardown;
 }

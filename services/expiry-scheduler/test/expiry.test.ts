@@ -152,7 +152,9 @@ describe('expiry-scheduler', () => {
     expect(dead.headers?.get(Headers.deadLetterConsumer)).toBe(CONSUMER.durable);
     expect(dead.string()).toBe(JSON.stringify({ hello: 'world' }));
 
-    const logged = infra.logs.find((l) => l.msg === 'message dead-lettered' && l.seq === ack.seq);
+    const logged = await eventually('dead letter logged', () =>
+      infra.logs.find((l) => l.msg === 'message dead-lettered' && l.seq === ack.seq),
+    );
     expect(logged).toMatchObject({
       type: 'consumer',
       consumer: CONSUMER.durable,
