@@ -263,3 +263,10 @@ describe('vitest global setup', () => {
     expect(await canConnect(port)).toBe(false);
   }, 60_000);
 });
+
+describe('freePort, called together', () => {
+  it('never hands out the same port twice, even when called together', async () => {
+    const ports = await Promise.all(Array.from({ length: 50 }, () => freePort()));
+    expect(new Set(ports).size).toBe(50);
+  });
+});
