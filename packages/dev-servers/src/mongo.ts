@@ -174,7 +174,11 @@ export async function startMongo(options: StartMongoOptions = {}): Promise<Mongo
     postgres = await startPostgres({ dataDir, database: 'ferretdb', setupSql: FERRETDB_POSTGRES_SETUP });
   }
   const storage = postgres
-    ? ['--handler=postgresql', `--postgresql-url=${postgres.url}`]
+    ? // FerretDB's PostgreSQL pool defaults to a few dozen connections, and under a hundred
+      // concurrent client operations it starved: every request waited for a connection while
+      // the pool's connections sat idle (goroutine dump: 85 waiters in pgxpool.Acquire). The
+      // server allows 200 connections; give FerretDB most of them.
+      ['--handler=postgresql', `--postgresql-url=${postgres.url}?pool_max_conns=150`]
     : ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`];
   const args = mongod
     ? ['--bind_ip', '127.0.0.1', '--port', String(port), '--dbpath', dataDir]
