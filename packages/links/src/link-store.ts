@@ -21,6 +21,7 @@ export type NewLink = {
   expiresAt?: Date;
 };
 
+/** Results of transitions carry the document as written, outbox included. */
 export type RevokeResult =
   | { outcome: 'revoked'; link: LinkDocument }
   | { outcome: 'not_found' }
@@ -89,33 +90,33 @@ export class LinkStore {
   async revoke(tenantId: string, id: string, now: Date): Promise<RevokeResult> {
     const link = await this.get(tenantId, id);
     if (!link) return { outcome: 'not_found' };
-    const result = await this.collection.updateOne(
+    const revoked = await this.collection.findOneAndUpdate(
       { _id: id, tenantId, status: 'pending', expiresAt: { $gt: now } },
       {
         $set: { status: 'revoked', revokedAt: now, updatedAt: now },
         $push: { outbox: outboxEntry(Subjects.linkRevoked, linkRevokedEvent(link, now), now) },
       },
+      { returnDocument: 'after' },
     );
-    if (result.modifiedCount === 1) {
-      return { outcome: 'revoked', link: { ...link, status: 'revoked', revokedAt: now, updatedAt: now } };
-    }
+    if (revoked) return { outcome: 'revoked', link: revoked };
     const current = (await this.get(tenantId, id)) ?? link;
     return { outcome: 'not_pending', link: { ...current, status: effectiveStatus(current, now) } };
   }
 
   /**
-   * pending -> expired. Returns false when another replica got there first, or the link was
-   * used, revoked, or is not due yet.
+   * pending -> expired. Returns the expired document (its outbox included, so the caller can
+   * publish without reading it back), or null when another replica got there first, or the link
+   * was used, revoked, or is not due yet.
    */
-  async expire(link: LinkFacts, now: Date): Promise<boolean> {
-    const result = await this.collection.updateOne(
+  expire(link: LinkFacts, now: Date): Promise<LinkDocument | null> {
+    return this.collection.findOneAndUpdate(
       { _id: link._id, status: 'pending', expiresAt: { $lte: now } },
       {
         $set: { status: 'expired', expiredAt: now, updatedAt: now },
         $push: { outbox: outboxEntry(Subjects.linkExpired, linkExpiredEvent(link, now), now) },
       },
+      { returnDocument: 'after' },
     );
-    return result.modifiedCount === 1;
   }
 
   /** Pending links due before `before`, soonest first (served by the pending_expiry index). */

@@ -4,6 +4,8 @@ import type { LinkDocument, LinkFacts, LinkStore } from '@uplink/links';
 /** Waits before the 2nd, 3rd and 4th attempt to expire a link after a database error. */
 const RETRY_DELAYS_MS = [100, 500, 2_000];
 
+const BACKUP_GRACE_MS = 1_000;
+
 export type ExpirySchedulerOptions = {
   links: LinkStore;
   outbox: OutboxPublisher<LinkDocument>;
@@ -22,11 +24,16 @@ export type ExpirySchedulerOptions = {
  * — links created before this replica started, events handled by another replica, timers lost
  * in a crash. Replicas may race on the same link: the conditional update lets exactly one win,
  * and only the winner's outbox entry exists to be published.
+ *
+ * A timer learned from the event is the link's owner and fires at `expiresAt`. A timer learned
+ * from the sweep is a backup: it fires `BACKUP_GRACE_MS` later, so replicas do not all hit the
+ * database for the same link at the moment precision matters; if the owner did its job, the
+ * backup's conditional update matches nothing.
  */
 export class ExpiryScheduler {
   readonly #opts: Required<ExpirySchedulerOptions>;
   readonly #log: Logger;
-  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #timers = new Map<string, { timer: NodeJS.Timeout; backup: boolean }>();
   readonly #queue: Array<{ link: LinkFacts; attempt: number }> = [];
   #active = 0;
   #idle: Array<() => void> = [];
@@ -38,11 +45,21 @@ export class ExpiryScheduler {
     this.#log = opts.logger.child({ type: 'expiry' });
   }
 
-  /** Schedules a link learned from `link.created`; far-off links are left to a later sweep. */
-  watch(link: LinkFacts): void {
-    if (this.#stopped || this.#timers.has(link._id)) return;
-    const delay = link.expiresAt.getTime() - this.#opts.clock.now().getTime();
+  /**
+   * Schedules a link learned from `link.created` (or, as a backup, from the sweep); far-off
+   * links are left to a later sweep.
+   */
+  watch(link: LinkFacts, role: 'owner' | 'backup' = 'owner'): void {
+    if (this.#stopped) return;
+    const backup = role === 'backup';
+    const existing = this.#timers.get(link._id);
+    // An owner timer replaces a backup; anything else is already covered.
+    if (existing && (backup || !existing.backup)) return;
+    const delay =
+      link.expiresAt.getTime() - this.#opts.clock.now().getTime() + (backup ? BACKUP_GRACE_MS : 0);
     if (delay > this.#opts.lookaheadMs) return;
+    if (existing) clearTimeout(existing.timer);
+    this.#timers.delete(link._id);
     if (delay <= 0) {
       this.#enqueue(link);
       return;
@@ -51,14 +68,14 @@ export class ExpiryScheduler {
       this.#timers.delete(link._id);
       this.#enqueue(link);
     }, delay);
-    this.#timers.set(link._id, timer);
+    this.#timers.set(link._id, { timer, backup });
   }
 
   /** Expires what is due and schedules what falls due within the lookahead. */
   async sweep(): Promise<number> {
     const horizon = new Date(this.#opts.clock.now().getTime() + this.#opts.lookaheadMs);
     const due = await this.#opts.links.findPendingDueBefore(horizon, this.#opts.sweepBatch);
-    for (const link of due) this.watch(link);
+    for (const link of due) this.watch(link, 'backup');
     return due.length;
   }
 
@@ -74,7 +91,7 @@ export class ExpiryScheduler {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#sweepTimer);
-    for (const timer of this.#timers.values()) clearTimeout(timer);
+    for (const { timer } of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     this.#queue.length = 0;
     if (this.#active > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
@@ -105,8 +122,9 @@ export class ExpiryScheduler {
         this.watch(link); // Timers may fire a hair early against the wall clock.
         return;
       }
-      if (await this.#opts.links.expire(link, now)) {
-        this.#opts.outbox.kick(link._id);
+      const expired = await this.#opts.links.expire(link, now);
+      if (expired) {
+        this.#opts.outbox.kick(link._id, expired.outbox);
         this.#log.debug(
           { linkId: link._id, lateMs: now.getTime() - link.expiresAt.getTime() },
           'link expired',
@@ -126,7 +144,7 @@ export class ExpiryScheduler {
         this.#timers.delete(link._id);
         this.#enqueue(link, attempt + 1);
       }, delay);
-      this.#timers.set(link._id, timer);
+      this.#timers.set(link._id, { timer, backup: false });
     }
   }
 }

@@ -219,10 +219,13 @@ describe('DELETE /v1/links/:id', () => {
       headers: auth(),
     });
     expect(again.statusCode).toBe(409);
-    const events = await eventually('link.revoked published', async () => {
-      const all = await streamMessages(h.bus, Subjects.linkRevoked);
-      return all.filter((m) => m.json<{ linkId: string }>().linkId === created.id);
+    await eventually('link.revoked published', async () => {
+      const doc = await h.infra.mongo.db.collection<LinkDocument>('links').findOne({ _id: created.id });
+      return doc?.outbox?.length === 0;
     });
+    const events = (await streamMessages(h.bus, Subjects.linkRevoked)).filter(
+      (m) => m.json<{ linkId: string }>().linkId === created.id,
+    );
     expect(events).toHaveLength(1);
   });
 

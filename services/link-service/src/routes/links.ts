@@ -131,7 +131,7 @@ export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
           `The link is ${result.link.status}; only pending links can be revoked.`,
         );
       }
-      outbox.kick(result.link._id);
+      outbox.kick(result.link._id, result.link.outbox);
       return toLinkView(result.link, now);
     },
   );
