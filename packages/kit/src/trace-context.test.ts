@@ -1,0 +1,86 @@
+// One trace across the outbox: the request that made a transition, the JetStream publish (even
+// when it happens later, outside the request), and the consumer that handled the event.
+
+import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { SCHEMA_VERSION, Subjects, type UplinkEvent } from '@uplink/contracts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { systemClock } from './clock.ts';
+import { ensureConsumer, startConsumer } from './events.ts';
+import type { Bus } from './nats.ts';
+import { type OutboxDocument, OutboxPublisher, outboxEntry } from './outbox.ts';
+import { eventually, startTestInfra, type TestInfra } from './testing.ts';
+
+const exporter = new InMemorySpanExporter();
+let infra: TestInfra;
+let bus: Bus;
+beforeAll(async () => {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }));
+  infra = await startTestInfra();
+  bus = await infra.connectBus();
+});
+afterAll(() => infra?.close());
+
+it('carries the trace from the request through the outbox and JetStream to the consumer', async () => {
+  const linkId = 'lnk_TTTTTTTTTTTTTTTTTTTT';
+  const event: UplinkEvent = {
+    schemaVersion: SCHEMA_VERSION,
+    eventId: `${linkId}:${Subjects.linkRevoked}`,
+    type: Subjects.linkRevoked,
+    occurredAt: new Date().toISOString(),
+    tenantId: 'ten_AAAAAAAAAAAAAAAAAAAA',
+    linkId,
+    data: {
+      shortId: '3bc4',
+      ticket: { provider: 'webhook', id: 't1' },
+      expiresAt: new Date().toISOString(),
+      revokedAt: new Date().toISOString(),
+    },
+  };
+  const docs = infra.mongo.db.collection<OutboxDocument>('traced');
+
+  // The request: its span is active while the transition and its outbox entry are written.
+  const request = trace.getTracer('test').startSpan('DELETE /v1/links/:id', { kind: SpanKind.SERVER });
+  await context.with(trace.setSpan(context.active(), request), () =>
+    docs.insertOne({ _id: linkId, outbox: [outboxEntry(Subjects.linkRevoked, event, new Date())] }),
+  );
+  request.end();
+
+  // Later, outside the request (as the sweep would), the entry is published.
+  const publisher = new OutboxPublisher({ collection: docs, bus, logger: infra.logger, clock: systemClock });
+  await publisher.publishDocument(linkId);
+
+  const spec = { durable: 'traced', subjects: [Subjects.linkRevoked] };
+  await ensureConsumer(bus, spec);
+  let handlerSpan: string | undefined;
+  const consumer = startConsumer({
+    bus,
+    spec,
+    logger: infra.logger,
+    handler: async () => {
+      handlerSpan = trace.getActiveSpan()?.spanContext().spanId;
+    },
+  });
+  try {
+    await eventually('handled', () => handlerSpan);
+  } finally {
+    await consumer.stop();
+  }
+
+  const spans = exporter.getFinishedSpans();
+  const publish = spans.find((s) => s.name === `publish ${Subjects.linkRevoked}`);
+  const process = spans.find((s) => s.name === `process ${Subjects.linkRevoked}`);
+  const traceId = request.spanContext().traceId;
+  expect(publish?.spanContext().traceId).toBe(traceId);
+  expect(publish?.parentSpanContext?.spanId).toBe(request.spanContext().spanId);
+  expect(publish?.kind).toBe(SpanKind.PRODUCER);
+  expect(process?.spanContext().traceId).toBe(traceId);
+  expect(process?.parentSpanContext?.spanId).toBe(publish?.spanContext().spanId);
+  expect(process?.kind).toBe(SpanKind.CONSUMER);
+  expect(process?.attributes['messaging.consumer.group.name']).toBe('traced');
+  expect(handlerSpan).toBe(process?.spanContext().spanId);
+});
