@@ -10,6 +10,7 @@ import {
   Timestamp,
   ValidityHours,
 } from './common.ts';
+import { MediaPolicy, MediaPolicyUpdate } from './media.ts';
 
 export const CreateLinkBody = Type.Object(
   {
@@ -71,14 +72,23 @@ export const Settings = Type.Object(
     companyName: Type.String({ minLength: 1, maxLength: 100 }),
     supportDomain: Type.Union([SupportDomain, Type.Null()]),
     defaultValidityHours: ValidityHours,
+    mediaPolicy: MediaPolicy,
   },
   { additionalProperties: false },
 );
 export type Settings = Static<typeof Settings>;
 
-export const SettingsUpdate = Type.Partial(Settings, {
-  additionalProperties: false,
-  minProperties: 1,
-  description: 'Fields you leave out keep their current value.',
-});
+export const SettingsUpdate = Type.Object(
+  {
+    companyName: Type.Optional(Settings.properties.companyName),
+    supportDomain: Type.Optional(Settings.properties.supportDomain),
+    defaultValidityHours: Type.Optional(ValidityHours),
+    mediaPolicy: Type.Optional(MediaPolicyUpdate),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'Fields you leave out keep their current value, also inside mediaPolicy.',
+  },
+);
 export type SettingsUpdate = Static<typeof SettingsUpdate>;

@@ -2,5 +2,6 @@ export * from './common.ts';
 export * from './errors.ts';
 export * from './events.ts';
 export * from './http.ts';
+export * from './media.ts';
 export * from './subjects.ts';
 export * from './validation.ts';

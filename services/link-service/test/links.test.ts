@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Subjects, validateEvent } from '@uplink/contracts';
+import { defaultMediaPolicy, Subjects, validateEvent } from '@uplink/contracts';
 import { eventually, streamMessages } from '@uplink/kit/testing';
 import type { LinkDocument } from '@uplink/links';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -255,6 +255,7 @@ describe('settings', () => {
       companyName: 'Demo Company',
       supportDomain: null,
       defaultValidityHours: 2,
+      mediaPolicy: defaultMediaPolicy(),
     });
     const put = await h.service.app.inject({
       method: 'PUT',
@@ -263,7 +264,7 @@ describe('settings', () => {
       payload: { companyName: 'Acme', supportDomain: 'support.acme.com', defaultValidityHours: 8 },
     });
     expect(put.statusCode).toBe(200);
-    expect(put.json()).toEqual({
+    expect(put.json()).toMatchObject({
       companyName: 'Acme',
       supportDomain: 'support.acme.com',
       defaultValidityHours: 8,
@@ -276,11 +277,62 @@ describe('settings', () => {
       headers: auth(),
       payload: { defaultValidityHours: 2 },
     });
-    expect(partial.json()).toEqual({
+    expect(partial.json()).toMatchObject({
       companyName: 'Acme',
       supportDomain: 'support.acme.com',
       defaultValidityHours: 2,
     });
+  });
+
+  it('changes only the parts of the media policy it is given', async () => {
+    const put = (mediaPolicy: object) =>
+      h.service.app.inject({ method: 'PUT', url: '/v1/settings', headers: auth(), payload: { mediaPolicy } });
+    const off = await put({ receiveEnabled: false, disabledMessage: 'Please email us instead.' });
+    expect(off.statusCode).toBe(200);
+    const limits = await put({
+      categories: { video: { maxBytes: 50 * 1024 * 1024 }, archive: { allowed: false } },
+    });
+    const policy = limits.json().mediaPolicy;
+    expect(policy).toMatchObject({
+      receiveEnabled: false,
+      disabledMessage: 'Please email us instead.',
+      retentionDays: 30,
+    });
+    expect(policy.categories).toEqual({
+      ...defaultMediaPolicy().categories,
+      video: { allowed: true, maxBytes: 50 * 1024 * 1024 },
+      archive: { allowed: false, maxBytes: 20 * 1024 * 1024 },
+    });
+    const back = await put({
+      receiveEnabled: true,
+      disabledMessage: null,
+      categories: { archive: { allowed: true } },
+    });
+    expect(back.json().mediaPolicy.receiveEnabled).toBe(true);
+    expect(back.json().mediaPolicy.categories.video.maxBytes).toBe(50 * 1024 * 1024);
+  });
+
+  it.each([
+    [{ categories: { video: { maxBytes: 0 } } }, 'body/mediaPolicy/categories/video/maxBytes must be >= 1'],
+    [
+      { categories: { video: { maxBytes: 201 * 1024 * 1024 } } },
+      'body/mediaPolicy/categories/video/maxBytes must be <=',
+    ],
+    [
+      { categories: { executables: { allowed: true } } },
+      'body/mediaPolicy/categories/executables is not a known field',
+    ],
+    [{ retentionDays: 0 }, 'body/mediaPolicy/retentionDays must be >= 1'],
+    [{ disabledMessage: 'x'.repeat(501) }, 'body/mediaPolicy/disabledMessage'],
+  ])('rejects the media policy %j with 400 naming the field', async (mediaPolicy, message) => {
+    const res = await h.service.app.inject({
+      method: 'PUT',
+      url: '/v1/settings',
+      headers: auth(),
+      payload: { mediaPolicy },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toContain(message);
   });
 
   it('rejects an invalid support domain', async () => {

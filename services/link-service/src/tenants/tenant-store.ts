@@ -1,4 +1,11 @@
-import { DEFAULT_VALIDITY_HOURS, type Settings, type SettingsUpdate } from '@uplink/contracts';
+import {
+  DEFAULT_VALIDITY_HOURS,
+  defaultMediaPolicy,
+  MEDIA_CATEGORIES,
+  type MediaPolicy,
+  type Settings,
+  type SettingsUpdate,
+} from '@uplink/contracts';
 import { hashSecret, newSecret, randomId } from '@uplink/kit';
 import type { Collection, Db } from 'mongodb';
 
@@ -78,18 +85,19 @@ export class TenantStore {
 
   async getSettings(tenantId: string): Promise<Settings | null> {
     const tenant = await this.tenants.findOne({ _id: tenantId }, { projection: { settings: 1 } });
-    return tenant?.settings ?? null;
+    return tenant ? withDefaults(tenant.settings) : null;
   }
 
+  /** Sets exactly the fields the update names, however deep, so nothing else is overwritten. */
   async updateSettings(tenantId: string, update: SettingsUpdate, now: Date): Promise<Settings | null> {
     const $set: Record<string, unknown> = { updatedAt: now };
-    for (const [field, value] of Object.entries(update)) $set[`settings.${field}`] = value;
+    collectPaths('settings', update, $set);
     const tenant = await this.tenants.findOneAndUpdate(
       { _id: tenantId },
       { $set },
       { returnDocument: 'after' },
     );
-    return tenant?.settings ?? null;
+    return tenant ? withDefaults(tenant.settings) : null;
   }
 }
 
@@ -97,8 +105,37 @@ function newTenant(id: string, name: string, now: Date): TenantDocument {
   return {
     _id: id,
     name,
-    settings: { companyName: name, supportDomain: null, defaultValidityHours: DEFAULT_VALIDITY_HOURS },
+    settings: {
+      companyName: name,
+      supportDomain: null,
+      defaultValidityHours: DEFAULT_VALIDITY_HOURS,
+      mediaPolicy: defaultMediaPolicy(),
+    },
     createdAt: now,
     updatedAt: now,
+  };
+}
+
+function collectPaths(prefix: string, value: unknown, into: Record<string, unknown>): void {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [key, inner] of Object.entries(value)) collectPaths(`${prefix}.${key}`, inner, into);
+  } else {
+    into[prefix] = value;
+  }
+}
+
+/** Tenants stored before a setting existed read as if they had its default. */
+function withDefaults(stored: Partial<Settings> & Pick<Settings, 'companyName'>): Settings {
+  const defaults = defaultMediaPolicy();
+  const policy: Partial<MediaPolicy> = stored.mediaPolicy ?? {};
+  const categories = { ...defaults.categories };
+  for (const category of MEDIA_CATEGORIES) {
+    categories[category] = { ...defaults.categories[category], ...policy.categories?.[category] };
+  }
+  return {
+    companyName: stored.companyName,
+    supportDomain: stored.supportDomain ?? null,
+    defaultValidityHours: stored.defaultValidityHours ?? DEFAULT_VALIDITY_HOURS,
+    mediaPolicy: { ...defaults, ...policy, categories },
   };
 }
