@@ -1,15 +1,8 @@
-import {
-  DEAD_LETTER_STREAM_NAME,
-  Headers,
-  SCHEMA_VERSION,
-  STREAM_NAME,
-  Subjects,
-  type UplinkEvent,
-} from '@uplink/contracts';
+import { DEAD_LETTER_STREAM_NAME, Headers, STREAM_NAME, Subjects, type UplinkEvent } from '@uplink/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureConsumer, InvalidEventError, publishEvent, startConsumer } from './events.ts';
 import type { Bus } from './nats.ts';
-import { eventually, startTestInfra, type TestInfra } from './testing.ts';
+import { eventually, sampleRevokedEvent, startTestInfra, type TestInfra } from './testing.ts';
 
 let infra: TestInfra;
 let bus: Bus;
@@ -19,20 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => infra?.close());
 
-const revoked = (linkId: string): UplinkEvent => ({
-  schemaVersion: SCHEMA_VERSION,
-  eventId: `${linkId}:link.revoked`,
-  type: Subjects.linkRevoked,
-  occurredAt: new Date().toISOString(),
-  tenantId: 'ten_AAAAAAAAAAAAAAAAAAAA',
-  linkId,
-  data: {
-    shortId: '3bc4',
-    ticket: { provider: 'webhook', id: 't1' },
-    expiresAt: new Date().toISOString(),
-    revokedAt: new Date().toISOString(),
-  },
-});
+const revoked = sampleRevokedEvent;
 
 describe('events', () => {
   it('refuses to publish an event that does not match its subject schema', async () => {

@@ -2,7 +2,7 @@
 // Imported by tests only (package export "@uplink/kit/testing").
 import { Writable } from 'node:stream';
 import type { JsMsg } from '@nats-io/jetstream';
-import { STREAM_NAME } from '@uplink/contracts';
+import { SCHEMA_VERSION, STREAM_NAME, Subjects, type UplinkEvent } from '@uplink/contracts';
 import { type NatsServer, startNats } from '@uplink/dev-servers';
 import { inject } from 'vitest';
 import { randomId } from './ids.ts';
@@ -112,4 +112,18 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/** A valid `link.revoked` event for a link, for tests that need any real event. */
+export function sampleRevokedEvent(linkId: string): UplinkEvent {
+  const now = new Date().toISOString();
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    eventId: `${linkId}:${Subjects.linkRevoked}`,
+    type: Subjects.linkRevoked,
+    occurredAt: now,
+    tenantId: 'ten_AAAAAAAAAAAAAAAAAAAA',
+    linkId,
+    data: { shortId: '3bc4', ticket: { provider: 'webhook', id: 't1' }, expiresAt: now, revokedAt: now },
+  };
 }

@@ -5,13 +5,13 @@ import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { SCHEMA_VERSION, Subjects, type UplinkEvent } from '@uplink/contracts';
+import { Subjects } from '@uplink/contracts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { systemClock } from './clock.ts';
 import { ensureConsumer, startConsumer } from './events.ts';
 import type { Bus } from './nats.ts';
 import { type OutboxDocument, OutboxPublisher, outboxEntry } from './outbox.ts';
-import { eventually, startTestInfra, type TestInfra } from './testing.ts';
+import { eventually, sampleRevokedEvent, startTestInfra, type TestInfra } from './testing.ts';
 
 const exporter = new InMemorySpanExporter();
 let infra: TestInfra;
@@ -29,20 +29,7 @@ afterAll(() => infra?.close());
 
 it('carries the trace from the request through the outbox and JetStream to the consumer', async () => {
   const linkId = 'lnk_TTTTTTTTTTTTTTTTTTTT';
-  const event: UplinkEvent = {
-    schemaVersion: SCHEMA_VERSION,
-    eventId: `${linkId}:${Subjects.linkRevoked}`,
-    type: Subjects.linkRevoked,
-    occurredAt: new Date().toISOString(),
-    tenantId: 'ten_AAAAAAAAAAAAAAAAAAAA',
-    linkId,
-    data: {
-      shortId: '3bc4',
-      ticket: { provider: 'webhook', id: 't1' },
-      expiresAt: new Date().toISOString(),
-      revokedAt: new Date().toISOString(),
-    },
-  };
+  const event = sampleRevokedEvent(linkId);
   const docs = infra.mongo.db.collection<OutboxDocument>('traced');
 
   // The request: its span is active while the transition and its outbox entry are written.
