@@ -13,7 +13,6 @@ export class AppError extends Error {
   }
 }
 
-export const invalidRequest = (message: string) => new AppError('invalid_request', message);
 export const unauthorized = (message = 'A valid API key is required.') =>
   new AppError('unauthorized', message);
 export const notFound = (message: string) => new AppError('not_found', message);

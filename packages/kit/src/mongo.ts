@@ -40,7 +40,3 @@ export function isMongoUnavailable(err: unknown): boolean {
     err instanceof MongoTopologyClosedError
   );
 }
-
-export function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
-}
