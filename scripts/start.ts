@@ -1,11 +1,12 @@
 // `npm start`: runs Uplink on this machine. It starts nats-server (JetStream) and a
 // MongoDB-wire server with their data under .uplink/ (so a restart keeps every link) — or uses
 // NATS_URL / MONGODB_URI when set — then runs each service as its own process, as containers
-// would. Ctrl-C stops everything.
+// would. Azurite (in-process storage emulator, data under .uplink/azurite) stands in for Azure Blob
+// Storage unless AZURE_STORAGE_CONNECTION_STRING is set. Ctrl-C stops everything.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ensureBinaries, startMongo, startNats } from '@uplink/dev-servers';
+import { ensureBinaries, startAzurite, startMongo, startNats } from '@uplink/dev-servers';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = resolve(process.env.UPLINK_DATA_DIR ?? join(root, '.uplink'));
@@ -26,8 +27,17 @@ const nats = process.env.NATS_URL
   ? { url: process.env.NATS_URL, stop: async () => {} }
   : await startNats({ storeDir: join(dataDir, 'nats') });
 const mongo = await startMongo({ dataDir: join(dataDir, 'mongo') });
+const azurite = process.env.AZURE_STORAGE_CONNECTION_STRING
+  ? {
+      connectionString: process.env.AZURE_STORAGE_CONNECTION_STRING,
+      blobEndpoint: '(configured)',
+      stop: async () => {},
+    }
+  : await startAzurite({ dataDir: join(dataDir, 'azurite'), inMemory: false, port: 10000 });
 
 const linkServicePort = process.env.LINK_SERVICE_PORT ?? '8080';
+const gatewayPort = process.env.UPLOAD_GATEWAY_PORT ?? '8081';
+const publicUploadBaseUrl = process.env.PUBLIC_UPLOAD_BASE_URL ?? `http://127.0.0.1:${gatewayPort}/u/`;
 const apiKey = demoApiKey();
 const shared = {
   ...process.env,
@@ -38,7 +48,22 @@ const shared = {
 const services: Array<{ name: string; env: NodeJS.ProcessEnv }> = [
   {
     name: 'link-service',
-    env: { ...shared, PORT: linkServicePort, UPLINK_BOOTSTRAP_API_KEY: apiKey },
+    env: {
+      ...shared,
+      PORT: linkServicePort,
+      UPLINK_BOOTSTRAP_API_KEY: apiKey,
+      PUBLIC_UPLOAD_BASE_URL: publicUploadBaseUrl,
+    },
+  },
+  {
+    name: 'upload-gateway',
+    env: {
+      ...shared,
+      PORT: gatewayPort,
+      PUBLIC_UPLOAD_BASE_URL: publicUploadBaseUrl,
+      AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      AZURE_STORAGE_CONFIGURE: 'true',
+    },
   },
   { name: 'expiry-scheduler', env: { ...shared, PORT: process.env.EXPIRY_SCHEDULER_PORT ?? '8083' } },
 ];
@@ -58,6 +83,7 @@ async function stopAll(code: number): Promise<void> {
         }),
     ),
   );
+  await azurite.stop();
   await mongo.stop();
   await nats.stop();
   process.exit(code);
@@ -80,19 +106,22 @@ for (const service of services) {
 
 const apiBase = `http://127.0.0.1:${linkServicePort}`;
 const deadline = Date.now() + 30_000;
-while (Date.now() < deadline) {
-  const ready = await fetch(`${apiBase}/readyz`).then(
-    (r) => r.ok,
-    () => false,
-  );
-  if (ready) break;
-  await new Promise((r) => setTimeout(r, 200));
+for (const base of [apiBase, `http://127.0.0.1:${gatewayPort}`]) {
+  while (Date.now() < deadline) {
+    const ready = await fetch(`${base}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 process.stdout.write(`
 Uplink is running.
   API           ${apiBase}/v1   (OpenAPI UI: ${apiBase}/docs)
+  Upload pages  ${publicUploadBaseUrl}<token>   (the url of a created link)
   Demo API key  ${apiKey}
-  Data          ${dataDir}  (MongoDB-wire: ${mongo.uri}, NATS: ${nats.url})
+  Data          ${dataDir}  (MongoDB-wire: ${mongo.uri}, NATS: ${nats.url}, Blob: ${azurite.blobEndpoint})
 
 Try it:
   curl -s -X POST ${apiBase}/v1/links -H 'authorization: Bearer ${apiKey}' \\

@@ -1,6 +1,8 @@
 import { type Static, type TSchema, Type } from 'typebox';
 import { ContextMessage, LinkId, ShortId, TenantId, TicketRef, Timestamp, ValidityHours } from './common.ts';
+import { MediaCategory } from './media.ts';
 import { type Subject, Subjects } from './subjects.ts';
+import { UploadId, UploadKind } from './uploads.ts';
 
 export const SCHEMA_VERSION = 1 as const;
 
@@ -47,11 +49,62 @@ export const LinkRevokedEvent = envelope(
 );
 export type LinkRevokedEvent = Static<typeof LinkRevokedEvent>;
 
+export const UploadedFile = Type.Object(
+  {
+    uploadId: UploadId,
+    kind: UploadKind,
+    category: MediaCategory,
+    fileName: Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description: 'Cleaned: no path, no control characters.',
+    }),
+    contentType: Type.String({ minLength: 1, maxLength: 200, description: 'As verified from the content.' }),
+    size: Type.Integer({ minimum: 1 }),
+    container: Type.String({ minLength: 3, maxLength: 63 }),
+    blobName: Type.String({ minLength: 1, maxLength: 1024 }),
+    etag: Type.String({
+      minLength: 1,
+      description: 'The ETag verified at completion: read the blob only if it still matches.',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type UploadedFile = Static<typeof UploadedFile>;
+
+export const UploadCompletedEvent = envelope(
+  Subjects.uploadCompleted,
+  Type.Object(
+    {
+      ...linkFacts,
+      contextMessage: Type.Optional(ContextMessage),
+      file: UploadedFile,
+      receivedAt: Timestamp,
+    },
+    { additionalProperties: false },
+  ),
+);
+export type UploadCompletedEvent = Static<typeof UploadCompletedEvent>;
+
+export const UPLOAD_REJECTION_REASONS = ['receiving_disabled'] as const;
+
+/** A customer tried to send while the tenant does not receive media; the agent should know. */
+export const UploadRejectedEvent = envelope(
+  Subjects.uploadRejected,
+  Type.Object(
+    { ...linkFacts, reason: Type.Enum(UPLOAD_REJECTION_REASONS), rejectedAt: Timestamp },
+    { additionalProperties: false },
+  ),
+);
+export type UploadRejectedEvent = Static<typeof UploadRejectedEvent>;
+
 /** The schema of each subject's messages: what publishers and consumers validate against. */
 export const EventSchemas = {
   [Subjects.linkCreated]: LinkCreatedEvent,
   [Subjects.linkExpired]: LinkExpiredEvent,
   [Subjects.linkRevoked]: LinkRevokedEvent,
+  [Subjects.uploadCompleted]: UploadCompletedEvent,
+  [Subjects.uploadRejected]: UploadRejectedEvent,
 } as const satisfies Record<Subject, TSchema>;
 
 export type EventOf<S extends Subject> = Static<(typeof EventSchemas)[S]>;

@@ -11,6 +11,7 @@ import {
   ValidityHours,
 } from './common.ts';
 import { MediaPolicy, MediaPolicyUpdate } from './media.ts';
+import { UploadKind } from './uploads.ts';
 
 export const CreateLinkBody = Type.Object(
   {
@@ -36,6 +37,18 @@ export const LinkView = Type.Object(
       Type.Integer({ minimum: 0, description: 'Seconds until expiry, for pending links only.' }),
     ),
     revokedAt: Type.Optional(Timestamp),
+    receivedAt: Type.Optional(Timestamp),
+    file: Type.Optional(
+      Type.Object(
+        {
+          fileName: Type.String(),
+          contentType: Type.String(),
+          size: Type.Integer({ minimum: 1 }),
+          kind: UploadKind,
+        },
+        { additionalProperties: false, description: 'What the customer sent, once received.' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

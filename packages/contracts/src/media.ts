@@ -1,87 +1,10 @@
 import { type Static, type TProperties, Type } from 'typebox';
+import { DEFAULT_MAX_BYTES, MAX_UPLOAD_BYTES, MEDIA_CATEGORIES } from './media-types.ts';
 
-export const MEDIA_CATEGORIES = ['audio', 'video', 'image', 'document', 'archive'] as const;
-export type MediaCategory = (typeof MEDIA_CATEGORIES)[number];
+export * from './media-types.ts';
 
-const MB = 1024 * 1024;
-/** Per-category limit when a tenant sets none. Freshdesk caps a ticket's attachments at 20 MB. */
-export const DEFAULT_MAX_BYTES = 20 * MB;
-/** The largest limit a tenant may set for one file. */
-export const MAX_UPLOAD_BYTES = 200 * MB;
-
-export type MediaType = { mime: string; extensions: readonly string[]; label: string };
-
-/**
- * The seed list of accepted types. Browsers record audio/webm and video/webm (Chrome, Firefox)
- * or audio/mp4 and video/mp4 (Safari); all are here.
- */
-export const MEDIA_TYPES: Record<MediaCategory, readonly MediaType[]> = {
-  audio: [
-    { label: 'MP3', mime: 'audio/mpeg', extensions: ['mp3'] },
-    { label: 'WAV', mime: 'audio/wav', extensions: ['wav'] },
-    { label: 'OGG', mime: 'audio/ogg', extensions: ['ogg', 'oga', 'opus'] },
-    { label: 'M4A', mime: 'audio/mp4', extensions: ['m4a', 'mp4'] },
-    { label: 'WebM', mime: 'audio/webm', extensions: ['webm', 'weba'] },
-  ],
-  video: [
-    { label: 'MP4', mime: 'video/mp4', extensions: ['mp4', 'm4v'] },
-    { label: 'MOV', mime: 'video/quicktime', extensions: ['mov'] },
-    { label: 'WebM', mime: 'video/webm', extensions: ['webm'] },
-    { label: 'AVI', mime: 'video/x-msvideo', extensions: ['avi'] },
-    { label: 'MKV', mime: 'video/x-matroska', extensions: ['mkv'] },
-    { label: 'MPEG', mime: 'video/mpeg', extensions: ['mpeg', 'mpg'] },
-    { label: 'WMV', mime: 'video/x-ms-wmv', extensions: ['wmv'] },
-  ],
-  image: [
-    { label: 'JPEG', mime: 'image/jpeg', extensions: ['jpg', 'jpeg'] },
-    { label: 'PNG', mime: 'image/png', extensions: ['png'] },
-    { label: 'GIF', mime: 'image/gif', extensions: ['gif'] },
-    { label: 'BMP', mime: 'image/bmp', extensions: ['bmp'] },
-    { label: 'TIFF', mime: 'image/tiff', extensions: ['tif', 'tiff'] },
-    { label: 'WebP', mime: 'image/webp', extensions: ['webp'] },
-    { label: 'SVG', mime: 'image/svg+xml', extensions: ['svg'] },
-  ],
-  document: [
-    { label: 'PDF', mime: 'application/pdf', extensions: ['pdf'] },
-    { label: 'Word', mime: 'application/msword', extensions: ['doc'] },
-    {
-      label: 'Word',
-      mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-      extensions: ['docx'],
-    },
-    { label: 'Excel', mime: 'application/vnd.ms-excel', extensions: ['xls'] },
-    {
-      label: 'Excel',
-      mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      extensions: ['xlsx'],
-    },
-    { label: 'PowerPoint', mime: 'application/vnd.ms-powerpoint', extensions: ['ppt'] },
-    {
-      label: 'PowerPoint',
-      mime: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-      extensions: ['pptx'],
-    },
-    { label: 'OpenDocument text', mime: 'application/vnd.oasis.opendocument.text', extensions: ['odt'] },
-    {
-      label: 'OpenDocument spreadsheet',
-      mime: 'application/vnd.oasis.opendocument.spreadsheet',
-      extensions: ['ods'],
-    },
-    {
-      label: 'OpenDocument presentation',
-      mime: 'application/vnd.oasis.opendocument.presentation',
-      extensions: ['odp'],
-    },
-    { label: 'Text', mime: 'text/plain', extensions: ['txt', 'log', 'csv'] },
-  ],
-  archive: [
-    { label: 'ZIP', mime: 'application/zip', extensions: ['zip'] },
-    { label: 'RAR', mime: 'application/vnd.rar', extensions: ['rar'] },
-    { label: '7z', mime: 'application/x-7z-compressed', extensions: ['7z'] },
-    { label: 'TAR', mime: 'application/x-tar', extensions: ['tar'] },
-    { label: 'GZ', mime: 'application/gzip', extensions: ['gz', 'tgz'] },
-  ],
-};
+export const MediaCategory = Type.Enum(MEDIA_CATEGORIES);
+export type MediaCategory = Static<typeof MediaCategory>;
 
 const CategoryPolicy = Type.Object(
   {

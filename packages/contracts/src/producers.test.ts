@@ -1,6 +1,13 @@
 // Every event Uplink produces comes from a builder in a producer package; this proves each
 // builder's output validates against its subject's schema, and that no subject lacks a producer.
-import { type LinkDocument, linkCreatedEvent, linkExpiredEvent, linkRevokedEvent } from '@uplink/links';
+import {
+  type LinkDocument,
+  linkCreatedEvent,
+  linkExpiredEvent,
+  linkRevokedEvent,
+  uploadCompletedEvent,
+  uploadRejectedEvent,
+} from '@uplink/links';
 import { describe, expect, it } from 'vitest';
 import { EventSchemas, type Subject, Subjects, validateEvent } from './index.ts';
 
@@ -23,6 +30,23 @@ const producers: Record<Subject, () => unknown> = {
   [Subjects.linkCreated]: () => linkCreatedEvent(link),
   [Subjects.linkExpired]: () => linkExpiredEvent(link, now),
   [Subjects.linkRevoked]: () => linkRevokedEvent(link, now),
+  [Subjects.uploadCompleted]: () =>
+    uploadCompletedEvent(
+      link,
+      {
+        uploadId: 'upl_AbCdEfGhIjKlMnOpQrSt',
+        kind: 'audio',
+        category: 'audio',
+        fileName: 'voice-message.webm',
+        contentType: 'audio/webm',
+        size: 48_213,
+        container: 'uplink-uploads',
+        blobName: 'ten_AbCdEfGhIjKlMnOpQrSt/lnk_AbCdEfGhIjKlMnOpQrSt/upl_AbCdEfGhIjKlMnOpQrSt',
+        etag: '"0x8DD2A1B2C3D4E5F"',
+      },
+      now,
+    ),
+  [Subjects.uploadRejected]: () => uploadRejectedEvent(link, now),
 };
 
 describe('event contracts', () => {

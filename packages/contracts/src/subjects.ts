@@ -6,6 +6,8 @@ export const Subjects = {
   linkCreated: 'link.created',
   linkExpired: 'link.expired',
   linkRevoked: 'link.revoked',
+  uploadCompleted: 'upload.completed',
+  uploadRejected: 'upload.rejected',
 } as const;
 
 export type Subject = (typeof Subjects)[keyof typeof Subjects];

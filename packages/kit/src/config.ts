@@ -51,6 +51,20 @@ export const CommonEnv = {
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
 } as const;
 
+/** For services behind a reverse proxy: which hops' X-Forwarded-For to believe. */
+export const TrustProxyEnv = {
+  TRUST_PROXY: Type.Optional(
+    Type.String({
+      description: 'Proxy addresses (CIDR, comma-separated) whose X-Forwarded-For is believed.',
+    }),
+  ),
+} as const;
+
+/** The TRUST_PROXY value as Fastify's `trustProxy` option: never trust unless configured. */
+export function trustedProxies(value: string | undefined): string[] | false {
+  return value ? value.split(',').map((s) => s.trim()) : false;
+}
+
 export function port(defaultPort: number) {
   return Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort, description: 'HTTP port.' });
 }

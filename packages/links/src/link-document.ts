@@ -1,4 +1,4 @@
-import type { LinkStatus, TicketRef, ValidityHours } from '@uplink/contracts';
+import type { LinkStatus, TicketRef, UploadedFile, ValidityHours } from '@uplink/contracts';
 import type { OutboxDocument } from '@uplink/kit';
 
 /** One document per link: its state, and the events its transitions still have to publish. */
@@ -17,6 +17,11 @@ export type LinkDocument = OutboxDocument & {
   updatedAt: Date;
   expiredAt?: Date;
   revokedAt?: Date;
+  receivedAt?: Date;
+  /** The verified file, set by the pending -> received transition. */
+  upload?: UploadedFile;
+  /** Set once the agent was told that the customer tried to send while receiving was off. */
+  rejectionNotifiedAt?: Date;
 };
 
 /** What never changes after creation: enough to build any of the link's events. */

@@ -5,6 +5,9 @@ import {
   SCHEMA_VERSION,
   type Subject,
   Subjects,
+  type UploadCompletedEvent,
+  type UploadedFile,
+  type UploadRejectedEvent,
 } from '@uplink/contracts';
 import type { LinkDocument, LinkFacts } from './link-document.ts';
 
@@ -45,4 +48,28 @@ export function linkExpiredEvent(link: LinkFacts, now: Date): LinkExpiredEvent {
 
 export function linkRevokedEvent(link: LinkFacts, now: Date): LinkRevokedEvent {
   return { ...base(link, Subjects.linkRevoked, now), data: { ...facts(link), revokedAt: now.toISOString() } };
+}
+
+export function uploadCompletedEvent(
+  link: LinkFacts & Pick<LinkDocument, 'contextMessage'>,
+  file: UploadedFile,
+  now: Date,
+): UploadCompletedEvent {
+  return {
+    ...base(link, Subjects.uploadCompleted, now),
+    data: {
+      ...facts(link),
+      ...(link.contextMessage !== undefined ? { contextMessage: link.contextMessage } : {}),
+      file,
+      receivedAt: now.toISOString(),
+    },
+  };
+}
+
+/** At most one per link (see LinkStore.noteRejectedAttempt), so the subject still makes a unique id. */
+export function uploadRejectedEvent(link: LinkFacts, now: Date): UploadRejectedEvent {
+  return {
+    ...base(link, Subjects.uploadRejected, now),
+    data: { ...facts(link), reason: 'receiving_disabled', rejectedAt: now.toISOString() },
+  };
 }

@@ -1,4 +1,4 @@
-import { Subjects, type TicketRef, type ValidityHours } from '@uplink/contracts';
+import { Subjects, type TicketRef, type UploadedFile, type ValidityHours } from '@uplink/contracts';
 import { ensureOutboxIndexes, hashSecret, newSecret, outboxEntry, randomId, shortHex } from '@uplink/kit';
 import type { Collection, Db } from 'mongodb';
 import {
@@ -7,7 +7,13 @@ import {
   type LinkDocument,
   type LinkFacts,
 } from './link-document.ts';
-import { linkCreatedEvent, linkExpiredEvent, linkRevokedEvent } from './link-events.ts';
+import {
+  linkCreatedEvent,
+  linkExpiredEvent,
+  linkRevokedEvent,
+  uploadCompletedEvent,
+  uploadRejectedEvent,
+} from './link-events.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -76,6 +82,11 @@ export class LinkStore {
     return this.collection.findOne({ _id: id, tenantId }, { projection: { outbox: 0 } });
   }
 
+  /** The link a customer's token opens, or null. Only the token's hash is compared. */
+  findByToken(token: string): Promise<LinkDocument | null> {
+    return this.collection.findOne({ tokenHash: hashSecret(token) }, { projection: { outbox: 0 } });
+  }
+
   listByTicket(tenantId: string, ticket: TicketRef, limit: number): Promise<LinkDocument[]> {
     return this.collection
       .find(
@@ -114,6 +125,38 @@ export class LinkStore {
       {
         $set: { status: 'expired', expiredAt: now, updatedAt: now },
         $push: { outbox: outboxEntry(Subjects.linkExpired, linkExpiredEvent(link, now), now) },
+      },
+      { returnDocument: 'after' },
+    );
+  }
+
+  /**
+   * pending -> received with the verified file. Returns the received document (outbox included),
+   * or null when the link is no longer pending or has expired: of concurrent completions exactly
+   * one matches the filter.
+   */
+  markReceived(link: LinkDocument, file: UploadedFile, now: Date): Promise<LinkDocument | null> {
+    return this.collection.findOneAndUpdate(
+      { _id: link._id, status: 'pending', expiresAt: { $gt: now } },
+      {
+        $set: { status: 'received', receivedAt: now, upload: file, updatedAt: now },
+        $push: { outbox: outboxEntry(Subjects.uploadCompleted, uploadCompletedEvent(link, file, now), now) },
+      },
+      { returnDocument: 'after' },
+    );
+  }
+
+  /**
+   * Queues `upload.rejected` for a customer who tried to send while the tenant does not receive
+   * media: once per link, so a customer retrying does not flood the ticket. Returns the updated
+   * document, or null when it was already noted (or the link is not pending).
+   */
+  noteRejectedAttempt(link: LinkDocument, now: Date): Promise<LinkDocument | null> {
+    return this.collection.findOneAndUpdate(
+      { _id: link._id, status: 'pending', rejectionNotifiedAt: { $exists: false } },
+      {
+        $set: { rejectionNotifiedAt: now, updatedAt: now },
+        $push: { outbox: outboxEntry(Subjects.uploadRejected, uploadRejectedEvent(link, now), now) },
       },
       { returnDocument: 'after' },
     );

@@ -9,14 +9,15 @@ import {
   pingNats,
   registerOpenApi,
   type Service,
+  trustedProxies,
 } from '@uplink/kit';
 import { LinkStore } from '@uplink/links';
+import { TenantStore } from '@uplink/tenants';
 import { BEARER_SCHEME, requireOperator, requireTenant } from './auth.ts';
 import type { LinkServiceConfig } from './env.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { linkRoutes } from './routes/links.ts';
 import { settingsRoutes } from './routes/settings.ts';
-import { TenantStore } from './tenants/tenant-store.ts';
 
 export type LinkServiceDeps = {
   config: Pick<
@@ -46,7 +47,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
 
   const app = createHttpApp({
     logger,
-    trustProxy: config.TRUST_PROXY ? config.TRUST_PROXY.split(',').map((s) => s.trim()) : false,
+    trustProxy: trustedProxies(config.TRUST_PROXY),
     readiness: { mongodb: () => pingMongo(mongo.db), nats: () => pingNats(bus) },
   });
   await registerOpenApi(

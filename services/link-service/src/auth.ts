@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { hashSecret, unauthorized } from '@uplink/kit';
+import type { TenantStore } from '@uplink/tenants';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { TenantStore } from './tenants/tenant-store.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

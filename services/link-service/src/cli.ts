@@ -4,8 +4,8 @@
 // Reads MONGODB_URI and MONGODB_DB like the service does.
 import { parseArgs } from 'node:util';
 import { CommonEnv, connectMongo, loadConfig, systemClock } from '@uplink/kit';
+import { TenantStore } from '@uplink/tenants';
 import { Type } from 'typebox';
-import { TenantStore } from './tenants/tenant-store.ts';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,

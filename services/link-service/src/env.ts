@@ -1,8 +1,9 @@
-import { CommonEnv, port } from '@uplink/kit';
+import { CommonEnv, port, TrustProxyEnv } from '@uplink/kit';
 import { type Static, Type } from 'typebox';
 
 export const LinkServiceEnv = Type.Object({
   ...CommonEnv,
+  ...TrustProxyEnv,
   PORT: port(8080),
   PUBLIC_UPLOAD_BASE_URL: Type.String({
     pattern: '^https?://',
@@ -17,9 +18,6 @@ export const LinkServiceEnv = Type.Object({
   ),
   UPLINK_OPERATOR_TOKEN: Type.Optional(
     Type.String({ minLength: 24, description: 'Enables the /admin routes, guarded by this bearer token.' }),
-  ),
-  TRUST_PROXY: Type.Optional(
-    Type.String({ description: 'Proxy addresses (CIDR, comma-separated) to trust.' }),
   ),
 });
 export type LinkServiceConfig = Static<typeof LinkServiceEnv>;

@@ -1,8 +1,8 @@
 import { ErrorEnvelope, TenantId } from '@uplink/contracts';
 import type { Clock, HttpApp } from '@uplink/kit';
 import { notFound } from '@uplink/kit';
+import type { TenantStore } from '@uplink/tenants';
 import { Type } from 'typebox';
-import type { TenantStore } from '../tenants/tenant-store.ts';
 
 const CreatedTenant = Type.Object({ tenantId: TenantId, apiKey: Type.String() });
 

@@ -17,6 +17,17 @@ export function toLinkView(link: LinkDocument, now: Date): LinkView {
       ? { expiresInSeconds: Math.floor((link.expiresAt.getTime() - now.getTime()) / 1000) }
       : {}),
     ...(link.revokedAt ? { revokedAt: link.revokedAt.toISOString() } : {}),
+    ...(link.receivedAt ? { receivedAt: link.receivedAt.toISOString() } : {}),
+    ...(link.upload
+      ? {
+          file: {
+            fileName: link.upload.fileName,
+            contentType: link.upload.contentType,
+            size: link.upload.size,
+            kind: link.upload.kind,
+          },
+        }
+      : {}),
   };
 }
 

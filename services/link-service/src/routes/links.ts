@@ -9,8 +9,8 @@ import {
 } from '@uplink/contracts';
 import { type Clock, conflict, type HttpApp, notFound, type OutboxPublisher, unavailable } from '@uplink/kit';
 import type { LinkStore } from '@uplink/links';
+import type { TenantStore } from '@uplink/tenants';
 import { Type } from 'typebox';
-import type { TenantStore } from '../tenants/tenant-store.ts';
 import { replyText, toLinkView } from './link-view.ts';
 
 export type LinkRoutesDeps = {

@@ -1,6 +1,6 @@
 import { ErrorEnvelope, Settings, SettingsUpdate } from '@uplink/contracts';
 import { type Clock, type HttpApp, notFound } from '@uplink/kit';
-import type { TenantStore } from '../tenants/tenant-store.ts';
+import type { TenantStore } from '@uplink/tenants';
 
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 404: ErrorEnvelope } as const;
 const security = [{ apiKey: [] }];
