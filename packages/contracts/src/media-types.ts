@@ -73,6 +73,8 @@ export const MEDIA_TYPES: Record<MediaCategory, readonly MediaType[]> = {
       extensions: ['odp'],
     },
     { label: 'Text', mime: 'text/plain', extensions: ['txt', 'log', 'csv'] },
+    // What most browsers report for .csv; verified like any plain text.
+    { label: 'CSV', mime: 'text/csv', extensions: ['csv'] },
   ],
   archive: [
     { label: 'ZIP', mime: 'application/zip', extensions: ['zip'] },

@@ -16,6 +16,22 @@ const REDACT = [
 ];
 
 /**
+ * Customer link tokens travel in URL paths (`/u/<token>/...`): they are credentials, so request
+ * lines show only their first characters.
+ */
+export function redactUrl(url: string): string {
+  return url.replace(/\/u\/([A-Za-z0-9_-]{6})[A-Za-z0-9_-]+/, '/u/$1…');
+}
+
+type LoggedRequest = {
+  method?: string;
+  url?: string;
+  id?: string;
+  ip?: string;
+  socket?: { remoteAddress?: string };
+};
+
+/**
  * JSON logs with the service name and, inside a span, its trace and span ids. Components log
  * through `logger.child({ type: '<component>' })` so every line says where it came from.
  */
@@ -29,6 +45,13 @@ export function createLogger(opts: {
       level: opts.level,
       base: { service: opts.service },
       redact: { paths: REDACT, censor: '[redacted]' },
+      serializers: {
+        req: (req: LoggedRequest) => ({
+          method: req.method,
+          url: req.url === undefined ? undefined : redactUrl(req.url),
+          remoteAddress: req.ip ?? req.socket?.remoteAddress,
+        }),
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
       mixin() {
         const span = trace.getActiveSpan()?.spanContext();
