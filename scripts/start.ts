@@ -22,7 +22,7 @@ function demoApiKey(): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-await ensureBinaries();
+await ensureBinaries({ chromium: false });
 const nats = process.env.NATS_URL
   ? { url: process.env.NATS_URL, stop: async () => {} }
   : await startNats({ storeDir: join(dataDir, 'nats') });

@@ -29,6 +29,11 @@ function summary(): string | undefined {
 
 mustPass('Format and lint (Biome)', 'biome', ['ci', '.']);
 mustPass('Type-check (TypeScript)', 'tsc', ['--noEmit', '-p', 'tsconfig.json']);
+mustPass('Type-check the upload page script (TypeScript, DOM)', 'tsc', [
+  '--noEmit',
+  '-p',
+  'services/upload-gateway/client/tsconfig.json',
+]);
 if (process.argv.includes('--static-only')) process.exit(0);
 
 process.stderr.write('\n== Test servers (nats-server, FerretDB) are installed when missing\n');

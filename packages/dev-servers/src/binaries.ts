@@ -69,7 +69,7 @@ export function lastLines(text: string, count: number): string {
   return text.trimEnd().split('\n').slice(-count).join('\n');
 }
 
-async function isExecutable(path: string): Promise<boolean> {
+export async function isExecutable(path: string): Promise<boolean> {
   try {
     await access(path, constants.X_OK);
     return true;
@@ -152,7 +152,7 @@ const natsInstallHint = (): string =>
 /** Lookups run once per process and tools dir; failures are forgotten so a later call retries. */
 const lookups = new Map<string, Promise<unknown>>();
 
-function once<T>(key: string, locate: () => Promise<T>): Promise<T> {
+export function once<T>(key: string, locate: () => Promise<T>): Promise<T> {
   const fullKey = `${key}:${toolsBinDir()}`;
   let promise = lookups.get(fullKey) as Promise<T> | undefined;
   if (!promise) {
@@ -163,6 +163,52 @@ function once<T>(key: string, locate: () => Promise<T>): Promise<T> {
     lookups.set(fullKey, promise);
   }
   return promise;
+}
+
+/**
+ * `apt-get install -y <package>` as root (Debian, Ubuntu), for what tests need and cannot build:
+ * waits for a dpkg lock another apt-get holds, and refreshes stale package lists once when the
+ * install fails. Throws, with `hint` saying what to install by hand, when not root or no apt-get.
+ */
+export async function aptGetInstall(
+  packageName: string,
+  about: { missing: string; duration: string; hint: () => string },
+): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    throw new Error(`${about.missing}, and only root can install it here.\n${about.hint()}`);
+  }
+  const aptGet = await findOnPath('apt-get');
+  if (!aptGet) throw new Error(`${about.missing} and there is no apt-get.\n${about.hint()}`);
+
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // Another apt-get (a parallel test run, say) may hold the dpkg lock: wait for it instead of failing.
+  const lockWait = ['-o', 'DPkg::Lock::Timeout=300'];
+  const install = (): Promise<RunResult> =>
+    run(aptGet, ['install', '-y', '--no-install-recommends', ...lockWait, packageName], {
+      env,
+      timeoutMs: 15 * 60_000,
+    });
+  log(`${about.missing}: running apt-get install -y ${packageName} (${about.duration})`);
+  const started = Date.now();
+  let result = await install();
+  if (result.code !== 0) {
+    // Usually stale package lists (404s, "Unable to locate package"): refresh them and retry once.
+    log(`apt-get install failed (exit ${result.code}); running apt-get update and retrying`);
+    const update = await run(aptGet, ['update', ...lockWait], { env, timeoutMs: 15 * 60_000 });
+    if (update.code !== 0) {
+      throw new Error(
+        `'apt-get install -y ${packageName}' failed (exit ${result.code}):\n${lastLines(result.output, 15)}\n` +
+          `and 'apt-get update' failed too (exit ${update.code}):\n${lastLines(update.output, 15)}\n${about.hint()}`,
+      );
+    }
+    result = await install();
+  }
+  if (result.code !== 0) {
+    throw new Error(
+      `'apt-get install -y ${packageName}' failed (exit ${result.code}):\n${lastLines(result.output, 30)}\n${about.hint()}`,
+    );
+  }
+  log(`${packageName} installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
 /** Path to a nats-server >= 2.10, building one with Go when none is around. */
@@ -393,47 +439,11 @@ async function locatePostgres(): Promise<PostgresBinaries> {
   const existing = await findPostgres();
   if (existing) return existing;
 
-  if (process.getuid?.() !== 0) {
-    throw new Error(
-      `PostgreSQL server programs are not installed (looked in ${POSTGRES_LIB_DIR}/<major>/bin and on PATH), ` +
-        `and only root can install them here.\n${postgresInstallHint()}`,
-    );
-  }
-  const aptGet = await findOnPath('apt-get');
-  if (!aptGet) {
-    throw new Error(
-      `PostgreSQL server programs are not installed and there is no apt-get.\n${postgresInstallHint()}`,
-    );
-  }
-
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  // Another apt-get (a parallel test run, say) may hold the dpkg lock: wait for it instead of failing.
-  const lockWait = ['-o', 'DPkg::Lock::Timeout=300'];
-  const install = (): Promise<RunResult> =>
-    run(aptGet, ['install', '-y', '--no-install-recommends', ...lockWait, 'postgresql'], {
-      env,
-      timeoutMs: 15 * 60_000,
-    });
-  log('PostgreSQL is not installed: running apt-get install -y postgresql (about 5 s)');
-  const started = Date.now();
-  let result = await install();
-  if (result.code !== 0) {
-    // Usually stale package lists (404s, "Unable to locate package"): refresh them and retry once.
-    log(`apt-get install failed (exit ${result.code}); running apt-get update and retrying`);
-    const update = await run(aptGet, ['update', ...lockWait], { env, timeoutMs: 15 * 60_000 });
-    if (update.code !== 0) {
-      throw new Error(
-        `'apt-get install -y postgresql' failed (exit ${result.code}):\n${lastLines(result.output, 15)}\n` +
-          `and 'apt-get update' failed too (exit ${update.code}):\n${lastLines(update.output, 15)}\n${postgresInstallHint()}`,
-      );
-    }
-    result = await install();
-  }
-  if (result.code !== 0) {
-    throw new Error(
-      `'apt-get install -y postgresql' failed (exit ${result.code}):\n${lastLines(result.output, 30)}\n${postgresInstallHint()}`,
-    );
-  }
+  await aptGetInstall('postgresql', {
+    missing: `PostgreSQL server programs are not installed (looked in ${POSTGRES_LIB_DIR}/<major>/bin and on PATH)`,
+    duration: 'about 5 s',
+    hint: postgresInstallHint,
+  });
   const installed = await findPostgres();
   if (!installed) {
     throw new Error(
@@ -441,47 +451,11 @@ async function locatePostgres(): Promise<PostgresBinaries> {
         `in ${POSTGRES_LIB_DIR}/<major>/bin.\n${postgresInstallHint()}`,
     );
   }
-  log(`PostgreSQL installed in ${((Date.now() - started) / 1000).toFixed(0)} s: ${installed.binDir}`);
+  log(`PostgreSQL server programs: ${installed.binDir}`);
   return installed;
 }
 
 /** True when startMongo() will need FerretDB, i.e. neither MONGODB_URI nor mongod is available. */
 export async function needsFerretDb(): Promise<boolean> {
   return !process.env.MONGODB_URI && !(await findOnPath('mongod'));
-}
-
-export interface EnsuredBinaries {
-  natsServer: string;
-  /** null when startMongo() will not use FerretDB (MONGODB_URI is set or mongod is on PATH). */
-  ferretDb: string | null;
-  /**
-   * Directory of the PostgreSQL server programs; null unless startMongo() will run FerretDB on
-   * the backend UPLINK_FERRETDB_BACKEND names and that backend is 'postgresql'.
-   */
-  postgres: string | null;
-}
-
-/**
- * Makes sure every server binary is present before tests start, so that slow installs never run
- * inside a test's timeout. FerretDB is only built when startMongo() would actually use it, and
- * PostgreSQL only installed when UPLINK_FERRETDB_BACKEND=postgresql asks FerretDB to use it.
- */
-export async function ensureBinaries(): Promise<EnsuredBinaries> {
-  log(`checking server binaries (tools dir ${toolsDir()})`);
-  const ferretDbNeeded = needsFerretDb();
-  const [natsServer, ferretDb, postgres] = await Promise.all([
-    ensureNatsServer(),
-    ferretDbNeeded.then((needed) => (needed ? ensureFerretDb() : null)),
-    ferretDbNeeded.then((needed) =>
-      needed && ferretDbBackendFromEnv() === 'postgresql' ? ensurePostgres().then((pg) => pg.binDir) : null,
-    ),
-  ]);
-  log(`nats-server: ${natsServer}`);
-  log(
-    ferretDb
-      ? `ferretdb: ${ferretDb}`
-      : `ferretdb: not needed (${process.env.MONGODB_URI ? 'MONGODB_URI is set' : 'mongod is on PATH'})`,
-  );
-  if (postgres) log(`postgresql (FerretDB backend): ${postgres}`);
-  return { natsServer, ferretDb, postgres };
 }

@@ -7,8 +7,6 @@ export {
   startAzurite,
 } from './azurite.ts';
 export {
-  type EnsuredBinaries,
-  ensureBinaries,
   ensureFerretDb,
   ensureNatsServer,
   ensurePostgres,
@@ -26,6 +24,14 @@ export {
   type StartProcessOptions,
   startProcess,
 } from './child-process.ts';
+export {
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  type ChromiumLauncher,
+  ensureChromium,
+  launchChromium,
+} from './chromium.ts';
+export { type EnsuredBinaries, ensureBinaries } from './ensure-binaries.ts';
 export { type MongoServer, mongoPings, type StartMongoOptions, startMongo } from './mongo.ts';
 export { type NatsServer, type StartNatsOptions, startNats } from './nats.ts';
 export { freePort } from './ports.ts';

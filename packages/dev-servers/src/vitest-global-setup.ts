@@ -4,7 +4,7 @@
 // stop and restart it, so each test file starts its own with startNats().
 import type { TestProject } from 'vitest/node';
 import { type AzuriteConnection, type AzuriteServer, startAzurite } from './azurite.ts';
-import { ensureBinaries } from './binaries.ts';
+import { ensureBinaries } from './ensure-binaries.ts';
 import { log } from './log.ts';
 import { type MongoServer, startMongo } from './mongo.ts';
 

@@ -1,0 +1,51 @@
+import {
+  ensureFerretDb,
+  ensureNatsServer,
+  ensurePostgres,
+  ferretDbBackendFromEnv,
+  needsFerretDb,
+  toolsDir,
+} from './binaries.ts';
+import { ensureChromium } from './chromium.ts';
+import { log } from './log.ts';
+
+export interface EnsuredBinaries {
+  natsServer: string;
+  /** null when startMongo() will not use FerretDB (MONGODB_URI is set or mongod is on PATH). */
+  ferretDb: string | null;
+  /**
+   * Directory of the PostgreSQL server programs; null unless startMongo() will run FerretDB on
+   * the backend UPLINK_FERRETDB_BACKEND names and that backend is 'postgresql'.
+   */
+  postgres: string | null;
+  /** Headless Chromium for the browser tests; null when not asked for. */
+  chromium: string | null;
+}
+
+/**
+ * Makes sure every server binary is present before tests start, so that slow installs never run
+ * inside a test's timeout. FerretDB is only built when startMongo() would actually use it, and
+ * PostgreSQL only installed when UPLINK_FERRETDB_BACKEND=postgresql asks FerretDB to use it.
+ * Chromium (for the browser tests) is ensured unless `chromium: false`.
+ */
+export async function ensureBinaries(options: { chromium?: boolean } = {}): Promise<EnsuredBinaries> {
+  log(`checking server binaries (tools dir ${toolsDir()})`);
+  const ferretDbNeeded = needsFerretDb();
+  const [natsServer, ferretDb, postgres, chromium] = await Promise.all([
+    ensureNatsServer(),
+    ferretDbNeeded.then((needed) => (needed ? ensureFerretDb() : null)),
+    ferretDbNeeded.then((needed) =>
+      needed && ferretDbBackendFromEnv() === 'postgresql' ? ensurePostgres().then((pg) => pg.binDir) : null,
+    ),
+    options.chromium === false ? null : ensureChromium(),
+  ]);
+  log(`nats-server: ${natsServer}`);
+  log(
+    ferretDb
+      ? `ferretdb: ${ferretDb}`
+      : `ferretdb: not needed (${process.env.MONGODB_URI ? 'MONGODB_URI is set' : 'mongod is on PATH'})`,
+  );
+  if (postgres) log(`postgresql (FerretDB backend): ${postgres}`);
+  if (chromium) log(`chromium: ${chromium}`);
+  return { natsServer, ferretDb, postgres, chromium };
+}

@@ -1,0 +1,61 @@
+import type { Clock, Logger } from '@uplink/kit';
+import type { BlobStorage } from './storage/blob-storage.ts';
+import type { UploadStore } from './upload-store.ts';
+
+/**
+ * A customer may get a SAS and never complete (closed tab, dead battery). Once the SAS has been
+ * expired for `graceMs` (a completion may still arrive for an upload that finished just in time),
+ * the blob is deleted so storage keeps only verified files. Old settled records go too.
+ */
+export class AbandonedUploadSweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private readonly deps: {
+    uploads: UploadStore;
+    storage: BlobStorage;
+    clock: Clock;
+    logger: Logger;
+    intervalMs: number;
+    graceMs: number;
+    /** Settled upload records are kept this long (for support questions), then purged. */
+    keepRecordsMs: number;
+  };
+
+  constructor(deps: AbandonedUploadSweeper['deps']) {
+    this.deps = deps;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.sweep()
+        .catch((err: unknown) =>
+          this.deps.logger.warn({ err, type: 'sweep' }, 'abandoned upload sweep failed'),
+        )
+        .finally(() => {
+          this.running = undefined;
+        });
+    }, this.deps.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Deletes up to one batch of abandoned blobs; returns how many. */
+  async sweep(batch = 100): Promise<number> {
+    const { uploads, storage, clock } = this.deps;
+    const now = clock.now();
+    const abandoned = await uploads.findAbandoned(new Date(now.getTime() - this.deps.graceMs), batch);
+    for (const upload of abandoned) {
+      await storage.delete(upload.blobName);
+      await uploads.settle(upload._id, 'abandoned', now);
+    }
+    await uploads.purgeSettled(new Date(now.getTime() - this.deps.keepRecordsMs));
+    if (abandoned.length > 0) {
+      this.deps.logger.info({ type: 'sweep', count: abandoned.length }, 'deleted abandoned uploads');
+    }
+    return abandoned.length;
+  }
+}

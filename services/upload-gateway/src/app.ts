@@ -1,0 +1,102 @@
+import {
+  type Bus,
+  type Clock,
+  createHttpApp,
+  type Logger,
+  type Mongo,
+  OutboxPublisher,
+  pingMongo,
+  pingNats,
+  registerOpenApi,
+  type Service,
+  trustedProxies,
+} from '@uplink/kit';
+import { LinkStore } from '@uplink/links';
+import { TenantStore } from '@uplink/tenants';
+import { AbandonedUploadSweeper } from './abandoned-uploads.ts';
+import type { UploadGatewayConfig } from './env.ts';
+import { registerPageAssets } from './page/index.ts';
+import { registerRateLimits } from './rate-limits.ts';
+import { uploadApiRoutes } from './routes/upload-api.ts';
+import { uploadPageRoutes } from './routes/upload-page.ts';
+import { BlobStorage } from './storage/blob-storage.ts';
+import { UploadFlow } from './upload-flow.ts';
+import { UploadStore } from './upload-store.ts';
+
+const HOUR_MS = 60 * 60 * 1000;
+
+export type UploadGatewayDeps = {
+  config: Omit<
+    UploadGatewayConfig,
+    'LOG_LEVEL' | 'HOST' | 'PORT' | 'MONGODB_URI' | 'MONGODB_DB' | 'NATS_URL' | 'SHUTDOWN_TIMEOUT_MS'
+  >;
+  logger: Logger;
+  mongo: Mongo;
+  bus: Bus;
+  clock: Clock;
+  /** Tests shorten the outbox sweep; production keeps the defaults. */
+  outbox?: { sweepIntervalMs?: number; staleAfterMs?: number };
+};
+
+/** The customer-facing service: the upload page, its assets, and the upload API. Never listens. */
+export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Service> {
+  const { config, logger, mongo, bus, clock } = deps;
+  const links = new LinkStore(mongo.db);
+  const tenants = new TenantStore(mongo.db);
+  const uploads = new UploadStore(mongo.db);
+  await links.ensureIndexes();
+  await tenants.ensureIndexes();
+  await uploads.ensureIndexes();
+
+  const storage = BlobStorage.fromConfig(config);
+  if (config.AZURE_STORAGE_CONFIGURE) {
+    await storage.configure(new URL(config.PUBLIC_UPLOAD_BASE_URL).origin);
+  }
+  const outbox = new OutboxPublisher({ collection: links.collection, bus, logger, clock, ...deps.outbox });
+  const flow = new UploadFlow({
+    links,
+    tenants,
+    uploads,
+    storage,
+    outbox,
+    clock,
+    logger,
+    blockBytes: config.UPLOAD_BLOCK_BYTES,
+  });
+  const sweeper = new AbandonedUploadSweeper({
+    uploads,
+    storage,
+    clock,
+    logger,
+    intervalMs: 10 * 60 * 1000,
+    graceMs: HOUR_MS,
+    keepRecordsMs: 7 * 24 * HOUR_MS,
+  });
+
+  const app = createHttpApp({
+    logger,
+    trustProxy: trustedProxies(config.TRUST_PROXY),
+    readiness: { mongodb: () => pingMongo(mongo.db), nats: () => pingNats(bus) },
+  });
+  await registerOpenApi(app, {
+    title: 'Uplink upload-gateway',
+    version: '1',
+    description:
+      "The customer's side of a link: the upload page and the API it calls. The link token is the credential.",
+  });
+  const rateLimits = await registerRateLimits(app, {
+    perIpPerMinute: config.RATE_LIMIT_PER_IP,
+    perTokenPerMinute: config.RATE_LIMIT_PER_TOKEN,
+  });
+  await registerPageAssets(app);
+  uploadPageRoutes(app, { links, tenants, clock, storageOrigin: storage.origin, rateLimits });
+  uploadApiRoutes(app, { flow, rateLimits });
+
+  return {
+    app,
+    workers: [
+      { name: 'outbox publisher', start: () => outbox.start(), stop: () => outbox.stop() },
+      { name: 'abandoned upload sweeper', start: () => sweeper.start(), stop: () => sweeper.stop() },
+    ],
+  };
+}

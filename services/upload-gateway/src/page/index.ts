@@ -1,0 +1,11 @@
+// The customer's pages: HTML, texts, Content-Security-Policy and the assets they load.
+export { type PageAssets, pageAssets, registerPageAssets } from './assets.ts';
+export type { ClientConfig, PageLocale } from './client-config.ts';
+export { contentSecurityPolicy } from './csp.ts';
+export { messagesFor, negotiateLocale } from './locale.ts';
+export {
+  renderUnavailablePage,
+  renderUploadPage,
+  type UnavailableReason,
+  type UploadPageView,
+} from './render.ts';

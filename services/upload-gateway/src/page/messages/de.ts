@@ -1,0 +1,113 @@
+// Every text the customer sees, in German. Keys mirror en.ts.
+import type { Messages } from './en.ts';
+
+export const de: Messages = {
+  page: {
+    title: 'Sichere Dateianfrage von {company}',
+    heading: 'Sichere Dateianfrage von {company}',
+    contextLabel: 'Nachricht von {company}',
+    validUntil: 'Dieser Link funktioniert einmal, bis {date}.',
+    noscript:
+      'Diese Seite braucht JavaScript, um Dateien aufzunehmen und zu senden. Bitte schalten Sie JavaScript ein oder öffnen Sie den Link in einem anderen Browser.',
+    tablistLabel: 'Was möchten Sie senden?',
+    tabs: { audio: 'Audio', video: 'Video', file: 'Datei' },
+    progressLabel: 'Fortschritt des Uploads',
+  },
+  audio: {
+    intro:
+      'Nehmen Sie eine Sprachnachricht auf. Ihr Browser fragt, ob die Seite das Mikrofon verwenden darf.',
+    levelLabel: 'Mikrofonpegel',
+    playbackLabel: 'Ihre Aufnahme',
+    record: 'Aufnahme starten',
+    stop: 'Aufnahme beenden',
+    rerecord: 'Neu aufnehmen',
+    send: 'Sprachnachricht senden',
+  },
+  video: {
+    intro: 'Nehmen Sie ein Video auf. Ihr Browser fragt, ob die Seite Kamera und Mikrofon verwenden darf.',
+    previewLabel: 'Kameravorschau',
+    playbackLabel: 'Ihr Video',
+    camera: 'Kamera einschalten',
+    record: 'Aufnahme starten',
+    stop: 'Aufnahme beenden',
+    rerecord: 'Neu aufnehmen',
+    send: 'Video senden',
+    switchCamera: 'Kamera wechseln',
+    blur: 'Hintergrund unscharf',
+  },
+  file: {
+    intro: 'Senden Sie eine Datei von Ihrem Gerät.',
+    choose: 'Datei auswählen',
+    drop: 'oder hierher ziehen',
+    accepted: 'Erlaubt: {types}.',
+    largest: 'Größte Datei: {size}.',
+    categories: {
+      audio: 'Audio',
+      video: 'Video',
+      image: 'Bilder',
+      document: 'Dokumente',
+      archive: 'Archive',
+    },
+    send: 'Datei senden',
+  },
+  sent: {
+    heading: 'Gesendet!',
+    body: '{company} hat Ihre Datei erhalten. Sie können diese Seite jetzt schließen.',
+  },
+  disabled: {
+    heading: 'Im Moment können keine Dateien gesendet werden',
+    defaultMessage: '{company} nimmt im Moment keine Dateien an.',
+    nothingAllowed: '{company} nimmt im Moment keine Dateitypen an.',
+  },
+  unavailable: {
+    askAgent: 'Bitten Sie die Person, die Ihnen den Link geschickt hat, um einen neuen.',
+    not_found: {
+      title: 'Link nicht gefunden',
+      body: 'Diesen Link gibt es nicht. Prüfen Sie, ob Sie die vollständige Adresse geöffnet haben.',
+    },
+    expired: { title: 'Link abgelaufen', body: 'Dieser Link ist abgelaufen.' },
+    used: { title: 'Link bereits verwendet', body: 'Mit diesem Link wurde bereits eine Datei gesendet.' },
+    revoked: { title: 'Link zurückgezogen', body: 'Dieser Link wurde zurückgezogen.' },
+  },
+  client: {
+    recording: 'Aufnahme läuft…',
+    recordingStopped:
+      'Aufnahme beendet ({duration}). Hören Sie sie an, dann senden Sie sie oder nehmen Sie neu auf.',
+    cameraOn: 'Die Kamera ist eingeschaltet. Starten Sie die Aufnahme, sobald Sie bereit sind.',
+    cameraSwitched: 'Zu einer anderen Kamera gewechselt.',
+    limitReached: 'Die Aufnahme hat die größte erlaubte Größe erreicht und wurde beendet.',
+    micUnavailable:
+      'Das Mikrofon konnte nicht verwendet werden. Erlauben Sie den Zugriff in den Browser-Einstellungen und versuchen Sie es erneut.',
+    cameraUnavailable:
+      'Die Kamera konnte nicht verwendet werden. Erlauben Sie den Zugriff in den Browser-Einstellungen und versuchen Sie es erneut.',
+    notSupported:
+      'Dieser Browser kann hier nicht aufnehmen. Sie können aber im Tab „Datei“ eine Datei senden.',
+    blurLoading: 'Hintergrundunschärfe wird geladen…',
+    blurOn: 'Der Hintergrund ist unscharf.',
+    blurOff: 'Der Hintergrund ist nicht mehr unscharf.',
+    blurFailed: 'Hintergrundunschärfe ist in diesem Browser nicht verfügbar.',
+    fileSelected: 'Ausgewählt: {name}, {size}.',
+    fileTooLarge: '{name} ist {size} groß; erlaubt sind höchstens {max}.',
+    fileTypeNotAllowed: 'Dateien wie {name} werden hier nicht angenommen.',
+    fileEmpty: '{name} ist leer.',
+    preparing: 'Upload wird vorbereitet…',
+    progress: '{sent} von {total} ({percent} %)',
+    uploadingPercent: '{percent} % hochgeladen.',
+    retrying: 'Die Verbindung wurde unterbrochen. Neuer Versuch…',
+    offline: 'Sie sind offline. Der Upload geht weiter, sobald die Verbindung wieder da ist.',
+    verifying: 'Die Datei wird geprüft…',
+    recordingNames: { audio: 'sprachnachricht', video: 'videonachricht' },
+    errors: {
+      link_gone: 'Dieser Link kann nicht mehr verwendet werden. Bitte fragen Sie nach einem neuen Link.',
+      link_not_pending: 'Mit diesem Link wurde bereits eine Datei gesendet.',
+      payload_too_large: 'Die Datei ist zu groß.',
+      unsupported_media_type: 'Dieser Dateityp wird nicht angenommen.',
+      upload_rejected: 'Die Datei wurde nicht angenommen: {reason} Sie können es erneut versuchen.',
+      rate_limited:
+        'Zu viele Versuche. Bitte warten Sie {seconds} Sekunden und versuchen Sie es dann erneut.',
+      storage: 'Der Upload hat nicht geklappt. Bitte versuchen Sie es erneut.',
+      network: 'Die Verbindung wurde unterbrochen. Prüfen Sie Ihr Netzwerk und versuchen Sie es erneut.',
+      unknown: 'Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.',
+    },
+  },
+};

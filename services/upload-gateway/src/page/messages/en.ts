@@ -1,0 +1,113 @@
+// Every text the customer sees, in English. Placeholders are `{name}`; the German file mirrors
+// this one key for key (its type is derived from here, so a missing key fails type-checking).
+
+export const en = {
+  page: {
+    title: 'Secure file request from {company}',
+    heading: 'Secure file request from {company}',
+    contextLabel: 'Message from {company}',
+    validUntil: 'This link works once, until {date}.',
+    noscript:
+      'This page needs JavaScript to record and send files. Please turn JavaScript on, or open the link in another browser.',
+    tablistLabel: 'What would you like to send?',
+    tabs: { audio: 'Audio', video: 'Video', file: 'File' },
+    progressLabel: 'Upload progress',
+  },
+  audio: {
+    intro: 'Record a voice message. Your browser will ask for permission to use the microphone.',
+    levelLabel: 'Microphone level',
+    playbackLabel: 'Your recording',
+    record: 'Start recording',
+    stop: 'Stop recording',
+    rerecord: 'Record again',
+    send: 'Send voice message',
+  },
+  video: {
+    intro: 'Record a video. Your browser will ask for permission to use the camera and microphone.',
+    previewLabel: 'Camera preview',
+    playbackLabel: 'Your video',
+    camera: 'Turn on camera',
+    record: 'Start recording',
+    stop: 'Stop recording',
+    rerecord: 'Record again',
+    send: 'Send video',
+    switchCamera: 'Switch camera',
+    blur: 'Blur background',
+  },
+  file: {
+    intro: 'Send a file from your device.',
+    choose: 'Choose a file',
+    drop: 'or drop it here',
+    accepted: 'Accepted: {types}.',
+    largest: 'Largest file: {size}.',
+    categories: {
+      audio: 'audio',
+      video: 'video',
+      image: 'images',
+      document: 'documents',
+      archive: 'archives',
+    },
+    send: 'Send file',
+  },
+  sent: {
+    heading: 'Sent!',
+    body: '{company} has received your file. You can close this page now.',
+  },
+  disabled: {
+    heading: 'Files cannot be sent right now',
+    defaultMessage: '{company} is not accepting files at the moment.',
+    nothingAllowed: '{company} is not accepting any type of file at the moment.',
+  },
+  unavailable: {
+    askAgent: 'Please ask the agent who sent it for a new link.',
+    not_found: {
+      title: 'Link not found',
+      body: 'This link does not exist. Check that you opened the whole address.',
+    },
+    expired: { title: 'Link expired', body: 'This link has expired.' },
+    used: { title: 'Link already used', body: 'A file has already been sent with this link.' },
+    revoked: { title: 'Link withdrawn', body: 'This link has been withdrawn.' },
+  },
+  /** Texts the page's script shows; sent to the browser with the page, for its language only. */
+  client: {
+    recording: 'Recording…',
+    recordingStopped: 'Recording stopped ({duration}). Listen to it, then send it or record again.',
+    cameraOn: 'The camera is on. Start recording when you are ready.',
+    cameraSwitched: 'Switched to another camera.',
+    limitReached: 'The recording reached the largest size allowed and was stopped.',
+    micUnavailable:
+      'The microphone could not be used. Allow access to it in your browser settings and try again.',
+    cameraUnavailable:
+      'The camera could not be used. Allow access to it in your browser settings and try again.',
+    notSupported: 'This browser cannot record here. You can still send a file from the File tab.',
+    blurLoading: 'Loading background blur…',
+    blurOn: 'Background blur is on.',
+    blurOff: 'Background blur is off.',
+    blurFailed: 'Background blur is not available in this browser.',
+    fileSelected: 'Selected: {name}, {size}.',
+    fileTooLarge: '{name} is {size}; the largest file allowed is {max}.',
+    fileTypeNotAllowed: 'Files like {name} are not accepted here.',
+    fileEmpty: '{name} is empty.',
+    preparing: 'Preparing the upload…',
+    progress: '{sent} of {total} ({percent}%)',
+    uploadingPercent: 'Uploaded {percent}%.',
+    retrying: 'The connection dropped. Trying again…',
+    offline: 'You are offline. The upload continues when the connection is back.',
+    verifying: 'Checking the file…',
+    /** Names of recordings, as the agent sees them (date and extension are appended). */
+    recordingNames: { audio: 'voice-message', video: 'video-message' },
+    errors: {
+      link_gone: 'This link can no longer be used. Please ask the agent for a new link.',
+      link_not_pending: 'A file has already been sent with this link.',
+      payload_too_large: 'The file is too large.',
+      unsupported_media_type: 'This type of file is not accepted.',
+      upload_rejected: 'The file was not accepted: {reason} You can try again.',
+      rate_limited: 'Too many attempts. Please wait {seconds} seconds and try again.',
+      storage: 'The upload did not go through. Please try again.',
+      network: 'The connection was lost. Check your network and try again.',
+      unknown: 'Something went wrong. Please try again.',
+    },
+  },
+};
+
+export type Messages = typeof en;

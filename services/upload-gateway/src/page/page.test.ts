@@ -1,0 +1,230 @@
+import { gunzipSync } from 'node:zlib';
+import { defaultMediaPolicy, type MediaPolicy } from '@uplink/contracts';
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import {
+  contentSecurityPolicy,
+  negotiateLocale,
+  pageAssets,
+  registerPageAssets,
+  renderUnavailablePage,
+  renderUploadPage,
+  type UploadPageView,
+} from './index.ts';
+import { de } from './messages/de.ts';
+import { en } from './messages/en.ts';
+
+const view = (overrides: Partial<UploadPageView> = {}): UploadPageView => ({
+  locale: 'en',
+  companyName: 'Acme Support',
+  supportDomain: 'support.acme.test',
+  policy: defaultMediaPolicy(),
+  linkExpiresAt: new Date('2030-05-01T12:00:00Z'),
+  ...overrides,
+});
+
+function policyWith(change: (policy: MediaPolicy) => void): MediaPolicy {
+  const policy = defaultMediaPolicy();
+  change(policy);
+  return policy;
+}
+
+const tabsOf = (html: string) => [...html.matchAll(/role="tab" id="tab-(\w+)"/g)].map((match) => match[1]);
+const scriptsOf = (html: string) => [...html.matchAll(/<script\b[^>]*>/g)].map((match) => match[0]);
+
+describe('negotiateLocale', () => {
+  it.each([
+    [undefined, 'en'],
+    ['', 'en'],
+    ['de', 'de'],
+    ['de-CH,de;q=0.9,en;q=0.8', 'de'],
+    ['fr-FR, de;q=0.7, en;q=0.8', 'en'],
+    ['fr;q=0.9, de-AT;q=0.5', 'de'],
+    ['en-US,en;q=0.9,de;q=0.8', 'en'],
+    ['de;q=0, en', 'en'],
+    ['*', 'en'],
+    ['fr', 'en'],
+  ])('%j -> %s', (header, locale) => {
+    expect(negotiateLocale(header)).toBe(locale);
+  });
+});
+
+describe('renderUploadPage', () => {
+  it('escapes everything tenants and agents write', () => {
+    const html = renderUploadPage(
+      view({
+        companyName: '<img src=x onerror=alert(1)>',
+        supportDomain: '"><script>alert(2)</script>',
+        contextMessage: '</script><script>alert(3)</script>\nsecond line',
+      }),
+    );
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('<script>alert');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('&lt;/script&gt;&lt;script&gt;alert(3)&lt;/script&gt;\nsecond line');
+  });
+
+  it('runs no inline script: one script file and one JSON element', () => {
+    const html = renderUploadPage(view());
+    const scripts = scriptsOf(html);
+    expect(scripts).toHaveLength(2);
+    expect(scripts[0]).toBe(`<script type="module" src="${pageAssets().script}">`);
+    expect(scripts[1]).toBe('<script type="application/json" id="uplink-config">');
+    const config = JSON.parse(
+      html.split('<script type="application/json" id="uplink-config">')[1]?.split('</script>')[0] ?? '',
+    );
+    expect(config.locale).toBe('en');
+    expect(config.messages).toEqual(en.client);
+    expect(config.segmentationBase).toMatch(/^\/assets\/segmentation-[\w.-]+\/$/);
+  });
+
+  it('shows the heading with company and support domain, and the context message as a callout', () => {
+    const html = renderUploadPage(view({ contextMessage: 'A photo of the label, please' }));
+    expect(html).toContain(
+      '<h1>Secure file request from <span class="company">Acme Support</span> <span class="domain">· support.acme.test</span></h1>',
+    );
+    expect(html).toContain(
+      'aria-label="Message from Acme Support"><p>A photo of the label, please</p></aside>',
+    );
+    expect(renderUploadPage(view({ supportDomain: null }))).not.toContain('class="domain"');
+    expect(renderUploadPage(view())).not.toContain('class="callout"');
+  });
+
+  it('offers the tabs the policy allows, and accepts only allowed types', () => {
+    expect(tabsOf(renderUploadPage(view()))).toEqual(['audio', 'video', 'file']);
+    const noAudio = policyWith((policy) => {
+      policy.categories.audio.allowed = false;
+    });
+    expect(tabsOf(renderUploadPage(view({ policy: noAudio })))).toEqual(['video', 'file']);
+    const imagesOnly = policyWith((policy) => {
+      for (const category of Object.values(policy.categories)) category.allowed = false;
+      policy.categories.image = { allowed: true, maxBytes: 5 * 1024 * 1024 };
+    });
+    const html = renderUploadPage(view({ policy: imagesOnly }));
+    expect(tabsOf(html)).toEqual(['file']);
+    const accept = /accept="([^"]*)"/.exec(html)?.[1] ?? '';
+    expect(accept).toContain('image/png');
+    expect(accept).not.toContain('application/pdf');
+    expect(html).toContain('Largest file: 5 MB.');
+    expect(html).toContain('"limits":{"image":5242880}');
+  });
+
+  it('shows the tenant message instead of the tabs when receiving is off', () => {
+    const off = policyWith((policy) => {
+      policy.receiveEnabled = false;
+      policy.disabledMessage = 'Please call us instead.';
+    });
+    const html = renderUploadPage(view({ policy: off }));
+    expect(tabsOf(html)).toEqual([]);
+    expect(html).toContain('<p>Please call us instead.</p>');
+    expect(scriptsOf(html)).toEqual([]);
+    const noMessage = policyWith((policy) => {
+      policy.receiveEnabled = false;
+    });
+    expect(renderUploadPage(view({ policy: noMessage }))).toContain(
+      'Acme Support is not accepting files at the moment.',
+    );
+  });
+
+  it('speaks German', () => {
+    const html = renderUploadPage(view({ locale: 'de' }));
+    expect(html).toContain('<html lang="de">');
+    expect(html).toContain('Sichere Dateianfrage von <span class="company">Acme Support</span>');
+    expect(html).toContain('>Datei</button>');
+    expect(html).toContain('"messages":{"recording":"Aufnahme läuft…"');
+  });
+});
+
+describe('renderUnavailablePage', () => {
+  it.each(['not_found', 'expired', 'used', 'revoked'] as const)(
+    '%s says which and what to do, and nothing else',
+    (reason) => {
+      for (const [locale, messages] of [
+        ['en', en],
+        ['de', de],
+      ] as const) {
+        const html = renderUnavailablePage(locale, reason);
+        expect(html).toContain(`<h1 id="unavailable-heading">${messages.unavailable[reason].title}</h1>`);
+        expect(html).toContain(messages.unavailable.askAgent);
+        expect(scriptsOf(html)).toEqual([]);
+      }
+    },
+  );
+});
+
+describe('contentSecurityPolicy', () => {
+  it('allows our own scripts and wasm, the storage origin for uploads, and nothing inline', () => {
+    const csp = contentSecurityPolicy('http://127.0.0.1:10000/devstoreaccount1');
+    expect(csp).toBe(
+      "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; " +
+        "media-src blob:; connect-src 'self' http://127.0.0.1:10000; base-uri 'none'; form-action 'none'; " +
+        "frame-ancestors 'none'",
+    );
+    expect(csp).not.toMatch(/unsafe-inline|'unsafe-eval'/);
+    expect(contentSecurityPolicy('https://acct.blob.core.windows.net')).toContain(
+      "connect-src 'self' https://acct.blob.core.windows.net;",
+    );
+  });
+});
+
+describe('registerPageAssets', () => {
+  async function assetServer() {
+    const app = Fastify();
+    await registerPageAssets(app);
+    return app;
+  }
+
+  it('serves the script and stylesheet compressed, immutable and nosniff; HEAD too', async () => {
+    const app = await assetServer();
+    const { script, style } = pageAssets();
+    const js = await app.inject({ url: script, headers: { 'accept-encoding': 'gzip, deflate' } });
+    expect(js.statusCode).toBe(200);
+    expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(js.headers['content-encoding']).toBe('gzip');
+    expect(js.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(js.headers['x-content-type-options']).toBe('nosniff');
+    expect(gunzipSync(js.rawPayload).toString('utf8')).toContain('uplink-config');
+    const css = await app.inject({ url: style, headers: { 'accept-encoding': 'br;q=1, gzip;q=0.5' } });
+    expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+    expect(css.headers['content-encoding']).toBe('br');
+    const plain = await app.inject({ url: style, headers: { 'accept-encoding': 'br;q=0' } });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const head = await app.inject({ method: 'HEAD', url: script });
+    expect(head.statusCode).toBe(200);
+    expect(head.body).toBe('');
+    await app.close();
+  });
+
+  it('serves the segmentation model and wasm from our origin', async () => {
+    const app = await assetServer();
+    const base = pageAssets().segmentationBase;
+    const wasm = await app.inject({ url: `${base}selfie_segmentation_solution_simd_wasm_bin.wasm` });
+    expect(wasm.statusCode).toBe(200);
+    expect(wasm.headers['content-type']).toBe('application/wasm');
+    expect(wasm.rawPayload.subarray(0, 4)).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d]));
+    const model = await app.inject({ method: 'HEAD', url: `${base}selfie_segmentation_landscape.tflite` });
+    expect(model.statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('answers 404 for anything it did not build or allow', async () => {
+    const app = await assetServer();
+    const base = pageAssets().segmentationBase;
+    for (const url of [
+      '/assets/nope.js',
+      `${base}package.json`,
+      `${base}../../package.json`,
+      `${base}%2e%2e/%2e%2e/package.json`,
+      '/assets/',
+    ]) {
+      expect((await app.inject({ url })).statusCode, url).toBe(404);
+    }
+    await app.close();
+  });
+
+  it('keeps the page small: script and stylesheet under 15 kB gzipped', () => {
+    const { payload } = pageAssets();
+    expect(payload.gzipBytes).toBeLessThan(15 * 1024);
+    expect(payload.rawBytes).toBeLessThan(50 * 1024);
+  });
+});

@@ -1,0 +1,279 @@
+import type { MediaPolicy } from '@uplink/contracts';
+import { MEDIA_CATEGORIES, MEDIA_TYPES, type MediaCategory } from '@uplink/contracts/media-types';
+import { pageAssets } from './assets.ts';
+import { type ClientConfig, CONFIG_ELEMENT_ID, type PageLocale } from './client-config.ts';
+import { fill, formatBytes } from './format.ts';
+import { fillHtml, html, jsonForScript, type SafeHtml } from './html.ts';
+import { messagesFor } from './locale.ts';
+import type { Messages } from './messages/en.ts';
+
+export type UploadPageView = {
+  locale: PageLocale;
+  companyName: string;
+  supportDomain: string | null;
+  contextMessage?: string;
+  policy: MediaPolicy;
+  linkExpiresAt: Date;
+};
+
+export type UnavailableReason = 'not_found' | 'expired' | 'used' | 'revoked';
+
+type Tab = 'audio' | 'video' | 'file';
+
+function documentShell(
+  locale: PageLocale,
+  title: string,
+  body: SafeHtml,
+  script?: { src: string; config: ClientConfig },
+): string {
+  const assets = pageAssets();
+  return html`<!doctype html>
+<html lang="${locale}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="robots" content="noindex, nofollow">
+<meta name="color-scheme" content="light dark">
+<title>${title}</title>
+<link rel="stylesheet" href="${assets.style}">
+${script ? html`<script type="module" src="${script.src}"></script>` : ''}
+</head>
+<body>
+<main class="page">
+${body}
+</main>
+${script ? html`<script type="application/json" id="${CONFIG_ELEMENT_ID}">${jsonForScript(script.config)}</script>` : ''}
+</body>
+</html>
+`.value;
+}
+
+function allowedCategories(policy: MediaPolicy): MediaCategory[] {
+  return MEDIA_CATEGORIES.filter((category) => policy.categories[category].allowed);
+}
+
+function acceptAttribute(categories: readonly MediaCategory[]): string {
+  const entries = new Set<string>();
+  for (const category of categories) {
+    for (const type of MEDIA_TYPES[category]) {
+      entries.add(type.mime);
+      for (const ext of type.extensions) entries.add(`.${ext}`);
+    }
+  }
+  return [...entries].join(',');
+}
+
+function acceptedText(m: Messages, categories: readonly MediaCategory[]): string {
+  const groups = categories.map((category) => {
+    const labels = [...new Set(MEDIA_TYPES[category].map((type) => type.label))];
+    return `${m.file.categories[category]} (${labels.join(', ')})`;
+  });
+  return fill(m.file.accepted, { types: groups.join('; ') });
+}
+
+function largestText(
+  m: Messages,
+  locale: PageLocale,
+  policy: MediaPolicy,
+  categories: readonly MediaCategory[],
+) {
+  const limits = categories.map((category) => policy.categories[category].maxBytes);
+  const size = limits.every((limit) => limit === limits[0])
+    ? formatBytes(limits[0] ?? 0, locale)
+    : categories
+        .map(
+          (category) =>
+            `${m.file.categories[category]} ${formatBytes(policy.categories[category].maxBytes, locale)}`,
+        )
+        .join(', ');
+  return fill(m.file.largest, { size });
+}
+
+function formatExpiry(date: Date, locale: PageLocale): string {
+  return new Intl.DateTimeFormat(locale, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: 'UTC',
+    timeZoneName: 'short',
+  }).format(date);
+}
+
+function tabList(m: Messages, tabs: readonly Tab[]): SafeHtml {
+  return html`<div class="tabs" role="tablist" aria-label="${m.page.tablistLabel}">${tabs.map(
+    (tab, i) =>
+      html`<button type="button" role="tab" id="tab-${tab}" aria-controls="panel-${tab}" aria-selected="${i === 0 ? 'true' : 'false'}" tabindex="${i === 0 ? '0' : '-1'}">${m.page.tabs[tab]}</button>`,
+  )}</div>`;
+}
+
+function panel(tab: Tab, first: boolean, content: SafeHtml): SafeHtml {
+  return html`<section class="panel" role="tabpanel" id="panel-${tab}" aria-labelledby="tab-${tab}" tabindex="0" data-kind="${tab}"${first ? '' : html` hidden`}>
+${content}
+</section>`;
+}
+
+function audioPanel(m: Messages): SafeHtml {
+  const t = m.audio;
+  return html`<p class="intro">${t.intro}</p>
+<div class="stage audio-stage">
+<canvas class="meter" width="640" height="120" role="img" aria-label="${t.levelLabel}"></canvas>
+<p class="timer" aria-hidden="true"><span class="rec-dot"></span><span class="time">0:00</span></p>
+</div>
+<audio class="playback" controls preload="metadata" aria-label="${t.playbackLabel}" hidden></audio>
+<div class="actions">
+<button type="button" class="button primary" data-action="record">${t.record}</button>
+<button type="button" class="button danger" data-action="stop" hidden>${t.stop}</button>
+<button type="button" class="button" data-action="rerecord" hidden>${t.rerecord}</button>
+<button type="button" class="button primary" data-action="send" hidden>${t.send}</button>
+</div>`;
+}
+
+function videoPanel(m: Messages): SafeHtml {
+  const t = m.video;
+  return html`<p class="intro">${t.intro}</p>
+<div class="stage video-stage">
+<video class="preview" muted playsinline aria-label="${t.previewLabel}"></video>
+<canvas class="blurred" role="img" aria-label="${t.previewLabel}" hidden></canvas>
+<video class="playback" controls playsinline preload="metadata" aria-label="${t.playbackLabel}" hidden></video>
+<p class="timer" aria-hidden="true"><span class="rec-dot"></span><span class="time">0:00</span></p>
+</div>
+<div class="options">
+<label class="toggle" data-option="blur" hidden><input type="checkbox" data-action="blur"> ${t.blur}</label>
+<button type="button" class="button" data-action="switch" hidden>${t.switchCamera}</button>
+</div>
+<div class="actions">
+<button type="button" class="button primary" data-action="camera">${t.camera}</button>
+<button type="button" class="button primary" data-action="record" hidden>${t.record}</button>
+<button type="button" class="button danger" data-action="stop" hidden>${t.stop}</button>
+<button type="button" class="button" data-action="rerecord" hidden>${t.rerecord}</button>
+<button type="button" class="button primary" data-action="send" hidden>${t.send}</button>
+</div>`;
+}
+
+function filePanel(
+  m: Messages,
+  locale: PageLocale,
+  policy: MediaPolicy,
+  categories: readonly MediaCategory[],
+) {
+  const t = m.file;
+  return html`<p class="intro">${t.intro}</p>
+<div class="dropzone">
+<input type="file" id="file-input" class="file-input" accept="${acceptAttribute(categories)}" aria-describedby="file-hint">
+<label for="file-input" class="button primary">${t.choose}</label>
+<span class="drop-hint">${t.drop}</span>
+<p class="hint" id="file-hint">${acceptedText(m, categories)} ${largestText(m, locale, policy, categories)}</p>
+</div>
+<p class="selected" hidden></p>
+<div class="actions">
+<button type="button" class="button primary" data-action="send" hidden>${t.send}</button>
+</div>`;
+}
+
+function header(m: Messages, view: UploadPageView): SafeHtml {
+  return html`<header class="brand">
+<p class="lock" aria-hidden="true"></p>
+<h1>${fillHtml(m.page.heading, { company: html`<span class="company">${view.companyName}</span>` })}${
+    view.supportDomain ? html` <span class="domain">· ${view.supportDomain}</span>` : ''
+  }</h1>
+</header>`;
+}
+
+/** The customer's upload page: branding, the agent's message, and the tabs the policy allows. */
+export function renderUploadPage(view: UploadPageView): string {
+  const { locale, policy } = view;
+  const m = messagesFor(locale);
+  const company = view.companyName;
+  const categories = allowedCategories(policy);
+  const title = fill(m.page.title, { company });
+
+  const callout =
+    view.contextMessage && view.contextMessage.trim() !== ''
+      ? html`<aside class="callout" aria-label="${fill(m.page.contextLabel, { company })}"><p>${view.contextMessage}</p></aside>`
+      : '';
+
+  if (!policy.receiveEnabled || categories.length === 0) {
+    const message = !policy.receiveEnabled
+      ? (policy.disabledMessage ?? fill(m.disabled.defaultMessage, { company }))
+      : fill(m.disabled.nothingAllowed, { company });
+    return documentShell(
+      locale,
+      title,
+      html`${header(m, view)}
+${callout}
+<section class="notice" aria-labelledby="disabled-heading">
+<h2 id="disabled-heading">${m.disabled.heading}</h2>
+<p>${message}</p>
+</section>`,
+    );
+  }
+
+  const tabs: Tab[] = [];
+  if (policy.categories.audio.allowed) tabs.push('audio');
+  if (policy.categories.video.allowed) tabs.push('video');
+  tabs.push('file');
+
+  const panels = tabs.map((tab, i) => {
+    const content =
+      tab === 'audio'
+        ? audioPanel(m)
+        : tab === 'video'
+          ? videoPanel(m)
+          : filePanel(m, locale, policy, categories);
+    return panel(tab, i === 0, content);
+  });
+
+  const assets = pageAssets();
+  const config: ClientConfig = {
+    locale,
+    limits: Object.fromEntries(
+      categories.map((category) => [category, policy.categories[category].maxBytes]),
+    ),
+    segmentationBase: assets.segmentationBase,
+    messages: m.client,
+  };
+
+  const body = html`${header(m, view)}
+${callout}
+<p class="validity">${fillHtml(m.page.validUntil, {
+    date: html`<time datetime="${view.linkExpiresAt.toISOString()}">${formatExpiry(view.linkExpiresAt, locale)}</time>`,
+  })}</p>
+<noscript><p class="notice">${m.page.noscript}</p></noscript>
+<div class="uploader" id="uploader">
+${tabList(m, tabs)}
+${panels}
+<div class="transfer" id="transfer" hidden>
+<progress id="progress" max="1" value="0" tabindex="-1" aria-label="${m.page.progressLabel}" aria-describedby="progress-text"></progress>
+<p class="progress-text" id="progress-text"></p>
+</div>
+<div class="error" id="error" role="alert" tabindex="-1"></div>
+</div>
+<section class="sent" id="sent" tabindex="-1" aria-labelledby="sent-heading" hidden>
+<h2 id="sent-heading">${m.sent.heading}</h2>
+<p>${fill(m.sent.body, { company })}</p>
+</section>
+<p class="visually-hidden" id="status" role="status"></p>`;
+
+  return documentShell(locale, title, body, { src: assets.script, config });
+}
+
+/**
+ * The page for a link that cannot be used: unknown (404) or expired, used or revoked (410). It
+ * says which and what to do, and nothing else (no company, no ticket).
+ */
+export function renderUnavailablePage(locale: PageLocale, reason: UnavailableReason): string {
+  const m = messagesFor(locale);
+  const text = m.unavailable[reason];
+  return documentShell(
+    locale,
+    text.title,
+    html`<section class="notice unavailable" aria-labelledby="unavailable-heading">
+<h1 id="unavailable-heading">${text.title}</h1>
+<p>${text.body}</p>
+<p>${m.unavailable.askAgent}</p>
+</section>`,
+  );
+}

@@ -1,0 +1,66 @@
+import {
+  ErrorEnvelope,
+  TokenParams,
+  UploadIntent,
+  UploadIntentBody,
+  UploadParams,
+  UploadReceipt,
+} from '@uplink/contracts';
+import type { HttpApp } from '@uplink/kit';
+import type { PublicRateLimits } from '../rate-limits.ts';
+import type { UploadFlow } from '../upload-flow.ts';
+
+const errors = {
+  400: ErrorEnvelope,
+  403: ErrorEnvelope,
+  404: ErrorEnvelope,
+  409: ErrorEnvelope,
+  410: ErrorEnvelope,
+  413: ErrorEnvelope,
+  415: ErrorEnvelope,
+  422: ErrorEnvelope,
+  429: ErrorEnvelope,
+  503: ErrorEnvelope,
+};
+
+/** The JSON API the upload page calls. The link token in the path is the only credential. */
+export function uploadApiRoutes(
+  app: HttpApp,
+  deps: { flow: UploadFlow; rateLimits: PublicRateLimits },
+): void {
+  const { flow, rateLimits } = deps;
+  const onRequest = [rateLimits.perIp, rateLimits.perToken];
+
+  app.post(
+    '/u/:token/uploads',
+    {
+      onRequest,
+      schema: {
+        summary: 'Ask to upload one file: returns a short-lived SAS URL for one new blob',
+        params: TokenParams,
+        body: UploadIntentBody,
+        response: { 201: UploadIntent, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const intent = await flow.intent(request.params.token, request.body);
+      return reply.code(201).header('cache-control', 'no-store').send(intent);
+    },
+  );
+
+  app.post(
+    '/u/:token/uploads/:uploadId/complete',
+    {
+      onRequest,
+      schema: {
+        summary: 'Verify the uploaded blob and deliver it to the ticket',
+        params: UploadParams,
+        response: { 200: UploadReceipt, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const receipt = await flow.complete(request.params.token, request.params.uploadId);
+      return reply.header('cache-control', 'no-store').send(receipt);
+    },
+  );
+}

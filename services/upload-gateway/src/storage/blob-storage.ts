@@ -1,0 +1,190 @@
+import { DefaultAzureCredential } from '@azure/identity';
+import {
+  BlobSASPermissions,
+  BlobServiceClient,
+  type ContainerClient,
+  generateBlobSASQueryParameters,
+  RestError,
+  SASProtocol,
+  StorageSharedKeyCredential,
+  type UserDelegationKey,
+} from '@azure/storage-blob';
+import type { UploadGatewayConfig } from '../env.ts';
+
+/** Upload SAS lifetime: long enough for a 20 MB upload on a slow phone, short enough to be useless later. */
+export const UPLOAD_SAS_MS = 15 * 60 * 1000;
+/** User delegation keys may live 7 days; one is fetched per hour and used for SAS issued within it. */
+const DELEGATION_KEY_MS = 2 * 60 * 60 * 1000;
+const DELEGATION_KEY_REFRESH_MS = 60 * 60 * 1000;
+
+export type BlobFacts = { size: number; etag: string };
+
+type Signer =
+  | { kind: 'shared-key'; credential: StorageSharedKeyCredential }
+  | { kind: 'user-delegation'; accountName: string };
+
+/**
+ * The uploads container, seen from the gateway: it issues SAS for single new blobs, and reads
+ * (properties and first bytes) and deletes them during verification. The browser only ever
+ * gets a SAS; credentials stay here.
+ */
+export class BlobStorage {
+  readonly service: BlobServiceClient;
+  readonly container: ContainerClient;
+  readonly origin: string;
+  private readonly signer: Signer;
+  private readonly httpsOnly: boolean;
+  private delegationKey: { key: UserDelegationKey; fetchedAt: number } | undefined;
+
+  constructor(service: BlobServiceClient, containerName: string, signer: Signer) {
+    this.service = service;
+    this.container = service.getContainerClient(containerName);
+    this.signer = signer;
+    const url = new URL(service.url);
+    this.origin = url.origin;
+    // Production endpoints are HTTPS and so is every SAS; Azurite in development speaks HTTP.
+    this.httpsOnly = url.protocol === 'https:';
+  }
+
+  static fromConfig(
+    config: Pick<
+      UploadGatewayConfig,
+      | 'AZURE_STORAGE_CONNECTION_STRING'
+      | 'AZURE_STORAGE_ACCOUNT_NAME'
+      | 'AZURE_STORAGE_ACCOUNT_KEY'
+      | 'AZURE_STORAGE_BLOB_ENDPOINT'
+      | 'AZURE_STORAGE_USE_IDENTITY'
+      | 'AZURE_STORAGE_CONTAINER'
+    >,
+  ): BlobStorage {
+    const container = config.AZURE_STORAGE_CONTAINER;
+    if (config.AZURE_STORAGE_CONNECTION_STRING) {
+      const service = BlobServiceClient.fromConnectionString(config.AZURE_STORAGE_CONNECTION_STRING);
+      const credential = service.credential;
+      if (!(credential instanceof StorageSharedKeyCredential)) {
+        throw new Error(
+          'AZURE_STORAGE_CONNECTION_STRING must carry an AccountKey (a SAS connection string cannot sign).',
+        );
+      }
+      return new BlobStorage(service, container, { kind: 'shared-key', credential });
+    }
+    const accountName = config.AZURE_STORAGE_ACCOUNT_NAME;
+    if (!accountName) {
+      throw new Error(
+        'Set AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT_NAME with a key or an identity.',
+      );
+    }
+    const endpoint = config.AZURE_STORAGE_BLOB_ENDPOINT ?? `https://${accountName}.blob.core.windows.net`;
+    if (config.AZURE_STORAGE_USE_IDENTITY) {
+      const service = new BlobServiceClient(endpoint, new DefaultAzureCredential());
+      return new BlobStorage(service, container, { kind: 'user-delegation', accountName });
+    }
+    if (!config.AZURE_STORAGE_ACCOUNT_KEY) {
+      throw new Error(
+        'AZURE_STORAGE_ACCOUNT_NAME needs AZURE_STORAGE_ACCOUNT_KEY or AZURE_STORAGE_USE_IDENTITY=true.',
+      );
+    }
+    const credential = new StorageSharedKeyCredential(accountName, config.AZURE_STORAGE_ACCOUNT_KEY);
+    return new BlobStorage(new BlobServiceClient(endpoint, credential), container, {
+      kind: 'shared-key',
+      credential,
+    });
+  }
+
+  /**
+   * Creates the container (private) and adds a CORS rule that lets the upload page's origin PUT
+   * blobs. Other CORS rules on the account are kept.
+   */
+  async configure(pageOrigin: string): Promise<void> {
+    await this.container.createIfNotExists();
+    // Service properties are replaced as a whole: another process configuring its own origin at
+    // the same moment can overwrite ours, so read back and try again.
+    for (let attempt = 1; ; attempt++) {
+      const properties = await this.service.getProperties();
+      const rules = properties.cors ?? [];
+      if (rules.some((rule) => rule.allowedOrigins === pageOrigin)) return;
+      if (attempt > 5) throw new Error(`Could not add a CORS rule for ${pageOrigin} to the blob service.`);
+      await this.service.setProperties({
+        cors: [
+          ...rules,
+          {
+            allowedOrigins: pageOrigin,
+            allowedMethods: 'PUT',
+            allowedHeaders:
+              'content-type,x-ms-blob-type,x-ms-blob-content-type,x-ms-version,x-ms-client-request-id',
+            exposedHeaders: 'etag,x-ms-request-id',
+            maxAgeInSeconds: 3600,
+          },
+        ],
+      });
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * attempt));
+    }
+  }
+
+  /**
+   * A SAS for exactly one blob that does not exist yet: create only, plus write when the browser
+   * stages blocks (Put Block needs it; the ETag pinned at completion protects what was checked).
+   * It grants no read, no list, no delete, and no other blob.
+   */
+  async uploadUrl(blobName: string, staged: boolean, now: Date): Promise<{ url: string; expiresAt: Date }> {
+    const expiresOn = new Date(now.getTime() + UPLOAD_SAS_MS);
+    const options = {
+      containerName: this.container.containerName,
+      blobName,
+      permissions: BlobSASPermissions.parse(staged ? 'cw' : 'c'),
+      expiresOn,
+      protocol: this.httpsOnly ? SASProtocol.Https : SASProtocol.HttpsAndHttp,
+    };
+    const sas =
+      this.signer.kind === 'shared-key'
+        ? generateBlobSASQueryParameters(options, this.signer.credential)
+        : generateBlobSASQueryParameters(options, await this.userDelegationKey(now), this.signer.accountName);
+    const blob = this.container.getBlockBlobClient(blobName);
+    return { url: `${blob.url}?${sas.toString()}`, expiresAt: expiresOn };
+  }
+
+  /** Size and ETag of a committed blob, or undefined when there is none. */
+  async facts(blobName: string): Promise<BlobFacts | undefined> {
+    try {
+      const properties = await this.container.getBlobClient(blobName).getProperties();
+      if (properties.contentLength === undefined || properties.etag === undefined) return undefined;
+      return { size: properties.contentLength, etag: properties.etag };
+    } catch (err) {
+      if (err instanceof RestError && err.statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * The first `count` bytes, read only if the blob still has `etag`. Returns undefined when the
+   * blob changed since its properties were read.
+   */
+  async head(blobName: string, count: number, etag: string): Promise<Uint8Array | undefined> {
+    try {
+      const buffer = await this.container
+        .getBlobClient(blobName)
+        .downloadToBuffer(0, count, { conditions: { ifMatch: etag } });
+      return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    } catch (err) {
+      if (err instanceof RestError && (err.statusCode === 412 || err.statusCode === 404)) return undefined;
+      throw err;
+    }
+  }
+
+  async delete(blobName: string): Promise<void> {
+    await this.container.getBlobClient(blobName).deleteIfExists();
+  }
+
+  private async userDelegationKey(now: Date): Promise<UserDelegationKey> {
+    const cached = this.delegationKey;
+    if (cached && now.getTime() - cached.fetchedAt < DELEGATION_KEY_REFRESH_MS) return cached.key;
+    // Valid from a little before now, in case our clock is ahead of Azure's.
+    const startsOn = new Date(now.getTime() - 5 * 60 * 1000);
+    const key = await this.service.getUserDelegationKey(
+      startsOn,
+      new Date(now.getTime() + DELEGATION_KEY_MS),
+    );
+    this.delegationKey = { key, fetchedAt: now.getTime() };
+    return key;
+  }
+}

@@ -1,0 +1,270 @@
+import {
+  baseMime,
+  MEDIA_CATEGORIES,
+  MEDIA_TYPES,
+  type MediaCategory,
+  type MediaPolicy,
+  resolveMediaType,
+  type UploadedFile,
+  type UploadIntent,
+  type UploadIntentBody,
+  type UploadKind,
+  type UploadReceipt,
+} from '@uplink/contracts';
+import { AppError, type Clock, type Logger, notFound, type OutboxPublisher, randomId } from '@uplink/kit';
+import { effectiveStatus, type LinkDocument, type LinkStore } from '@uplink/links';
+import type { TenantStore } from '@uplink/tenants';
+import { cleanFileName } from './file-name.ts';
+import { GONE_MESSAGES, goneReason } from './link-availability.ts';
+import type { BlobStorage } from './storage/blob-storage.ts';
+import type { UploadDocument, UploadStore } from './upload-store.ts';
+import { checkContent, SNIFF_BYTES } from './verification/content-check.ts';
+
+export type UploadFlowDeps = {
+  links: LinkStore;
+  tenants: TenantStore;
+  uploads: UploadStore;
+  storage: BlobStorage;
+  outbox: OutboxPublisher<LinkDocument>;
+  clock: Clock;
+  logger: Logger;
+  /** Files larger than this are staged in blocks of this size. */
+  blockBytes: number;
+};
+
+const DEFAULT_DISABLED_MESSAGE = 'This company does not accept files through this link at the moment.';
+
+/** Which seed-list categories a kind may produce: recordings have one, a picked file any. */
+function categoriesFor(kind: UploadKind): readonly MediaCategory[] {
+  if (kind === 'audio') return ['audio'];
+  if (kind === 'video') return ['video'];
+  return MEDIA_CATEGORIES;
+}
+
+function allowedCategories(policy: MediaPolicy): MediaCategory[] {
+  return MEDIA_CATEGORIES.filter((category) => policy.categories[category].allowed);
+}
+
+/**
+ * Agents' tools open attachments by extension, so the name must say what the content is:
+ * `scan.pdf` holding a JPEG becomes `scan.jpg`.
+ */
+export function withExtensionFor(fileName: string, contentType: string): string {
+  const type = MEDIA_CATEGORIES.flatMap((category) => MEDIA_TYPES[category]).find(
+    (t) => t.mime === contentType,
+  );
+  if (!type) return fileName;
+  const dot = fileName.lastIndexOf('.');
+  const extension = dot > 0 ? fileName.slice(dot + 1).toLowerCase() : '';
+  if (type.extensions.includes(extension)) return fileName;
+  const stem = dot > 0 ? fileName.slice(0, dot) : fileName;
+  return `${stem}.${type.extensions[0]}`;
+}
+
+export function formatBytes(bytes: number): string {
+  const MB = 1024 * 1024;
+  if (bytes >= MB) return `${Number((bytes / MB).toFixed(1))} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+/**
+ * The customer's side of a link: upload intents and their completion. Everything is keyed by the
+ * link token from the URL; nothing here trusts what the browser says about the file until the
+ * blob itself was checked.
+ */
+export class UploadFlow {
+  private readonly deps: UploadFlowDeps;
+
+  constructor(deps: UploadFlowDeps) {
+    this.deps = deps;
+  }
+
+  /** Checks link and policy, records the intent, and returns a SAS for one new blob. */
+  async intent(token: string, body: UploadIntentBody): Promise<UploadIntent> {
+    const { links, uploads, storage, clock } = this.deps;
+    const now = clock.now();
+    const link = await this.pendingLink(token, now);
+    const policy = await this.policyOf(link);
+    if (!policy.receiveEnabled) {
+      const noted = await links.noteRejectedAttempt(link, now);
+      if (noted) this.deps.outbox.kick(noted._id);
+      throw new AppError('receiving_disabled', policy.disabledMessage ?? DEFAULT_DISABLED_MESSAGE);
+    }
+
+    const resolved = resolveMediaType(body.contentType, body.fileName, categoriesFor(body.kind));
+    const allowed = allowedCategories(policy);
+    if (!resolved || !allowed.includes(resolved.category)) {
+      const what = baseMime(body.contentType) || body.fileName;
+      throw new AppError('unsupported_media_type', `Files of type ${what} are not accepted here.`);
+    }
+    const limit = policy.categories[resolved.category].maxBytes;
+    if (body.size > limit) {
+      throw new AppError(
+        'payload_too_large',
+        `The file is ${formatBytes(body.size)}; ${resolved.category} files may be at most ${formatBytes(limit)}.`,
+      );
+    }
+
+    const uploadId = randomId('upl');
+    const blobName = `${link.tenantId}/${link._id}/${uploadId}`;
+    const staged = body.size > this.deps.blockBytes;
+    const sas = await storage.uploadUrl(blobName, staged, now);
+    await uploads.insert({
+      _id: uploadId,
+      tenantId: link.tenantId,
+      linkId: link._id,
+      blobName,
+      kind: body.kind,
+      category: resolved.category,
+      fileName: cleanFileName(body.fileName, `${body.kind}.${resolved.type.extensions[0] ?? 'bin'}`),
+      contentType: resolved.type.mime,
+      size: body.size,
+      state: 'issued',
+      createdAt: now,
+      sasExpiresAt: sas.expiresAt,
+      updatedAt: now,
+    });
+    const contentTypeHeader = { 'x-ms-blob-content-type': resolved.type.mime };
+    return {
+      uploadId,
+      uploadUrl: sas.url,
+      method: 'PUT',
+      headers: staged ? contentTypeHeader : { 'x-ms-blob-type': 'BlockBlob', ...contentTypeHeader },
+      blockBytes: staged ? this.deps.blockBytes : null,
+      expiresAt: sas.expiresAt.toISOString(),
+    };
+  }
+
+  /**
+   * Verifies the blob against the intent and the policy, then moves the link pending -> received.
+   * Any failed check deletes the blob and leaves the link usable. Repeating the call for the
+   * upload that won answers the same receipt, so a browser may retry after a network error.
+   */
+  async complete(token: string, uploadId: string): Promise<UploadReceipt> {
+    const { links, uploads, clock } = this.deps;
+    const now = clock.now();
+    const link = await links.findByToken(token);
+    if (!link) throw notFound('This link does not exist.');
+    const upload = await uploads.get(link._id, uploadId);
+    if (!upload) throw notFound('This upload does not exist for this link.');
+    if (link.upload?.uploadId === uploadId && link.receivedAt) {
+      return { status: 'received', receivedAt: link.receivedAt.toISOString() };
+    }
+    if (upload.state === 'rejected') {
+      throw new AppError(
+        'upload_rejected',
+        upload.rejection ?? 'This upload was refused; send the file again.',
+      );
+    }
+    const status = effectiveStatus(link, now);
+    if (status !== 'pending') {
+      await this.discard(upload, 'abandoned', now);
+      if (goneReason(status) === 'used') {
+        throw new AppError('link_not_pending', 'Another file was already received through this link.');
+      }
+      throw new AppError('link_gone', GONE_MESSAGES[goneReason(status)]);
+    }
+
+    const file = await this.verify(link, upload, now);
+    const received = await links.markReceived(link, file, now);
+    if (!received) return this.lostRace(token, upload, now);
+    this.deps.outbox.kick(received._id);
+    await uploads.settle(upload._id, 'completed', now);
+    this.deps.logger.info(
+      { type: 'upload', linkId: link._id, uploadId, size: file.size, contentType: file.contentType },
+      'upload received',
+    );
+    return { status: 'received', receivedAt: now.toISOString() };
+  }
+
+  private async verify(link: LinkDocument, upload: UploadDocument, now: Date): Promise<UploadedFile> {
+    const { storage } = this.deps;
+    const facts = await storage.facts(upload.blobName);
+    if (!facts) {
+      // Nothing stored yet (the browser called too early): nothing to delete, the intent stays open.
+      throw new AppError('upload_rejected', 'The file has not arrived in storage yet; send it again.');
+    }
+    const policy = await this.policyOf(link);
+    const reject = async (reason: string): Promise<never> => {
+      await this.discard(upload, 'rejected', now, reason);
+      throw new AppError('upload_rejected', reason);
+    };
+    if (!policy.receiveEnabled) {
+      await this.discard(upload, 'rejected', now, policy.disabledMessage ?? DEFAULT_DISABLED_MESSAGE);
+      throw new AppError('receiving_disabled', policy.disabledMessage ?? DEFAULT_DISABLED_MESSAGE);
+    }
+    if (facts.size !== upload.size) {
+      return reject(
+        `The stored file has ${facts.size} bytes but ${upload.size} were announced; send it again.`,
+      );
+    }
+    const limit = policy.categories[upload.category].maxBytes;
+    if (facts.size > limit) {
+      return reject(`The file is ${formatBytes(facts.size)}; the limit is ${formatBytes(limit)}.`);
+    }
+    const head = await storage.head(upload.blobName, Math.min(facts.size, SNIFF_BYTES), facts.etag);
+    if (!head) return reject('The file changed while it was being checked; send it again.');
+    const check = await checkContent(
+      head,
+      { kind: upload.kind, contentType: upload.contentType, fileName: upload.fileName, size: upload.size },
+      allowedCategories(policy),
+    );
+    if (!check.ok) return reject(check.reason);
+    // The content may be another category than declared (a PNG declared as a PDF): its limit counts.
+    const verifiedLimit = policy.categories[check.category].maxBytes;
+    if (facts.size > verifiedLimit) {
+      return reject(`The file is ${formatBytes(facts.size)}; the limit is ${formatBytes(verifiedLimit)}.`);
+    }
+    return {
+      uploadId: upload._id,
+      kind: upload.kind,
+      category: check.category,
+      fileName: withExtensionFor(upload.fileName, check.contentType),
+      contentType: check.contentType,
+      size: facts.size,
+      container: storage.container.containerName,
+      blobName: upload.blobName,
+      etag: facts.etag,
+    };
+  }
+
+  /** The conditional update found the link no longer pending: a concurrent completion won. */
+  private async lostRace(token: string, upload: UploadDocument, now: Date): Promise<UploadReceipt> {
+    const current = await this.deps.links.findByToken(token);
+    if (current?.upload?.uploadId === upload._id && current.receivedAt) {
+      return { status: 'received', receivedAt: current.receivedAt.toISOString() };
+    }
+    await this.discard(upload, 'abandoned', now);
+    const status = current ? effectiveStatus(current, now) : 'expired';
+    if (status !== 'pending' && goneReason(status) !== 'used') {
+      throw new AppError('link_gone', GONE_MESSAGES[goneReason(status)]);
+    }
+    throw new AppError('link_not_pending', 'Another file was already received through this link.');
+  }
+
+  private async discard(
+    upload: UploadDocument,
+    state: 'rejected' | 'abandoned',
+    now: Date,
+    reason?: string,
+  ): Promise<void> {
+    await this.deps.storage.delete(upload.blobName);
+    await this.deps.uploads.settle(upload._id, state, now, reason);
+  }
+
+  private async policyOf(link: LinkDocument): Promise<MediaPolicy> {
+    const settings = await this.deps.tenants.getSettings(link.tenantId);
+    // A deleted tenant's links are as good as unknown.
+    if (!settings) throw notFound('This link does not exist.');
+    return settings.mediaPolicy;
+  }
+
+  /** The link behind a token if a file may still be sent through it; otherwise a 404 or 410. */
+  private async pendingLink(token: string, now: Date): Promise<LinkDocument> {
+    const link = await this.deps.links.findByToken(token);
+    if (!link) throw notFound('This link does not exist.');
+    const status = effectiveStatus(link, now);
+    if (status !== 'pending') throw new AppError('link_gone', GONE_MESSAGES[goneReason(status)]);
+    return link;
+  }
+}

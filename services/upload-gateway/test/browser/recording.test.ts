@@ -1,0 +1,138 @@
+// Recording in the page, in headless Chromium with a fake camera and microphone, against the
+// real gateway on NATS, MongoDB-wire and Azurite.
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GatewayHarness, startGateway } from '../harness.ts';
+import { expectDelivered, openBrowser, openPage, screenshot } from './browser.ts';
+
+let gateway: GatewayHarness;
+let browser: Browser;
+
+beforeAll(async () => {
+  [gateway, browser] = await Promise.all([startGateway(), openBrowser()]);
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await gateway?.close();
+});
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('recording in the browser', () => {
+  it('records a voice message, plays it back and sends it', async () => {
+    const { linkId, url } = await gateway.createLink({ contextMessage: 'Please describe the noise.' });
+    const opened = await openPage(browser, url);
+    const { page } = opened;
+    try {
+      await page.getByRole('heading', { name: /Secure file request from Acme Support/ }).waitFor();
+      expect(await page.getByRole('complementary', { name: 'Message from Acme Support' }).textContent()).toBe(
+        'Please describe the noise.',
+      );
+      await screenshot(page, 'audio-tab');
+
+      await page.getByRole('button', { name: 'Start recording' }).click();
+      await page.getByRole('button', { name: 'Stop recording' }).waitFor();
+      await pause(1200);
+      await page.getByRole('button', { name: 'Stop recording' }).click();
+      await page.getByLabel('Your recording').waitFor();
+      // Listening back works: the recording loads as media (HAVE_METADATA or better).
+      const playback = page.getByLabel('Your recording');
+      await expect
+        .poll(() => playback.evaluate((audio) => (audio as unknown as { readyState: number }).readyState))
+        .toBeGreaterThanOrEqual(1);
+      await screenshot(page, 'audio-recorded');
+
+      await page.getByRole('button', { name: 'Send voice message' }).click();
+      await page.getByRole('heading', { name: 'Sent!' }).waitFor();
+      await screenshot(page, 'sent');
+
+      const recorded = await opened.lastRecording();
+      if (!recorded) throw new Error('the page recorded nothing');
+      expect(recorded.mimeType).toMatch(/^audio\/webm/);
+      const blob = await expectDelivered(gateway, linkId, recorded);
+      expect(blob.contentType).toBe('audio/webm');
+      expect(await opened.csp()).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('records a video, plays it back and sends it', async () => {
+    const { linkId, url } = await gateway.createLink();
+    const opened = await openPage(browser, url);
+    const { page } = opened;
+    try {
+      await page.getByRole('tab', { name: 'Video' }).click();
+      await page.getByRole('button', { name: 'Turn on camera' }).click();
+      await page.getByRole('button', { name: 'Start recording' }).waitFor();
+      await screenshot(page, 'video-tab');
+
+      await page.getByRole('button', { name: 'Start recording' }).click();
+      await pause(1500);
+      await page.getByRole('button', { name: 'Stop recording' }).click();
+      await page.getByLabel('Your video').waitFor();
+      await page.getByRole('button', { name: 'Send video' }).click();
+      await page.getByRole('heading', { name: 'Sent!' }).waitFor();
+
+      const recorded = await opened.lastRecording();
+      if (!recorded) throw new Error('the page recorded nothing');
+      expect(recorded.mimeType).toMatch(/^video\/webm/);
+      expect(recorded.fromCanvas).toBe(false);
+      const blob = await expectDelivered(gateway, linkId, recorded);
+      expect(blob.contentType).toBe('video/webm');
+      expect(await opened.csp()).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  // Software WebGL runs the model at ~10 frames/s on two cores: more time than the default.
+  it('blurs the background with the segmentation model from our own origin', {
+    timeout: 45_000,
+  }, async () => {
+    const { linkId, url } = await gateway.createLink();
+    const opened = await openPage(browser, url);
+    const { page } = opened;
+    try {
+      await page.getByRole('tab', { name: 'Video' }).click();
+      await page.getByRole('button', { name: 'Turn on camera' }).click();
+      await page.getByLabel('Blur background').check();
+      const canvas = page.locator('canvas.blurred');
+      const segmentedFrames = async () => Number((await canvas.getAttribute('data-segmented-frames')) ?? 0);
+      await expect.poll(segmentedFrames, { timeout: 20_000, interval: 100 }).toBeGreaterThanOrEqual(5);
+      expect(await canvas.isVisible()).toBe(true);
+      await screenshot(page, 'video-blur');
+
+      await page.getByRole('button', { name: 'Start recording' }).click();
+      const atStart = await segmentedFrames();
+      await pause(1500);
+      await page.getByRole('button', { name: 'Stop recording' }).click();
+      const atStop = await segmentedFrames();
+      // Frames kept going through the segmentation while the recorder took the canvas's stream.
+      expect(atStop - atStart).toBeGreaterThan(5);
+      await page.getByRole('button', { name: 'Send video' }).click();
+      await page.getByRole('heading', { name: 'Sent!' }).waitFor();
+
+      const recorded = await opened.lastRecording();
+      if (!recorded) throw new Error('the page recorded nothing');
+      expect(recorded.fromCanvas).toBe(true);
+      await expectDelivered(gateway, linkId, recorded);
+
+      // Script, graph, model and wasm all came from the gateway; nothing else was contacted.
+      const segmentation = opened.gatewayPaths.filter((path) => path.startsWith('/assets/segmentation-'));
+      const fileNames = segmentation.map((path) => path.slice(path.lastIndexOf('/') + 1));
+      expect(fileNames).toEqual(
+        expect.arrayContaining([
+          'selfie_segmentation.js',
+          'selfie_segmentation.binarypb',
+          'selfie_segmentation_landscape.tflite',
+        ]),
+      );
+      expect(fileNames.some((name) => name.endsWith('.wasm'))).toBe(true);
+      expect([...opened.origins].sort()).toEqual([gateway.baseUrl, gateway.storageOrigin].sort());
+      expect(await opened.csp()).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+});

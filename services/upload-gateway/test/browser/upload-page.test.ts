@@ -1,0 +1,240 @@
+// The File tab, staged-block uploads with a failing request, accessibility, language and policy,
+// in headless Chromium against the real gateway on NATS, MongoDB-wire and Azurite.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { DEFAULT_MAX_BYTES } from '@uplink/contracts';
+import type { Browser, Request } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pdfBytes } from '../files.ts';
+import { type GatewayHarness, startGateway } from '../harness.ts';
+import { expectDelivered, openBrowser, openPage, screenshot, sha256 } from './browser.ts';
+
+const BLOCK_BYTES = 64 * 1024;
+
+let gateway: GatewayHarness;
+let browser: Browser;
+
+beforeAll(async () => {
+  [gateway, browser] = await Promise.all([startGateway({ blockBytes: BLOCK_BYTES }), openBrowser()]);
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await gateway?.close();
+});
+
+function pdfFile(name: string, extra = 0) {
+  const bytes = pdfBytes(extra);
+  return { name, mimeType: 'application/pdf', buffer: Buffer.from(bytes), bytes };
+}
+
+describe('sending a file from the page', () => {
+  it('picks a file and sends it', async () => {
+    const { linkId, url } = await gateway.createLink({ contextMessage: 'The invoice, please.' });
+    const opened = await openPage(browser, url);
+    const { page } = opened;
+    try {
+      await page.getByRole('tab', { name: 'File' }).click();
+      await screenshot(page, 'file-tab');
+      const file = pdfFile('invoice.pdf', 2000);
+      await page.getByLabel('Choose a file').setInputFiles(file);
+      await page.getByText('Selected: invoice.pdf').waitFor();
+      await page.getByRole('button', { name: 'Send file' }).click();
+      await page.getByRole('heading', { name: 'Sent!' }).waitFor();
+      // The "Sent!" screen takes the focus, so screen readers land on it.
+      expect(await page.evaluate('document.activeElement?.id')).toBe('sent');
+      const blob = await expectDelivered(gateway, linkId, {
+        size: file.bytes.length,
+        sha256: sha256(file.bytes),
+      });
+      expect(blob.contentType).toBe('application/pdf');
+      expect(await opened.csp()).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('stages blocks, retries the one that failed alone, and the progress bar never goes back', async () => {
+    const { linkId, url } = await gateway.createLink();
+    const opened = await openPage(browser, url);
+    const { page } = opened;
+    try {
+      const file = pdfFile('scan.pdf', BLOCK_BYTES * 5 + 1000);
+      const blockCount = Math.ceil(file.bytes.length / BLOCK_BYTES);
+      expect(blockCount).toBe(6);
+
+      // Every Put Block request and what became of it.
+      const attempts: { blockId: string; status: number | 'failed' }[] = [];
+      const blockIdOf = (request: Request) => new URL(request.url()).searchParams.get('blockid');
+      page.on('requestfinished', async (request) => {
+        const blockId = blockIdOf(request);
+        if (request.method() === 'PUT' && blockId) {
+          attempts.push({ blockId, status: (await request.response())?.status() ?? 0 });
+        }
+      });
+      page.on('requestfailed', (request) => {
+        const blockId = blockIdOf(request);
+        if (request.method() === 'PUT' && blockId) attempts.push({ blockId, status: 'failed' });
+      });
+      // The third block's first attempt dies on the network; everything else goes through.
+      let failedOnce = false;
+      await page.route(
+        (target) => target.searchParams.get('comp') === 'block',
+        async (route) => {
+          const request = route.request();
+          const blockId = blockIdOf(request);
+          if (!failedOnce && request.method() === 'PUT' && blockId === btoa('block-000002')) {
+            failedOnce = true;
+            await route.abort('connectionreset');
+            return;
+          }
+          await route.continue();
+        },
+      );
+
+      await page.getByRole('tab', { name: 'File' }).click();
+      await page.getByLabel('Choose a file').setInputFiles(file);
+      await page.getByRole('button', { name: 'Send file' }).click();
+      await page.getByRole('heading', { name: 'Sent!' }).waitFor();
+      expect(failedOnce).toBe(true);
+
+      await expectDelivered(gateway, linkId, { size: file.bytes.length, sha256: sha256(file.bytes) });
+
+      // Each block was stored exactly once; only the failed one was sent again.
+      await expect.poll(() => attempts.length).toBe(blockCount + 1);
+      const stored = new Map<string, number>();
+      for (const attempt of attempts) {
+        if (attempt.status === 201) stored.set(attempt.blockId, (stored.get(attempt.blockId) ?? 0) + 1);
+      }
+      expect(stored.size).toBe(blockCount);
+      expect([...stored.values()].every((count) => count === 1)).toBe(true);
+      expect(
+        attempts.filter((attempt) => attempt.status === 'failed').map((attempt) => attempt.blockId),
+      ).toEqual([btoa('block-000002')]);
+
+      // The progress bar only ever moved forward, and ended full.
+      const progress = await opened.progress();
+      expect(progress.length).toBeGreaterThan(2);
+      for (let i = 1; i < progress.length; i++) {
+        expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1] ?? 0);
+      }
+      expect(progress.at(-1)).toBe(file.bytes.length);
+    } finally {
+      await opened.close();
+    }
+  });
+});
+
+describe('accessibility, language and policy', () => {
+  it('has no serious or critical axe-core violation on any tab, and the tabs work by keyboard', async () => {
+    const { url } = await gateway.createLink({ contextMessage: 'Line one\nLine two' });
+    // axe goes in as an inline script, which the page's CSP would (rightly) block.
+    const opened = await openPage(browser, url, { bypassCSP: true });
+    const { page } = opened;
+    try {
+      const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+      await page.addScriptTag({ content: await readFile(axePath, 'utf8') });
+      const seriousViolations = async () => {
+        const results = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
+          violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[];
+        };
+        return results.violations
+          .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+          .map(
+            (violation) => `${violation.id}: ${JSON.stringify(violation.nodes.map((node) => node.target))}`,
+          );
+      };
+
+      // Keyboard: Tab reaches the selected tab, arrow keys move the selection.
+      await page.getByRole('tab', { name: 'Audio' }).focus();
+      expect(await seriousViolations()).toEqual([]);
+      await page.keyboard.press('ArrowRight');
+      expect(await page.getByRole('tab', { name: 'Video' }).getAttribute('aria-selected')).toBe('true');
+      expect(await page.getByRole('tabpanel', { name: 'Video' }).isVisible()).toBe(true);
+      await page.getByRole('button', { name: 'Turn on camera' }).click();
+      await page.getByRole('button', { name: 'Start recording' }).waitFor();
+      expect(await seriousViolations()).toEqual([]);
+      await page.getByRole('tab', { name: 'Video' }).focus();
+      await page.keyboard.press('End');
+      expect(await page.getByRole('tab', { name: 'File' }).getAttribute('aria-selected')).toBe('true');
+      expect(await seriousViolations()).toEqual([]);
+      // A refused file is announced (role=alert) and nothing is uploaded.
+      await page.getByLabel('Choose a file').setInputFiles({
+        name: 'setup.exe',
+        mimeType: 'application/x-msdownload',
+        buffer: Buffer.from('MZ'),
+      });
+      expect(await page.getByRole('alert').textContent()).toBe('Files like setup.exe are not accepted here.');
+      expect(await seriousViolations()).toEqual([]);
+      expect(opened.gatewayPaths.some((path) => path.endsWith('/uploads'))).toBe(false);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('renders in German when the browser asks for German, on a phone', async () => {
+    const { url } = await gateway.createLink({ contextMessage: 'Bitte ein Foto vom Typenschild.' });
+    const opened = await openPage(browser, url, { locale: 'de-DE', phone: true });
+    const { page } = opened;
+    try {
+      expect(await page.getAttribute('html', 'lang')).toBe('de');
+      await page.getByRole('heading', { name: /Sichere Dateianfrage von Acme Support/ }).waitFor();
+      expect(await page.getByRole('tab').allTextContents()).toEqual(['Audio', 'Video', 'Datei']);
+      await screenshot(page, 'german-phone');
+
+      // Phones get the camera switch when they have two cameras, but no background blur.
+      await page.getByRole('tab', { name: 'Video' }).click();
+      await page.getByRole('button', { name: 'Kamera einschalten' }).click();
+      await page.getByRole('button', { name: 'Aufnahme starten' }).waitFor();
+      expect(await page.getByLabel('Hintergrund unscharf').isVisible()).toBe(false);
+
+      await page.getByRole('tab', { name: 'Datei' }).click();
+      await page.getByLabel('Datei auswählen').setInputFiles({
+        name: 'setup.exe',
+        mimeType: 'application/x-msdownload',
+        buffer: Buffer.from('MZ'),
+      });
+      expect(await page.getByRole('alert').textContent()).toBe(
+        'Dateien wie setup.exe werden hier nicht angenommen.',
+      );
+      expect(await opened.csp()).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('shows only the tabs the media policy allows, and the tenant message when receiving is off', async () => {
+    try {
+      await gateway.updateMediaPolicy({
+        categories: { audio: { allowed: false }, document: { maxBytes: 1024 } },
+      });
+      const first = await gateway.createLink();
+      let opened = await openPage(browser, first.url);
+      expect(await opened.page.getByRole('tab').allTextContents()).toEqual(['Video', 'File']);
+      // The page checks the size against the category's limit before asking for an upload.
+      await opened.page.getByRole('tab', { name: 'File' }).click();
+      await opened.page.getByLabel('Choose a file').setInputFiles(pdfFile('big.pdf', 2048));
+      expect(await opened.page.getByRole('alert').textContent()).toMatch(
+        /^big\.pdf is 2\.\d kB; the largest file allowed is 1 kB\.$/,
+      );
+      expect(opened.gatewayPaths.some((path) => path.endsWith('/uploads'))).toBe(false);
+      await opened.close();
+
+      await gateway.updateMediaPolicy({
+        receiveEnabled: false,
+        disabledMessage: 'We are moving offices: please call us.',
+      });
+      const second = await gateway.createLink();
+      opened = await openPage(browser, second.url);
+      expect(await opened.page.getByRole('tab').count()).toBe(0);
+      await opened.page.getByText('We are moving offices: please call us.').waitFor();
+      await screenshot(opened.page, 'receiving-off');
+      await opened.close();
+    } finally {
+      await gateway.updateMediaPolicy({
+        receiveEnabled: true,
+        disabledMessage: null,
+        categories: { audio: { allowed: true }, document: { maxBytes: DEFAULT_MAX_BYTES } },
+      });
+    }
+  });
+});

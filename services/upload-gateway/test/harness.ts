@@ -1,0 +1,127 @@
+import type { ContainerClient } from '@azure/storage-blob';
+import type { MediaPolicyUpdate, UploadCompletedEvent } from '@uplink/contracts';
+import { freePort } from '@uplink/dev-servers';
+import { type Bus, type Clock, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
+import { startTestInfra, streamMessages, type TestInfra } from '@uplink/kit/testing';
+import { LinkStore } from '@uplink/links';
+import { TenantStore } from '@uplink/tenants';
+import { inject } from 'vitest';
+import { buildUploadGateway } from '../src/app.ts';
+import { BlobStorage } from '../src/storage/blob-storage.ts';
+
+const API_KEY = 'upk_gateway_test_tenant_key_00000000';
+let containers = 0;
+
+export type GatewayHarness = {
+  /** http://127.0.0.1:<port>: the gateway, listening, on real NATS, MongoDB-wire and Azurite. */
+  baseUrl: string;
+  storageOrigin: string;
+  /** This harness's own container on the shared Azurite. */
+  container: ContainerClient;
+  /** The same storage wrapper the gateway uses, on the same container. */
+  storage: BlobStorage;
+  infra: TestInfra;
+  bus: Bus;
+  service: Service;
+  tenantId: string;
+  links: LinkStore;
+  createLink(options?: { contextMessage?: string; expiresAt?: Date }): Promise<{
+    linkId: string;
+    token: string;
+    url: string;
+  }>;
+  updateMediaPolicy(update: MediaPolicyUpdate): Promise<void>;
+  linkStatus(linkId: string): Promise<string>;
+  /** upload.completed messages published to JetStream so far. */
+  completedEvents(): Promise<UploadCompletedEvent[]>;
+  close(): Promise<void>;
+};
+
+export async function startGateway(
+  options: { blockBytes?: number; clock?: Clock; ratePerMinute?: number } = {},
+): Promise<GatewayHarness> {
+  const infra = await startTestInfra();
+  const bus = await infra.connectBus('upload-gateway');
+  const azurite = inject('azurite');
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const containerName = `test-${process.pid}-${++containers}-${Date.now().toString(36)}`;
+  const clock = options.clock ?? systemClock;
+
+  const tenants = new TenantStore(infra.mongo.db);
+  await tenants.ensureIndexes();
+  const tenantId = await tenants.ensureBootstrapTenant(API_KEY, clock.now());
+  await tenants.updateSettings(
+    tenantId,
+    { companyName: 'Acme Support', supportDomain: 'support.acme.test' },
+    clock.now(),
+  );
+
+  const service = await buildUploadGateway({
+    config: {
+      PUBLIC_UPLOAD_BASE_URL: `${baseUrl}/u/`,
+      AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      AZURE_STORAGE_USE_IDENTITY: false,
+      AZURE_STORAGE_CONTAINER: containerName,
+      AZURE_STORAGE_CONFIGURE: true,
+      UPLOAD_BLOCK_BYTES: options.blockBytes ?? 4 * 1024 * 1024,
+      RATE_LIMIT_PER_IP: options.ratePerMinute ?? 10_000,
+      RATE_LIMIT_PER_TOKEN: options.ratePerMinute ?? 10_000,
+    },
+    logger: infra.logger,
+    mongo: infra.mongo,
+    bus,
+    clock,
+    outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
+  });
+  await service.app.listen({ host: '127.0.0.1', port });
+  await startWorkers(service);
+
+  const storage = BlobStorage.fromConfig({
+    AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+    AZURE_STORAGE_USE_IDENTITY: false,
+    AZURE_STORAGE_CONTAINER: containerName,
+  });
+  const links = new LinkStore(infra.mongo.db);
+
+  return {
+    baseUrl,
+    storageOrigin: storage.origin,
+    container: storage.container,
+    storage,
+    infra,
+    bus,
+    service,
+    tenantId,
+    links,
+    async createLink(linkOptions = {}) {
+      const { link, token } = await links.create({
+        tenantId,
+        ticket: { provider: 'freshdesk', id: String(1000 + Math.floor(Math.random() * 9000)) },
+        contextMessage: linkOptions.contextMessage,
+        validityHours: 2,
+        now: clock.now(),
+        ...(linkOptions.expiresAt ? { expiresAt: linkOptions.expiresAt } : {}),
+      });
+      return { linkId: link._id, token, url: `${baseUrl}/u/${token}` };
+    },
+    async updateMediaPolicy(update) {
+      await tenants.updateSettings(tenantId, { mediaPolicy: update }, clock.now());
+    },
+    async linkStatus(linkId) {
+      const link = await links.get(tenantId, linkId);
+      if (!link) throw new Error(`no link ${linkId}`);
+      return link.status;
+    },
+    async completedEvents() {
+      const messages = await streamMessages(bus, 'upload.completed');
+      return messages.map((msg) => msg.json<UploadCompletedEvent>());
+    },
+    async close() {
+      await stopWorkers(service);
+      await service.app.close();
+      await storage.container.deleteIfExists();
+      await infra.close();
+    },
+  };
+}
