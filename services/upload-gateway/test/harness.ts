@@ -38,7 +38,7 @@ export type GatewayHarness = {
 };
 
 export async function startGateway(
-  options: { blockBytes?: number; clock?: Clock; ratePerMinute?: number } = {},
+  options: { blockBytes?: number; clock?: Clock; ratePerMinute?: number; trustProxy?: string } = {},
 ): Promise<GatewayHarness> {
   const infra = await startTestInfra();
   const bus = await infra.connectBus('upload-gateway');
@@ -67,6 +67,7 @@ export async function startGateway(
       UPLOAD_BLOCK_BYTES: options.blockBytes ?? 4 * 1024 * 1024,
       RATE_LIMIT_PER_IP: options.ratePerMinute ?? 10_000,
       RATE_LIMIT_PER_TOKEN: options.ratePerMinute ?? 10_000,
+      ...(options.trustProxy ? { TRUST_PROXY: options.trustProxy } : {}),
     },
     logger: infra.logger,
     mongo: infra.mongo,

@@ -1,4 +1,5 @@
 import type { ErrorEnvelope, UploadIntent, UploadReceipt } from '@uplink/contracts';
+import { eventually, streamMessages } from '@uplink/kit/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { put, uploadWithIntent } from './blob-upload.ts';
 import { exeBytes, pdfBytes } from './files.ts';
@@ -286,6 +287,23 @@ describe('completion', () => {
   });
 });
 
+describe('when NATS is down', () => {
+  it('still completes the upload, and publishes upload.completed once NATS is back', async () => {
+    const { token, linkId } = await gateway.createLink();
+    const bytes = pdfBytes();
+    const intent = await intentFor(token, pdfIntent(bytes.length));
+    await uploadWithIntent(intent, bytes);
+    await gateway.infra.nats.stop();
+    try {
+      expect((await post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
+      expect(await gateway.linkStatus(linkId)).toBe('received');
+    } finally {
+      await gateway.infra.nats.start();
+    }
+    expect(await eventuallyEvents(linkId, 1)).toHaveLength(1);
+  }, 30_000);
+});
+
 describe('receiving turned off', () => {
   it('answers 403 with the tenant message and tells the agent once', async () => {
     const { token, linkId } = await gateway.createLink();
@@ -337,25 +355,48 @@ describe('rate limits', () => {
       await limited.close();
     }
   }, 30_000);
+
+  it('counts clients by X-Forwarded-For only behind a trusted proxy', async () => {
+    const pageStatuses = async (harness: GatewayHarness) => {
+      const { url } = await harness.createLink();
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const response = await fetch(url, { headers: { 'x-forwarded-for': `203.0.113.${i + 1}` } });
+        statuses.push(response.status);
+        await response.arrayBuffer();
+      }
+      return statuses;
+    };
+    const behindProxy = await startGateway({ ratePerMinute: 2, trustProxy: '127.0.0.1' });
+    const direct = await startGateway({ ratePerMinute: 2 });
+    try {
+      // Four different customers behind the proxy each have their own budget...
+      expect(await pageStatuses(behindProxy)).toEqual([200, 200, 200, 200]);
+      // ...while a client that is not a trusted proxy cannot pick its address by a header.
+      expect(await pageStatuses(direct)).toEqual([200, 200, 429, 429]);
+    } finally {
+      await Promise.all([behindProxy.close(), direct.close()]);
+    }
+  }, 30_000);
 });
 
+/** The link's upload.completed events once there are `count` (the request may fail while NATS reconnects). */
 async function eventuallyEvents(linkId: string, count: number) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const events = (await gateway.completedEvents()).filter((event) => event.linkId === linkId);
-    if (events.length >= count || Date.now() > deadline) return events;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return eventually(
+    `${count} upload.completed for ${linkId}`,
+    async () => {
+      const events = (await gateway.completedEvents()).filter((event) => event.linkId === linkId);
+      return events.length >= count ? events : undefined;
+    },
+    20_000,
+  );
 }
 
 async function eventuallyMessages(subject: string, linkId: string, count: number) {
-  const { streamMessages } = await import('@uplink/kit/testing');
-  const deadline = Date.now() + 10_000;
-  for (;;) {
+  return eventually(`${count} ${subject} for ${linkId}`, async () => {
     const messages = (await streamMessages(gateway.bus, subject))
       .map((msg) => msg.json<{ linkId: string; type: string }>())
       .filter((event) => event.linkId === linkId);
-    if (messages.length >= count || Date.now() > deadline) return messages;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    return messages.length >= count ? messages : undefined;
+  });
 }
