@@ -106,7 +106,9 @@ export class UploadFlow {
     }
 
     const uploadId = randomId('upl');
-    const blobName = `${link.tenantId}/${link._id}/${uploadId}`;
+    // Random and opaque: the browser sees this name, so it carries no tenant or link id. The day
+    // prefix keeps listings and lifecycle rules manageable.
+    const blobName = `${now.toISOString().slice(0, 10)}/${uploadId}`;
     const staged = body.size > this.deps.blockBytes;
     const sas = await storage.uploadUrl(blobName, staged, now);
     await uploads.insert({

@@ -37,6 +37,11 @@ async function errorOf(response: Response): Promise<ErrorEnvelope['error']> {
   return ((await response.json()) as ErrorEnvelope).error;
 }
 
+/** The blob an intent's SAS URL points at: the path after account and container. */
+function blobNameOf(intent: UploadIntent): string {
+  return decodeURIComponent(new URL(intent.uploadUrl).pathname.split('/').slice(3).join('/'));
+}
+
 async function blobNames(): Promise<string[]> {
   const names: string[] = [];
   for await (const blob of gateway.container.listBlobsFlat()) names.push(blob.name);
@@ -209,6 +214,10 @@ describe('completion', () => {
     });
     expect(file?.etag).toBeTruthy();
     expect(events[0]?.data.contextMessage).toBe('The invoice, please');
+    // The blob name says nothing about the tenant or the link.
+    expect(file?.blobName).toBe(blobNameOf(intent));
+    expect(file?.blobName).not.toContain(gateway.tenantId);
+    expect(file?.blobName).not.toContain(linkId);
     const stored = await gateway.container.getBlobClient(file?.blobName ?? '').downloadToBuffer();
     expect(new Uint8Array(stored)).toEqual(bytes);
   });
@@ -234,7 +243,7 @@ describe('completion', () => {
     expect(error.code).toBe('upload_rejected');
     expect(error.message).toMatch(/program|executable|exe/i);
     expect(await gateway.linkStatus(linkId)).toBe('pending');
-    expect(await blobNames()).not.toContain(new URL(intent.uploadUrl).pathname.split('/').slice(3).join('/'));
+    expect(await blobNames()).not.toContain(blobNameOf(intent));
 
     const retry = await intentFor(token, pdfIntent(pdfBytes().length));
     await uploadWithIntent(retry, pdfBytes());
@@ -265,8 +274,8 @@ describe('completion', () => {
     expect(statuses.filter((s) => s === 409)).toHaveLength(49);
     expect(await gateway.linkStatus(linkId)).toBe('received');
     const events = await eventuallyEvents(linkId, 1);
-    const linkPrefix = `${gateway.tenantId}/${linkId}/`;
-    expect((await blobNames()).filter((name) => name.startsWith(linkPrefix))).toEqual([
+    const stored = new Set(await blobNames());
+    expect(intents.map(blobNameOf).filter((name) => stored.has(name))).toEqual([
       events[0]?.data.file.blobName,
     ]);
     // Nothing more arrives later.

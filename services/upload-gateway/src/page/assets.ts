@@ -211,7 +211,7 @@ async function serveAsset(request: FastifyRequest, reply: FastifyReply, asset: A
 export async function registerPageAssets(app: FastifyInstance): Promise<void> {
   const assets = pageAssets();
   app.log.info(
-    { type: 'page-assets', script: assets.script, style: assets.style, payload: assets.payload },
+    { script: assets.script, style: assets.style, payload: assets.payload },
     'upload page assets built',
   );
   app.get('/assets/*', { schema: { hide: true } }, async (request, reply) => {
