@@ -1,44 +1,29 @@
 // The Video tab: camera preview, record, play back, record again, send; switch between cameras
 // when there are several; background blur on desktop.
-import { fill } from '../../src/page/format.ts';
 import { BlurPipeline, blurAvailable } from './blur.ts';
 import { type PanelController, required, show } from './dom.ts';
 import type { Page } from './page.ts';
-import {
-  canRecord,
-  formatDuration,
-  type Recording,
-  recordingName,
-  startRecording,
-  stopTracks,
-} from './recorder.ts';
+import { canRecord, stopTracks } from './recorder.ts';
+import { Takes } from './take.ts';
 
 export function setupVideo(panel: HTMLElement, page: Page): PanelController {
   const t = page.t;
+  const takes = new Takes(panel, page, 'video');
+  const { record, stop, rerecord, send, playback } = takes;
   const camera = required<HTMLButtonElement>(panel, '[data-action="camera"]');
-  const record = required<HTMLButtonElement>(panel, '[data-action="record"]');
-  const stop = required<HTMLButtonElement>(panel, '[data-action="stop"]');
-  const rerecord = required<HTMLButtonElement>(panel, '[data-action="rerecord"]');
-  const send = required<HTMLButtonElement>(panel, '[data-action="send"]');
   const switchCamera = required<HTMLButtonElement>(panel, '[data-action="switch"]');
   const blurOption = required<HTMLLabelElement>(panel, '[data-option="blur"]');
   const blurToggle = required<HTMLInputElement>(panel, '[data-action="blur"]');
   const preview = required<HTMLVideoElement>(panel, 'video.preview');
   const blurred = required<HTMLCanvasElement>(panel, 'canvas.blurred');
-  const playback = required<HTMLVideoElement>(panel, 'video.playback');
-  const time = required<HTMLElement>(panel, '.time');
-  const limit = page.config.limits.video ?? 0;
 
   let stream: MediaStream | undefined;
   let cameras: MediaDeviceInfo[] = [];
   let cameraIndex = 0;
   let blur: BlurPipeline | undefined;
   let blurLoading: Promise<BlurPipeline> | undefined;
-  let recording: Recording | undefined;
   /** The blurred canvas's track while it is being recorded. */
   let canvasTrack: MediaStreamTrack | undefined;
-  let timer = 0;
-  let result: Blob | undefined;
 
   const showBlurred = (on: boolean) => {
     blurred.hidden = !on;
@@ -50,7 +35,7 @@ export function setupVideo(panel: HTMLElement, page: Page): PanelController {
     stopTracks(stream);
     stream = undefined;
     preview.srcObject = null;
-    clearInterval(timer);
+    takes.stopClock();
   };
 
   const openCamera = async (deviceId?: string): Promise<boolean> => {
@@ -85,9 +70,7 @@ export function setupVideo(panel: HTMLElement, page: Page): PanelController {
     switchCamera.hidden = cameras.length < 2;
     blurOption.hidden = !blurAvailable();
     if (blurToggle.checked) await enableBlur();
-    if (playback.src) URL.revokeObjectURL(playback.src);
-    playback.removeAttribute('src');
-    result = undefined;
+    takes.discard();
     show([preview, record], [camera, playback, rerecord, send, stop]);
     record.focus();
     page.announce(t.cameraOn);
@@ -132,42 +115,21 @@ export function setupVideo(panel: HTMLElement, page: Page): PanelController {
     const audio = stream.getAudioTracks();
     canvasTrack = blurToggle.checked ? blur?.captureTrack() : undefined;
     const source = canvasTrack ? new MediaStream([canvasTrack, ...audio]) : stream;
-    recording = startRecording(source, 'video', limit, () => {
-      page.announce(t.limitReached);
-      void finish();
-    });
-    const startedAt = recording.startedAt;
-    time.textContent = '0:00';
-    timer = window.setInterval(() => {
-      time.textContent = formatDuration(Date.now() - startedAt);
-    }, 250);
+    takes.start(source, () => void finish());
     blurToggle.disabled = true;
     switchCamera.disabled = true;
-    panel.classList.add('recording');
-    show([stop], [record]);
-    stop.focus();
-    page.announce(t.recording);
   };
 
   const finish = async () => {
-    if (!recording) return;
-    const current = recording;
-    recording = undefined;
-    const blob = await current.stop();
-    const duration = formatDuration(Date.now() - current.startedAt);
+    if (!(await takes.finish())) return;
     canvasTrack?.stop();
     canvasTrack = undefined;
     release();
-    panel.classList.remove('recording');
     blurToggle.disabled = false;
     switchCamera.disabled = false;
-    result = blob;
-    playback.src = URL.createObjectURL(blob);
+    // The take plays back where the preview was.
     showBlurred(false);
-    show([playback, rerecord, send], [preview, stop, record, switchCamera]);
-    blurOption.hidden = true;
-    send.focus();
-    page.announce(fill(t.recordingStopped, { duration }));
+    show([], [preview, switchCamera, blurOption]);
   };
 
   camera.addEventListener('click', () => void turnOn());
@@ -179,24 +141,15 @@ export function setupVideo(panel: HTMLElement, page: Page): PanelController {
     if (blurToggle.checked) void enableBlur();
     else disableBlur();
   });
-  send.addEventListener('click', () => {
-    if (!result) return;
-    const contentType = result.type;
-    void page.send(
-      result,
-      { fileName: recordingName(t.recordingNames.video, contentType, 'video'), contentType, kind: 'video' },
-      send,
-    );
-  });
 
   return {
     deactivate: () => {
-      if (recording) void finish();
+      if (takes.running) void finish();
       else if (stream) {
         // Leaving the tab turns the camera off; coming back shows the button again.
         release();
         showBlurred(false);
-        if (!result) show([camera], [preview, record, switchCamera, blurOption]);
+        if (!takes.result) show([camera], [preview, record, switchCamera, blurOption]);
       }
     },
     release,

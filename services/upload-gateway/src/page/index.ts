@@ -4,6 +4,7 @@ export type { ClientConfig, PageLocale } from './client-config.ts';
 export { contentSecurityPolicy } from './csp.ts';
 export { messagesFor, negotiateLocale } from './locale.ts';
 export {
+  renderRateLimitedPage,
   renderUnavailablePage,
   renderUploadPage,
   type UnavailableReason,

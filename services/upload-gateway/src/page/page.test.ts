@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { defaultMediaPolicy, type MediaPolicy } from '@uplink/contracts';
+import { MEDIA_TYPES } from '@uplink/contracts/media-types';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,6 +8,7 @@ import {
   negotiateLocale,
   pageAssets,
   registerPageAssets,
+  renderRateLimitedPage,
   renderUnavailablePage,
   renderUploadPage,
   type UploadPageView,
@@ -133,6 +135,30 @@ describe('renderUploadPage', () => {
     expect(html).toContain('>Datei</button>');
     expect(html).toContain('"messages":{"recording":"Aufnahme läuft…"');
   });
+
+  it('names file types in the page language where the name is not the same everywhere', () => {
+    const documents = (locale: 'en' | 'de') => {
+      const hint = /id="file-hint">([^<]*)</.exec(renderUploadPage(view({ locale })))?.[1] ?? '';
+      return /\(([^)]*OpenDocument[^)]*)\)/.exec(hint)?.[1];
+    };
+    expect(documents('de')).toBe(
+      'PDF, Word, Excel, PowerPoint, OpenDocument-Text, OpenDocument-Tabelle, OpenDocument-Präsentation, Nur-Text, CSV',
+    );
+    expect(documents('en')).toBe(
+      'PDF, Word, Excel, PowerPoint, OpenDocument text, OpenDocument spreadsheet, OpenDocument presentation, Text, CSV',
+    );
+    const de = renderUploadPage(view({ locale: 'de' }));
+    expect(de).toContain('Erlaubt: Audio (MP3, WAV, OGG, M4A, WebM); Video (MP4,');
+    expect(de).toContain('; Bilder (JPEG,');
+    expect(de).not.toContain('OpenDocument text');
+  });
+
+  it('translates only types the contracts list', () => {
+    const mimes = new Set(Object.values(MEDIA_TYPES).flatMap((types) => types.map((type) => type.mime)));
+    for (const messages of [en, de]) {
+      for (const mime of Object.keys(messages.file.typeLabels)) expect(mimes, mime).toContain(mime);
+    }
+  });
 });
 
 describe('renderUnavailablePage', () => {
@@ -150,6 +176,23 @@ describe('renderUnavailablePage', () => {
       }
     },
   );
+});
+
+describe('renderRateLimitedPage', () => {
+  it('asks the customer to wait a minute and reload, in their language, with no script', () => {
+    for (const [locale, messages] of [
+      ['en', en],
+      ['de', de],
+    ] as const) {
+      const html = renderRateLimitedPage(locale);
+      expect(html).toContain(`<html lang="${locale}">`);
+      expect(html).toContain(`<h1 id="rate-limited-heading">${messages.rateLimited.title}</h1>`);
+      expect(html).toContain(`<p>${messages.rateLimited.body}</p>`);
+      expect(scriptsOf(html)).toEqual([]);
+    }
+    expect(renderRateLimitedPage('en')).toContain('Please wait a minute, then reload it.');
+    expect(renderRateLimitedPage('de')).toContain('Bitte warten Sie eine Minute und laden Sie sie dann neu.');
+  });
 });
 
 describe('contentSecurityPolicy', () => {

@@ -1,5 +1,10 @@
 import type { MediaPolicy } from '@uplink/contracts';
-import { MEDIA_CATEGORIES, MEDIA_TYPES, type MediaCategory } from '@uplink/contracts/media-types';
+import {
+  MEDIA_CATEGORIES,
+  MEDIA_TYPES,
+  type MediaCategory,
+  type MediaType,
+} from '@uplink/contracts/media-types';
 import { pageAssets } from './assets.ts';
 import { type ClientConfig, CONFIG_ELEMENT_ID, type PageLocale } from './client-config.ts';
 import { fill, formatBytes } from './format.ts';
@@ -64,9 +69,15 @@ function acceptAttribute(categories: readonly MediaCategory[]): string {
   return [...entries].join(',');
 }
 
+/** The type's name in the page's language: its own message where it has one, else the contracts'. */
+function typeLabel(m: Messages, type: MediaType): string {
+  const labels: Readonly<Record<string, string | undefined>> = m.file.typeLabels;
+  return (Object.hasOwn(labels, type.mime) ? labels[type.mime] : undefined) ?? type.label;
+}
+
 function acceptedText(m: Messages, categories: readonly MediaCategory[]): string {
   const groups = categories.map((category) => {
-    const labels = [...new Set(MEDIA_TYPES[category].map((type) => type.label))];
+    const labels = [...new Set(MEDIA_TYPES[category].map((type) => typeLabel(m, type)))];
     return `${m.file.categories[category]} (${labels.join(', ')})`;
   });
   return fill(m.file.accepted, { types: groups.join('; ') });
@@ -260,6 +271,17 @@ ${panels}
   return documentShell(locale, title, body, { src: assets.script, config });
 }
 
+/** A page that only tells the customer something: a heading and its paragraphs, no script. */
+function noticePage(locale: PageLocale, id: string, title: string, paragraphs: readonly string[]): string {
+  return documentShell(
+    locale,
+    title,
+    html`<section class="notice unavailable" aria-labelledby="${id}">
+<h1 id="${id}">${title}</h1>
+${paragraphs.map((paragraph) => html`<p>${paragraph}</p>\n`)}</section>`,
+  );
+}
+
 /**
  * The page for a link that cannot be used: unknown (404) or expired, used or revoked (410). It
  * says which and what to do, and nothing else (no company, no ticket).
@@ -267,13 +289,11 @@ ${panels}
 export function renderUnavailablePage(locale: PageLocale, reason: UnavailableReason): string {
   const m = messagesFor(locale);
   const text = m.unavailable[reason];
-  return documentShell(
-    locale,
-    text.title,
-    html`<section class="notice unavailable" aria-labelledby="unavailable-heading">
-<h1 id="unavailable-heading">${text.title}</h1>
-<p>${text.body}</p>
-<p>${m.unavailable.askAgent}</p>
-</section>`,
-  );
+  return noticePage(locale, 'unavailable-heading', text.title, [text.body, m.unavailable.askAgent]);
+}
+
+/** The page for a client that opened pages too often (429): wait a minute, then reload. */
+export function renderRateLimitedPage(locale: PageLocale): string {
+  const text = messagesFor(locale).rateLimited;
+  return noticePage(locale, 'rate-limited-heading', text.title, [text.body]);
 }

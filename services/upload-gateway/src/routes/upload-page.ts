@@ -1,11 +1,12 @@
-import type { Clock, HttpApp } from '@uplink/kit';
+import { AppError, type Clock, type HttpApp } from '@uplink/kit';
 import { effectiveStatus, type LinkStore } from '@uplink/links';
 import type { TenantStore } from '@uplink/tenants';
-import type { FastifyReply } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { goneReason } from '../link-availability.ts';
 import {
   contentSecurityPolicy,
   negotiateLocale,
+  renderRateLimitedPage,
   renderUnavailablePage,
   renderUploadPage,
 } from '../page/index.ts';
@@ -46,9 +47,19 @@ export function uploadPageRoutes(
       })
       .send(html);
 
+  // A customer who reloads too often gets a page to read, not the API's JSON envelope; the
+  // limiter has already set Retry-After. Every other error goes to the app's handler.
+  const pageErrorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof AppError && error.code === 'rate_limited') {
+      const locale = negotiateLocale(request.headers['accept-language']);
+      return sendHtml(reply, error.statusCode, renderRateLimitedPage(locale));
+    }
+    return app.errorHandler(error, request, reply);
+  };
+
   app.get<{ Params: { token: string } }>(
     '/u/:token',
-    { onRequest: deps.rateLimits.perIp, schema: { hide: true } },
+    { onRequest: deps.rateLimits.perIp, errorHandler: pageErrorHandler, schema: { hide: true } },
     async (request, reply) => {
       const locale = negotiateLocale(request.headers['accept-language']);
       const { token } = request.params;

@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from '@uplink/dev-servers';
+import { eventually } from '@uplink/kit/testing';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { GatewayHarness } from '../harness.ts';
@@ -135,12 +136,15 @@ export async function expectDelivered(
   expected: { size: number; sha256: string },
 ): Promise<{ blobName: string; contentType: string }> {
   expect(await gateway.linkStatus(linkId)).toBe('received');
-  let events = (await gateway.completedEvents()).filter((event) => event.linkId === linkId);
-  // The outbox publishes right after the update; give it a moment.
-  for (let i = 0; i < 50 && events.length === 0; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    events = (await gateway.completedEvents()).filter((event) => event.linkId === linkId);
-  }
+  // The outbox publishes right after the update; on a loaded machine that can take a while.
+  const events = await eventually(
+    `upload.completed for ${linkId}`,
+    async () => {
+      const found = (await gateway.completedEvents()).filter((event) => event.linkId === linkId);
+      return found.length > 0 ? found : undefined;
+    },
+    20_000,
+  );
   expect(events).toHaveLength(1);
   const file = events[0]?.data.file;
   if (!file) throw new Error('no upload.completed event');

@@ -48,6 +48,12 @@ export const de: Messages = {
       document: 'Dokumente',
       archive: 'Archive',
     },
+    typeLabels: {
+      'application/vnd.oasis.opendocument.text': 'OpenDocument-Text',
+      'application/vnd.oasis.opendocument.spreadsheet': 'OpenDocument-Tabelle',
+      'application/vnd.oasis.opendocument.presentation': 'OpenDocument-Präsentation',
+      'text/plain': 'Nur-Text',
+    },
     send: 'Datei senden',
   },
   sent: {
@@ -68,6 +74,10 @@ export const de: Messages = {
     expired: { title: 'Link abgelaufen', body: 'Dieser Link ist abgelaufen.' },
     used: { title: 'Link bereits verwendet', body: 'Mit diesem Link wurde bereits eine Datei gesendet.' },
     revoked: { title: 'Link zurückgezogen', body: 'Dieser Link wurde zurückgezogen.' },
+  },
+  rateLimited: {
+    title: 'Zu viele Versuche',
+    body: 'Diese Seite wurde in kurzer Zeit zu oft geöffnet. Bitte warten Sie eine Minute und laden Sie sie dann neu.',
   },
   client: {
     recording: 'Aufnahme läuft…',

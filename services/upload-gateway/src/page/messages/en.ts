@@ -47,6 +47,16 @@ export const en = {
       document: 'documents',
       archive: 'archives',
     },
+    /**
+     * The type names that differ by language, by MIME type; every other type keeps the name
+     * packages/contracts gives it (PDF, MP3, Word).
+     */
+    typeLabels: {
+      'application/vnd.oasis.opendocument.text': 'OpenDocument text',
+      'application/vnd.oasis.opendocument.spreadsheet': 'OpenDocument spreadsheet',
+      'application/vnd.oasis.opendocument.presentation': 'OpenDocument presentation',
+      'text/plain': 'Text',
+    },
     send: 'Send file',
   },
   sent: {
@@ -67,6 +77,10 @@ export const en = {
     expired: { title: 'Link expired', body: 'This link has expired.' },
     used: { title: 'Link already used', body: 'A file has already been sent with this link.' },
     revoked: { title: 'Link withdrawn', body: 'This link has been withdrawn.' },
+  },
+  rateLimited: {
+    title: 'Too many attempts',
+    body: 'This page was opened too often in a short time. Please wait a minute, then reload it.',
   },
   /** Texts the page's script shows; sent to the browser with the page, for its language only. */
   client: {
