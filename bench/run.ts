@@ -6,10 +6,14 @@
 import { runExpiryPrecision } from './expiry-precision.ts';
 import { type BenchResult, machine, writeResult } from './lib/common.ts';
 import { runLinkCreation } from './link-creation.ts';
+import { runUploadFlow } from './upload-flow.ts';
+import { runUploadIntents } from './upload-intents.ts';
 
 const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'link-creation': runLinkCreation,
   'expiry-precision': runExpiryPrecision,
+  'upload-intents': runUploadIntents,
+  'upload-flow': runUploadFlow,
 };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -31,7 +31,7 @@ export type Infra = { mongo: MongoServer; nats: NatsServer; stop(): Promise<void
 const BENCH_BACKEND = process.env.UPLINK_FERRETDB_BACKEND === 'sqlite' ? 'sqlite' : 'postgresql';
 
 export async function startInfra(): Promise<Infra> {
-  await ensureBinaries();
+  await ensureBinaries({ chromium: false });
   const [mongo, nats] = await Promise.all([startMongo({ backend: BENCH_BACKEND }), startNats()]);
   return {
     mongo,
@@ -142,7 +142,7 @@ export async function startChild(
  */
 export async function startService(
   name: string,
-  service: 'link-service' | 'expiry-scheduler',
+  service: 'link-service' | 'expiry-scheduler' | 'upload-gateway',
   env: Record<string, string>,
   opts: { execArgv?: string[]; readyTimeoutMs?: number; run?: string } = {},
 ): Promise<BenchChild> {
