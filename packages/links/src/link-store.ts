@@ -146,6 +146,15 @@ export class LinkStore {
     );
   }
 
+  /** Whether the link was received with this upload: its blob is then a delivered file. */
+  async hasReceived(linkId: string, uploadId: string): Promise<boolean> {
+    const found = await this.collection.findOne(
+      { _id: linkId, 'upload.uploadId': uploadId },
+      { projection: { _id: 1 } },
+    );
+    return found !== null;
+  }
+
   /**
    * Queues `upload.rejected` for a customer who tried to send while the tenant does not receive
    * media: once per link, so a customer retrying does not flood the ticket. Returns the updated

@@ -1,1 +1,2 @@
+export * from './cached-settings.ts';
 export * from './tenant-store.ts';

@@ -1,4 +1,5 @@
 import type { Clock, Logger } from '@uplink/kit';
+import type { LinkStore } from '@uplink/links';
 import type { BlobStorage } from './storage/blob-storage.ts';
 import type { UploadStore } from './upload-store.ts';
 
@@ -12,6 +13,7 @@ export class AbandonedUploadSweeper {
   private running: Promise<unknown> | undefined;
   private readonly deps: {
     uploads: UploadStore;
+    links: LinkStore;
     storage: BlobStorage;
     clock: Clock;
     logger: Logger;
@@ -49,6 +51,11 @@ export class AbandonedUploadSweeper {
     const now = clock.now();
     const abandoned = await uploads.findAbandoned(new Date(now.getTime() - this.deps.graceMs), batch);
     for (const upload of abandoned) {
+      // A completion that received the link but failed to settle its record must keep its blob.
+      if (await this.deps.links.hasReceived(upload.linkId, upload._id)) {
+        await uploads.settle(upload._id, 'completed', now);
+        continue;
+      }
       await storage.delete(upload.blobName);
       await uploads.settle(upload._id, 'abandoned', now);
     }

@@ -12,7 +12,7 @@ import {
   trustedProxies,
 } from '@uplink/kit';
 import { LinkStore } from '@uplink/links';
-import { TenantStore } from '@uplink/tenants';
+import { CachedSettings, TenantStore } from '@uplink/tenants';
 import { AbandonedUploadSweeper } from './abandoned-uploads.ts';
 import type { UploadGatewayConfig } from './env.ts';
 import { registerPageAssets } from './page/index.ts';
@@ -53,9 +53,10 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
     await storage.configure(new URL(config.PUBLIC_UPLOAD_BASE_URL).origin);
   }
   const outbox = new OutboxPublisher({ collection: links.collection, bus, logger, clock, ...deps.outbox });
+  const settings = new CachedSettings(tenants, config.SETTINGS_CACHE_MS);
   const flow = new UploadFlow({
     links,
-    tenants,
+    tenants: settings,
     uploads,
     storage,
     outbox,
@@ -65,6 +66,7 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
   });
   const sweeper = new AbandonedUploadSweeper({
     uploads,
+    links,
     storage,
     clock,
     logger,
@@ -89,7 +91,7 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
     perTokenPerMinute: config.RATE_LIMIT_PER_TOKEN,
   });
   await registerPageAssets(app);
-  uploadPageRoutes(app, { links, tenants, clock, storageOrigin: storage.origin, rateLimits });
+  uploadPageRoutes(app, { links, tenants: settings, clock, storageOrigin: storage.origin, rateLimits });
   uploadApiRoutes(app, { flow, rateLimits });
 
   return {

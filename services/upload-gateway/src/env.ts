@@ -45,6 +45,11 @@ export const UploadGatewayEnv = Type.Object({
     description:
       'Files larger than this are sent as staged blocks of this size, so a failed request is retried alone.',
   }),
+  SETTINGS_CACHE_MS: Type.Integer({
+    minimum: 0,
+    default: 5000,
+    description: 'How long tenant settings (branding, media policy) are reused before being read again.',
+  }),
   RATE_LIMIT_PER_IP: Type.Integer({
     minimum: 1,
     default: 120,

@@ -13,7 +13,7 @@ import {
 } from '@uplink/contracts';
 import { AppError, type Clock, type Logger, notFound, type OutboxPublisher, randomId } from '@uplink/kit';
 import { effectiveStatus, type LinkDocument, type LinkStore } from '@uplink/links';
-import type { TenantStore } from '@uplink/tenants';
+import type { SettingsSource } from '@uplink/tenants';
 import { cleanFileName } from './file-name.ts';
 import { GONE_MESSAGES, goneReason } from './link-availability.ts';
 import type { BlobStorage } from './storage/blob-storage.ts';
@@ -22,7 +22,7 @@ import { checkContent, SNIFF_BYTES } from './verification/content-check.ts';
 
 export type UploadFlowDeps = {
   links: LinkStore;
-  tenants: TenantStore;
+  tenants: SettingsSource;
   uploads: UploadStore;
   storage: BlobStorage;
   outbox: OutboxPublisher<LinkDocument>;
@@ -145,10 +145,9 @@ export class UploadFlow {
   async complete(token: string, uploadId: string): Promise<UploadReceipt> {
     const { links, uploads, clock } = this.deps;
     const now = clock.now();
-    const link = await links.findByToken(token);
+    const [link, upload] = await Promise.all([links.findByToken(token), uploads.get(uploadId)]);
     if (!link) throw notFound('This link does not exist.');
-    const upload = await uploads.get(link._id, uploadId);
-    if (!upload) throw notFound('This upload does not exist for this link.');
+    if (upload?.linkId !== link._id) throw notFound('This upload does not exist for this link.');
     if (link.upload?.uploadId === uploadId && link.receivedAt) {
       return { status: 'received', receivedAt: link.receivedAt.toISOString() };
     }
@@ -181,12 +180,11 @@ export class UploadFlow {
 
   private async verify(link: LinkDocument, upload: UploadDocument, now: Date): Promise<UploadedFile> {
     const { storage } = this.deps;
-    const facts = await storage.facts(upload.blobName);
+    const [facts, policy] = await Promise.all([storage.facts(upload.blobName), this.policyOf(link)]);
     if (!facts) {
       // Nothing stored yet (the browser called too early): nothing to delete, the intent stays open.
       throw new AppError('upload_rejected', 'The file has not arrived in storage yet; send it again.');
     }
-    const policy = await this.policyOf(link);
     const reject = async (reason: string): Promise<never> => {
       await this.discard(upload, 'rejected', now, reason);
       throw new AppError('upload_rejected', reason);

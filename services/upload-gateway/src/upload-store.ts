@@ -42,8 +42,8 @@ export class UploadStore {
     await this.collection.insertOne(upload);
   }
 
-  get(linkId: string, uploadId: string): Promise<UploadDocument | null> {
-    return this.collection.findOne({ _id: uploadId, linkId });
+  get(uploadId: string): Promise<UploadDocument | null> {
+    return this.collection.findOne({ _id: uploadId });
   }
 
   async settle(

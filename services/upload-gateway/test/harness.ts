@@ -65,6 +65,8 @@ export async function startGateway(
       AZURE_STORAGE_CONTAINER: containerName,
       AZURE_STORAGE_CONFIGURE: true,
       UPLOAD_BLOCK_BYTES: options.blockBytes ?? 4 * 1024 * 1024,
+      // Tests change the policy and expect the next request to see it.
+      SETTINGS_CACHE_MS: 0,
       RATE_LIMIT_PER_IP: options.ratePerMinute ?? 10_000,
       RATE_LIMIT_PER_TOKEN: options.ratePerMinute ?? 10_000,
       ...(options.trustProxy ? { TRUST_PROXY: options.trustProxy } : {}),

@@ -1,6 +1,8 @@
 import type { ErrorEnvelope, UploadIntent, UploadReceipt } from '@uplink/contracts';
 import { eventually, streamMessages } from '@uplink/kit/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AbandonedUploadSweeper } from '../src/abandoned-uploads.ts';
+import { UploadStore } from '../src/upload-store.ts';
 import { put, uploadWithIntent } from './blob-upload.ts';
 import { exeBytes, pdfBytes } from './files.ts';
 import { type GatewayHarness, startGateway } from './harness.ts';
@@ -293,6 +295,40 @@ describe('completion', () => {
     expect(new TextEncoder().encode(name).length).toBeLessThanOrEqual(200);
     expect(name.endsWith('.pdf')).toBe(true);
     expect(name).not.toContain('\u202e');
+  });
+});
+
+describe('abandoned uploads', () => {
+  it('deletes the blobs of intents never completed, and keeps a received one whose record was not settled', async () => {
+    const uploads = new UploadStore(gateway.infra.mongo.db);
+    const bytes = pdfBytes();
+    const abandonedLink = await gateway.createLink();
+    const abandoned = await intentFor(abandonedLink.token, pdfIntent(bytes.length));
+    await uploadWithIntent(abandoned, bytes);
+    const receivedLink = await gateway.createLink();
+    const received = await intentFor(receivedLink.token, pdfIntent(bytes.length));
+    await uploadWithIntent(received, bytes);
+    expect((await post(`/u/${receivedLink.token}/uploads/${received.uploadId}/complete`)).status).toBe(200);
+    // As if the process died between the link update and settling the upload record.
+    await uploads.collection.updateOne({ _id: received.uploadId }, { $set: { state: 'issued' } });
+
+    const later = new Date(Date.now() + 2 * 60 * 60 * 1000);
+    const sweeper = new AbandonedUploadSweeper({
+      uploads,
+      links: gateway.links,
+      storage: gateway.storage,
+      clock: { now: () => later },
+      logger: gateway.infra.logger,
+      intervalMs: 60_000,
+      graceMs: 60 * 60 * 1000,
+      keepRecordsMs: 7 * 24 * 60 * 60 * 1000,
+    });
+    await sweeper.sweep();
+    const names = await blobNames();
+    expect(names).not.toContain(blobNameOf(abandoned));
+    expect(names).toContain(blobNameOf(received));
+    expect((await uploads.get(abandoned.uploadId))?.state).toBe('abandoned');
+    expect((await uploads.get(received.uploadId))?.state).toBe('completed');
   });
 });
 

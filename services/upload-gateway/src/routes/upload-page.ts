@@ -1,6 +1,6 @@
 import { AppError, type Clock, type HttpApp } from '@uplink/kit';
 import { effectiveStatus, type LinkStore } from '@uplink/links';
-import type { TenantStore } from '@uplink/tenants';
+import type { SettingsSource } from '@uplink/tenants';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { goneReason } from '../link-availability.ts';
 import {
@@ -22,7 +22,7 @@ export function uploadPageRoutes(
   app: HttpApp,
   deps: {
     links: LinkStore;
-    tenants: TenantStore;
+    tenants: SettingsSource;
     clock: Clock;
     storageOrigin: string;
     rateLimits: PublicRateLimits;
