@@ -10,6 +10,7 @@ import {
   Timestamp,
   ValidityHours,
 } from './common.ts';
+import { DestinationsUpdate, DestinationsView } from './destinations.ts';
 import { MediaPolicy, MediaPolicyUpdate } from './media.ts';
 import { UploadKind } from './uploads.ts';
 
@@ -91,12 +92,20 @@ export const Settings = Type.Object(
 );
 export type Settings = Static<typeof Settings>;
 
+/** The settings as the API shows them: with the destinations, secrets left out. */
+export const SettingsView = Type.Object(
+  { ...Settings.properties, destinations: DestinationsView },
+  { additionalProperties: false },
+);
+export type SettingsView = Static<typeof SettingsView>;
+
 export const SettingsUpdate = Type.Object(
   {
     companyName: Type.Optional(Settings.properties.companyName),
     supportDomain: Type.Optional(Settings.properties.supportDomain),
     defaultValidityHours: Type.Optional(ValidityHours),
     mediaPolicy: Type.Optional(MediaPolicyUpdate),
+    destinations: Type.Optional(DestinationsUpdate),
   },
   {
     additionalProperties: false,

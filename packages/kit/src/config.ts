@@ -60,6 +60,17 @@ export const TrustProxyEnv = {
   ),
 } as const;
 
+/** For services that store or use tenant credentials (see SecretBox). */
+export const SecretKeysEnv = {
+  UPLINK_SECRET_KEYS: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'Keys that encrypt tenant credentials: kid:base64(32 bytes), comma-separated, the first one active.',
+    }),
+  ),
+} as const;
+
 /** The TRUST_PROXY value as Fastify's `trustProxy` option: never trust unless configured. */
 export function trustedProxies(value: string | undefined): string[] | false {
   return value ? value.split(',').map((s) => s.trim()) : false;

@@ -9,6 +9,7 @@ export * from './logger.ts';
 export * from './mongo.ts';
 export * from './nats.ts';
 export * from './outbox.ts';
+export * from './secrets.ts';
 export * from './service.ts';
 export * from './shutdown.ts';
 export * from './telemetry.ts';

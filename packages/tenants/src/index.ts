@@ -1,2 +1,3 @@
 export * from './cached-settings.ts';
+export * from './destination-store.ts';
 export * from './tenant-store.ts';

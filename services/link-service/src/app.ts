@@ -8,11 +8,12 @@ import {
   pingMongo,
   pingNats,
   registerOpenApi,
+  SecretBox,
   type Service,
   trustedProxies,
 } from '@uplink/kit';
 import { LinkStore } from '@uplink/links';
-import { TenantStore } from '@uplink/tenants';
+import { DestinationStore, TenantStore } from '@uplink/tenants';
 import { BEARER_SCHEME, requireOperator, requireTenant } from './auth.ts';
 import type { LinkServiceConfig } from './env.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -22,7 +23,11 @@ import { settingsRoutes } from './routes/settings.ts';
 export type LinkServiceDeps = {
   config: Pick<
     LinkServiceConfig,
-    'PUBLIC_UPLOAD_BASE_URL' | 'UPLINK_BOOTSTRAP_API_KEY' | 'UPLINK_OPERATOR_TOKEN' | 'TRUST_PROXY'
+    | 'PUBLIC_UPLOAD_BASE_URL'
+    | 'UPLINK_BOOTSTRAP_API_KEY'
+    | 'UPLINK_OPERATOR_TOKEN'
+    | 'TRUST_PROXY'
+    | 'UPLINK_SECRET_KEYS'
   >;
   logger: Logger;
   mongo: Mongo;
@@ -37,6 +42,10 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
   const { config, logger, mongo, bus, clock } = deps;
   const links = new LinkStore(mongo.db);
   const tenants = new TenantStore(mongo.db);
+  const destinations = new DestinationStore(
+    mongo.db,
+    config.UPLINK_SECRET_KEYS ? SecretBox.parse(config.UPLINK_SECRET_KEYS) : undefined,
+  );
   await links.ensureIndexes();
   await tenants.ensureIndexes();
   if (config.UPLINK_BOOTSTRAP_API_KEY) {
@@ -68,7 +77,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
       clock,
       publicUploadBaseUrl: config.PUBLIC_UPLOAD_BASE_URL,
     });
-    settingsRoutes(tenantScope, { tenants, clock });
+    settingsRoutes(tenantScope, { tenants, destinations, clock });
   });
   if (config.UPLINK_OPERATOR_TOKEN) {
     const operatorToken = config.UPLINK_OPERATOR_TOKEN;

@@ -1,9 +1,10 @@
-import { CommonEnv, port, TrustProxyEnv } from '@uplink/kit';
+import { CommonEnv, port, SecretKeysEnv, TrustProxyEnv } from '@uplink/kit';
 import { type Static, Type } from 'typebox';
 
 export const LinkServiceEnv = Type.Object({
   ...CommonEnv,
   ...TrustProxyEnv,
+  ...SecretKeysEnv,
   PORT: port(8080),
   PUBLIC_UPLOAD_BASE_URL: Type.String({
     pattern: '^https?://',

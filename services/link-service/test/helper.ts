@@ -1,10 +1,19 @@
-import { type Bus, type Clock, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
+import {
+  type Bus,
+  type Clock,
+  SecretBox,
+  type Service,
+  startWorkers,
+  stopWorkers,
+  systemClock,
+} from '@uplink/kit';
 import { startTestInfra, type TestInfra } from '@uplink/kit/testing';
 import { buildLinkService } from '../src/app.ts';
 
 export const API_KEY = 'upk_test_key_for_tenant_a_000000000000';
 export const OTHER_API_KEY = 'upk_test_key_for_tenant_b_000000000000';
 export const OPERATOR_TOKEN = 'operator-token-for-tests-0000000000';
+export const SECRET_KEYS = SecretBox.generateSpec('test');
 
 export type LinkServiceHarness = {
   infra: TestInfra;
@@ -26,6 +35,7 @@ export async function startLinkService(): Promise<LinkServiceHarness> {
         PUBLIC_UPLOAD_BASE_URL: 'https://uploads.example.com/u/',
         UPLINK_BOOTSTRAP_API_KEY: API_KEY,
         UPLINK_OPERATOR_TOKEN: OPERATOR_TOKEN,
+        UPLINK_SECRET_KEYS: SECRET_KEYS,
       },
       logger: infra.logger,
       mongo: infra.mongo,

@@ -256,6 +256,7 @@ describe('settings', () => {
       supportDomain: null,
       defaultValidityHours: 2,
       mediaPolicy: defaultMediaPolicy(),
+      destinations: { freshdesk: null, twilioFlex: null, webhook: null },
     });
     const put = await h.service.app.inject({
       method: 'PUT',

@@ -1,26 +1,38 @@
-import { ErrorEnvelope, Settings, SettingsUpdate } from '@uplink/contracts';
+import { ErrorEnvelope, SettingsUpdate, SettingsView } from '@uplink/contracts';
 import { type Clock, type HttpApp, notFound } from '@uplink/kit';
-import type { TenantStore } from '@uplink/tenants';
+import type { DestinationStore, TenantStore } from '@uplink/tenants';
 
-const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 404: ErrorEnvelope } as const;
+const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 404: ErrorEnvelope, 503: ErrorEnvelope } as const;
 const security = [{ apiKey: [] }];
 
-export function settingsRoutes(app: HttpApp, deps: { tenants: TenantStore; clock: Clock }): void {
+export function settingsRoutes(
+  app: HttpApp,
+  deps: { tenants: TenantStore; destinations: DestinationStore; clock: Clock },
+): void {
+  const { tenants, destinations, clock } = deps;
+
+  async function view(tenantId: string): Promise<SettingsView> {
+    const [settings, destinationsView] = await Promise.all([
+      tenants.getSettings(tenantId),
+      destinations.view(tenantId),
+    ]);
+    if (!settings || !destinationsView) throw notFound('No settings for this tenant.');
+    return { ...settings, destinations: destinationsView };
+  }
+
   app.get(
     '/v1/settings',
     {
       schema: {
         summary: "The tenant's settings",
+        description:
+          'Destination credentials are never returned; `apiKeySet` and the like say whether one is stored.',
         tags: ['settings'],
         security,
-        response: { 200: Settings, ...errors },
+        response: { 200: SettingsView, ...errors },
       },
     },
-    async (request) => {
-      const settings = await deps.tenants.getSettings(request.tenantId);
-      if (!settings) throw notFound('No settings for this tenant.');
-      return settings;
-    },
+    (request) => view(request.tenantId),
   );
 
   app.put(
@@ -28,17 +40,22 @@ export function settingsRoutes(app: HttpApp, deps: { tenants: TenantStore; clock
     {
       schema: {
         summary: "Change the tenant's settings",
-        description: 'Fields you leave out keep their current value.',
+        description:
+          'Fields you leave out keep their current value. Destination secrets (`apiKey`, `authToken`, `secret`) are write-only and stored encrypted; `null` removes a destination.',
         tags: ['settings'],
         security,
         body: SettingsUpdate,
-        response: { 200: Settings, ...errors },
+        response: { 200: SettingsView, ...errors },
       },
     },
     async (request) => {
-      const settings = await deps.tenants.updateSettings(request.tenantId, request.body, deps.clock.now());
-      if (!settings) throw notFound('No settings for this tenant.');
-      return settings;
+      const { destinations: destinationsUpdate, ...settingsUpdate } = request.body;
+      const now = clock.now();
+      // Destinations first: their checks (URLs, required fields) may refuse the whole request.
+      if (destinationsUpdate) await destinations.update(request.tenantId, destinationsUpdate, now);
+      if (Object.keys(settingsUpdate).length > 0)
+        await tenants.updateSettings(request.tenantId, settingsUpdate, now);
+      return view(request.tenantId);
     },
   );
 }
