@@ -1,5 +1,14 @@
 import { type Static, type TSchema, Type } from 'typebox';
-import { ContextMessage, LinkId, ShortId, TenantId, TicketRef, Timestamp, ValidityHours } from './common.ts';
+import {
+  ContextMessage,
+  LinkId,
+  Provider,
+  ShortId,
+  TenantId,
+  TicketRef,
+  Timestamp,
+  ValidityHours,
+} from './common.ts';
 import { MediaCategory } from './media.ts';
 import { type Subject, Subjects } from './subjects.ts';
 import { UploadId, UploadKind } from './uploads.ts';
@@ -98,6 +107,52 @@ export const UploadRejectedEvent = envelope(
 );
 export type UploadRejectedEvent = Static<typeof UploadRejectedEvent>;
 
+export const DELIVERY_MODES = ['attachment', 'link'] as const;
+
+/** Where the agent finds what was delivered: the "go to message" of a received link. */
+export const DeliveryTarget = Type.Object(
+  {
+    destination: Provider,
+    noteId: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'The note, task media entry or webhook delivery id.',
+    }),
+    url: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()], {
+      description: 'A page the agent can open.',
+    }),
+    mode: Type.Enum(DELIVERY_MODES, {
+      description: '`link`: the file was too large for the destination, so the note links to it.',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type DeliveryTarget = Static<typeof DeliveryTarget>;
+
+export const NotePostedEvent = envelope(
+  Subjects.notePosted,
+  Type.Object(
+    { ...linkFacts, uploadId: UploadId, target: DeliveryTarget, postedAt: Timestamp },
+    { additionalProperties: false },
+  ),
+);
+export type NotePostedEvent = Static<typeof NotePostedEvent>;
+
+export const NoteFailedEvent = envelope(
+  Subjects.noteFailed,
+  Type.Object(
+    {
+      ...linkFacts,
+      uploadId: UploadId,
+      destination: Provider,
+      reason: Type.String({ minLength: 1, maxLength: 1000 }),
+      failedAt: Timestamp,
+    },
+    { additionalProperties: false },
+  ),
+);
+export type NoteFailedEvent = Static<typeof NoteFailedEvent>;
+
 /** The schema of each subject's messages: what publishers and consumers validate against. */
 export const EventSchemas = {
   [Subjects.linkCreated]: LinkCreatedEvent,
@@ -105,6 +160,8 @@ export const EventSchemas = {
   [Subjects.linkRevoked]: LinkRevokedEvent,
   [Subjects.uploadCompleted]: UploadCompletedEvent,
   [Subjects.uploadRejected]: UploadRejectedEvent,
+  [Subjects.notePosted]: NotePostedEvent,
+  [Subjects.noteFailed]: NoteFailedEvent,
 } as const satisfies Record<Subject, TSchema>;
 
 export type EventOf<S extends Subject> = Static<(typeof EventSchemas)[S]>;

@@ -11,6 +11,7 @@ import {
   ValidityHours,
 } from './common.ts';
 import { DestinationsUpdate, DestinationsView } from './destinations.ts';
+import { DeliveryTarget } from './events.ts';
 import { MediaPolicy, MediaPolicyUpdate } from './media.ts';
 import { UploadKind } from './uploads.ts';
 
@@ -39,6 +40,13 @@ export const LinkView = Type.Object(
     ),
     revokedAt: Type.Optional(Timestamp),
     receivedAt: Type.Optional(Timestamp),
+    deliveredAt: Type.Optional(Timestamp),
+    delivery: Type.Optional(DeliveryTarget),
+    deliveryFailure: Type.Optional(
+      Type.String({
+        description: 'Why the file could not be posted to the ticket (status delivery_failed).',
+      }),
+    ),
     file: Type.Optional(
       Type.Object(
         {

@@ -5,6 +5,8 @@ import {
   linkCreatedEvent,
   linkExpiredEvent,
   linkRevokedEvent,
+  noteFailedEvent,
+  notePostedEvent,
   uploadCompletedEvent,
   uploadRejectedEvent,
 } from '@uplink/links';
@@ -47,6 +49,26 @@ const producers: Record<Subject, () => unknown> = {
       now,
     ),
   [Subjects.uploadRejected]: () => uploadRejectedEvent(link, now),
+  [Subjects.notePosted]: () =>
+    notePostedEvent(
+      link,
+      'upl_AbCdEfGhIjKlMnOpQrSt',
+      {
+        destination: 'freshdesk',
+        noteId: '5012',
+        url: 'https://acme.freshdesk.com/a/tickets/4711',
+        mode: 'attachment',
+      },
+      now,
+    ),
+  [Subjects.noteFailed]: () =>
+    noteFailedEvent(
+      link,
+      'upl_AbCdEfGhIjKlMnOpQrSt',
+      'freshdesk',
+      'Freshdesk answered 404: ticket 4711 does not exist',
+      now,
+    ),
 };
 
 describe('event contracts', () => {

@@ -8,6 +8,8 @@ export const Subjects = {
   linkRevoked: 'link.revoked',
   uploadCompleted: 'upload.completed',
   uploadRejected: 'upload.rejected',
+  notePosted: 'note.posted',
+  noteFailed: 'note.failed',
 } as const;
 
 export type Subject = (typeof Subjects)[keyof typeof Subjects];

@@ -1,4 +1,4 @@
-import type { LinkStatus, TicketRef, UploadedFile, ValidityHours } from '@uplink/contracts';
+import type { DeliveryTarget, LinkStatus, TicketRef, UploadedFile, ValidityHours } from '@uplink/contracts';
 import type { OutboxDocument } from '@uplink/kit';
 
 /** One document per link: its state, and the events its transitions still have to publish. */
@@ -20,8 +20,23 @@ export type LinkDocument = OutboxDocument & {
   receivedAt?: Date;
   /** The verified file, set by the pending -> received transition. */
   upload?: UploadedFile;
+  /** note-relay's bookkeeping for posting the file to the ticket; see LinkStore.claimDelivery. */
+  delivery?: LinkDelivery;
+  deliveredAt?: Date;
+  deliveryFailedAt?: Date;
   /** Set once the agent was told that the customer tried to send while receiving was off. */
   rejectionNotifiedAt?: Date;
+};
+
+export type LinkDelivery = {
+  state: 'posting' | 'posted' | 'failed';
+  /** Attempts started; more than one means an earlier one may have reached the destination. */
+  attempts: number;
+  /** Until then the attempt in progress owns the delivery. */
+  leaseUntil?: Date;
+  lastError?: string;
+  target?: DeliveryTarget;
+  reason?: string;
 };
 
 /** What never changes after creation: enough to build any of the link's events. */

@@ -1,7 +1,11 @@
 import {
+  type DeliveryTarget,
   type LinkCreatedEvent,
   type LinkExpiredEvent,
   type LinkRevokedEvent,
+  type NoteFailedEvent,
+  type NotePostedEvent,
+  type Provider,
   SCHEMA_VERSION,
   type Subject,
   Subjects,
@@ -71,5 +75,37 @@ export function uploadRejectedEvent(link: LinkFacts, now: Date): UploadRejectedE
   return {
     ...base(link, Subjects.uploadRejected, now),
     data: { ...facts(link), reason: 'receiving_disabled', rejectedAt: now.toISOString() },
+  };
+}
+
+/** A link is delivered at most once, so the subject makes a unique id. */
+export function notePostedEvent(
+  link: LinkFacts,
+  uploadId: string,
+  target: DeliveryTarget,
+  now: Date,
+): NotePostedEvent {
+  return {
+    ...base(link, Subjects.notePosted, now),
+    data: { ...facts(link), uploadId, target, postedAt: now.toISOString() },
+  };
+}
+
+export function noteFailedEvent(
+  link: LinkFacts,
+  uploadId: string,
+  destination: Provider,
+  reason: string,
+  now: Date,
+): NoteFailedEvent {
+  return {
+    ...base(link, Subjects.noteFailed, now),
+    data: {
+      ...facts(link),
+      uploadId,
+      destination,
+      reason: reason.slice(0, 1000),
+      failedAt: now.toISOString(),
+    },
   };
 }

@@ -1,4 +1,11 @@
-import { Subjects, type TicketRef, type UploadedFile, type ValidityHours } from '@uplink/contracts';
+import {
+  type DeliveryTarget,
+  type Provider,
+  Subjects,
+  type TicketRef,
+  type UploadedFile,
+  type ValidityHours,
+} from '@uplink/contracts';
 import { ensureOutboxIndexes, hashSecret, newSecret, outboxEntry, randomId, shortHex } from '@uplink/kit';
 import type { Collection, Db } from 'mongodb';
 import {
@@ -11,6 +18,8 @@ import {
   linkCreatedEvent,
   linkExpiredEvent,
   linkRevokedEvent,
+  noteFailedEvent,
+  notePostedEvent,
   uploadCompletedEvent,
   uploadRejectedEvent,
 } from './link-events.ts';
@@ -141,6 +150,93 @@ export class LinkStore {
       {
         $set: { status: 'received', receivedAt: now, upload: file, updatedAt: now },
         $push: { outbox: outboxEntry(Subjects.uploadCompleted, uploadCompletedEvent(link, file, now), now) },
+      },
+      { returnDocument: 'after' },
+    );
+  }
+
+  /**
+   * Takes the right to post a received link's file to its ticket for `leaseMs`: only when nobody
+   * holds it (never claimed, or the previous holder's lease ran out — it crashed or gave up).
+   * The returned document's `delivery.attempts` counts this attempt; above one, an earlier
+   * attempt may already have reached the destination. Null when the link is not `received` or
+   * another attempt holds the lease.
+   */
+  claimDelivery(linkId: string, now: Date, leaseMs: number): Promise<LinkDocument | null> {
+    return this.collection.findOneAndUpdate(
+      {
+        _id: linkId,
+        status: 'received',
+        $or: [{ delivery: { $exists: false } }, { 'delivery.leaseUntil': { $lte: now } }],
+      },
+      {
+        $set: {
+          'delivery.state': 'posting',
+          'delivery.leaseUntil': new Date(now.getTime() + leaseMs),
+          updatedAt: now,
+        },
+        $inc: { 'delivery.attempts': 1 },
+      },
+      { returnDocument: 'after' },
+    );
+  }
+
+  /** Gives the lease back after a failed attempt, so the next redelivery may claim at once. */
+  async releaseDelivery(linkId: string, error: string, now: Date): Promise<void> {
+    await this.collection.updateOne(
+      { _id: linkId, status: 'received' },
+      { $set: { 'delivery.leaseUntil': now, 'delivery.lastError': error.slice(0, 1000), updatedAt: now } },
+    );
+  }
+
+  /** received -> delivered with where the agent finds the file, and `note.posted`. */
+  markDelivered(link: LinkDocument, target: DeliveryTarget, now: Date): Promise<LinkDocument | null> {
+    return this.collection.findOneAndUpdate(
+      { _id: link._id, status: 'received' },
+      {
+        $set: {
+          status: 'delivered',
+          deliveredAt: now,
+          'delivery.state': 'posted',
+          'delivery.target': target,
+          updatedAt: now,
+        },
+        $push: {
+          outbox: outboxEntry(
+            Subjects.notePosted,
+            notePostedEvent(link, link.upload?.uploadId ?? '', target, now),
+            now,
+          ),
+        },
+      },
+      { returnDocument: 'after' },
+    );
+  }
+
+  /** received -> delivery_failed with a reason a person can act on, and `note.failed`. */
+  markDeliveryFailed(
+    link: LinkDocument,
+    destination: Provider,
+    reason: string,
+    now: Date,
+  ): Promise<LinkDocument | null> {
+    return this.collection.findOneAndUpdate(
+      { _id: link._id, status: 'received' },
+      {
+        $set: {
+          status: 'delivery_failed',
+          deliveryFailedAt: now,
+          'delivery.state': 'failed',
+          'delivery.reason': reason.slice(0, 1000),
+          updatedAt: now,
+        },
+        $push: {
+          outbox: outboxEntry(
+            Subjects.noteFailed,
+            noteFailedEvent(link, link.upload?.uploadId ?? '', destination, reason, now),
+            now,
+          ),
+        },
       },
       { returnDocument: 'after' },
     );

@@ -18,6 +18,9 @@ export function toLinkView(link: LinkDocument, now: Date): LinkView {
       : {}),
     ...(link.revokedAt ? { revokedAt: link.revokedAt.toISOString() } : {}),
     ...(link.receivedAt ? { receivedAt: link.receivedAt.toISOString() } : {}),
+    ...(link.deliveredAt ? { deliveredAt: link.deliveredAt.toISOString() } : {}),
+    ...(link.delivery?.target ? { delivery: link.delivery.target } : {}),
+    ...(link.delivery?.reason && status === 'delivery_failed' ? { deliveryFailure: link.delivery.reason } : {}),
     ...(link.upload
       ? {
           file: {
