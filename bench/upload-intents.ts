@@ -14,8 +14,8 @@ import autocannon from 'autocannon';
 import { type AzuriteServer, startAzurite } from '../packages/dev-servers/src/index.ts';
 import { connectMongo, type Mongo } from '../packages/kit/src/index.ts';
 import { LinkStore } from '../packages/links/src/index.ts';
+import { BlobStorage } from '../packages/storage/src/index.ts';
 import { TenantStore } from '../packages/tenants/src/index.ts';
-import { BlobStorage } from '../services/upload-gateway/src/storage/blob-storage.ts';
 import {
   type BenchChild,
   type BenchResult,

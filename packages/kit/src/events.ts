@@ -95,7 +95,24 @@ export async function ensureConsumer(bus: Bus, spec: ConsumerSpec): Promise<void
   else await bus.jsm.consumers.add(STREAM_NAME, config);
 }
 
-export type HandlerContext = { msg: JsMsg; logger: Logger; deliveryCount: number };
+export type HandlerContext = {
+  msg: JsMsg;
+  logger: Logger;
+  deliveryCount: number;
+  /** No redelivery follows if this one fails: the handler's last chance to record an outcome. */
+  isLastDelivery: boolean;
+};
+
+/** Thrown by a handler to be redelivered after `delayMs` (a destination's Retry-After, say). */
+export class RetryLater extends Error {
+  override name = 'RetryLater';
+  readonly delayMs: number;
+
+  constructor(delayMs: number, reason: string) {
+    super(reason);
+    this.delayMs = delayMs;
+  }
+}
 
 export type RunningConsumer = { stop(): Promise<void> };
 
@@ -172,7 +189,12 @@ export function startConsumer(opts: {
     const deliveryCount = msg.info.deliveryCount;
     try {
       await context.with(trace.setSpan(context.active(), span), () =>
-        opts.handler(checked.value, { msg, logger: log, deliveryCount }),
+        opts.handler(checked.value, {
+          msg,
+          logger: log,
+          deliveryCount,
+          isLastDelivery: deliveryCount >= maxDeliver,
+        }),
       );
       msg.ack();
     } catch (err) {
@@ -181,7 +203,8 @@ export function startConsumer(opts: {
       if (deliveryCount >= maxDeliver) {
         await deadLetter(msg, `handler failed ${deliveryCount} times: ${(err as Error).message}`);
       } else {
-        const delay = backoff[Math.min(deliveryCount - 1, backoff.length - 1)];
+        const delay =
+          err instanceof RetryLater ? err.delayMs : backoff[Math.min(deliveryCount - 1, backoff.length - 1)];
         log.warn(
           { err, subject: msg.subject, deliveryCount, retryInMs: delay },
           'handler failed; will retry',

@@ -1,6 +1,6 @@
 import type { Clock, Logger } from '@uplink/kit';
 import type { LinkStore } from '@uplink/links';
-import type { BlobStorage } from './storage/blob-storage.ts';
+import type { BlobStorage } from '@uplink/storage';
 import type { UploadStore } from './upload-store.ts';
 
 /**

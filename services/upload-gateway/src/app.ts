@@ -12,6 +12,7 @@ import {
   trustedProxies,
 } from '@uplink/kit';
 import { LinkStore } from '@uplink/links';
+import { BlobStorage } from '@uplink/storage';
 import { CachedSettings, TenantStore } from '@uplink/tenants';
 import { AbandonedUploadSweeper } from './abandoned-uploads.ts';
 import type { UploadGatewayConfig } from './env.ts';
@@ -19,7 +20,6 @@ import { registerPageAssets } from './page/index.ts';
 import { registerRateLimits } from './rate-limits.ts';
 import { uploadApiRoutes } from './routes/upload-api.ts';
 import { uploadPageRoutes } from './routes/upload-page.ts';
-import { BlobStorage } from './storage/blob-storage.ts';
 import { UploadFlow } from './upload-flow.ts';
 import { UploadStore } from './upload-store.ts';
 

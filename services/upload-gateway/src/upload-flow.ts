@@ -13,10 +13,10 @@ import {
 } from '@uplink/contracts';
 import { AppError, type Clock, type Logger, notFound, type OutboxPublisher, randomId } from '@uplink/kit';
 import { effectiveStatus, type LinkDocument, type LinkStore } from '@uplink/links';
+import type { BlobStorage } from '@uplink/storage';
 import type { SettingsSource } from '@uplink/tenants';
 import { cleanFileName } from './file-name.ts';
 import { GONE_MESSAGES, goneReason } from './link-availability.ts';
-import type { BlobStorage } from './storage/blob-storage.ts';
 import type { UploadDocument, UploadStore } from './upload-store.ts';
 import { checkContent, SNIFF_BYTES } from './verification/content-check.ts';
 

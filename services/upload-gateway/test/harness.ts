@@ -7,7 +7,7 @@ import { LinkStore } from '@uplink/links';
 import { TenantStore } from '@uplink/tenants';
 import { inject } from 'vitest';
 import { buildUploadGateway } from '../src/app.ts';
-import { BlobStorage } from '../src/storage/blob-storage.ts';
+import { BlobStorage } from '@uplink/storage';
 
 const API_KEY = 'upk_gateway_test_tenant_key_00000000';
 let containers = 0;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -158,6 +158,7 @@ describe('Freshdesk double: POST /api/v2/tickets/{id}/notes', () => {
     expect(storedImage?.bytes?.equals(image.bytes)).toBe(true);
     expect(storedText?.bytes?.equals(framing)).toBe(true);
     expect(storedImage).toMatchObject({ name: image.name, contentType: 'image/png', size: 300_000 });
+    expect(storedImage?.sha256).toBe(createHash('sha256').update(image.bytes).digest('hex'));
 
     const download = await fetch(json.attachments[0]?.attachment_url ?? '');
     expect(Buffer.from(await download.arrayBuffer()).equals(image.bytes)).toBe(true);
@@ -414,6 +415,25 @@ describe('Freshdesk double: injected faults', () => {
     const faulted = sequences[0]?.filter((status) => status >= 500).length ?? 0;
     expect(faulted).toBeGreaterThan(0);
     expect(faulted).toBeLessThan(30);
+  });
+
+  it('can keep only sizes and SHA-256 of attachments, for benchmarks', async () => {
+    const lean = await startFreshdeskDouble({ retainAttachmentBytes: false, tickets: [{ id: 1 }] });
+    try {
+      const bytes = random.subarray(0, 2 * MiB);
+      const data = form({ body: 'x' }, [{ name: 'a.bin', type: 'application/octet-stream', bytes }]);
+      const response = await fetch(`${lean.url}/api/v2/tickets/1/notes`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${lean.apiKey}:X`).toString('base64')}` },
+        body: data,
+      });
+      expect(response.status).toBe(201);
+      const [attachment] = lean.notes(1)[0]?.attachments ?? [];
+      expect(attachment).toMatchObject({ size: 2 * MiB, bytes: null });
+      expect(attachment?.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    } finally {
+      await lean.stop();
+    }
   });
 
   it('waitForNotes resolves when a note lands', async () => {

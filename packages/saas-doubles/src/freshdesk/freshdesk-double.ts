@@ -83,6 +83,7 @@ export interface FreshdeskStoredAttachment {
   readonly name: string;
   readonly contentType: string;
   readonly size: number;
+  /** Hex SHA-256 of the bytes received, whether or not they were retained. */
   readonly sha256: string;
   /** The exact bytes received; null when the double runs with retainAttachmentBytes: false. */
   readonly bytes: Buffer | null;
@@ -640,7 +641,11 @@ class FreshdeskDoubleServer implements FreshdeskDouble {
         size: file.size,
         bytes,
         get sha256(): string {
-          digest ??= streamed ?? createHash('sha256').update(bytes ?? Buffer.alloc(0)).digest('hex');
+          digest ??=
+            streamed ??
+            createHash('sha256')
+              .update(bytes ?? Buffer.alloc(0))
+              .digest('hex');
           return digest;
         },
       };

@@ -9,7 +9,7 @@ import {
   StorageSharedKeyCredential,
   type UserDelegationKey,
 } from '@azure/storage-blob';
-import type { UploadGatewayConfig } from '../env.ts';
+import type { AzureStorageConfig } from './storage-env.ts';
 
 /** Upload SAS lifetime: long enough for a 20 MB upload on a slow phone, short enough to be useless later. */
 export const UPLOAD_SAS_MS = 15 * 60 * 1000;
@@ -48,7 +48,7 @@ export class BlobStorage {
 
   static fromConfig(
     config: Pick<
-      UploadGatewayConfig,
+      AzureStorageConfig,
       | 'AZURE_STORAGE_CONNECTION_STRING'
       | 'AZURE_STORAGE_ACCOUNT_NAME'
       | 'AZURE_STORAGE_ACCOUNT_KEY'
@@ -169,6 +169,51 @@ export class BlobStorage {
       if (err instanceof RestError && (err.statusCode === 412 || err.statusCode === 404)) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * The blob as a stream, only if it still has `etag` (the content verified at completion):
+   * read as it is sent, never held whole. Undefined when the blob changed or is gone.
+   */
+  async openRead(
+    blobName: string,
+    etag: string,
+    signal?: AbortSignal,
+  ): Promise<{ stream: NodeJS.ReadableStream; size: number } | undefined> {
+    try {
+      const response = await this.container
+        .getBlobClient(blobName)
+        .download(0, undefined, {
+          conditions: { ifMatch: etag },
+          ...(signal ? { abortSignal: signal } : {}),
+        });
+      if (!response.readableStreamBody || response.contentLength === undefined) return undefined;
+      return { stream: response.readableStreamBody, size: response.contentLength };
+    } catch (err) {
+      if (err instanceof RestError && (err.statusCode === 412 || err.statusCode === 404)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * A read-only URL for one blob, valid for `ttlMs`: for agents and webhook receivers. The
+   * blob cannot change behind it: the only SAS that could write it expired 15 minutes after it
+   * was issued.
+   */
+  async readUrl(blobName: string, ttlMs: number, now: Date, fileName?: string): Promise<string> {
+    const options = {
+      containerName: this.container.containerName,
+      blobName,
+      permissions: BlobSASPermissions.parse('r'),
+      expiresOn: new Date(now.getTime() + ttlMs),
+      protocol: this.httpsOnly ? SASProtocol.Https : SASProtocol.HttpsAndHttp,
+      ...(fileName ? { contentDisposition: `inline; filename*=UTF-8''${encodeURIComponent(fileName)}` } : {}),
+    };
+    const sas =
+      this.signer.kind === 'shared-key'
+        ? generateBlobSASQueryParameters(options, this.signer.credential)
+        : generateBlobSASQueryParameters(options, await this.userDelegationKey(now), this.signer.accountName);
+    return `${this.container.getBlobClient(blobName).url}?${sas.toString()}`;
   }
 
   async delete(blobName: string): Promise<void> {

@@ -1,0 +1,2 @@
+export * from './blob-storage.ts';
+export * from './storage-env.ts';
