@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureBinaries, startAzurite, startMongo, startNats } from '@uplink/dev-servers';
+import { SecretBox } from '@uplink/kit';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = resolve(process.env.UPLINK_DATA_DIR ?? join(root, '.uplink'));
@@ -19,6 +20,14 @@ function demoApiKey(): string {
   if (!existsSync(file)) {
     writeFileSync(file, `upk_demo_${crypto.randomUUID().replaceAll('-', '')}\n`, { mode: 0o600 });
   }
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** The key that seals tenants' destination credentials: from the environment, else made once. */
+function secretKeys(): string {
+  if (process.env.UPLINK_SECRET_KEYS) return process.env.UPLINK_SECRET_KEYS;
+  const file = join(dataDir, 'secret-keys');
+  if (!existsSync(file)) writeFileSync(file, `${SecretBox.generateSpec('local1')}\n`, { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
 }
 
@@ -44,6 +53,7 @@ const shared = {
   NATS_URL: nats.url,
   MONGODB_URI: mongo.uri,
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  UPLINK_SECRET_KEYS: secretKeys(),
 };
 const services: Array<{ name: string; env: NodeJS.ProcessEnv }> = [
   {
@@ -63,6 +73,14 @@ const services: Array<{ name: string; env: NodeJS.ProcessEnv }> = [
       PUBLIC_UPLOAD_BASE_URL: publicUploadBaseUrl,
       AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
       AZURE_STORAGE_CONFIGURE: 'true',
+    },
+  },
+  {
+    name: 'note-relay',
+    env: {
+      ...shared,
+      PORT: process.env.NOTE_RELAY_PORT ?? '8082',
+      AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
     },
   },
   { name: 'expiry-scheduler', env: { ...shared, PORT: process.env.EXPIRY_SCHEDULER_PORT ?? '8083' } },

@@ -1,15 +1,15 @@
 import type { ContainerClient } from '@azure/storage-blob';
-import type { MediaPolicyUpdate, UploadCompletedEvent } from '@uplink/contracts';
+import type { MediaPolicyUpdate, TicketRef, UploadCompletedEvent } from '@uplink/contracts';
 import { freePort } from '@uplink/dev-servers';
 import { type Bus, type Clock, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
 import { startTestInfra, streamMessages, type TestInfra } from '@uplink/kit/testing';
 import { LinkStore } from '@uplink/links';
+import { BlobStorage } from '@uplink/storage';
 import { TenantStore } from '@uplink/tenants';
 import { inject } from 'vitest';
 import { buildUploadGateway } from '../src/app.ts';
-import { BlobStorage } from '@uplink/storage';
 
-const API_KEY = 'upk_gateway_test_tenant_key_00000000';
+export const API_KEY = 'upk_gateway_test_tenant_key_00000000';
 let containers = 0;
 
 export type GatewayHarness = {
@@ -25,7 +25,7 @@ export type GatewayHarness = {
   service: Service;
   tenantId: string;
   links: LinkStore;
-  createLink(options?: { contextMessage?: string; expiresAt?: Date }): Promise<{
+  createLink(options?: { contextMessage?: string; expiresAt?: Date; ticket?: TicketRef }): Promise<{
     linkId: string;
     token: string;
     url: string;
@@ -38,9 +38,16 @@ export type GatewayHarness = {
 };
 
 export async function startGateway(
-  options: { blockBytes?: number; clock?: Clock; ratePerMinute?: number; trustProxy?: string } = {},
+  options: {
+    blockBytes?: number;
+    clock?: Clock;
+    ratePerMinute?: number;
+    trustProxy?: string;
+    /** Servers shared with other services under test; the harness then leaves them running. */
+    infra?: TestInfra;
+  } = {},
 ): Promise<GatewayHarness> {
-  const infra = await startTestInfra();
+  const infra = options.infra ?? (await startTestInfra());
   const bus = await infra.connectBus('upload-gateway');
   const azurite = inject('azurite');
   const port = await freePort();
@@ -100,7 +107,10 @@ export async function startGateway(
     async createLink(linkOptions = {}) {
       const { link, token } = await links.create({
         tenantId,
-        ticket: { provider: 'freshdesk', id: String(1000 + Math.floor(Math.random() * 9000)) },
+        ticket: linkOptions.ticket ?? {
+          provider: 'freshdesk',
+          id: String(1000 + Math.floor(Math.random() * 9000)),
+        },
         contextMessage: linkOptions.contextMessage,
         validityHours: 2,
         now: clock.now(),
@@ -124,7 +134,7 @@ export async function startGateway(
       await stopWorkers(service);
       await service.app.close();
       await storage.container.deleteIfExists();
-      await infra.close();
+      if (!options.infra) await infra.close();
     },
   };
 }

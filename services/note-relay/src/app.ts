@@ -1,0 +1,100 @@
+import { Subjects } from '@uplink/contracts';
+import {
+  type Bus,
+  type Clock,
+  createHttpApp,
+  ensureConsumer,
+  type Logger,
+  type Mongo,
+  OutboxPublisher,
+  pingMongo,
+  pingNats,
+  type RunningConsumer,
+  SecretBox,
+  type Service,
+  startConsumer,
+} from '@uplink/kit';
+import { LinkStore } from '@uplink/links';
+import { BlobStorage } from '@uplink/storage';
+import { DestinationStore } from '@uplink/tenants';
+import { destinationFactory } from './destinations/index.ts';
+import type { NoteRelayConfig } from './env.ts';
+import { NoteRelay } from './note-relay.ts';
+
+const HOUR_MS = 60 * 60 * 1000;
+
+export function consumerSpec(config: Pick<NoteRelayConfig, 'DELIVERY_ATTEMPT_MS' | 'DELIVERY_MAX_ATTEMPTS'>) {
+  return {
+    durable: 'note-relay',
+    subjects: [Subjects.uploadCompleted],
+    maxDeliver: config.DELIVERY_MAX_ATTEMPTS,
+    ackWaitMs: config.DELIVERY_ATTEMPT_MS,
+    backoffMs: [1_000, 5_000, 15_000, 60_000, 120_000],
+  };
+}
+
+export type NoteRelayDeps = {
+  config: Omit<
+    NoteRelayConfig,
+    'LOG_LEVEL' | 'HOST' | 'PORT' | 'MONGODB_URI' | 'MONGODB_DB' | 'NATS_URL' | 'SHUTDOWN_TIMEOUT_MS'
+  >;
+  logger: Logger;
+  mongo: Mongo;
+  bus: Bus;
+  clock: Clock;
+  /** Tests shorten the outbox sweep and the consumer's backoff. */
+  outbox?: { sweepIntervalMs?: number; staleAfterMs?: number };
+  backoffMs?: number[];
+};
+
+/** Delivers received files to their tickets: a consumer of upload.completed. Never listens. */
+export async function buildNoteRelay(deps: NoteRelayDeps): Promise<Service & { relay: NoteRelay }> {
+  const { config, logger, mongo, bus, clock } = deps;
+  if (!config.UPLINK_SECRET_KEYS) {
+    throw new Error("note-relay needs UPLINK_SECRET_KEYS to open the tenants' destination credentials.");
+  }
+  const links = new LinkStore(mongo.db);
+  await links.ensureIndexes();
+  const spec = { ...consumerSpec(config), ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) };
+  await ensureConsumer(bus, spec);
+  const outbox = new OutboxPublisher({ collection: links.collection, bus, logger, clock, ...deps.outbox });
+  const relay = new NoteRelay({
+    links,
+    destinations: new DestinationStore(mongo.db, SecretBox.parse(config.UPLINK_SECRET_KEYS)),
+    storage: BlobStorage.fromConfig(config),
+    outbox,
+    destinationFor: destinationFactory({ fileLinkTtlMs: config.FILE_LINK_TTL_HOURS * HOUR_MS }),
+    clock,
+    logger: logger.child({ type: 'relay' }),
+    attemptMs: config.DELIVERY_ATTEMPT_MS,
+  });
+
+  let consumer: RunningConsumer | undefined;
+  const app = createHttpApp({
+    logger,
+    readiness: { mongodb: () => pingMongo(mongo.db), nats: () => pingNats(bus) },
+  });
+  return {
+    app,
+    relay,
+    workers: [
+      { name: 'outbox publisher', start: () => outbox.start(), stop: () => outbox.stop() },
+      {
+        name: 'upload.completed consumer',
+        start: () => {
+          consumer = startConsumer({
+            bus,
+            spec,
+            logger,
+            concurrency: config.DELIVERY_CONCURRENCY,
+            handler: async (event, ctx) => {
+              if (event.type !== Subjects.uploadCompleted) return;
+              await relay.handle(event, ctx.isLastDelivery);
+            },
+          });
+        },
+        stop: async () => consumer?.stop(),
+      },
+    ],
+  };
+}

@@ -1,0 +1,66 @@
+import type { DeliveryTarget, UploadCompletedEvent } from '@uplink/contracts';
+
+/** What a destination gets for one delivery attempt. */
+export type Delivery = {
+  event: UploadCompletedEvent;
+  /** The verified file as a stream, conditional on its ETag; undefined when it changed or is gone. */
+  openFile(): Promise<{ stream: NodeJS.ReadableStream; size: number } | undefined>;
+  /** A read-only URL to the file valid for `ttlMs`, for notes that link instead of attaching. */
+  fileUrl(ttlMs: number): Promise<string>;
+  /**
+   * An earlier attempt may have reached the destination (it crashed or timed out after
+   * sending): look for its result before posting again.
+   */
+  uncertain: boolean;
+  /** Aborted when the attempt runs out of time or the service stops. */
+  signal: AbortSignal;
+};
+
+/**
+ * How an attempt ended. `retry` leaves the link `received` for the next attempt (after
+ * `afterMs` when the destination said so); `failed` is permanent: the link becomes
+ * `delivery_failed` with `reason`, which a person should be able to act on.
+ */
+export type DeliveryOutcome =
+  | { kind: 'posted'; target: Omit<DeliveryTarget, 'destination'> }
+  | { kind: 'retry'; reason: string; afterMs?: number }
+  | {
+      kind: 'failed';
+      reason: string;
+      /** The destination can no longer take it (a finished Flex task): try the tenant's fallback. */
+      fallback?: boolean;
+    };
+
+export interface Destination {
+  deliver(delivery: Delivery): Promise<DeliveryOutcome>;
+}
+
+/** Seconds from a Retry-After header (delta or HTTP date) as milliseconds. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** The outcome for an HTTP status that is not a success, by the rules every destination shares. */
+export function outcomeForStatus(status: number, what: string, retryAfter: string | null): DeliveryOutcome {
+  if (status === 429) {
+    const afterMs = retryAfterMs(retryAfter);
+    return {
+      kind: 'retry',
+      reason: `${what} answered 429 (rate limited)`,
+      ...(afterMs !== undefined ? { afterMs } : {}),
+    };
+  }
+  if (status === 408 || status >= 500) return { kind: 'retry', reason: `${what} answered ${status}` };
+  return { kind: 'failed', reason: `${what} answered ${status}` };
+}
+
+/** Network errors and timeouts: the request may or may not have arrived. */
+export function outcomeForError(err: unknown, what: string): DeliveryOutcome {
+  const message =
+    err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+  return { kind: 'retry', reason: `${what} did not answer: ${message}` };
+}

@@ -1,0 +1,82 @@
+// The private note Uplink adds to a Freshdesk ticket. HTML, with every interpolated value escaped:
+// the file name and the context message come from people outside the helpdesk.
+
+export const REFERENCE_LABEL = 'Uplink reference:';
+
+/** Freshdesk's cap on all attachments of one ticket together (Rails megabytes, 1024²). */
+export const FRESHDESK_ATTACHMENT_LIMIT_BYTES = 20 * 1024 * 1024;
+
+export type NoteInput = {
+  shortId: string;
+  contextMessage?: string | undefined;
+  uploadId: string;
+  receivedAt: string;
+  file: { fileName: string; contentType: string; size: number };
+  /** Present when the file is linked instead of attached. */
+  link?: { url: string; expiresAt: Date; why: 'file-too-large' | 'ticket-full' };
+};
+
+/** The line that lets a later attempt find this note on the ticket (see FreshdeskDestination). */
+export function uploadReference(uploadId: string): string {
+  return `${REFERENCE_LABEL} ${uploadId}`;
+}
+
+export function freshdeskNoteHtml(note: NoteInput): string {
+  const { file, link } = note;
+  const lines = [
+    `<p><strong>Posted by Uplink.</strong> The customer shared a file via the upload link <strong>Link #${escapeHtml(note.shortId)}</strong>.</p>`,
+  ];
+  if (note.contextMessage !== undefined && note.contextMessage.trim() !== '') {
+    lines.push(
+      '<p>Message shown to the customer with the link:</p>',
+      `<blockquote>${escapeHtml(note.contextMessage).replace(/\r?\n/g, '<br>')}</blockquote>`,
+    );
+  }
+  const described = `<strong>${escapeHtml(file.fileName)}</strong> (${escapeHtml(file.contentType)}, ${humanSize(file.size)})`;
+  if (link === undefined) {
+    lines.push(`<p>File: ${described}, attached to this note.</p>`);
+  } else {
+    const why =
+      link.why === 'file-too-large'
+        ? `It is larger than the ${humanSize(FRESHDESK_ATTACHMENT_LIMIT_BYTES)} Freshdesk allows for attachments`
+        : `Attaching it would take this ticket over the ${humanSize(FRESHDESK_ATTACHMENT_LIMIT_BYTES)} Freshdesk allows for all its attachments together`;
+    lines.push(
+      `<p>File: ${described}.</p>`,
+      `<p>${why}, so it is linked instead of attached: <a href="${escapeHtml(link.url)}" rel="noopener noreferrer">${escapeHtml(link.url)}</a></p>`,
+      `<p>The link works until ${escapeHtml(utcMinute(link.expiresAt))}; download the file before then to keep it.</p>`,
+    );
+  }
+  const received = Date.parse(note.receivedAt);
+  lines.push(
+    `<p>Received ${escapeHtml(Number.isNaN(received) ? note.receivedAt : utcMinute(new Date(received)))}. ${escapeHtml(uploadReference(note.uploadId))}</p>`,
+  );
+  return `<div>${lines.join('')}</div>`;
+}
+
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** Binary units, as Freshdesk prints sizes: '812 bytes', '12.3 KB', '2.4 MB', '20 MB'. */
+export function humanSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
+  const units = ['KB', 'MB', 'GB'] as const;
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const rounded = value >= 100 ? Math.round(value) : Math.round(value * 10) / 10;
+  return `${rounded} ${units[unit]}`;
+}
+
+/** '2025-06-01 14:03 UTC': unambiguous for agents in any time zone. */
+function utcMinute(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

@@ -1,0 +1,424 @@
+// Freshdesk: each upload becomes a private note on the ticket, with the file attached (streamed
+// from the blob) or, when Freshdesk's 20 MB per-ticket cap does not leave room, with a link to it.
+// API v2: POST /api/v2/tickets/{id}/notes (multipart or JSON), GET .../conversations; basic auth
+// with the API key as user name and any password ("X").
+
+import {
+  type Delivery,
+  type DeliveryOutcome,
+  type Destination,
+  outcomeForError,
+  outcomeForStatus,
+} from './destination.ts';
+import { FRESHDESK_ATTACHMENT_LIMIT_BYTES, freshdeskNoteHtml, type NoteInput } from './freshdesk-note.ts';
+import { multipartBody } from './multipart-body.ts';
+
+export type FreshdeskConfig = {
+  /** The account's address, e.g. https://acme.freshdesk.com (or a local double in tests). */
+  baseUrl: string;
+  apiKey: string;
+};
+
+export type FreshdeskOptions = {
+  /** How long the file URL in a link-instead-of-attachment note works (default 7 days). */
+  linkTtlMs?: number;
+  /** Each HTTP request, body upload included, must be answered within this (default 120 s). */
+  requestTimeoutMs?: number;
+  /** The clock for the expiry printed in link notes. */
+  now?: () => Date;
+};
+
+export const DEFAULT_LINK_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+/** Freshdesk's maximum page size for list endpoints. */
+const PER_PAGE = 100;
+/** 10,000 conversations: a ticket with more is not one Uplink is delivering to. */
+const MAX_PAGES = 100;
+const MAX_NOTE_BYTES = 1024 * 1024;
+const MAX_PAGE_BYTES = 32 * 1024 * 1024;
+/** `reason` of note.failed is at most 1000 characters. */
+const MAX_REASON_CHARS = 900;
+
+type Answer = { status: number; headers: Headers; text: string; complete: boolean };
+type NoAnswer = { error: unknown; timedOut: boolean; stopped: boolean };
+type Mode = 'attachment' | 'link';
+
+/** Returned by the attachment attempt when Freshdesk refused the file for the ticket's 20 MB cap. */
+const TICKET_FULL = Symbol('ticket full');
+
+/**
+ * Posts an upload as a private note on a Freshdesk ticket.
+ *
+ * Idempotency. Freshdesk has no idempotency key, so every note carries its upload's id in a
+ * "Uplink reference: upl_…" line, and an attempt that may repeat an earlier one
+ * (`delivery.uncertain`) first lists the ticket's conversations and returns the note it finds
+ * instead of posting another. What that guarantees, and what it cannot:
+ * - A crash, timeout or reset after Freshdesk stored the note but before its answer was recorded
+ *   is recovered on the next attempt: the note is found and its id returned, no second note.
+ * - Two attempts posting at the same moment would both see nothing and both post; the lead's lease
+ *   on the link's delivery state makes sure only one attempt runs at a time.
+ * - A note whose reference an agent edited away (or that was deleted) is not found, so the file is
+ *   posted again. Freshdesk's list may lag a write by a moment; an attempt right after a lost
+ *   answer could miss the note (the redelivery backoff makes that unlikely, not impossible).
+ * - Tickets with more than 10,000 conversations are only searched that far.
+ */
+export class FreshdeskDestination implements Destination {
+  readonly #baseUrl: string;
+  readonly #authorization: string;
+  readonly #linkTtlMs: number;
+  readonly #timeoutMs: number;
+  readonly #now: () => Date;
+
+  constructor(config: FreshdeskConfig, options: FreshdeskOptions = {}) {
+    this.#baseUrl = config.baseUrl.replace(/\/+$/, '');
+    this.#authorization = `Basic ${Buffer.from(`${config.apiKey}:X`, 'utf8').toString('base64')}`;
+    this.#linkTtlMs = options.linkTtlMs ?? DEFAULT_LINK_TTL_MS;
+    this.#timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
+    const { ticket, file } = delivery.event.data;
+    if (!/^[1-9]\d{0,17}$/.test(ticket.id)) {
+      return { kind: 'failed', reason: `Freshdesk ticket ids are numbers; "${ticket.id}" is not one` };
+    }
+    if (delivery.uncertain) {
+      const earlier = await this.#findEarlierNote(ticket.id, file.uploadId, delivery.signal);
+      if (earlier !== undefined) return earlier;
+    }
+    // Decided up front: a file over the cap can never be attached, so it is not even sent.
+    if (file.size > FRESHDESK_ATTACHMENT_LIMIT_BYTES) return this.#postLinkNote(delivery, 'file-too-large');
+    const attached = await this.#postAttachmentNote(delivery);
+    return attached === TICKET_FULL ? this.#postLinkNote(delivery, 'ticket-full') : attached;
+  }
+
+  async #postAttachmentNote(delivery: Delivery): Promise<DeliveryOutcome | typeof TICKET_FULL> {
+    const { ticket, file } = delivery.event.data;
+    let opened: Awaited<ReturnType<Delivery['openFile']>>;
+    try {
+      opened = await delivery.openFile();
+    } catch (error) {
+      return { kind: 'retry', reason: `reading the file failed: ${messageOf(error)}` };
+    }
+    if (opened === undefined) {
+      return {
+        kind: 'failed',
+        reason: 'The uploaded file changed or was deleted after it was verified, so it was not posted',
+      };
+    }
+    const body = multipartBody(
+      [
+        { name: 'body', value: freshdeskNoteHtml(this.#noteInput(delivery)) },
+        { name: 'private', value: 'true' },
+      ],
+      {
+        field: 'attachments[]',
+        fileName: file.fileName,
+        contentType: file.contentType,
+        size: opened.size,
+        stream: opened.stream,
+      },
+    );
+    try {
+      const answer = await this.#exchange(
+        this.#notesPath(ticket.id),
+        {
+          method: 'POST',
+          headers: { 'content-type': body.contentType, 'content-length': String(body.contentLength) },
+          body: body.stream,
+          duplex: 'half',
+        },
+        delivery.signal,
+        MAX_NOTE_BYTES,
+      );
+      if ('error' in answer) {
+        const fileError = body.fileError();
+        return fileError !== undefined
+          ? { kind: 'retry', reason: fileError.message }
+          : this.#noAnswerOutcome(answer);
+      }
+      if (answer.status === 400 && refusedForTicketCap(answer.text)) return TICKET_FULL;
+      return this.#noteOutcome(answer, delivery, 'attachment');
+    } finally {
+      body.dispose();
+    }
+  }
+
+  async #postLinkNote(delivery: Delivery, why: 'file-too-large' | 'ticket-full'): Promise<DeliveryOutcome> {
+    // The expiry printed is taken before the URL is made, so the link never ends earlier than said.
+    const expiresAt = new Date(this.#now().getTime() + this.#linkTtlMs);
+    let url: string;
+    try {
+      url = await delivery.fileUrl(this.#linkTtlMs);
+    } catch (error) {
+      return { kind: 'retry', reason: `making a link to the file failed: ${messageOf(error)}` };
+    }
+    if (!/^https?:\/\//i.test(url)) return { kind: 'failed', reason: `the file link is not an http(s) URL` };
+    const html = freshdeskNoteHtml({ ...this.#noteInput(delivery), link: { url, expiresAt, why } });
+    const answer = await this.#exchange(
+      this.#notesPath(delivery.event.data.ticket.id),
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ body: html, private: true }),
+      },
+      delivery.signal,
+      MAX_NOTE_BYTES,
+    );
+    if ('error' in answer) return this.#noAnswerOutcome(answer);
+    return this.#noteOutcome(answer, delivery, 'link');
+  }
+
+  /**
+   * The note of an earlier attempt, as `posted`; a `retry`/`failed` when the ticket cannot be
+   * read; undefined when there is none (then this attempt posts).
+   */
+  async #findEarlierNote(
+    ticketId: string,
+    uploadId: string,
+    signal: AbortSignal,
+  ): Promise<DeliveryOutcome | undefined> {
+    // Freshdesk paginates with ?page=N&per_page=M (at most 100) and sets a `link: <…>; rel="next"`
+    // header while more pages exist; a full page is also taken as a sign of more.
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const answer = await this.#exchange(
+        `/api/v2/tickets/${ticketId}/conversations?page=${page}&per_page=${PER_PAGE}`,
+        { method: 'GET' },
+        signal,
+        MAX_PAGE_BYTES,
+      );
+      if ('error' in answer) return this.#noAnswerOutcome(answer);
+      if (answer.status !== 200)
+        return this.#refusal(answer, ticketId, 'listing the ticket to look for an earlier note');
+      const conversations = parseJson(answer);
+      if (!Array.isArray(conversations)) {
+        return { kind: 'retry', reason: "Freshdesk's list of the ticket's conversations could not be read" };
+      }
+      for (const conversation of conversations) {
+        const found = asEarlierNote(conversation, uploadId);
+        if (found !== undefined) return this.#posted(ticketId, found.id, found.mode);
+      }
+      const more =
+        /rel="?next"?/i.test(answer.headers.get('link') ?? '') || conversations.length === PER_PAGE;
+      if (!more || conversations.length > PER_PAGE) return undefined;
+    }
+    return undefined;
+  }
+
+  async #noteOutcome(answer: Answer, delivery: Delivery, mode: Mode): Promise<DeliveryOutcome> {
+    const ticketId = delivery.event.data.ticket.id;
+    if (answer.status !== 200 && answer.status !== 201)
+      return this.#refusal(answer, ticketId, 'posting the note');
+    const note = parseJson(answer);
+    const id = isRecord(note) ? note.id : undefined;
+    if (typeof id === 'number' || (typeof id === 'string' && id !== ''))
+      return this.#posted(ticketId, id, mode);
+    // Stored, but the answer does not say as what: find it by its reference rather than risk a
+    // second note on the next attempt.
+    const found = await this.#findEarlierNote(ticketId, delivery.event.data.file.uploadId, delivery.signal);
+    return (
+      found ?? {
+        kind: 'retry',
+        reason: `Freshdesk answered ${answer.status} without the note's id, and it was not found`,
+      }
+    );
+  }
+
+  #posted(ticketId: string, noteId: number | string, mode: Mode): DeliveryOutcome {
+    return {
+      kind: 'posted',
+      target: { noteId: String(noteId), url: `${this.#baseUrl}/a/tickets/${ticketId}`, mode },
+    };
+  }
+
+  /** A non-success answer, in words a tenant admin can act on. */
+  #refusal(answer: Answer, ticketId: string, doing: string): DeliveryOutcome {
+    const host = hostOf(this.#baseUrl);
+    switch (answer.status) {
+      case 401:
+        return { kind: 'failed', reason: `Freshdesk (${host}) refused the API key (401)` };
+      case 403:
+        return {
+          kind: 'failed',
+          reason: clip(
+            `Freshdesk (${host}) does not allow this API key to add notes to ticket ${ticketId} (403)${detailSuffix(answer)}`,
+          ),
+        };
+      case 404:
+        return { kind: 'failed', reason: `Freshdesk (${host}) has no ticket ${ticketId} (404)` };
+    }
+    if (answer.status === 429 || answer.status === 408 || answer.status >= 500) {
+      return outcomeForStatus(answer.status, 'Freshdesk', answer.headers.get('retry-after'));
+    }
+    return {
+      kind: 'failed',
+      reason: clip(
+        `Freshdesk refused ${doing} on ticket ${ticketId} (${answer.status})${detailSuffix(answer)}`,
+      ),
+    };
+  }
+
+  #noAnswerOutcome(noAnswer: NoAnswer): DeliveryOutcome {
+    if (noAnswer.timedOut) {
+      return { kind: 'retry', reason: `Freshdesk did not answer within ${duration(this.#timeoutMs)}` };
+    }
+    if (noAnswer.stopped)
+      return { kind: 'retry', reason: 'the attempt was stopped before Freshdesk answered' };
+    return outcomeForError(noAnswer.error, 'Freshdesk');
+  }
+
+  /** One request with this destination's auth and timeout; the answer's body read (capped). */
+  async #exchange(
+    path: string,
+    init: RequestInit & { duplex?: 'half' },
+    signal: AbortSignal,
+    maxBytes: number,
+  ): Promise<Answer | NoAnswer> {
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    try {
+      const response = await fetch(`${this.#baseUrl}${path}`, {
+        ...init,
+        headers: {
+          ...(init.headers as Record<string, string>),
+          authorization: this.#authorization,
+          accept: 'application/json',
+        },
+        signal: AbortSignal.any([signal, timeout]),
+        redirect: 'error',
+      });
+      const { text, complete } = await readCapped(response, maxBytes);
+      return { status: response.status, headers: response.headers, text, complete };
+    } catch (error) {
+      return { error, timedOut: timeout.aborted && !signal.aborted, stopped: signal.aborted };
+    }
+  }
+
+  #noteInput(delivery: Delivery): NoteInput {
+    const { data } = delivery.event;
+    return {
+      shortId: data.shortId,
+      contextMessage: data.contextMessage,
+      uploadId: data.file.uploadId,
+      receivedAt: data.receivedAt,
+      file: { fileName: data.file.fileName, contentType: data.file.contentType, size: data.file.size },
+    };
+  }
+
+  #notesPath(ticketId: string): string {
+    return `/api/v2/tickets/${ticketId}/notes`;
+  }
+}
+
+type FieldError = { field?: unknown; message?: unknown; code?: unknown };
+
+/** Freshdesk's validation envelope naming `attachments` / `invalid_size`: the ticket's 20 MB cap. */
+function refusedForTicketCap(text: string): boolean {
+  const body = parseJsonText(text);
+  if (!isRecord(body) || !Array.isArray(body.errors)) return false;
+  return body.errors.some(
+    (error: FieldError) => isRecord(error) && error.field === 'attachments' && error.code === 'invalid_size',
+  );
+}
+
+/**
+ * What Freshdesk said, from its two error shapes: `{description, errors: [{field, message, code}]}`
+ * and `{code, message}`. Empty when the body has neither (404s, for one, come empty).
+ */
+export function freshdeskErrorDetail(text: string): string {
+  const body = parseJsonText(text);
+  if (!isRecord(body)) return '';
+  const parts: string[] = [];
+  if (Array.isArray(body.errors)) {
+    for (const error of body.errors as FieldError[]) {
+      if (!isRecord(error)) continue;
+      const field = typeof error.field === 'string' && error.field !== '' ? `${error.field}: ` : '';
+      const message = typeof error.message === 'string' ? error.message : String(error.code ?? '');
+      parts.push(`${field}${message}`);
+    }
+  }
+  if (parts.length === 0 && typeof body.message === 'string') parts.push(body.message);
+  if (parts.length === 0 && typeof body.description === 'string') parts.push(body.description);
+  return parts.join('; ');
+}
+
+function detailSuffix(answer: Answer): string {
+  const detail = freshdeskErrorDetail(answer.text);
+  return detail === '' ? '' : `: ${detail}`;
+}
+
+type Conversation = {
+  id?: unknown;
+  body?: unknown;
+  body_text?: unknown;
+  private?: unknown;
+  attachments?: unknown;
+};
+
+/** A private note carrying this upload's id: Uplink's note from an earlier attempt. */
+function asEarlierNote(value: unknown, uploadId: string): { id: number | string; mode: Mode } | undefined {
+  if (!isRecord(value)) return undefined;
+  const conversation = value as Conversation;
+  const id = conversation.id;
+  if (typeof id !== 'number' && typeof id !== 'string') return undefined;
+  if (conversation.private !== true) return undefined;
+  const carries = (text: unknown) => typeof text === 'string' && text.includes(uploadId);
+  if (!carries(conversation.body) && !carries(conversation.body_text)) return undefined;
+  const attached = Array.isArray(conversation.attachments) && conversation.attachments.length > 0;
+  return { id, mode: attached ? 'attachment' : 'link' };
+}
+
+async function readCapped(
+  response: Response,
+  maxBytes: number,
+): Promise<{ text: string; complete: boolean }> {
+  if (response.body === null) return { text: '', complete: true };
+  const reader = response.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { text: Buffer.concat(parts).toString('utf8'), complete: true };
+    size += value.length;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return { text: Buffer.concat(parts).toString('utf8'), complete: false };
+    }
+    parts.push(value);
+  }
+}
+
+function parseJson(answer: Answer): unknown {
+  return answer.complete ? parseJsonText(answer.text) : undefined;
+}
+
+function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function hostOf(baseUrl: string): string {
+  try {
+    return new URL(baseUrl).host;
+  } catch {
+    return baseUrl;
+  }
+}
+
+function clip(text: string): string {
+  return text.length <= MAX_REASON_CHARS ? text : `${text.slice(0, MAX_REASON_CHARS - 1)}…`;
+}
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,102 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Delivery, DeliveryOutcome, Destination } from './destination.ts';
+import { outcomeForError, outcomeForStatus } from './destination.ts';
+
+export const SIGNATURE_HEADER = 'Uplink-Signature';
+export const DELIVERY_ID_HEADER = 'Uplink-Delivery-Id';
+/** How long the file URL in a webhook stays valid: enough for a receiver to fetch it, not more. */
+const FILE_URL_TTL_MS = 60 * 60 * 1000;
+const REQUEST_TIMEOUT_MS = 15_000;
+
+/** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, the form Stripe made familiar. */
+export function signWebhook(secret: string, body: string, timestampSeconds: number): string {
+  const mac = createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex');
+  return `t=${timestampSeconds},v1=${mac}`;
+}
+
+/**
+ * What a receiver does with a request (also in the README): recompute the HMAC over the raw body
+ * with the timestamp, compare in constant time, and refuse old timestamps so a captured request
+ * cannot be replayed later.
+ */
+export function verifyWebhook(
+  secret: string,
+  body: string,
+  header: string | null,
+  nowSeconds: number,
+  toleranceSeconds = 300,
+): boolean {
+  if (!header) return false;
+  const parts = new Map(header.split(',').map((part) => part.trim().split('=', 2) as [string, string]));
+  const timestamp = Number(parts.get('t'));
+  const given = parts.get('v1');
+  if (!Number.isInteger(timestamp) || !given || Math.abs(nowSeconds - timestamp) > toleranceSeconds)
+    return false;
+  const expected = signWebhook(secret, body, timestamp).split('v1=')[1] ?? '';
+  const a = Buffer.from(given, 'hex');
+  const b = Buffer.from(expected, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * POSTs the upload as signed JSON: the link, its ticket, the file's metadata and a short-lived
+ * URL to fetch it. Any 2xx is success. The delivery id header is the same on every retry of one
+ * upload, so a receiver can drop duplicates (it may get one after a timeout that did arrive).
+ */
+export class WebhookDestination implements Destination {
+  private readonly url: string;
+  private readonly secret: string;
+  private readonly now: () => Date;
+
+  constructor(config: { url: string; secret: string }, now: () => Date = () => new Date()) {
+    this.url = config.url;
+    this.secret = config.secret;
+    this.now = now;
+  }
+
+  async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
+    const { event } = delivery;
+    const { file } = event.data;
+    const deliveryId = `${event.linkId}:${file.uploadId}`;
+    const body = JSON.stringify({
+      type: 'upload.received',
+      deliveryId,
+      tenantId: event.tenantId,
+      linkId: event.linkId,
+      shortId: event.data.shortId,
+      ticket: event.data.ticket,
+      contextMessage: event.data.contextMessage ?? null,
+      receivedAt: event.data.receivedAt,
+      file: {
+        name: file.fileName,
+        contentType: file.contentType,
+        size: file.size,
+        kind: file.kind,
+        category: file.category,
+        url: await delivery.fileUrl(FILE_URL_TTL_MS),
+        urlExpiresAt: new Date(this.now().getTime() + FILE_URL_TTL_MS).toISOString(),
+      },
+    });
+    const timestamp = Math.floor(this.now().getTime() / 1000);
+    let response: Response;
+    try {
+      response = await fetch(this.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Uplink-Webhook/1',
+          [SIGNATURE_HEADER]: signWebhook(this.secret, body, timestamp),
+          [DELIVERY_ID_HEADER]: deliveryId,
+        },
+        body,
+        signal: AbortSignal.any([delivery.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+        redirect: 'error',
+      });
+      await response.body?.cancel();
+    } catch (err) {
+      return outcomeForError(err, 'The webhook');
+    }
+    if (response.ok) return { kind: 'posted', target: { noteId: deliveryId, url: null, mode: 'link' } };
+    return outcomeForStatus(response.status, 'The webhook', response.headers.get('retry-after'));
+  }
+}

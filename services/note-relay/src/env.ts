@@ -1,0 +1,33 @@
+import { CommonEnv, port, SecretKeysEnv } from '@uplink/kit';
+import { AzureStorageEnv } from '@uplink/storage';
+import { type Static, Type } from 'typebox';
+
+export const NoteRelayEnv = Type.Object({
+  ...CommonEnv,
+  ...SecretKeysEnv,
+  ...AzureStorageEnv,
+  PORT: port(8082),
+  DELIVERY_ATTEMPT_MS: Type.Integer({
+    minimum: 5_000,
+    default: 120_000,
+    description: 'How long one delivery attempt may take (a 20 MB upload to a slow helpdesk included).',
+  }),
+  DELIVERY_MAX_ATTEMPTS: Type.Integer({
+    minimum: 1,
+    default: 10,
+    description: 'Attempts before a delivery is given up (delivery_failed with the last reason).',
+  }),
+  DELIVERY_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    default: 8,
+    description: 'Deliveries in flight per replica.',
+  }),
+  FILE_LINK_TTL_HOURS: Type.Integer({
+    minimum: 1,
+    maximum: 168,
+    default: 168,
+    description:
+      'How long a file link in a note stays valid (notes link instead of attaching when the helpdesk refuses the size).',
+  }),
+});
+export type NoteRelayConfig = Static<typeof NoteRelayEnv>;

@@ -1,0 +1,164 @@
+import type { Provider, UploadCompletedEvent } from '@uplink/contracts';
+import { type Clock, type Logger, type OutboxPublisher, RetryLater } from '@uplink/kit';
+import type { LinkDocument, LinkStore } from '@uplink/links';
+import type { BlobStorage } from '@uplink/storage';
+import type { DestinationStore, Destinations } from '@uplink/tenants';
+import type { Delivery, DeliveryOutcome, Destination } from './destinations/destination.ts';
+
+/** Builds the destination for a link's provider from the tenant's (opened) configuration. */
+export type DestinationFactory = (provider: Provider, destinations: Destinations) => Destination | undefined;
+
+export type NoteRelayDeps = {
+  links: LinkStore;
+  destinations: Pick<DestinationStore, 'open'>;
+  storage: BlobStorage;
+  outbox: OutboxPublisher<LinkDocument>;
+  destinationFor: DestinationFactory;
+  clock: Clock;
+  logger: Logger;
+  /** How long one attempt may take before another may start (the consumer's ack wait). */
+  attemptMs: number;
+};
+
+const PROVIDER_NAMES: Record<Provider, string> = {
+  freshdesk: 'Freshdesk',
+  'twilio-flex': 'Twilio Flex',
+  webhook: 'webhook',
+};
+
+/**
+ * Posts each received file to its ticket, exactly once as far as the destination allows. The
+ * link document guards the external call: an attempt first claims the delivery with a lease (a
+ * conditional update), then posts, then records the outcome with a second conditional update
+ * that also queues `note.posted` or `note.failed`. A redelivered event for a delivered link does
+ * nothing; one whose earlier attempt died mid-way claims again after the lease and tells the
+ * destination that the earlier attempt may have arrived (`uncertain`), so it can look first.
+ */
+export class NoteRelay {
+  private readonly deps: NoteRelayDeps;
+
+  constructor(deps: NoteRelayDeps) {
+    this.deps = deps;
+  }
+
+  async handle(event: UploadCompletedEvent, isLastDelivery: boolean): Promise<void> {
+    const { links, clock, logger } = this.deps;
+    const now = clock.now();
+    const link = await links.claimDelivery(event.linkId, now, this.deps.attemptMs);
+    if (!link) return this.notClaimed(event, now);
+    const provider = link.ticket.provider;
+    const log = logger.child({ linkId: link._id, provider, attempt: link.delivery?.attempts });
+
+    const destinations = await this.deps.destinations.open(link.tenantId);
+    const destination = destinations ? this.deps.destinationFor(provider, destinations) : undefined;
+    if (!destination || !destinations) {
+      return this.fail(
+        link,
+        provider,
+        `No ${PROVIDER_NAMES[provider]} destination is configured for this tenant.`,
+      );
+    }
+
+    let outcome = await this.attempt(destination, event, link);
+    if (outcome.kind === 'failed' && outcome.fallback) {
+      const fallback = this.deps.destinationFor('webhook', destinations);
+      if (fallback) {
+        log.warn(
+          { reason: outcome.reason },
+          'destination refused for good; delivering to the fallback webhook',
+        );
+        const fallbackOutcome = await this.attempt(fallback, event, link);
+        if (fallbackOutcome.kind === 'posted') return this.posted(link, 'webhook', fallbackOutcome);
+        outcome = {
+          ...fallbackOutcome,
+          reason: `${outcome.reason} The fallback webhook: ${fallbackOutcome.reason}`,
+        };
+      }
+    }
+
+    if (outcome.kind === 'posted') return this.posted(link, provider, outcome);
+    if (outcome.kind === 'failed') return this.fail(link, provider, outcome.reason);
+    if (isLastDelivery) {
+      return this.fail(
+        link,
+        provider,
+        `Gave up after ${link.delivery?.attempts ?? 1} attempts: ${outcome.reason}`,
+      );
+    }
+    await links.releaseDelivery(link._id, outcome.reason, clock.now());
+    log.warn({ reason: outcome.reason, retryInMs: outcome.afterMs }, 'delivery attempt failed; will retry');
+    // With the destination's own wait (Retry-After) when it gave one, else the consumer's backoff.
+    if (outcome.afterMs !== undefined) throw new RetryLater(outcome.afterMs, outcome.reason);
+    throw new Error(outcome.reason);
+  }
+
+  private async attempt(
+    destination: Destination,
+    event: UploadCompletedEvent,
+    link: LinkDocument,
+  ): Promise<DeliveryOutcome> {
+    const { storage, clock } = this.deps;
+    const { file } = event.data;
+    // Leave a margin so the outcome is recorded before the lease (and the ack wait) runs out.
+    const signal = AbortSignal.timeout(Math.max(1_000, this.deps.attemptMs - 5_000));
+    const delivery: Delivery = {
+      event,
+      openFile: () => storage.openRead(file.blobName, file.etag, signal),
+      fileUrl: (ttlMs) => storage.readUrl(file.blobName, ttlMs, clock.now(), file.fileName),
+      uncertain: (link.delivery?.attempts ?? 1) > 1,
+      signal,
+    };
+    try {
+      return await destination.deliver(delivery);
+    } catch (err) {
+      return { kind: 'retry', reason: `delivery crashed: ${(err as Error).message}` };
+    }
+  }
+
+  private async posted(
+    link: LinkDocument,
+    provider: Provider,
+    outcome: Extract<DeliveryOutcome, { kind: 'posted' }>,
+  ): Promise<void> {
+    const delivered = await this.deps.links.markDelivered(
+      link,
+      { destination: provider, ...outcome.target },
+      this.deps.clock.now(),
+    );
+    if (delivered) this.deps.outbox.kick(delivered._id);
+    this.deps.logger.info(
+      {
+        type: 'delivery',
+        linkId: link._id,
+        provider,
+        noteId: outcome.target.noteId,
+        mode: outcome.target.mode,
+      },
+      'file delivered',
+    );
+  }
+
+  private async fail(link: LinkDocument, provider: Provider, reason: string): Promise<void> {
+    const failed = await this.deps.links.markDeliveryFailed(link, provider, reason, this.deps.clock.now());
+    if (failed) this.deps.outbox.kick(failed._id);
+    this.deps.logger.error({ type: 'delivery', linkId: link._id, provider, reason }, 'delivery failed');
+  }
+
+  /** The claim found nothing to do, or someone else doing it. */
+  private async notClaimed(event: UploadCompletedEvent, now: Date): Promise<void> {
+    const link = await this.deps.links.collection.findOne(
+      { _id: event.linkId },
+      { projection: { outbox: 0 } },
+    );
+    const leaseUntil = link?.delivery?.leaseUntil;
+    if (link?.status === 'received' && leaseUntil && leaseUntil > now) {
+      // Another attempt holds the lease: look again when it ends.
+      throw new RetryLater(
+        leaseUntil.getTime() - now.getTime() + 100,
+        'another attempt is delivering this link',
+      );
+    }
+    // Delivered, failed for good, or unknown: a redelivered event has nothing left to do.
+    this.deps.logger.debug({ linkId: event.linkId, status: link?.status }, 'nothing to deliver');
+  }
+}

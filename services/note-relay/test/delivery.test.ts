@@ -1,0 +1,226 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Subjects, type UploadCompletedEvent } from '@uplink/contracts';
+import { publishEvent, systemClock } from '@uplink/kit';
+import { buildLinkService } from '@uplink/link-service';
+import {
+  type FreshdeskDouble,
+  startFreshdeskDouble,
+  startTwilioDouble,
+  type TwilioDouble,
+} from '@uplink/saas-doubles';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pdfBytes } from '../../upload-gateway/test/files.ts';
+import { API_KEY } from '../../upload-gateway/test/harness.ts';
+import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, verifyWebhook } from '../src/destinations/webhook.ts';
+import { type RelayHarness, startRelay } from './harness.ts';
+
+const WEBHOOK_SECRET = 'whsec-test-0123456789abcdef';
+
+let h: RelayHarness;
+let freshdesk: FreshdeskDouble;
+let twilio: TwilioDouble;
+const hooks: { headers: IncomingMessage['headers']; body: string }[] = [];
+const hookServer = createServer((request, response) => {
+  let body = '';
+  request.setEncoding('utf8');
+  request.on('data', (chunk: string) => {
+    body += chunk;
+  });
+  request.on('end', () => {
+    hooks.push({ headers: request.headers, body });
+    response.writeHead(204).end();
+  });
+});
+
+beforeAll(async () => {
+  [h, freshdesk, twilio] = await Promise.all([
+    startRelay({ attemptMs: 8_000 }),
+    startFreshdeskDouble({
+      tickets: [{ id: 4711 }, { id: 4712, existingAttachmentBytes: 15 * 1024 * 1024 }, { id: 4713 }],
+      hangMs: 4_000,
+      // Repeatable fault draws, so the 30% test always meets some faults.
+      seed: 7,
+    }),
+    startTwilioDouble(),
+  ]);
+  await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
+  await h.setDestinations({
+    freshdesk: { baseUrl: freshdesk.url, apiKey: freshdesk.apiKey },
+    twilioFlex: {
+      accountSid: twilio.accountSid,
+      workspaceSid: twilio.workspaceSid,
+      authToken: twilio.authToken,
+      baseUrl: twilio.url,
+    },
+    webhook: {
+      url: `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/uplink`,
+      secret: WEBHOOK_SECRET,
+    },
+  });
+}, 60_000);
+afterAll(async () => {
+  await h?.close();
+  await Promise.all([freshdesk?.stop(), twilio?.stop()]);
+  hookServer.close();
+});
+
+describe('delivery end to end', () => {
+  it('posts a private Freshdesk note with the exact bytes attached, and the link is delivered', async () => {
+    const bytes = pdfBytes(3000);
+    const { linkId } = await h.upload({ provider: 'freshdesk', id: '4711' }, bytes);
+    const link = await h.settled(linkId);
+    expect(link.status).toBe('delivered');
+    const notes = freshdesk.notes(4711);
+    expect(notes).toHaveLength(1);
+    const note = notes[0];
+    expect(note?.private).toBe(true);
+    expect(note?.attachments[0]?.name).toBe('label.pdf');
+    expect(Buffer.from(note?.attachments[0]?.bytes ?? [])).toEqual(Buffer.from(bytes));
+    expect(link.delivery?.target).toMatchObject({
+      destination: 'freshdesk',
+      noteId: String(note?.id),
+      url: `${freshdesk.url}/a/tickets/4711`,
+      mode: 'attachment',
+    });
+    await expect.poll(async () => (await h.posted()).filter((e) => e.linkId === linkId)).toHaveLength(1);
+  });
+
+  it('shows the delivery target and a failure reason through the link API', async () => {
+    const api = await buildLinkService({
+      config: { PUBLIC_UPLOAD_BASE_URL: `${h.gateway.baseUrl}/u/`, UPLINK_BOOTSTRAP_API_KEY: API_KEY },
+      logger: h.infra.logger,
+      mongo: h.infra.mongo,
+      bus: h.bus,
+      clock: systemClock,
+    });
+    try {
+      const { linkId } = await h.upload({ provider: 'freshdesk', id: '4711' }, pdfBytes());
+      await h.settled(linkId);
+      const headers = { authorization: `Bearer ${API_KEY}` };
+      const one = await api.app.inject({ url: `/v1/links/${linkId}`, headers });
+      expect(one.json()).toMatchObject({
+        status: 'delivered',
+        delivery: { destination: 'freshdesk', url: `${freshdesk.url}/a/tickets/4711`, mode: 'attachment' },
+      });
+      const list = await api.app.inject({ url: '/v1/tickets/freshdesk/4711/links', headers });
+      expect(list.json().links[0]).toMatchObject({ id: linkId, status: 'delivered' });
+
+      const failed = await h.upload({ provider: 'freshdesk', id: '999405' }, pdfBytes());
+      await h.settled(failed.linkId);
+      const failure = await api.app.inject({ url: `/v1/links/${failed.linkId}`, headers });
+      expect(failure.json()).toMatchObject({
+        status: 'delivery_failed',
+        deliveryFailure: expect.stringMatching(/404/),
+      });
+    } finally {
+      await api.app.close();
+    }
+  });
+
+  it('adds one media entry to the Flex task and keeps the old ones', async () => {
+    const taskSid = twilio.createTask({
+      attributes: {
+        conversations: { media: [{ type: 'Referenced', url: 'https://old.example/x', title: 'old' }] },
+        channel: 'chat',
+      },
+    });
+    const { linkId } = await h.upload({ provider: 'twilio-flex', id: taskSid }, pdfBytes());
+    expect((await h.settled(linkId)).status).toBe('delivered');
+    const media = twilio.media(taskSid);
+    expect(media).toHaveLength(2);
+    expect(media[0]).toMatchObject({ title: 'old' });
+    expect(twilio.task(taskSid)?.attributes.channel).toBe('chat');
+  });
+
+  it('posts a signed webhook whose file URL serves the exact bytes', async () => {
+    const bytes = pdfBytes(500);
+    const { linkId } = await h.upload({ provider: 'webhook', id: 'case-77' }, bytes);
+    expect((await h.settled(linkId)).status).toBe('delivered');
+    const hook = hooks.find((entry) => JSON.parse(entry.body).linkId === linkId);
+    if (!hook) throw new Error('no webhook for the link');
+    const signature = hook.headers[SIGNATURE_HEADER.toLowerCase()] as string;
+    expect(verifyWebhook(WEBHOOK_SECRET, hook.body, signature, Math.floor(Date.now() / 1000))).toBe(true);
+    expect(verifyWebhook('another-secret-000000', hook.body, signature, Math.floor(Date.now() / 1000))).toBe(
+      false,
+    );
+    expect(hook.headers[DELIVERY_ID_HEADER.toLowerCase()]).toContain(linkId);
+    const payload = JSON.parse(hook.body);
+    expect(payload.ticket).toEqual({ provider: 'webhook', id: 'case-77' });
+    const download = await fetch(payload.file.url);
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(Buffer.from(bytes));
+  });
+
+  it('gives one note for a redelivered upload.completed', async () => {
+    const { linkId } = await h.upload({ provider: 'freshdesk', id: '4713' }, pdfBytes());
+    await h.settled(linkId);
+    const original = (await h.gateway.completedEvents()).find(
+      (event) => event.linkId === linkId,
+    ) as UploadCompletedEvent;
+    // A new message id gets past the stream's de-duplication: the relay itself must hold.
+    await publishEvent(h.bus, Subjects.uploadCompleted, original, { msgId: `${original.eventId}:again` });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(freshdesk.notes(4713)).toHaveLength(1);
+    expect((await h.posted()).filter((e) => e.linkId === linkId)).toHaveLength(1);
+  });
+
+  it('recovers a note whose response was lost without posting it twice', async () => {
+    freshdesk.addTicket({ id: 4714 });
+    freshdesk.failNext(1, 'lost-response');
+    const { linkId } = await h.upload({ provider: 'freshdesk', id: '4714' }, pdfBytes());
+    const link = await h.settled(linkId);
+    expect(link.status).toBe('delivered');
+    expect(link.delivery?.attempts).toBe(2);
+    expect(freshdesk.notes(4714)).toHaveLength(1);
+    expect(link.delivery?.target?.noteId).toBe(String(freshdesk.notes(4714)[0]?.id));
+  });
+
+  it('honours Retry-After on 429', async () => {
+    freshdesk.addTicket({ id: 4715 });
+    freshdesk.rateLimit(1, 2);
+    const { linkId } = await h.upload({ provider: 'freshdesk', id: '4715' }, pdfBytes());
+    expect((await h.settled(linkId)).status).toBe('delivered');
+    const attempts = freshdesk.requests.filter((r) => r.ticketId === 4715 && r.method === 'POST');
+    expect(attempts.map((r) => r.status)).toEqual([429, 201]);
+    const waited = (attempts[1]?.receivedAt ?? 0) - (attempts[0]?.receivedAt ?? 0);
+    expect(waited).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('ends a 404 ticket in delivery_failed with a reason and note.failed', async () => {
+    const { linkId } = await h.upload({ provider: 'freshdesk', id: '999404' }, pdfBytes());
+    const link = await h.settled(linkId);
+    expect(link.status).toBe('delivery_failed');
+    expect(link.delivery?.reason).toMatch(/404/);
+    await expect.poll(async () => (await h.failed()).filter((e) => e.linkId === linkId)).toHaveLength(1);
+  });
+
+  it('links the file instead of attaching it when the ticket has no room left', async () => {
+    const bytes = new Uint8Array(10 * 1024 * 1024);
+    bytes.set(pdfBytes());
+    const { linkId } = await h.upload({ provider: 'freshdesk', id: '4712' }, bytes);
+    const link = await h.settled(linkId, 30_000);
+    expect(link.status).toBe('delivered');
+    expect(link.delivery?.target?.mode).toBe('link');
+    const notes = freshdesk.notes(4712);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.attachments).toHaveLength(0);
+  }, 60_000);
+
+  it('delivers every upload once through 30% injected 5xx, resets and timeouts', async () => {
+    const ids = [4801, 4802, 4803, 4804, 4805, 4806];
+    for (const id of ids) freshdesk.addTicket({ id });
+    freshdesk.setFaults({ probability: 0.3, kinds: ['http500', 'http503', 'reset', 'timeout'] });
+    try {
+      const uploads = await Promise.all(
+        ids.map((id) => h.upload({ provider: 'freshdesk', id: String(id) }, pdfBytes())),
+      );
+      const links = await Promise.all(uploads.map(({ linkId }) => h.settled(linkId, 60_000)));
+      expect(links.map((link) => link.status)).toEqual(ids.map(() => 'delivered'));
+      for (const id of ids) expect(freshdesk.notes(id)).toHaveLength(1);
+      const faulted = freshdesk.requests.filter((r) => ids.includes(r.ticketId ?? 0) && r.fault);
+      expect(faulted.length).toBeGreaterThan(0);
+    } finally {
+      freshdesk.setFaults(null);
+    }
+  }, 90_000);
+});

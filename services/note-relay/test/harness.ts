@@ -1,0 +1,137 @@
+import type { NoteFailedEvent, NotePostedEvent, TicketRef, UploadIntent } from '@uplink/contracts';
+import { type Bus, SecretBox, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
+import { startTestInfra, streamMessages, type TestInfra } from '@uplink/kit/testing';
+import { type LinkDocument, LinkStore } from '@uplink/links';
+import { DestinationStore, type Destinations } from '@uplink/tenants';
+import { inject } from 'vitest';
+import { uploadWithIntent } from '../../upload-gateway/test/blob-upload.ts';
+import { type GatewayHarness, startGateway } from '../../upload-gateway/test/harness.ts';
+import { buildNoteRelay } from '../src/app.ts';
+import type { NoteRelay } from '../src/note-relay.ts';
+
+export const SECRET_KEYS = SecretBox.generateSpec('test');
+
+export type RelayHarness = {
+  infra: TestInfra;
+  bus: Bus;
+  gateway: GatewayHarness;
+  links: LinkStore;
+  relay: NoteRelay;
+  service: Service;
+  setDestinations(update: Parameters<DestinationStore['update']>[1]): Promise<void>;
+  /** A link for `ticket`, a file sent through the gateway's API, completed: the relay's input. */
+  upload(
+    ticket: TicketRef,
+    bytes: Uint8Array,
+    file?: { name?: string; contentType?: string },
+  ): Promise<{ linkId: string }>;
+  link(linkId: string): Promise<LinkDocument>;
+  /** Waits until the link leaves `received`. */
+  settled(linkId: string, timeoutMs?: number): Promise<LinkDocument>;
+  posted(): Promise<NotePostedEvent[]>;
+  failed(): Promise<NoteFailedEvent[]>;
+  close(): Promise<void>;
+};
+
+/**
+ * The gateway and note-relay on one set of real servers (NATS, MongoDB-wire, Azurite): a file
+ * goes in through the gateway's API and comes out at a destination double.
+ */
+export async function startRelay(
+  options: { attemptMs?: number; maxAttempts?: number } = {},
+): Promise<RelayHarness> {
+  const infra = await startTestInfra();
+  const gateway = await startGateway({ infra, blockBytes: 4 * 1024 * 1024 });
+  const bus = await infra.connectBus('note-relay');
+  const azurite = inject('azurite');
+  const service = await buildNoteRelay({
+    config: {
+      UPLINK_SECRET_KEYS: SECRET_KEYS,
+      AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      AZURE_STORAGE_USE_IDENTITY: false,
+      AZURE_STORAGE_CONTAINER: gateway.container.containerName,
+      AZURE_STORAGE_CONFIGURE: false,
+      DELIVERY_ATTEMPT_MS: options.attemptMs ?? 15_000,
+      DELIVERY_MAX_ATTEMPTS: options.maxAttempts ?? 10,
+      DELIVERY_CONCURRENCY: 8,
+      FILE_LINK_TTL_HOURS: 168,
+    },
+    logger: infra.logger,
+    mongo: infra.mongo,
+    bus,
+    clock: systemClock,
+    outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
+    backoffMs: [200, 400, 800],
+  });
+  await startWorkers(service);
+  const links = new LinkStore(infra.mongo.db);
+  const destinations = new DestinationStore(infra.mongo.db, SecretBox.parse(SECRET_KEYS));
+
+  const harness: RelayHarness = {
+    infra,
+    bus,
+    gateway,
+    links,
+    relay: service.relay,
+    service,
+    async setDestinations(update) {
+      await destinations.update(gateway.tenantId, update, new Date());
+    },
+    async upload(ticket, bytes, file = {}) {
+      const { linkId, token } = await gateway.createLink({
+        ticket,
+        contextMessage: 'A photo of the label, please',
+      });
+      const api = `${gateway.baseUrl}/u/${token}/uploads`;
+      const intentResponse = await fetch(api, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          fileName: file.name ?? 'label.pdf',
+          contentType: file.contentType ?? 'application/pdf',
+          size: bytes.length,
+          kind: 'file',
+        }),
+      });
+      if (intentResponse.status !== 201)
+        throw new Error(`intent: ${intentResponse.status} ${await intentResponse.text()}`);
+      const intent = (await intentResponse.json()) as UploadIntent;
+      await uploadWithIntent(intent, bytes);
+      const complete = await fetch(`${api}/${intent.uploadId}/complete`, { method: 'POST' });
+      if (complete.status !== 200) throw new Error(`complete: ${complete.status} ${await complete.text()}`);
+      return { linkId };
+    },
+    async link(linkId) {
+      const link = await links.collection.findOne({ _id: linkId });
+      if (!link) throw new Error(`no link ${linkId}`);
+      return link;
+    },
+    async settled(linkId, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const link = await harness.link(linkId);
+        if (link.status !== 'received') return link;
+        if (Date.now() > deadline)
+          throw new Error(
+            `link ${linkId} still received after ${timeoutMs} ms: ${JSON.stringify(link.delivery)}`,
+          );
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async posted() {
+      return (await streamMessages(bus, 'note.posted')).map((msg) => msg.json<NotePostedEvent>());
+    },
+    async failed() {
+      return (await streamMessages(bus, 'note.failed')).map((msg) => msg.json<NoteFailedEvent>());
+    },
+    async close() {
+      await stopWorkers(service);
+      await service.app.close();
+      await gateway.close();
+      await infra.close();
+    },
+  };
+  return harness;
+}
+
+export type { Destinations };
