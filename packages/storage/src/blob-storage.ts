@@ -181,12 +181,10 @@ export class BlobStorage {
     signal?: AbortSignal,
   ): Promise<{ stream: NodeJS.ReadableStream; size: number } | undefined> {
     try {
-      const response = await this.container
-        .getBlobClient(blobName)
-        .download(0, undefined, {
-          conditions: { ifMatch: etag },
-          ...(signal ? { abortSignal: signal } : {}),
-        });
+      const response = await this.container.getBlobClient(blobName).download(0, undefined, {
+        conditions: { ifMatch: etag },
+        ...(signal ? { abortSignal: signal } : {}),
+      });
       if (!response.readableStreamBody || response.contentLength === undefined) return undefined;
       return { stream: response.readableStreamBody, size: response.contentLength };
     } catch (err) {

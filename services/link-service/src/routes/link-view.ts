@@ -20,7 +20,9 @@ export function toLinkView(link: LinkDocument, now: Date): LinkView {
     ...(link.receivedAt ? { receivedAt: link.receivedAt.toISOString() } : {}),
     ...(link.deliveredAt ? { deliveredAt: link.deliveredAt.toISOString() } : {}),
     ...(link.delivery?.target ? { delivery: link.delivery.target } : {}),
-    ...(link.delivery?.reason && status === 'delivery_failed' ? { deliveryFailure: link.delivery.reason } : {}),
+    ...(link.delivery?.reason && status === 'delivery_failed'
+      ? { deliveryFailure: link.delivery.reason }
+      : {}),
     ...(link.upload
       ? {
           file: {
