@@ -24,7 +24,7 @@ export function uploadReference(uploadId: string): string {
 export function freshdeskNoteHtml(note: NoteInput): string {
   const { file, link } = note;
   const lines = [
-    `<p><strong>Posted by Uplink.</strong> The customer shared a file via the upload link <strong>Link #${escapeHtml(note.shortId)}</strong>.</p>`,
+    `<p><strong>Posted by Uplink.</strong> The customer shared a file via the upload link (<strong>Link #${escapeHtml(note.shortId)}</strong>).</p>`,
   ];
   if (note.contextMessage !== undefined && note.contextMessage.trim() !== '') {
     lines.push(

@@ -55,8 +55,9 @@ const TICKET_FULL = Symbol('ticket full');
  * instead of posting another. What that guarantees, and what it cannot:
  * - A crash, timeout or reset after Freshdesk stored the note but before its answer was recorded
  *   is recovered on the next attempt: the note is found and its id returned, no second note.
- * - Two attempts posting at the same moment would both see nothing and both post; the lead's lease
- *   on the link's delivery state makes sure only one attempt runs at a time.
+ * - Two attempts posting at the same moment would both see nothing and both post: this check does
+ *   not prevent that; the relay's lease on the link's delivery state (a conditional update) makes
+ *   sure only one attempt runs at a time.
  * - A note whose reference an agent edited away (or that was deleted) is not found, so the file is
  *   posted again. Freshdesk's list may lag a write by a moment; an attempt right after a lost
  *   answer could miss the note (the redelivery backoff makes that unlikely, not impossible).
@@ -284,6 +285,8 @@ export class FreshdeskDestination implements Destination {
           accept: 'application/json',
         },
         signal: AbortSignal.any([signal, timeout]),
+        // Not only hygiene: with `follow` (the default) undici keeps every byte of a streamed
+        // body in memory to replay it on a 307/308, which would hold the whole file.
         redirect: 'error',
       });
       const { text, complete } = await readCapped(response, maxBytes);
