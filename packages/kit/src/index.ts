@@ -11,6 +11,7 @@ export * from './nats.ts';
 export * from './outbox.ts';
 export * from './secrets.ts';
 export * from './service.ts';
+export * from './service-parts.ts';
 export * from './shutdown.ts';
 export * from './telemetry.ts';
 export * from './trace-context.ts';

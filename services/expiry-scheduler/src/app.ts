@@ -1,17 +1,12 @@
 import { Subjects } from '@uplink/contracts';
 import {
-  type Bus,
-  type Clock,
-  createHttpApp,
+  type AppDeps,
+  consumerWorker,
   ensureConsumer,
-  type Logger,
-  type Mongo,
   OutboxPublisher,
-  pingMongo,
-  pingNats,
-  type RunningConsumer,
+  outboxWorker,
   type Service,
-  startConsumer,
+  serviceHttpApp,
 } from '@uplink/kit';
 import { LinkStore } from '@uplink/links';
 import type { ExpirySchedulerConfig } from './env.ts';
@@ -19,14 +14,9 @@ import { ExpiryScheduler } from './expiry-scheduler.ts';
 
 export const CONSUMER = { durable: 'expiry-scheduler', subjects: [Subjects.linkCreated] };
 
-export type ExpirySchedulerDeps = {
-  config: Pick<ExpirySchedulerConfig, 'EXPIRY_LOOKAHEAD_MS' | 'EXPIRY_SWEEP_INTERVAL_MS'>;
-  logger: Logger;
-  mongo: Mongo;
-  bus: Bus;
-  clock: Clock;
-  outbox?: { sweepIntervalMs?: number; staleAfterMs?: number };
-};
+export type ExpirySchedulerDeps = AppDeps<
+  Pick<ExpirySchedulerConfig, 'EXPIRY_LOOKAHEAD_MS' | 'EXPIRY_SWEEP_INTERVAL_MS'>
+>;
 
 export async function buildExpiryScheduler(
   deps: ExpirySchedulerDeps,
@@ -45,40 +35,28 @@ export async function buildExpiryScheduler(
     sweepIntervalMs: config.EXPIRY_SWEEP_INTERVAL_MS,
   });
 
-  let consumer: RunningConsumer | undefined;
-  const app = createHttpApp({
-    logger,
-    readiness: { mongodb: () => pingMongo(mongo.db), nats: () => pingNats(bus) },
-  });
-
   return {
-    app,
+    app: serviceHttpApp(deps),
     scheduler,
     workers: [
-      { name: 'outbox publisher', start: () => outbox.start(), stop: () => outbox.stop() },
+      outboxWorker(outbox),
       { name: 'expiry scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() },
-      {
-        name: 'link.created consumer',
-        start: () => {
-          consumer = startConsumer({
-            bus,
-            spec: CONSUMER,
-            logger,
-            concurrency: 8,
-            handler: async (created) => {
-              if (created.type !== Subjects.linkCreated) return;
-              scheduler.watch({
-                _id: created.linkId,
-                tenantId: created.tenantId,
-                shortId: created.data.shortId,
-                ticket: created.data.ticket,
-                expiresAt: new Date(created.data.expiresAt),
-              });
-            },
+      consumerWorker({
+        bus,
+        spec: CONSUMER,
+        logger,
+        concurrency: 8,
+        handler: async (created) => {
+          if (created.type !== Subjects.linkCreated) return;
+          scheduler.watch({
+            _id: created.linkId,
+            tenantId: created.tenantId,
+            shortId: created.data.shortId,
+            ticket: created.data.ticket,
+            expiresAt: new Date(created.data.expiresAt),
           });
         },
-        stop: async () => consumer?.stop(),
-      },
+      }),
     ],
   };
 }

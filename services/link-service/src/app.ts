@@ -1,15 +1,11 @@
 import {
-  type Bus,
-  type Clock,
-  createHttpApp,
-  type Logger,
-  type Mongo,
+  type AppDeps,
   OutboxPublisher,
-  pingMongo,
-  pingNats,
+  outboxWorker,
   registerOpenApi,
   SecretBox,
   type Service,
+  serviceHttpApp,
   trustedProxies,
 } from '@uplink/kit';
 import { LinkStore } from '@uplink/links';
@@ -20,22 +16,16 @@ import { adminRoutes } from './routes/admin.ts';
 import { linkRoutes } from './routes/links.ts';
 import { settingsRoutes } from './routes/settings.ts';
 
-export type LinkServiceDeps = {
-  config: Pick<
+export type LinkServiceDeps = AppDeps<
+  Pick<
     LinkServiceConfig,
     | 'PUBLIC_UPLOAD_BASE_URL'
     | 'UPLINK_BOOTSTRAP_API_KEY'
     | 'UPLINK_OPERATOR_TOKEN'
     | 'TRUST_PROXY'
     | 'UPLINK_SECRET_KEYS'
-  >;
-  logger: Logger;
-  mongo: Mongo;
-  bus: Bus;
-  clock: Clock;
-  /** Tests shorten the outbox sweep; production keeps the defaults. */
-  outbox?: { sweepIntervalMs?: number; staleAfterMs?: number };
-};
+  >
+>;
 
 /** The tenant API: links, settings, operator routes and the OpenAPI document. Never listens. */
 export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> {
@@ -54,11 +44,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
   }
   const outbox = new OutboxPublisher({ collection: links.collection, bus, logger, clock, ...deps.outbox });
 
-  const app = createHttpApp({
-    logger,
-    trustProxy: trustedProxies(config.TRUST_PROXY),
-    readiness: { mongodb: () => pingMongo(mongo.db), nats: () => pingNats(bus) },
-  });
+  const app = serviceHttpApp(deps, { trustProxy: trustedProxies(config.TRUST_PROXY) });
   await registerOpenApi(
     app,
     {
@@ -89,6 +75,6 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
 
   return {
     app,
-    workers: [{ name: 'outbox publisher', start: () => outbox.start(), stop: () => outbox.stop() }],
+    workers: [outboxWorker(outbox)],
   };
 }

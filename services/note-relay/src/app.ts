@@ -1,18 +1,14 @@
 import { Subjects } from '@uplink/contracts';
 import {
-  type Bus,
-  type Clock,
-  createHttpApp,
+  type AppDeps,
+  type CommonConfig,
+  consumerWorker,
   ensureConsumer,
-  type Logger,
-  type Mongo,
   OutboxPublisher,
-  pingMongo,
-  pingNats,
-  type RunningConsumer,
+  outboxWorker,
   SecretBox,
   type Service,
-  startConsumer,
+  serviceHttpApp,
 } from '@uplink/kit';
 import { LinkStore } from '@uplink/links';
 import { BlobStorage } from '@uplink/storage';
@@ -33,17 +29,8 @@ export function consumerSpec(config: Pick<NoteRelayConfig, 'DELIVERY_ATTEMPT_MS'
   };
 }
 
-export type NoteRelayDeps = {
-  config: Omit<
-    NoteRelayConfig,
-    'LOG_LEVEL' | 'HOST' | 'PORT' | 'MONGODB_URI' | 'MONGODB_DB' | 'NATS_URL' | 'SHUTDOWN_TIMEOUT_MS'
-  >;
-  logger: Logger;
-  mongo: Mongo;
-  bus: Bus;
-  clock: Clock;
-  /** Tests shorten the outbox sweep and the consumer's backoff. */
-  outbox?: { sweepIntervalMs?: number; staleAfterMs?: number };
+export type NoteRelayDeps = AppDeps<Omit<NoteRelayConfig, keyof CommonConfig>> & {
+  /** Tests shorten the consumer's backoff. */
   backoffMs?: number[];
 };
 
@@ -69,32 +56,21 @@ export async function buildNoteRelay(deps: NoteRelayDeps): Promise<Service & { r
     attemptMs: config.DELIVERY_ATTEMPT_MS,
   });
 
-  let consumer: RunningConsumer | undefined;
-  const app = createHttpApp({
-    logger,
-    readiness: { mongodb: () => pingMongo(mongo.db), nats: () => pingNats(bus) },
-  });
   return {
-    app,
+    app: serviceHttpApp(deps),
     relay,
     workers: [
-      { name: 'outbox publisher', start: () => outbox.start(), stop: () => outbox.stop() },
-      {
-        name: 'upload.completed consumer',
-        start: () => {
-          consumer = startConsumer({
-            bus,
-            spec,
-            logger,
-            concurrency: config.DELIVERY_CONCURRENCY,
-            handler: async (event, ctx) => {
-              if (event.type !== Subjects.uploadCompleted) return;
-              await relay.handle(event, ctx.isLastDelivery);
-            },
-          });
+      outboxWorker(outbox),
+      consumerWorker({
+        bus,
+        spec,
+        logger,
+        concurrency: config.DELIVERY_CONCURRENCY,
+        handler: async (event, ctx) => {
+          if (event.type !== Subjects.uploadCompleted) return;
+          await relay.handle(event, ctx.isLastDelivery);
         },
-        stop: async () => consumer?.stop(),
-      },
+      }),
     ],
   };
 }

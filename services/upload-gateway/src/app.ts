@@ -1,14 +1,11 @@
 import {
-  type Bus,
-  type Clock,
-  createHttpApp,
-  type Logger,
-  type Mongo,
+  type AppDeps,
+  type CommonConfig,
   OutboxPublisher,
-  pingMongo,
-  pingNats,
+  outboxWorker,
   registerOpenApi,
   type Service,
+  serviceHttpApp,
   trustedProxies,
 } from '@uplink/kit';
 import { LinkStore } from '@uplink/links';
@@ -25,18 +22,7 @@ import { UploadStore } from './upload-store.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 
-export type UploadGatewayDeps = {
-  config: Omit<
-    UploadGatewayConfig,
-    'LOG_LEVEL' | 'HOST' | 'PORT' | 'MONGODB_URI' | 'MONGODB_DB' | 'NATS_URL' | 'SHUTDOWN_TIMEOUT_MS'
-  >;
-  logger: Logger;
-  mongo: Mongo;
-  bus: Bus;
-  clock: Clock;
-  /** Tests shorten the outbox sweep; production keeps the defaults. */
-  outbox?: { sweepIntervalMs?: number; staleAfterMs?: number };
-};
+export type UploadGatewayDeps = AppDeps<Omit<UploadGatewayConfig, keyof CommonConfig>>;
 
 /** The customer-facing service: the upload page, its assets, and the upload API. Never listens. */
 export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Service> {
@@ -75,11 +61,7 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
     keepRecordsMs: 7 * 24 * HOUR_MS,
   });
 
-  const app = createHttpApp({
-    logger,
-    trustProxy: trustedProxies(config.TRUST_PROXY),
-    readiness: { mongodb: () => pingMongo(mongo.db), nats: () => pingNats(bus) },
-  });
+  const app = serviceHttpApp(deps, { trustProxy: trustedProxies(config.TRUST_PROXY) });
   await registerOpenApi(app, {
     title: 'Uplink upload-gateway',
     version: '1',
@@ -97,7 +79,7 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
   return {
     app,
     workers: [
-      { name: 'outbox publisher', start: () => outbox.start(), stop: () => outbox.stop() },
+      outboxWorker(outbox),
       { name: 'abandoned upload sweeper', start: () => sweeper.start(), stop: () => sweeper.stop() },
     ],
   };
