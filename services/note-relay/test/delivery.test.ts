@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Subjects, type UploadCompletedEvent } from '@uplink/contracts';
-import { publishEvent, systemClock } from '@uplink/kit';
+import { publishEvent, RetryLater, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
+import { eventually } from '@uplink/kit/testing';
 import { buildLinkService } from '@uplink/link-service';
 import {
   type FreshdeskDouble,
@@ -12,6 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pdfBytes } from '../../upload-gateway/test/files.ts';
 import { API_KEY } from '../../upload-gateway/test/harness.ts';
+import { FreshdeskDestination } from '../src/destinations/freshdesk.ts';
 import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, verifyWebhook } from '../src/destinations/webhook.ts';
 import { type RelayHarness, startRelay } from './harness.ts';
 
@@ -173,6 +175,44 @@ describe('delivery end to end', () => {
     expect(link.delivery?.attempts).toBe(2);
     expect(freshdesk.notes(4714)).toHaveLength(1);
     expect(link.delivery?.target?.noteId).toBe(String(freshdesk.notes(4714)[0]?.id));
+  });
+
+  it('a relay killed after the POST and before its bookkeeping leaves no stuck link and no second note', async () => {
+    freshdesk.addTicket({ id: 4716 });
+    // Only this test's relay calls run: the consumer is stopped while the scenario is staged.
+    await stopWorkers(h.service);
+    try {
+      const { linkId } = await h.upload({ provider: 'freshdesk', id: '4716' }, pdfBytes());
+      const event = await eventually('upload.completed', async () =>
+        (await h.gateway.completedEvents()).find((e) => e.linkId === linkId),
+      );
+      // The relay that dies: it claims the delivery, posts the note, and is gone before recording it.
+      const leaseMs = 1_000;
+      expect(await h.links.claimDelivery(linkId, new Date(), leaseMs)).not.toBeNull();
+      const destination = new FreshdeskDestination({ baseUrl: freshdesk.url, apiKey: freshdesk.apiKey });
+      const posted = await destination.deliver({
+        event,
+        openFile: () => h.gateway.storage.openRead(event.data.file.blobName, event.data.file.etag),
+        fileUrl: async () => 'https://unused.example/',
+        uncertain: false,
+        signal: new AbortController().signal,
+      });
+      expect(posted.kind).toBe('posted');
+
+      // Its message is redelivered while the lease still runs: the survivor waits for the lease.
+      await expect(h.relay.handle(event, false)).rejects.toBeInstanceOf(RetryLater);
+      expect((await h.link(linkId)).status).toBe('received');
+      await new Promise((resolve) => setTimeout(resolve, leaseMs + 100));
+      // After the lease the survivor claims, finds the dead attempt's note, and records it.
+      await h.relay.handle(event, false);
+      const link = await h.link(linkId);
+      expect(link.status).toBe('delivered');
+      expect(link.delivery?.attempts).toBe(2);
+      expect(freshdesk.notes(4716)).toHaveLength(1);
+      expect(link.delivery?.target?.noteId).toBe(String(freshdesk.notes(4716)[0]?.id));
+    } finally {
+      await startWorkers(h.service);
+    }
   });
 
   it('honours Retry-After on 429', async () => {
