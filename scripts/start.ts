@@ -47,6 +47,8 @@ const azurite = process.env.AZURE_STORAGE_CONNECTION_STRING
 const linkServicePort = process.env.LINK_SERVICE_PORT ?? '8080';
 const gatewayPort = process.env.UPLOAD_GATEWAY_PORT ?? '8081';
 const publicUploadBaseUrl = process.env.PUBLIC_UPLOAD_BASE_URL ?? `http://127.0.0.1:${gatewayPort}/u/`;
+// Viewer links in notes open the gateway's /f/ pages.
+const publicFileBaseUrl = process.env.PUBLIC_FILE_BASE_URL ?? `http://127.0.0.1:${gatewayPort}/f/`;
 const apiKey = demoApiKey();
 const shared = {
   ...process.env,
@@ -80,6 +82,7 @@ const services: Array<{ name: string; env: NodeJS.ProcessEnv }> = [
     env: {
       ...shared,
       PORT: process.env.NOTE_RELAY_PORT ?? '8082',
+      PUBLIC_FILE_BASE_URL: publicFileBaseUrl,
       AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
     },
   },

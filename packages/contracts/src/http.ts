@@ -76,6 +76,17 @@ export const LinkList = Type.Object({ links: Type.Array(LinkView) }, { additiona
 export type LinkList = Static<typeof LinkList>;
 
 export const LinkParams = Type.Object({ id: LinkId }, { additionalProperties: false });
+
+export const FileLinksRevoked = Type.Object(
+  {
+    revoked: Type.Integer({
+      minimum: 0,
+      description: "Viewer links of the link's file that worked until this call and no longer do.",
+    }),
+  },
+  { additionalProperties: false },
+);
+export type FileLinksRevoked = Static<typeof FileLinksRevoked>;
 export const TicketParams = Type.Object(
   { provider: Provider, ticketId: TicketId },
   { additionalProperties: false },

@@ -16,11 +16,11 @@ const REDACT = [
 ];
 
 /**
- * Customer link tokens travel in URL paths (`/u/<token>/...`): they are credentials, so request
- * lines show only their first characters.
+ * Customer link tokens and file viewer tokens travel in URL paths (`/u/<token>/...`,
+ * `/f/<token>`): they are credentials, so request lines show only their first characters.
  */
 export function redactUrl(url: string): string {
-  return url.replace(/\/u\/([A-Za-z0-9_-]{6})[A-Za-z0-9_-]+/, '/u/$1…');
+  return url.replace(/\/([uf])\/([A-Za-z0-9_-]{6})[A-Za-z0-9_-]+/, '/$1/$2…');
 }
 
 type LoggedRequest = {

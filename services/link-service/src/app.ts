@@ -8,7 +8,7 @@ import {
   serviceHttpApp,
   trustedProxies,
 } from '@uplink/kit';
-import { LinkStore } from '@uplink/links';
+import { FileShareStore, LinkStore } from '@uplink/links';
 import { DestinationStore, TenantStore } from '@uplink/tenants';
 import { BEARER_SCHEME, requireOperator, requireTenant } from './auth.ts';
 import type { LinkServiceConfig } from './env.ts';
@@ -31,12 +31,14 @@ export type LinkServiceDeps = AppDeps<
 export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> {
   const { config, logger, mongo, bus, clock } = deps;
   const links = new LinkStore(mongo.db);
+  const shares = new FileShareStore(mongo.db);
   const tenants = new TenantStore(mongo.db);
   const destinations = new DestinationStore(
     mongo.db,
     config.UPLINK_SECRET_KEYS ? SecretBox.parse(config.UPLINK_SECRET_KEYS) : undefined,
   );
   await links.ensureIndexes();
+  await shares.ensureIndexes();
   await tenants.ensureIndexes();
   if (config.UPLINK_BOOTSTRAP_API_KEY) {
     const tenantId = await tenants.ensureBootstrapTenant(config.UPLINK_BOOTSTRAP_API_KEY, clock.now());
@@ -58,6 +60,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     requireTenant(tenantScope, tenants);
     linkRoutes(tenantScope, {
       links,
+      shares,
       tenants,
       outbox,
       clock,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { defaultMediaPolicy, Subjects, validateEvent } from '@uplink/contracts';
 import { eventually, streamMessages } from '@uplink/kit/testing';
-import type { LinkDocument } from '@uplink/links';
+import { FileShareStore, type LinkDocument } from '@uplink/links';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   API_KEY,
@@ -248,6 +248,74 @@ describe('DELETE /v1/links/:id', () => {
   });
 });
 
+describe('DELETE /v1/links/:id/file-links', () => {
+  const file = (uploadId: string) =>
+    ({
+      uploadId,
+      kind: 'file',
+      category: 'document',
+      fileName: 'label.pdf',
+      contentType: 'application/pdf',
+      size: 1234,
+      container: 'uplink-uploads',
+      blobName: `blob-${uploadId}`,
+      etag: '"0x1"',
+    }) as const;
+
+  it("revokes every working viewer link of the link's file, tenant-scoped", async () => {
+    const shares = new FileShareStore(h.infra.mongo.db);
+    const created = (await createLink()).json();
+    const other = (await createLink()).json();
+    const tenantId = (await h.infra.mongo.db.collection<LinkDocument>('links').findOne({ _id: created.id }))
+      ?.tenantId as string;
+    const now = new Date();
+    const share = (linkId: string, ttlMs: number, at = now) =>
+      shares.create({ tenantId, linkId, file: file('upl_AAAAAAAAAAAAAAAAAAAA'), ttlMs, now: at });
+    const live = [await share(created.id, 60_000), await share(created.id, 3_600_000)];
+    const expired = await share(created.id, 1_000, new Date(now.getTime() - 60_000));
+    const otherLink = await share(other.id, 60_000);
+
+    const url = `/v1/links/${created.id}/file-links`;
+    const foreign = await h.service.app.inject({ method: 'DELETE', url, headers: auth(OTHER_API_KEY) });
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.json().error.code).toBe('not_found');
+    expect((await shares.find(live[0]?.token as string, new Date())).outcome).toBe('found');
+
+    const res = await h.service.app.inject({ method: 'DELETE', url, headers: auth() });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ revoked: 2 });
+    for (const { token } of live) expect((await shares.find(token, new Date())).outcome).toBe('revoked');
+    expect((await shares.find(expired.token, new Date())).outcome).toBe('expired');
+    expect((await shares.find(otherLink.token, new Date())).outcome).toBe('found');
+
+    const again = await h.service.app.inject({ method: 'DELETE', url, headers: auth() });
+    expect(again.json()).toEqual({ revoked: 0 });
+    const unknown = await h.service.app.inject({
+      method: 'DELETE',
+      url: '/v1/links/lnk_AAAAAAAAAAAAAAAAAAAA/file-links',
+      headers: auth(),
+    });
+    expect(unknown.statusCode).toBe(404);
+  });
+
+  it('stores only the hash of a viewer token', async () => {
+    const shares = new FileShareStore(h.infra.mongo.db);
+    const { token } = await shares.create({
+      tenantId: 'ten_AAAAAAAAAAAAAAAAAAAA',
+      linkId: 'lnk_AAAAAAAAAAAAAAAAAAAA',
+      file: file('upl_BBBBBBBBBBBBBBBBBBBB'),
+      ttlMs: 60_000,
+      now: new Date(),
+    });
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const hash = createHash('sha256').update(token).digest('base64url');
+    const stored = await shares.collection.findOne({ _id: hash });
+    expect(stored).toMatchObject({ blobName: 'blob-upl_BBBBBBBBBBBBBBBBBBBB', category: 'document' });
+    expect(JSON.stringify(await shares.collection.find().toArray())).not.toContain(token);
+    expect((await shares.find('x'.repeat(43), new Date())).outcome).toBe('not_found');
+  });
+});
+
 describe('settings', () => {
   it('reads and updates branding and the default validity', async () => {
     const before = await h.service.app.inject({ url: '/v1/settings', headers: auth() });
@@ -379,6 +447,7 @@ describe('OpenAPI and health', () => {
         '/v1/links',
         '/v1/links/{id}',
         '/v1/tickets/{provider}/{ticketId}/links',
+        '/v1/links/{id}/file-links',
         '/v1/settings',
       ]),
     );

@@ -10,7 +10,7 @@ import {
   type Service,
   serviceHttpApp,
 } from '@uplink/kit';
-import { LinkStore } from '@uplink/links';
+import { FileShareStore, LinkStore } from '@uplink/links';
 import { BlobStorage } from '@uplink/storage';
 import { DestinationStore } from '@uplink/tenants';
 import { destinationFactory } from './destinations/index.ts';
@@ -41,12 +41,16 @@ export async function buildNoteRelay(deps: NoteRelayDeps): Promise<Service & { r
     throw new Error("note-relay needs UPLINK_SECRET_KEYS to open the tenants' destination credentials.");
   }
   const links = new LinkStore(mongo.db);
+  const shares = new FileShareStore(mongo.db);
   await links.ensureIndexes();
+  await shares.ensureIndexes();
   const spec = { ...consumerSpec(config), ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) };
   await ensureConsumer(bus, spec);
   const outbox = new OutboxPublisher({ collection: links.collection, bus, logger, clock, ...deps.outbox });
   const relay = new NoteRelay({
     links,
+    shares,
+    publicFileBaseUrl: config.PUBLIC_FILE_BASE_URL,
     destinations: new DestinationStore(mongo.db, SecretBox.parse(config.UPLINK_SECRET_KEYS)),
     storage: BlobStorage.fromConfig(config),
     outbox,

@@ -22,12 +22,18 @@ export const NoteRelayEnv = Type.Object({
     default: 8,
     description: 'Deliveries in flight per replica.',
   }),
+  PUBLIC_FILE_BASE_URL: Type.String({
+    pattern: '^https?://',
+    default: 'http://127.0.0.1:8081/f/',
+    description:
+      "Viewer links in notes and Flex entries are this plus a token: upload-gateway's /f/ route, at the address agents' browsers reach.",
+  }),
   FILE_LINK_TTL_HOURS: Type.Integer({
     minimum: 1,
     maximum: 168,
     default: 168,
     description:
-      'How long a file link in a note stays valid (notes link instead of attaching when the helpdesk refuses the size).',
+      'How long a viewer link in a note or a Flex entry stays valid (notes link instead of attaching when the helpdesk refuses the size).',
   }),
 });
 export type NoteRelayConfig = Static<typeof NoteRelayEnv>;

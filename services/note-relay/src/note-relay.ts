@@ -1,6 +1,6 @@
 import type { Provider, UploadCompletedEvent } from '@uplink/contracts';
 import { type Clock, type Logger, type OutboxPublisher, RetryLater } from '@uplink/kit';
-import type { LinkDocument, LinkStore } from '@uplink/links';
+import type { FileShareStore, LinkDocument, LinkStore } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
 import type { DestinationStore, Destinations } from '@uplink/tenants';
 import type { Delivery, DeliveryOutcome, Destination } from './destinations/destination.ts';
@@ -10,6 +10,9 @@ export type DestinationFactory = (provider: Provider, destinations: Destinations
 
 export type NoteRelayDeps = {
   links: LinkStore;
+  shares: Pick<FileShareStore, 'create'>;
+  /** Viewer links are this plus the share's token (upload-gateway's `/f/`), ending in '/'. */
+  publicFileBaseUrl: string;
   destinations: Pick<DestinationStore, 'open'>;
   storage: BlobStorage;
   outbox: OutboxPublisher<LinkDocument>;
@@ -36,9 +39,13 @@ const PROVIDER_NAMES: Record<Provider, string> = {
  */
 export class NoteRelay {
   private readonly deps: NoteRelayDeps;
+  private readonly fileBaseUrl: string;
 
   constructor(deps: NoteRelayDeps) {
     this.deps = deps;
+    this.fileBaseUrl = deps.publicFileBaseUrl.endsWith('/')
+      ? deps.publicFileBaseUrl
+      : `${deps.publicFileBaseUrl}/`;
   }
 
   async handle(event: UploadCompletedEvent, isLastDelivery: boolean): Promise<void> {
@@ -97,7 +104,7 @@ export class NoteRelay {
     event: UploadCompletedEvent,
     link: LinkDocument,
   ): Promise<DeliveryOutcome> {
-    const { storage, clock } = this.deps;
+    const { storage, shares, clock } = this.deps;
     const { file } = event.data;
     // Leave a margin so the outcome is recorded before the lease (and the ack wait) runs out.
     const signal = AbortSignal.timeout(Math.max(1_000, this.deps.attemptMs - 5_000));
@@ -105,6 +112,16 @@ export class NoteRelay {
       event,
       openFile: () => storage.openRead(file.blobName, file.etag, signal),
       fileUrl: (ttlMs) => storage.readUrl(file.blobName, ttlMs, clock.now(), file.fileName),
+      viewerUrl: async (ttlMs) => {
+        const { token } = await shares.create({
+          tenantId: link.tenantId,
+          linkId: link._id,
+          file,
+          ttlMs,
+          now: clock.now(),
+        });
+        return `${this.fileBaseUrl}${token}`;
+      },
       uncertain: (link.delivery?.attempts ?? 1) > 1,
       signal,
     };

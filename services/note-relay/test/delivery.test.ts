@@ -133,6 +133,12 @@ describe('delivery end to end', () => {
     expect(media).toHaveLength(2);
     expect(media[0]).toMatchObject({ title: 'old' });
     expect(twilio.task(taskSid)?.attributes.channel).toBe('chat');
+    // The entry is a viewer link (a revocable capability), not a raw storage URL.
+    const entry = media[1] as { url: string; title: string };
+    expect(entry.url).toMatch(new RegExp(`^${h.gateway.baseUrl}/f/[A-Za-z0-9_-]{43}$`));
+    const page = await fetch(entry.url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<h2 id="file-name" class="file-name">label.pdf</h2>');
   });
 
   it('posts a signed webhook whose file URL serves the exact bytes', async () => {
@@ -194,6 +200,7 @@ describe('delivery end to end', () => {
         event,
         openFile: () => h.gateway.storage.openRead(event.data.file.blobName, event.data.file.etag),
         fileUrl: async () => 'https://unused.example/',
+        viewerUrl: async () => 'https://unused.example/f/',
         uncertain: false,
         signal: new AbortController().signal,
       });
@@ -244,6 +251,25 @@ describe('delivery end to end', () => {
     const notes = freshdesk.notes(4712);
     expect(notes).toHaveLength(1);
     expect(notes[0]?.attachments).toHaveLength(0);
+
+    // The note links to the file's viewer page on the gateway, whose download serves the bytes.
+    const viewerUrl = new RegExp(`${h.gateway.baseUrl}/f/[A-Za-z0-9_-]{43}`).exec(notes[0]?.body ?? '')?.[0];
+    if (!viewerUrl) throw new Error(`no viewer link in the note: ${notes[0]?.body}`);
+    expect(notes[0]?.body).not.toContain(h.gateway.storageOrigin);
+    const page = await fetch(viewerUrl);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('label.pdf');
+    // As the browser reads the attribute: the SAS's `'` and `&` are escaped in the page.
+    const download = /<a class="button primary" href="([^"]+)"/
+      .exec(html)?.[1]
+      ?.replaceAll('&#39;', "'")
+      .replaceAll('&amp;', '&');
+    if (!download) throw new Error('no download button on the viewer page');
+    expect(download.startsWith(h.gateway.storageOrigin)).toBe(true);
+    const file = await fetch(download);
+    expect(file.status).toBe(200);
+    expect(Buffer.from(await file.arrayBuffer()).equals(Buffer.from(bytes))).toBe(true);
   }, 60_000);
 
   it('delivers every upload once through 30% injected 5xx, resets and timeouts', async () => {

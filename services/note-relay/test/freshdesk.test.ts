@@ -20,7 +20,7 @@ import {
 import { escapeHtml, humanSize } from '../src/destinations/freshdesk-note.ts';
 
 const MiB = 1024 * 1024;
-const FILE_URL = 'https://files.uplink.test/f/upl?sig=abc&se=2030-01-01';
+const VIEWER_URL = 'https://files.uplink.test/f/Q2FwYWJpbGl0eS10b2tlbi1mb3ItdGVzdHMtMDAwMDA&x=1';
 
 let double: FreshdeskDouble;
 let destination: FreshdeskDestination;
@@ -102,9 +102,12 @@ function delivery(
       result.opened++;
       return options.gone ? undefined : { stream: file.open(), size: file.size };
     },
-    async fileUrl(ttlMs) {
+    async fileUrl() {
+      throw new Error('agents get viewer links, never a raw storage URL');
+    },
+    async viewerUrl(ttlMs) {
       result.linkTtls.push(ttlMs);
-      return FILE_URL;
+      return VIEWER_URL;
     },
     uncertain: options.uncertain ?? false,
     signal: options.signal ?? new AbortController().signal,
@@ -332,8 +335,8 @@ describe('FreshdeskDestination', () => {
     });
     expect(note?.private).toBe(true);
     expect(note?.attachments).toHaveLength(0);
-    expect(note?.body).toContain(`href="${escapeHtml(FILE_URL)}"`);
-    expect(note?.json.body_text).toContain(FILE_URL);
+    expect(note?.body).toContain(`href="${escapeHtml(VIEWER_URL)}"`);
+    expect(note?.json.body_text).toContain(VIEWER_URL);
     expect(note?.json.body_text).toMatch(/The link works until \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect(note?.json.body_text).toContain('The screen recording, please');
     expect(note?.json.body_text).toContain(`Uplink reference: ${d.event.data.file.uploadId}`);

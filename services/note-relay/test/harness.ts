@@ -55,6 +55,8 @@ export async function startRelay(
       DELIVERY_MAX_ATTEMPTS: options.maxAttempts ?? 10,
       DELIVERY_CONCURRENCY: 8,
       FILE_LINK_TTL_HOURS: 168,
+      // Viewer links point at the gateway under test, so tests can open them.
+      PUBLIC_FILE_BASE_URL: `${gateway.baseUrl}/f/`,
     },
     logger: infra.logger,
     mongo: infra.mongo,

@@ -81,9 +81,12 @@ function delivery(
   const result: TestDelivery = {
     event,
     openFile: async () => undefined,
-    fileUrl: async (ttlMs) => {
+    fileUrl: async () => {
+      throw new Error('agents get viewer links, never a raw storage URL');
+    },
+    viewerUrl: async (ttlMs) => {
       result.urlsMinted += 1;
-      return `https://files.example.test/${id}?ttl=${ttlMs}&n=${result.urlsMinted}`;
+      return `https://files.example.test/f/${id}?ttl=${ttlMs}&n=${result.urlsMinted}`;
     },
     uncertain: false,
     signal,
@@ -138,7 +141,7 @@ describe('TwilioFlexDestination', () => {
     expect(media.slice(0, 2)).toEqual(OLD_MEDIA);
     expect(media[2]).toEqual({
       type: 'Referenced',
-      url: `https://files.example.test/${d.event.data.file.uploadId}?ttl=86400000&n=1`,
+      url: `https://files.example.test/f/${d.event.data.file.uploadId}?ttl=86400000&n=1`,
       title: 'invoice.pdf',
       [UPLOAD_ID_FIELD]: d.event.data.file.uploadId,
     });

@@ -8,13 +8,14 @@ import {
   serviceHttpApp,
   trustedProxies,
 } from '@uplink/kit';
-import { LinkStore } from '@uplink/links';
+import { FileShareStore, LinkStore } from '@uplink/links';
 import { BlobStorage } from '@uplink/storage';
 import { CachedSettings, TenantStore } from '@uplink/tenants';
 import { AbandonedUploadSweeper } from './abandoned-uploads.ts';
 import type { UploadGatewayConfig } from './env.ts';
 import { registerPageAssets } from './page/index.ts';
 import { registerRateLimits } from './rate-limits.ts';
+import { fileViewerRoutes } from './routes/file-viewer.ts';
 import { uploadApiRoutes } from './routes/upload-api.ts';
 import { uploadPageRoutes } from './routes/upload-page.ts';
 import { UploadFlow } from './upload-flow.ts';
@@ -30,9 +31,11 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
   const links = new LinkStore(mongo.db);
   const tenants = new TenantStore(mongo.db);
   const uploads = new UploadStore(mongo.db);
+  const shares = new FileShareStore(mongo.db);
   await links.ensureIndexes();
   await tenants.ensureIndexes();
   await uploads.ensureIndexes();
+  await shares.ensureIndexes();
 
   const storage = BlobStorage.fromConfig(config);
   if (config.AZURE_STORAGE_CONFIGURE) {
@@ -66,7 +69,7 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
     title: 'Uplink upload-gateway',
     version: '1',
     description:
-      "The customer's side of a link: the upload page and the API it calls. The link token is the credential.",
+      "The customer's side of a link: the upload page and the API it calls (the link token is the credential), and the viewer pages of delivered files.",
   });
   const rateLimits = await registerRateLimits(app, {
     perIpPerMinute: config.RATE_LIMIT_PER_IP,
@@ -75,6 +78,7 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
   await registerPageAssets(app);
   uploadPageRoutes(app, { links, tenants: settings, clock, storageOrigin: storage.origin, rateLimits });
   uploadApiRoutes(app, { flow, rateLimits });
+  fileViewerRoutes(app, { shares, tenants: settings, storage, clock, rateLimits });
 
   return {
     app,

@@ -2,19 +2,21 @@ import {
   CreatedLink,
   CreateLinkBody,
   ErrorEnvelope,
+  FileLinksRevoked,
   LinkList,
   LinkParams,
   LinkView,
   TicketParams,
 } from '@uplink/contracts';
 import { type Clock, conflict, type HttpApp, notFound, type OutboxPublisher, unavailable } from '@uplink/kit';
-import type { LinkStore } from '@uplink/links';
+import type { FileShareStore, LinkStore } from '@uplink/links';
 import type { TenantStore } from '@uplink/tenants';
 import { Type } from 'typebox';
 import { replyText, toLinkView } from './link-view.ts';
 
 export type LinkRoutesDeps = {
   links: LinkStore;
+  shares: FileShareStore;
   tenants: TenantStore;
   outbox: OutboxPublisher;
   clock: Clock;
@@ -25,7 +27,7 @@ const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 404: ErrorEnvelope } as
 const security = [{ apiKey: [] }];
 
 export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
-  const { links, tenants, outbox, clock } = deps;
+  const { links, shares, tenants, outbox, clock } = deps;
   async function defaultValidity(tenantId: string) {
     const settings = await tenants.getSettings(tenantId);
     if (!settings) throw unavailable('Tenant settings are missing.');
@@ -133,6 +135,26 @@ export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
       }
       outbox.kick(result.link._id, result.link.outbox);
       return toLinkView(result.link, now);
+    },
+  );
+
+  app.delete(
+    '/v1/links/:id/file-links',
+    {
+      schema: {
+        summary: "Revoke the viewer links of a link's file",
+        description:
+          'Every viewer link note-relay put in a note or a Flex entry for this link stops working at once: new views answer 410. A page already open keeps its player for at most 10 minutes.',
+        tags: ['links'],
+        security,
+        params: LinkParams,
+        response: { 200: FileLinksRevoked, ...errors },
+      },
+    },
+    async (request) => {
+      const link = await links.get(request.tenantId, request.params.id);
+      if (!link) throw notFound('No such link.');
+      return { revoked: await shares.revokeForLink(request.tenantId, link._id, clock.now()) };
     },
   );
 }

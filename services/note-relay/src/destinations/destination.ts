@@ -5,8 +5,17 @@ export type Delivery = {
   event: UploadCompletedEvent;
   /** The verified file as a stream, conditional on its ETag; undefined when it changed or is gone. */
   openFile(): Promise<{ stream: NodeJS.ReadableStream; size: number } | undefined>;
-  /** A read-only URL to the file valid for `ttlMs`, for notes that link instead of attaching. */
+  /**
+   * A raw read-only storage URL to the file valid for `ttlMs`: for machines (the webhook). It
+   * cannot be revoked; never give it to a person's browser.
+   */
   fileUrl(ttlMs: number): Promise<string>;
+  /**
+   * A new viewer link for the agent, valid for `ttlMs`: a page with the file's name, an inline
+   * player and a download button, behind an unguessable capability that can be revoked
+   * (`DELETE /v1/links/{id}/file-links`). Each call mints another capability.
+   */
+  viewerUrl(ttlMs: number): Promise<string>;
   /**
    * An earlier attempt may have reached the destination (it crashed or timed out after
    * sending): look for its result before posting again.

@@ -20,7 +20,7 @@ export type FreshdeskConfig = {
 };
 
 export type FreshdeskOptions = {
-  /** How long the file URL in a link-instead-of-attachment note works (default 7 days). */
+  /** How long the viewer link in a link-instead-of-attachment note works (default 7 days). */
   linkTtlMs?: number;
   /** Each HTTP request, body upload included, must be answered within this (default 120 s). */
   requestTimeoutMs?: number;
@@ -150,7 +150,7 @@ export class FreshdeskDestination implements Destination {
     const expiresAt = new Date(this.#now().getTime() + this.#linkTtlMs);
     let url: string;
     try {
-      url = await delivery.fileUrl(this.#linkTtlMs);
+      url = await delivery.viewerUrl(this.#linkTtlMs);
     } catch (error) {
       return { kind: 'retry', reason: `making a link to the file failed: ${messageOf(error)}` };
     }

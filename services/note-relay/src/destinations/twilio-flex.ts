@@ -37,7 +37,7 @@ export type TwilioFlexConfig = {
 };
 
 export type TwilioFlexOptions = {
-  /** Validity of the file URL put in the entry (default 24 hours). */
+  /** Validity of the viewer link put in the entry (default 24 hours). */
   linkTtlMs?: number;
   /** Per HTTP request (default 15 s). */
   requestTimeoutMs?: number;
@@ -145,7 +145,7 @@ export class TwilioFlexDestination implements Destination {
         try {
           entry = {
             type: this.#mediaEntry,
-            url: await delivery.fileUrl(this.#linkTtlMs),
+            url: await delivery.viewerUrl(this.#linkTtlMs),
             title: file.fileName,
             [UPLOAD_ID_FIELD]: file.uploadId,
           };

@@ -1,19 +1,32 @@
+export type ContentSecurityOptions = {
+  /**
+   * The file viewer (`/f/<token>`): it shows images and plays audio and video from the storage
+   * origin (a short-lived read SAS made for each view), and runs no script. The upload page
+   * never loads anything from storage, so it keeps the stricter policy.
+   */
+  fileViewer?: boolean;
+};
+
 /**
  * The Content-Security-Policy of the customer's pages. Scripts and styles come only from our own
  * origin (no inline script: page data travels in a JSON element that never executes);
  * 'wasm-unsafe-eval' lets the background-blur model compile its WebAssembly and allows no
  * eval() or new Function(). The browser talks to our API and to the storage account, plays back
  * its own recordings from blob: URLs, and can be framed by nobody.
+ *
+ * The file viewer's policy differs only where it must: images and media from the storage origin,
+ * and no script and no connections at all.
  */
-export function contentSecurityPolicy(storageOrigin: string): string {
+export function contentSecurityPolicy(storageOrigin: string, options: ContentSecurityOptions = {}): string {
   const storage = new URL(storageOrigin).origin;
+  const viewer = options.fileViewer === true;
   return [
     "default-src 'none'",
-    "script-src 'self' 'wasm-unsafe-eval'",
+    viewer ? "script-src 'none'" : "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
-    "img-src 'self'",
-    'media-src blob:',
-    `connect-src 'self' ${storage}`,
+    viewer ? `img-src 'self' ${storage}` : "img-src 'self'",
+    viewer ? `media-src ${storage}` : 'media-src blob:',
+    viewer ? "connect-src 'none'" : `connect-src 'self' ${storage}`,
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",

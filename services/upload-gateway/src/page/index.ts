@@ -1,9 +1,13 @@
 // The customer's pages: HTML, texts, Content-Security-Policy and the assets they load.
 export { type PageAssets, pageAssets, registerPageAssets } from './assets.ts';
 export type { ClientConfig, PageLocale } from './client-config.ts';
-export { contentSecurityPolicy } from './csp.ts';
+export { type ContentSecurityOptions, contentSecurityPolicy } from './csp.ts';
 export { messagesFor, negotiateLocale } from './locale.ts';
 export {
+  type FileUnavailableReason,
+  type FileViewerView,
+  renderFileUnavailablePage,
+  renderFileViewerPage,
   renderRateLimitedPage,
   renderUnavailablePage,
   renderUploadPage,

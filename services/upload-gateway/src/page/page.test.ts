@@ -5,9 +5,12 @@ import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import {
   contentSecurityPolicy,
+  type FileViewerView,
   negotiateLocale,
   pageAssets,
   registerPageAssets,
+  renderFileUnavailablePage,
+  renderFileViewerPage,
   renderRateLimitedPage,
   renderUnavailablePage,
   renderUploadPage,
@@ -178,6 +181,63 @@ describe('renderUnavailablePage', () => {
   );
 });
 
+describe('renderFileViewerPage', () => {
+  const viewer = (overrides: Partial<FileViewerView> = {}): FileViewerView => ({
+    locale: 'en',
+    companyName: 'Acme Support',
+    supportDomain: 'support.acme.test',
+    file: { fileName: 'label.png', contentType: 'image/png', category: 'image', size: 2048 },
+    fileUrl: 'https://acct.blob.core.windows.net/uploads/t/u?sv=1&sig=abc',
+    linkExpiresAt: new Date('2030-05-01T12:00:00Z'),
+    ...overrides,
+  });
+
+  it('escapes the file name and the URL, and runs no script', () => {
+    const html = renderFileViewerPage(
+      viewer({
+        companyName: '<b>Acme</b>',
+        file: {
+          fileName: '"><script>alert(1)</script>.png',
+          contentType: 'image/png',
+          category: 'image',
+          size: 10,
+        },
+      }),
+    );
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toContain('<b>Acme</b>');
+    expect(html).toContain('alt="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;.png"');
+    expect(html).toContain('src="https://acct.blob.core.windows.net/uploads/t/u?sv=1&amp;sig=abc"');
+    expect(scriptsOf(html)).toEqual([]);
+  });
+
+  it('picks the preview by category: audio, video, image, or none', () => {
+    const of = (category: FileViewerView['file']['category'], contentType: string) =>
+      renderFileViewerPage(viewer({ file: { fileName: 'f', contentType, category, size: 1 } }));
+    expect(of('audio', 'audio/mpeg')).toMatch(/<audio class="player" controls/);
+    expect(of('video', 'video/mp4')).toMatch(/<video class="player" controls playsinline/);
+    expect(of('image', 'image/png')).toMatch(/<img class="player" src=/);
+    const archive = of('archive', 'application/zip');
+    expect(archive).not.toMatch(/<(audio|video|img)\b/);
+    expect(archive).toContain(en.viewer.noPreview);
+    expect(archive).toContain('<p class="file-facts">ZIP · 1 byte</p>');
+  });
+});
+
+describe('renderFileUnavailablePage', () => {
+  it.each(['not_found', 'expired', 'revoked'] as const)('%s says which, in the page language', (reason) => {
+    for (const [locale, messages] of [
+      ['en', en],
+      ['de', de],
+    ] as const) {
+      const html = renderFileUnavailablePage(locale, reason);
+      expect(html).toContain(`<h1 id="unavailable-heading">${messages.fileUnavailable[reason].title}</h1>`);
+      expect(html).toContain(messages.fileUnavailable.askCustomer);
+      expect(scriptsOf(html)).toEqual([]);
+    }
+  });
+});
+
 describe('renderRateLimitedPage', () => {
   it('asks the customer to wait a minute and reload, in their language, with no script', () => {
     for (const [locale, messages] of [
@@ -206,6 +266,15 @@ describe('contentSecurityPolicy', () => {
     expect(csp).not.toMatch(/unsafe-inline|'unsafe-eval'/);
     expect(contentSecurityPolicy('https://acct.blob.core.windows.net')).toContain(
       "connect-src 'self' https://acct.blob.core.windows.net;",
+    );
+  });
+
+  it('lets only the file viewer show media from the storage origin, with no script', () => {
+    const csp = contentSecurityPolicy('https://acct.blob.core.windows.net/uploads', { fileViewer: true });
+    expect(csp).toBe(
+      "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' https://acct.blob.core.windows.net; " +
+        "media-src https://acct.blob.core.windows.net; connect-src 'none'; base-uri 'none'; form-action 'none'; " +
+        "frame-ancestors 'none'",
     );
   });
 });

@@ -23,6 +23,19 @@ export type UploadPageView = {
 
 export type UnavailableReason = 'not_found' | 'expired' | 'used' | 'revoked';
 
+export type FileViewerView = {
+  locale: PageLocale;
+  companyName: string;
+  supportDomain: string | null;
+  file: { fileName: string; contentType: string; category: MediaCategory; size: number };
+  /** A short-lived read URL of the file on the storage origin, made for this view. */
+  fileUrl: string;
+  /** When the viewer link stops working. */
+  linkExpiresAt: Date;
+};
+
+export type FileUnavailableReason = 'not_found' | 'expired' | 'revoked';
+
 type Tab = 'audio' | 'video' | 'file';
 
 function documentShell(
@@ -184,11 +197,12 @@ function filePanel(
 </div>`;
 }
 
-function header(m: Messages, view: UploadPageView): SafeHtml {
+/** The company's branding: a heading naming it (`{company}` in `heading`) and its support domain. */
+function header(heading: string, brand: { companyName: string; supportDomain: string | null }): SafeHtml {
   return html`<header class="brand">
 <p class="lock" aria-hidden="true"></p>
-<h1>${fillHtml(m.page.heading, { company: html`<span class="company">${view.companyName}</span>` })}${
-    view.supportDomain ? html` <span class="domain">· ${view.supportDomain}</span>` : ''
+<h1>${fillHtml(heading, { company: html`<span class="company">${brand.companyName}</span>` })}${
+    brand.supportDomain ? html` <span class="domain">· ${brand.supportDomain}</span>` : ''
   }</h1>
 </header>`;
 }
@@ -213,7 +227,7 @@ export function renderUploadPage(view: UploadPageView): string {
     return documentShell(
       locale,
       title,
-      html`${header(m, view)}
+      html`${header(m.page.heading, view)}
 ${callout}
 <section class="notice" aria-labelledby="disabled-heading">
 <h2 id="disabled-heading">${m.disabled.heading}</h2>
@@ -247,7 +261,7 @@ ${callout}
     messages: m.client,
   };
 
-  const body = html`${header(m, view)}
+  const body = html`${header(m.page.heading, view)}
 ${callout}
 <p class="validity">${fillHtml(m.page.validUntil, {
     date: html`<time datetime="${view.linkExpiresAt.toISOString()}">${formatExpiry(view.linkExpiresAt, locale)}</time>`,
@@ -296,4 +310,55 @@ export function renderUnavailablePage(locale: PageLocale, reason: UnavailableRea
 export function renderRateLimitedPage(locale: PageLocale): string {
   const text = messagesFor(locale).rateLimited;
   return noticePage(locale, 'rate-limited-heading', text.title, [text.body]);
+}
+
+/** The file's type in the page's language (`PDF`, `OpenDocument-Text`), else its MIME type. */
+function fileTypeText(m: Messages, file: FileViewerView['file']): string {
+  const type = MEDIA_TYPES[file.category].find((candidate) => candidate.mime === file.contentType);
+  return type ? typeLabel(m, type) : file.contentType;
+}
+
+/** Audio and video get the browser's player, images are shown; other files only download. */
+function filePreview(m: Messages, view: FileViewerView): SafeHtml {
+  const { file, fileUrl } = view;
+  switch (file.category) {
+    case 'audio':
+      return html`<audio class="player" controls preload="metadata" src="${fileUrl}" aria-label="${file.fileName}"><p>${m.viewer.cannotPlay}</p></audio>`;
+    case 'video':
+      return html`<video class="player" controls playsinline preload="metadata" src="${fileUrl}" aria-label="${file.fileName}"><p>${m.viewer.cannotPlay}</p></video>`;
+    case 'image':
+      return html`<img class="player" src="${fileUrl}" alt="${file.fileName}">`;
+    default:
+      return html`<p class="hint">${m.viewer.noPreview}</p>`;
+  }
+}
+
+/**
+ * The file viewer an agent opens from a note or a Flex entry: the company's branding, the file's
+ * name, type and size, a preview by category, and a download button. No script.
+ */
+export function renderFileViewerPage(view: FileViewerView): string {
+  const { locale, file } = view;
+  const m = messagesFor(locale);
+  const title = fill(m.viewer.title, { file: file.fileName, company: view.companyName });
+  const body = html`${header(m.viewer.heading, view)}
+<section class="viewer" aria-labelledby="file-name">
+<h2 id="file-name" class="file-name">${file.fileName}</h2>
+<p class="file-facts">${fileTypeText(m, file)} · ${formatBytes(file.size, locale)}</p>
+${filePreview(m, view)}
+<div class="actions">
+<a class="button primary" href="${view.fileUrl}" download="${file.fileName}" rel="noopener noreferrer">${m.viewer.download}</a>
+</div>
+</section>
+<p class="validity">${fillHtml(m.viewer.validUntil, {
+    date: html`<time datetime="${view.linkExpiresAt.toISOString()}">${formatExpiry(view.linkExpiresAt, locale)}</time>`,
+  })}</p>`;
+  return documentShell(locale, title, body);
+}
+
+/** The page for a viewer link that opens nothing: unknown (404), expired or revoked (410). */
+export function renderFileUnavailablePage(locale: PageLocale, reason: FileUnavailableReason): string {
+  const m = messagesFor(locale);
+  const text = m.fileUnavailable[reason];
+  return noticePage(locale, 'unavailable-heading', text.title, [text.body, m.fileUnavailable.askCustomer]);
 }

@@ -1,18 +1,15 @@
-import { AppError, type Clock, type HttpApp } from '@uplink/kit';
+import type { Clock, HttpApp } from '@uplink/kit';
 import { effectiveStatus, type LinkStore } from '@uplink/links';
 import type { SettingsSource } from '@uplink/tenants';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { goneReason } from '../link-availability.ts';
 import {
   contentSecurityPolicy,
   negotiateLocale,
-  renderRateLimitedPage,
   renderUnavailablePage,
   renderUploadPage,
 } from '../page/index.ts';
 import type { PublicRateLimits } from '../rate-limits.ts';
-
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{20,100}$/;
+import { htmlPages, TOKEN_PATTERN } from './html-page.ts';
 
 /**
  * The customer's page. GET and HEAD only read: mail scanners fetch links and run their scripts,
@@ -29,48 +26,25 @@ export function uploadPageRoutes(
   },
 ): void {
   const { links, tenants, clock } = deps;
-  const csp = contentSecurityPolicy(deps.storageOrigin);
-
-  const sendHtml = (reply: FastifyReply, status: number, html: string) =>
-    reply
-      .code(status)
-      .headers({
-        'content-type': 'text/html; charset=utf-8',
-        'content-security-policy': csp,
-        // The token is in the URL: no Referer may carry it to another site, no cache may keep it.
-        'referrer-policy': 'no-referrer',
-        'cache-control': 'no-store',
-        'x-robots-tag': 'noindex, nofollow',
-        'x-content-type-options': 'nosniff',
-        'cross-origin-opener-policy': 'same-origin',
-        'permissions-policy': 'camera=(self), microphone=(self), geolocation=()',
-      })
-      .send(html);
-
-  // A customer who reloads too often gets a page to read, not the API's JSON envelope; the
-  // limiter has already set Retry-After. Every other error goes to the app's handler.
-  const pageErrorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof AppError && error.code === 'rate_limited') {
-      const locale = negotiateLocale(request.headers['accept-language']);
-      return sendHtml(reply, error.statusCode, renderRateLimitedPage(locale));
-    }
-    return app.errorHandler(error, request, reply);
-  };
+  const pages = htmlPages(app, {
+    csp: contentSecurityPolicy(deps.storageOrigin),
+    permissionsPolicy: 'camera=(self), microphone=(self), geolocation=()',
+  });
 
   app.get<{ Params: { token: string } }>(
     '/u/:token',
-    { onRequest: deps.rateLimits.perIp, errorHandler: pageErrorHandler, schema: { hide: true } },
+    { onRequest: deps.rateLimits.perIp, errorHandler: pages.errorHandler, schema: { hide: true } },
     async (request, reply) => {
       const locale = negotiateLocale(request.headers['accept-language']);
       const { token } = request.params;
       const link = TOKEN_PATTERN.test(token) ? await links.findByToken(token) : null;
-      if (!link) return sendHtml(reply, 404, renderUnavailablePage(locale, 'not_found'));
+      if (!link) return pages.send(reply, 404, renderUnavailablePage(locale, 'not_found'));
       const status = effectiveStatus(link, clock.now());
       if (status !== 'pending')
-        return sendHtml(reply, 410, renderUnavailablePage(locale, goneReason(status)));
+        return pages.send(reply, 410, renderUnavailablePage(locale, goneReason(status)));
       const settings = await tenants.getSettings(link.tenantId);
-      if (!settings) return sendHtml(reply, 404, renderUnavailablePage(locale, 'not_found'));
-      return sendHtml(
+      if (!settings) return pages.send(reply, 404, renderUnavailablePage(locale, 'not_found'));
+      return pages.send(
         reply,
         200,
         renderUploadPage({

@@ -79,6 +79,25 @@ export const de: Messages = {
     title: 'Zu viele Versuche',
     body: 'Diese Seite wurde in kurzer Zeit zu oft geöffnet. Bitte warten Sie eine Minute und laden Sie sie dann neu.',
   },
+  viewer: {
+    title: '{file} · {company}',
+    heading: 'An {company} gesendete Datei',
+    download: 'Herunterladen',
+    noPreview: 'Für diesen Dateityp gibt es keine Vorschau. Laden Sie die Datei herunter, um sie zu öffnen.',
+    cannotPlay:
+      'Ihr Browser kann diese Datei hier nicht abspielen. Laden Sie sie herunter, um sie zu öffnen.',
+    validUntil: 'Dieser Dateilink funktioniert bis {date}.',
+  },
+  fileUnavailable: {
+    askCustomer:
+      'Wenn Sie die Datei noch brauchen, bitten Sie die Kundin oder den Kunden, sie erneut zu senden.',
+    not_found: {
+      title: 'Dateilink nicht gefunden',
+      body: 'Diesen Dateilink gibt es nicht. Prüfen Sie, ob Sie die vollständige Adresse geöffnet haben.',
+    },
+    expired: { title: 'Dateilink abgelaufen', body: 'Dieser Dateilink ist abgelaufen.' },
+    revoked: { title: 'Dateilink zurückgezogen', body: 'Dieser Dateilink wurde zurückgezogen.' },
+  },
   client: {
     recording: 'Aufnahme läuft…',
     recordingStopped:

@@ -82,6 +82,24 @@ export const en = {
     title: 'Too many attempts',
     body: 'This page was opened too often in a short time. Please wait a minute, then reload it.',
   },
+  /** The file viewer (`/f/<token>`): where agents open a file the customer sent. */
+  viewer: {
+    title: '{file} · {company}',
+    heading: 'File sent to {company}',
+    download: 'Download',
+    noPreview: 'There is no preview for this type of file. Download it to open it.',
+    cannotPlay: 'Your browser cannot play this file here. Download it to open it.',
+    validUntil: 'This file link works until {date}.',
+  },
+  fileUnavailable: {
+    askCustomer: 'If you still need the file, ask the customer to send it again.',
+    not_found: {
+      title: 'File link not found',
+      body: 'This file link does not exist. Check that you opened the whole address.',
+    },
+    expired: { title: 'File link expired', body: 'This file link has expired.' },
+    revoked: { title: 'File link withdrawn', body: 'This file link has been withdrawn.' },
+  },
   /** Texts the page's script shows; sent to the browser with the page, for its language only. */
   client: {
     recording: 'Recording…',

@@ -1,0 +1,98 @@
+import type { MediaCategory, UploadedFile } from '@uplink/contracts';
+import { hashSecret, newSecret } from '@uplink/kit';
+import type { Collection, Db } from 'mongodb';
+
+/**
+ * A viewer link to a delivered file: a capability. Whoever holds its token may open the file's
+ * viewer page until `expiresAt`, unless it was revoked. Only the token's hash is stored (as
+ * `_id`), so a leaked database opens no file.
+ */
+export type FileShareDocument = {
+  /** SHA-256 of the token. */
+  _id: string;
+  tenantId: string;
+  linkId: string;
+  uploadId: string;
+  blobName: string;
+  /** The ETag verified at completion, for readers that can make their read conditional. */
+  etag: string;
+  fileName: string;
+  contentType: string;
+  category: MediaCategory;
+  size: number;
+  createdAt: Date;
+  expiresAt: Date;
+  revokedAt?: Date;
+};
+
+export type NewFileShare = {
+  tenantId: string;
+  linkId: string;
+  file: UploadedFile;
+  ttlMs: number;
+  now: Date;
+};
+
+export type FileShareLookup =
+  | { outcome: 'found'; share: FileShareDocument }
+  | { outcome: 'not_found' | 'expired' | 'revoked' };
+
+/**
+ * The `file_shares` collection: viewer links that note-relay puts in notes and Flex entries
+ * instead of raw storage URLs. Unlike a SAS, a share can be revoked, and the page behind it makes
+ * a short-lived SAS on each view, so revocation stops new views at once.
+ */
+export class FileShareStore {
+  readonly collection: Collection<FileShareDocument>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<FileShareDocument>('file_shares');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ tenantId: 1, linkId: 1 }, { name: 'link_shares' });
+  }
+
+  /** A new share of `file`, valid `ttlMs` from `now`; the token is returned once. */
+  async create(input: NewFileShare): Promise<{ token: string; expiresAt: Date }> {
+    const token = newSecret();
+    const { file, now } = input;
+    const expiresAt = new Date(now.getTime() + input.ttlMs);
+    await this.collection.insertOne({
+      _id: hashSecret(token),
+      tenantId: input.tenantId,
+      linkId: input.linkId,
+      uploadId: file.uploadId,
+      blobName: file.blobName,
+      etag: file.etag,
+      fileName: file.fileName,
+      contentType: file.contentType,
+      category: file.category,
+      size: file.size,
+      createdAt: now,
+      expiresAt,
+    });
+    return { token, expiresAt };
+  }
+
+  /** The share a token opens, or why it opens nothing (revoked wins over expired). */
+  async find(token: string, now: Date): Promise<FileShareLookup> {
+    const share = await this.collection.findOne({ _id: hashSecret(token) });
+    if (!share) return { outcome: 'not_found' };
+    if (share.revokedAt) return { outcome: 'revoked' };
+    if (share.expiresAt.getTime() <= now.getTime()) return { outcome: 'expired' };
+    return { outcome: 'found', share };
+  }
+
+  /**
+   * Revokes every share of a link that still works. Returns how many stopped working; shares
+   * already revoked or expired are left as they are, so a repeated call answers 0.
+   */
+  async revokeForLink(tenantId: string, linkId: string, now: Date): Promise<number> {
+    const result = await this.collection.updateMany(
+      { tenantId, linkId, revokedAt: { $exists: false }, expiresAt: { $gt: now } },
+      { $set: { revokedAt: now } },
+    );
+    return result.modifiedCount;
+  }
+}

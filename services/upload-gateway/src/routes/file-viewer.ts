@@ -1,0 +1,81 @@
+import type { Clock, HttpApp } from '@uplink/kit';
+import type { FileShareStore } from '@uplink/links';
+import type { BlobStorage } from '@uplink/storage';
+import type { SettingsSource } from '@uplink/tenants';
+import {
+  contentSecurityPolicy,
+  negotiateLocale,
+  renderFileUnavailablePage,
+  renderFileViewerPage,
+} from '../page/index.ts';
+import type { PublicRateLimits } from '../rate-limits.ts';
+import { htmlPages, TOKEN_PATTERN } from './html-page.ts';
+
+/**
+ * How long the read SAS behind one view works: long enough to watch a video, short enough that a
+ * revoked viewer link stops working for a page left open soon after.
+ */
+export const VIEW_SAS_MS = 10 * 60 * 1000;
+
+/**
+ * The file viewer (`/f/<token>`): the page agents open from a note or a Flex entry. The token is
+ * a capability (a `FileShareStore` share) that expires and can be revoked; each view makes a new
+ * short-lived read SAS for the player and the download button, so the storage URL the browser
+ * sees never outlives the view by much, and revocation takes effect for the next view at once.
+ */
+export function fileViewerRoutes(
+  app: HttpApp,
+  deps: {
+    shares: Pick<FileShareStore, 'find'>;
+    tenants: SettingsSource;
+    storage: Pick<BlobStorage, 'origin' | 'readUrl'>;
+    clock: Clock;
+    rateLimits: PublicRateLimits;
+  },
+): void {
+  const { shares, tenants, storage, clock } = deps;
+  const pages = htmlPages(app, {
+    csp: contentSecurityPolicy(storage.origin, { fileViewer: true }),
+    permissionsPolicy: 'camera=(), microphone=(), geolocation=()',
+  });
+
+  app.get<{ Params: { token: string } }>(
+    '/f/:token',
+    { onRequest: deps.rateLimits.perIp, errorHandler: pages.errorHandler, schema: { hide: true } },
+    async (request, reply) => {
+      const locale = negotiateLocale(request.headers['accept-language']);
+      const { token } = request.params;
+      const now = clock.now();
+      const found = TOKEN_PATTERN.test(token)
+        ? await shares.find(token, now)
+        : ({ outcome: 'not_found' } as const);
+      if (found.outcome !== 'found') {
+        const status = found.outcome === 'not_found' ? 404 : 410;
+        return pages.send(reply, status, renderFileUnavailablePage(locale, found.outcome));
+      }
+      const { share } = found;
+      const settings = await tenants.getSettings(share.tenantId);
+      if (!settings) return pages.send(reply, 404, renderFileUnavailablePage(locale, 'not_found'));
+      // Never past the share's own end.
+      const ttlMs = Math.min(VIEW_SAS_MS, share.expiresAt.getTime() - now.getTime());
+      const fileUrl = await storage.readUrl(share.blobName, ttlMs, now, share.fileName);
+      return pages.send(
+        reply,
+        200,
+        renderFileViewerPage({
+          locale,
+          companyName: settings.companyName,
+          supportDomain: settings.supportDomain,
+          file: {
+            fileName: share.fileName,
+            contentType: share.contentType,
+            category: share.category,
+            size: share.size,
+          },
+          fileUrl,
+          linkExpiresAt: share.expiresAt,
+        }),
+      );
+    },
+  );
+}
