@@ -95,4 +95,10 @@ export class FileShareStore {
     );
     return result.modifiedCount;
   }
+
+  /** Deletes shares that expired before `before`: housekeeping, since TTL indexes are not portable. */
+  async purgeExpired(before: Date): Promise<number> {
+    const result = await this.collection.deleteMany({ expiresAt: { $lt: before } });
+    return result.deletedCount;
+  }
 }

@@ -196,16 +196,27 @@ export class BlobStorage {
   /**
    * A read-only URL for one blob, valid for `ttlMs`: for agents and webhook receivers. The
    * blob cannot change behind it: the only SAS that could write it expired 15 minutes after it
-   * was issued.
+   * was issued. The response headers are fixed by the SAS, not taken from the blob: the
+   * browser's upload set the blob's own content type, so the verified type is given here, and
+   * a file is shown inline or saved under its cleaned name.
    */
-  async readUrl(blobName: string, ttlMs: number, now: Date, fileName?: string): Promise<string> {
+  async readUrl(
+    blobName: string,
+    ttlMs: number,
+    now: Date,
+    response: { contentType?: string; fileName?: string; disposition?: 'inline' | 'attachment' } = {},
+  ): Promise<string> {
+    const disposition = response.fileName
+      ? `${response.disposition ?? 'inline'}; filename*=UTF-8''${encodeURIComponent(response.fileName)}`
+      : response.disposition;
     const options = {
       containerName: this.container.containerName,
       blobName,
       permissions: BlobSASPermissions.parse('r'),
       expiresOn: new Date(now.getTime() + ttlMs),
       protocol: this.httpsOnly ? SASProtocol.Https : SASProtocol.HttpsAndHttp,
-      ...(fileName ? { contentDisposition: `inline; filename*=UTF-8''${encodeURIComponent(fileName)}` } : {}),
+      ...(disposition ? { contentDisposition: disposition } : {}),
+      ...(response.contentType ? { contentType: response.contentType } : {}),
     };
     const sas =
       this.signer.kind === 'shared-key'

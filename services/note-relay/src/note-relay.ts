@@ -111,7 +111,12 @@ export class NoteRelay {
     const delivery: Delivery = {
       event,
       openFile: () => storage.openRead(file.blobName, file.etag, signal),
-      fileUrl: (ttlMs) => storage.readUrl(file.blobName, ttlMs, clock.now(), file.fileName),
+      fileUrl: (ttlMs) =>
+        storage.readUrl(file.blobName, ttlMs, clock.now(), {
+          contentType: file.contentType,
+          fileName: file.fileName,
+          disposition: 'attachment',
+        }),
       viewerUrl: async (ttlMs) => {
         const { token } = await shares.create({
           tenantId: link.tenantId,

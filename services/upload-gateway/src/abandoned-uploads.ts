@@ -1,12 +1,13 @@
 import type { Clock, Logger } from '@uplink/kit';
-import type { LinkStore } from '@uplink/links';
+import type { FileShareStore, LinkStore } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
 import type { UploadStore } from './upload-store.ts';
 
 /**
  * A customer may get a SAS and never complete (closed tab, dead battery). Once the SAS has been
  * expired for `graceMs` (a completion may still arrive for an upload that finished just in time),
- * the blob is deleted so storage keeps only verified files. Old settled records go too.
+ * the blob is deleted so storage keeps only verified files. Old settled records and long-expired
+ * viewer links go too.
  */
 export class AbandonedUploadSweeper {
   private timer: NodeJS.Timeout | undefined;
@@ -14,6 +15,7 @@ export class AbandonedUploadSweeper {
   private readonly deps: {
     uploads: UploadStore;
     links: LinkStore;
+    shares: FileShareStore;
     storage: BlobStorage;
     clock: Clock;
     logger: Logger;
@@ -59,7 +61,9 @@ export class AbandonedUploadSweeper {
       await storage.delete(upload.blobName);
       await uploads.settle(upload._id, 'abandoned', now);
     }
-    await uploads.purgeSettled(new Date(now.getTime() - this.deps.keepRecordsMs));
+    const keepSince = new Date(now.getTime() - this.deps.keepRecordsMs);
+    await uploads.purgeSettled(keepSince);
+    await this.deps.shares.purgeExpired(keepSince);
     if (abandoned.length > 0) {
       this.deps.logger.info({ type: 'sweep', count: abandoned.length }, 'deleted abandoned uploads');
     }

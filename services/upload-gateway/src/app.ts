@@ -56,6 +56,7 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
   const sweeper = new AbandonedUploadSweeper({
     uploads,
     links,
+    shares,
     storage,
     clock,
     logger,

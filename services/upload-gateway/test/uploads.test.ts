@@ -1,5 +1,6 @@
 import type { ErrorEnvelope, UploadIntent, UploadReceipt } from '@uplink/contracts';
 import { eventually, streamMessages } from '@uplink/kit/testing';
+import { FileShareStore } from '@uplink/links';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AbandonedUploadSweeper } from '../src/abandoned-uploads.ts';
 import { UploadStore } from '../src/upload-store.ts';
@@ -224,6 +225,32 @@ describe('completion', () => {
     expect(new Uint8Array(stored)).toEqual(bytes);
   });
 
+  it('serves a file with its verified type, whatever content type the browser gave the blob', async () => {
+    const { token, linkId } = await gateway.createLink();
+    const bytes = pdfBytes();
+    const intent = await intentFor(token, pdfIntent(bytes.length));
+    // A hostile page could send any header with its PUT.
+    await uploadWithIntent(
+      { ...intent, headers: { ...intent.headers, 'x-ms-blob-content-type': 'text/html' } },
+      bytes,
+    );
+    expect((await post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
+    const file = (await eventuallyEvents(linkId, 1))[0]?.data.file;
+    if (!file) throw new Error('no upload.completed');
+    expect(file.contentType).toBe('application/pdf');
+    const url = await gateway.storage.readUrl(file.blobName, 60_000, new Date(), {
+      contentType: file.contentType,
+      fileName: file.fileName,
+      disposition: 'attachment',
+    });
+    const response = await fetch(url);
+    expect(response.headers.get('content-type')).toBe('application/pdf');
+    expect(response.headers.get('content-disposition')).toMatch(
+      /^attachment; filename\*=UTF-8''invoice\.pdf$/,
+    );
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(bytes);
+  });
+
   it('assembles staged blocks into the blob and accepts it', async () => {
     const { token, linkId } = await gateway.createLink();
     const bytes = pdfBytes(150 * 1024);
@@ -313,9 +340,21 @@ describe('abandoned uploads', () => {
     await uploads.collection.updateOne({ _id: received.uploadId }, { $set: { state: 'issued' } });
 
     const later = new Date(Date.now() + 2 * 60 * 60 * 1000);
+    // Viewer links: one long expired (purged), one still valid (kept).
+    const shares = new FileShareStore(gateway.infra.mongo.db);
+    const file = (await eventuallyEvents(receivedLink.linkId, 1))[0]?.data.file;
+    if (!file) throw new Error('no upload.completed');
+    const share = { tenantId: gateway.tenantId, linkId: receivedLink.linkId, file };
+    const old = await shares.create({
+      ...share,
+      ttlMs: 1_000,
+      now: new Date(Date.now() - 30 * 24 * 60 * 60 * 1000),
+    });
+    const fresh = await shares.create({ ...share, ttlMs: 24 * 60 * 60 * 1000, now: new Date() });
     const sweeper = new AbandonedUploadSweeper({
       uploads,
       links: gateway.links,
+      shares,
       storage: gateway.storage,
       clock: { now: () => later },
       logger: gateway.infra.logger,
@@ -329,6 +368,8 @@ describe('abandoned uploads', () => {
     expect(names).toContain(blobNameOf(received));
     expect((await uploads.get(abandoned.uploadId))?.state).toBe('abandoned');
     expect((await uploads.get(received.uploadId))?.state).toBe('completed');
+    expect((await shares.find(old.token, later)).outcome).toBe('not_found');
+    expect((await shares.find(fresh.token, later)).outcome).toBe('found');
   });
 });
 

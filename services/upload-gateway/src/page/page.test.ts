@@ -188,6 +188,7 @@ describe('renderFileViewerPage', () => {
     supportDomain: 'support.acme.test',
     file: { fileName: 'label.png', contentType: 'image/png', category: 'image', size: 2048 },
     fileUrl: 'https://acct.blob.core.windows.net/uploads/t/u?sv=1&sig=abc',
+    downloadUrl: 'https://acct.blob.core.windows.net/uploads/t/u?sv=1&rscd=attachment&sig=def',
     linkExpiresAt: new Date('2030-05-01T12:00:00Z'),
     ...overrides,
   });

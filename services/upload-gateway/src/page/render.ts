@@ -29,7 +29,10 @@ export type FileViewerView = {
   supportDomain: string | null;
   file: { fileName: string; contentType: string; category: MediaCategory; size: number };
   /** A short-lived read URL of the file on the storage origin, made for this view. */
+  /** Shown inline (players, images). */
   fileUrl: string;
+  /** The same file, saved under its name. */
+  downloadUrl: string;
   /** When the viewer link stops working. */
   linkExpiresAt: Date;
 };
@@ -347,7 +350,7 @@ export function renderFileViewerPage(view: FileViewerView): string {
 <p class="file-facts">${fileTypeText(m, file)} · ${formatBytes(file.size, locale)}</p>
 ${filePreview(m, view)}
 <div class="actions">
-<a class="button primary" href="${view.fileUrl}" download="${file.fileName}" rel="noopener noreferrer">${m.viewer.download}</a>
+<a class="button primary" href="${view.downloadUrl}" rel="noopener noreferrer">${m.viewer.download}</a>
 </div>
 </section>
 <p class="validity">${fillHtml(m.viewer.validUntil, {

@@ -58,7 +58,11 @@ export function fileViewerRoutes(
       if (!settings) return pages.send(reply, 404, renderFileUnavailablePage(locale, 'not_found'));
       // Never past the share's own end.
       const ttlMs = Math.min(VIEW_SAS_MS, share.expiresAt.getTime() - now.getTime());
-      const fileUrl = await storage.readUrl(share.blobName, ttlMs, now, share.fileName);
+      const response = { contentType: share.contentType, fileName: share.fileName };
+      const [fileUrl, downloadUrl] = await Promise.all([
+        storage.readUrl(share.blobName, ttlMs, now, { ...response, disposition: 'inline' }),
+        storage.readUrl(share.blobName, ttlMs, now, { ...response, disposition: 'attachment' }),
+      ]);
       return pages.send(
         reply,
         200,
@@ -73,6 +77,7 @@ export function fileViewerRoutes(
             size: share.size,
           },
           fileUrl,
+          downloadUrl,
           linkExpiresAt: share.expiresAt,
         }),
       );
