@@ -6,6 +6,8 @@
 import { runExpiryPrecision } from './expiry-precision.ts';
 import { type BenchResult, machine, writeResult } from './lib/common.ts';
 import { runLinkCreation } from './link-creation.ts';
+import { runNoteDelivery } from './note-delivery.ts';
+import { runNoteLatency } from './note-latency.ts';
 import { runUploadFlow } from './upload-flow.ts';
 import { runUploadIntents } from './upload-intents.ts';
 
@@ -14,6 +16,8 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'expiry-precision': runExpiryPrecision,
   'upload-intents': runUploadIntents,
   'upload-flow': runUploadFlow,
+  'note-delivery': runNoteDelivery,
+  'note-latency': runNoteLatency,
 };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));

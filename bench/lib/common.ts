@@ -142,7 +142,7 @@ export async function startChild(
  */
 export async function startService(
   name: string,
-  service: 'link-service' | 'expiry-scheduler' | 'upload-gateway',
+  service: 'link-service' | 'expiry-scheduler' | 'upload-gateway' | 'note-relay',
   env: Record<string, string>,
   opts: { execArgv?: string[]; readyTimeoutMs?: number; run?: string } = {},
 ): Promise<BenchChild> {
