@@ -20,6 +20,7 @@
 // sides rotates from round to round. Also exports what the note benchmarks share: the upload stack
 // plus the double, the tenant's Freshdesk destination, note-relay as its own process, uploads, and
 // /proc memory readings.
+
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -29,6 +30,7 @@ import { type Bus, closeNats, connectNats, createLogger, SecretBox } from '../pa
 import type { LinkDocument } from '../packages/links/src/index.ts';
 import { type FreshdeskDouble, startFreshdeskDouble } from '../packages/saas-doubles/src/index.ts';
 import { DestinationStore } from '../packages/tenants/src/index.ts';
+import { NOTE_RELAY_NODE_OPTIONS } from '../services/note-relay/src/runtime.ts';
 import { uploadWithIntent } from '../services/upload-gateway/test/blob-upload.ts';
 import { pdfBytes } from '../services/upload-gateway/test/files.ts';
 import type { PipeJob, PipeResult } from './lib/children/note-pipe-baseline.ts';
@@ -126,8 +128,9 @@ export async function startNoteStack(run: string, db: string): Promise<NoteStack
           {
             run,
             // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of note-relay there;
-            // BENCH_NOTE_RELAY_ARGV adds Node flags (e.g. "--max-semi-space-size=1").
+            // note-relay runs with the Node options it is deployed with; BENCH_NOTE_RELAY_ARGV adds more.
             execArgv: [
+              ...NOTE_RELAY_NODE_OPTIONS.split(' '),
               ...(process.env.BENCH_CPU_PROF
                 ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
                 : []),

@@ -133,7 +133,7 @@ export async function startUploadStack(
       return { child, url: `http://127.0.0.1:${child.ready.port}` };
     };
     const gateway = await startGateway('upload-gateway', env);
-    const storage = BlobStorage.fromConfig({
+    const storage = await BlobStorage.fromConfig({
       AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
       AZURE_STORAGE_USE_IDENTITY: false,
       AZURE_STORAGE_CONTAINER: CONTAINER,

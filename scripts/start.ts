@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureBinaries, startAzurite, startMongo, startNats } from '@uplink/dev-servers';
 import { SecretBox } from '@uplink/kit';
+import { NOTE_RELAY_NODE_OPTIONS } from '../services/note-relay/src/runtime.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = resolve(process.env.UPLINK_DATA_DIR ?? join(root, '.uplink'));
@@ -81,6 +82,7 @@ const services: Array<{ name: string; env: NodeJS.ProcessEnv }> = [
     name: 'note-relay',
     env: {
       ...shared,
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, NOTE_RELAY_NODE_OPTIONS].filter(Boolean).join(' '),
       PORT: process.env.NOTE_RELAY_PORT ?? '8082',
       PUBLIC_FILE_BASE_URL: publicFileBaseUrl,
       AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,

@@ -29,7 +29,7 @@ const env = (name: string): string => {
   return value;
 };
 
-const storage = BlobStorage.fromConfig({
+const storage = await BlobStorage.fromConfig({
   AZURE_STORAGE_CONNECTION_STRING: env('AZURE_STORAGE_CONNECTION_STRING'),
   AZURE_STORAGE_USE_IDENTITY: false,
   AZURE_STORAGE_CONTAINER: env('AZURE_STORAGE_CONTAINER'),

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ErrorCode, ErrorEnvelope } from '@uplink/contracts';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
@@ -112,12 +110,19 @@ function validationMessage(error: FastifyError): string {
   return `${field} ${message}${allowed}`;
 }
 
-/** Serves the OpenAPI document generated from the route schemas, and a UI at /docs. */
+/**
+ * Serves the OpenAPI document generated from the route schemas, and a UI at /docs. The plugins
+ * are loaded here, not at import, so services without an API (note-relay) never load them.
+ */
 export async function registerOpenApi(
   app: FastifyInstance,
   info: { title: string; version: string; description: string },
   security?: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>,
 ): Promise<void> {
+  const [{ default: swagger }, { default: swaggerUi }] = await Promise.all([
+    import('@fastify/swagger'),
+    import('@fastify/swagger-ui'),
+  ]);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -34,7 +34,7 @@ export async function runService<C extends CommonConfig>(opts: {
   config: (env: NodeJS.ProcessEnv) => C;
   build: (deps: ServiceDeps<C>) => Promise<Service> | Service;
 }): Promise<void> {
-  const telemetry = startTelemetry(opts.name);
+  const telemetry = await startTelemetry(opts.name);
   let config: C;
   try {
     config = opts.config(process.env);

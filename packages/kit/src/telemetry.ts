@@ -1,21 +1,31 @@
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 
 export type Telemetry = { shutdown(): Promise<void> };
 
 /**
- * Starts the OpenTelemetry SDK: spans always exist (their ids go into logs and message
- * headers); they are exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT (or the traces
- * variant) is set. Call it before anything else so instrumentations see every module.
+ * Starts tracing: spans always exist (their ids go into logs and message headers); they are
+ * exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT (or the traces variant) is set. Only
+ * the tracer, the async context and the W3C propagator are loaded — not the whole Node SDK with
+ * its metrics, logs and instrumentations — and the exporter only when it is used: every
+ * service's resident memory is smaller by tens of MB.
  */
-export function startTelemetry(serviceName: string, env = process.env): Telemetry {
+export async function startTelemetry(serviceName: string, env = process.env): Promise<Telemetry> {
   const exporting = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-  const sdk = new NodeSDK({
-    serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
-    spanProcessors: exporting ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })] : [],
-    instrumentations: [],
+  const spanProcessors = [];
+  if (exporting) {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+    spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
+  }
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? serviceName }),
+    spanProcessors,
   });
-  sdk.start();
-  return { shutdown: () => sdk.shutdown() };
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(provider);
+  return { shutdown: () => provider.shutdown() };
 }

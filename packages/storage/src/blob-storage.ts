@@ -1,4 +1,3 @@
-import { DefaultAzureCredential } from '@azure/identity';
 import {
   BlobSASPermissions,
   BlobServiceClient,
@@ -46,7 +45,8 @@ export class BlobStorage {
     this.httpsOnly = url.protocol === 'https:';
   }
 
-  static fromConfig(
+  /** Loads @azure/identity only when an identity is used: it is large and most setups sign with a key. */
+  static async fromConfig(
     config: Pick<
       AzureStorageConfig,
       | 'AZURE_STORAGE_CONNECTION_STRING'
@@ -56,7 +56,7 @@ export class BlobStorage {
       | 'AZURE_STORAGE_USE_IDENTITY'
       | 'AZURE_STORAGE_CONTAINER'
     >,
-  ): BlobStorage {
+  ): Promise<BlobStorage> {
     const container = config.AZURE_STORAGE_CONTAINER;
     if (config.AZURE_STORAGE_CONNECTION_STRING) {
       const service = BlobServiceClient.fromConnectionString(config.AZURE_STORAGE_CONNECTION_STRING);
@@ -76,6 +76,7 @@ export class BlobStorage {
     }
     const endpoint = config.AZURE_STORAGE_BLOB_ENDPOINT ?? `https://${accountName}.blob.core.windows.net`;
     if (config.AZURE_STORAGE_USE_IDENTITY) {
+      const { DefaultAzureCredential } = await import('@azure/identity');
       const service = new BlobServiceClient(endpoint, new DefaultAzureCredential());
       return new BlobStorage(service, container, { kind: 'user-delegation', accountName });
     }

@@ -52,7 +52,7 @@ export async function buildNoteRelay(deps: NoteRelayDeps): Promise<Service & { r
     shares,
     publicFileBaseUrl: config.PUBLIC_FILE_BASE_URL,
     destinations: new DestinationStore(mongo.db, SecretBox.parse(config.UPLINK_SECRET_KEYS)),
-    storage: BlobStorage.fromConfig(config),
+    storage: await BlobStorage.fromConfig(config),
     outbox,
     destinationFor: destinationFactory({ fileLinkTtlMs: config.FILE_LINK_TTL_HOURS * HOUR_MS }),
     clock,

@@ -37,7 +37,7 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
   await uploads.ensureIndexes();
   await shares.ensureIndexes();
 
-  const storage = BlobStorage.fromConfig(config);
+  const storage = await BlobStorage.fromConfig(config);
   if (config.AZURE_STORAGE_CONFIGURE) {
     await storage.configure(new URL(config.PUBLIC_UPLOAD_BASE_URL).origin);
   }

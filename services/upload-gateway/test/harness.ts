@@ -87,7 +87,7 @@ export async function startGateway(
   await service.app.listen({ host: '127.0.0.1', port });
   await startWorkers(service);
 
-  const storage = BlobStorage.fromConfig({
+  const storage = await BlobStorage.fromConfig({
     AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
     AZURE_STORAGE_USE_IDENTITY: false,
     AZURE_STORAGE_CONTAINER: containerName,
