@@ -25,6 +25,7 @@ import {
   summarizeLog,
   writeResult,
 } from './lib/common.ts';
+import { type LatencyFigures, latencyFigures, summarizeRounds } from './lib/load-figures.ts';
 
 const NAME = 'link-creation';
 const CONNECTIONS = 10;
@@ -44,7 +45,7 @@ type RunFigures = {
   target: Target;
   round: number;
   reqPerSec: number;
-  latencyMs: { p50: number; p97_5: number; p99: number; max: number; mean: number };
+  latencyMs: LatencyFigures;
   requests: number;
   ok2xx: number;
   non2xx: number;
@@ -162,13 +163,7 @@ export async function runLinkCreation(): Promise<BenchResult> {
         target,
         round: roundNo,
         reqPerSec: round(result.requests.average, 1),
-        latencyMs: {
-          p50: result.latency.p50,
-          p97_5: result.latency.p97_5,
-          p99: result.latency.p99,
-          max: result.latency.max,
-          mean: round(result.latency.mean, 2),
-        },
+        latencyMs: latencyFigures(result),
         requests,
         ok2xx: result['2xx'],
         non2xx: result.non2xx,
@@ -275,18 +270,11 @@ export async function runLinkCreation(): Promise<BenchResult> {
     log(NAME, `diagnosis ${JSON.stringify(diagnosis)}`);
 
     const summarize = (t: Target) => {
-      const rs = runs.filter((r) => r.target === t);
-      return {
-        reqPerSec: round(mean(rs.map((r) => r.reqPerSec)), 1),
-        latencyMs: {
-          p50: round(mean(rs.map((r) => r.latencyMs.p50)), 2),
-          p97_5: round(mean(rs.map((r) => r.latencyMs.p97_5)), 2),
-          p99: round(mean(rs.map((r) => r.latencyMs.p99)), 2),
-        },
-        non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
-        errors: rs.reduce((a, r) => a + r.errors + r.timeouts, 0),
-        rounds: rs.map((r) => r.reqPerSec),
-      };
+      const { perSec, ...rest } = summarizeRounds(
+        runs.filter((r) => r.target === t),
+        (r) => r.reqPerSec,
+      );
+      return { reqPerSec: perSec, ...rest };
     };
     const b = summarize('baseline');
     const rl = summarize('real');

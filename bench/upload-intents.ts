@@ -33,6 +33,7 @@ import {
   summarizeLog,
   writeResult,
 } from './lib/common.ts';
+import { type LatencyFigures, latencyFigures, summarizeRounds } from './lib/load-figures.ts';
 
 const NAME = 'upload-intents';
 const CONNECTIONS = 10;
@@ -204,7 +205,7 @@ type RunFigures = {
   round: number;
   /** 2xx answers per second: only successes count. */
   okPerSec: number;
-  latencyMs: { p50: number; p97_5: number; p99: number; max: number; mean: number };
+  latencyMs: LatencyFigures;
   ok2xx: number;
   non2xx: number;
   errors: number;
@@ -311,13 +312,7 @@ export async function runUploadIntents(): Promise<BenchResult> {
         target,
         round: roundNo,
         okPerSec: round(ok / result.duration, 1),
-        latencyMs: {
-          p50: result.latency.p50,
-          p97_5: result.latency.p97_5,
-          p99: result.latency.p99,
-          max: result.latency.max,
-          mean: round(result.latency.mean, 2),
-        },
+        latencyMs: latencyFigures(result),
         ok2xx: ok,
         non2xx: result.non2xx,
         errors: result.errors,
@@ -342,18 +337,11 @@ export async function runUploadIntents(): Promise<BenchResult> {
     log(NAME, `uploads recorded ${recorded}, 2xx intents ${real2xx}`);
 
     const summarize = (t: Target) => {
-      const rs = runs.filter((r) => r.target === t);
-      return {
-        okPerSec: round(mean(rs.map((r) => r.okPerSec)), 1),
-        latencyMs: {
-          p50: round(mean(rs.map((r) => r.latencyMs.p50)), 2),
-          p97_5: round(mean(rs.map((r) => r.latencyMs.p97_5)), 2),
-          p99: round(mean(rs.map((r) => r.latencyMs.p99)), 2),
-        },
-        non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
-        errors: rs.reduce((a, r) => a + r.errors + r.timeouts, 0),
-        rounds: rs.map((r) => r.okPerSec),
-      };
+      const { perSec, ...rest } = summarizeRounds(
+        runs.filter((r) => r.target === t),
+        (r) => r.okPerSec,
+      );
+      return { okPerSec: perSec, ...rest };
     };
     const b = summarize('hello-world');
     const db = summarize('db-only');
