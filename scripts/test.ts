@@ -34,6 +34,11 @@ mustPass('Type-check the upload page script (TypeScript, DOM)', 'tsc', [
   '-p',
   'services/upload-gateway/client/tsconfig.json',
 ]);
+mustPass('Type-check the agent console script (TypeScript, DOM)', 'tsc', [
+  '--noEmit',
+  '-p',
+  'services/link-service/console/tsconfig.json',
+]);
 if (process.argv.includes('--static-only')) process.exit(0);
 
 process.stderr.write('\n== Test servers (nats-server, FerretDB) are installed when missing\n');

@@ -58,6 +58,11 @@ export const LinkView = Type.Object(
         { additionalProperties: false, description: 'What the customer sent, once received.' },
       ),
     ),
+    customerAttemptRefused: Type.Optional(
+      Type.Boolean({
+        description: "True when the customer tried to send while the tenant's media receiving was off.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -18,9 +18,12 @@ const REDACT = [
 /**
  * Customer link tokens and file viewer tokens travel in URL paths (`/u/<token>/...`,
  * `/f/<token>`): they are credentials, so request lines show only their first characters.
+ * An API key sent as `?access_token=` (EventSource cannot set headers) never shows at all.
  */
 export function redactUrl(url: string): string {
-  return url.replace(/\/([uf])\/([A-Za-z0-9_-]{6})[A-Za-z0-9_-]+/, '/$1/$2…');
+  return url
+    .replace(/\/([uf])\/([A-Za-z0-9_-]{6})[A-Za-z0-9_-]+/, '/$1/$2…')
+    .replace(/([?&]access_token=)[^&#]*/gi, '$1[redacted]');
 }
 
 type LoggedRequest = {

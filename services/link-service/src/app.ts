@@ -11,8 +11,11 @@ import {
 import { FileShareStore, LinkStore } from '@uplink/links';
 import { DestinationStore, TenantStore } from '@uplink/tenants';
 import { BEARER_SCHEME, requireOperator, requireTenant } from './auth.ts';
+import { consoleRoutes } from './console/index.ts';
 import type { LinkServiceConfig } from './env.ts';
+import { LinkEventsFeed, linkEventsFeedWorker } from './link-events-feed.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { linkStreamRoutes } from './routes/link-stream.ts';
 import { linkRoutes } from './routes/links.ts';
 import { settingsRoutes } from './routes/settings.ts';
 
@@ -56,6 +59,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     },
     BEARER_SCHEME,
   );
+  consoleRoutes(app);
   await app.register(async (tenantScope) => {
     requireTenant(tenantScope, tenants);
     linkRoutes(tenantScope, {
@@ -68,6 +72,11 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     });
     settingsRoutes(tenantScope, { tenants, destinations, clock });
   });
+  // Its own scope: the only route that also takes the API key as ?access_token= (EventSource).
+  const feed = new LinkEventsFeed({ bus, links, clock, logger });
+  await app.register(async (streamScope) => {
+    linkStreamRoutes(streamScope, { tenants, links, feed, clock });
+  });
   if (config.UPLINK_OPERATOR_TOKEN) {
     const operatorToken = config.UPLINK_OPERATOR_TOKEN;
     await app.register(async (operatorScope) => {
@@ -78,6 +87,6 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
 
   return {
     app,
-    workers: [outboxWorker(outbox)],
+    workers: [outboxWorker(outbox), linkEventsFeedWorker(feed)],
   };
 }

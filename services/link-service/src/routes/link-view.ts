@@ -33,6 +33,7 @@ export function toLinkView(link: LinkDocument, now: Date): LinkView {
           },
         }
       : {}),
+    ...(link.rejectionNotifiedAt ? { customerAttemptRefused: true } : {}),
   };
 }
 

@@ -5,10 +5,10 @@ import {
   type MediaCategory,
   type MediaType,
 } from '@uplink/contracts/media-types';
+import { fillHtml, html, jsonForScript, type SafeHtml } from '@uplink/kit/web';
 import { pageAssets } from './assets.ts';
 import { type ClientConfig, CONFIG_ELEMENT_ID, type PageLocale } from './client-config.ts';
 import { fill, formatBytes } from './format.ts';
-import { fillHtml, html, jsonForScript, type SafeHtml } from './html.ts';
 import { messagesFor } from './locale.ts';
 import type { Messages } from './messages/en.ts';
 

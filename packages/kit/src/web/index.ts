@@ -1,0 +1,5 @@
+// What the services' server-rendered pages share: the auto-escaping HTML template and the
+// esbuild-built, content-hashed browser assets. A subpath of its own, so services without
+// pages never load esbuild.
+export * from './assets.ts';
+export * from './html.ts';

@@ -1,0 +1,88 @@
+// The tenant API as the console uses it: every call carries the agent's API key.
+import type { CreatedLink, LinkList, LinkView, Settings } from '@uplink/contracts';
+
+export type Ticket = { provider: string; id: string };
+
+/** An API answer other than 2xx, with the error envelope's code and message when there is one. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string | undefined;
+  constructor(status: number, code: string | undefined, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Thrown when the server could not be reached at all. */
+export class NetworkError extends Error {}
+
+export function ticketPath(ticket: Ticket): string {
+  return `/v1/tickets/${encodeURIComponent(ticket.provider)}/${encodeURIComponent(ticket.id)}/links`;
+}
+
+export class Api {
+  readonly key: string;
+  constructor(key: string) {
+    this.key = key;
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.key}`,
+      accept: 'application/json',
+    };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(path, {
+        method,
+        headers,
+        cache: 'no-store',
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (error) {
+      throw new NetworkError(error instanceof Error ? error.message : String(error));
+    }
+    const text = await response.text();
+    const json: unknown = text ? JSON.parse(text) : undefined;
+    if (!response.ok) {
+      const envelope = (json ?? {}) as { error?: { code?: string; message?: string } };
+      throw new ApiError(
+        response.status,
+        envelope.error?.code,
+        envelope.error?.message ?? `${response.status} ${response.statusText}`,
+      );
+    }
+    return json as T;
+  }
+
+  settings(): Promise<Settings> {
+    return this.call('GET', '/v1/settings');
+  }
+
+  async links(ticket: Ticket): Promise<LinkView[]> {
+    return (await this.call<LinkList>('GET', ticketPath(ticket))).links;
+  }
+
+  createLink(
+    ticket: Ticket,
+    contextMessage: string | undefined,
+    validityHours: number,
+  ): Promise<CreatedLink> {
+    return this.call('POST', '/v1/links', {
+      ticket,
+      validityHours,
+      ...(contextMessage ? { contextMessage } : {}),
+    });
+  }
+
+  revoke(id: string): Promise<LinkView> {
+    return this.call('DELETE', `/v1/links/${encodeURIComponent(id)}`);
+  }
+
+  /** The ticket's live feed (Server-Sent Events); EventSource cannot send headers, hence the query. */
+  streamUrl(ticket: Ticket): string {
+    return `${ticketPath(ticket)}/stream?access_token=${encodeURIComponent(this.key)}`;
+  }
+}

@@ -1,0 +1,26 @@
+// Small text helpers: message placeholders and the countdown.
+
+/** Replaces each `{name}` in a message with its value. */
+export function fill(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (match, name: string) =>
+    Object.hasOwn(values, name) ? String(values[name]) : match,
+  );
+}
+
+export type DurationTexts = { hoursMinutes: string; minutes: string; lessThanAMinute: string };
+
+/** "1h 59m", "12m" or "less than a minute", rounded down to the minute. */
+export function formatRemaining(ms: number, texts: DurationTexts): string {
+  const totalMinutes = Math.floor(ms / 60_000);
+  if (totalMinutes < 1) return texts.lessThanAMinute;
+  const h = Math.floor(totalMinutes / 60);
+  const m = totalMinutes % 60;
+  return h > 0 ? fill(texts.hoursMinutes, { h, m }) : fill(texts.minutes, { m });
+}
+
+const sentFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export function formatTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : sentFormat.format(date);
+}

@@ -1,0 +1,200 @@
+// The links panel: one entry per link, newest first, kept current from the API's answers and
+// the live feed. Built with DOM calls and textContent only, so no text becomes markup.
+import type { LinkStatus, LinkView } from '@uplink/contracts';
+import type { ConsoleConfig } from '../../src/console/config.ts';
+import { fill, formatRemaining, formatTime } from './format.ts';
+
+/** `customerAttemptRefused` is read defensively: servers without it simply never show the marker. */
+export type PanelLink = LinkView & { customerAttemptRefused?: boolean };
+
+type Messages = ConsoleConfig['messages'];
+
+export type PanelHooks = {
+  announce(text: string): void;
+  revoke(link: PanelLink): Promise<void>;
+};
+
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const created = document.createElement(tag);
+  if (className) created.className = className;
+  if (text !== undefined) created.textContent = text;
+  return created;
+}
+
+const tagOf = (link: LinkView) => `#${link.shortId}`;
+
+export class LinksPanel {
+  private readonly links = new Map<string, PanelLink>();
+  private readonly items = new Map<string, HTMLLIElement>();
+  /** Server clock minus ours, learned from `expiresInSeconds`, so countdowns match the server. */
+  private skewMs = 0;
+  private readonly timer: number;
+  private readonly list: HTMLUListElement;
+  private readonly empty: HTMLElement;
+  private readonly m: Messages;
+  private readonly hooks: PanelHooks;
+
+  constructor(list: HTMLUListElement, empty: HTMLElement, m: Messages, hooks: PanelHooks) {
+    this.list = list;
+    this.empty = empty;
+    this.m = m;
+    this.hooks = hooks;
+    this.timer = window.setInterval(() => this.tick(), 5_000);
+  }
+
+  /** A new ticket: forget everything. */
+  clear(): void {
+    this.links.clear();
+    this.items.clear();
+    this.list.replaceChildren();
+    this.empty.hidden = true;
+  }
+
+  /** The ticket's whole list (a page load, a snapshot, a poll): adds, updates, removes. */
+  replaceAll(links: readonly PanelLink[]): void {
+    const seen = new Set<string>();
+    for (const link of links) {
+      seen.add(link.id);
+      this.upsert(link, { sort: false });
+    }
+    for (const id of [...this.links.keys()]) {
+      if (!seen.has(id)) {
+        this.links.delete(id);
+        this.items.get(id)?.remove();
+        this.items.delete(id);
+      }
+    }
+    this.sort();
+  }
+
+  /** One link's latest state; a changed status is announced. */
+  upsert(link: PanelLink, options: { sort?: boolean } = {}): void {
+    const previous = this.links.get(link.id);
+    // A late copy of a pending link never undoes a revoke, an expiry or a receipt.
+    if (previous && previous.status !== 'pending' && link.status === 'pending') return;
+    this.learnSkew(link);
+    this.links.set(link.id, link);
+    this.render(link);
+    if (previous && previous.status !== link.status) {
+      this.hooks.announce(
+        fill(this.m.announceStatus, { tag: tagOf(link), status: this.m.status[link.status] }),
+      );
+    }
+    if (options.sort !== false) this.sort();
+  }
+
+  dispose(): void {
+    window.clearInterval(this.timer);
+  }
+
+  private learnSkew(link: PanelLink): void {
+    if (link.status !== 'pending' || link.expiresInSeconds === undefined) return;
+    const serverNow = Date.parse(link.expiresAt) - link.expiresInSeconds * 1000;
+    this.skewMs = serverNow - Date.now();
+  }
+
+  private now(): number {
+    return Date.now() + this.skewMs;
+  }
+
+  private sort(): void {
+    const ordered = [...this.links.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    ordered.forEach((link, index) => {
+      const item = this.items.get(link.id);
+      if (item && this.list.children[index] !== item)
+        this.list.insertBefore(item, this.list.children[index] ?? null);
+    });
+    this.empty.hidden = this.links.size > 0;
+  }
+
+  /** Countdowns move on; a pending link past its expiry reads as expired, as the server would say. */
+  private tick(): void {
+    for (const link of this.links.values()) {
+      if (link.status !== 'pending') continue;
+      if (Date.parse(link.expiresAt) <= this.now()) {
+        const { expiresInSeconds: _, ...rest } = link;
+        this.upsert({ ...rest, status: 'expired' });
+      } else {
+        const countdown = this.items.get(link.id)?.querySelector<HTMLElement>('.countdown');
+        if (countdown) countdown.textContent = this.countdownText(link);
+      }
+    }
+  }
+
+  private countdownText(link: LinkView): string {
+    const remaining = Math.max(0, Date.parse(link.expiresAt) - this.now());
+    return fill(this.m.expiresIn, { time: formatRemaining(remaining, this.m) });
+  }
+
+  private render(link: PanelLink): void {
+    const m = this.m;
+    let item = this.items.get(link.id);
+    const hadFocus = item?.contains(document.activeElement) ?? false;
+    if (!item) {
+      item = element('li', 'link');
+      item.tabIndex = -1;
+      item.dataset.id = link.id;
+      this.items.set(link.id, item);
+      this.list.prepend(item);
+    }
+    item.dataset.status = link.status;
+    item.setAttribute('aria-label', fill(m.linkLabel, { tag: tagOf(link) }));
+
+    const head = element('div', 'link-head');
+    head.append(
+      element('span', 'tag', tagOf(link)),
+      element('span', `badge status-${link.status}`, m.status[link.status as LinkStatus]),
+    );
+    if (link.status === 'pending') head.append(element('span', 'countdown', this.countdownText(link)));
+    if (link.customerAttemptRefused === true) {
+      const marker = element('span', 'marker', m.refusedShort);
+      marker.title = m.refused;
+      const full = element('span', 'visually-hidden', ` ${m.refused}`);
+      head.append(marker, full);
+      marker.setAttribute('aria-hidden', 'true');
+    }
+
+    const parts: HTMLElement[] = [head];
+    if (link.contextMessage) parts.push(element('p', 'context', link.contextMessage));
+    const meta = element('p', 'meta');
+    const time = element('time', '', formatTime(link.createdAt));
+    time.dateTime = link.createdAt;
+    const [before = '', after = ''] = m.sent.split('{time}');
+    meta.append(before, time, after);
+    parts.push(meta);
+    if (link.status === 'delivery_failed' && link.deliveryFailure) {
+      parts.push(element('p', 'failure', fill(m.failure, { reason: link.deliveryFailure })));
+    }
+
+    const actions = element('div', 'link-actions');
+    if (link.status === 'pending') {
+      const revoke = element('button', 'button danger small', m.revoke);
+      revoke.type = 'button';
+      revoke.dataset.action = 'revoke';
+      revoke.setAttribute('aria-label', fill(m.revokeLabel, { tag: tagOf(link) }));
+      revoke.addEventListener('click', () => {
+        revoke.disabled = true;
+        this.hooks.revoke(link).finally(() => {
+          revoke.disabled = false;
+        });
+      });
+      actions.append(revoke);
+    }
+    const url = link.delivery?.url;
+    if ((link.status === 'received' || link.status === 'delivered') && url && /^https?:\/\//i.test(url)) {
+      const go = element('a', 'button small', m.goToMessage);
+      go.href = url;
+      go.target = '_blank';
+      go.rel = 'noopener noreferrer';
+      go.dataset.action = 'go';
+      actions.append(go);
+    }
+    if (actions.childElementCount > 0) parts.push(actions);
+    item.replaceChildren(...parts);
+    if (hadFocus) item.focus();
+  }
+}

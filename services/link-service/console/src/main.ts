@@ -1,0 +1,294 @@
+// The agent console's script: wires the server-rendered page. It never runs inline (the CSP
+// forbids it); its configuration comes from a JSON element, which never executes.
+import { API_KEY_STORAGE, CONFIG_ELEMENT_ID, type ConsoleConfig } from '../../src/console/config.ts';
+import { Api, ApiError, NetworkError, type Ticket } from './api.ts';
+import { fill } from './format.ts';
+import { LinksPanel } from './links-panel.ts';
+import { type FeedState, LiveFeed } from './live.ts';
+
+const TICKET_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function readConfig(): ConsoleConfig | undefined {
+  const text = document.getElementById(CONFIG_ELEMENT_ID)?.textContent;
+  return text ? (JSON.parse(text) as ConsoleConfig) : undefined;
+}
+
+function byId<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`the console page has no #${id}`);
+  return found as T;
+}
+
+/** sessionStorage, or memory where a framed page may not use it. */
+const keyStore = {
+  memory: undefined as string | undefined,
+  get(): string | undefined {
+    try {
+      return sessionStorage.getItem(API_KEY_STORAGE) ?? undefined;
+    } catch {
+      return this.memory;
+    }
+  },
+  set(key: string | undefined): void {
+    this.memory = key;
+    try {
+      if (key === undefined) sessionStorage.removeItem(API_KEY_STORAGE);
+      else sessionStorage.setItem(API_KEY_STORAGE, key);
+    } catch {
+      // Storage refused: the key lives in memory for this page only.
+    }
+  },
+};
+
+function start(config: ConsoleConfig): void {
+  const m = config.messages;
+  const el = {
+    signOut: byId<HTMLButtonElement>('sign-out'),
+    signIn: byId<HTMLElement>('sign-in'),
+    signInForm: byId<HTMLFormElement>('sign-in-form'),
+    apiKey: byId<HTMLInputElement>('api-key'),
+    signInError: byId<HTMLElement>('sign-in-error'),
+    workspace: byId<HTMLElement>('workspace'),
+    ticketForm: byId<HTMLFormElement>('ticket-form'),
+    provider: byId<HTMLSelectElement>('provider'),
+    ticketId: byId<HTMLInputElement>('ticket-id'),
+    ticketError: byId<HTMLElement>('ticket-error'),
+    ticket: byId<HTMLElement>('ticket'),
+    ticketHeading: byId<HTMLElement>('ticket-heading'),
+    requestFile: byId<HTMLButtonElement>('request-file'),
+    reply: byId<HTMLElement>('reply'),
+    replyText: byId<HTMLTextAreaElement>('reply-text'),
+    copyReply: byId<HTMLButtonElement>('copy-reply'),
+    streamState: byId<HTMLElement>('stream-state'),
+    list: byId<HTMLUListElement>('link-list'),
+    empty: byId<HTMLElement>('links-empty'),
+    dialog: byId<HTMLDialogElement>('request-dialog'),
+    requestForm: byId<HTMLFormElement>('request-form'),
+    context: byId<HTMLTextAreaElement>('context'),
+    validity: byId<HTMLSelectElement>('validity'),
+    requestError: byId<HTMLElement>('request-error'),
+    requestCancel: byId<HTMLButtonElement>('request-cancel'),
+    announcer: byId<HTMLElement>('announcer'),
+  };
+
+  let api: Api | undefined;
+  let ticket: Ticket | undefined;
+  let feed: LiveFeed | undefined;
+  let defaultValidity = config.defaultValidityHours;
+
+  const announce = (text: string) => {
+    el.announcer.textContent = '';
+    window.setTimeout(() => {
+      el.announcer.textContent = text;
+    }, 50);
+  };
+
+  const errorText = (error: unknown) => {
+    if (error instanceof NetworkError) return m.errors.network;
+    return fill(m.errors.generic, { message: error instanceof Error ? error.message : String(error) });
+  };
+
+  const panel = new LinksPanel(el.list, el.empty, m, {
+    announce,
+    async revoke(link) {
+      if (!api) return;
+      try {
+        panel.upsert(await api.revoke(link.id));
+      } catch (error) {
+        if (!handleUnauthorized(error)) announce(errorText(error));
+        if (error instanceof ApiError && error.status === 409 && ticket) {
+          panel.replaceAll(await api.links(ticket));
+        }
+      }
+    },
+  });
+
+  const feedStates: Record<FeedState, string> = {
+    live: m.live,
+    reconnecting: m.reconnecting,
+    polling: m.polling,
+  };
+
+  function showSignIn(message = ''): void {
+    feed?.stop();
+    feed = undefined;
+    api = undefined;
+    ticket = undefined;
+    panel.clear();
+    el.workspace.hidden = true;
+    el.signOut.hidden = true;
+    el.signIn.hidden = false;
+    el.signInError.textContent = message;
+    el.apiKey.value = '';
+    el.apiKey.focus();
+  }
+
+  /** A 401 from any call: the key no longer works, so the agent signs in again. */
+  function handleUnauthorized(error: unknown): boolean {
+    if (!(error instanceof ApiError && error.status === 401)) return false;
+    keyStore.set(undefined);
+    showSignIn(m.errors.signedOut);
+    return true;
+  }
+
+  async function signIn(key: string, fromStorage: boolean): Promise<void> {
+    const candidate = new Api(key);
+    try {
+      const settings = await candidate.settings();
+      defaultValidity = settings.defaultValidityHours;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        keyStore.set(undefined);
+        showSignIn(fromStorage ? m.errors.signedOut : m.errors.invalidKey);
+      } else {
+        showSignIn(errorText(error));
+      }
+      return;
+    }
+    api = candidate;
+    keyStore.set(key);
+    el.signIn.hidden = true;
+    el.signInError.textContent = '';
+    el.workspace.hidden = false;
+    el.signOut.hidden = false;
+
+    const params = new URLSearchParams(window.location.search);
+    const provider = params.get('provider');
+    const id = params.get('ticket');
+    if (provider && config.providers.includes(provider)) el.provider.value = provider;
+    if (id) el.ticketId.value = id;
+    if (provider && id && config.providers.includes(provider) && TICKET_ID.test(id)) {
+      await openTicket({ provider, id });
+    } else {
+      el.ticketId.focus();
+    }
+  }
+
+  async function openTicket(next: Ticket): Promise<void> {
+    if (!api) return;
+    feed?.stop();
+    feed = undefined;
+    panel.clear();
+    ticket = next;
+    el.reply.hidden = true;
+    el.streamState.textContent = '';
+    el.ticketHeading.textContent = fill(m.ticketHeading, {
+      ticket: next.id,
+      provider: el.provider.selectedOptions[0]?.textContent ?? next.provider,
+    });
+    el.ticket.hidden = false;
+    const url = new URL(window.location.href);
+    url.searchParams.set('provider', next.provider);
+    url.searchParams.set('ticket', next.id);
+    window.history.replaceState(null, '', url);
+    try {
+      panel.replaceAll(await api.links(next));
+    } catch (error) {
+      if (!handleUnauthorized(error)) el.ticketError.textContent = errorText(error);
+      return;
+    }
+    if (ticket !== next) return;
+    const current = new LiveFeed(api, next, {
+      snapshot: (links) => panel.replaceAll(links),
+      link: (link) => panel.upsert(link),
+      state: (state) => {
+        el.streamState.textContent = feedStates[state];
+      },
+      unauthorized: () => handleUnauthorized(new ApiError(401, 'unauthorized', '')),
+    });
+    feed = current;
+    current.start();
+  }
+
+  el.signInForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const key = el.apiKey.value.trim();
+    if (key === '') {
+      el.signInError.textContent = m.errors.invalidKey;
+      el.apiKey.focus();
+      return;
+    }
+    void signIn(key, false);
+  });
+
+  el.signOut.addEventListener('click', () => {
+    keyStore.set(undefined);
+    showSignIn();
+  });
+
+  el.ticketForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const id = el.ticketId.value.trim();
+    if (!TICKET_ID.test(id)) {
+      el.ticketError.textContent = m.errors.invalidTicket;
+      el.ticketId.setAttribute('aria-invalid', 'true');
+      el.ticketId.focus();
+      return;
+    }
+    el.ticketError.textContent = '';
+    el.ticketId.removeAttribute('aria-invalid');
+    void openTicket({ provider: el.provider.value, id });
+  });
+
+  el.requestFile.addEventListener('click', () => {
+    el.requestForm.reset();
+    el.validity.value = String(defaultValidity);
+    el.requestError.textContent = '';
+    el.dialog.showModal();
+    el.context.focus();
+  });
+  el.requestCancel.addEventListener('click', () => el.dialog.close());
+
+  el.requestForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (!api || !ticket) return;
+    const submit = el.requestForm.querySelector<HTMLButtonElement>('button[type="submit"]');
+    if (submit) submit.disabled = true;
+    const context = el.context.value.trim();
+    api
+      .createLink(ticket, context === '' ? undefined : context, Number(el.validity.value))
+      .then((created) => {
+        const { url: _url, replyText, ...view } = created;
+        panel.upsert(view);
+        el.dialog.close();
+        el.replyText.value = replyText;
+        el.reply.hidden = false;
+        el.reply.focus();
+        announce(fill(m.announceCreated, { tag: `#${view.shortId}` }));
+      })
+      .catch((error: unknown) => {
+        if (handleUnauthorized(error)) {
+          el.dialog.close();
+          return;
+        }
+        el.requestError.textContent = errorText(error);
+      })
+      .finally(() => {
+        if (submit) submit.disabled = false;
+      });
+  });
+
+  el.copyReply.addEventListener('click', async () => {
+    const text = el.replyText.value;
+    try {
+      await navigator.clipboard.writeText(text);
+      announce(m.copied);
+    } catch {
+      // A framed page may not be allowed the async clipboard: copy the selected text instead.
+      el.replyText.select();
+      announce(document.execCommand('copy') ? m.copied : m.copyFailed);
+    }
+  });
+
+  window.addEventListener('pagehide', () => {
+    feed?.stop();
+    panel.dispose();
+  });
+
+  const stored = keyStore.get();
+  if (stored) void signIn(stored, true);
+  else showSignIn();
+}
+
+const config = readConfig();
+if (config) start(config);

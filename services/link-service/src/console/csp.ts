@@ -1,0 +1,26 @@
+/**
+ * Helpdesks whose agent sidebars may frame the console: Freshdesk's apps and Twilio Flex.
+ */
+export const DEFAULT_FRAME_ANCESTORS: readonly string[] = [
+  'https://*.freshdesk.com',
+  'https://*.freshworks.com',
+  'https://flex.twilio.com',
+];
+
+/**
+ * The console's Content-Security-Policy: script and styles from our own origin only (no inline
+ * script; page data travels in a JSON element that never executes), and connections (fetch,
+ * EventSource) to our own API only. Framing is allowed for ourselves and the helpdesks listed.
+ */
+export function consoleContentSecurityPolicy(frameAncestors: readonly string[]): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    `frame-ancestors ${["'self'", ...frameAncestors].join(' ')}`,
+  ].join('; ');
+}

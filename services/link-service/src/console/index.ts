@@ -1,0 +1,36 @@
+// The agent console at /console: one server-rendered page and its assets. Public (the page
+// holds no tenant data); the browser calls the /v1 API with the tenant key the agent pastes.
+import { registerStaticAssets } from '@uplink/kit/web';
+import type { FastifyInstance } from 'fastify';
+import { CONSOLE_ASSET_PREFIX, consoleAssets } from './assets.ts';
+import { consoleContentSecurityPolicy, DEFAULT_FRAME_ANCESTORS } from './csp.ts';
+import { renderConsolePage } from './render.ts';
+
+export type ConsoleOptions = {
+  /** Origins allowed to frame the console (helpdesk sidebars), besides our own. */
+  frameAncestors?: readonly string[];
+};
+
+export function consoleRoutes(app: FastifyInstance, options: ConsoleOptions = {}): void {
+  const assets = consoleAssets();
+  app.log.info(
+    { type: 'lifecycle', script: assets.script, style: assets.style, payload: assets.payload },
+    'console assets built',
+  );
+  registerStaticAssets(app, CONSOLE_ASSET_PREFIX, assets.files);
+  const page = renderConsolePage();
+  const csp = consoleContentSecurityPolicy(options.frameAncestors ?? DEFAULT_FRAME_ANCESTORS);
+  app.get('/console', { schema: { hide: true } }, async (_request, reply) =>
+    reply
+      .headers({
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': csp,
+        'referrer-policy': 'no-referrer',
+        'cache-control': 'no-store',
+        'x-robots-tag': 'noindex, nofollow',
+        'x-content-type-options': 'nosniff',
+        'permissions-policy': 'camera=(), microphone=(), geolocation=()',
+      })
+      .send(page),
+  );
+}

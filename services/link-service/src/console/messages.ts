@@ -1,0 +1,83 @@
+// Every text of the agent console, in one place (English only for now). `page` is rendered on
+// the server; `client` travels to the browser in the page's JSON config.
+export const messages = {
+  page: {
+    title: 'Uplink console',
+    heading: 'Uplink',
+    noscript: 'The console needs JavaScript.',
+    signOut: 'Sign out',
+    signIn: {
+      heading: 'Sign in',
+      intro: "Paste your team's Uplink API key. It stays in this browser tab only.",
+      keyLabel: 'API key',
+      submit: 'Sign in',
+    },
+    ticket: {
+      formLabel: 'Ticket',
+      providerLabel: 'Helpdesk',
+      providers: { freshdesk: 'Freshdesk', 'twilio-flex': 'Twilio Flex', webhook: 'Webhook' },
+      idLabel: 'Ticket id',
+      idHint: 'Letters, digits and . _ : -',
+      open: 'Open ticket',
+    },
+    links: {
+      heading: 'Links',
+      empty: 'No links for this ticket yet.',
+    },
+    request: {
+      button: 'Request a file',
+      heading: 'Request a file',
+      contextLabel: 'Message to the customer (optional)',
+      contextHint: 'Shown on the upload page, e.g. "A photo of the serial number, please."',
+      validityLabel: 'Link valid for',
+      hours: { 1: '1 hour', 2: '2 hours', 4: '4 hours', 8: '8 hours', 24: '24 hours' },
+      submit: 'Create link',
+      cancel: 'Cancel',
+    },
+    reply: {
+      heading: 'Reply to send',
+      intro: 'Paste this into your reply to the customer.',
+      label: 'Reply text',
+      copy: 'Copy reply',
+    },
+  },
+  client: {
+    ticketHeading: 'Ticket {ticket} ({provider})',
+    status: {
+      pending: 'Pending',
+      expired: 'Expired',
+      revoked: 'Revoked',
+      received: 'Received',
+      delivered: 'Delivered',
+      delivery_failed: 'Failed',
+    },
+    expiresIn: 'Expires in {time}',
+    hoursMinutes: '{h}h {m}m',
+    minutes: '{m}m',
+    lessThanAMinute: 'less than a minute',
+    sent: 'Sent {time}',
+    refused: 'The customer tried to send a file that the media policy refuses.',
+    refusedShort: 'Refused file attempted',
+    failure: 'Reason: {reason}',
+    goToMessage: 'Go to message',
+    revoke: 'Revoke',
+    revokeLabel: 'Revoke link {tag}',
+    linkLabel: 'Link {tag}',
+    announceStatus: 'Link {tag} is now {status}.',
+    announceCreated: 'Link {tag} created. The reply is ready to copy.',
+    copied: 'Reply copied.',
+    copyFailed: 'Could not copy; select the text and copy it yourself.',
+    live: 'Live',
+    reconnecting: 'Reconnecting…',
+    polling: 'Updating every few seconds',
+    errors: {
+      invalidKey: 'That API key is not valid.',
+      signedOut: 'The API key stopped working. Sign in again.',
+      invalidTicket: 'Enter a ticket id made of letters, digits and . _ : -',
+      network: 'Uplink could not be reached. Try again.',
+      generic: 'Something went wrong: {message}',
+    },
+  },
+} as const;
+
+export type ConsoleMessages = typeof messages;

@@ -1,0 +1,111 @@
+import { DEFAULT_VALIDITY_HOURS, PROVIDERS, VALIDITY_HOURS } from '@uplink/contracts';
+import { html, jsonForScript } from '@uplink/kit/web';
+import { consoleAssets } from './assets.ts';
+import { CONFIG_ELEMENT_ID, type ConsoleConfig } from './config.ts';
+import { messages } from './messages.ts';
+
+/**
+ * The agent console: a sign-in form, the ticket picker, the links panel and the "Request a
+ * file" dialog. The script fills in the links; the page itself holds no tenant data.
+ */
+export function renderConsolePage(): string {
+  const m = messages.page;
+  const assets = consoleAssets();
+  const config: ConsoleConfig = {
+    providers: PROVIDERS,
+    validityHours: VALIDITY_HOURS,
+    defaultValidityHours: DEFAULT_VALIDITY_HOURS,
+    messages: messages.client,
+  };
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="robots" content="noindex, nofollow">
+<meta name="color-scheme" content="light dark">
+<title>${m.title}</title>
+<link rel="stylesheet" href="${assets.style}">
+<script type="module" src="${assets.script}"></script>
+</head>
+<body>
+<header class="bar">
+<p class="brand">${m.heading}</p>
+<button type="button" class="button quiet" id="sign-out" hidden>${m.signOut}</button>
+</header>
+<main class="console">
+<h1 class="visually-hidden">${m.title}</h1>
+<noscript><p class="notice">${m.noscript}</p></noscript>
+<section class="card" id="sign-in" aria-labelledby="sign-in-heading" hidden>
+<h2 id="sign-in-heading">${m.signIn.heading}</h2>
+<p>${m.signIn.intro}</p>
+<form id="sign-in-form" novalidate>
+<label for="api-key">${m.signIn.keyLabel}</label>
+<input type="password" id="api-key" name="apiKey" autocomplete="off" spellcheck="false" required aria-describedby="sign-in-error">
+<p class="error" id="sign-in-error" role="alert"></p>
+<button type="submit" class="button primary">${m.signIn.submit}</button>
+</form>
+</section>
+<div id="workspace" hidden>
+<form class="ticket-form" id="ticket-form" aria-label="${m.ticket.formLabel}" novalidate>
+<div class="field">
+<label for="provider">${m.ticket.providerLabel}</label>
+<select id="provider" name="provider">${PROVIDERS.map(
+    (provider) => html`<option value="${provider}">${m.ticket.providers[provider]}</option>`,
+  )}</select>
+</div>
+<div class="field grow">
+<label for="ticket-id">${m.ticket.idLabel}</label>
+<input type="text" id="ticket-id" name="ticket" required maxlength="128" autocomplete="off" spellcheck="false" aria-describedby="ticket-error">
+</div>
+<button type="submit" class="button">${m.ticket.open}</button>
+<p class="error" id="ticket-error" role="alert"></p>
+</form>
+<section class="ticket" id="ticket" aria-labelledby="ticket-heading" hidden>
+<div class="ticket-head">
+<h2 id="ticket-heading"></h2>
+<button type="button" class="button primary" id="request-file">${m.request.button}</button>
+</div>
+<section class="card reply" id="reply" aria-labelledby="reply-heading" tabindex="-1" hidden>
+<h3 id="reply-heading">${m.reply.heading}</h3>
+<p>${m.reply.intro}</p>
+<label for="reply-text" class="visually-hidden">${m.reply.label}</label>
+<textarea id="reply-text" readonly rows="3"></textarea>
+<button type="button" class="button" id="copy-reply">${m.reply.copy}</button>
+</section>
+<section class="links" aria-labelledby="links-heading">
+<div class="links-head">
+<h3 id="links-heading">${m.links.heading}</h3>
+<p class="stream-state" id="stream-state"></p>
+</div>
+<p class="empty" id="links-empty" hidden>${m.links.empty}</p>
+<ul class="link-list" id="link-list"></ul>
+</section>
+</section>
+</div>
+<dialog class="dialog" id="request-dialog" aria-labelledby="request-heading">
+<form id="request-form" novalidate>
+<h2 id="request-heading">${m.request.heading}</h2>
+<label for="context">${m.request.contextLabel}</label>
+<textarea id="context" name="contextMessage" rows="3" maxlength="1000" aria-describedby="context-hint"></textarea>
+<p class="hint" id="context-hint">${m.request.contextHint}</p>
+<label for="validity">${m.request.validityLabel}</label>
+<select id="validity" name="validityHours">${VALIDITY_HOURS.map(
+    (hours) =>
+      html`<option value="${hours}"${hours === DEFAULT_VALIDITY_HOURS ? html` selected` : ''}>${m.request.hours[hours]}</option>`,
+  )}</select>
+<p class="error" id="request-error" role="alert"></p>
+<div class="actions">
+<button type="submit" class="button primary">${m.request.submit}</button>
+<button type="button" class="button" id="request-cancel">${m.request.cancel}</button>
+</div>
+</form>
+</dialog>
+<p class="visually-hidden" id="announcer" role="status" aria-live="polite"></p>
+</main>
+<script type="application/json" id="${CONFIG_ELEMENT_ID}">${jsonForScript(config)}</script>
+</body>
+</html>
+`.value;
+}

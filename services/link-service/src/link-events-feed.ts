@@ -1,0 +1,295 @@
+import {
+  type LinkView,
+  STREAM_NAME,
+  STREAM_SUBJECTS,
+  type TicketRef,
+  validateEvent,
+} from '@uplink/contracts';
+import type { Bus, Clock, Logger, Worker } from '@uplink/kit';
+import type { LinkStore } from '@uplink/links';
+import { toLinkView } from './routes/link-view.ts';
+
+// One feed per process, fanning the UPLINK stream out to every open links stream.
+//
+// Why not one JetStream consumer per open stream: 1,000 agents watching tickets would be 1,000
+// server-side consumers, each receiving (and the process decoding) every event of every tenant.
+// Here one ordered consumer reads the stream once; each event is decoded once, its link read
+// once, and its frame written to the streams watching that tenant+ticket only (a map lookup).
+//
+// The cursor is the JetStream stream sequence: global, so it stays meaningful across replicas
+// and restarts. Resumes are served from a small in-memory ring of recent (sequence, ticket,
+// link) entries; a cursor older than the ring (a long disconnect, another replica, a restart)
+// is replayed from the stream itself, which keeps 7 days; older than that, the caller sends a
+// fresh snapshot instead.
+
+/**
+ * A change of one link, as the streams send it: its current view at the stream sequence, as
+ * JSON (serialized once, however many streams send it).
+ */
+export type LinkChange = { seq: number; linkId: string; json: string };
+
+export type FeedListener = {
+  change(change: LinkChange): void;
+  /** The feed can no longer guarantee this listener every change (stopping, read failure). */
+  close(): void;
+};
+
+export type FeedSubscription = {
+  /** Every change after this sequence reaches the listener; everything up to it is in the database. */
+  cursor: number;
+  unsubscribe(): void;
+};
+
+/** What a resume has to send: each changed link once, at its latest sequence, in order. */
+export type Missed = { linkId: string; seq: number }[];
+
+type RingEntry = { seq: number; key: string; linkId: string };
+
+/** The parts of a JetStream message the feed reads (the service does not depend on the client directly). */
+type StreamMessage = { seq: number; subject: string; json(): unknown };
+
+const FILTER = [...STREAM_SUBJECTS];
+const START_SEQUENCE = 'by_start_sequence' as const;
+const REPLAY_BATCH = 512;
+
+const ticketKey = (tenantId: string, ticket: TicketRef) =>
+  `${tenantId}\u0000${ticket.provider}\u0000${ticket.id}`;
+
+export class LinkEventsFeed {
+  readonly #bus: Bus;
+  readonly #links: LinkStore;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #ringSize: number;
+  readonly #listeners = new Map<string, Set<FeedListener>>();
+  readonly #ring: RingEntry[] = [];
+  #ringHead = 0;
+  /** Every event after this sequence is in the ring. */
+  #coveredFrom = 0;
+  /** The last sequence this feed has handled. */
+  #lastSeq = 0;
+  #messages: { close(): Promise<unknown> } | undefined;
+  #loop: Promise<void> | undefined;
+  #running = false;
+
+  constructor(deps: { bus: Bus; links: LinkStore; clock: Clock; logger: Logger; ringSize?: number }) {
+    this.#bus = deps.bus;
+    this.#links = deps.links;
+    this.#clock = deps.clock;
+    this.#log = deps.logger.child({ type: 'link-events-feed' });
+    this.#ringSize = deps.ringSize ?? 10_000;
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    const info = await this.#bus.jsm.streams.info(STREAM_NAME);
+    this.#lastSeq = info.state.last_seq;
+    this.#coveredFrom = this.#lastSeq;
+    await this.#consume();
+    this.#running = true;
+  }
+
+  /** Reads the stream from the sequence after the last one handled, so a restart leaves no gap. */
+  async #consume(): Promise<void> {
+    const consumer = await this.#bus.js.consumers.get(STREAM_NAME, {
+      filter_subjects: FILTER,
+      deliver_policy: START_SEQUENCE,
+      opt_start_seq: this.#lastSeq + 1,
+    });
+    const messages = await consumer.consume({ max_messages: 256 });
+    this.#messages = messages;
+    this.#loop = (async () => {
+      for await (const msg of messages) await this.#handle(msg);
+    })()
+      .catch((err: unknown) => this.#log.error({ err }, 'link events feed failed'))
+      .then(() => {
+        // The ordered consumer survives reconnects by itself; if it still ends, start over.
+        if (this.#running) this.#restartSoon();
+      });
+  }
+
+  #restartSoon(): void {
+    const timer = setTimeout(() => {
+      if (!this.#running) return;
+      this.#consume().catch((err: unknown) => {
+        this.#log.warn({ err }, 'link events feed could not restart; retrying');
+        this.#restartSoon();
+      });
+    }, 1_000);
+    timer.unref();
+  }
+
+  /** Stops reading and ends every subscription, so open streams close and shutdown never waits on them. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    for (const set of this.#listeners.values()) for (const listener of set) listener.close();
+    this.#listeners.clear();
+    await this.#messages?.close();
+    await this.#loop;
+  }
+
+  /**
+   * Registers `listener` for the changes of a ticket's links. Synchronous, so nothing slips in
+   * between reading `cursor` and being registered.
+   */
+  subscribe(tenantId: string, ticket: TicketRef, listener: FeedListener): FeedSubscription {
+    const key = ticketKey(tenantId, ticket);
+    let set = this.#listeners.get(key);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(key, set);
+    }
+    set.add(listener);
+    return {
+      cursor: this.#lastSeq,
+      unsubscribe: () => {
+        const current = this.#listeners.get(key);
+        if (!current?.delete(listener)) return;
+        if (current.size === 0) this.#listeners.delete(key);
+      },
+    };
+  }
+
+  /**
+   * The ticket's links that changed in (after, upto], each once at its latest sequence, or
+   * 'gone' when the stream no longer holds every event of that range.
+   */
+  async missedSince(
+    tenantId: string,
+    ticket: TicketRef,
+    after: number,
+    upto: number,
+  ): Promise<Missed | 'gone'> {
+    if (after >= upto) {
+      // A cursor from another replica may be a little ahead of this feed; one beyond the end of
+      // the stream is not from this stream at all (it was recreated): start over from a snapshot.
+      if (after === upto) return [];
+      const info = await this.#bus.jsm.streams.info(STREAM_NAME);
+      return after > info.state.last_seq ? 'gone' : [];
+    }
+    const key = ticketKey(tenantId, ticket);
+    const latest = new Map<string, number>();
+    if (after >= this.#coveredFrom) {
+      for (const entry of this.#ringEntries()) {
+        if (entry.seq > after && entry.seq <= upto && entry.key === key) latest.set(entry.linkId, entry.seq);
+      }
+    } else {
+      const info = await this.#bus.jsm.streams.info(STREAM_NAME);
+      if (after + 1 < info.state.first_seq) return 'gone';
+      await this.#replayFromStream(after + 1, upto, (seq, event) => {
+        if (ticketKey(event.tenantId, event.data.ticket) === key) latest.set(event.linkId, seq);
+      });
+    }
+    return [...latest].map(([linkId, seq]) => ({ linkId, seq })).sort((a, b) => a.seq - b.seq);
+  }
+
+  /** A link's current view, or undefined when it is gone. */
+  async view(tenantId: string, linkId: string): Promise<LinkView | undefined> {
+    const link = await this.#links.get(tenantId, linkId);
+    return link ? toLinkView(link, this.#clock.now()) : undefined;
+  }
+
+  async #replayFromStream(
+    from: number,
+    upto: number,
+    visit: (seq: number, event: { tenantId: string; linkId: string; data: { ticket: TicketRef } }) => void,
+  ): Promise<void> {
+    const consumer = await this.#bus.js.consumers.get(STREAM_NAME, {
+      filter_subjects: FILTER,
+      deliver_policy: START_SEQUENCE,
+      opt_start_seq: from,
+    });
+    try {
+      let next = from;
+      while (next <= upto) {
+        let seen = 0;
+        const batch = await consumer.fetch({ max_messages: REPLAY_BATCH, expires: 2_000 });
+        for await (const msg of batch) {
+          seen++;
+          next = msg.seq + 1;
+          if (msg.seq > upto) break;
+          const event = decode(msg);
+          if (event) visit(msg.seq, event);
+          if (msg.seq === upto) break;
+        }
+        // Nothing more to read: the rest of the range was deleted from the stream.
+        if (seen === 0) break;
+      }
+    } finally {
+      await consumer.delete().catch(() => false);
+    }
+  }
+
+  async #handle(msg: StreamMessage): Promise<void> {
+    const event = decode(msg);
+    if (!event) {
+      this.#log.warn({ subject: msg.subject, seq: msg.seq }, 'skipped an event that fails its schema');
+      this.#advance(msg.seq);
+      return;
+    }
+    const key = ticketKey(event.tenantId, event.data.ticket);
+    let json: string | undefined;
+    let failed = false;
+    if (this.#listeners.has(key)) {
+      try {
+        const view = await this.view(event.tenantId, event.linkId);
+        json = view && JSON.stringify(view);
+      } catch (err) {
+        this.#log.warn({ err, linkId: event.linkId }, 'could not read a changed link');
+        failed = true;
+      }
+    }
+    this.#remember({ seq: msg.seq, key, linkId: event.linkId });
+    this.#advance(msg.seq);
+    const listeners = this.#listeners.get(key);
+    if (!listeners) return;
+    for (const listener of [...listeners]) {
+      // A listener that cannot be given this change closes: its client resumes from the
+      // last id it received and is replayed the change, rather than missing it.
+      if (failed) listener.close();
+      else if (json) listener.change({ seq: msg.seq, linkId: event.linkId, json });
+    }
+  }
+
+  #advance(seq: number): void {
+    if (seq > this.#lastSeq) this.#lastSeq = seq;
+  }
+
+  #remember(entry: RingEntry): void {
+    if (this.#ring.length < this.#ringSize) {
+      this.#ring.push(entry);
+      return;
+    }
+    const evicted = this.#ring[this.#ringHead];
+    if (evicted) this.#coveredFrom = evicted.seq;
+    this.#ring[this.#ringHead] = entry;
+    this.#ringHead = (this.#ringHead + 1) % this.#ringSize;
+  }
+
+  *#ringEntries(): Iterable<RingEntry> {
+    for (let i = 0; i < this.#ring.length; i++) {
+      const entry = this.#ring[(this.#ringHead + i) % this.#ring.length];
+      if (entry) yield entry;
+    }
+  }
+}
+
+function decode(msg: StreamMessage) {
+  let value: unknown;
+  try {
+    value = msg.json();
+  } catch {
+    return undefined;
+  }
+  const checked = validateEvent(msg.subject, value);
+  return checked.ok ? checked.value : undefined;
+}
+
+export function linkEventsFeedWorker(feed: LinkEventsFeed): Worker {
+  return { name: 'link events feed', start: () => feed.start(), stop: () => feed.stop() };
+}

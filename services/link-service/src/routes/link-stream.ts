@@ -1,0 +1,162 @@
+import { ErrorEnvelope, type LinkView, TicketParams } from '@uplink/contracts';
+import { type Clock, type HttpApp, unavailable } from '@uplink/kit';
+import type { LinkStore } from '@uplink/links';
+import type { TenantStore } from '@uplink/tenants';
+import { Type } from 'typebox';
+import { requireTenant } from '../auth.ts';
+import type { LinkChange, LinkEventsFeed } from '../link-events-feed.ts';
+import { toLinkView } from './link-view.ts';
+
+export type LinkStreamDeps = {
+  tenants: TenantStore;
+  links: LinkStore;
+  feed: LinkEventsFeed;
+  clock: Clock;
+  keepAliveMs?: number;
+};
+
+const SNAPSHOT_LIMIT = 50;
+/** A client that lets this much pile up unread is dropped; it resumes from its last id. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+const CURSOR = /^\d{1,15}$/;
+
+const StreamQuery = Type.Object(
+  {
+    access_token: Type.Optional(
+      Type.String({ description: 'The API key, for EventSource clients that cannot set headers.' }),
+    ),
+    lastEventId: Type.Optional(Type.String({ description: 'Resume after this event id.' })),
+  },
+  { additionalProperties: false },
+);
+
+const frame = (event: string, id: number, json: string) => `event: ${event}\nid: ${id}\ndata: ${json}\n\n`;
+
+/**
+ * `GET /v1/tickets/{provider}/{ticketId}/links/stream`: a ticket's links as Server-Sent Events.
+ * Registered in its own scope: only here may the API key come as `?access_token=` (the request
+ * log redacts it, see the kit's `redactUrl`).
+ */
+export function linkStreamRoutes(app: HttpApp, deps: LinkStreamDeps): void {
+  const { tenants, links, feed, clock } = deps;
+  const keepAliveMs = deps.keepAliveMs ?? 15_000;
+  const open = new Set<() => void>();
+
+  app.addHook('onRequest', async (request) => {
+    const token = (request.query as { access_token?: unknown }).access_token;
+    if (!request.headers.authorization && typeof token === 'string' && token) {
+      request.headers.authorization = `Bearer ${token}`;
+    }
+  });
+  requireTenant(app, tenants);
+  // Open streams never end by themselves: end them before the server waits for its connections.
+  app.addHook('preClose', async () => {
+    for (const end of [...open]) end();
+  });
+
+  app.get(
+    '/v1/tickets/:provider/:ticketId/links/stream',
+    {
+      schema: {
+        summary: "A ticket's links, live (Server-Sent Events)",
+        description:
+          'First `event: snapshot` with `{"links": [...]}`, then `event: link` with a link\'s current view whenever it changes; `: keep-alive` comments every 15 s. Each event\'s `id` is a cursor: reconnect with `Last-Event-ID` (or `?lastEventId=`) to be sent the changes missed since, then live ones.',
+        tags: ['links'],
+        security: [{ apiKey: [] }],
+        params: TicketParams,
+        querystring: StreamQuery,
+        response: {
+          200: {
+            description: 'An event stream.',
+            content: { 'text/event-stream': { schema: Type.String() } },
+          },
+          400: ErrorEnvelope,
+          401: ErrorEnvelope,
+          503: ErrorEnvelope,
+        },
+      },
+    },
+    async (request, reply) => {
+      if (!feed.running) throw unavailable('Live updates are not available yet; try again shortly.');
+      const { tenantId } = request;
+      const ticket = { provider: request.params.provider, id: request.params.ticketId };
+      const header = request.headers['last-event-id'];
+      const given = (typeof header === 'string' ? header : undefined) ?? request.query.lastEventId;
+      const resumeAfter = given !== undefined && CURSOR.test(given.trim()) ? Number(given.trim()) : undefined;
+
+      const res = reply.raw;
+      reply.hijack();
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        'x-accel-buffering': 'no',
+        // Once a stream ends the connection has nothing left to carry: close it rather than park it.
+        connection: 'close',
+      });
+      // The connection is meant to stay open: no idle timeout; keep-alives prove it is alive.
+      request.raw.socket.setTimeout(0);
+
+      let ended = false;
+      // Live changes wait here until the snapshot or the replay has been written.
+      let queued: LinkChange[] | undefined = [];
+      let sentUpTo = 0;
+      const write = (text: string) => {
+        if (ended) return;
+        res.write(text);
+        if (res.writableLength > MAX_BUFFERED_BYTES) end();
+      };
+      const sendChange = (change: LinkChange) => {
+        if (change.seq <= sentUpTo) return;
+        sentUpTo = change.seq;
+        write(frame('link', change.seq, change.json));
+      };
+      const keepAlive = setInterval(() => write(': keep-alive\n\n'), keepAliveMs);
+      keepAlive.unref();
+      const subscription = feed.subscribe(tenantId, ticket, {
+        change: (change) => {
+          if (queued) queued.push(change);
+          else sendChange(change);
+        },
+        close: () => end(),
+      });
+      function end() {
+        if (ended) return;
+        ended = true;
+        clearInterval(keepAlive);
+        subscription.unsubscribe();
+        open.delete(end);
+        res.end();
+      }
+      open.add(end);
+      res.on('close', end);
+
+      try {
+        const cursor = subscription.cursor;
+        const missed =
+          resumeAfter === undefined ? 'gone' : await feed.missedSince(tenantId, ticket, resumeAfter, cursor);
+        if (missed === 'gone') {
+          const found = await links.listByTicket(tenantId, ticket, SNAPSHOT_LIMIT);
+          const now = clock.now();
+          const snapshot: { links: LinkView[] } = { links: found.map((link) => toLinkView(link, now)) };
+          write(frame('snapshot', cursor, JSON.stringify(snapshot)));
+          sentUpTo = cursor;
+        } else {
+          sentUpTo = resumeAfter ?? 0;
+          for (const { linkId, seq } of missed) {
+            if (ended) return;
+            const view = await feed.view(tenantId, linkId);
+            if (view) sendChange({ seq, linkId, json: JSON.stringify(view) });
+          }
+          // The replay covered everything up to the cursor; live changes start after it.
+          if (sentUpTo < cursor) sentUpTo = cursor;
+        }
+        const pending = queued;
+        queued = undefined;
+        for (const change of pending) sendChange(change);
+      } catch (err) {
+        request.log.warn({ err }, 'links stream failed before going live');
+        end();
+      }
+    },
+  );
+}

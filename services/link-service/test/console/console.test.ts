@@ -1,0 +1,308 @@
+// The agent console in headless Chromium against link-service on real NATS and MongoDB-wire:
+// sign in, open a ticket, request a file, watch the links panel change without a reload.
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CreatedLink, LinkView } from '@uplink/contracts';
+import { freePort, launchChromium } from '@uplink/dev-servers';
+import { LinkStore } from '@uplink/links';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_KEY, auth, type LinkServiceHarness, startLinkService } from '../helper.ts';
+
+const SCREENSHOT_DIR = fileURLToPath(new URL('../../../../test-artifacts/screenshots/', import.meta.url));
+
+let harness: LinkServiceHarness;
+let browser: Browser;
+let origin: string;
+let ticketCounter = 0;
+
+beforeAll(async () => {
+  [harness, browser] = await Promise.all([startLinkService(), launchChromium(chromium)]);
+  const port = await freePort();
+  await harness.service.app.listen({ host: '127.0.0.1', port });
+  origin = `http://127.0.0.1:${port}`;
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await harness?.close();
+});
+
+/** A ticket no other test uses. */
+const newTicket = () => `T-${process.pid}-${Date.now()}-${++ticketCounter}`;
+
+/** Records CSP violations, and marks the document so a test can tell that it never reloaded. */
+const PROBE = `(() => {
+  const probe = { csp: [], loadedAt: Math.random() };
+  Object.defineProperty(window, '__probe', { value: probe });
+  document.addEventListener('securitypolicyviolation', (event) => {
+    probe.csp.push(event.violatedDirective + ' ' + event.blockedURI);
+  });
+})();`;
+
+type Console = {
+  page: Page;
+  loadId: () => Promise<number>;
+  csp: () => Promise<string[]>;
+  close(): Promise<void>;
+};
+
+async function openConsole(path: string, options: { bypassCSP?: boolean } = {}): Promise<Console> {
+  const context = await browser.newContext({
+    viewport: { width: 900, height: 900 },
+    bypassCSP: options.bypassCSP ?? false,
+  });
+  await context.addInitScript({ content: PROBE });
+  const page = await context.newPage();
+  const response = await page.goto(`${origin}${path}`);
+  expect(response?.status()).toBe(200);
+  return {
+    page,
+    loadId: () => page.evaluate('window.__probe.loadedAt') as Promise<number>,
+    csp: () => page.evaluate('window.__probe.csp') as Promise<string[]>,
+    close: () => context.close(),
+  };
+}
+
+async function signIn(page: Page, key = API_KEY): Promise<void> {
+  await page.getByLabel('API key').fill(key);
+  await page.keyboard.press('Enter');
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+async function createLink(ticketId: string, body: Record<string, unknown> = {}): Promise<CreatedLink> {
+  const response = await harness.service.app.inject({
+    method: 'POST',
+    url: '/v1/links',
+    headers: auth(),
+    payload: { ticket: { provider: 'freshdesk', id: ticketId }, ...body },
+  });
+  expect(response.statusCode).toBe(201);
+  return response.json();
+}
+
+const linkItem = (page: Page, shortId: string) => page.getByRole('listitem', { name: `Link #${shortId}` });
+
+describe('agent console', () => {
+  it('serves the page with a strict CSP and hashed, cacheable assets', async () => {
+    const response = await harness.service.app.inject({ method: 'GET', url: '/console' });
+    expect(response.statusCode).toBe(200);
+    const csp = String(response.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toMatch(/frame-ancestors 'self' /);
+    expect(response.body).not.toMatch(/<script(?![^>]*(type="module" src=|type="application\/json"))/);
+    const script = /<script type="module" src="([^"]+)"/.exec(response.body)?.[1];
+    expect(script).toMatch(/^\/console\/assets\/console-[A-Z0-9]+\.js$/);
+    const asset = await harness.service.app.inject({
+      method: 'GET',
+      url: script ?? '',
+      headers: { 'accept-encoding': 'br' },
+    });
+    expect(asset.statusCode).toBe(200);
+    expect(asset.headers['content-encoding']).toBe('br');
+    expect(asset.headers['cache-control']).toContain('immutable');
+    const missing = await harness.service.app.inject({ method: 'GET', url: '/console/assets/nope.js' });
+    expect(missing.statusCode).toBe(404);
+  });
+
+  it('refuses a wrong API key and says so', async () => {
+    const opened = await openConsole('/console');
+    try {
+      await signIn(opened.page, 'upk_not_a_real_key_0000000000000000000');
+      await opened.page.getByRole('alert').filter({ hasText: 'That API key is not valid.' }).waitFor();
+      expect(await opened.page.getByRole('form', { name: 'Ticket' }).isVisible()).toBe(false);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('signs in, picks a ticket, requests a file, and revokes it without a reload', async () => {
+    const ticketId = newTicket();
+    const opened = await openConsole('/console');
+    const { page } = opened;
+    try {
+      await screenshot(page, 'console-sign-in');
+      await signIn(page);
+      await page.getByLabel('Helpdesk').selectOption('freshdesk');
+      await page.getByLabel('Ticket id').fill(ticketId);
+      await page.getByRole('button', { name: 'Open ticket' }).click();
+      await page.getByRole('heading', { name: `Ticket ${ticketId} (Freshdesk)` }).waitFor();
+      await page.getByText('No links for this ticket yet.').waitFor();
+      const loadId = await opened.loadId();
+
+      await page.getByRole('button', { name: 'Request a file' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Request a file' });
+      await dialog.waitFor();
+      await dialog
+        .getByLabel('Message to the customer (optional)')
+        .fill('A photo of the <b>serial</b>, please.');
+      await dialog.getByLabel('Link valid for').selectOption('4');
+      await screenshot(page, 'console-request-dialog');
+      await dialog.getByRole('button', { name: 'Create link' }).click();
+
+      const reply = page.getByLabel('Reply text');
+      await expect.poll(() => reply.inputValue()).toMatch(/^Please use this link to share a file with us: /);
+      expect(await reply.inputValue()).toContain('It expires in 4 hours.');
+      expect(await dialog.isVisible()).toBe(false);
+
+      const listed = (await harness.service.app
+        .inject({ method: 'GET', url: `/v1/tickets/freshdesk/${ticketId}/links`, headers: auth() })
+        .then((response) => response.json())) as { links: LinkView[] };
+      const link = listed.links[0];
+      if (!link) throw new Error('the console created no link');
+      expect(link.validityHours).toBe(4);
+      const item = linkItem(page, link.shortId);
+      await item.getByText('Pending').waitFor();
+      expect(await item.getByText(/^Expires in 3h 5\dm$/).isVisible()).toBe(true);
+      // Agent text stays text.
+      expect(await item.getByText('A photo of the <b>serial</b>, please.').isVisible()).toBe(true);
+      await page.getByRole('button', { name: 'Copy reply' }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: /Reply copied\.|Could not copy/ })
+        .waitFor();
+      await screenshot(page, 'console-link-pending');
+
+      await item.getByRole('button', { name: `Revoke link #${link.shortId}` }).click();
+      await item.getByText('Revoked').waitFor();
+      expect(await item.getByRole('button', { name: /Revoke/ }).count()).toBe(0);
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Link #${link.shortId} is now Revoked.` })
+        .waitFor();
+      expect(await opened.loadId()).toBe(loadId);
+      expect(await opened.csp()).toEqual([]);
+      await screenshot(page, 'console-link-revoked');
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('opens the ticket named in the URL and shows a change made elsewhere within 2 s', async () => {
+    const ticketId = newTicket();
+    const first = await createLink(ticketId, { contextMessage: 'Invoice PDF' });
+    const opened = await openConsole(`/console?provider=freshdesk&ticket=${ticketId}`);
+    const { page } = opened;
+    try {
+      await signIn(page);
+      const item = linkItem(page, first.shortId);
+      await item.getByText('Pending').waitFor();
+      await page.getByText('Live', { exact: true }).waitFor();
+      const loadId = await opened.loadId();
+
+      // Revoked through the API, not through this page.
+      const revoked = await harness.service.app.inject({
+        method: 'DELETE',
+        url: `/v1/links/${first.id}`,
+        headers: auth(),
+      });
+      expect(revoked.statusCode).toBe(200);
+      const started = Date.now();
+      await item.getByText('Revoked').waitFor({ timeout: 2_000 });
+      expect(Date.now() - started).toBeLessThan(2_000);
+
+      // A link created elsewhere appears too.
+      const second = await createLink(ticketId);
+      await linkItem(page, second.shortId).getByText('Pending').waitFor({ timeout: 2_000 });
+      expect(await opened.loadId()).toBe(loadId);
+      expect(await opened.csp()).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('shows every status, and has no serious or critical axe-core violation', async () => {
+    const ticketId = newTicket();
+    const links = new LinkStore(harness.infra.mongo.db);
+    const pending = await createLink(ticketId, { contextMessage: 'Screenshot of the error, please.' });
+    const delivered = await createLink(ticketId, { contextMessage: 'Voice note about the noise' });
+    const failed = await createLink(ticketId);
+    const refused = await createLink(ticketId, { contextMessage: 'A video of the fan' });
+    const now = new Date();
+    await links.collection.updateOne(
+      { _id: delivered.id },
+      {
+        $set: {
+          status: 'delivered',
+          receivedAt: now,
+          deliveredAt: now,
+          delivery: {
+            state: 'posted',
+            attempts: 1,
+            target: {
+              destination: 'freshdesk',
+              noteId: '42',
+              url: 'https://acme.freshdesk.com/a/tickets/4711',
+              mode: 'attachment',
+            },
+          },
+        },
+      },
+    );
+    await links.collection.updateOne(
+      { _id: failed.id },
+      {
+        $set: {
+          status: 'delivery_failed',
+          receivedAt: now,
+          deliveryFailedAt: now,
+          delivery: { state: 'failed', attempts: 3, reason: 'Freshdesk refused the API key.' },
+        },
+      },
+    );
+    await links.collection.updateOne({ _id: refused.id }, { $set: { rejectionNotifiedAt: now } });
+
+    // axe goes in as an inline script, which the console's CSP would (rightly) block.
+    const opened = await openConsole(`/console?provider=freshdesk&ticket=${ticketId}`, { bypassCSP: true });
+    const { page } = opened;
+    try {
+      const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+      await page.addScriptTag({ content: await readFile(axePath, 'utf8') });
+      const seriousViolations = async () => {
+        const results = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
+          violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[];
+        };
+        return results.violations
+          .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+          .map(
+            (violation) => `${violation.id}: ${JSON.stringify(violation.nodes.map((node) => node.target))}`,
+          );
+      };
+      expect(await seriousViolations()).toEqual([]);
+
+      // Keyboard only: the key field has the focus, Enter signs in.
+      expect(await page.evaluate('document.activeElement?.id')).toBe('api-key');
+      await page.keyboard.type(API_KEY);
+      await page.keyboard.press('Enter');
+      await linkItem(page, pending.shortId).getByText('Pending').waitFor();
+      await linkItem(page, delivered.shortId).getByText('Delivered').waitFor();
+      const go = linkItem(page, delivered.shortId).getByRole('link', { name: 'Go to message' });
+      expect(await go.getAttribute('href')).toBe('https://acme.freshdesk.com/a/tickets/4711');
+      await linkItem(page, failed.shortId).getByText('Reason: Freshdesk refused the API key.').waitFor();
+      expect(await linkItem(page, failed.shortId).getByText('Failed', { exact: true }).isVisible()).toBe(
+        true,
+      );
+      const refusedItem = linkItem(page, refused.shortId);
+      expect(await refusedItem.getByText('Refused file attempted').isVisible()).toBe(true);
+      expect(await seriousViolations()).toEqual([]);
+      await screenshot(page, 'console-statuses');
+
+      // The dialog opens and closes by keyboard, and is clean too.
+      await page.getByRole('button', { name: 'Request a file' }).focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('dialog', { name: 'Request a file' }).waitFor();
+      expect(await page.evaluate('document.activeElement?.id')).toBe('context');
+      expect(await seriousViolations()).toEqual([]);
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    } finally {
+      await opened.close();
+    }
+  });
+});

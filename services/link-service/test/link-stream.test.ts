@@ -1,0 +1,299 @@
+import { get, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Subjects } from '@uplink/contracts';
+import { stopWorkers, systemClock } from '@uplink/kit';
+import { eventually, streamMessages } from '@uplink/kit/testing';
+import { LinkStore } from '@uplink/links';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LinkEventsFeed } from '../src/link-events-feed.ts';
+import { API_KEY, auth, type LinkServiceHarness, OTHER_API_KEY, startLinkService } from './helper.ts';
+
+let h: LinkServiceHarness;
+let base: string;
+beforeAll(async () => {
+  h = await startLinkService();
+  await h.service.app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(h.service.app.server.address() as AddressInfo).port}`;
+});
+afterAll(() => h?.close());
+
+type Frame = { event?: string; id?: string; data?: string; comment?: string };
+
+/**
+ * An SSE client: reads the body as it arrives and parses it into frames. On node:http with no
+ * agent, so closing it really closes its connection (fetch's pool may keep sockets around).
+ */
+async function openStream(path: string, headers: Record<string, string> = auth(), url = base) {
+  const req = get(`${url}${path}`, { headers, agent: false });
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    req.once('response', resolve);
+    req.once('error', reject);
+  });
+  const frames: Frame[] = [];
+  let ended = false;
+  let taken = 0;
+  let buffer = '';
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    buffer += chunk;
+    let end = buffer.indexOf('\n\n');
+    while (end !== -1) {
+      const frame: Frame = {};
+      for (const line of buffer.slice(0, end).split('\n')) {
+        if (line.startsWith(':')) frame.comment = line.slice(1).trim();
+        const [field, ...rest] = line.split(': ');
+        if (field === 'event' || field === 'id' || field === 'data') frame[field] = rest.join(': ');
+      }
+      frames.push(frame);
+      buffer = buffer.slice(end + 2);
+      end = buffer.indexOf('\n\n');
+    }
+  });
+  res.on('close', () => {
+    ended = true;
+  });
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    frames,
+    get ended() {
+      return ended;
+    },
+    /** The next data frame (comments skipped), in order. */
+    async next(): Promise<{ event: string; id: number; data: Record<string, unknown> }> {
+      const frame = await eventually('the next frame', () => {
+        while (taken < frames.length && frames[taken]?.event === undefined) taken++;
+        return frames[taken];
+      });
+      taken++;
+      return { event: frame.event ?? '', id: Number(frame.id), data: JSON.parse(frame.data ?? 'null') };
+    },
+    async close() {
+      req.destroy();
+      await eventually('the stream to close', () => ended);
+    },
+  };
+}
+
+let ticketNo = 9000;
+const newTicket = () => ({ provider: 'freshdesk', id: String(ticketNo++) }) as const;
+const streamPath = (ticket: { provider: string; id: string }) =>
+  `/v1/tickets/${ticket.provider}/${ticket.id}/links/stream`;
+
+async function createLink(ticket: { provider: string; id: string }, key = API_KEY) {
+  const res = await h.service.app.inject({
+    method: 'POST',
+    url: '/v1/links',
+    headers: auth(key),
+    payload: { ticket },
+  });
+  expect(res.statusCode).toBe(201);
+  return res.json() as { id: string };
+}
+
+async function revoke(id: string) {
+  const res = await h.service.app.inject({ method: 'DELETE', url: `/v1/links/${id}`, headers: auth() });
+  expect(res.statusCode).toBe(200);
+}
+
+const published = (subject: string, linkId: string) =>
+  eventually(`${subject} of ${linkId}`, async () =>
+    (await streamMessages(h.bus, subject)).some((m) => (m.json() as { linkId: string }).linkId === linkId),
+  );
+
+describe('GET /v1/tickets/{provider}/{ticketId}/links/stream', () => {
+  it('answers 401 without an API key, or with a wrong one', async () => {
+    const ticket = newTicket();
+    const none = await fetch(`${base}${streamPath(ticket)}`);
+    expect(none.status).toBe(401);
+    expect(((await none.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    const wrong = await fetch(`${base}${streamPath(ticket)}?access_token=upk_not_a_key`);
+    expect(wrong.status).toBe(401);
+  });
+
+  it('sends the snapshot, then each change of the ticket’s links, and nothing of others', async () => {
+    const ticket = newTicket();
+    const existing = await createLink(ticket);
+    await published(Subjects.linkCreated, existing.id);
+
+    const stream = await openStream(streamPath(ticket));
+    expect(stream.status).toBe(200);
+    expect(stream.headers['content-type']).toBe('text/event-stream');
+    expect(stream.headers['cache-control']).toBe('no-cache');
+    expect(stream.headers['x-accel-buffering']).toBe('no');
+
+    const snapshot = await stream.next();
+    expect(snapshot.event).toBe('snapshot');
+    expect(snapshot.data.links).toEqual([expect.objectContaining({ id: existing.id, status: 'pending' })]);
+    const listed = await h.service.app.inject({
+      url: `/v1/tickets/${ticket.provider}/${ticket.id}/links`,
+      headers: auth(),
+    });
+    expect({ links: snapshot.data.links }).toEqual({
+      links: (listed.json().links as { expiresInSeconds: number }[]).map((l) => ({
+        ...l,
+        expiresInSeconds: expect.any(Number),
+      })),
+    });
+
+    const created = await createLink(ticket);
+    const createdFrame = await stream.next();
+    expect(createdFrame).toMatchObject({
+      event: 'link',
+      data: { id: created.id, ticket, status: 'pending' },
+    });
+    expect(createdFrame.id).toBeGreaterThan(snapshot.id);
+
+    // Another ticket of the same tenant, and the same ticket id at another tenant.
+    const otherTicket = await createLink(newTicket());
+    const otherTenant = await createLink(ticket, OTHER_API_KEY);
+    await published(Subjects.linkCreated, otherTicket.id);
+    await published(Subjects.linkCreated, otherTenant.id);
+
+    await revoke(created.id);
+    const revokedFrame = await stream.next();
+    expect(revokedFrame).toMatchObject({ event: 'link', data: { id: created.id, status: 'revoked' } });
+    expect(revokedFrame.id).toBeGreaterThan(createdFrame.id);
+
+    // upload.* events show too: a refused attempt marks the link.
+    const links = new LinkStore(h.infra.mongo.db);
+    const doc = await links.get(await tenantOf(existing.id), existing.id);
+    expect(doc).not.toBeNull();
+    if (doc) await links.noteRejectedAttempt(doc, new Date());
+    const refusedFrame = await stream.next();
+    expect(refusedFrame).toMatchObject({
+      event: 'link',
+      data: { id: existing.id, status: 'pending', customerAttemptRefused: true },
+    });
+
+    const seen = stream.frames.filter((f) => f.event === 'link').map((f) => JSON.parse(f.data ?? '{}').id);
+    expect(seen).not.toContain(otherTicket.id);
+    expect(seen).not.toContain(otherTenant.id);
+    await stream.close();
+  });
+
+  it('replays the changes missed while disconnected (Last-Event-ID), then goes live', async () => {
+    const ticket = newTicket();
+    const first = await openStream(streamPath(ticket));
+    const snapshot = await first.next();
+    expect(snapshot).toMatchObject({ event: 'snapshot', data: { links: [] } });
+    const a = await createLink(ticket);
+    const aFrame = await first.next();
+    expect(aFrame.data.id).toBe(a.id);
+    await first.close();
+
+    const b = await createLink(ticket);
+    await revoke(a.id);
+    await published(Subjects.linkCreated, b.id);
+    await published(Subjects.linkRevoked, a.id);
+
+    const second = await openStream(streamPath(ticket), { ...auth(), 'last-event-id': String(aFrame.id) });
+    const replayed = [await second.next(), await second.next()];
+    expect(replayed.map((f) => f.event)).toEqual(['link', 'link']);
+    expect(replayed.map((f) => [f.data.id, f.data.status])).toEqual([
+      [b.id, 'pending'],
+      [a.id, 'revoked'],
+    ]);
+    expect(replayed[0]?.id).toBeGreaterThan(aFrame.id);
+    expect(replayed[1]?.id).toBeGreaterThan(replayed[0]?.id ?? 0);
+
+    await revoke(b.id);
+    expect(await second.next()).toMatchObject({ event: 'link', data: { id: b.id, status: 'revoked' } });
+    await second.close();
+
+    // ?lastEventId= does the same for clients that build the URL themselves. A replay sends
+    // each changed link once, in its current state, at its latest cursor.
+    const third = await openStream(`${streamPath(ticket)}?lastEventId=${aFrame.id}`);
+    const again = [await third.next(), await third.next()];
+    expect(again.map((f) => [f.data.id, f.data.status])).toEqual([
+      [a.id, 'revoked'],
+      [b.id, 'revoked'],
+    ]);
+    await third.close();
+  });
+
+  it('replays from the stream itself when the cursor is older than the in-memory ring', async () => {
+    const ticket = newTicket();
+    const feed = new LinkEventsFeed({
+      bus: h.bus,
+      links: new LinkStore(h.infra.mongo.db),
+      clock: systemClock,
+      logger: h.infra.logger,
+      ringSize: 1,
+    });
+    await feed.start();
+    try {
+      const tenantId = await tenantOf((await createLink(newTicket())).id);
+      const start = feed.subscribe(tenantId, ticket, { change: () => {}, close: () => {} });
+      start.unsubscribe();
+      const a = await createLink(ticket);
+      const b = await createLink(ticket);
+      await revoke(a.id);
+      await createLink(newTicket());
+      await published(Subjects.linkRevoked, a.id);
+      const upto = await eventually('the feed to catch up', () => {
+        const s = feed.subscribe(tenantId, ticket, { change: () => {}, close: () => {} });
+        s.unsubscribe();
+        return s.cursor >= start.cursor + 4 ? s.cursor : undefined;
+      });
+      const missed = await feed.missedSince(tenantId, ticket, start.cursor, upto);
+      expect(missed).not.toBe('gone');
+      expect((missed as { linkId: string }[]).map((m) => m.linkId)).toEqual([b.id, a.id]);
+      expect(await feed.missedSince(tenantId, ticket, upto, upto)).toEqual([]);
+    } finally {
+      await feed.stop();
+    }
+  });
+
+  it('answers a cursor it cannot replay (unknown, or past the end of the stream) with a snapshot', async () => {
+    const ticket = newTicket();
+    const link = await createLink(ticket);
+    await published(Subjects.linkCreated, link.id);
+    for (const cursor of ['999999999', 'not-a-cursor']) {
+      const stream = await openStream(streamPath(ticket), { ...auth(), 'last-event-id': cursor });
+      expect(await stream.next()).toMatchObject({ event: 'snapshot', data: { links: [{ id: link.id }] } });
+      await stream.close();
+    }
+  });
+
+  it('is in the OpenAPI document as an event stream', async () => {
+    const doc = (await h.service.app.inject({ url: '/docs/json' })).json();
+    const op = doc.paths['/v1/tickets/{provider}/{ticketId}/links/stream'].get;
+    expect(Object.keys(op.responses['200'].content)).toEqual(['text/event-stream']);
+  });
+
+  it('takes the key as ?access_token= and never logs it', async () => {
+    const ticket = newTicket();
+    const stream = await openStream(`${streamPath(ticket)}?access_token=${API_KEY}`, {});
+    expect(stream.status).toBe(200);
+    expect((await stream.next()).event).toBe('snapshot');
+    await stream.close();
+    const lines = h.infra.logs.map((line) => JSON.stringify(line));
+    expect(lines.some((line) => line.includes('access_token=[redacted]'))).toBe(true);
+    expect(lines.filter((line) => line.includes(API_KEY))).toEqual([]);
+  });
+
+  it('ends open streams when the service shuts down', async () => {
+    const service = await h.build();
+    await service.app.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
+    const stream = await openStream(streamPath(newTicket()), auth(), url);
+    expect((await stream.next()).event).toBe('snapshot');
+    // The app's close alone must not wait on the open stream (runService stops workers first,
+    // which ends streams too).
+    const started = Date.now();
+    await service.app.close();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await eventually('the stream to end', () => stream.ended);
+    await stream.close();
+    await stopWorkers(service);
+  });
+});
+
+async function tenantOf(linkId: string): Promise<string> {
+  const doc = await h.infra.mongo.db
+    .collection<{ _id: string; tenantId: string }>('links')
+    .findOne({ _id: linkId });
+  if (!doc) throw new Error(`no link ${linkId}`);
+  return doc.tenantId;
+}
