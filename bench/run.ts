@@ -8,6 +8,8 @@ import { type BenchResult, machine, writeResult } from './lib/common.ts';
 import { runLinkCreation } from './link-creation.ts';
 import { runNoteDelivery } from './note-delivery.ts';
 import { runNoteLatency } from './note-latency.ts';
+import { runSseFanout } from './sse-fanout.ts';
+import { runStartTime } from './start-time.ts';
 import { runUploadFlow } from './upload-flow.ts';
 import { runUploadIntents } from './upload-intents.ts';
 
@@ -18,6 +20,8 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'upload-flow': runUploadFlow,
   'note-delivery': runNoteDelivery,
   'note-latency': runNoteLatency,
+  'start-time': runStartTime,
+  'sse-fanout': runSseFanout,
 };
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
