@@ -66,6 +66,8 @@ const services: Array<{ name: string; env: NodeJS.ProcessEnv }> = [
       PORT: linkServicePort,
       UPLINK_BOOTSTRAP_API_KEY: apiKey,
       PUBLIC_UPLOAD_BASE_URL: publicUploadBaseUrl,
+      // Read-only: the console's previews of received files.
+      AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
     },
   },
   {

@@ -92,6 +92,17 @@ export const FileLinksRevoked = Type.Object(
   { additionalProperties: false },
 );
 export type FileLinksRevoked = Static<typeof FileLinksRevoked>;
+/** A short-lived read URL for a link's received file, for the console's inline preview. */
+export const FileUrl = Type.Object(
+  {
+    url: Type.String({ description: 'Read-only, shown inline, with the verified content type.' }),
+    contentType: Type.String({ description: 'As verified from the content.' }),
+    expiresAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+export type FileUrl = Static<typeof FileUrl>;
+
 export const TicketParams = Type.Object(
   { provider: Provider, ticketId: TicketId },
   { additionalProperties: false },

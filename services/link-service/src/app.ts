@@ -9,12 +9,14 @@ import {
   trustedProxies,
 } from '@uplink/kit';
 import { FileShareStore, LinkStore } from '@uplink/links';
+import { BlobStorage } from '@uplink/storage';
 import { DestinationStore, TenantStore } from '@uplink/tenants';
 import { BEARER_SCHEME, requireOperator, requireTenant } from './auth.ts';
 import { consoleRoutes } from './console/index.ts';
 import type { LinkServiceConfig } from './env.ts';
 import { LinkEventsFeed, linkEventsFeedWorker } from './link-events-feed.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { fileUrlRoutes } from './routes/file-url.ts';
 import { linkStreamRoutes } from './routes/link-stream.ts';
 import { linkRoutes } from './routes/links.ts';
 import { settingsRoutes } from './routes/settings.ts';
@@ -27,8 +29,23 @@ export type LinkServiceDeps = AppDeps<
     | 'UPLINK_OPERATOR_TOKEN'
     | 'TRUST_PROXY'
     | 'UPLINK_SECRET_KEYS'
-  >
+    | 'AZURE_STORAGE_CONNECTION_STRING'
+    | 'AZURE_STORAGE_ACCOUNT_NAME'
+    | 'AZURE_STORAGE_ACCOUNT_KEY'
+    | 'AZURE_STORAGE_BLOB_ENDPOINT'
+  > &
+    Partial<Pick<LinkServiceConfig, 'AZURE_STORAGE_USE_IDENTITY' | 'AZURE_STORAGE_CONTAINER'>>
 >;
+
+/** The uploads container, read-only, when configured: it serves the console's previews. */
+async function previewStorage(config: LinkServiceDeps['config']): Promise<BlobStorage | undefined> {
+  if (!config.AZURE_STORAGE_CONNECTION_STRING && !config.AZURE_STORAGE_ACCOUNT_NAME) return undefined;
+  return BlobStorage.fromConfig({
+    ...config,
+    AZURE_STORAGE_USE_IDENTITY: config.AZURE_STORAGE_USE_IDENTITY ?? false,
+    AZURE_STORAGE_CONTAINER: config.AZURE_STORAGE_CONTAINER ?? 'uplink-uploads',
+  });
+}
 
 /** The tenant API: links, settings, operator routes and the OpenAPI document. Never listens. */
 export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> {
@@ -47,6 +64,8 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     const tenantId = await tenants.ensureBootstrapTenant(config.UPLINK_BOOTSTRAP_API_KEY, clock.now());
     logger.info({ type: 'lifecycle', tenantId }, 'bootstrap tenant ready');
   }
+  const storage = await previewStorage(config);
+  if (!storage) logger.info({ type: 'lifecycle' }, 'no blob storage configured: file previews are off');
   const outbox = new OutboxPublisher({ collection: links.collection, bus, logger, clock, ...deps.outbox });
 
   const app = serviceHttpApp(deps, { trustProxy: trustedProxies(config.TRUST_PROXY) });
@@ -59,7 +78,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     },
     BEARER_SCHEME,
   );
-  consoleRoutes(app);
+  consoleRoutes(app, storage ? { mediaOrigin: storage.origin } : {});
   await app.register(async (tenantScope) => {
     requireTenant(tenantScope, tenants);
     linkRoutes(tenantScope, {
@@ -71,6 +90,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
       publicUploadBaseUrl: config.PUBLIC_UPLOAD_BASE_URL,
     });
     settingsRoutes(tenantScope, { tenants, destinations, clock });
+    fileUrlRoutes(tenantScope, { links, storage, clock });
   });
   // Its own scope: the only route that also takes the API key as ?access_token= (EventSource).
   const feed = new LinkEventsFeed({ bus, links, clock, logger });

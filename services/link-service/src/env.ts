@@ -1,10 +1,19 @@
 import { CommonEnv, port, SecretKeysEnv, TrustProxyEnv } from '@uplink/kit';
+import { AzureStorageEnv } from '@uplink/storage';
 import { type Static, Type } from 'typebox';
 
 export const LinkServiceEnv = Type.Object({
   ...CommonEnv,
   ...TrustProxyEnv,
   ...SecretKeysEnv,
+  // Optional: with a connection string or an account name, the console previews received files
+  // through short-lived read URLs; without, previews answer 404. link-service only reads.
+  AZURE_STORAGE_CONNECTION_STRING: AzureStorageEnv.AZURE_STORAGE_CONNECTION_STRING,
+  AZURE_STORAGE_ACCOUNT_NAME: AzureStorageEnv.AZURE_STORAGE_ACCOUNT_NAME,
+  AZURE_STORAGE_ACCOUNT_KEY: AzureStorageEnv.AZURE_STORAGE_ACCOUNT_KEY,
+  AZURE_STORAGE_BLOB_ENDPOINT: AzureStorageEnv.AZURE_STORAGE_BLOB_ENDPOINT,
+  AZURE_STORAGE_USE_IDENTITY: AzureStorageEnv.AZURE_STORAGE_USE_IDENTITY,
+  AZURE_STORAGE_CONTAINER: AzureStorageEnv.AZURE_STORAGE_CONTAINER,
   PORT: port(8080),
   PUBLIC_UPLOAD_BASE_URL: Type.String({
     pattern: '^https?://',

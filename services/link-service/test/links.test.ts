@@ -316,6 +316,43 @@ describe('DELETE /v1/links/:id/file-links', () => {
   });
 });
 
+describe('GET /v1/links/:id/file-url', () => {
+  it('answers 404 with a clear message when no blob storage is configured', async () => {
+    const created = (await createLink()).json();
+    await h.infra.mongo.db.collection<LinkDocument>('links').updateOne(
+      { _id: created.id },
+      {
+        $set: {
+          status: 'received',
+          receivedAt: new Date(),
+          upload: {
+            uploadId: 'upl_BBBBBBBBBBBBBBBBBBBB',
+            kind: 'audio',
+            category: 'audio',
+            fileName: 'voice.webm',
+            contentType: 'audio/webm',
+            size: 1234,
+            container: 'uplink-uploads',
+            blobName: 'blob-voice',
+            etag: '"0x1"',
+          },
+        },
+      },
+    );
+    const res = await h.service.app.inject({
+      method: 'GET',
+      url: `/v1/links/${created.id}/file-url`,
+      headers: auth(),
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.message).toBe(
+      'Previews are off: this link-service has no blob storage configured.',
+    );
+    const page = await h.service.app.inject({ method: 'GET', url: '/console' });
+    expect(String(page.headers['content-security-policy'])).not.toContain('media-src');
+  });
+});
+
 describe('settings', () => {
   it('reads and updates branding and the default validity', async () => {
     const before = await h.service.app.inject({ url: '/v1/settings', headers: auth() });

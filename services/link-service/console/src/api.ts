@@ -1,5 +1,12 @@
 // The tenant API as the console uses it: every call carries the agent's API key.
-import type { CreatedLink, LinkList, LinkView, Settings } from '@uplink/contracts';
+import type {
+  CreatedLink,
+  FileUrl,
+  LinkList,
+  LinkView,
+  SettingsUpdate,
+  SettingsView,
+} from '@uplink/contracts';
 
 export type Ticket = { provider: string; id: string };
 
@@ -57,8 +64,12 @@ export class Api {
     return json as T;
   }
 
-  settings(): Promise<Settings> {
+  settings(): Promise<SettingsView> {
     return this.call('GET', '/v1/settings');
+  }
+
+  saveSettings(update: SettingsUpdate): Promise<SettingsView> {
+    return this.call('PUT', '/v1/settings', update);
   }
 
   async links(ticket: Ticket): Promise<LinkView[]> {
@@ -79,6 +90,11 @@ export class Api {
 
   revoke(id: string): Promise<LinkView> {
     return this.call('DELETE', `/v1/links/${encodeURIComponent(id)}`);
+  }
+
+  /** A 5-minute read URL for the link's received file, for the inline preview. */
+  fileUrl(id: string): Promise<FileUrl> {
+    return this.call('GET', `/v1/links/${encodeURIComponent(id)}/file-url`);
   }
 
   /** The ticket's live feed (Server-Sent Events); EventSource cannot send headers, hence the query. */

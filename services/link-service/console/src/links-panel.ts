@@ -1,6 +1,6 @@
 // The links panel: one entry per link, newest first, kept current from the API's answers and
 // the live feed. Built with DOM calls and textContent only, so no text becomes markup.
-import type { LinkStatus, LinkView } from '@uplink/contracts';
+import type { FileUrl, LinkStatus, LinkView } from '@uplink/contracts';
 import type { ConsoleConfig } from '../../src/console/config.ts';
 import { fill, formatRemaining, formatTime } from './format.ts';
 
@@ -12,6 +12,8 @@ type Messages = ConsoleConfig['messages'];
 export type PanelHooks = {
   announce(text: string): void;
   revoke(link: PanelLink): Promise<void>;
+  /** A read URL for the link's file, or undefined when none could be had (already announced). */
+  fileUrl(link: PanelLink): Promise<FileUrl | undefined>;
 };
 
 function element<K extends keyof HTMLElementTagNameMap>(
@@ -30,6 +32,8 @@ const tagOf = (link: LinkView) => `#${link.shortId}`;
 export class LinksPanel {
   private readonly links = new Map<string, PanelLink>();
   private readonly items = new Map<string, HTMLLIElement>();
+  /** Open previews, kept across re-renders of their link. */
+  private readonly previews = new Map<string, HTMLElement>();
   /** Server clock minus ours, learned from `expiresInSeconds`, so countdowns match the server. */
   private skewMs = 0;
   private readonly timer: number;
@@ -50,6 +54,7 @@ export class LinksPanel {
   clear(): void {
     this.links.clear();
     this.items.clear();
+    this.previews.clear();
     this.list.replaceChildren();
     this.empty.hidden = true;
   }
@@ -66,6 +71,7 @@ export class LinksPanel {
         this.links.delete(id);
         this.items.get(id)?.remove();
         this.items.delete(id);
+        this.previews.delete(id);
       }
     }
     this.sort();
@@ -193,8 +199,75 @@ export class LinksPanel {
       go.dataset.action = 'go';
       actions.append(go);
     }
+    if ((link.status === 'received' || link.status === 'delivered') && link.file) {
+      actions.append(this.previewButton(link));
+    }
     if (actions.childElementCount > 0) parts.push(actions);
+    const preview = this.previews.get(link.id);
+    if (preview) parts.push(preview);
     item.replaceChildren(...parts);
     if (hadFocus) item.focus();
+  }
+
+  private previewButton(link: PanelLink): HTMLButtonElement {
+    const open = this.previews.has(link.id);
+    const button = element('button', 'button small', open ? this.m.hidePreview : this.m.preview);
+    button.type = 'button';
+    button.dataset.action = 'preview';
+    // The accessible name starts with the visible text, as speech input expects.
+    button.setAttribute(
+      'aria-label',
+      fill(open ? this.m.hidePreviewLabel : this.m.previewLabel, { tag: tagOf(link) }),
+    );
+    button.setAttribute('aria-expanded', String(open));
+    button.addEventListener('click', async () => {
+      if (this.previews.has(link.id)) {
+        this.previews.delete(link.id);
+      } else {
+        button.disabled = true;
+        const file = await this.hooks.fileUrl(link).finally(() => {
+          button.disabled = false;
+        });
+        if (!file) return;
+        this.previews.set(link.id, this.previewElement(link, file));
+      }
+      const current = this.links.get(link.id);
+      if (current) this.render(current);
+      this.items.get(link.id)?.querySelector<HTMLElement>('[data-action="preview"]')?.focus();
+    });
+    return button;
+  }
+
+  /** The file inline: a player, an image, or a link that opens it (PDF and anything else). */
+  private previewElement(link: PanelLink, file: FileUrl): HTMLElement {
+    const name = link.file?.fileName ?? '';
+    const label = fill(this.m.previewOf, { tag: tagOf(link), name });
+    const box = element('div', 'preview');
+    const type = file.contentType.toLowerCase();
+    if (type.startsWith('audio/') || type.startsWith('video/')) {
+      const media = element(type.startsWith('audio/') ? 'audio' : 'video', '');
+      media.controls = true;
+      media.preload = 'metadata';
+      media.setAttribute('aria-label', label);
+      media.src = file.url;
+      box.append(media);
+    } else if (type.startsWith('image/')) {
+      const image = element('img', '');
+      image.alt = label;
+      image.src = file.url;
+      box.append(image);
+    } else {
+      const open = element(
+        'a',
+        'button small',
+        type === 'application/pdf' ? this.m.openPdf : this.m.openFile,
+      );
+      open.href = file.url;
+      open.target = '_blank';
+      open.rel = 'noopener noreferrer';
+      open.setAttribute('aria-label', `${open.textContent ?? ''}: ${label}`);
+      box.append(open);
+    }
+    return box;
   }
 }

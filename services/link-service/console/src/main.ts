@@ -5,6 +5,7 @@ import { Api, ApiError, NetworkError, type Ticket } from './api.ts';
 import { fill } from './format.ts';
 import { LinksPanel } from './links-panel.ts';
 import { type FeedState, LiveFeed } from './live.ts';
+import { SettingsForm } from './settings-form.ts';
 
 const TICKET_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -44,6 +45,10 @@ function start(config: ConsoleConfig): void {
   const m = config.messages;
   const el = {
     signOut: byId<HTMLButtonElement>('sign-out'),
+    settingsToggle: byId<HTMLButtonElement>('settings-toggle'),
+    settings: byId<HTMLElement>('settings'),
+    settingsForm: byId<HTMLFormElement>('settings-form'),
+    settingsError: byId<HTMLElement>('settings-error'),
     signIn: byId<HTMLElement>('sign-in'),
     signInForm: byId<HTMLFormElement>('sign-in-form'),
     apiKey: byId<HTMLInputElement>('api-key'),
@@ -75,6 +80,7 @@ function start(config: ConsoleConfig): void {
   let ticket: Ticket | undefined;
   let feed: LiveFeed | undefined;
   let defaultValidity = config.defaultValidityHours;
+  const settingsForm = new SettingsForm(config);
 
   const announce = (text: string) => {
     el.announcer.textContent = '';
@@ -101,6 +107,15 @@ function start(config: ConsoleConfig): void {
         }
       }
     },
+    async fileUrl(link) {
+      if (!api) return undefined;
+      try {
+        return await api.fileUrl(link.id);
+      } catch (error) {
+        if (!handleUnauthorized(error)) announce(errorText(error));
+        return undefined;
+      }
+    },
   });
 
   const feedStates: Record<FeedState, string> = {
@@ -116,7 +131,9 @@ function start(config: ConsoleConfig): void {
     ticket = undefined;
     panel.clear();
     el.workspace.hidden = true;
+    el.settings.hidden = true;
     el.signOut.hidden = true;
+    el.settingsToggle.hidden = true;
     el.signIn.hidden = false;
     el.signInError.textContent = message;
     el.apiKey.value = '';
@@ -151,6 +168,8 @@ function start(config: ConsoleConfig): void {
     el.signInError.textContent = '';
     el.workspace.hidden = false;
     el.signOut.hidden = false;
+    el.settingsToggle.hidden = false;
+    showSettings(false);
 
     const params = new URLSearchParams(window.location.search);
     const provider = params.get('provider');
@@ -209,6 +228,57 @@ function start(config: ConsoleConfig): void {
       return;
     }
     void signIn(key, false);
+  });
+
+  /** The settings page in place of the ticket view, or back. */
+  function showSettings(show: boolean): void {
+    el.settings.hidden = !show;
+    el.workspace.hidden = show;
+    el.settingsToggle.textContent = show ? m.settingsClose : m.settingsOpen;
+    el.settingsToggle.setAttribute('aria-expanded', String(show));
+  }
+
+  el.settingsToggle.addEventListener('click', async () => {
+    if (!api) return;
+    if (!el.settings.hidden) {
+      showSettings(false);
+      return;
+    }
+    el.settingsError.textContent = '';
+    try {
+      settingsForm.fill(await api.settings());
+    } catch (error) {
+      if (!handleUnauthorized(error)) announce(errorText(error));
+      return;
+    }
+    showSettings(true);
+    byId('settings-heading').focus();
+  });
+
+  el.settingsForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (!api) return;
+    const update = settingsForm.changes();
+    if (!update) {
+      announce(m.settingsUnchanged);
+      return;
+    }
+    const submit = el.settingsForm.querySelector<HTMLButtonElement>('button[type="submit"]');
+    if (submit) submit.disabled = true;
+    el.settingsError.textContent = '';
+    api
+      .saveSettings(update)
+      .then((saved) => {
+        settingsForm.fill(saved);
+        defaultValidity = saved.defaultValidityHours;
+        announce(m.settingsSaved);
+      })
+      .catch((error: unknown) => {
+        if (!handleUnauthorized(error)) el.settingsError.textContent = errorText(error);
+      })
+      .finally(() => {
+        if (submit) submit.disabled = false;
+      });
   });
 
   el.signOut.addEventListener('click', () => {

@@ -1,5 +1,6 @@
 // What the server hands the console's script, as JSON in <script type="application/json">.
 // Types only: the browser bundle imports this file for type-checking and nothing else.
+import type { MediaCategory } from '@uplink/contracts';
 import type { ConsoleMessages } from './messages.ts';
 
 export const CONFIG_ELEMENT_ID = 'uplink-console-config';
@@ -11,5 +12,6 @@ export type ConsoleConfig = {
   providers: readonly string[];
   validityHours: readonly number[];
   defaultValidityHours: number;
+  mediaCategories: readonly MediaCategory[];
   messages: ConsoleMessages['client'];
 };

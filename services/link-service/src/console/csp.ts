@@ -11,13 +11,19 @@ export const DEFAULT_FRAME_ANCESTORS: readonly string[] = [
  * The console's Content-Security-Policy: script and styles from our own origin only (no inline
  * script; page data travels in a JSON element that never executes), and connections (fetch,
  * EventSource) to our own API only. Framing is allowed for ourselves and the helpdesks listed.
+ * Previews of received files (audio, video, images) load from the blob storage origin only,
+ * through short-lived read URLs.
  */
-export function consoleContentSecurityPolicy(frameAncestors: readonly string[]): string {
+export function consoleContentSecurityPolicy(
+  frameAncestors: readonly string[],
+  mediaOrigin?: string,
+): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self'",
+    mediaOrigin ? `img-src 'self' ${mediaOrigin}` : "img-src 'self'",
+    ...(mediaOrigin ? [`media-src ${mediaOrigin}`] : []),
     "connect-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",

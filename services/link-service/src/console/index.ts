@@ -9,6 +9,8 @@ import { renderConsolePage } from './render.ts';
 export type ConsoleOptions = {
   /** Origins allowed to frame the console (helpdesk sidebars), besides our own. */
   frameAncestors?: readonly string[];
+  /** The blob storage origin that previews of received files load from; none, no previews. */
+  mediaOrigin?: string;
 };
 
 export function consoleRoutes(app: FastifyInstance, options: ConsoleOptions = {}): void {
@@ -19,7 +21,10 @@ export function consoleRoutes(app: FastifyInstance, options: ConsoleOptions = {}
   );
   registerStaticAssets(app, CONSOLE_ASSET_PREFIX, assets.files);
   const page = renderConsolePage();
-  const csp = consoleContentSecurityPolicy(options.frameAncestors ?? DEFAULT_FRAME_ANCESTORS);
+  const csp = consoleContentSecurityPolicy(
+    options.frameAncestors ?? DEFAULT_FRAME_ANCESTORS,
+    options.mediaOrigin,
+  );
   app.get('/console', { schema: { hide: true } }, async (_request, reply) =>
     reply
       .headers({

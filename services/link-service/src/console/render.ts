@@ -1,4 +1,11 @@
-import { DEFAULT_VALIDITY_HOURS, PROVIDERS, VALIDITY_HOURS } from '@uplink/contracts';
+import {
+  DEFAULT_VALIDITY_HOURS,
+  FLEX_MEDIA_ENTRY_TYPES,
+  MAX_UPLOAD_BYTES,
+  MEDIA_CATEGORIES,
+  PROVIDERS,
+  VALIDITY_HOURS,
+} from '@uplink/contracts';
 import { html, jsonForScript } from '@uplink/kit/web';
 import { consoleAssets } from './assets.ts';
 import { CONFIG_ELEMENT_ID, type ConsoleConfig } from './config.ts';
@@ -15,6 +22,7 @@ export function renderConsolePage(): string {
     providers: PROVIDERS,
     validityHours: VALIDITY_HOURS,
     defaultValidityHours: DEFAULT_VALIDITY_HOURS,
+    mediaCategories: MEDIA_CATEGORIES,
     messages: messages.client,
   };
   return html`<!doctype html>
@@ -32,7 +40,10 @@ export function renderConsolePage(): string {
 <body>
 <header class="bar">
 <p class="brand">${m.heading}</p>
+<div class="bar-actions">
+<button type="button" class="button quiet" id="settings-toggle" aria-controls="settings" aria-expanded="false" hidden>${m.settings.open}</button>
 <button type="button" class="button quiet" id="sign-out" hidden>${m.signOut}</button>
+</div>
 </header>
 <main class="console">
 <h1 class="visually-hidden">${m.title}</h1>
@@ -84,6 +95,7 @@ export function renderConsolePage(): string {
 </section>
 </section>
 </div>
+${settingsSection()}
 <dialog class="dialog" id="request-dialog" aria-labelledby="request-heading">
 <form id="request-form" novalidate>
 <h2 id="request-heading">${m.request.heading}</h2>
@@ -108,4 +120,73 @@ export function renderConsolePage(): string {
 </body>
 </html>
 `.value;
+}
+
+const MB = 1024 * 1024;
+
+/** The settings form; the script fills it from GET /v1/settings and saves what changed. */
+function settingsSection() {
+  const m = messages.page.settings;
+  const text = (
+    id: string,
+    label: string,
+    options: { required?: boolean; maxLength?: number; url?: boolean; hint?: string } = {},
+  ) => html`<label for="${id}">${label}</label>
+<input type="text" id="${id}" autocomplete="off" spellcheck="false"${options.required ? html` required` : ''}${
+    options.maxLength ? html` maxlength="${options.maxLength}"` : ''
+  }${options.url ? html` inputmode="url"` : ''}${options.hint ? html` aria-describedby="${id}-hint"` : ''}>
+${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ''}`;
+  const secret = (id: string, label: string) => html`<label for="${id}">${label}</label>
+<input type="password" id="${id}" autocomplete="new-password" spellcheck="false" aria-describedby="${id}-state">
+<p class="hint" id="${id}-state"></p>`;
+  return html`<section class="card settings" id="settings" aria-labelledby="settings-heading" hidden>
+<h2 id="settings-heading" tabindex="-1">${m.heading}</h2>
+<form id="settings-form" novalidate>
+<fieldset>
+<legend>${m.branding}</legend>
+${text('set-company-name', m.companyName, { required: true, maxLength: 100, hint: m.companyNameHint })}
+${text('set-support-domain', m.supportDomain, { maxLength: 253, hint: m.supportDomainHint })}
+<label for="set-validity">${m.defaultValidity}</label>
+<select id="set-validity">${VALIDITY_HOURS.map(
+    (hours) => html`<option value="${hours}">${messages.page.request.hours[hours]}</option>`,
+  )}</select>
+</fieldset>
+<fieldset>
+<legend>${m.media}</legend>
+<div class="check"><input type="checkbox" id="set-receive"><label for="set-receive">${m.receiveEnabled}</label></div>
+<label for="set-disabled-message">${m.disabledMessage}</label>
+<textarea id="set-disabled-message" rows="2" maxlength="500"></textarea>
+<table class="categories">
+<caption>${m.categories}</caption>
+<thead><tr><th scope="col">${m.categoryColumn}</th><th scope="col">${m.allowedColumn}</th><th scope="col">${m.maxColumn}</th></tr></thead>
+<tbody>${MEDIA_CATEGORIES.map((category) => {
+    const name = m.categoryNames[category];
+    return html`<tr><th scope="row">${name}</th>
+<td><input type="checkbox" id="set-${category}-allowed" aria-label="${m.allowedLabel.replace('{category}', name)}"></td>
+<td><input type="number" id="set-${category}-max" min="1" max="${MAX_UPLOAD_BYTES / MB}" step="1" inputmode="numeric" aria-label="${m.maxLabel.replace('{category}', name)}"></td></tr>`;
+  })}</tbody>
+</table>
+<label for="set-retention">${m.retentionDays}</label>
+<input type="number" id="set-retention" min="1" max="365" step="1" inputmode="numeric">
+</fieldset>
+<fieldset>
+<legend>${m.destinations}</legend>
+<p class="hint">${m.destinationsHint}</p>
+<h3>${m.freshdesk}</h3>
+${text('set-fd-url', m.freshdeskUrl, { url: true })}
+${secret('set-fd-key', m.freshdeskKey)}
+<h3>${m.flex}</h3>
+${text('set-flex-account', m.flexAccount)}
+${text('set-flex-workspace', m.flexWorkspace)}
+<label for="set-flex-entry">${m.flexMediaEntry}</label>
+<select id="set-flex-entry">${FLEX_MEDIA_ENTRY_TYPES.map((entry) => html`<option value="${entry}">${entry}</option>`)}</select>
+${secret('set-flex-token', m.flexToken)}
+<h3>${m.webhook}</h3>
+${text('set-webhook-url', m.webhookUrl, { url: true })}
+${secret('set-webhook-secret', m.webhookSecret)}
+</fieldset>
+<p class="error" id="settings-error" role="alert"></p>
+<button type="submit" class="button primary">${m.save}</button>
+</form>
+</section>`;
 }

@@ -1,0 +1,140 @@
+// The settings page: filled from GET /v1/settings, saved with PUT /v1/settings carrying only
+// what changed. Secrets are write-only: their fields start empty, say whether one is stored,
+// and are sent only when the agent typed a new one.
+import type { MediaPolicyUpdate, SettingsUpdate, SettingsView } from '@uplink/contracts';
+import type { ConsoleConfig } from '../../src/console/config.ts';
+
+const MB = 1024 * 1024;
+type Messages = ConsoleConfig['messages'];
+type Field = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
+
+function field<T extends Field>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`the console page has no #${id}`);
+  return found as T;
+}
+
+const orNull = (value: string) => (value.trim() === '' ? null : value.trim());
+const megabytes = (bytes: number) => String(Math.max(1, Math.round(bytes / MB)));
+
+export class SettingsForm {
+  private readonly m: Messages;
+  private readonly categories: ConsoleConfig['mediaCategories'];
+  private loaded: SettingsView | undefined;
+  private readonly f = {
+    companyName: field<HTMLInputElement>('set-company-name'),
+    supportDomain: field<HTMLInputElement>('set-support-domain'),
+    validity: field<HTMLSelectElement>('set-validity'),
+    receive: field<HTMLInputElement>('set-receive'),
+    disabledMessage: field<HTMLTextAreaElement>('set-disabled-message'),
+    retention: field<HTMLInputElement>('set-retention'),
+    fdUrl: field<HTMLInputElement>('set-fd-url'),
+    fdKey: field<HTMLInputElement>('set-fd-key'),
+    flexAccount: field<HTMLInputElement>('set-flex-account'),
+    flexWorkspace: field<HTMLInputElement>('set-flex-workspace'),
+    flexEntry: field<HTMLSelectElement>('set-flex-entry'),
+    flexToken: field<HTMLInputElement>('set-flex-token'),
+    webhookUrl: field<HTMLInputElement>('set-webhook-url'),
+    webhookSecret: field<HTMLInputElement>('set-webhook-secret'),
+  };
+
+  constructor(config: ConsoleConfig) {
+    this.m = config.messages;
+    this.categories = config.mediaCategories;
+  }
+
+  /** Shows the saved settings; typed secrets are cleared. */
+  fill(settings: SettingsView): void {
+    this.loaded = settings;
+    const { f } = this;
+    f.companyName.value = settings.companyName;
+    f.supportDomain.value = settings.supportDomain ?? '';
+    f.validity.value = String(settings.defaultValidityHours);
+    const policy = settings.mediaPolicy;
+    f.receive.checked = policy.receiveEnabled;
+    f.disabledMessage.value = policy.disabledMessage ?? '';
+    f.retention.value = String(policy.retentionDays);
+    for (const category of this.categories) {
+      field<HTMLInputElement>(`set-${category}-allowed`).checked = policy.categories[category].allowed;
+      field<HTMLInputElement>(`set-${category}-max`).value = megabytes(policy.categories[category].maxBytes);
+    }
+    const { freshdesk, twilioFlex, webhook } = settings.destinations;
+    f.fdUrl.value = freshdesk?.baseUrl ?? '';
+    f.flexAccount.value = twilioFlex?.accountSid ?? '';
+    f.flexWorkspace.value = twilioFlex?.workspaceSid ?? '';
+    f.flexEntry.value = twilioFlex?.mediaEntry ?? (f.flexEntry.options[0]?.value as string);
+    f.webhookUrl.value = webhook?.url ?? '';
+    this.secretState(f.fdKey, freshdesk?.apiKeySet === true);
+    this.secretState(f.flexToken, twilioFlex?.authTokenSet === true);
+    this.secretState(f.webhookSecret, webhook?.secretSet === true);
+  }
+
+  private secretState(input: HTMLInputElement, stored: boolean): void {
+    input.value = '';
+    const state = document.getElementById(`${input.id}-state`);
+    if (state) state.textContent = stored ? this.m.secretStored : this.m.secretNotStored;
+  }
+
+  /** What changed since `fill`, as a PUT body; undefined when nothing did. */
+  changes(): SettingsUpdate | undefined {
+    const before = this.loaded;
+    if (!before) return undefined;
+    const { f } = this;
+    const update: Record<string, unknown> = {};
+    if (f.companyName.value.trim() !== before.companyName) update.companyName = f.companyName.value.trim();
+    if (orNull(f.supportDomain.value) !== before.supportDomain)
+      update.supportDomain = orNull(f.supportDomain.value);
+    if (Number(f.validity.value) !== before.defaultValidityHours) {
+      update.defaultValidityHours = Number(f.validity.value);
+    }
+
+    const policy: MediaPolicyUpdate = {};
+    const was = before.mediaPolicy;
+    if (f.receive.checked !== was.receiveEnabled) policy.receiveEnabled = f.receive.checked;
+    if (orNull(f.disabledMessage.value) !== was.disabledMessage) {
+      policy.disabledMessage = orNull(f.disabledMessage.value);
+    }
+    if (Number(f.retention.value) !== was.retentionDays) policy.retentionDays = Number(f.retention.value);
+    const categories: Record<string, { allowed?: boolean; maxBytes?: number }> = {};
+    for (const category of this.categories) {
+      const allowed = field<HTMLInputElement>(`set-${category}-allowed`).checked;
+      const max = field<HTMLInputElement>(`set-${category}-max`).value;
+      const change: { allowed?: boolean; maxBytes?: number } = {};
+      if (allowed !== was.categories[category].allowed) change.allowed = allowed;
+      // Compared in the unit shown, so an unchanged field never rounds the stored limit.
+      if (max !== megabytes(was.categories[category].maxBytes))
+        change.maxBytes = Math.round(Number(max) * MB);
+      if (Object.keys(change).length > 0) categories[category] = change;
+    }
+    if (Object.keys(categories).length > 0) policy.categories = categories;
+    if (Object.keys(policy).length > 0) update.mediaPolicy = policy;
+
+    const destinations: Record<string, Record<string, string>> = {};
+    const dest = before.destinations;
+    const changed = (name: string, values: Record<string, [string, string | undefined]>) => {
+      const out: Record<string, string> = {};
+      for (const [key, [now, then]] of Object.entries(values)) {
+        if (now.trim() !== '' && now.trim() !== (then ?? '')) out[key] = now.trim();
+      }
+      if (Object.keys(out).length > 0) destinations[name] = out;
+    };
+    changed('freshdesk', {
+      baseUrl: [f.fdUrl.value, dest.freshdesk?.baseUrl],
+      apiKey: [f.fdKey.value, undefined],
+    });
+    const flexTouched = dest.twilioFlex !== null || f.flexAccount.value.trim() !== '';
+    changed('twilioFlex', {
+      accountSid: [f.flexAccount.value, dest.twilioFlex?.accountSid],
+      workspaceSid: [f.flexWorkspace.value, dest.twilioFlex?.workspaceSid],
+      ...(flexTouched ? { mediaEntry: [f.flexEntry.value, dest.twilioFlex?.mediaEntry] } : {}),
+      authToken: [f.flexToken.value, undefined],
+    });
+    changed('webhook', {
+      url: [f.webhookUrl.value, dest.webhook?.url],
+      secret: [f.webhookSecret.value, undefined],
+    });
+    if (Object.keys(destinations).length > 0) update.destinations = destinations;
+
+    return Object.keys(update).length > 0 ? (update as SettingsUpdate) : undefined;
+  }
+}

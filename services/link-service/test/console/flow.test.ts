@@ -1,0 +1,231 @@
+// The whole flow on real servers, in headless Chromium with a fake microphone: the agent opens a
+// ticket in the console and requests a file; the customer opens the link in another page,
+// records a voice message and sends it; the console shows the link as Received without a reload,
+// and plays the recording inline from Blob storage through a short-lived read URL.
+// link-service and upload-gateway share one NATS, MongoDB-wire and Azurite, as in production.
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FileUrl } from '@uplink/contracts';
+import { freePort, launchChromium } from '@uplink/dev-servers';
+import { type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
+import { startTestInfra, type TestInfra } from '@uplink/kit/testing';
+import { TenantStore } from '@uplink/tenants';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { API_KEY, type GatewayHarness, startGateway } from '../../../upload-gateway/test/harness.ts';
+import { buildLinkService } from '../../src/app.ts';
+
+const SCREENSHOT_DIR = fileURLToPath(new URL('../../../../test-artifacts/screenshots/', import.meta.url));
+
+let infra: TestInfra;
+let gateway: GatewayHarness;
+let linkService: Service;
+let browser: Browser;
+let origin: string;
+
+beforeAll(async () => {
+  infra = await startTestInfra();
+  const [started, launched] = await Promise.all([startGateway({ infra }), launchChromium(chromium)]);
+  gateway = started;
+  browser = launched;
+  linkService = await buildLinkService({
+    config: {
+      PUBLIC_UPLOAD_BASE_URL: `${gateway.baseUrl}/u/`,
+      UPLINK_BOOTSTRAP_API_KEY: API_KEY,
+      AZURE_STORAGE_CONNECTION_STRING: inject('azurite').connectionString,
+      AZURE_STORAGE_CONTAINER: gateway.container.containerName,
+    },
+    logger: infra.logger,
+    mongo: infra.mongo,
+    bus: await infra.connectBus('link-service'),
+    clock: systemClock,
+    outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
+  });
+  const port = await freePort();
+  await linkService.app.listen({ host: '127.0.0.1', port });
+  await startWorkers(linkService);
+  origin = `http://127.0.0.1:${port}`;
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  if (linkService) {
+    await stopWorkers(linkService);
+    await linkService.app.close();
+  }
+  await gateway?.close();
+  await infra?.close();
+});
+
+/** Records CSP violations, and marks the document so the test can tell that it never reloaded. */
+const PROBE = `(() => {
+  const probe = { csp: [], loadedAt: Math.random() };
+  Object.defineProperty(window, '__probe', { value: probe });
+  document.addEventListener('securitypolicyviolation', (event) => {
+    probe.csp.push(event.violatedDirective + ' ' + event.blockedURI);
+  });
+})();`;
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the whole flow', () => {
+  it('console -> link -> customer records audio -> panel shows Received within 2 s -> preview plays', {
+    timeout: 60_000,
+  }, async () => {
+    const ticketId = `F-${process.pid}-${Date.now()}`;
+    const agent = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    const customer = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    try {
+      await agent.addInitScript({ content: PROBE });
+      await customer.addInitScript({ content: PROBE });
+      const consolePage = await agent.newPage();
+      const served = await consolePage.goto(`${origin}/console`);
+      expect(served?.status()).toBe(200);
+      const csp = (await served?.allHeaders())?.['content-security-policy'];
+      expect(csp).toContain(`media-src ${gateway.storageOrigin};`);
+      expect(csp).toContain(`img-src 'self' ${gateway.storageOrigin};`);
+      await consolePage.getByLabel('API key', { exact: true }).fill(API_KEY);
+      await consolePage.keyboard.press('Enter');
+      await consolePage.getByLabel('Helpdesk').selectOption('freshdesk');
+      await consolePage.getByLabel('Ticket id').fill(ticketId);
+      await consolePage.getByRole('button', { name: 'Open ticket' }).click();
+      await consolePage.getByRole('heading', { name: `Ticket ${ticketId} (Freshdesk)` }).waitFor();
+      await consolePage.getByText('Live', { exact: true }).waitFor();
+      const loadId = await consolePage.evaluate('window.__probe.loadedAt');
+
+      await consolePage.getByRole('button', { name: 'Request a file' }).click();
+      const dialog = consolePage.getByRole('dialog', { name: 'Request a file' });
+      await dialog.getByLabel('Message to the customer (optional)').fill('Please describe the noise.');
+      await dialog.getByRole('button', { name: 'Create link' }).click();
+      const reply = consolePage.getByLabel('Reply text');
+      await expect.poll(() => reply.inputValue()).toContain(`${gateway.baseUrl}/u/`);
+      const url = /https?:\/\/\S+\/u\/[A-Za-z0-9_-]+/.exec(await reply.inputValue())?.[0];
+      if (!url) throw new Error('no link in the reply text');
+      const item = consolePage.getByRole('listitem', { name: /^Link #/ });
+      await item.getByText('Pending').waitFor();
+
+      const page = await customer.newPage();
+      expect((await page.goto(url))?.status()).toBe(200);
+      await page.getByRole('heading', { name: /Secure file request from Acme Support/ }).waitFor();
+      await page.getByRole('button', { name: 'Start recording' }).click();
+      await page.getByRole('button', { name: 'Stop recording' }).waitFor();
+      await pause(1200);
+      await page.getByRole('button', { name: 'Stop recording' }).click();
+      await page.getByLabel('Your recording').waitFor();
+      await page.getByRole('button', { name: 'Send voice message' }).click();
+      await page.getByRole('heading', { name: 'Sent!' }).waitFor();
+      const sentAt = Date.now();
+
+      await item.getByText('Received').waitFor({ timeout: 2_000 });
+      const elapsed = Date.now() - sentAt;
+      expect(elapsed).toBeLessThan(2_000);
+      expect(await consolePage.evaluate('window.__probe.loadedAt')).toBe(loadId);
+      expect(await consolePage.evaluate('window.__probe.csp')).toEqual([]);
+      await screenshot(consolePage, 'flow-console-received');
+      await consolePage
+        .getByRole('region', { name: 'Links' })
+        .screenshot({ path: join(SCREENSHOT_DIR, 'flow-links-panel-received.png') });
+
+      // The preview plays the recording from Blob storage, allowed by the console's CSP.
+      await item.getByRole('button', { name: /^Preview the file of link #/ }).click();
+      const player = item.getByLabel(/^File of link #\S+: /);
+      await player.waitFor();
+      await expect
+        .poll(
+          () =>
+            player.evaluate((audio) => {
+              const media = audio as unknown as { readyState: number; duration: number };
+              return media.readyState >= 2 || media.duration > 0;
+            }),
+          { timeout: 10_000 },
+        )
+        .toBe(true);
+      expect(await player.evaluate((audio) => audio.tagName)).toBe('AUDIO');
+      expect(
+        await item.getByRole('button', { name: /^Hide preview of link #/ }).getAttribute('aria-expanded'),
+      ).toBe('true');
+      expect(await consolePage.evaluate('window.__probe.csp')).toEqual([]);
+      await screenshot(consolePage, 'flow-console-preview');
+
+      // axe through the debugger protocol, which the console's CSP (rightly) does not let a page do.
+      await consolePage.evaluate(
+        await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'),
+      );
+      const results = (await consolePage.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
+        violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[];
+      };
+      const serious = results.violations
+        .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+        .map((violation) => `${violation.id}: ${JSON.stringify(violation.nodes.map((node) => node.target))}`);
+      expect(serious).toEqual([]);
+    } finally {
+      await customer.close();
+      await agent.close();
+    }
+  });
+
+  it('gives a 5-minute read URL with the verified type, for this tenant only', async () => {
+    const { linkId } = await gateway.createLink();
+    const headers = { authorization: `Bearer ${API_KEY}` };
+    const url = `/v1/links/${linkId}/file-url`;
+    const before = await linkService.app.inject({ method: 'GET', url, headers });
+    expect(before.statusCode).toBe(404);
+    expect(before.json().error.message).toBe('The link has no received file.');
+
+    const blobName = `preview-${linkId}.png`;
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    await gateway.container.getBlockBlobClient(blobName).uploadData(png);
+    await gateway.links.collection.updateOne(
+      { _id: linkId },
+      {
+        $set: {
+          status: 'received',
+          receivedAt: new Date(),
+          upload: {
+            uploadId: `up-${linkId}`,
+            kind: 'file',
+            category: 'image',
+            fileName: 'photo.png',
+            contentType: 'image/png',
+            size: png.length,
+            container: gateway.container.containerName,
+            blobName,
+            etag: '"0x1"',
+          },
+        },
+      },
+    );
+    const started = Date.now();
+    const response = await linkService.app.inject({ method: 'GET', url, headers });
+    expect(response.statusCode).toBe(200);
+    const body = response.json<FileUrl>();
+    expect(body.contentType).toBe('image/png');
+    const ttl = Date.parse(body.expiresAt) - started;
+    expect(ttl).toBeGreaterThan(4.9 * 60_000);
+    expect(ttl).toBeLessThanOrEqual(5 * 60_000 + 1_000);
+    expect(new URL(body.url).origin).toBe(gateway.storageOrigin);
+    const read = await fetch(body.url);
+    expect(read.status).toBe(200);
+    expect(read.headers.get('content-type')).toBe('image/png');
+    expect(read.headers.get('content-disposition')).toMatch(/^inline; /);
+    expect(Buffer.from(await read.arrayBuffer())).toEqual(png);
+
+    const otherKey = 'upk_flow_test_other_tenant_0000000000';
+    await new TenantStore(infra.mongo.db).ensureBootstrapTenant(otherKey, new Date());
+    const otherTenant = await linkService.app.inject({
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${otherKey}` },
+    });
+    expect(otherTenant.statusCode).toBe(404);
+  });
+});
