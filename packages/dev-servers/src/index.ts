@@ -18,6 +18,14 @@ export {
   toolsDir,
 } from './binaries.ts';
 export {
+  type CheckedPage,
+  cspViolations,
+  PAGE_PROBE,
+  SCREENSHOT_DIR,
+  screenshot,
+  seriousAxeViolations,
+} from './browser-checks.ts';
+export {
   canConnect,
   httpStatus,
   type ManagedProcess,

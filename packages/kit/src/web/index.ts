@@ -2,4 +2,5 @@
 // esbuild-built, content-hashed browser assets. A subpath of its own, so services without
 // pages never load esbuild.
 export * from './assets.ts';
+export * from './document.ts';
 export * from './html.ts';

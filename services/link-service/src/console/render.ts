@@ -6,7 +6,7 @@ import {
   PROVIDERS,
   VALIDITY_HOURS,
 } from '@uplink/contracts';
-import { html, jsonForScript } from '@uplink/kit/web';
+import { html, htmlDocument } from '@uplink/kit/web';
 import { consoleAssets } from './assets.ts';
 import { CONFIG_ELEMENT_ID, type ConsoleConfig } from './config.ts';
 import { messages } from './messages.ts';
@@ -25,20 +25,13 @@ export function renderConsolePage(): string {
     mediaCategories: MEDIA_CATEGORIES,
     messages: messages.client,
   };
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex, nofollow">
-<meta name="color-scheme" content="light dark">
-<title>${m.title}</title>
-<link rel="stylesheet" href="${assets.style}">
-<script type="module" src="${assets.script}"></script>
-</head>
-<body>
-<header class="bar">
+  return htmlDocument({
+    lang: 'en',
+    title: m.title,
+    styleHref: assets.style,
+    scriptHref: assets.script,
+    config: { id: CONFIG_ELEMENT_ID, value: config },
+    body: html`<header class="bar">
 <p class="brand">${m.heading}</p>
 <div class="bar-actions">
 <button type="button" class="button quiet" id="settings-toggle" aria-controls="settings" aria-expanded="false" hidden>${m.settings.open}</button>
@@ -63,8 +56,8 @@ export function renderConsolePage(): string {
 <div class="field">
 <label for="provider">${m.ticket.providerLabel}</label>
 <select id="provider" name="provider">${PROVIDERS.map(
-    (provider) => html`<option value="${provider}">${m.ticket.providers[provider]}</option>`,
-  )}</select>
+      (provider) => html`<option value="${provider}">${m.ticket.providers[provider]}</option>`,
+    )}</select>
 </div>
 <div class="field grow">
 <label for="ticket-id">${m.ticket.idLabel}</label>
@@ -104,9 +97,9 @@ ${settingsSection()}
 <p class="hint" id="context-hint">${m.request.contextHint}</p>
 <label for="validity">${m.request.validityLabel}</label>
 <select id="validity" name="validityHours">${VALIDITY_HOURS.map(
-    (hours) =>
-      html`<option value="${hours}"${hours === DEFAULT_VALIDITY_HOURS ? html` selected` : ''}>${m.request.hours[hours]}</option>`,
-  )}</select>
+      (hours) =>
+        html`<option value="${hours}"${hours === DEFAULT_VALIDITY_HOURS ? html` selected` : ''}>${m.request.hours[hours]}</option>`,
+    )}</select>
 <p class="error" id="request-error" role="alert"></p>
 <div class="actions">
 <button type="submit" class="button primary">${m.request.submit}</button>
@@ -115,11 +108,8 @@ ${settingsSection()}
 </form>
 </dialog>
 <p class="visually-hidden" id="announcer" role="status" aria-live="polite"></p>
-</main>
-<script type="application/json" id="${CONFIG_ELEMENT_ID}">${jsonForScript(config)}</script>
-</body>
-</html>
-`.value;
+</main>`,
+  });
 }
 
 const MB = 1024 * 1024;

@@ -1,17 +1,18 @@
 // The agent console in headless Chromium against link-service on real NATS and MongoDB-wire:
 // sign in, open a ticket, request a file, watch the links panel change without a reload.
-import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CreatedLink, LinkView } from '@uplink/contracts';
-import { freePort, launchChromium } from '@uplink/dev-servers';
+import {
+  cspViolations,
+  freePort,
+  launchChromium,
+  PAGE_PROBE,
+  screenshot,
+  seriousAxeViolations,
+} from '@uplink/dev-servers';
 import { LinkStore } from '@uplink/links';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, auth, type LinkServiceHarness, startLinkService } from '../helper.ts';
-
-const SCREENSHOT_DIR = fileURLToPath(new URL('../../../../test-artifacts/screenshots/', import.meta.url));
 
 let harness: LinkServiceHarness;
 let browser: Browser;
@@ -32,15 +33,6 @@ afterAll(async () => {
 /** A ticket no other test uses. */
 const newTicket = () => `T-${process.pid}-${Date.now()}-${++ticketCounter}`;
 
-/** Records CSP violations, and marks the document so a test can tell that it never reloaded. */
-const PROBE = `(() => {
-  const probe = { csp: [], loadedAt: Math.random() };
-  Object.defineProperty(window, '__probe', { value: probe });
-  document.addEventListener('securitypolicyviolation', (event) => {
-    probe.csp.push(event.violatedDirective + ' ' + event.blockedURI);
-  });
-})();`;
-
 type Console = {
   page: Page;
   loadId: () => Promise<number>;
@@ -48,19 +40,18 @@ type Console = {
   close(): Promise<void>;
 };
 
-async function openConsole(path: string, options: { bypassCSP?: boolean } = {}): Promise<Console> {
+async function openConsole(path: string): Promise<Console> {
   const context = await browser.newContext({
     viewport: { width: 900, height: 900 },
-    bypassCSP: options.bypassCSP ?? false,
   });
-  await context.addInitScript({ content: PROBE });
+  await context.addInitScript({ content: PAGE_PROBE });
   const page = await context.newPage();
   const response = await page.goto(`${origin}${path}`);
   expect(response?.status()).toBe(200);
   return {
     page,
     loadId: () => page.evaluate('window.__probe.loadedAt') as Promise<number>,
-    csp: () => page.evaluate('window.__probe.csp') as Promise<string[]>,
+    csp: () => cspViolations(page),
     close: () => context.close(),
   };
 }
@@ -68,11 +59,6 @@ async function openConsole(path: string, options: { bypassCSP?: boolean } = {}):
 async function signIn(page: Page, key = API_KEY): Promise<void> {
   await page.getByLabel('API key', { exact: true }).fill(key);
   await page.keyboard.press('Enter');
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
 
 async function createLink(ticketId: string, body: Record<string, unknown> = {}): Promise<CreatedLink> {
@@ -259,23 +245,10 @@ describe('agent console', () => {
     );
     await links.collection.updateOne({ _id: refused.id }, { $set: { rejectionNotifiedAt: now } });
 
-    // axe goes in as an inline script, which the console's CSP would (rightly) block.
-    const opened = await openConsole(`/console?provider=freshdesk&ticket=${ticketId}`, { bypassCSP: true });
+    const opened = await openConsole(`/console?provider=freshdesk&ticket=${ticketId}`);
     const { page } = opened;
     try {
-      const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-      await page.addScriptTag({ content: await readFile(axePath, 'utf8') });
-      const seriousViolations = async () => {
-        const results = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
-          violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[];
-        };
-        return results.violations
-          .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-          .map(
-            (violation) => `${violation.id}: ${JSON.stringify(violation.nodes.map((node) => node.target))}`,
-          );
-      };
-      expect(await seriousViolations()).toEqual([]);
+      expect(await seriousAxeViolations(page)).toEqual([]);
 
       // Keyboard only: the key field has the focus, Enter signs in.
       expect(await page.evaluate('document.activeElement?.id')).toBe('api-key');
@@ -291,7 +264,7 @@ describe('agent console', () => {
       );
       const refusedItem = linkItem(page, refused.shortId);
       expect(await refusedItem.getByText('Refused file attempted').isVisible()).toBe(true);
-      expect(await seriousViolations()).toEqual([]);
+      expect(await seriousAxeViolations(page)).toEqual([]);
       await screenshot(page, 'console-statuses');
 
       // The dialog opens and closes by keyboard, and is clean too.
@@ -299,7 +272,7 @@ describe('agent console', () => {
       await page.keyboard.press('Enter');
       await page.getByRole('dialog', { name: 'Request a file' }).waitFor();
       expect(await page.evaluate('document.activeElement?.id')).toBe('context');
-      expect(await seriousViolations()).toEqual([]);
+      expect(await seriousAxeViolations(page)).toEqual([]);
       await page.keyboard.press('Escape');
       await page.getByRole('dialog').waitFor({ state: 'hidden' });
     } finally {
@@ -308,7 +281,7 @@ describe('agent console', () => {
   });
 
   it('changes the company name and a write-only secret on the settings page', async () => {
-    const opened = await openConsole('/console', { bypassCSP: true });
+    const opened = await openConsole('/console');
     const { page } = opened;
     const read = async () =>
       (await harness.service.app.inject({ method: 'GET', url: '/v1/settings', headers: auth() })).json() as {
@@ -346,18 +319,7 @@ describe('agent console', () => {
       await page.getByRole('button', { name: 'Settings' }).click();
       await expect.poll(() => page.getByLabel('Company name').inputValue()).toBe('Globex Help');
 
-      const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-      await page.addScriptTag({ content: await readFile(axePath, 'utf8') });
-      const results = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
-        violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[];
-      };
-      expect(
-        results.violations
-          .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-          .map(
-            (violation) => `${violation.id}: ${JSON.stringify(violation.nodes.map((node) => node.target))}`,
-          ),
-      ).toEqual([]);
+      expect(await seriousAxeViolations(page)).toEqual([]);
 
       await page.getByRole('button', { name: 'Back to tickets' }).click();
       await page.getByRole('form', { name: 'Ticket' }).waitFor();

@@ -3,21 +3,24 @@
 // records a voice message and sends it; the console shows the link as Received without a reload,
 // and plays the recording inline from Blob storage through a short-lived read URL.
 // link-service and upload-gateway share one NATS, MongoDB-wire and Azurite, as in production.
-import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FileUrl } from '@uplink/contracts';
-import { freePort, launchChromium } from '@uplink/dev-servers';
+import {
+  cspViolations,
+  freePort,
+  launchChromium,
+  PAGE_PROBE,
+  SCREENSHOT_DIR,
+  screenshot,
+  seriousAxeViolations,
+} from '@uplink/dev-servers';
 import { type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
 import { startTestInfra, type TestInfra } from '@uplink/kit/testing';
 import { TenantStore } from '@uplink/tenants';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_KEY, type GatewayHarness, startGateway } from '../../../upload-gateway/test/harness.ts';
 import { buildLinkService } from '../../src/app.ts';
-
-const SCREENSHOT_DIR = fileURLToPath(new URL('../../../../test-artifacts/screenshots/', import.meta.url));
 
 let infra: TestInfra;
 let gateway: GatewayHarness;
@@ -58,20 +61,6 @@ afterAll(async () => {
   await infra?.close();
 });
 
-/** Records CSP violations, and marks the document so the test can tell that it never reloaded. */
-const PROBE = `(() => {
-  const probe = { csp: [], loadedAt: Math.random() };
-  Object.defineProperty(window, '__probe', { value: probe });
-  document.addEventListener('securitypolicyviolation', (event) => {
-    probe.csp.push(event.violatedDirective + ' ' + event.blockedURI);
-  });
-})();`;
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-}
-
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the whole flow', () => {
@@ -82,8 +71,8 @@ describe('the whole flow', () => {
     const agent = await browser.newContext({ viewport: { width: 900, height: 900 } });
     const customer = await browser.newContext({ viewport: { width: 1000, height: 900 } });
     try {
-      await agent.addInitScript({ content: PROBE });
-      await customer.addInitScript({ content: PROBE });
+      await agent.addInitScript({ content: PAGE_PROBE });
+      await customer.addInitScript({ content: PAGE_PROBE });
       const consolePage = await agent.newPage();
       const served = await consolePage.goto(`${origin}/console`);
       expect(served?.status()).toBe(200);
@@ -126,7 +115,7 @@ describe('the whole flow', () => {
       const elapsed = Date.now() - sentAt;
       expect(elapsed).toBeLessThan(2_000);
       expect(await consolePage.evaluate('window.__probe.loadedAt')).toBe(loadId);
-      expect(await consolePage.evaluate('window.__probe.csp')).toEqual([]);
+      expect(await cspViolations(consolePage)).toEqual([]);
       await screenshot(consolePage, 'flow-console-received');
       await consolePage
         .getByRole('region', { name: 'Links' })
@@ -150,20 +139,10 @@ describe('the whole flow', () => {
       expect(
         await item.getByRole('button', { name: /^Hide preview of link #/ }).getAttribute('aria-expanded'),
       ).toBe('true');
-      expect(await consolePage.evaluate('window.__probe.csp')).toEqual([]);
+      expect(await cspViolations(consolePage)).toEqual([]);
       await screenshot(consolePage, 'flow-console-preview');
 
-      // axe through the debugger protocol, which the console's CSP (rightly) does not let a page do.
-      await consolePage.evaluate(
-        await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'),
-      );
-      const results = (await consolePage.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
-        violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[];
-      };
-      const serious = results.violations
-        .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-        .map((violation) => `${violation.id}: ${JSON.stringify(violation.nodes.map((node) => node.target))}`);
-      expect(serious).toEqual([]);
+      expect(await seriousAxeViolations(consolePage)).toEqual([]);
     } finally {
       await customer.close();
       await agent.close();

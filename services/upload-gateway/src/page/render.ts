@@ -5,7 +5,7 @@ import {
   type MediaCategory,
   type MediaType,
 } from '@uplink/contracts/media-types';
-import { fillHtml, html, jsonForScript, type SafeHtml } from '@uplink/kit/web';
+import { fillHtml, html, htmlDocument, type SafeHtml } from '@uplink/kit/web';
 import { pageAssets } from './assets.ts';
 import { type ClientConfig, CONFIG_ELEMENT_ID, type PageLocale } from './client-config.ts';
 import { fill, formatBytes } from './format.ts';
@@ -47,27 +47,15 @@ function documentShell(
   body: SafeHtml,
   script?: { src: string; config: ClientConfig },
 ): string {
-  const assets = pageAssets();
-  return html`<!doctype html>
-<html lang="${locale}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex, nofollow">
-<meta name="color-scheme" content="light dark">
-<title>${title}</title>
-<link rel="stylesheet" href="${assets.style}">
-${script ? html`<script type="module" src="${script.src}"></script>` : ''}
-</head>
-<body>
-<main class="page">
+  return htmlDocument({
+    lang: locale,
+    title,
+    styleHref: pageAssets().style,
+    ...(script && { scriptHref: script.src, config: { id: CONFIG_ELEMENT_ID, value: script.config } }),
+    body: html`<main class="page">
 ${body}
-</main>
-${script ? html`<script type="application/json" id="${CONFIG_ELEMENT_ID}">${jsonForScript(script.config)}</script>` : ''}
-</body>
-</html>
-`.value;
+</main>`,
+  });
 }
 
 function allowedCategories(policy: MediaPolicy): MediaCategory[] {
@@ -189,7 +177,7 @@ function filePanel(
   const t = m.file;
   return html`<p class="intro">${t.intro}</p>
 <div class="dropzone">
-<input type="file" id="file-input" class="file-input" accept="${acceptAttribute(categories)}" aria-describedby="file-hint">
+<input type="file" id="file-input" class="file-input visually-hidden" accept="${acceptAttribute(categories)}" aria-describedby="file-hint">
 <label for="file-input" class="button primary">${t.choose}</label>
 <span class="drop-hint">${t.drop}</span>
 <p class="hint" id="file-hint">${acceptedText(m, categories)} ${largestText(m, locale, policy, categories)}</p>

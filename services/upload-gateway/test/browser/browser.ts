@@ -1,18 +1,11 @@
 // Helpers for the upload page's browser tests: headless Chromium (fake camera and microphone),
 // a probe that watches the page from the inside, and checks of what reached Blob storage.
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchChromium } from '@uplink/dev-servers';
+import { cspViolations, launchChromium, PAGE_PROBE } from '@uplink/dev-servers';
 import { eventually } from '@uplink/kit/testing';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { GatewayHarness } from '../harness.ts';
-
-export const SCREENSHOT_DIR = fileURLToPath(
-  new URL('../../../../test-artifacts/screenshots/', import.meta.url),
-);
 
 export function openBrowser(): Promise<Browser> {
   return launchChromium(chromium);
@@ -24,14 +17,12 @@ export function openBrowser(): Promise<Browser> {
  * - every MediaRecorder's chunks, so the test knows the exact bytes the page recorded, and
  *   whether the recorded video track came from a canvas (the blur pipeline);
  * - every value the progress bar took;
- * - Content-Security-Policy violations.
+ * - Content-Security-Policy violations (PAGE_PROBE, installed before it).
  */
 const PROBE = `(() => {
-  const probe = { recordings: [], progress: [], csp: [] };
-  Object.defineProperty(window, '__probe', { value: probe });
-  document.addEventListener('securitypolicyviolation', (event) => {
-    probe.csp.push(event.violatedDirective + ' ' + event.blockedURI);
-  });
+  const probe = window.__probe;
+  probe.recordings = [];
+  probe.progress = [];
   const Native = window.MediaRecorder;
   if (Native) {
     window.MediaRecorder = class extends Native {
@@ -85,15 +76,15 @@ export type OpenedPage = {
 export async function openPage(
   browser: Browser,
   url: string,
-  options: { locale?: string; bypassCSP?: boolean; phone?: boolean } = {},
+  options: { locale?: string; phone?: boolean } = {},
 ): Promise<OpenedPage> {
   const context = await browser.newContext({
     locale: options.locale ?? 'en-US',
-    bypassCSP: options.bypassCSP ?? false,
     ...(options.phone
       ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
       : { viewport: { width: 1000, height: 900 } }),
   });
+  await context.addInitScript({ content: PAGE_PROBE });
   await context.addInitScript({ content: PROBE });
   const page = await context.newPage();
   const origins = new Set<string>();
@@ -112,16 +103,11 @@ export async function openPage(
     page,
     origins,
     gatewayPaths,
-    csp: () => page.evaluate('window.__probe.csp') as Promise<string[]>,
+    csp: () => cspViolations(page),
     progress: () => page.evaluate('window.__probe.progress') as Promise<number[]>,
     lastRecording: () => page.evaluate('window.__probe.lastRecording()') as Promise<Recorded | null>,
     close: () => context.close(),
   };
-}
-
-export async function screenshot(page: Page, name: string): Promise<void> {
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
 
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');

@@ -1,9 +1,10 @@
 // Recording in the page, in headless Chromium with a fake camera and microphone, against the
 // real gateway on NATS, MongoDB-wire and Azurite.
+import { screenshot } from '@uplink/dev-servers';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayHarness, startGateway } from '../harness.ts';
-import { expectDelivered, openBrowser, openPage, screenshot } from './browser.ts';
+import { expectDelivered, openBrowser, openPage } from './browser.ts';
 
 let gateway: GatewayHarness;
 let browser: Browser;

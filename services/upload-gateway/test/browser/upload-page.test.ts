@@ -1,13 +1,12 @@
 // The File tab, staged-block uploads with a failing request, accessibility, language and policy,
 // in headless Chromium against the real gateway on NATS, MongoDB-wire and Azurite.
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { DEFAULT_MAX_BYTES } from '@uplink/contracts';
+import { screenshot, seriousAxeViolations } from '@uplink/dev-servers';
 import type { Browser, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pdfBytes } from '../files.ts';
 import { type GatewayHarness, startGateway } from '../harness.ts';
-import { expectDelivered, openBrowser, openPage, screenshot, sha256 } from './browser.ts';
+import { expectDelivered, openBrowser, openPage, sha256 } from './browser.ts';
 
 const BLOCK_BYTES = 64 * 1024;
 
@@ -127,36 +126,22 @@ describe('sending a file from the page', () => {
 describe('accessibility, language and policy', () => {
   it('has no serious or critical axe-core violation on any tab, and the tabs work by keyboard', async () => {
     const { url } = await gateway.createLink({ contextMessage: 'Line one\nLine two' });
-    // axe goes in as an inline script, which the page's CSP would (rightly) block.
-    const opened = await openPage(browser, url, { bypassCSP: true });
+    const opened = await openPage(browser, url);
     const { page } = opened;
     try {
-      const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-      await page.addScriptTag({ content: await readFile(axePath, 'utf8') });
-      const seriousViolations = async () => {
-        const results = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
-          violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[];
-        };
-        return results.violations
-          .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-          .map(
-            (violation) => `${violation.id}: ${JSON.stringify(violation.nodes.map((node) => node.target))}`,
-          );
-      };
-
       // Keyboard: Tab reaches the selected tab, arrow keys move the selection.
       await page.getByRole('tab', { name: 'Audio' }).focus();
-      expect(await seriousViolations()).toEqual([]);
+      expect(await seriousAxeViolations(page)).toEqual([]);
       await page.keyboard.press('ArrowRight');
       expect(await page.getByRole('tab', { name: 'Video' }).getAttribute('aria-selected')).toBe('true');
       expect(await page.getByRole('tabpanel', { name: 'Video' }).isVisible()).toBe(true);
       await page.getByRole('button', { name: 'Turn on camera' }).click();
       await page.getByRole('button', { name: 'Start recording' }).waitFor();
-      expect(await seriousViolations()).toEqual([]);
+      expect(await seriousAxeViolations(page)).toEqual([]);
       await page.getByRole('tab', { name: 'Video' }).focus();
       await page.keyboard.press('End');
       expect(await page.getByRole('tab', { name: 'File' }).getAttribute('aria-selected')).toBe('true');
-      expect(await seriousViolations()).toEqual([]);
+      expect(await seriousAxeViolations(page)).toEqual([]);
       // A refused file is announced (role=alert) and nothing is uploaded.
       await page.getByLabel('Choose a file').setInputFiles({
         name: 'setup.exe',
@@ -164,7 +149,7 @@ describe('accessibility, language and policy', () => {
         buffer: Buffer.from('MZ'),
       });
       expect(await page.getByRole('alert').textContent()).toBe('Files like setup.exe are not accepted here.');
-      expect(await seriousViolations()).toEqual([]);
+      expect(await seriousAxeViolations(page)).toEqual([]);
       expect(opened.gatewayPaths.some((path) => path.endsWith('/uploads'))).toBe(false);
     } finally {
       await opened.close();
