@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { UploadCompletedEvent } from '@uplink/contracts';
+import { formatBytes, type UploadCompletedEvent } from '@uplink/contracts';
 import { type FreshdeskDouble, startFreshdeskDouble } from '@uplink/saas-doubles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../src/destinations/destination.ts';
@@ -17,7 +17,7 @@ import {
   FreshdeskDestination,
   freshdeskErrorDetail,
 } from '../src/destinations/freshdesk.ts';
-import { escapeHtml, humanSize } from '../src/destinations/freshdesk-note.ts';
+import { escapeHtml } from '../src/destinations/freshdesk-note.ts';
 
 const MiB = 1024 * 1024;
 const VIEWER_URL = 'https://files.uplink.test/f/Q2FwYWJpbGl0eS10b2tlbi1mb3ItdGVzdHMtMDAwMDA&x=1';
@@ -487,8 +487,8 @@ describe('FreshdeskDestination', () => {
       expect(attachment?.size).toBe(size);
       expect(attachment?.sha256).toBe(hash.digest('hex'));
       console.info(
-        `20 MiB streamed: at most ${peakChunks} chunks of 64 KiB reachable, peak growth ${humanSize(Math.max(0, peakGrowth))} ` +
-          `(the double in this process included), retained ${humanSize(Math.max(0, retained))}`,
+        `20 MiB streamed: at most ${peakChunks} chunks of 64 KiB reachable, peak growth ${formatBytes(Math.max(0, peakGrowth))} ` +
+          `(the double in this process included), retained ${formatBytes(Math.max(0, retained))}`,
       );
       expect(peakChunks).toBeLessThanOrEqual(4);
       expect(peakGrowth).toBeLessThan(size / 2);

@@ -1,5 +1,6 @@
 import {
   baseMime,
+  formatBytes,
   MEDIA_CATEGORIES,
   MEDIA_TYPES,
   type MediaCategory,
@@ -59,12 +60,6 @@ export function withExtensionFor(fileName: string, contentType: string): string 
   if (type.extensions.includes(extension)) return fileName;
   const stem = dot > 0 ? fileName.slice(0, dot) : fileName;
   return `${stem}.${type.extensions[0]}`;
-}
-
-export function formatBytes(bytes: number): string {
-  const MB = 1024 * 1024;
-  if (bytes >= MB) return `${Number((bytes / MB).toFixed(1))} MB`;
-  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
 }
 
 /**

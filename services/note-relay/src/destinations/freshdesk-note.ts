@@ -1,5 +1,6 @@
 // The private note Uplink adds to a Freshdesk ticket. HTML, with every interpolated value escaped:
 // the file name and the context message come from people outside the helpdesk.
+import { formatBytes } from '@uplink/contracts';
 
 export const REFERENCE_LABEL = 'Uplink reference:';
 
@@ -32,14 +33,14 @@ export function freshdeskNoteHtml(note: NoteInput): string {
       `<blockquote>${escapeHtml(note.contextMessage).replace(/\r?\n/g, '<br>')}</blockquote>`,
     );
   }
-  const described = `<strong>${escapeHtml(file.fileName)}</strong> (${escapeHtml(file.contentType)}, ${humanSize(file.size)})`;
+  const described = `<strong>${escapeHtml(file.fileName)}</strong> (${escapeHtml(file.contentType)}, ${formatBytes(file.size)})`;
   if (link === undefined) {
     lines.push(`<p>File: ${described}, attached to this note.</p>`);
   } else {
     const why =
       link.why === 'file-too-large'
-        ? `It is larger than the ${humanSize(FRESHDESK_ATTACHMENT_LIMIT_BYTES)} Freshdesk allows for attachments`
-        : `Attaching it would take this ticket over the ${humanSize(FRESHDESK_ATTACHMENT_LIMIT_BYTES)} Freshdesk allows for all its attachments together`;
+        ? `It is larger than the ${formatBytes(FRESHDESK_ATTACHMENT_LIMIT_BYTES)} Freshdesk allows for attachments`
+        : `Attaching it would take this ticket over the ${formatBytes(FRESHDESK_ATTACHMENT_LIMIT_BYTES)} Freshdesk allows for all its attachments together`;
     lines.push(
       `<p>File: ${described}.</p>`,
       `<p>${why}, so it is linked instead of attached: <a href="${escapeHtml(link.url)}" rel="noopener noreferrer">${escapeHtml(link.url)}</a></p>`,
@@ -60,20 +61,6 @@ export function escapeHtml(text: string): string {
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;');
-}
-
-/** Binary units, as Freshdesk prints sizes: '812 bytes', '12.3 KB', '2.4 MB', '20 MB'. */
-export function humanSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
-  const units = ['KB', 'MB', 'GB'] as const;
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const rounded = value >= 100 ? Math.round(value) : Math.round(value * 10) / 10;
-  return `${rounded} ${units[unit]}`;
 }
 
 /** '2025-06-01 14:03 UTC': unambiguous for agents in any time zone. */

@@ -1,7 +1,9 @@
 // The parts of the page every tab shares: announcements, errors, the progress bar, the
 // "Sent!" screen, and the one upload that may run at a time.
+
+import { formatBytes } from '@uplink/contracts/media-types';
 import type { ClientConfig } from '../../src/page/client-config.ts';
-import { fill, formatBytes } from '../../src/page/format.ts';
+import { fill } from '../../src/page/format.ts';
 import { Upload, UploadFailure, type UploadMeta, type UploadState } from './upload.ts';
 
 export type Texts = ClientConfig['messages'];

@@ -1,5 +1,6 @@
 import type { MediaPolicy } from '@uplink/contracts';
 import {
+  formatBytes,
   MEDIA_CATEGORIES,
   MEDIA_TYPES,
   type MediaCategory,
@@ -8,7 +9,7 @@ import {
 import { fillHtml, html, htmlDocument, type SafeHtml } from '@uplink/kit/web';
 import { pageAssets } from './assets.ts';
 import { type ClientConfig, CONFIG_ELEMENT_ID, type PageLocale } from './client-config.ts';
-import { fill, formatBytes } from './format.ts';
+import { fill } from './format.ts';
 import { messagesFor } from './locale.ts';
 import type { Messages } from './messages/en.ts';
 
