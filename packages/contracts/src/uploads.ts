@@ -12,7 +12,8 @@ export type UploadKind = Static<typeof UploadKind>;
 export const UploadId = Type.String({ pattern: '^upl_[A-Za-z0-9]{20}$' });
 
 /** The link token as it appears in the customer's URL (base64url, 43 characters for 32 bytes). */
-export const LinkToken = Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$' });
+export const LINK_TOKEN_PATTERN = '^[A-Za-z0-9_-]{20,100}$';
+export const LinkToken = Type.String({ pattern: LINK_TOKEN_PATTERN });
 export const TokenParams = Type.Object({ token: LinkToken }, { additionalProperties: false });
 export type TokenParams = Static<typeof TokenParams>;
 export const UploadParams = Type.Object(

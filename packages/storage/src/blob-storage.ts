@@ -1,5 +1,6 @@
 import {
   BlobSASPermissions,
+  type BlobSASSignatureValues,
   BlobServiceClient,
   type ContainerClient,
   generateBlobSASQueryParameters,
@@ -15,6 +16,11 @@ export const UPLOAD_SAS_MS = 15 * 60 * 1000;
 /** User delegation keys may live 7 days; one is fetched per hour and used for SAS issued within it. */
 const DELEGATION_KEY_MS = 2 * 60 * 60 * 1000;
 const DELEGATION_KEY_REFRESH_MS = 60 * 60 * 1000;
+
+/** The blob no longer has the ETag asked for (412), or no longer exists (404). */
+function isChangedOrGone(err: unknown): boolean {
+  return err instanceof RestError && (err.statusCode === 412 || err.statusCode === 404);
+}
 
 export type BlobFacts = { size: number; etag: string };
 
@@ -129,19 +135,12 @@ export class BlobStorage {
    */
   async uploadUrl(blobName: string, staged: boolean, now: Date): Promise<{ url: string; expiresAt: Date }> {
     const expiresOn = new Date(now.getTime() + UPLOAD_SAS_MS);
-    const options = {
-      containerName: this.container.containerName,
+    const url = await this.signedUrl(
       blobName,
-      permissions: BlobSASPermissions.parse(staged ? 'cw' : 'c'),
-      expiresOn,
-      protocol: this.httpsOnly ? SASProtocol.Https : SASProtocol.HttpsAndHttp,
-    };
-    const sas =
-      this.signer.kind === 'shared-key'
-        ? generateBlobSASQueryParameters(options, this.signer.credential)
-        : generateBlobSASQueryParameters(options, await this.userDelegationKey(now), this.signer.accountName);
-    const blob = this.container.getBlockBlobClient(blobName);
-    return { url: `${blob.url}?${sas.toString()}`, expiresAt: expiresOn };
+      { permissions: BlobSASPermissions.parse(staged ? 'cw' : 'c'), expiresOn },
+      now,
+    );
+    return { url, expiresAt: expiresOn };
   }
 
   /** Size and ETag of a committed blob, or undefined when there is none. */
@@ -167,7 +166,7 @@ export class BlobStorage {
         .downloadToBuffer(0, count, { conditions: { ifMatch: etag } });
       return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     } catch (err) {
-      if (err instanceof RestError && (err.statusCode === 412 || err.statusCode === 404)) return undefined;
+      if (isChangedOrGone(err)) return undefined;
       throw err;
     }
   }
@@ -189,7 +188,7 @@ export class BlobStorage {
       if (!response.readableStreamBody || response.contentLength === undefined) return undefined;
       return { stream: response.readableStreamBody, size: response.contentLength };
     } catch (err) {
-      if (err instanceof RestError && (err.statusCode === 412 || err.statusCode === 404)) return undefined;
+      if (isChangedOrGone(err)) return undefined;
       throw err;
     }
   }
@@ -210,14 +209,29 @@ export class BlobStorage {
     const disposition = response.fileName
       ? `${response.disposition ?? 'inline'}; filename*=UTF-8''${encodeURIComponent(response.fileName)}`
       : response.disposition;
+    return this.signedUrl(
+      blobName,
+      {
+        permissions: BlobSASPermissions.parse('r'),
+        expiresOn: new Date(now.getTime() + ttlMs),
+        ...(disposition ? { contentDisposition: disposition } : {}),
+        ...(response.contentType ? { contentType: response.contentType } : {}),
+      },
+      now,
+    );
+  }
+
+  /** The blob's URL with a SAS for `values`, signed by the account key or a user delegation key. */
+  private async signedUrl(
+    blobName: string,
+    values: Omit<BlobSASSignatureValues, 'containerName' | 'blobName' | 'protocol'>,
+    now: Date,
+  ): Promise<string> {
     const options = {
+      ...values,
       containerName: this.container.containerName,
       blobName,
-      permissions: BlobSASPermissions.parse('r'),
-      expiresOn: new Date(now.getTime() + ttlMs),
       protocol: this.httpsOnly ? SASProtocol.Https : SASProtocol.HttpsAndHttp,
-      ...(disposition ? { contentDisposition: disposition } : {}),
-      ...(response.contentType ? { contentType: response.contentType } : {}),
     };
     const sas =
       this.signer.kind === 'shared-key'

@@ -1,9 +1,10 @@
+import { LINK_TOKEN_PATTERN } from '@uplink/contracts';
 import { AppError, type HttpApp } from '@uplink/kit';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { negotiateLocale, renderRateLimitedPage } from '../page/index.ts';
 
-/** Link tokens and viewer tokens as they appear in URLs (base64url, 43 characters for 32 bytes). */
-export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{20,100}$/;
+/** Link tokens and viewer tokens as they appear in URLs: the pattern the API schemas use. */
+export const TOKEN_PATTERN = new RegExp(LINK_TOKEN_PATTERN);
 
 export type HtmlPages = {
   send(reply: FastifyReply, status: number, html: string): FastifyReply;
