@@ -6,8 +6,8 @@
 
 import { createHash, type Hash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { listenOnLoopback, seededRandom } from '../loopback.ts';
 import {
   type FreshdeskFieldError,
   fieldErrors,
@@ -175,15 +175,7 @@ const MAX_JSON_BYTES = 1024 * 1024;
 
 export async function startFreshdeskDouble(options: FreshdeskDoubleOptions = {}): Promise<FreshdeskDouble> {
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return new FreshdeskDoubleServer(server, `http://127.0.0.1:${port}`, options);
+  return new FreshdeskDoubleServer(server, await listenOnLoopback(server), options);
 }
 
 interface TicketState {
@@ -267,7 +259,7 @@ class FreshdeskDoubleServer implements FreshdeskDouble {
     this.#latencyMs = options.latencyMs ?? 0;
     this.#faults = options.faults ?? null;
     this.#hangMs = options.hangMs ?? 30_000;
-    this.#random = options.seed === undefined ? Math.random : mulberry32(options.seed);
+    this.#random = options.seed === undefined ? Math.random : seededRandom(options.seed);
     this.#retainBytes = options.retainAttachmentBytes ?? true;
     this.#limitBytes = options.ticketAttachmentLimitBytes ?? FRESHDESK_TICKET_ATTACHMENT_LIMIT_BYTES;
     this.#agentId = options.agentId ?? 43_000_000_100;
@@ -963,15 +955,4 @@ function timestamp(): string {
 
 function now(): number {
   return performance.timeOrigin + performance.now();
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

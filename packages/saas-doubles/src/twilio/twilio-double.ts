@@ -12,9 +12,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type FaultMatch, FaultPlan, seededRandom, type TwilioChaos, type TwilioFault } from './faults.ts';
+import { listenOnLoopback, seededRandom } from '../loopback.ts';
+import { type FaultMatch, FaultPlan, type TwilioChaos, type TwilioFault } from './faults.ts';
 import {
   authenticate,
   invalidParameter,
@@ -418,15 +418,7 @@ export async function startTwilioDouble(options: TwilioDoubleOptions = {}): Prom
 
   for (const seed of options.tasks ?? []) createTask(seed);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  baseUrl = `http://127.0.0.1:${port}`;
+  baseUrl = await listenOnLoopback(server);
 
   let stopped: Promise<void> | undefined;
   return {
