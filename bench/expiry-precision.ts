@@ -31,7 +31,6 @@ import {
   startInfra,
   startService,
   summarizeLog,
-  writeResult,
 } from './lib/common.ts';
 
 const NAME = 'expiry-precision';
@@ -357,10 +356,4 @@ export async function runExpiryPrecision(): Promise<BenchResult> {
     await mongo.client.close().catch(() => undefined);
     await infra.stop();
   }
-}
-
-if (import.meta.main) {
-  const result = await runExpiryPrecision();
-  console.log(result.headline);
-  console.log(`results: ${await writeResult(result)}`);
 }

@@ -15,7 +15,6 @@ import {
   cpuMeter,
   infraPids,
   log,
-  mean,
   readSubject,
   round,
   sleep,
@@ -23,7 +22,6 @@ import {
   startInfra,
   startService,
   summarizeLog,
-  writeResult,
 } from './lib/common.ts';
 import { type LatencyFigures, latencyFigures, summarizeRounds } from './lib/load-figures.ts';
 
@@ -323,10 +321,4 @@ export async function runLinkCreation(): Promise<BenchResult> {
     for (const child of children.reverse()) await child.stop().catch(() => undefined);
     await infra.stop();
   }
-}
-
-if (import.meta.main) {
-  const result = await runLinkCreation();
-  console.log(result.headline);
-  console.log(`results: ${await writeResult(result)}`);
 }

@@ -44,7 +44,6 @@ import {
   startChild,
   startService,
   summarizeLog,
-  writeResult,
 } from './lib/common.ts';
 import { startUploadStack, type UploadStack } from './upload-intents.ts';
 
@@ -623,10 +622,4 @@ export async function runNoteDelivery(): Promise<BenchResult> {
     await baseline?.stop().catch(() => undefined);
     await stack.stop();
   }
-}
-
-if (import.meta.main) {
-  const result = await runNoteDelivery();
-  console.log(result.headline);
-  console.log(`results: ${await writeResult(result)}`);
 }

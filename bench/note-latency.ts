@@ -16,16 +16,7 @@
 import { loadavg } from 'node:os';
 import { Subjects } from '../packages/contracts/src/index.ts';
 import { closeNats, connectNats, createLogger } from '../packages/kit/src/index.ts';
-import {
-  type BenchResult,
-  log,
-  percentile,
-  readSubject,
-  round,
-  sleep,
-  summarizeLog,
-  writeResult,
-} from './lib/common.ts';
+import { type BenchResult, log, percentile, readSubject, round, sleep, summarizeLog } from './lib/common.ts';
 import {
   checkLink,
   complete,
@@ -246,10 +237,4 @@ export async function runNoteLatency(): Promise<BenchResult> {
   } finally {
     await stack.stop();
   }
-}
-
-if (import.meta.main) {
-  const result = await runNoteLatency();
-  console.log(result.headline);
-  console.log(`results: ${await writeResult(result)}`);
 }

@@ -20,15 +20,7 @@ import { Subjects, type UploadIntent } from '../packages/contracts/src/index.ts'
 import { closeNats, connectNats, createLogger } from '../packages/kit/src/index.ts';
 import { put, uploadWithIntent } from '../services/upload-gateway/test/blob-upload.ts';
 import { pdfBytes } from '../services/upload-gateway/test/files.ts';
-import {
-  type BenchResult,
-  log,
-  percentile,
-  readSubject,
-  round,
-  summarizeLog,
-  writeResult,
-} from './lib/common.ts';
+import { type BenchResult, log, percentile, readSubject, round, summarizeLog } from './lib/common.ts';
 import { startUploadStack, type UploadStack } from './upload-intents.ts';
 
 const NAME = 'upload-flow';
@@ -321,10 +313,4 @@ export async function runUploadFlow(): Promise<BenchResult> {
   } finally {
     await stack.stop();
   }
-}
-
-if (import.meta.main) {
-  const result = await runUploadFlow();
-  console.log(result.headline);
-  console.log(`results: ${await writeResult(result)}`);
 }

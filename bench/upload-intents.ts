@@ -25,13 +25,11 @@ import {
   type Infra,
   infraPids,
   log,
-  mean,
   round,
   startChild,
   startInfra,
   startService,
   summarizeLog,
-  writeResult,
 } from './lib/common.ts';
 import { type LatencyFigures, latencyFigures, summarizeRounds } from './lib/load-figures.ts';
 
@@ -396,10 +394,4 @@ export async function runUploadIntents(): Promise<BenchResult> {
     for (const child of children.reverse()) await child.stop().catch(() => undefined);
     await stack.stop();
   }
-}
-
-if (import.meta.main) {
-  const result = await runUploadIntents();
-  console.log(result.headline);
-  console.log(`results: ${await writeResult(result)}`);
 }
