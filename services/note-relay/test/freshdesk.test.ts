@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { formatBytes, type UploadCompletedEvent } from '@uplink/contracts';
+import { escapeHtml } from '@uplink/kit/web/html';
 import { type FreshdeskDouble, startFreshdeskDouble } from '@uplink/saas-doubles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../src/destinations/destination.ts';
@@ -17,7 +18,6 @@ import {
   FreshdeskDestination,
   freshdeskErrorDetail,
 } from '../src/destinations/freshdesk.ts';
-import { escapeHtml } from '../src/destinations/freshdesk-note.ts';
 
 const MiB = 1024 * 1024;
 const VIEWER_URL = 'https://files.uplink.test/f/Q2FwYWJpbGl0eS10b2tlbi1mb3ItdGVzdHMtMDAwMDA&x=1';

@@ -4,3 +4,4 @@
 export * from './assets.ts';
 export * from './document.ts';
 export * from './html.ts';
+export * from './text.ts';

@@ -1,11 +1,5 @@
-// Small text helpers: message placeholders and the countdown.
-
-/** Replaces each `{name}` in a message with its value. */
-export function fill(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (match, name: string) =>
-    Object.hasOwn(values, name) ? String(values[name]) : match,
-  );
-}
+// Small text helpers: the countdown and times.
+import { fill } from '@uplink/kit/web/text';
 
 export type DurationTexts = { hoursMinutes: string; minutes: string; lessThanAMinute: string };
 

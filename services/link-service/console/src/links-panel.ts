@@ -1,8 +1,9 @@
 // The links panel: one entry per link, newest first, kept current from the API's answers and
 // the live feed. Built with DOM calls and textContent only, so no text becomes markup.
 import type { FileUrl, LinkStatus, LinkView } from '@uplink/contracts';
+import { fill } from '@uplink/kit/web/text';
 import type { ConsoleConfig } from '../../src/console/config.ts';
-import { fill, formatRemaining, formatTime } from './format.ts';
+import { formatRemaining, formatTime } from './format.ts';
 
 /** `customerAttemptRefused` is read defensively: servers without it simply never show the marker. */
 export type PanelLink = LinkView & { customerAttemptRefused?: boolean };

@@ -1,8 +1,9 @@
 // The agent console's script: wires the server-rendered page. It never runs inline (the CSP
 // forbids it); its configuration comes from a JSON element, which never executes.
+
+import { fill } from '@uplink/kit/web/text';
 import { API_KEY_STORAGE, CONFIG_ELEMENT_ID, type ConsoleConfig } from '../../src/console/config.ts';
 import { Api, ApiError, NetworkError, type Ticket } from './api.ts';
-import { fill } from './format.ts';
 import { LinksPanel } from './links-panel.ts';
 import { type FeedState, LiveFeed } from './live.ts';
 import { SettingsForm } from './settings-form.ts';

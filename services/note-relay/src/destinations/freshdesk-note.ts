@@ -1,6 +1,7 @@
 // The private note Uplink adds to a Freshdesk ticket. HTML, with every interpolated value escaped:
 // the file name and the context message come from people outside the helpdesk.
 import { formatBytes } from '@uplink/contracts';
+import { escapeHtml } from '@uplink/kit/web/html';
 
 export const REFERENCE_LABEL = 'Uplink reference:';
 
@@ -52,15 +53,6 @@ export function freshdeskNoteHtml(note: NoteInput): string {
     `<p>Received ${escapeHtml(Number.isNaN(received) ? note.receivedAt : utcMinute(new Date(received)))}. ${escapeHtml(uploadReference(note.uploadId))}</p>`,
   );
   return `<div>${lines.join('')}</div>`;
-}
-
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 /** '2025-06-01 14:03 UTC': unambiguous for agents in any time zone. */

@@ -7,9 +7,9 @@ import {
   type MediaType,
 } from '@uplink/contracts/media-types';
 import { fillHtml, html, htmlDocument, type SafeHtml } from '@uplink/kit/web';
+import { fill } from '@uplink/kit/web/text';
 import { pageAssets } from './assets.ts';
 import { type ClientConfig, CONFIG_ELEMENT_ID, type PageLocale } from './client-config.ts';
-import { fill } from './format.ts';
 import { messagesFor } from './locale.ts';
 import type { Messages } from './messages/en.ts';
 
