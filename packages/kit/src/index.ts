@@ -9,6 +9,7 @@ export * from './logger.ts';
 export * from './mongo.ts';
 export * from './nats.ts';
 export * from './outbox.ts';
+export * from './retry-after.ts';
 export * from './secrets.ts';
 export * from './service.ts';
 export * from './service-parts.ts';

@@ -1,4 +1,5 @@
 import type { DeliveryTarget, UploadCompletedEvent } from '@uplink/contracts';
+import { retryAfterMs } from '@uplink/kit';
 
 /** What a destination gets for one delivery attempt. */
 export type Delivery = {
@@ -42,15 +43,6 @@ export type DeliveryOutcome =
 
 export interface Destination {
   deliver(delivery: Delivery): Promise<DeliveryOutcome>;
-}
-
-/** Seconds from a Retry-After header (delta or HTTP date) as milliseconds. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** The outcome for an HTTP status that is not a success, by the rules every destination shares. */

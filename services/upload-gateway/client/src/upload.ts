@@ -2,6 +2,7 @@
 // storage (one Put Blob, or staged blocks that are retried one by one), then ask the gateway to
 // verify it. An Upload object can be run again after a failure and continues where it stopped.
 import type { UploadIntent, UploadKind } from '@uplink/contracts';
+import { retryAfterMs } from '@uplink/kit/retry-after';
 
 export type UploadMeta = { fileName: string; contentType: string; kind: UploadKind };
 
@@ -40,11 +41,8 @@ const BLOB_DISCARDED = new Set(['upload_rejected', 'payload_too_large', 'unsuppo
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function retryAfter(header: string | null): number | undefined {
-  if (header === null) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+  const ms = retryAfterMs(header);
+  return ms === undefined ? undefined : ms / 1000;
 }
 
 function isRetryable(error: unknown): boolean {
