@@ -28,8 +28,8 @@ export type LinkDocument = OutboxDocument & {
   rejectionNotifiedAt?: Date;
 };
 
+/** Whether it is posted or failed shows in the link's status; this is the bookkeeping around it. */
 export type LinkDelivery = {
-  state: 'posting' | 'posted' | 'failed';
   /** Attempts started; more than one means an earlier one may have reached the destination. */
   attempts: number;
   /** Until then the attempt in progress owns the delivery. */

@@ -171,7 +171,6 @@ export class LinkStore {
       },
       {
         $set: {
-          'delivery.state': 'posting',
           'delivery.leaseUntil': new Date(now.getTime() + leaseMs),
           updatedAt: now,
         },
@@ -197,7 +196,6 @@ export class LinkStore {
         $set: {
           status: 'delivered',
           deliveredAt: now,
-          'delivery.state': 'posted',
           'delivery.target': target,
           updatedAt: now,
         },
@@ -226,7 +224,6 @@ export class LinkStore {
         $set: {
           status: 'delivery_failed',
           deliveryFailedAt: now,
-          'delivery.state': 'failed',
           'delivery.reason': reason.slice(0, 1000),
           updatedAt: now,
         },

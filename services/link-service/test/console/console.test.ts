@@ -220,7 +220,6 @@ describe('agent console', () => {
           receivedAt: now,
           deliveredAt: now,
           delivery: {
-            state: 'posted',
             attempts: 1,
             target: {
               destination: 'freshdesk',
@@ -239,7 +238,7 @@ describe('agent console', () => {
           status: 'delivery_failed',
           receivedAt: now,
           deliveryFailedAt: now,
-          delivery: { state: 'failed', attempts: 3, reason: 'Freshdesk refused the API key.' },
+          delivery: { attempts: 3, reason: 'Freshdesk refused the API key.' },
         },
       },
     );
