@@ -8,15 +8,13 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Subjects } from '../packages/contracts/src/index.ts';
 import {
-  closeNats,
   connectMongo,
-  connectNats,
+  connectNatsBus,
   createLogger,
-  ensureStreams,
   OutboxPublisher,
   systemClock,
 } from '../packages/kit/src/index.ts';
-import { type LinkDocument, LinkStore } from '../packages/links/src/index.ts';
+import { type LinkDocument, MongoLinkStore } from '../packages/links/src/index.ts';
 import {
   type BenchChild,
   type BenchResult,
@@ -69,10 +67,10 @@ export async function runExpiryPrecision(): Promise<BenchResult> {
   await mkdir(dirname(logFile), { recursive: true });
   const logger = createLogger({ service: 'bench', level: 'warn', destination: createWriteStream(logFile) });
   const mongo = await connectMongo(infra.mongo.uri, DB, 'bench-expiry');
-  const bus = await connectNats(infra.nats.url, 'bench-expiry', logger);
+  const bus = await connectNatsBus(infra.nats.url, 'bench-expiry', logger);
   try {
-    await ensureStreams(bus.jsm);
-    const links = new LinkStore(mongo.db);
+    await bus.ensureStreams();
+    const links = new MongoLinkStore(mongo.db);
     await links.ensureIndexes();
 
     // Started one after the other: both declare the same durable consumer.
@@ -107,7 +105,7 @@ export async function runExpiryPrecision(): Promise<BenchResult> {
     const offsets = shuffle(
       Array.from({ length: LINKS }, (_, i) => FIRST_EXPIRY_MS + ((i + 0.5) * WINDOW_MS) / LINKS),
     );
-    const outbox = new OutboxPublisher({ collection: links.collection, bus, logger, clock: systemClock });
+    const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock: systemClock });
     const windowEnd = t0 + FIRST_EXPIRY_MS + WINDOW_MS;
     const deadline = windowEnd + GRACE_MS;
 
@@ -352,7 +350,7 @@ export async function runExpiryPrecision(): Promise<BenchResult> {
     };
   } finally {
     for (const child of children) await child.stop().catch(() => undefined);
-    await closeNats(bus).catch(() => undefined);
+    await bus.close().catch(() => undefined);
     await mongo.client.close().catch(() => undefined);
     await infra.stop();
   }

@@ -8,7 +8,7 @@
 // while the other is measured.
 import autocannon from 'autocannon';
 import { Subjects } from '../packages/contracts/src/index.ts';
-import { closeNats, connectMongo, connectNats, createLogger } from '../packages/kit/src/index.ts';
+import { connectMongo, connectNatsBus, createLogger } from '../packages/kit/src/index.ts';
 import {
   type BenchChild,
   type BenchResult,
@@ -184,7 +184,7 @@ export async function runLinkCreation(): Promise<BenchResult> {
     log(NAME, 'checking that every created link has its link.created event in the stream');
     const logger = createLogger({ service: 'bench', level: 'warn' });
     const mongo = await connectMongo(infra.mongo.uri, REAL_DB, 'bench-check');
-    const bus = await connectNats(infra.nats.url, 'bench-check', logger);
+    const bus = await connectNatsBus(infra.nats.url, 'bench-check', logger);
     let delivery: {
       createdViaHttp2xx: number;
       linksInDb: number;
@@ -261,7 +261,7 @@ export async function runLinkCreation(): Promise<BenchResult> {
         },
       };
     } finally {
-      await closeNats(bus);
+      await bus.close();
       await mongo.client.close();
     }
     log(NAME, `delivery ${JSON.stringify(delivery)}`);

@@ -26,10 +26,10 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { STREAM_NAME, type UploadIntent } from '../packages/contracts/src/index.ts';
-import { type Bus, closeNats, connectNats, createLogger, SecretBox } from '../packages/kit/src/index.ts';
+import { connectNatsBus, createLogger, type NatsEventBus, SecretBox } from '../packages/kit/src/index.ts';
 import type { LinkDocument } from '../packages/links/src/index.ts';
 import { type FreshdeskDouble, startFreshdeskDouble } from '../packages/saas-doubles/src/index.ts';
-import { DestinationStore } from '../packages/tenants/src/index.ts';
+import { DestinationStore, MongoTenantStore } from '../packages/tenants/src/index.ts';
 import { NOTE_RELAY_NODE_OPTIONS } from '../services/note-relay/src/runtime.ts';
 import { uploadWithIntent } from '../services/upload-gateway/test/blob-upload.ts';
 import { pdfBytes } from '../services/upload-gateway/test/files.ts';
@@ -94,11 +94,10 @@ export async function startNoteStack(run: string, db: string): Promise<NoteStack
   try {
     double = await startFreshdeskDouble({ retainAttachmentBytes: false });
     const secretKeys = SecretBox.generateSpec('bench');
-    const configured = await new DestinationStore(upload.mongo.db, SecretBox.parse(secretKeys)).update(
-      upload.tenantId,
-      { freshdesk: { baseUrl: double.url, apiKey: double.apiKey } },
-      new Date(),
-    );
+    const configured = await new DestinationStore(
+      new MongoTenantStore(upload.mongo.db),
+      SecretBox.parse(secretKeys),
+    ).update(upload.tenantId, { freshdesk: { baseUrl: double.url, apiKey: double.apiKey } }, new Date());
     if (!configured) throw new Error('the bench tenant is missing');
     const theDouble = double;
     let ticket = 70_000;
@@ -376,9 +375,9 @@ export async function runNoteDelivery(): Promise<BenchResult> {
   const started = Date.now();
   const stack = await startNoteStack(NAME, 'bench_note_delivery');
   let baseline: BenchChild | undefined;
-  let bus: Bus | undefined;
+  let bus: NatsEventBus | undefined;
   try {
-    const natsBus = await connectNats(
+    const natsBus = await connectNatsBus(
       stack.upload.infra.nats.url,
       'bench-note-delivery',
       createLogger({ service: 'bench', level: 'warn' }),
@@ -618,7 +617,7 @@ export async function runNoteDelivery(): Promise<BenchResult> {
       elapsedSeconds: round((Date.now() - started) / 1000, 1),
     };
   } finally {
-    if (bus) await closeNats(bus).catch(() => undefined);
+    if (bus) await bus.close().catch(() => undefined);
     await baseline?.stop().catch(() => undefined);
     await stack.stop();
   }

@@ -15,7 +15,7 @@
 // The clocks are all this machine's; the claim time has millisecond resolution.
 import { loadavg } from 'node:os';
 import { Subjects } from '../packages/contracts/src/index.ts';
-import { closeNats, connectNats, createLogger } from '../packages/kit/src/index.ts';
+import { connectNatsBus, createLogger } from '../packages/kit/src/index.ts';
 import { type BenchResult, log, percentile, readSubject, round, sleep, summarizeLog } from './lib/common.ts';
 import {
   checkLink,
@@ -117,7 +117,7 @@ export async function runNoteLatency(): Promise<BenchResult> {
     // When each upload.completed was stored in the stream.
     const streamAt = new Map<string, number>();
     const wanted = new Set(samples.map((s) => s.linkId));
-    const bus = await connectNats(
+    const bus = await connectNatsBus(
       stack.upload.infra.nats.url,
       'bench-check',
       createLogger({ service: 'bench', level: 'warn' }),
@@ -135,7 +135,7 @@ export async function runNoteLatency(): Promise<BenchResult> {
         Date.now() + 10_000,
       );
     } finally {
-      await closeNats(bus);
+      await bus.close();
     }
 
     // Azurite's part in isolation: opening each measured blob's download and reading it whole,

@@ -17,7 +17,7 @@
 
 import { loadavg } from 'node:os';
 import { Subjects, type UploadIntent } from '../packages/contracts/src/index.ts';
-import { closeNats, connectNats, createLogger } from '../packages/kit/src/index.ts';
+import { connectNatsBus, createLogger } from '../packages/kit/src/index.ts';
 import { put, uploadWithIntent } from '../services/upload-gateway/test/blob-upload.ts';
 import { pdfBytes } from '../services/upload-gateway/test/files.ts';
 import { type BenchResult, log, percentile, readSubject, round, summarizeLog } from './lib/common.ts';
@@ -198,7 +198,7 @@ export async function runUploadFlow(): Promise<BenchResult> {
 
     // Each completed flow's upload.completed event must be in the stream, exactly once.
     const logger = createLogger({ service: 'bench', level: 'warn' });
-    const bus = await connectNats(stack.infra.nats.url, 'bench-check', logger);
+    const bus = await connectNatsBus(stack.infra.nats.url, 'bench-check', logger);
     const expected = new Set(flowLinks);
     const seen = new Map<string, number>();
     try {
@@ -213,7 +213,7 @@ export async function runUploadFlow(): Promise<BenchResult> {
         Date.now() + EVENT_TIMEOUT_MS,
       );
     } finally {
-      await closeNats(bus);
+      await bus.close();
     }
     const events = {
       flows: expected.size,

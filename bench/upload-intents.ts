@@ -13,9 +13,9 @@ import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { type AzuriteServer, startAzurite } from '../packages/dev-servers/src/index.ts';
 import { connectMongo, type Mongo } from '../packages/kit/src/index.ts';
-import { LinkStore } from '../packages/links/src/index.ts';
+import { MongoLinkStore } from '../packages/links/src/index.ts';
 import { BlobStorage } from '../packages/storage/src/index.ts';
-import { TenantStore } from '../packages/tenants/src/index.ts';
+import { MongoTenantStore } from '../packages/tenants/src/index.ts';
 import {
   type BenchChild,
   type BenchResult,
@@ -60,7 +60,7 @@ export type UploadStack = {
   gateway: UploadGateway;
   /** The bench's own connection to the gateway's database. */
   mongo: Mongo;
-  links: LinkStore;
+  links: MongoLinkStore;
   tenantId: string;
   /** The gateways' container, through the same storage wrapper the gateway uses. */
   storage: BlobStorage;
@@ -92,8 +92,8 @@ export async function startUploadStack(
   };
   try {
     mongo = await connectMongo(infra.mongo.uri, db, 'bench-upload');
-    const tenantId = await new TenantStore(mongo.db).ensureBootstrapTenant(API_KEY, new Date());
-    const links = new LinkStore(mongo.db);
+    const tenantId = await new MongoTenantStore(mongo.db).ensureBootstrapTenant(API_KEY, new Date());
+    const links = new MongoLinkStore(mongo.db);
     const azuritePid = findPid('--blobPort', new URL(azurite.blobEndpoint).port);
     const pids: Record<string, number> = {
       ...infraPids(infra),

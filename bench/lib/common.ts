@@ -15,7 +15,7 @@ import {
   startMongo,
   startNats,
 } from '../../packages/dev-servers/src/index.ts';
-import type { Bus } from '../../packages/kit/src/index.ts';
+import type { NatsEventBus } from '../../packages/kit/src/index.ts';
 
 export const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -238,7 +238,7 @@ export function childLifecycle(
  * to `onMessage`, until `done()` says so or the deadline passes.
  */
 export async function readSubject(
-  bus: Bus,
+  bus: NatsEventBus,
   subject: string,
   onMessage: (msg: JsMsg) => void,
   done: () => boolean,

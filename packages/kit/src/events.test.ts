@@ -1,11 +1,11 @@
 import { DEAD_LETTER_STREAM_NAME, Headers, STREAM_NAME, Subjects, type UplinkEvent } from '@uplink/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureConsumer, InvalidEventError, publishEvent, startConsumer } from './events.ts';
-import type { Bus } from './nats.ts';
+import { InvalidEventError, publishEvent, startConsumer } from './events.ts';
+import type { NatsEventBus } from './nats.ts';
 import { eventually, sampleRevokedEvent, startTestInfra, type TestInfra } from './testing.ts';
 
 let infra: TestInfra;
-let bus: Bus;
+let bus: NatsEventBus;
 beforeAll(async () => {
   infra = await startTestInfra();
   bus = await infra.connectBus();
@@ -25,7 +25,7 @@ describe('events', () => {
 
   it('retries a failing handler with backoff, then dead-letters the message with the error', async () => {
     const spec = { durable: 'flaky', subjects: [Subjects.linkRevoked], maxDeliver: 3, backoffMs: [200, 400] };
-    await ensureConsumer(bus, spec);
+    await bus.ensureConsumer(spec);
     const attempts: number[] = [];
     const consumer = startConsumer({
       bus,
@@ -64,7 +64,7 @@ describe('events', () => {
 
   it('acks what the handler processed, once', async () => {
     const spec = { durable: 'steady', subjects: [Subjects.linkRevoked] };
-    await ensureConsumer(bus, spec);
+    await bus.ensureConsumer(spec);
     const seen: string[] = [];
     const consumer = startConsumer({
       bus,

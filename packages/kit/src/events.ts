@@ -1,17 +1,21 @@
-import { AckPolicy, DeliverPolicy, type JsMsg, type PubAck } from '@nats-io/jetstream';
-import { nanos, headers as natsHeaders } from '@nats-io/transport-node';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   deadLetterSubject,
   Headers,
   SCHEMA_VERSION,
-  STREAM_NAME,
   type Subject,
   type UplinkEvent,
   validateEvent,
 } from '@uplink/contracts';
 import type { Logger } from 'pino';
-import type { Bus } from './nats.ts';
+import {
+  type BusHeaders,
+  type ConsumerSpec,
+  DEFAULT_MAX_DELIVER,
+  type Delivery,
+  type EventBus,
+  type PublishResult,
+} from './bus.ts';
 import { captureTraceContext, restoreTraceContext, type TraceCarrier } from './trace-context.ts';
 
 const tracer = trace.getTracer('@uplink/kit');
@@ -26,7 +30,12 @@ export type PublishOptions = { msgId: string; trace?: TraceCarrier; timeoutMs?: 
  * Publishes one event after checking it against its subject's schema. `msgId` is the
  * deterministic id of the transition, so a re-publish inside the duplicate window is dropped.
  */
-export async function publishEvent(bus: Bus, subject: Subject, event: UplinkEvent, opts: PublishOptions) {
+export async function publishEvent(
+  bus: EventBus,
+  subject: Subject,
+  event: UplinkEvent,
+  opts: PublishOptions,
+): Promise<PublishResult> {
   const checked = validateEvent(subject, event);
   if (!checked.ok) throw new InvalidEventError(`${subject} event is invalid: ${checked.problems.join('; ')}`);
   const parent = restoreTraceContext(opts.trace);
@@ -35,7 +44,7 @@ export async function publishEvent(bus: Bus, subject: Subject, event: UplinkEven
     {
       kind: SpanKind.PRODUCER,
       attributes: {
-        'messaging.system': 'nats',
+        'messaging.system': bus.kind === 'nats' ? 'nats' : 'uplink_embedded',
         'messaging.operation.type': 'send',
         'messaging.destination.name': subject,
         'messaging.message.id': opts.msgId,
@@ -44,18 +53,19 @@ export async function publishEvent(bus: Bus, subject: Subject, event: UplinkEven
     parent,
   );
   try {
-    const h = natsHeaders();
-    h.set(Headers.eventType, subject);
-    h.set(Headers.schemaVersion, String(SCHEMA_VERSION));
+    const headers: BusHeaders = {
+      [Headers.eventType]: subject,
+      [Headers.schemaVersion]: String(SCHEMA_VERSION),
+    };
     const carrier = captureTraceContext(trace.setSpan(parent, span));
-    if (carrier.traceparent) h.set('traceparent', carrier.traceparent);
-    if (carrier.tracestate) h.set('tracestate', carrier.tracestate);
-    const ack: PubAck = await bus.js.publish(subject, JSON.stringify(event), {
-      msgID: opts.msgId,
-      headers: h,
-      timeout: opts.timeoutMs ?? 5_000,
+    if (carrier.traceparent) headers.traceparent = carrier.traceparent;
+    if (carrier.tracestate) headers.tracestate = carrier.tracestate;
+    const ack = await bus.publish(subject, JSON.stringify(event), {
+      msgId: opts.msgId,
+      headers,
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     });
-    span.setAttribute('messaging.nats.duplicate', ack.duplicate);
+    span.setAttribute('messaging.uplink.duplicate', ack.duplicate);
     return ack;
   } catch (err) {
     span.recordException(err as Error);
@@ -66,37 +76,12 @@ export async function publishEvent(bus: Bus, subject: Subject, event: UplinkEven
   }
 }
 
-export type ConsumerSpec = {
-  /** Durable name; replicas sharing it share the work. */
-  durable: string;
-  subjects: Subject[];
-  /** Deliveries before a message is dead-lettered. */
-  maxDeliver?: number;
-  /** Wait before each redelivery, by attempt; the last value repeats. */
-  backoffMs?: number[];
-  ackWaitMs?: number;
-};
+export type { ConsumerSpec } from './bus.ts';
 
 const DEFAULT_BACKOFF_MS = [1_000, 5_000, 15_000, 60_000];
-const DEFAULT_MAX_DELIVER = 8;
-
-/** Declares a durable pull consumer, or updates it to the spec. Safe to repeat. */
-export async function ensureConsumer(bus: Bus, spec: ConsumerSpec): Promise<void> {
-  const config = {
-    durable_name: spec.durable,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    filter_subjects: spec.subjects,
-    max_deliver: spec.maxDeliver ?? DEFAULT_MAX_DELIVER,
-    ack_wait: nanos(spec.ackWaitMs ?? 30_000),
-  };
-  const existing = await bus.jsm.consumers.info(STREAM_NAME, spec.durable).catch(() => undefined);
-  if (existing) await bus.jsm.consumers.update(STREAM_NAME, spec.durable, config);
-  else await bus.jsm.consumers.add(STREAM_NAME, config);
-}
 
 export type HandlerContext = {
-  msg: JsMsg;
+  msg: Delivery;
   logger: Logger;
   deliveryCount: number;
   /** No redelivery follows if this one fails: the handler's last chance to record an outcome. */
@@ -126,7 +111,7 @@ export type RunningConsumer = { stop(): Promise<void> };
  * - dead-letter publish fails: nak, so nothing is lost.
  */
 export function startConsumer(opts: {
-  bus: Bus;
+  bus: EventBus;
   spec: ConsumerSpec;
   logger: Logger;
   handler: (event: UplinkEvent, ctx: HandlerContext) => Promise<void>;
@@ -139,27 +124,28 @@ export function startConsumer(opts: {
   const concurrency = opts.concurrency ?? 1;
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
-  let messages: { stop(): void } | undefined;
+  let messages: { stop(): Promise<void> } | undefined;
 
-  async function deadLetter(msg: JsMsg, reason: string): Promise<void> {
-    const h = natsHeaders();
-    for (const [key, values] of msg.headers ?? []) for (const v of values) h.append(key, v);
-    h.set(Headers.deadLetterReason, reason.slice(0, 1000));
-    h.set(Headers.deadLetterConsumer, spec.durable);
+  async function deadLetter(msg: Delivery, reason: string): Promise<void> {
+    const headers: BusHeaders = {
+      ...msg.headers,
+      [Headers.deadLetterReason]: reason.slice(0, 1000),
+      [Headers.deadLetterConsumer]: spec.durable,
+    };
     try {
-      await bus.js.publish(deadLetterSubject(msg.subject), msg.data, {
-        headers: h,
-        msgID: `${spec.durable}:${msg.info.streamSequence}`,
+      await bus.publish(deadLetterSubject(msg.subject), msg.data, {
+        headers,
+        msgId: `${spec.durable}:${msg.seq}`,
       });
       msg.term(reason.slice(0, 200));
-      log.error({ subject: msg.subject, seq: msg.info.streamSequence, reason }, 'message dead-lettered');
+      log.error({ subject: msg.subject, seq: msg.seq, reason }, 'message dead-lettered');
     } catch (err) {
       log.error({ err, subject: msg.subject }, 'dead-letter publish failed; message will be redelivered');
       msg.nak(backoff[0]);
     }
   }
 
-  async function handle(msg: JsMsg): Promise<void> {
+  async function handle(msg: Delivery): Promise<void> {
     let payload: unknown;
     try {
       payload = msg.json();
@@ -170,7 +156,7 @@ export function startConsumer(opts: {
     if (!checked.ok) return deadLetter(msg, `invalid event: ${checked.problems.join('; ')}`);
 
     const carrier: TraceCarrier = {};
-    const traceparent = msg.headers?.get('traceparent');
+    const traceparent = msg.headers.traceparent;
     if (traceparent) carrier.traceparent = traceparent;
     const span = tracer.startSpan(
       `process ${msg.subject}`,
@@ -186,7 +172,7 @@ export function startConsumer(opts: {
       },
       restoreTraceContext(carrier),
     );
-    const deliveryCount = msg.info.deliveryCount;
+    const deliveryCount = msg.deliveryCount;
     try {
       await context.with(trace.setSpan(context.active(), span), () =>
         opts.handler(checked.value, {
@@ -219,8 +205,7 @@ export function startConsumer(opts: {
   const loop = (async () => {
     while (!stopped) {
       try {
-        const consumer = await bus.js.consumers.get(STREAM_NAME, spec.durable);
-        const iter = await consumer.consume({ max_messages: Math.max(concurrency * 2, 16) });
+        const iter = await bus.consume(spec.durable, { maxInFlight: Math.max(concurrency * 2, 16) });
         messages = iter;
         for await (const msg of iter) {
           const task = handle(msg).finally(() => inFlight.delete(task));
@@ -238,7 +223,7 @@ export function startConsumer(opts: {
   return {
     async stop() {
       stopped = true;
-      messages?.stop();
+      await messages?.stop();
       await loop;
       await Promise.allSettled(inFlight);
     },

@@ -1,12 +1,21 @@
 import {
+  AckPolicy,
+  DeliverPolicy,
   type JetStreamClient,
   type JetStreamManager,
+  type JsMsg,
   jetstream,
   jetstreamManager,
   StorageType,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
+import {
+  connect,
+  type MsgHdrs,
+  type NatsConnection,
+  nanos,
+  headers as natsHeaders,
+} from '@nats-io/transport-node';
 import {
   DEAD_LETTER_STREAM_NAME,
   DEAD_LETTER_SUBJECT_PREFIX,
@@ -14,8 +23,18 @@ import {
   STREAM_SUBJECTS,
 } from '@uplink/contracts';
 import type { Logger } from 'pino';
-
-export type Bus = { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager };
+import {
+  type BusHeaders,
+  type BusPublishOptions,
+  type ConsumerSpec,
+  DEFAULT_ACK_WAIT_MS,
+  DEFAULT_MAX_DELIVER,
+  type Delivery,
+  type EventBus,
+  type MessageSource,
+  type PublishResult,
+  type StreamMessage,
+} from './bus.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -42,7 +61,165 @@ const STREAMS: (Partial<StreamConfig> & { name: string })[] = [
   },
 ];
 
-export async function connectNats(url: string, name: string, logger: Logger): Promise<Bus> {
+function toNatsHeaders(headers: BusHeaders | undefined): MsgHdrs | undefined {
+  if (!headers) return undefined;
+  const h = natsHeaders();
+  for (const [key, value] of Object.entries(headers)) h.set(key, value);
+  return h;
+}
+
+function fromNatsHeaders(h: MsgHdrs | undefined): BusHeaders {
+  const out: BusHeaders = {};
+  if (!h) return out;
+  for (const [key, values] of h) if (values[0] !== undefined) out[key] = values[0];
+  return out;
+}
+
+function streamMessage(msg: JsMsg): StreamMessage {
+  return {
+    seq: msg.seq,
+    subject: msg.subject,
+    data: msg.data,
+    headers: fromNatsHeaders(msg.headers),
+    json: () => msg.json(),
+  };
+}
+
+/** A consume() iteration as a MessageSource, mapping each JetStream message. */
+function source<M>(
+  iter: AsyncIterable<JsMsg> & { close(): Promise<unknown> },
+  map: (msg: JsMsg) => M,
+): MessageSource<M> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const msg of iter) yield map(msg);
+    },
+    async stop() {
+      await iter.close();
+    },
+  };
+}
+
+/** The event bus on NATS JetStream: production. */
+export class NatsEventBus implements EventBus {
+  readonly kind = 'nats';
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+
+  constructor(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager) {
+    this.nc = nc;
+    this.js = js;
+    this.jsm = jsm;
+  }
+
+  /** Creates Uplink's streams, or brings an existing one's settings up to date. */
+  async ensureStreams(): Promise<void> {
+    for (const config of STREAMS) {
+      const name = config.name;
+      const exists = await this.jsm.streams.info(name).then(
+        () => true,
+        (err: unknown) => {
+          if ((err as { name?: string }).name === 'StreamNotFoundError') return false;
+          throw err;
+        },
+      );
+      if (exists) await this.jsm.streams.update(name, config);
+      else await this.jsm.streams.add(config);
+    }
+  }
+
+  async publish(subject: string, data: string | Uint8Array, opts: BusPublishOptions): Promise<PublishResult> {
+    const headers = toNatsHeaders(opts.headers);
+    const ack = await this.js.publish(subject, data, {
+      msgID: opts.msgId,
+      ...(headers ? { headers } : {}),
+      timeout: opts.timeoutMs ?? 5_000,
+    });
+    return { seq: ack.seq, duplicate: ack.duplicate };
+  }
+
+  async ensureConsumer(spec: ConsumerSpec): Promise<void> {
+    const config = {
+      durable_name: spec.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subjects: spec.subjects,
+      max_deliver: spec.maxDeliver ?? DEFAULT_MAX_DELIVER,
+      ack_wait: nanos(spec.ackWaitMs ?? DEFAULT_ACK_WAIT_MS),
+    };
+    const existing = await this.jsm.consumers.info(STREAM_NAME, spec.durable).catch(() => undefined);
+    if (existing) await this.jsm.consumers.update(STREAM_NAME, spec.durable, config);
+    else await this.jsm.consumers.add(STREAM_NAME, config);
+  }
+
+  async consume(durable: string, opts: { maxInFlight: number }): Promise<MessageSource<Delivery>> {
+    const consumer = await this.js.consumers.get(STREAM_NAME, durable);
+    const iter = await consumer.consume({ max_messages: opts.maxInFlight });
+    return source(iter, (msg) => ({
+      ...streamMessage(msg),
+      deliveryCount: msg.info.deliveryCount,
+      ack: () => msg.ack(),
+      nak: (delayMs) => msg.nak(delayMs),
+      term: (reason) => msg.term(reason),
+    }));
+  }
+
+  async streamInfo(): Promise<{ firstSeq: number; lastSeq: number }> {
+    const info = await this.jsm.streams.info(STREAM_NAME);
+    return { firstSeq: info.state.first_seq, lastSeq: info.state.last_seq };
+  }
+
+  async tail(fromSeq: number): Promise<MessageSource<StreamMessage>> {
+    // An ordered consumer: client-side, survives reconnects, recreated at the right sequence.
+    const consumer = await this.js.consumers.get(STREAM_NAME, {
+      filter_subjects: [...STREAM_SUBJECTS],
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: Math.max(1, fromSeq),
+    });
+    return source(await consumer.consume({ max_messages: 256 }), streamMessage);
+  }
+
+  async *read(fromSeq: number, toSeq: number, subject?: string): AsyncIterable<StreamMessage> {
+    if (toSeq < fromSeq) return;
+    const consumer = await this.js.consumers.get(STREAM_NAME, {
+      filter_subjects: subject ? [subject] : [...STREAM_SUBJECTS],
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: Math.max(1, fromSeq),
+    });
+    try {
+      let next = fromSeq;
+      while (next <= toSeq) {
+        let seen = 0;
+        const batch = await consumer.fetch({ max_messages: Math.min(512, toSeq - next + 1), expires: 2_000 });
+        for await (const msg of batch) {
+          seen++;
+          next = msg.seq + 1;
+          if (msg.seq > toSeq) return;
+          yield streamMessage(msg);
+          if (msg.seq === toSeq) return;
+        }
+        // Nothing more to read: the rest of the range is not in the stream.
+        if (seen === 0) return;
+      }
+    } finally {
+      await consumer.delete().catch(() => false);
+    }
+  }
+
+  async ping(): Promise<void> {
+    if (this.nc.isClosed()) throw new Error('NATS connection is closed');
+    await this.nc.flush();
+    await this.jsm.getAccountInfo();
+  }
+
+  async close(): Promise<void> {
+    if (this.nc.isClosed()) return;
+    await this.nc.drain();
+  }
+}
+
+export async function connectNatsBus(url: string, name: string, logger: Logger): Promise<NatsEventBus> {
   const nc = await connect({
     servers: url,
     name,
@@ -58,32 +235,5 @@ export async function connectNats(url: string, name: string, logger: Logger): Pr
       }
     }
   })();
-  return { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) };
-}
-
-/** Creates Uplink's streams, or brings an existing one's settings up to date. Safe to repeat. */
-export async function ensureStreams(jsm: JetStreamManager): Promise<void> {
-  for (const config of STREAMS) {
-    const name = config.name;
-    const exists = await jsm.streams.info(name).then(
-      () => true,
-      (err: unknown) => {
-        if ((err as { name?: string }).name === 'StreamNotFoundError') return false;
-        throw err;
-      },
-    );
-    if (exists) await jsm.streams.update(name, config);
-    else await jsm.streams.add(config);
-  }
-}
-
-export async function closeNats(bus: Bus): Promise<void> {
-  if (bus.nc.isClosed()) return;
-  await bus.nc.drain();
-}
-
-export async function pingNats(bus: Bus): Promise<void> {
-  if (bus.nc.isClosed()) throw new Error('NATS connection is closed');
-  await bus.nc.flush();
-  await bus.jsm.getAccountInfo();
+  return new NatsEventBus(nc, jetstream(nc), await jetstreamManager(nc));
 }

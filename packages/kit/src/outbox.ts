@@ -1,9 +1,9 @@
 import { type Subject, type UplinkEvent, validateEvent } from '@uplink/contracts';
 import type { Collection } from 'mongodb';
 import type { Logger } from 'pino';
+import type { EventBus } from './bus.ts';
 import type { Clock } from './clock.ts';
 import { InvalidEventError, publishEvent } from './events.ts';
-import type { Bus } from './nats.ts';
 import { captureTraceContext, type TraceCarrier } from './trace-context.ts';
 
 /**
@@ -42,18 +42,88 @@ export function outboxEntry(subject: Subject, event: UplinkEvent, now: Date): Ou
   };
 }
 
+/**
+ * Where a kind of document keeps its outbox: the port the publisher works through. The
+ * entries of one document are kept in the order they were added.
+ */
+export interface OutboxStore {
+  /** For logs: which documents these are. */
+  readonly name: string;
+  /** The document's entries, oldest first (none when the document is gone). */
+  entries(docId: string): Promise<OutboxEntry[]>;
+  /** Removes published entries; an entry already gone is no error. */
+  remove(published: { docId: string; entry: OutboxEntry }[]): Promise<void>;
+  /** Ids of documents holding an entry created at or before `stale` and not leased at `now`. */
+  staleDocuments(stale: Date, now: Date, limit: number): Promise<string[]>;
+  /** Leases a document's entries to this sweeper until `until`, unless another lease holds at `now`. */
+  claim(docId: string, now: Date, until: Date): Promise<boolean>;
+}
+
 export async function ensureOutboxIndexes<T extends OutboxDocument>(
   collection: Collection<T>,
 ): Promise<void> {
   await collection.createIndex({ 'outbox.createdAt': 1 }, { name: 'outbox_pending' });
 }
 
+const unleased = (now: Date) => ({
+  $or: [{ outboxLeaseUntil: { $exists: false } }, { outboxLeaseUntil: { $lte: now } }],
+});
+
+/** The outbox as an array inside each MongoDB document, changed by the same update as the state. */
+export class MongoOutboxStore implements OutboxStore {
+  readonly name: string;
+  readonly #collection: Collection<OutboxDocument>;
+
+  /** Only the outbox fields are touched, whatever else the documents hold. */
+  static of<T extends OutboxDocument>(collection: Collection<T>): MongoOutboxStore {
+    return new MongoOutboxStore(collection as unknown as Collection<OutboxDocument>);
+  }
+
+  private constructor(collection: Collection<OutboxDocument>) {
+    this.#collection = collection;
+    this.name = collection.collectionName;
+  }
+
+  async entries(docId: string): Promise<OutboxEntry[]> {
+    const doc = await this.#collection.findOne({ _id: docId }, { projection: { outbox: 1 } });
+    return doc?.outbox ?? [];
+  }
+
+  async remove(published: { docId: string; entry: OutboxEntry }[]): Promise<void> {
+    if (published.length === 0) return;
+    await this.#collection.bulkWrite(
+      published.map(({ docId, entry }) => ({
+        // Pull the entry exactly as read: on MongoDB that is the same as pulling by eventId,
+        // and it also works on servers whose $pull only matches whole values (FerretDB v1).
+        updateOne: { filter: { _id: docId }, update: { $pull: { outbox: entry } } },
+      })),
+      { ordered: false },
+    );
+  }
+
+  async staleDocuments(stale: Date, now: Date, limit: number): Promise<string[]> {
+    const docs = await this.#collection
+      .find({ 'outbox.createdAt': { $lte: stale }, ...unleased(now) }, { projection: { _id: 1 } })
+      .limit(limit)
+      .toArray();
+    return docs.map((d) => d._id);
+  }
+
+  async claim(docId: string, now: Date, until: Date): Promise<boolean> {
+    const claim = await this.#collection.updateOne(
+      { _id: docId, ...unleased(now) },
+      { $set: { outboxLeaseUntil: until } },
+    );
+    return claim.modifiedCount === 1;
+  }
+}
+
 const ACK_BATCH_MAX = 200;
 const ACK_BATCH_WAIT_MS = 5;
 
-export type OutboxPublisherOptions<T extends OutboxDocument> = {
-  collection: Collection<T>;
-  bus: Bus;
+export type OutboxPublisherOptions = {
+  store: OutboxStore;
+  bus: EventBus;
   logger: Logger;
   clock: Clock;
   /** How often the sweep looks for entries left behind. */
@@ -64,8 +134,8 @@ export type OutboxPublisherOptions<T extends OutboxDocument> = {
   sweepBatch?: number;
 };
 
-export class OutboxPublisher<T extends OutboxDocument = OutboxDocument> {
-  readonly #opts: Required<Omit<OutboxPublisherOptions<OutboxDocument>, 'logger'>>;
+export class OutboxPublisher {
+  readonly #opts: Required<Omit<OutboxPublisherOptions, 'logger'>>;
   readonly #log: Logger;
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #acked: Array<{
@@ -79,18 +149,15 @@ export class OutboxPublisher<T extends OutboxDocument = OutboxDocument> {
   #sweeping: Promise<number> | undefined;
   #stopped = false;
 
-  constructor(opts: OutboxPublisherOptions<T>) {
-    // The publisher only touches the outbox fields, whatever else the documents hold.
-    const collection = opts.collection as unknown as Collection<OutboxDocument>;
+  constructor(opts: OutboxPublisherOptions) {
     this.#opts = {
       sweepIntervalMs: 5_000,
       staleAfterMs: 5_000,
       leaseMs: 30_000,
       sweepBatch: 200,
       ...opts,
-      collection,
     };
-    this.#log = opts.logger.child({ type: 'outbox', collection: opts.collection.collectionName });
+    this.#log = opts.logger.child({ type: 'outbox', collection: opts.store.name });
   }
 
   /**
@@ -120,10 +187,7 @@ export class OutboxPublisher<T extends OutboxDocument = OutboxDocument> {
   }
 
   async #publishEntries(docId: string, wholeOutbox?: OutboxEntry[]): Promise<void> {
-    const entries =
-      wholeOutbox ??
-      (await this.#opts.collection.findOne({ _id: docId }, { projection: { outbox: 1 } }))?.outbox ??
-      [];
+    const entries = wholeOutbox ?? (await this.#opts.store.entries(docId));
     for (const entry of entries) {
       const ack = await publishEvent(this.#opts.bus, entry.subject, entry.event, {
         msgId: entry.eventId,
@@ -153,14 +217,7 @@ export class OutboxPublisher<T extends OutboxDocument = OutboxDocument> {
     const batch = this.#acked.splice(0);
     if (batch.length === 0) return;
     try {
-      await this.#opts.collection.bulkWrite(
-        batch.map(({ docId, entry }) => ({
-          // Pull the entry exactly as read: on MongoDB that is the same as pulling by eventId,
-          // and it also works on servers whose $pull only matches whole values (FerretDB v1).
-          updateOne: { filter: { _id: docId }, update: { $pull: { outbox: entry } } },
-        })),
-        { ordered: false },
-      );
+      await this.#opts.store.remove(batch);
       for (const item of batch) item.resolve();
     } catch (err) {
       // The entries stay in the outbox; the sweep sends them again and JetStream drops the repeats.
@@ -177,23 +234,15 @@ export class OutboxPublisher<T extends OutboxDocument = OutboxDocument> {
   }
 
   async #sweepOnce(): Promise<number> {
-    const { collection, clock, staleAfterMs, leaseMs, sweepBatch } = this.#opts;
+    const { store, clock, staleAfterMs, leaseMs, sweepBatch } = this.#opts;
     const now = clock.now();
     const stale = new Date(now.getTime() - staleAfterMs);
-    const unleased = { $or: [{ outboxLeaseUntil: { $exists: false } }, { outboxLeaseUntil: { $lte: now } }] };
-    const candidates = await collection
-      .find({ 'outbox.createdAt': { $lte: stale }, ...unleased }, { projection: { _id: 1 } })
-      .limit(sweepBatch)
-      .toArray();
+    const candidates = await store.staleDocuments(stale, now, sweepBatch);
     let handled = 0;
-    for (const { _id } of candidates) {
+    for (const _id of candidates) {
       if (this.#stopped) break;
-      // Claiming with a conditional update keeps replicas from sweeping the same document.
-      const claim = await collection.updateOne(
-        { _id, ...unleased },
-        { $set: { outboxLeaseUntil: new Date(now.getTime() + leaseMs) } },
-      );
-      if (claim.modifiedCount === 0) continue;
+      // Claiming with a conditional change keeps replicas from sweeping the same document.
+      if (!(await store.claim(_id, now, new Date(now.getTime() + leaseMs)))) continue;
       try {
         await this.publishDocument(_id);
         handled++;

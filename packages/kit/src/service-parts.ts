@@ -1,38 +1,43 @@
 // The pieces every service's app factory assembles the same way.
 import type { Logger } from 'pino';
+import type { EventBus } from './bus.ts';
 import type { Clock } from './clock.ts';
 import { type RunningConsumer, startConsumer } from './events.ts';
 import { createHttpApp, type HttpApp, type HttpAppOptions } from './http.ts';
-import { type Mongo, pingMongo } from './mongo.ts';
-import { type Bus, pingNats } from './nats.ts';
 import type { OutboxPublisher } from './outbox.ts';
 import type { Worker } from './service.ts';
 
-/** What a service's app factory is built from; tests pass the same on test servers. */
-export type AppDeps<C> = {
+/** What every session store offers the service frame: readiness and shutdown. */
+export type StoreHandle = { readonly kind: string; ping(): Promise<void>; close(): Promise<void> };
+
+/**
+ * What a service's app factory is built from; tests and the one-process runner pass the same
+ * with other adapters. `S` is the session store (the service's packages know its full port).
+ */
+export type AppDeps<C, S extends StoreHandle = StoreHandle> = {
   config: C;
   logger: Logger;
-  mongo: Mongo;
-  bus: Bus;
+  store: S;
+  bus: EventBus;
   clock: Clock;
   /** Tests shorten the outbox sweep; production keeps the defaults. */
   outbox?: { sweepIntervalMs?: number; staleAfterMs?: number };
 };
 
-/** The service's HTTP app, ready only while MongoDB and NATS answer. */
+/** The service's HTTP app, ready only while its session store and event bus answer. */
 export function serviceHttpApp(
-  deps: Pick<AppDeps<unknown>, 'logger' | 'mongo' | 'bus'>,
+  deps: Pick<AppDeps<unknown>, 'logger' | 'store' | 'bus'>,
   options: Omit<HttpAppOptions, 'logger' | 'readiness'> = {},
 ): HttpApp {
-  const { logger, mongo, bus } = deps;
+  const { logger, store, bus } = deps;
   return createHttpApp({
     ...options,
     logger,
-    readiness: { mongodb: () => pingMongo(mongo.db), nats: () => pingNats(bus) },
+    readiness: { [store.kind]: () => store.ping(), [bus.kind]: () => bus.ping() },
   });
 }
 
-export function outboxWorker(outbox: Pick<OutboxPublisher<never>, 'start' | 'stop'>): Worker {
+export function outboxWorker(outbox: Pick<OutboxPublisher, 'start' | 'stop'>): Worker {
   return { name: 'outbox publisher', start: () => outbox.start(), stop: () => outbox.stop() };
 }
 

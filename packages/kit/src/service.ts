@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
+import type { EventBus } from './bus.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { type CommonConfig, ConfigError } from './config.ts';
 import type { HttpApp } from './http.ts';
 import { createLogger } from './logger.ts';
-import { connectMongo, type Mongo } from './mongo.ts';
-import { type Bus, closeNats, connectNats, ensureStreams } from './nats.ts';
+import type { StoreHandle } from './service-parts.ts';
 import { createShutdown, onSignals } from './shutdown.ts';
 import { startTelemetry } from './telemetry.ts';
 
@@ -14,7 +14,20 @@ export type Worker = { name: string; start(): Promise<void> | void; stop(): Prom
 /** What a service's app factory returns; tests build the same thing with test dependencies. */
 export type Service = { app: HttpApp; workers: Worker[] };
 
-export type ServiceDeps<C> = { config: C; logger: Logger; mongo: Mongo; bus: Bus; clock: Clock };
+export type ServiceDeps<C, S extends StoreHandle> = {
+  config: C;
+  logger: Logger;
+  store: S;
+  bus: EventBus;
+  clock: Clock;
+};
+
+/** Opens the session store and the event bus a service runs on (declaring streams and tables). */
+export type ConnectInfrastructure<C, S extends StoreHandle> = (
+  config: C,
+  name: string,
+  logger: Logger,
+) => Promise<{ store: S; bus: EventBus }>;
 
 export async function startWorkers(service: Service): Promise<void> {
   for (const worker of service.workers) await worker.start();
@@ -28,11 +41,12 @@ export async function stopWorkers(service: Service): Promise<void> {
  * The `main` of every service: telemetry first, then config (failing fast with the variable's
  * name), connections, the app, listen, workers, and a phased shutdown on SIGTERM/SIGINT.
  */
-export async function runService<C extends CommonConfig>(opts: {
+export async function runService<C extends CommonConfig, S extends StoreHandle>(opts: {
   name: string;
   /** Parses the environment, e.g. `(env) => loadConfig(MyServiceEnv, env)`. */
   config: (env: NodeJS.ProcessEnv) => C;
-  build: (deps: ServiceDeps<C>) => Promise<Service> | Service;
+  connect: ConnectInfrastructure<C, S>;
+  build: (deps: ServiceDeps<C, S>) => Promise<Service> | Service;
 }): Promise<void> {
   const telemetry = await startTelemetry(opts.name);
   let config: C;
@@ -46,11 +60,8 @@ export async function runService<C extends CommonConfig>(opts: {
   const logger = createLogger({ service: opts.name, level: config.LOG_LEVEL });
   process.on('unhandledRejection', (err) => logger.error({ err, type: 'process' }, 'unhandled rejection'));
 
-  const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB, opts.name);
-  const bus = await connectNats(config.NATS_URL, opts.name, logger);
-  await ensureStreams(bus.jsm);
-
-  const service = await opts.build({ config, logger, mongo, bus, clock: systemClock });
+  const { store, bus } = await opts.connect(config, opts.name, logger);
+  const service = await opts.build({ config, logger, store, bus, clock: systemClock });
   await service.app.listen({ host: config.HOST, port: config.PORT });
   await startWorkers(service);
 
@@ -65,8 +76,8 @@ export async function runService<C extends CommonConfig>(opts: {
       },
       { name: 'stop workers', run: () => stopWorkers(service) },
       { name: 'close http', run: () => service.app.close() },
-      { name: 'close nats', run: () => closeNats(bus) },
-      { name: 'close mongodb', run: () => mongo.client.close() },
+      { name: 'close event bus', run: () => bus.close() },
+      { name: 'close session store', run: () => store.close() },
       { name: 'flush telemetry', run: () => telemetry.shutdown() },
     ],
     config.SHUTDOWN_TIMEOUT_MS,

@@ -8,7 +8,7 @@ import { inject } from 'vitest';
 import { randomId } from './ids.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { connectMongo, type Mongo } from './mongo.ts';
-import { type Bus, closeNats, connectNats, ensureStreams } from './nats.ts';
+import { connectNatsBus, type NatsEventBus } from './nats.ts';
 
 export type LogLine = { level: number; msg: string; type?: string; [key: string]: unknown };
 
@@ -42,7 +42,7 @@ export type TestInfra = {
   logger: Logger;
   logs: LogLine[];
   /** A new connection to this file's NATS server, with the streams declared. */
-  connectBus(name?: string): Promise<Bus>;
+  connectBus(name?: string): Promise<NatsEventBus>;
   close(): Promise<void>;
 };
 
@@ -59,20 +59,20 @@ export async function startTestInfra(): Promise<TestInfra> {
     'tests',
     mongoTestOptions(),
   );
-  const buses: Bus[] = [];
+  const buses: NatsEventBus[] = [];
   return {
     mongo,
     nats,
     logger,
     logs: lines,
     async connectBus(name = 'test') {
-      const bus = await connectNats(nats.url, name, logger);
-      await ensureStreams(bus.jsm);
+      const bus = await connectNatsBus(nats.url, name, logger);
+      await bus.ensureStreams();
       buses.push(bus);
       return bus;
     },
     async close() {
-      await Promise.allSettled(buses.map(closeNats));
+      await Promise.allSettled(buses.map((bus) => bus.close()));
       await mongo.db.dropDatabase().catch(() => {});
       await mongo.client.close();
       await nats.stop();
@@ -81,7 +81,7 @@ export async function startTestInfra(): Promise<TestInfra> {
 }
 
 /** Every message currently in the stream on `subject` (read without a durable consumer). */
-export async function streamMessages(bus: Bus, subject: string): Promise<JsMsg[]> {
+export async function streamMessages(bus: NatsEventBus, subject: string): Promise<JsMsg[]> {
   const consumer = await bus.js.consumers.get(STREAM_NAME, { filter_subjects: [subject] });
   const info = await consumer.info(true);
   const messages: JsMsg[] = [];

@@ -8,14 +8,14 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@open
 import { Subjects } from '@uplink/contracts';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { systemClock } from './clock.ts';
-import { ensureConsumer, startConsumer } from './events.ts';
-import type { Bus } from './nats.ts';
-import { type OutboxDocument, OutboxPublisher, outboxEntry } from './outbox.ts';
+import { startConsumer } from './events.ts';
+import type { NatsEventBus } from './nats.ts';
+import { MongoOutboxStore, type OutboxDocument, OutboxPublisher, outboxEntry } from './outbox.ts';
 import { eventually, sampleRevokedEvent, startTestInfra, type TestInfra } from './testing.ts';
 
 const exporter = new InMemorySpanExporter();
 let infra: TestInfra;
-let bus: Bus;
+let bus: NatsEventBus;
 beforeAll(async () => {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
@@ -40,11 +40,16 @@ it('carries the trace from the request through the outbox and JetStream to the c
   request.end();
 
   // Later, outside the request (as the sweep would), the entry is published.
-  const publisher = new OutboxPublisher({ collection: docs, bus, logger: infra.logger, clock: systemClock });
+  const publisher = new OutboxPublisher({
+    store: MongoOutboxStore.of(docs),
+    bus,
+    logger: infra.logger,
+    clock: systemClock,
+  });
   await publisher.publishDocument(linkId);
 
   const spec = { durable: 'traced', subjects: [Subjects.linkRevoked] };
-  await ensureConsumer(bus, spec);
+  await bus.ensureConsumer(spec);
   let handlerSpan: string | undefined;
   const consumer = startConsumer({
     bus,

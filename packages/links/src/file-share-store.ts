@@ -1,6 +1,5 @@
 import type { MediaCategory, UploadedFile } from '@uplink/contracts';
 import { hashSecret, newSecret } from '@uplink/kit';
-import type { Collection, Db } from 'mongodb';
 
 /**
  * A viewer link to a delivered file: a capability. Whoever holds its token may open the file's
@@ -38,27 +37,32 @@ export type FileShareLookup =
   | { outcome: 'not_found' | 'expired' | 'revoked' };
 
 /**
- * The `file_shares` collection: viewer links that note-relay puts in notes and Flex entries
- * instead of raw storage URLs. Unlike a SAS, a share can be revoked, and the page behind it makes
+ * Viewer links that note-relay puts in notes and Flex entries instead of raw storage URLs: the
+ * session-store port for them. Unlike a SAS, a share can be revoked, and the page behind it makes
  * a short-lived SAS on each view, so revocation stops new views at once.
  */
-export class FileShareStore {
-  readonly collection: Collection<FileShareDocument>;
-
-  constructor(db: Db) {
-    this.collection = db.collection<FileShareDocument>('file_shares');
-  }
-
-  async ensureIndexes(): Promise<void> {
-    await this.collection.createIndex({ tenantId: 1, linkId: 1 }, { name: 'link_shares' });
-  }
-
+export interface FileShareStore {
+  ensureIndexes(): Promise<void>;
   /** A new share of `file`, valid `ttlMs` from `now`; the token is returned once. */
-  async create(input: NewFileShare): Promise<{ token: string; expiresAt: Date }> {
-    const token = newSecret();
-    const { file, now } = input;
-    const expiresAt = new Date(now.getTime() + input.ttlMs);
-    await this.collection.insertOne({
+  create(input: NewFileShare): Promise<{ token: string; expiresAt: Date }>;
+  /** The share a token opens, or why it opens nothing (revoked wins over expired). */
+  find(token: string, now: Date): Promise<FileShareLookup>;
+  /**
+   * Revokes every share of a link that still works. Returns how many stopped working; shares
+   * already revoked or expired are left as they are, so a repeated call answers 0.
+   */
+  revokeForLink(tenantId: string, linkId: string, now: Date): Promise<number>;
+  /** Deletes shares that expired before `before`. */
+  purgeExpired(before: Date): Promise<number>;
+}
+
+/** A new share's stored form and its token (only the token's hash is stored). */
+export function newFileShare(input: NewFileShare): { token: string; share: FileShareDocument } {
+  const token = newSecret();
+  const { file, now } = input;
+  return {
+    token,
+    share: {
       _id: hashSecret(token),
       tenantId: input.tenantId,
       linkId: input.linkId,
@@ -70,35 +74,15 @@ export class FileShareStore {
       category: file.category,
       size: file.size,
       createdAt: now,
-      expiresAt,
-    });
-    return { token, expiresAt };
-  }
+      expiresAt: new Date(now.getTime() + input.ttlMs),
+    },
+  };
+}
 
-  /** The share a token opens, or why it opens nothing (revoked wins over expired). */
-  async find(token: string, now: Date): Promise<FileShareLookup> {
-    const share = await this.collection.findOne({ _id: hashSecret(token) });
-    if (!share) return { outcome: 'not_found' };
-    if (share.revokedAt) return { outcome: 'revoked' };
-    if (share.expiresAt.getTime() <= now.getTime()) return { outcome: 'expired' };
-    return { outcome: 'found', share };
-  }
-
-  /**
-   * Revokes every share of a link that still works. Returns how many stopped working; shares
-   * already revoked or expired are left as they are, so a repeated call answers 0.
-   */
-  async revokeForLink(tenantId: string, linkId: string, now: Date): Promise<number> {
-    const result = await this.collection.updateMany(
-      { tenantId, linkId, revokedAt: { $exists: false }, expiresAt: { $gt: now } },
-      { $set: { revokedAt: now } },
-    );
-    return result.modifiedCount;
-  }
-
-  /** Deletes shares that expired before `before`: housekeeping, since TTL indexes are not portable. */
-  async purgeExpired(before: Date): Promise<number> {
-    const result = await this.collection.deleteMany({ expiresAt: { $lt: before } });
-    return result.deletedCount;
-  }
+/** What a found share means at `now`. */
+export function shareLookup(share: FileShareDocument | null, now: Date): FileShareLookup {
+  if (!share) return { outcome: 'not_found' };
+  if (share.revokedAt) return { outcome: 'revoked' };
+  if (share.expiresAt.getTime() <= now.getTime()) return { outcome: 'expired' };
+  return { outcome: 'found', share };
 }

@@ -1,28 +1,8 @@
-import {
-  type DeliveryTarget,
-  type Provider,
-  Subjects,
-  type TicketRef,
-  type UploadedFile,
-  type ValidityHours,
-} from '@uplink/contracts';
-import { ensureOutboxIndexes, hashSecret, newSecret, outboxEntry, randomId, shortHex } from '@uplink/kit';
-import type { Collection, Db } from 'mongodb';
-import {
-  effectiveStatus,
-  LINK_FACTS_PROJECTION,
-  type LinkDocument,
-  type LinkFacts,
-} from './link-document.ts';
-import {
-  linkCreatedEvent,
-  linkExpiredEvent,
-  linkRevokedEvent,
-  noteFailedEvent,
-  notePostedEvent,
-  uploadCompletedEvent,
-  uploadRejectedEvent,
-} from './link-events.ts';
+import type { DeliveryTarget, Provider, TicketRef, UploadedFile, ValidityHours } from '@uplink/contracts';
+import { Subjects } from '@uplink/contracts';
+import { hashSecret, newSecret, type OutboxStore, outboxEntry, randomId, shortHex } from '@uplink/kit';
+import type { LinkDocument, LinkFacts } from './link-document.ts';
+import { linkCreatedEvent } from './link-events.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -43,118 +23,40 @@ export type RevokeResult =
   | { outcome: 'not_pending'; link: LinkDocument };
 
 /**
- * The links collection and the link state machine. Every transition is one conditional
- * single-document update that also appends the transition's event to the outbox: the filter on
- * the current status (and, for pending, `expiresAt > now`) is what makes a link single-use
- * under concurrency and makes expiry follow the server's clock.
+ * The links and their state machine: the session-store port for links. Every transition is one
+ * atomic conditional change of one link that also appends the transition's event to the link's
+ * outbox: the condition on the current status (and, for pending, `expiresAt > now`) is what makes
+ * a link single-use under concurrency and makes expiry follow the server's clock. Adapters:
+ * MongoLinkStore (production) and the embedded SQLite one; one conformance suite checks both.
+ * Reads never return the outbox.
  */
-export class LinkStore {
-  readonly collection: Collection<LinkDocument>;
-
-  constructor(db: Db) {
-    this.collection = db.collection<LinkDocument>('links');
-  }
-
-  async ensureIndexes(): Promise<void> {
-    await this.collection.createIndex({ tokenHash: 1 }, { unique: true, name: 'token_hash' });
-    await this.collection.createIndex(
-      { tenantId: 1, 'ticket.provider': 1, 'ticket.id': 1, createdAt: -1 },
-      { name: 'ticket_links' },
-    );
-    await this.collection.createIndex({ status: 1, expiresAt: 1 }, { name: 'pending_expiry' });
-    await ensureOutboxIndexes(this.collection);
-  }
-
+export interface LinkStore {
+  /** The links' outbox, for the publisher. */
+  readonly outbox: OutboxStore;
+  ensureIndexes(): Promise<void>;
   /** Creates a pending link; the token is returned once and only its hash is stored. */
-  async create(input: NewLink): Promise<{ link: LinkDocument; token: string }> {
-    const token = newSecret();
-    const { now } = input;
-    const link: LinkDocument = {
-      _id: randomId('lnk'),
-      tenantId: input.tenantId,
-      shortId: shortHex(4),
-      ticket: { provider: input.ticket.provider, id: input.ticket.id },
-      tokenHash: hashSecret(token),
-      ...(input.contextMessage !== undefined ? { contextMessage: input.contextMessage } : {}),
-      validityHours: input.validityHours,
-      status: 'pending',
-      createdAt: now,
-      expiresAt: input.expiresAt ?? new Date(now.getTime() + input.validityHours * HOUR_MS),
-      updatedAt: now,
-    };
-    link.outbox = [outboxEntry(Subjects.linkCreated, linkCreatedEvent(link), now)];
-    await this.collection.insertOne(link);
-    return { link, token };
-  }
-
-  get(tenantId: string, id: string): Promise<LinkDocument | null> {
-    return this.collection.findOne({ _id: id, tenantId }, { projection: { outbox: 0 } });
-  }
-
+  create(input: NewLink): Promise<{ link: LinkDocument; token: string }>;
+  get(tenantId: string, id: string): Promise<LinkDocument | null>;
+  /** Any tenant's link by id: for workers that learned the id from an event. */
+  getById(id: string): Promise<LinkDocument | null>;
   /** The link a customer's token opens, or null. Only the token's hash is compared. */
-  findByToken(token: string): Promise<LinkDocument | null> {
-    return this.collection.findOne({ tokenHash: hashSecret(token) }, { projection: { outbox: 0 } });
-  }
-
-  listByTicket(tenantId: string, ticket: TicketRef, limit: number): Promise<LinkDocument[]> {
-    return this.collection
-      .find(
-        { tenantId, 'ticket.provider': ticket.provider, 'ticket.id': ticket.id },
-        { projection: { outbox: 0 } },
-      )
-      .sort({ createdAt: -1, _id: -1 })
-      .limit(limit)
-      .toArray();
-  }
-
-  async revoke(tenantId: string, id: string, now: Date): Promise<RevokeResult> {
-    const link = await this.get(tenantId, id);
-    if (!link) return { outcome: 'not_found' };
-    const revoked = await this.collection.findOneAndUpdate(
-      { _id: id, tenantId, status: 'pending', expiresAt: { $gt: now } },
-      {
-        $set: { status: 'revoked', revokedAt: now, updatedAt: now },
-        $push: { outbox: outboxEntry(Subjects.linkRevoked, linkRevokedEvent(link, now), now) },
-      },
-      { returnDocument: 'after' },
-    );
-    if (revoked) return { outcome: 'revoked', link: revoked };
-    const current = (await this.get(tenantId, id)) ?? link;
-    return { outcome: 'not_pending', link: { ...current, status: effectiveStatus(current, now) } };
-  }
-
+  findByToken(token: string): Promise<LinkDocument | null>;
+  /** A ticket's links, newest first (ties by id, descending). */
+  listByTicket(tenantId: string, ticket: TicketRef, limit: number): Promise<LinkDocument[]>;
+  /** pending (and not past expiresAt) -> revoked. */
+  revoke(tenantId: string, id: string, now: Date): Promise<RevokeResult>;
   /**
-   * pending -> expired. Returns the expired document (its outbox included, so the caller can
-   * publish without reading it back), or null when another replica got there first, or the link
-   * was used, revoked, or is not due yet.
+   * pending (and due) -> expired. Returns the expired document (its outbox included, so the
+   * caller can publish without reading it back), or null when another replica got there first,
+   * or the link was used, revoked, or is not due yet.
    */
-  expire(link: LinkFacts, now: Date): Promise<LinkDocument | null> {
-    return this.collection.findOneAndUpdate(
-      { _id: link._id, status: 'pending', expiresAt: { $lte: now } },
-      {
-        $set: { status: 'expired', expiredAt: now, updatedAt: now },
-        $push: { outbox: outboxEntry(Subjects.linkExpired, linkExpiredEvent(link, now), now) },
-      },
-      { returnDocument: 'after' },
-    );
-  }
-
+  expire(link: LinkFacts, now: Date): Promise<LinkDocument | null>;
   /**
-   * pending -> received with the verified file. Returns the received document (outbox included),
-   * or null when the link is no longer pending or has expired: of concurrent completions exactly
-   * one matches the filter.
+   * pending -> received with the verified file. Returns the received document (outbox
+   * included), or null when the link is no longer pending or has expired: of concurrent
+   * completions exactly one wins.
    */
-  markReceived(link: LinkDocument, file: UploadedFile, now: Date): Promise<LinkDocument | null> {
-    return this.collection.findOneAndUpdate(
-      { _id: link._id, status: 'pending', expiresAt: { $gt: now } },
-      {
-        $set: { status: 'received', receivedAt: now, upload: file, updatedAt: now },
-        $push: { outbox: outboxEntry(Subjects.uploadCompleted, uploadCompletedEvent(link, file, now), now) },
-      },
-      { returnDocument: 'after' },
-    );
-  }
-
+  markReceived(link: LinkDocument, file: UploadedFile, now: Date): Promise<LinkDocument | null>;
   /**
    * Takes the right to post a received link's file to its ticket for `leaseMs`: only when nobody
    * holds it (never claimed, or the previous holder's lease ran out — it crashed or gave up).
@@ -162,114 +64,47 @@ export class LinkStore {
    * attempt may already have reached the destination. Null when the link is not `received` or
    * another attempt holds the lease.
    */
-  claimDelivery(linkId: string, now: Date, leaseMs: number): Promise<LinkDocument | null> {
-    return this.collection.findOneAndUpdate(
-      {
-        _id: linkId,
-        status: 'received',
-        $or: [{ delivery: { $exists: false } }, { 'delivery.leaseUntil': { $lte: now } }],
-      },
-      {
-        $set: {
-          'delivery.leaseUntil': new Date(now.getTime() + leaseMs),
-          updatedAt: now,
-        },
-        $inc: { 'delivery.attempts': 1 },
-      },
-      { returnDocument: 'after' },
-    );
-  }
-
+  claimDelivery(linkId: string, now: Date, leaseMs: number): Promise<LinkDocument | null>;
   /** Gives the lease back after a failed attempt, so the next redelivery may claim at once. */
-  async releaseDelivery(linkId: string, error: string, now: Date): Promise<void> {
-    await this.collection.updateOne(
-      { _id: linkId, status: 'received' },
-      { $set: { 'delivery.leaseUntil': now, 'delivery.lastError': error.slice(0, 1000), updatedAt: now } },
-    );
-  }
-
+  releaseDelivery(linkId: string, error: string, now: Date): Promise<void>;
   /** received -> delivered with where the agent finds the file, and `note.posted`. */
-  markDelivered(link: LinkDocument, target: DeliveryTarget, now: Date): Promise<LinkDocument | null> {
-    return this.collection.findOneAndUpdate(
-      { _id: link._id, status: 'received' },
-      {
-        $set: {
-          status: 'delivered',
-          deliveredAt: now,
-          'delivery.target': target,
-          updatedAt: now,
-        },
-        $push: {
-          outbox: outboxEntry(
-            Subjects.notePosted,
-            notePostedEvent(link, link.upload?.uploadId ?? '', target, now),
-            now,
-          ),
-        },
-      },
-      { returnDocument: 'after' },
-    );
-  }
-
+  markDelivered(link: LinkDocument, target: DeliveryTarget, now: Date): Promise<LinkDocument | null>;
   /** received -> delivery_failed with a reason a person can act on, and `note.failed`. */
   markDeliveryFailed(
     link: LinkDocument,
     destination: Provider,
     reason: string,
     now: Date,
-  ): Promise<LinkDocument | null> {
-    return this.collection.findOneAndUpdate(
-      { _id: link._id, status: 'received' },
-      {
-        $set: {
-          status: 'delivery_failed',
-          deliveryFailedAt: now,
-          'delivery.reason': reason.slice(0, 1000),
-          updatedAt: now,
-        },
-        $push: {
-          outbox: outboxEntry(
-            Subjects.noteFailed,
-            noteFailedEvent(link, link.upload?.uploadId ?? '', destination, reason, now),
-            now,
-          ),
-        },
-      },
-      { returnDocument: 'after' },
-    );
-  }
-
+  ): Promise<LinkDocument | null>;
   /** Whether the link was received with this upload: its blob is then a delivered file. */
-  async hasReceived(linkId: string, uploadId: string): Promise<boolean> {
-    const found = await this.collection.findOne(
-      { _id: linkId, 'upload.uploadId': uploadId },
-      { projection: { _id: 1 } },
-    );
-    return found !== null;
-  }
-
+  hasReceived(linkId: string, uploadId: string): Promise<boolean>;
   /**
    * Queues `upload.rejected` for a customer who tried to send while the tenant does not receive
    * media: once per link, so a customer retrying does not flood the ticket. Returns the updated
    * document, or null when it was already noted (or the link is not pending).
    */
-  noteRejectedAttempt(link: LinkDocument, now: Date): Promise<LinkDocument | null> {
-    return this.collection.findOneAndUpdate(
-      { _id: link._id, status: 'pending', rejectionNotifiedAt: { $exists: false } },
-      {
-        $set: { rejectionNotifiedAt: now, updatedAt: now },
-        $push: { outbox: outboxEntry(Subjects.uploadRejected, uploadRejectedEvent(link, now), now) },
-      },
-      { returnDocument: 'after' },
-    );
-  }
+  noteRejectedAttempt(link: LinkDocument, now: Date): Promise<LinkDocument | null>;
+  /** Pending links due before `before`, soonest first. */
+  findPendingDueBefore(before: Date, limit: number): Promise<LinkFacts[]>;
+}
 
-  /** Pending links due before `before`, soonest first (served by the pending_expiry index). */
-  findPendingDueBefore(before: Date, limit: number): Promise<LinkFacts[]> {
-    return this.collection
-      .find({ status: 'pending', expiresAt: { $lte: before } }, { projection: LINK_FACTS_PROJECTION })
-      .sort({ expiresAt: 1 })
-      .limit(limit)
-      .toArray();
-  }
+/** A new pending link's document, its `link.created` event already in the outbox. */
+export function newLinkDocument(input: NewLink): { link: LinkDocument; token: string } {
+  const token = newSecret();
+  const { now } = input;
+  const link: LinkDocument = {
+    _id: randomId('lnk'),
+    tenantId: input.tenantId,
+    shortId: shortHex(4),
+    ticket: { provider: input.ticket.provider, id: input.ticket.id },
+    tokenHash: hashSecret(token),
+    ...(input.contextMessage !== undefined ? { contextMessage: input.contextMessage } : {}),
+    validityHours: input.validityHours,
+    status: 'pending',
+    createdAt: now,
+    expiresAt: input.expiresAt ?? new Date(now.getTime() + input.validityHours * HOUR_MS),
+    updatedAt: now,
+  };
+  link.outbox = [outboxEntry(Subjects.linkCreated, linkCreatedEvent(link), now)];
+  return { link, token };
 }

@@ -5,10 +5,10 @@ import {
   TWILIO_TASKROUTER_URL,
 } from '@uplink/contracts';
 import { AppError, type Sealed, type SecretBox } from '@uplink/kit';
-import type { Collection, Db } from 'mongodb';
+import type { TenantStore } from './tenant-store.ts';
 
 /** How each destination is stored: secrets sealed, the rest plain. */
-type StoredDestinations = {
+export type StoredDestinations = {
   freshdesk?: { baseUrl: string; apiKey: Sealed };
   twilioFlex?: {
     accountSid: string;
@@ -33,8 +33,6 @@ export type Destinations = {
   webhook?: { url: string; secret: string };
 };
 
-type TenantWithDestinations = { _id: string; destinations?: StoredDestinations; updatedAt: Date };
-
 const invalid = (message: string) => new AppError('invalid_request', message);
 
 function checkUrl(field: string, value: string): string {
@@ -50,24 +48,27 @@ function checkUrl(field: string, value: string): string {
  * tenant and field), never returned by the API, and opened only for delivery.
  */
 export class DestinationStore {
-  private readonly tenants: Collection<TenantWithDestinations>;
+  private readonly tenants: Pick<TenantStore, 'readDestinations' | 'writeDestinations'>;
   private readonly box: SecretBox | undefined;
 
   /** Without a SecretBox, destinations can be shown but not changed or opened. */
-  constructor(db: Db, box: SecretBox | undefined) {
-    this.tenants = db.collection<TenantWithDestinations>('tenants');
+  constructor(
+    tenants: Pick<TenantStore, 'readDestinations' | 'writeDestinations'>,
+    box: SecretBox | undefined,
+  ) {
+    this.tenants = tenants;
     this.box = box;
   }
 
   async view(tenantId: string): Promise<DestinationsView | null> {
-    const tenant = await this.tenants.findOne({ _id: tenantId }, { projection: { destinations: 1 } });
-    return tenant ? toView(tenant.destinations ?? {}) : null;
+    const record = await this.tenants.readDestinations(tenantId);
+    return record ? toView(record.stored) : null;
   }
 
   async open(tenantId: string): Promise<Destinations | null> {
-    const tenant = await this.tenants.findOne({ _id: tenantId }, { projection: { destinations: 1 } });
-    if (!tenant) return null;
-    const stored = tenant.destinations ?? {};
+    const record = await this.tenants.readDestinations(tenantId);
+    if (!record) return null;
+    const { stored } = record;
     const box = this.requireBox();
     const aad = (field: string) => `${tenantId}/${field}`;
     return {
@@ -95,57 +96,67 @@ export class DestinationStore {
 
   /** Applies a change; a destination being added needs all its fields, a change any of them. */
   async update(tenantId: string, update: DestinationsUpdate, now: Date): Promise<DestinationsView | null> {
-    const tenant = await this.tenants.findOne({ _id: tenantId }, { projection: { destinations: 1 } });
-    if (!tenant) return null;
-    const current = tenant.destinations ?? {};
+    // A concurrent change makes the write conflict: apply this one again on top of it.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const record = await this.tenants.readDestinations(tenantId);
+      if (!record) return null;
+      const next = this.applyUpdate(tenantId, record.stored, update);
+      const written = await this.tenants.writeDestinations(tenantId, record.revision, next, now);
+      if (written === null) return null;
+      if (written !== 'conflict') return toView(written.stored);
+    }
+    throw new AppError('conflict', 'The destinations kept changing while saving; try again.');
+  }
+
+  private applyUpdate(
+    tenantId: string,
+    current: StoredDestinations,
+    update: DestinationsUpdate,
+  ): StoredDestinations {
     const box = this.requireBox();
     const seal = (field: string, value: string) => box.seal(value, `${tenantId}/${field}`);
-    const $set: Record<string, unknown> = { updatedAt: now };
-    const $unset: Record<string, ''> = {};
+    const next: StoredDestinations = { ...current };
 
-    if (update.freshdesk === null) $unset['destinations.freshdesk'] = '';
+    if (update.freshdesk === null) delete next.freshdesk;
     else if (update.freshdesk) {
       const { baseUrl, apiKey } = update.freshdesk;
       const old = current.freshdesk;
       if (!old && (!baseUrl || !apiKey)) throw invalid('destinations/freshdesk needs baseUrl and apiKey');
-      $set['destinations.freshdesk'] = {
-        baseUrl: baseUrl ? checkUrl('destinations/freshdesk/baseUrl', baseUrl) : old?.baseUrl,
-        apiKey: apiKey ? seal('freshdesk.apiKey', apiKey) : old?.apiKey,
+      next.freshdesk = {
+        baseUrl: baseUrl ? checkUrl('destinations/freshdesk/baseUrl', baseUrl) : (old?.baseUrl ?? ''),
+        apiKey: apiKey ? seal('freshdesk.apiKey', apiKey) : (old?.apiKey as Sealed),
       };
     }
-    if (update.twilioFlex === null) $unset['destinations.twilioFlex'] = '';
+    if (update.twilioFlex === null) delete next.twilioFlex;
     else if (update.twilioFlex) {
       const change = update.twilioFlex;
       const old = current.twilioFlex;
       if (!old && (!change.accountSid || !change.workspaceSid || !change.authToken)) {
         throw invalid('destinations/twilioFlex needs accountSid, workspaceSid and authToken');
       }
-      $set['destinations.twilioFlex'] = {
-        accountSid: change.accountSid ?? old?.accountSid,
-        workspaceSid: change.workspaceSid ?? old?.workspaceSid,
+      next.twilioFlex = {
+        accountSid: change.accountSid ?? old?.accountSid ?? '',
+        workspaceSid: change.workspaceSid ?? old?.workspaceSid ?? '',
         baseUrl: change.baseUrl
           ? checkUrl('destinations/twilioFlex/baseUrl', change.baseUrl)
           : (old?.baseUrl ?? TWILIO_TASKROUTER_URL),
         mediaEntry: change.mediaEntry ?? old?.mediaEntry ?? 'Referenced',
-        authToken: change.authToken ? seal('twilioFlex.authToken', change.authToken) : old?.authToken,
+        authToken: change.authToken
+          ? seal('twilioFlex.authToken', change.authToken)
+          : (old?.authToken as Sealed),
       };
     }
-    if (update.webhook === null) $unset['destinations.webhook'] = '';
+    if (update.webhook === null) delete next.webhook;
     else if (update.webhook) {
       const { url, secret } = update.webhook;
       const old = current.webhook;
       if (!old && (!url || !secret)) throw invalid('destinations/webhook needs url and secret');
-      $set['destinations.webhook'] = {
-        url: url ? checkUrl('destinations/webhook/url', url) : old?.url,
-        secret: secret ? seal('webhook.secret', secret) : old?.secret,
+      next.webhook = {
+        url: url ? checkUrl('destinations/webhook/url', url) : (old?.url ?? ''),
+        secret: secret ? seal('webhook.secret', secret) : (old?.secret as Sealed),
       };
     }
-    const updated = await this.tenants.findOneAndUpdate(
-      { _id: tenantId },
-      Object.keys($unset).length > 0 ? { $set, $unset } : { $set },
-      { returnDocument: 'after' },
-    );
-    return updated ? toView(updated.destinations ?? {}) : null;
+    return next;
   }
 
   private requireBox(): SecretBox {

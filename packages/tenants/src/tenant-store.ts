@@ -8,6 +8,7 @@ import {
 } from '@uplink/contracts';
 import { hashSecret, newSecret, randomId } from '@uplink/kit';
 import type { Collection, Db } from 'mongodb';
+import type { StoredDestinations } from './destination-store.ts';
 
 export type TenantDocument = {
   _id: string;
@@ -25,13 +26,76 @@ export const API_KEY_PREFIX = 'upk_';
 /** How long a verified key is trusted without asking the database again. */
 const KEY_CACHE_MS = 10_000;
 
-export class TenantStore {
-  readonly tenants: Collection<TenantDocument>;
+/**
+ * Tenants, their API keys, settings and destinations: the session-store port for them.
+ * Adapters: MongoTenantStore (production) and the embedded SQLite one.
+ */
+export interface TenantStore {
+  ensureIndexes(): Promise<void>;
+  createTenant(name: string, now: Date): Promise<TenantDocument>;
+  /** A new key for the tenant; returned once, stored as its SHA-256. */
+  createApiKey(tenantId: string, label: string, now: Date): Promise<string>;
+  /**
+   * Makes sure a demo tenant answers to `key`. The tenant id derives from the key's hash, so
+   * replicas starting together converge on one tenant instead of racing to create several.
+   */
+  ensureBootstrapTenant(key: string, now: Date): Promise<string>;
+  /** The tenant a key belongs to, or null for an unknown key. */
+  tenantIdForKey(key: string, nowMs?: number): Promise<string | null>;
+  getSettings(tenantId: string): Promise<Settings | null>;
+  /** Sets exactly the fields the update names, however deep, so nothing else is overwritten. */
+  updateSettings(tenantId: string, update: SettingsUpdate, now: Date): Promise<Settings | null>;
+  /** The tenant's stored destinations (secrets sealed) and their revision; null when there is no such tenant. */
+  readDestinations(tenantId: string): Promise<DestinationsRecord | null>;
+  /**
+   * Replaces the tenant's destinations if they are still at `revision`, so two concurrent
+   * changes cannot silently undo each other. Null when there is no such tenant; 'conflict' when
+   * they changed meanwhile.
+   */
+  writeDestinations(
+    tenantId: string,
+    revision: number,
+    next: StoredDestinations,
+    now: Date,
+  ): Promise<DestinationsRecord | null | 'conflict'>;
+}
+
+/** Destinations as stored, with a revision counting their changes (0: never set). */
+export type DestinationsRecord = { stored: StoredDestinations; revision: number };
+
+/** The tenant id the bootstrap key maps to: derived, so every replica picks the same. */
+export function bootstrapTenantId(key: string): string {
+  return `ten_${hashSecret(key)
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 20)
+    .padEnd(20, '0')}`;
+}
+
+/** Remembers verified keys for a few seconds: every API request checks one. */
+export class ApiKeyCache {
+  readonly #entries = new Map<string, { tenantId: string; until: number }>();
+
+  get(keyHash: string, nowMs: number): string | undefined {
+    const cached = this.#entries.get(keyHash);
+    return cached && cached.until > nowMs ? cached.tenantId : undefined;
+  }
+
+  set(keyHash: string, tenantId: string, nowMs: number): void {
+    if (this.#entries.size > 10_000) this.#entries.clear();
+    this.#entries.set(keyHash, { tenantId, until: nowMs + KEY_CACHE_MS });
+  }
+}
+
+/** TenantStore on MongoDB: `tenants` (settings and destinations inside) and `api_keys`. */
+export class MongoTenantStore implements TenantStore {
+  readonly tenants: Collection<
+    TenantDocument & { destinations?: StoredDestinations; destinationsRevision?: number }
+  >;
   readonly keys: Collection<ApiKeyDocument>;
-  readonly #keyCache = new Map<string, { tenantId: string; until: number }>();
+  readonly #keyCache = new ApiKeyCache();
 
   constructor(db: Db) {
-    this.tenants = db.collection<TenantDocument>('tenants');
+    this.tenants = db.collection('tenants');
     this.keys = db.collection<ApiKeyDocument>('api_keys');
   }
 
@@ -51,16 +115,9 @@ export class TenantStore {
     return key;
   }
 
-  /**
-   * Makes sure a demo tenant answers to `key`. The tenant id derives from the key's hash, so
-   * replicas starting together converge on one tenant instead of racing to create several.
-   */
   async ensureBootstrapTenant(key: string, now: Date): Promise<string> {
     const keyHash = hashSecret(key);
-    const tenantId = `ten_${keyHash
-      .replace(/[^A-Za-z0-9]/g, '')
-      .slice(0, 20)
-      .padEnd(20, '0')}`;
+    const tenantId = bootstrapTenantId(key);
     const demo = newTenant(tenantId, 'Demo Company', now);
     await this.tenants.updateOne({ _id: tenantId }, { $setOnInsert: demo }, { upsert: true });
     await this.keys.updateOne(
@@ -71,15 +128,13 @@ export class TenantStore {
     return tenantId;
   }
 
-  /** The tenant a key belongs to, or null for an unknown key. */
   async tenantIdForKey(key: string, nowMs = Date.now()): Promise<string | null> {
     const keyHash = hashSecret(key);
-    const cached = this.#keyCache.get(keyHash);
-    if (cached && cached.until > nowMs) return cached.tenantId;
+    const cached = this.#keyCache.get(keyHash, nowMs);
+    if (cached) return cached;
     const doc = await this.keys.findOne({ _id: keyHash });
     if (!doc) return null;
-    if (this.#keyCache.size > 10_000) this.#keyCache.clear();
-    this.#keyCache.set(keyHash, { tenantId: doc.tenantId, until: nowMs + KEY_CACHE_MS });
+    this.#keyCache.set(keyHash, doc.tenantId, nowMs);
     return doc.tenantId;
   }
 
@@ -88,7 +143,6 @@ export class TenantStore {
     return tenant ? withDefaults(tenant.settings) : null;
   }
 
-  /** Sets exactly the fields the update names, however deep, so nothing else is overwritten. */
   async updateSettings(tenantId: string, update: SettingsUpdate, now: Date): Promise<Settings | null> {
     const $set: Record<string, unknown> = { updatedAt: now };
     collectPaths('settings', update, $set);
@@ -99,9 +153,35 @@ export class TenantStore {
     );
     return tenant ? withDefaults(tenant.settings) : null;
   }
+
+  async readDestinations(tenantId: string): Promise<DestinationsRecord | null> {
+    const tenant = await this.tenants.findOne(
+      { _id: tenantId },
+      { projection: { destinations: 1, destinationsRevision: 1 } },
+    );
+    return tenant ? { stored: tenant.destinations ?? {}, revision: tenant.destinationsRevision ?? 0 } : null;
+  }
+
+  async writeDestinations(
+    tenantId: string,
+    revision: number,
+    next: StoredDestinations,
+    now: Date,
+  ): Promise<DestinationsRecord | null | 'conflict'> {
+    const atRevision =
+      revision === 0
+        ? { $or: [{ destinationsRevision: { $exists: false } }, { destinationsRevision: 0 }] }
+        : { destinationsRevision: revision };
+    const result = await this.tenants.updateOne(
+      { _id: tenantId, ...atRevision },
+      { $set: { destinations: next, destinationsRevision: revision + 1, updatedAt: now } },
+    );
+    if (result.matchedCount === 1) return { stored: next, revision: revision + 1 };
+    return (await this.readDestinations(tenantId)) === null ? null : 'conflict';
+  }
 }
 
-function newTenant(id: string, name: string, now: Date): TenantDocument {
+export function newTenant(id: string, name: string, now: Date): TenantDocument {
   return {
     _id: id,
     name,
@@ -116,7 +196,7 @@ function newTenant(id: string, name: string, now: Date): TenantDocument {
   };
 }
 
-function collectPaths(prefix: string, value: unknown, into: Record<string, unknown>): void {
+export function collectPaths(prefix: string, value: unknown, into: Record<string, unknown>): void {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const [key, inner] of Object.entries(value)) collectPaths(`${prefix}.${key}`, inner, into);
   } else {
@@ -125,7 +205,7 @@ function collectPaths(prefix: string, value: unknown, into: Record<string, unkno
 }
 
 /** Tenants stored before a setting existed read as if they had its default. */
-function withDefaults(stored: Partial<Settings> & Pick<Settings, 'companyName'>): Settings {
+export function withDefaults(stored: Partial<Settings> & Pick<Settings, 'companyName'>): Settings {
   const defaults = defaultMediaPolicy();
   const policy: Partial<MediaPolicy> = stored.mediaPolicy ?? {};
   const categories = { ...defaults.categories };

@@ -2,30 +2,29 @@ import { Subjects } from '@uplink/contracts';
 import {
   type AppDeps,
   consumerWorker,
-  ensureConsumer,
   OutboxPublisher,
   outboxWorker,
   type Service,
   serviceHttpApp,
 } from '@uplink/kit';
-import { LinkStore } from '@uplink/links';
+import type { SessionStore } from '@uplink/session-store';
 import type { ExpirySchedulerConfig } from './env.ts';
 import { ExpiryScheduler } from './expiry-scheduler.ts';
 
 export const CONSUMER = { durable: 'expiry-scheduler', subjects: [Subjects.linkCreated] };
 
 export type ExpirySchedulerDeps = AppDeps<
-  Pick<ExpirySchedulerConfig, 'EXPIRY_LOOKAHEAD_MS' | 'EXPIRY_SWEEP_INTERVAL_MS'>
+  Pick<ExpirySchedulerConfig, 'EXPIRY_LOOKAHEAD_MS' | 'EXPIRY_SWEEP_INTERVAL_MS'>,
+  SessionStore
 >;
 
 export async function buildExpiryScheduler(
   deps: ExpirySchedulerDeps,
 ): Promise<Service & { scheduler: ExpiryScheduler }> {
-  const { config, logger, mongo, bus, clock } = deps;
-  const links = new LinkStore(mongo.db);
-  await links.ensureIndexes();
-  await ensureConsumer(bus, CONSUMER);
-  const outbox = new OutboxPublisher({ collection: links.collection, bus, logger, clock, ...deps.outbox });
+  const { config, logger, store, bus, clock } = deps;
+  const { links } = store;
+  await bus.ensureConsumer(CONSUMER);
+  const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock, ...deps.outbox });
   const scheduler = new ExpiryScheduler({
     links,
     outbox,

@@ -1,5 +1,5 @@
 import type { Clock, Logger, OutboxPublisher } from '@uplink/kit';
-import type { LinkDocument, LinkFacts, LinkStore } from '@uplink/links';
+import type { LinkFacts, LinkStore } from '@uplink/links';
 
 /** Waits before the 2nd, 3rd and 4th attempt to expire a link after a database error. */
 const RETRY_DELAYS_MS = [100, 500, 2_000];
@@ -8,7 +8,7 @@ const BACKUP_GRACE_MS = 1_000;
 
 export type ExpirySchedulerOptions = {
   links: LinkStore;
-  outbox: OutboxPublisher<LinkDocument>;
+  outbox: OutboxPublisher;
   clock: Clock;
   logger: Logger;
   lookaheadMs: number;

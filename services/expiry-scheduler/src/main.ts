@@ -1,9 +1,11 @@
 import { loadConfig, runService } from '@uplink/kit';
+import { connectProduction } from '@uplink/session-store';
 import { buildExpiryScheduler } from './app.ts';
 import { ExpirySchedulerEnv } from './env.ts';
 
 await runService({
   name: 'expiry-scheduler',
   config: (env) => loadConfig(ExpirySchedulerEnv, env),
+  connect: connectProduction,
   build: (deps) => buildExpiryScheduler(deps),
 });

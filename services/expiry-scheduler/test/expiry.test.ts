@@ -1,24 +1,32 @@
 import { DEAD_LETTER_STREAM_NAME, Headers, STREAM_NAME, Subjects } from '@uplink/contracts';
-import { type Bus, OutboxPublisher, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
+import {
+  type NatsEventBus,
+  OutboxPublisher,
+  type Service,
+  startWorkers,
+  stopWorkers,
+  systemClock,
+} from '@uplink/kit';
 import { eventually, startTestInfra, streamMessages, type TestInfra } from '@uplink/kit/testing';
-import { type LinkDocument, LinkStore } from '@uplink/links';
+import { type LinkDocument, MongoLinkStore } from '@uplink/links';
+import { MongoSessionStore } from '@uplink/session-store';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildExpiryScheduler, CONSUMER } from '../src/app.ts';
 
 let infra: TestInfra;
-let bus: Bus;
-let links: LinkStore;
-let creator: OutboxPublisher<LinkDocument>;
+let bus: NatsEventBus;
+let links: MongoLinkStore;
+let creator: OutboxPublisher;
 const running: Service[] = [];
 
 beforeAll(async () => {
   infra = await startTestInfra();
   bus = await infra.connectBus('link-service');
-  links = new LinkStore(infra.mongo.db);
+  links = new MongoLinkStore(infra.mongo.db);
   await links.ensureIndexes();
   // Plays link-service's part: publishes link.created for the links the tests create.
   creator = new OutboxPublisher({
-    collection: links.collection,
+    store: links.outbox,
     bus,
     logger: infra.logger,
     clock: systemClock,
@@ -39,7 +47,7 @@ async function startScheduler(opts: { lookaheadMs?: number; sweepIntervalMs?: nu
       EXPIRY_SWEEP_INTERVAL_MS: opts.sweepIntervalMs ?? 60_000,
     },
     logger: infra.logger,
-    mongo: infra.mongo,
+    store: await MongoSessionStore.prepared(infra.mongo),
     bus: await infra.connectBus('expiry-scheduler'),
     clock: systemClock,
     outbox: { sweepIntervalMs: 200, staleAfterMs: 500 },

@@ -8,9 +8,9 @@ import {
   serviceHttpApp,
   trustedProxies,
 } from '@uplink/kit';
-import { FileShareStore, LinkStore } from '@uplink/links';
+import type { SessionStore } from '@uplink/session-store';
 import { BlobStorage } from '@uplink/storage';
-import { DestinationStore, TenantStore } from '@uplink/tenants';
+import { DestinationStore } from '@uplink/tenants';
 import { BEARER_SCHEME, requireOperator, requireTenant } from './auth.ts';
 import { consoleRoutes } from './console/index.ts';
 import type { LinkServiceConfig } from './env.ts';
@@ -34,7 +34,8 @@ export type LinkServiceDeps = AppDeps<
     | 'AZURE_STORAGE_ACCOUNT_KEY'
     | 'AZURE_STORAGE_BLOB_ENDPOINT'
   > &
-    Partial<Pick<LinkServiceConfig, 'AZURE_STORAGE_USE_IDENTITY' | 'AZURE_STORAGE_CONTAINER'>>
+    Partial<Pick<LinkServiceConfig, 'AZURE_STORAGE_USE_IDENTITY' | 'AZURE_STORAGE_CONTAINER'>>,
+  SessionStore
 >;
 
 /** The uploads container, read-only, when configured: it serves the console's previews. */
@@ -49,24 +50,19 @@ async function previewStorage(config: LinkServiceDeps['config']): Promise<BlobSt
 
 /** The tenant API: links, settings, operator routes and the OpenAPI document. Never listens. */
 export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> {
-  const { config, logger, mongo, bus, clock } = deps;
-  const links = new LinkStore(mongo.db);
-  const shares = new FileShareStore(mongo.db);
-  const tenants = new TenantStore(mongo.db);
+  const { config, logger, store, bus, clock } = deps;
+  const { links, shares, tenants } = store;
   const destinations = new DestinationStore(
-    mongo.db,
+    tenants,
     config.UPLINK_SECRET_KEYS ? SecretBox.parse(config.UPLINK_SECRET_KEYS) : undefined,
   );
-  await links.ensureIndexes();
-  await shares.ensureIndexes();
-  await tenants.ensureIndexes();
   if (config.UPLINK_BOOTSTRAP_API_KEY) {
     const tenantId = await tenants.ensureBootstrapTenant(config.UPLINK_BOOTSTRAP_API_KEY, clock.now());
     logger.info({ type: 'lifecycle', tenantId }, 'bootstrap tenant ready');
   }
   const storage = await previewStorage(config);
   if (!storage) logger.info({ type: 'lifecycle' }, 'no blob storage configured: file previews are off');
-  const outbox = new OutboxPublisher({ collection: links.collection, bus, logger, clock, ...deps.outbox });
+  const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock, ...deps.outbox });
 
   const app = serviceHttpApp(deps, { trustProxy: trustedProxies(config.TRUST_PROXY) });
   await registerOpenApi(

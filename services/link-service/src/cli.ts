@@ -4,7 +4,7 @@
 // Reads MONGODB_URI and MONGODB_DB like the service does.
 import { parseArgs } from 'node:util';
 import { CommonEnv, connectMongo, loadConfig, systemClock } from '@uplink/kit';
-import { TenantStore } from '@uplink/tenants';
+import { MongoTenantStore } from '@uplink/tenants';
 import { Type } from 'typebox';
 
 const { positionals, values } = parseArgs({
@@ -20,7 +20,7 @@ const config = loadConfig(
   Type.Object({ MONGODB_URI: CommonEnv.MONGODB_URI, MONGODB_DB: CommonEnv.MONGODB_DB }),
 );
 const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB, 'uplink-cli');
-const tenants = new TenantStore(mongo.db);
+const tenants = new MongoTenantStore(mongo.db);
 const now = systemClock.now();
 try {
   if (command === 'create' && values.name) {

@@ -1,11 +1,5 @@
-import {
-  type LinkView,
-  STREAM_NAME,
-  STREAM_SUBJECTS,
-  type TicketRef,
-  validateEvent,
-} from '@uplink/contracts';
-import type { Bus, Clock, Logger, Worker } from '@uplink/kit';
+import { type LinkView, type TicketRef, validateEvent } from '@uplink/contracts';
+import type { Clock, EventBus, Logger, MessageSource, StreamMessage, Worker } from '@uplink/kit';
 import type { LinkStore } from '@uplink/links';
 import { toLinkView } from './routes/link-view.ts';
 
@@ -16,7 +10,7 @@ import { toLinkView } from './routes/link-view.ts';
 // Here one ordered consumer reads the stream once; each event is decoded once, its link read
 // once, and its frame written to the streams watching that tenant+ticket only (a map lookup).
 //
-// The cursor is the JetStream stream sequence: global, so it stays meaningful across replicas
+// The cursor is the stream sequence: global, so it stays meaningful across replicas
 // and restarts. Resumes are served from a small in-memory ring of recent (sequence, ticket,
 // link) entries; a cursor older than the ring (a long disconnect, another replica, a restart)
 // is replayed from the stream itself, which keeps 7 days; older than that, the caller sends a
@@ -45,18 +39,11 @@ export type Missed = { linkId: string; seq: number }[];
 
 type RingEntry = { seq: number; key: string; linkId: string };
 
-/** The parts of a JetStream message the feed reads (the service does not depend on the client directly). */
-type StreamMessage = { seq: number; subject: string; json(): unknown };
-
-const FILTER = [...STREAM_SUBJECTS];
-const START_SEQUENCE = 'by_start_sequence' as const;
-const REPLAY_BATCH = 512;
-
 const ticketKey = (tenantId: string, ticket: TicketRef) =>
   `${tenantId}\u0000${ticket.provider}\u0000${ticket.id}`;
 
 export class LinkEventsFeed {
-  readonly #bus: Bus;
+  readonly #bus: EventBus;
   readonly #links: LinkStore;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -68,11 +55,11 @@ export class LinkEventsFeed {
   #coveredFrom = 0;
   /** The last sequence this feed has handled. */
   #lastSeq = 0;
-  #messages: { close(): Promise<unknown> } | undefined;
+  #messages: MessageSource<StreamMessage> | undefined;
   #loop: Promise<void> | undefined;
   #running = false;
 
-  constructor(deps: { bus: Bus; links: LinkStore; clock: Clock; logger: Logger; ringSize?: number }) {
+  constructor(deps: { bus: EventBus; links: LinkStore; clock: Clock; logger: Logger; ringSize?: number }) {
     this.#bus = deps.bus;
     this.#links = deps.links;
     this.#clock = deps.clock;
@@ -86,8 +73,7 @@ export class LinkEventsFeed {
 
   async start(): Promise<void> {
     if (this.#running) return;
-    const info = await this.#bus.jsm.streams.info(STREAM_NAME);
-    this.#lastSeq = info.state.last_seq;
+    this.#lastSeq = (await this.#bus.streamInfo()).lastSeq;
     this.#coveredFrom = this.#lastSeq;
     await this.#consume();
     this.#running = true;
@@ -95,19 +81,14 @@ export class LinkEventsFeed {
 
   /** Reads the stream from the sequence after the last one handled, so a restart leaves no gap. */
   async #consume(): Promise<void> {
-    const consumer = await this.#bus.js.consumers.get(STREAM_NAME, {
-      filter_subjects: FILTER,
-      deliver_policy: START_SEQUENCE,
-      opt_start_seq: this.#lastSeq + 1,
-    });
-    const messages = await consumer.consume({ max_messages: 256 });
+    const messages = await this.#bus.tail(this.#lastSeq + 1);
     this.#messages = messages;
     this.#loop = (async () => {
       for await (const msg of messages) await this.#handle(msg);
     })()
       .catch((err: unknown) => this.#log.error({ err }, 'link events feed failed'))
       .then(() => {
-        // The ordered consumer survives reconnects by itself; if it still ends, start over.
+        // The tail survives reconnects by itself; if it still ends, start over.
         if (this.#running) this.#restartSoon();
       });
   }
@@ -129,7 +110,7 @@ export class LinkEventsFeed {
     this.#running = false;
     for (const set of this.#listeners.values()) for (const listener of set) listener.close();
     this.#listeners.clear();
-    await this.#messages?.close();
+    await this.#messages?.stop();
     await this.#loop;
   }
 
@@ -169,8 +150,8 @@ export class LinkEventsFeed {
       // A cursor from another replica may be a little ahead of this feed; one beyond the end of
       // the stream is not from this stream at all (it was recreated): start over from a snapshot.
       if (after === upto) return [];
-      const info = await this.#bus.jsm.streams.info(STREAM_NAME);
-      return after > info.state.last_seq ? 'gone' : [];
+      const { lastSeq } = await this.#bus.streamInfo();
+      return after > lastSeq ? 'gone' : [];
     }
     const key = ticketKey(tenantId, ticket);
     const latest = new Map<string, number>();
@@ -179,11 +160,12 @@ export class LinkEventsFeed {
         if (entry.seq > after && entry.seq <= upto && entry.key === key) latest.set(entry.linkId, entry.seq);
       }
     } else {
-      const info = await this.#bus.jsm.streams.info(STREAM_NAME);
-      if (after + 1 < info.state.first_seq) return 'gone';
-      await this.#replayFromStream(after + 1, upto, (seq, event) => {
-        if (ticketKey(event.tenantId, event.data.ticket) === key) latest.set(event.linkId, seq);
-      });
+      const { firstSeq } = await this.#bus.streamInfo();
+      if (after + 1 < firstSeq) return 'gone';
+      for await (const msg of this.#bus.read(after + 1, upto)) {
+        const event = decode(msg);
+        if (event && ticketKey(event.tenantId, event.data.ticket) === key) latest.set(event.linkId, msg.seq);
+      }
     }
     return [...latest].map(([linkId, seq]) => ({ linkId, seq })).sort((a, b) => a.seq - b.seq);
   }
@@ -192,37 +174,6 @@ export class LinkEventsFeed {
   async view(tenantId: string, linkId: string): Promise<LinkView | undefined> {
     const link = await this.#links.get(tenantId, linkId);
     return link ? toLinkView(link, this.#clock.now()) : undefined;
-  }
-
-  async #replayFromStream(
-    from: number,
-    upto: number,
-    visit: (seq: number, event: { tenantId: string; linkId: string; data: { ticket: TicketRef } }) => void,
-  ): Promise<void> {
-    const consumer = await this.#bus.js.consumers.get(STREAM_NAME, {
-      filter_subjects: FILTER,
-      deliver_policy: START_SEQUENCE,
-      opt_start_seq: from,
-    });
-    try {
-      let next = from;
-      while (next <= upto) {
-        let seen = 0;
-        const batch = await consumer.fetch({ max_messages: REPLAY_BATCH, expires: 2_000 });
-        for await (const msg of batch) {
-          seen++;
-          next = msg.seq + 1;
-          if (msg.seq > upto) break;
-          const event = decode(msg);
-          if (event) visit(msg.seq, event);
-          if (msg.seq === upto) break;
-        }
-        // Nothing more to read: the rest of the range was deleted from the stream.
-        if (seen === 0) break;
-      }
-    } finally {
-      await consumer.delete().catch(() => false);
-    }
   }
 
   async #handle(msg: StreamMessage): Promise<void> {

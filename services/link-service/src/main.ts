@@ -1,9 +1,11 @@
 import { loadConfig, runService } from '@uplink/kit';
+import { connectProduction } from '@uplink/session-store';
 import { buildLinkService } from './app.ts';
 import { LinkServiceEnv } from './env.ts';
 
 await runService({
   name: 'link-service',
   config: (env) => loadConfig(LinkServiceEnv, env),
+  connect: connectProduction,
   build: (deps) => buildLinkService(deps),
 });

@@ -1,6 +1,6 @@
 import {
-  type Bus,
   type Clock,
+  type NatsEventBus,
   SecretBox,
   type Service,
   startWorkers,
@@ -8,6 +8,7 @@ import {
   systemClock,
 } from '@uplink/kit';
 import { startTestInfra, type TestInfra } from '@uplink/kit/testing';
+import { MongoSessionStore } from '@uplink/session-store';
 import { buildLinkService } from '../src/app.ts';
 
 export const API_KEY = 'upk_test_key_for_tenant_a_000000000000';
@@ -17,7 +18,7 @@ export const SECRET_KEYS = SecretBox.generateSpec('test');
 
 export type LinkServiceHarness = {
   infra: TestInfra;
-  bus: Bus;
+  bus: NatsEventBus;
   service: Service;
   /** Builds another instance of the service on the same servers. */
   build(opts?: { clock?: Clock }): Promise<Service>;
@@ -38,7 +39,7 @@ export async function startLinkService(): Promise<LinkServiceHarness> {
         UPLINK_SECRET_KEYS: SECRET_KEYS,
       },
       logger: infra.logger,
-      mongo: infra.mongo,
+      store: await MongoSessionStore.prepared(infra.mongo),
       bus,
       clock: opts.clock ?? systemClock,
       outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
@@ -52,7 +53,7 @@ export async function startLinkService(): Promise<LinkServiceHarness> {
   await buildLinkService({
     config: { PUBLIC_UPLOAD_BASE_URL: 'https://x/u/', UPLINK_BOOTSTRAP_API_KEY: OTHER_API_KEY },
     logger: infra.logger,
-    mongo: infra.mongo,
+    store: await MongoSessionStore.prepared(infra.mongo),
     bus,
     clock: systemClock,
   }).then((s) => s.app.close());

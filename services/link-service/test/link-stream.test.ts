@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Subjects } from '@uplink/contracts';
 import { stopWorkers, systemClock } from '@uplink/kit';
 import { eventually, streamMessages } from '@uplink/kit/testing';
-import { LinkStore } from '@uplink/links';
+import { MongoLinkStore } from '@uplink/links';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LinkEventsFeed } from '../src/link-events-feed.ts';
 import { API_KEY, auth, type LinkServiceHarness, OTHER_API_KEY, startLinkService } from './helper.ts';
@@ -156,7 +156,7 @@ describe('GET /v1/tickets/{provider}/{ticketId}/links/stream', () => {
     expect(revokedFrame.id).toBeGreaterThan(createdFrame.id);
 
     // upload.* events show too: a refused attempt marks the link.
-    const links = new LinkStore(h.infra.mongo.db);
+    const links = new MongoLinkStore(h.infra.mongo.db);
     const doc = await links.get(await tenantOf(existing.id), existing.id);
     expect(doc).not.toBeNull();
     if (doc) await links.noteRejectedAttempt(doc, new Date());
@@ -216,7 +216,7 @@ describe('GET /v1/tickets/{provider}/{ticketId}/links/stream', () => {
     const ticket = newTicket();
     const feed = new LinkEventsFeed({
       bus: h.bus,
-      links: new LinkStore(h.infra.mongo.db),
+      links: new MongoLinkStore(h.infra.mongo.db),
       clock: systemClock,
       logger: h.infra.logger,
       ringSize: 1,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { defaultMediaPolicy, Subjects, validateEvent } from '@uplink/contracts';
 import { eventually, streamMessages } from '@uplink/kit/testing';
-import { FileShareStore, type LinkDocument } from '@uplink/links';
+import { type LinkDocument, MongoFileShareStore } from '@uplink/links';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   API_KEY,
@@ -263,7 +263,7 @@ describe('DELETE /v1/links/:id/file-links', () => {
     }) as const;
 
   it("revokes every working viewer link of the link's file, tenant-scoped", async () => {
-    const shares = new FileShareStore(h.infra.mongo.db);
+    const shares = new MongoFileShareStore(h.infra.mongo.db);
     const created = (await createLink()).json();
     const other = (await createLink()).json();
     const tenantId = (await h.infra.mongo.db.collection<LinkDocument>('links').findOne({ _id: created.id }))
@@ -299,7 +299,7 @@ describe('DELETE /v1/links/:id/file-links', () => {
   });
 
   it('stores only the hash of a viewer token', async () => {
-    const shares = new FileShareStore(h.infra.mongo.db);
+    const shares = new MongoFileShareStore(h.infra.mongo.db);
     const { token } = await shares.create({
       tenantId: 'ten_AAAAAAAAAAAAAAAAAAAA',
       linkId: 'lnk_AAAAAAAAAAAAAAAAAAAA',

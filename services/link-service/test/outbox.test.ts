@@ -2,7 +2,7 @@ import { Subjects } from '@uplink/contracts';
 import { OutboxPublisher, publishEvent, systemClock } from '@uplink/kit';
 import { eventually, streamMessages } from '@uplink/kit/testing';
 import type { LinkDocument } from '@uplink/links';
-import { LinkStore } from '@uplink/links';
+import { MongoLinkStore } from '@uplink/links';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auth, type LinkServiceHarness, startLinkService } from './helper.ts';
 
@@ -50,7 +50,7 @@ describe('transactional outbox', () => {
   });
 
   it('does not duplicate an event when the publisher dies between publish and bookkeeping', async () => {
-    const links = new LinkStore(h.infra.mongo.db);
+    const links = new MongoLinkStore(h.infra.mongo.db);
     // A link written without any publisher running, as if its writer crashed right after.
     const { link } = await links.create({
       tenantId: 'ten_AAAAAAAAAAAAAAAAAAAA',
@@ -67,7 +67,7 @@ describe('transactional outbox', () => {
 
     // Another replica's sweep finds the entry and sends it again.
     const sweeper = new OutboxPublisher({
-      collection: links.collection,
+      store: links.outbox,
       bus: h.bus,
       logger: h.infra.logger,
       clock: systemClock,

@@ -3,14 +3,13 @@ import {
   type AppDeps,
   type CommonConfig,
   consumerWorker,
-  ensureConsumer,
   OutboxPublisher,
   outboxWorker,
   SecretBox,
   type Service,
   serviceHttpApp,
 } from '@uplink/kit';
-import { FileShareStore, LinkStore } from '@uplink/links';
+import type { SessionStore } from '@uplink/session-store';
 import { BlobStorage } from '@uplink/storage';
 import { DestinationStore } from '@uplink/tenants';
 import { destinationFactory } from './destinations/index.ts';
@@ -29,29 +28,26 @@ export function consumerSpec(config: Pick<NoteRelayConfig, 'DELIVERY_ATTEMPT_MS'
   };
 }
 
-export type NoteRelayDeps = AppDeps<Omit<NoteRelayConfig, keyof CommonConfig>> & {
+export type NoteRelayDeps = AppDeps<Omit<NoteRelayConfig, keyof CommonConfig>, SessionStore> & {
   /** Tests shorten the consumer's backoff. */
   backoffMs?: number[];
 };
 
 /** Delivers received files to their tickets: a consumer of upload.completed. Never listens. */
 export async function buildNoteRelay(deps: NoteRelayDeps): Promise<Service & { relay: NoteRelay }> {
-  const { config, logger, mongo, bus, clock } = deps;
+  const { config, logger, store, bus, clock } = deps;
   if (!config.UPLINK_SECRET_KEYS) {
     throw new Error("note-relay needs UPLINK_SECRET_KEYS to open the tenants' destination credentials.");
   }
-  const links = new LinkStore(mongo.db);
-  const shares = new FileShareStore(mongo.db);
-  await links.ensureIndexes();
-  await shares.ensureIndexes();
+  const { links, shares } = store;
   const spec = { ...consumerSpec(config), ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) };
-  await ensureConsumer(bus, spec);
-  const outbox = new OutboxPublisher({ collection: links.collection, bus, logger, clock, ...deps.outbox });
+  await bus.ensureConsumer(spec);
+  const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock, ...deps.outbox });
   const relay = new NoteRelay({
     links,
     shares,
     publicFileBaseUrl: config.PUBLIC_FILE_BASE_URL,
-    destinations: new DestinationStore(mongo.db, SecretBox.parse(config.UPLINK_SECRET_KEYS)),
+    destinations: new DestinationStore(store.tenants, SecretBox.parse(config.UPLINK_SECRET_KEYS)),
     storage: await BlobStorage.fromConfig(config),
     outbox,
     destinationFor: destinationFactory({ fileLinkTtlMs: config.FILE_LINK_TTL_HOURS * HOUR_MS }),

@@ -1,9 +1,11 @@
 import { loadConfig, runService } from '@uplink/kit';
+import { connectProduction } from '@uplink/session-store';
 import { buildNoteRelay } from './app.ts';
 import { NoteRelayEnv } from './env.ts';
 
 await runService({
   name: 'note-relay',
   config: (env) => loadConfig(NoteRelayEnv, env),
+  connect: connectProduction,
   build: (deps) => buildNoteRelay(deps),
 });

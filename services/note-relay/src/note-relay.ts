@@ -15,7 +15,7 @@ export type NoteRelayDeps = {
   publicFileBaseUrl: string;
   destinations: Pick<DestinationStore, 'open'>;
   storage: BlobStorage;
-  outbox: OutboxPublisher<LinkDocument>;
+  outbox: OutboxPublisher;
   destinationFor: DestinationFactory;
   clock: Clock;
   logger: Logger;
@@ -168,10 +168,7 @@ export class NoteRelay {
 
   /** The claim found nothing to do, or someone else doing it. */
   private async notClaimed(event: UploadCompletedEvent, now: Date): Promise<void> {
-    const link = await this.deps.links.collection.findOne(
-      { _id: event.linkId },
-      { projection: { outbox: 0 } },
-    );
+    const link = await this.deps.links.getById(event.linkId);
     const leaseUntil = link?.delivery?.leaseUntil;
     if (link?.status === 'received' && leaseUntil && leaseUntil > now) {
       // Another attempt holds the lease: look again when it ends.

@@ -10,6 +10,7 @@ import {
   startTwilioDouble,
   type TwilioDouble,
 } from '@uplink/saas-doubles';
+import { MongoSessionStore } from '@uplink/session-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pdfBytes } from '../../upload-gateway/test/files.ts';
 import { API_KEY } from '../../upload-gateway/test/harness.ts';
@@ -92,7 +93,7 @@ describe('delivery end to end', () => {
     const api = await buildLinkService({
       config: { PUBLIC_UPLOAD_BASE_URL: `${h.gateway.baseUrl}/u/`, UPLINK_BOOTSTRAP_API_KEY: API_KEY },
       logger: h.infra.logger,
-      mongo: h.infra.mongo,
+      store: await MongoSessionStore.prepared(h.infra.mongo),
       bus: h.bus,
       clock: systemClock,
     });

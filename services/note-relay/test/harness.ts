@@ -1,8 +1,16 @@
 import type { NoteFailedEvent, NotePostedEvent, TicketRef, UploadIntent } from '@uplink/contracts';
-import { type Bus, SecretBox, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
+import {
+  type NatsEventBus,
+  SecretBox,
+  type Service,
+  startWorkers,
+  stopWorkers,
+  systemClock,
+} from '@uplink/kit';
 import { startTestInfra, streamMessages, type TestInfra } from '@uplink/kit/testing';
-import { type LinkDocument, LinkStore } from '@uplink/links';
-import { DestinationStore, type Destinations } from '@uplink/tenants';
+import { type LinkDocument, MongoLinkStore } from '@uplink/links';
+import { MongoSessionStore } from '@uplink/session-store';
+import { DestinationStore, type Destinations, MongoTenantStore } from '@uplink/tenants';
 import { inject } from 'vitest';
 import { uploadWithIntent } from '../../upload-gateway/test/blob-upload.ts';
 import { type GatewayHarness, startGateway } from '../../upload-gateway/test/harness.ts';
@@ -13,9 +21,9 @@ export const SECRET_KEYS = SecretBox.generateSpec('test');
 
 export type RelayHarness = {
   infra: TestInfra;
-  bus: Bus;
+  bus: NatsEventBus;
   gateway: GatewayHarness;
-  links: LinkStore;
+  links: MongoLinkStore;
   relay: NoteRelay;
   service: Service;
   setDestinations(update: Parameters<DestinationStore['update']>[1]): Promise<void>;
@@ -59,15 +67,18 @@ export async function startRelay(
       PUBLIC_FILE_BASE_URL: `${gateway.baseUrl}/f/`,
     },
     logger: infra.logger,
-    mongo: infra.mongo,
+    store: await MongoSessionStore.prepared(infra.mongo),
     bus,
     clock: systemClock,
     outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
     backoffMs: [200, 400, 800],
   });
   await startWorkers(service);
-  const links = new LinkStore(infra.mongo.db);
-  const destinations = new DestinationStore(infra.mongo.db, SecretBox.parse(SECRET_KEYS));
+  const links = new MongoLinkStore(infra.mongo.db);
+  const destinations = new DestinationStore(
+    new MongoTenantStore(infra.mongo.db),
+    SecretBox.parse(SECRET_KEYS),
+  );
 
   const harness: RelayHarness = {
     infra,

@@ -1,7 +1,6 @@
 import type { Clock, Logger } from '@uplink/kit';
-import type { FileShareStore, LinkStore } from '@uplink/links';
+import type { FileShareStore, LinkStore, UploadStore } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
-import type { UploadStore } from './upload-store.ts';
 
 /**
  * A customer may get a SAS and never complete (closed tab, dead battery). Once the SAS has been

@@ -8,9 +8,9 @@ import {
   serviceHttpApp,
   trustedProxies,
 } from '@uplink/kit';
-import { FileShareStore, LinkStore } from '@uplink/links';
+import type { SessionStore } from '@uplink/session-store';
 import { BlobStorage } from '@uplink/storage';
-import { CachedSettings, TenantStore } from '@uplink/tenants';
+import { CachedSettings } from '@uplink/tenants';
 import { AbandonedUploadSweeper } from './abandoned-uploads.ts';
 import type { UploadGatewayConfig } from './env.ts';
 import { registerPageAssets } from './page/index.ts';
@@ -19,29 +19,21 @@ import { fileViewerRoutes } from './routes/file-viewer.ts';
 import { uploadApiRoutes } from './routes/upload-api.ts';
 import { uploadPageRoutes } from './routes/upload-page.ts';
 import { UploadFlow } from './upload-flow.ts';
-import { UploadStore } from './upload-store.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 
-export type UploadGatewayDeps = AppDeps<Omit<UploadGatewayConfig, keyof CommonConfig>>;
+export type UploadGatewayDeps = AppDeps<Omit<UploadGatewayConfig, keyof CommonConfig>, SessionStore>;
 
 /** The customer-facing service: the upload page, its assets, and the upload API. Never listens. */
 export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Service> {
-  const { config, logger, mongo, bus, clock } = deps;
-  const links = new LinkStore(mongo.db);
-  const tenants = new TenantStore(mongo.db);
-  const uploads = new UploadStore(mongo.db);
-  const shares = new FileShareStore(mongo.db);
-  await links.ensureIndexes();
-  await tenants.ensureIndexes();
-  await uploads.ensureIndexes();
-  await shares.ensureIndexes();
+  const { config, logger, store, bus, clock } = deps;
+  const { links, tenants, uploads, shares } = store;
 
   const storage = await BlobStorage.fromConfig(config);
   if (config.AZURE_STORAGE_CONFIGURE) {
     await storage.configure(new URL(config.PUBLIC_UPLOAD_BASE_URL).origin);
   }
-  const outbox = new OutboxPublisher({ collection: links.collection, bus, logger, clock, ...deps.outbox });
+  const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock, ...deps.outbox });
   const settings = new CachedSettings(tenants, config.SETTINGS_CACHE_MS);
   const flow = new UploadFlow({
     links,

@@ -13,12 +13,12 @@ import {
   type UploadReceipt,
 } from '@uplink/contracts';
 import { AppError, type Clock, type Logger, notFound, type OutboxPublisher, randomId } from '@uplink/kit';
+import type { UploadDocument, UploadStore } from '@uplink/links';
 import { effectiveStatus, type LinkDocument, type LinkStore } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
 import type { SettingsSource } from '@uplink/tenants';
 import { cleanFileName } from './file-name.ts';
 import { GONE_MESSAGES, goneReason } from './link-availability.ts';
-import type { UploadDocument, UploadStore } from './upload-store.ts';
 import { checkContent, SNIFF_BYTES } from './verification/content-check.ts';
 
 export type UploadFlowDeps = {
@@ -26,7 +26,7 @@ export type UploadFlowDeps = {
   tenants: SettingsSource;
   uploads: UploadStore;
   storage: BlobStorage;
-  outbox: OutboxPublisher<LinkDocument>;
+  outbox: OutboxPublisher;
   clock: Clock;
   logger: Logger;
   /** Files larger than this are staged in blocks of this size. */

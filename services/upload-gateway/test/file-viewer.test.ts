@@ -4,17 +4,17 @@
 import { randomBytes } from 'node:crypto';
 import type { MediaCategory, UploadedFile } from '@uplink/contracts';
 import { randomId } from '@uplink/kit';
-import { FileShareStore } from '@uplink/links';
+import { MongoFileShareStore } from '@uplink/links';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VIEW_SAS_MS } from '../src/routes/file-viewer.ts';
 import { type GatewayHarness, startGateway } from './harness.ts';
 
 let gateway: GatewayHarness;
-let shares: FileShareStore;
+let shares: MongoFileShareStore;
 
 beforeAll(async () => {
   gateway = await startGateway();
-  shares = new FileShareStore(gateway.infra.mongo.db);
+  shares = new MongoFileShareStore(gateway.infra.mongo.db);
 }, 60_000);
 afterAll(() => gateway?.close());
 

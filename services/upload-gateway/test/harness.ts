@@ -1,11 +1,19 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import type { MediaPolicyUpdate, TicketRef, UploadCompletedEvent } from '@uplink/contracts';
 import { freePort } from '@uplink/dev-servers';
-import { type Bus, type Clock, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
+import {
+  type Clock,
+  type NatsEventBus,
+  type Service,
+  startWorkers,
+  stopWorkers,
+  systemClock,
+} from '@uplink/kit';
 import { startTestInfra, streamMessages, type TestInfra } from '@uplink/kit/testing';
-import { LinkStore } from '@uplink/links';
+import { MongoLinkStore } from '@uplink/links';
+import { MongoSessionStore } from '@uplink/session-store';
 import { BlobStorage } from '@uplink/storage';
-import { TenantStore } from '@uplink/tenants';
+import { MongoTenantStore } from '@uplink/tenants';
 import { inject } from 'vitest';
 import { buildUploadGateway } from '../src/app.ts';
 
@@ -21,10 +29,10 @@ export type GatewayHarness = {
   /** The same storage wrapper the gateway uses, on the same container. */
   storage: BlobStorage;
   infra: TestInfra;
-  bus: Bus;
+  bus: NatsEventBus;
   service: Service;
   tenantId: string;
-  links: LinkStore;
+  links: MongoLinkStore;
   createLink(options?: { contextMessage?: string; expiresAt?: Date; ticket?: TicketRef }): Promise<{
     linkId: string;
     token: string;
@@ -55,7 +63,7 @@ export async function startGateway(
   const containerName = `test-${process.pid}-${++containers}-${Date.now().toString(36)}`;
   const clock = options.clock ?? systemClock;
 
-  const tenants = new TenantStore(infra.mongo.db);
+  const tenants = new MongoTenantStore(infra.mongo.db);
   await tenants.ensureIndexes();
   const tenantId = await tenants.ensureBootstrapTenant(API_KEY, clock.now());
   await tenants.updateSettings(
@@ -79,7 +87,7 @@ export async function startGateway(
       ...(options.trustProxy ? { TRUST_PROXY: options.trustProxy } : {}),
     },
     logger: infra.logger,
-    mongo: infra.mongo,
+    store: await MongoSessionStore.prepared(infra.mongo),
     bus,
     clock,
     outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
@@ -92,7 +100,7 @@ export async function startGateway(
     AZURE_STORAGE_USE_IDENTITY: false,
     AZURE_STORAGE_CONTAINER: containerName,
   });
-  const links = new LinkStore(infra.mongo.db);
+  const links = new MongoLinkStore(infra.mongo.db);
 
   return {
     baseUrl,

@@ -3,8 +3,8 @@
 import type { ErrorEnvelope } from '@uplink/contracts';
 import { createHttpApp, systemClock } from '@uplink/kit';
 import { captureLogger } from '@uplink/kit/testing';
-import { LinkStore } from '@uplink/links';
-import { TenantStore } from '@uplink/tenants';
+import { MongoLinkStore } from '@uplink/links';
+import { MongoTenantStore } from '@uplink/tenants';
 import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { en } from '../src/page/messages/en.ts';
@@ -71,8 +71,8 @@ describe('the upload page when rate-limited', () => {
     try {
       const rateLimits = await registerRateLimits(app, { perIpPerMinute: 1, perTokenPerMinute: 1 });
       uploadPageRoutes(app, {
-        links: new LinkStore(mongo.db('down')),
-        tenants: new TenantStore(mongo.db('down')),
+        links: new MongoLinkStore(mongo.db('down')),
+        tenants: new MongoTenantStore(mongo.db('down')),
         clock: systemClock,
         storageOrigin: 'http://127.0.0.1:10000/devstoreaccount1',
         rateLimits,

@@ -1,9 +1,8 @@
 import type { ErrorEnvelope, UploadIntent, UploadReceipt } from '@uplink/contracts';
 import { eventually, streamMessages } from '@uplink/kit/testing';
-import { FileShareStore } from '@uplink/links';
+import { MongoFileShareStore, MongoUploadStore } from '@uplink/links';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AbandonedUploadSweeper } from '../src/abandoned-uploads.ts';
-import { UploadStore } from '../src/upload-store.ts';
 import { put, uploadWithIntent } from './blob-upload.ts';
 import { exeBytes, pdfBytes } from './files.ts';
 import { type GatewayHarness, startGateway } from './harness.ts';
@@ -327,7 +326,7 @@ describe('completion', () => {
 
 describe('abandoned uploads', () => {
   it('deletes the blobs of intents never completed, and keeps a received one whose record was not settled', async () => {
-    const uploads = new UploadStore(gateway.infra.mongo.db);
+    const uploads = new MongoUploadStore(gateway.infra.mongo.db);
     const bytes = pdfBytes();
     const abandonedLink = await gateway.createLink();
     const abandoned = await intentFor(abandonedLink.token, pdfIntent(bytes.length));
@@ -341,7 +340,7 @@ describe('abandoned uploads', () => {
 
     const later = new Date(Date.now() + 2 * 60 * 60 * 1000);
     // Viewer links: one long expired (purged), one still valid (kept).
-    const shares = new FileShareStore(gateway.infra.mongo.db);
+    const shares = new MongoFileShareStore(gateway.infra.mongo.db);
     const file = (await eventuallyEvents(receivedLink.linkId, 1))[0]?.data.file;
     if (!file) throw new Error('no upload.completed');
     const share = { tenantId: gateway.tenantId, linkId: receivedLink.linkId, file };

@@ -9,7 +9,7 @@ import {
   screenshot,
   seriousAxeViolations,
 } from '@uplink/dev-servers';
-import { LinkStore } from '@uplink/links';
+import { MongoLinkStore } from '@uplink/links';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY, auth, type LinkServiceHarness, startLinkService } from '../helper.ts';
@@ -206,7 +206,7 @@ describe('agent console', () => {
 
   it('shows every status, and has no serious or critical axe-core violation', async () => {
     const ticketId = newTicket();
-    const links = new LinkStore(harness.infra.mongo.db);
+    const links = new MongoLinkStore(harness.infra.mongo.db);
     const pending = await createLink(ticketId, { contextMessage: 'Screenshot of the error, please.' });
     const delivered = await createLink(ticketId, { contextMessage: 'Voice note about the noise' });
     const failed = await createLink(ticketId);

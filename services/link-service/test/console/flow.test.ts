@@ -16,7 +16,8 @@ import {
 } from '@uplink/dev-servers';
 import { type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
 import { startTestInfra, type TestInfra } from '@uplink/kit/testing';
-import { TenantStore } from '@uplink/tenants';
+import { MongoSessionStore } from '@uplink/session-store';
+import { MongoTenantStore } from '@uplink/tenants';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_KEY, type GatewayHarness, startGateway } from '../../../upload-gateway/test/harness.ts';
@@ -41,7 +42,7 @@ beforeAll(async () => {
       AZURE_STORAGE_CONTAINER: gateway.container.containerName,
     },
     logger: infra.logger,
-    mongo: infra.mongo,
+    store: await MongoSessionStore.prepared(infra.mongo),
     bus: await infra.connectBus('link-service'),
     clock: systemClock,
     outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
@@ -199,7 +200,7 @@ describe('the whole flow', () => {
     expect(Buffer.from(await read.arrayBuffer())).toEqual(png);
 
     const otherKey = 'upk_flow_test_other_tenant_0000000000';
-    await new TenantStore(infra.mongo.db).ensureBootstrapTenant(otherKey, new Date());
+    await new MongoTenantStore(infra.mongo.db).ensureBootstrapTenant(otherKey, new Date());
     const otherTenant = await linkService.app.inject({
       method: 'GET',
       url,

@@ -1,0 +1,79 @@
+// The event bus port. Services publish and consume Uplink's events through this interface only;
+// two adapters implement it: JetStream (nats-bus.ts, production) and an embedded bus kept in
+// SQLite (sqlite-bus.ts, the one-process default). Both give the same guarantees, checked by one
+// conformance suite (test/conformance/event-bus.ts):
+// - one stream of every event, numbered by a global, gap-free-per-publish sequence that survives
+//   restarts (the SSE feed's resume cursor);
+// - publishing is idempotent per `msgId` inside the duplicate window (a repeat answers the first
+//   sequence with `duplicate: true`);
+// - durable consumers deliver each message on their subjects at least once, to one of the
+//   processes sharing the consumer, until it is acked or terminated; nak(delay) redelivers after
+//   the delay, an unacked delivery is redelivered after `ackWaitMs`; `deliveryCount` counts;
+// - dead-letter subjects (`dead.<subject>`) are kept apart from the main stream.
+// What is not promised: ordering across redeliveries (a nak'd message may be overtaken).
+import type { Subject } from '@uplink/contracts';
+
+/** JetStream's consumer defaults as Uplink sets them; the embedded bus uses the same. */
+export const DEFAULT_MAX_DELIVER = 8;
+export const DEFAULT_ACK_WAIT_MS = 30_000;
+
+export type BusHeaders = Record<string, string>;
+
+/** One message of the main stream as readers see it. */
+export type StreamMessage = {
+  /** The stream sequence: global, increasing, kept across restarts. */
+  seq: number;
+  subject: string;
+  data: Uint8Array;
+  headers: BusHeaders;
+  json(): unknown;
+};
+
+/** A message handed to a durable consumer: settle it exactly once. */
+export type Delivery = StreamMessage & {
+  /** 1 on the first delivery, counting every redelivery. */
+  deliveryCount: number;
+  ack(): void;
+  /** Deliver again after `delayMs` (or at once). */
+  nak(delayMs?: number): void;
+  /** Never deliver again. */
+  term(reason?: string): void;
+};
+
+export type ConsumerSpec = {
+  /** Durable name; processes sharing it share the work. */
+  durable: string;
+  subjects: Subject[];
+  /** Deliveries before a message is dead-lettered. */
+  maxDeliver?: number;
+  /** Wait before each redelivery, by attempt; the last value repeats. */
+  backoffMs?: number[];
+  ackWaitMs?: number;
+};
+
+export type PublishResult = { seq: number; duplicate: boolean };
+
+export type BusPublishOptions = { msgId: string; headers?: BusHeaders; timeoutMs?: number };
+
+/** A live iteration; `stop()` ends it after the message being handled. */
+export type MessageSource<M> = AsyncIterable<M> & { stop(): Promise<void> };
+
+export interface EventBus {
+  readonly kind: 'nats' | 'embedded';
+  /** Declares the streams (safe to repeat). */
+  ensureStreams(): Promise<void>;
+  publish(subject: string, data: string | Uint8Array, opts: BusPublishOptions): Promise<PublishResult>;
+  /** Declares a durable consumer, or brings it to the spec. Safe to repeat. */
+  ensureConsumer(spec: ConsumerSpec): Promise<void>;
+  /** The durable consumer's deliveries, at most `maxInFlight` unsettled at a time. */
+  consume(durable: string, opts: { maxInFlight: number }): Promise<MessageSource<Delivery>>;
+  /** First and last sequence the main stream holds (0 and 0 when empty and new). */
+  streamInfo(): Promise<{ firstSeq: number; lastSeq: number }>;
+  /** Every main-stream message from `fromSeq` on, in order, waiting for new ones. */
+  tail(fromSeq: number): Promise<MessageSource<StreamMessage>>;
+  /** Messages with `fromSeq <= seq <= toSeq` held by the main stream, in order; returns when done. */
+  read(fromSeq: number, toSeq: number, subject?: string): AsyncIterable<StreamMessage>;
+  /** Rejects when the bus cannot serve requests now. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,243 @@
+import {
+  type DeliveryTarget,
+  type Provider,
+  Subjects,
+  type TicketRef,
+  type UploadedFile,
+} from '@uplink/contracts';
+import { ensureOutboxIndexes, hashSecret, MongoOutboxStore, outboxEntry } from '@uplink/kit';
+import type { Collection, Db } from 'mongodb';
+import {
+  effectiveStatus,
+  LINK_FACTS_PROJECTION,
+  type LinkDocument,
+  type LinkFacts,
+} from './link-document.ts';
+import {
+  linkExpiredEvent,
+  linkRevokedEvent,
+  noteFailedEvent,
+  notePostedEvent,
+  uploadCompletedEvent,
+  uploadRejectedEvent,
+} from './link-events.ts';
+import { type LinkStore, type NewLink, newLinkDocument, type RevokeResult } from './link-store.ts';
+
+/**
+ * LinkStore on MongoDB: one document per link in `links`, its outbox an array inside it, each
+ * transition one conditional single-document update (filter on the status) with `$push`.
+ */
+export class MongoLinkStore implements LinkStore {
+  readonly collection: Collection<LinkDocument>;
+  readonly outbox: MongoOutboxStore;
+
+  constructor(db: Db) {
+    this.collection = db.collection<LinkDocument>('links');
+    this.outbox = MongoOutboxStore.of(this.collection);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ tokenHash: 1 }, { unique: true, name: 'token_hash' });
+    await this.collection.createIndex(
+      { tenantId: 1, 'ticket.provider': 1, 'ticket.id': 1, createdAt: -1 },
+      { name: 'ticket_links' },
+    );
+    await this.collection.createIndex({ status: 1, expiresAt: 1 }, { name: 'pending_expiry' });
+    await ensureOutboxIndexes(this.collection);
+  }
+
+  async create(input: NewLink): Promise<{ link: LinkDocument; token: string }> {
+    const created = newLinkDocument(input);
+    await this.collection.insertOne(created.link);
+    return created;
+  }
+
+  get(tenantId: string, id: string): Promise<LinkDocument | null> {
+    return this.collection.findOne({ _id: id, tenantId }, { projection: { outbox: 0 } });
+  }
+
+  getById(id: string): Promise<LinkDocument | null> {
+    return this.collection.findOne({ _id: id }, { projection: { outbox: 0 } });
+  }
+
+  findByToken(token: string): Promise<LinkDocument | null> {
+    return this.collection.findOne({ tokenHash: hashSecret(token) }, { projection: { outbox: 0 } });
+  }
+
+  listByTicket(tenantId: string, ticket: TicketRef, limit: number): Promise<LinkDocument[]> {
+    return this.collection
+      .find(
+        { tenantId, 'ticket.provider': ticket.provider, 'ticket.id': ticket.id },
+        { projection: { outbox: 0 } },
+      )
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit)
+      .toArray();
+  }
+
+  async revoke(tenantId: string, id: string, now: Date): Promise<RevokeResult> {
+    const link = await this.get(tenantId, id);
+    if (!link) return { outcome: 'not_found' };
+    const revoked = await this.collection.findOneAndUpdate(
+      { _id: id, tenantId, status: 'pending', expiresAt: { $gt: now } },
+      {
+        $set: { status: 'revoked', revokedAt: now, updatedAt: now },
+        $push: { outbox: outboxEntry(Subjects.linkRevoked, linkRevokedEvent(link, now), now) },
+      },
+      { returnDocument: 'after' },
+    );
+    if (revoked) return { outcome: 'revoked', link: revoked };
+    const current = (await this.get(tenantId, id)) ?? link;
+    return { outcome: 'not_pending', link: { ...current, status: effectiveStatus(current, now) } };
+  }
+
+  /**
+   * pending -> expired. Returns the expired document (its outbox included, so the caller can
+   * publish without reading it back), or null when another replica got there first, or the link
+   * was used, revoked, or is not due yet.
+   */
+  expire(link: LinkFacts, now: Date): Promise<LinkDocument | null> {
+    return this.collection.findOneAndUpdate(
+      { _id: link._id, status: 'pending', expiresAt: { $lte: now } },
+      {
+        $set: { status: 'expired', expiredAt: now, updatedAt: now },
+        $push: { outbox: outboxEntry(Subjects.linkExpired, linkExpiredEvent(link, now), now) },
+      },
+      { returnDocument: 'after' },
+    );
+  }
+
+  /**
+   * pending -> received with the verified file. Returns the received document (outbox included),
+   * or null when the link is no longer pending or has expired: of concurrent completions exactly
+   * one matches the filter.
+   */
+  markReceived(link: LinkDocument, file: UploadedFile, now: Date): Promise<LinkDocument | null> {
+    return this.collection.findOneAndUpdate(
+      { _id: link._id, status: 'pending', expiresAt: { $gt: now } },
+      {
+        $set: { status: 'received', receivedAt: now, upload: file, updatedAt: now },
+        $push: { outbox: outboxEntry(Subjects.uploadCompleted, uploadCompletedEvent(link, file, now), now) },
+      },
+      { returnDocument: 'after' },
+    );
+  }
+
+  /**
+   * Takes the right to post a received link's file to its ticket for `leaseMs`: only when nobody
+   * holds it (never claimed, or the previous holder's lease ran out — it crashed or gave up).
+   * The returned document's `delivery.attempts` counts this attempt; above one, an earlier
+   * attempt may already have reached the destination. Null when the link is not `received` or
+   * another attempt holds the lease.
+   */
+  claimDelivery(linkId: string, now: Date, leaseMs: number): Promise<LinkDocument | null> {
+    return this.collection.findOneAndUpdate(
+      {
+        _id: linkId,
+        status: 'received',
+        $or: [{ delivery: { $exists: false } }, { 'delivery.leaseUntil': { $lte: now } }],
+      },
+      {
+        $set: {
+          'delivery.leaseUntil': new Date(now.getTime() + leaseMs),
+          updatedAt: now,
+        },
+        $inc: { 'delivery.attempts': 1 },
+      },
+      { returnDocument: 'after' },
+    );
+  }
+
+  /** Gives the lease back after a failed attempt, so the next redelivery may claim at once. */
+  async releaseDelivery(linkId: string, error: string, now: Date): Promise<void> {
+    await this.collection.updateOne(
+      { _id: linkId, status: 'received' },
+      { $set: { 'delivery.leaseUntil': now, 'delivery.lastError': error.slice(0, 1000), updatedAt: now } },
+    );
+  }
+
+  /** received -> delivered with where the agent finds the file, and `note.posted`. */
+  markDelivered(link: LinkDocument, target: DeliveryTarget, now: Date): Promise<LinkDocument | null> {
+    return this.collection.findOneAndUpdate(
+      { _id: link._id, status: 'received' },
+      {
+        $set: {
+          status: 'delivered',
+          deliveredAt: now,
+          'delivery.target': target,
+          updatedAt: now,
+        },
+        $push: {
+          outbox: outboxEntry(
+            Subjects.notePosted,
+            notePostedEvent(link, link.upload?.uploadId ?? '', target, now),
+            now,
+          ),
+        },
+      },
+      { returnDocument: 'after' },
+    );
+  }
+
+  /** received -> delivery_failed with a reason a person can act on, and `note.failed`. */
+  markDeliveryFailed(
+    link: LinkDocument,
+    destination: Provider,
+    reason: string,
+    now: Date,
+  ): Promise<LinkDocument | null> {
+    return this.collection.findOneAndUpdate(
+      { _id: link._id, status: 'received' },
+      {
+        $set: {
+          status: 'delivery_failed',
+          deliveryFailedAt: now,
+          'delivery.reason': reason.slice(0, 1000),
+          updatedAt: now,
+        },
+        $push: {
+          outbox: outboxEntry(
+            Subjects.noteFailed,
+            noteFailedEvent(link, link.upload?.uploadId ?? '', destination, reason, now),
+            now,
+          ),
+        },
+      },
+      { returnDocument: 'after' },
+    );
+  }
+
+  /** Whether the link was received with this upload: its blob is then a delivered file. */
+  async hasReceived(linkId: string, uploadId: string): Promise<boolean> {
+    const found = await this.collection.findOne(
+      { _id: linkId, 'upload.uploadId': uploadId },
+      { projection: { _id: 1 } },
+    );
+    return found !== null;
+  }
+
+  /**
+   * Queues `upload.rejected` for a customer who tried to send while the tenant does not receive
+   * media: once per link, so a customer retrying does not flood the ticket. Returns the updated
+   * document, or null when it was already noted (or the link is not pending).
+   */
+  noteRejectedAttempt(link: LinkDocument, now: Date): Promise<LinkDocument | null> {
+    return this.collection.findOneAndUpdate(
+      { _id: link._id, status: 'pending', rejectionNotifiedAt: { $exists: false } },
+      {
+        $set: { rejectionNotifiedAt: now, updatedAt: now },
+        $push: { outbox: outboxEntry(Subjects.uploadRejected, uploadRejectedEvent(link, now), now) },
+      },
+      { returnDocument: 'after' },
+    );
+  }
+
+  /** Pending links due before `before`, soonest first (served by the pending_expiry index). */
+  findPendingDueBefore(before: Date, limit: number): Promise<LinkFacts[]> {
+    return this.collection
+      .find({ status: 'pending', expiresAt: { $lte: before } }, { projection: LINK_FACTS_PROJECTION })
+      .sort({ expiresAt: 1 })
+      .limit(limit)
+      .toArray();
+  }
+}

@@ -1,0 +1,24 @@
+import { type CommonConfig, connectMongo, connectNatsBus, type EventBus, type Logger } from '@uplink/kit';
+import { MongoSessionStore } from './mongo-session-store.ts';
+import type { SessionStore } from './session-store.ts';
+
+/**
+ * How a service on its own (a container) connects: MongoDB and NATS JetStream, with indexes and
+ * streams declared. The one-process default picks its adapters in @uplink/embedded instead.
+ */
+export async function connectProduction(
+  config: Pick<CommonConfig, 'MONGODB_URI' | 'MONGODB_DB' | 'NATS_URL'>,
+  name: string,
+  logger: Logger,
+): Promise<{ store: SessionStore; bus: EventBus }> {
+  const store = new MongoSessionStore(await connectMongo(config.MONGODB_URI, config.MONGODB_DB, name));
+  try {
+    await store.prepare();
+    const bus = await connectNatsBus(config.NATS_URL, name, logger);
+    await bus.ensureStreams();
+    return { store, bus };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,45 @@
+import { type Mongo, pingMongo } from '@uplink/kit';
+import { MongoFileShareStore, MongoLinkStore, MongoUploadStore } from '@uplink/links';
+import { MongoTenantStore } from '@uplink/tenants';
+import type { SessionStore } from './session-store.ts';
+
+export class MongoSessionStore implements SessionStore {
+  readonly kind = 'mongodb';
+  readonly location: string;
+  readonly links: MongoLinkStore;
+  readonly shares: MongoFileShareStore;
+  readonly tenants: MongoTenantStore;
+  readonly uploads: MongoUploadStore;
+  readonly mongo: Mongo;
+
+  constructor(mongo: Mongo) {
+    this.mongo = mongo;
+    this.location = `mongodb database ${mongo.db.databaseName}`;
+    this.links = new MongoLinkStore(mongo.db);
+    this.shares = new MongoFileShareStore(mongo.db);
+    this.tenants = new MongoTenantStore(mongo.db);
+    this.uploads = new MongoUploadStore(mongo.db);
+  }
+
+  /** A store on `mongo` with its indexes in place. */
+  static async prepared(mongo: Mongo): Promise<MongoSessionStore> {
+    const store = new MongoSessionStore(mongo);
+    await store.prepare();
+    return store;
+  }
+
+  async prepare(): Promise<void> {
+    await this.links.ensureIndexes();
+    await this.shares.ensureIndexes();
+    await this.tenants.ensureIndexes();
+    await this.uploads.ensureIndexes();
+  }
+
+  ping(): Promise<void> {
+    return pingMongo(this.mongo.db);
+  }
+
+  close(): Promise<void> {
+    return this.mongo.client.close();
+  }
+}

@@ -1,0 +1,23 @@
+import type { FileShareStore, LinkStore, UploadStore } from '@uplink/links';
+import type { TenantStore } from '@uplink/tenants';
+
+/**
+ * Everything Uplink keeps about link sessions, behind one port with two adapters: MongoDB
+ * (production, `MONGODB_URI`) and SQLite through Node's built-in `node:sqlite` (the embedded
+ * default, a file under the data folder). One conformance suite
+ * (test/conformance/session-store.ts) runs against both.
+ */
+export interface SessionStore {
+  readonly kind: 'mongodb' | 'sqlite';
+  /** Where the data lives, for the startup banner and logs (no credentials). */
+  readonly location: string;
+  readonly links: LinkStore;
+  readonly shares: FileShareStore;
+  readonly tenants: TenantStore;
+  readonly uploads: UploadStore;
+  /** Creates indexes / tables; safe to repeat and to run from several processes at once. */
+  prepare(): Promise<void>;
+  /** Rejects when the store cannot serve requests now (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
