@@ -6,6 +6,7 @@ export {
   type StartAzuriteOptions,
   startAzurite,
 } from './azurite.ts';
+export { type StartAzuriteInProcessOptions, startAzuriteInProcess } from './azurite-in-process.ts';
 export {
   ensureFerretDb,
   ensureNatsServer,
