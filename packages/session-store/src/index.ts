@@ -1,3 +1,5 @@
 export * from './connect.ts';
 export * from './mongo-session-store.ts';
+export * from './open.ts';
 export * from './session-store.ts';
+export * from './sqlite/index.ts';

@@ -5,7 +5,7 @@ import type { TenantStore } from '@uplink/tenants';
  * Everything Uplink keeps about link sessions, behind one port with two adapters: MongoDB
  * (production, `MONGODB_URI`) and SQLite through Node's built-in `node:sqlite` (the embedded
  * default, a file under the data folder). One conformance suite
- * (test/conformance/session-store.ts) runs against both.
+ * (packages/session-store/test/conformance.ts) runs against both.
  */
 export interface SessionStore {
   readonly kind: 'mongodb' | 'sqlite';

@@ -1,11 +1,12 @@
 // Operator commands, run next to a deployment:
 //   npm run tenant -- create --name "Acme Support"      -> prints the tenant id and its API key
 //   npm run tenant -- add-key --tenant ten_... --label zendesk
-// Reads MONGODB_URI and MONGODB_DB like the service does.
+// Uses MONGODB_URI and MONGODB_DB like the services do; without MONGODB_URI, the embedded store
+// of `npm start` in UPLINK_DATA_DIR (default .uplink/), safe to use while it runs.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CommonEnv, connectMongo, loadConfig, systemClock } from '@uplink/kit';
-import { MongoTenantStore } from '@uplink/tenants';
-import { Type } from 'typebox';
+import { systemClock } from '@uplink/kit';
+import { openSessionStore } from '@uplink/session-store';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -16,11 +17,9 @@ const { positionals, values } = parseArgs({
   },
 });
 const command = positionals[0];
-const config = loadConfig(
-  Type.Object({ MONGODB_URI: CommonEnv.MONGODB_URI, MONGODB_DB: CommonEnv.MONGODB_DB }),
-);
-const mongo = await connectMongo(config.MONGODB_URI, config.MONGODB_DB, 'uplink-cli');
-const tenants = new MongoTenantStore(mongo.db);
+const dataDir = resolve(process.env.UPLINK_DATA_DIR ?? resolve(import.meta.dirname, '../../../.uplink'));
+const store = await openSessionStore(process.env, dataDir, 'uplink-cli');
+const { tenants } = store;
 const now = systemClock.now();
 try {
   if (command === 'create' && values.name) {
@@ -38,5 +37,5 @@ try {
     process.exitCode = 2;
   }
 } finally {
-  await mongo.client.close();
+  await store.close();
 }

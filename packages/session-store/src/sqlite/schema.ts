@@ -1,0 +1,87 @@
+import type { SqliteDatabase } from './database.ts';
+
+/**
+ * The file's schema, one entry per version: `PRAGMA user_version` records how many have been
+ * applied, so a later change is a new entry appended here, never an edit of an old one.
+ *
+ * Every document table has the same shape (see DocumentTable): `id`, the document as JSON in
+ * `doc`, and plain columns copied from the document for what queries filter or sort on. Times
+ * are milliseconds since the epoch.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE links (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    provider TEXT NOT NULL,
+    ticket_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    outbox_lease_until INTEGER,
+    doc TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX links_by_ticket ON links (tenant_id, provider, ticket_id, created_at DESC, id DESC);
+  CREATE INDEX links_pending_expiry ON links (expires_at) WHERE status = 'pending';
+
+  -- The links' transactional outbox: a transition writes its link row and its entry here in one
+  -- transaction. seq keeps each link's entries in the order they were added.
+  CREATE TABLE link_outbox (
+    seq INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES links (id) ON DELETE CASCADE,
+    event_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    entry TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX link_outbox_by_doc ON link_outbox (doc_id, seq);
+  CREATE INDEX link_outbox_by_age ON link_outbox (created_at);
+
+  CREATE TABLE file_shares (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    link_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    doc TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX file_shares_by_link ON file_shares (tenant_id, link_id);
+  CREATE INDEX file_shares_by_expiry ON file_shares (expires_at);
+
+  CREATE TABLE uploads (
+    id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    sas_expires_at INTEGER NOT NULL,
+    doc TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX uploads_by_created ON uploads (created_at);
+  CREATE INDEX uploads_issued_by_sas_expiry ON uploads (sas_expires_at) WHERE state = 'issued';
+
+  -- Settings and destinations live in the tenant's document, as on MongoDB.
+  CREATE TABLE tenants (
+    id TEXT PRIMARY KEY,
+    doc TEXT NOT NULL
+  ) STRICT;
+
+  -- id: the key's SHA-256.
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    doc TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX api_keys_by_tenant ON api_keys (tenant_id);
+  `,
+];
+
+/** Applies the migrations this file lacks; run inside a write transaction, so racing openers apply each once. */
+export function migrate(db: SqliteDatabase): void {
+  const version = Number(db.get('PRAGMA user_version')?.user_version ?? 0);
+  if (version > MIGRATIONS.length) {
+    throw new Error(
+      `${db.path} has schema version ${version}, newer than this Uplink knows (${MIGRATIONS.length}); upgrade Uplink`,
+    );
+  }
+  for (const migration of MIGRATIONS.slice(version)) db.exec(migration);
+  if (version < MIGRATIONS.length) db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
+}

@@ -1,0 +1,55 @@
+import { hashSecret } from '@uplink/kit';
+import {
+  type FileShareDocument,
+  type FileShareLookup,
+  type FileShareStore,
+  type NewFileShare,
+  newFileShare,
+  shareLookup,
+} from '@uplink/links';
+import type { SqliteDatabase } from './database.ts';
+import { DocumentTable, millis } from './document-table.ts';
+
+/** FileShareStore on SQLite: `file_shares`, keyed by the token's hash. */
+export class SqliteFileShareStore implements FileShareStore {
+  readonly #db: SqliteDatabase;
+  readonly #shares: DocumentTable<FileShareDocument>;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+    this.#shares = new DocumentTable(db, 'file_shares', {
+      tenant_id: (share) => share.tenantId,
+      link_id: (share) => share.linkId,
+      expires_at: (share) => share.expiresAt.getTime(),
+      revoked_at: (share) => millis(share.revokedAt),
+    });
+  }
+
+  /** The schema is created when the database is opened. */
+  async ensureIndexes(): Promise<void> {}
+
+  async create(input: NewFileShare): Promise<{ token: string; expiresAt: Date }> {
+    const { token, share } = newFileShare(input);
+    this.#shares.insert(share);
+    return { token, expiresAt: share.expiresAt };
+  }
+
+  async find(token: string, now: Date): Promise<FileShareLookup> {
+    return shareLookup(this.#shares.get(hashSecret(token)), now);
+  }
+
+  async revokeForLink(tenantId: string, linkId: string, now: Date): Promise<number> {
+    return this.#db.transaction(() => {
+      const working = this.#shares.find(
+        'tenant_id = ? AND link_id = ? AND revoked_at IS NULL AND expires_at > ?',
+        [tenantId, linkId, now.getTime()],
+      );
+      for (const share of working) this.#shares.replace({ ...share, revokedAt: now });
+      return working.length;
+    });
+  }
+
+  async purgeExpired(before: Date): Promise<number> {
+    return this.#shares.delete('expires_at < ?', [before.getTime()]);
+  }
+}

@@ -1,0 +1,265 @@
+import {
+  type DeliveryTarget,
+  type Provider,
+  Subjects,
+  type TicketRef,
+  type UploadedFile,
+} from '@uplink/contracts';
+import { hashSecret, type OutboxEntry, outboxEntry } from '@uplink/kit';
+import {
+  effectiveStatus,
+  type LinkDelivery,
+  type LinkDocument,
+  type LinkFacts,
+  type LinkStore,
+  linkExpiredEvent,
+  linkRevokedEvent,
+  type NewLink,
+  newLinkDocument,
+  noteFailedEvent,
+  notePostedEvent,
+  type RevokeResult,
+  uploadCompletedEvent,
+  uploadRejectedEvent,
+} from '@uplink/links';
+import type { SqliteDatabase } from './database.ts';
+import { type Columns, DocumentTable } from './document-table.ts';
+import { outboxLeaseColumn, SqliteOutboxStore } from './sqlite-outbox-store.ts';
+
+const linkColumns: Columns<LinkDocument> = {
+  tenant_id: (link) => link.tenantId,
+  token_hash: (link) => link.tokenHash,
+  provider: (link) => link.ticket.provider,
+  ticket_id: (link) => link.ticket.id,
+  status: (link) => link.status,
+  created_at: (link) => link.createdAt.getTime(),
+  expires_at: (link) => link.expiresAt.getTime(),
+  ...outboxLeaseColumn,
+};
+
+/** Pending and not past `expiresAt`: the only state a customer can still act on. */
+const isOpen = (link: LinkDocument, now: Date) =>
+  link.status === 'pending' && link.expiresAt.getTime() > now.getTime();
+
+/** Nobody holds the delivery: never claimed, or the holder's lease ran out. */
+const isDeliveryFree = (link: LinkDocument, now: Date) =>
+  link.delivery === undefined ||
+  (link.delivery.leaseUntil !== undefined && link.delivery.leaseUntil.getTime() <= now.getTime());
+
+/**
+ * What MongoDB's `$set: { 'delivery.<field>': … }` makes: the fields set, the others kept, the
+ * subdocument created when missing (then without `attempts`, exactly as there).
+ */
+function withDelivery(link: LinkDocument, fields: Partial<LinkDelivery>): LinkDelivery {
+  return { ...link.delivery, ...fields } as LinkDelivery;
+}
+
+function linkFacts({ _id, tenantId, shortId, ticket, expiresAt }: LinkDocument): LinkFacts {
+  return { _id, tenantId, shortId, ticket, expiresAt };
+}
+
+/**
+ * LinkStore on SQLite: a row per link in `links` (the document as JSON beside the columns
+ * queries use), its outbox in `link_outbox`. Each transition is one write transaction that
+ * checks the guard, rewrites the link and appends the outbox entry. The checks mirror
+ * MongoLinkStore's update filters one for one.
+ */
+export class SqliteLinkStore implements LinkStore {
+  readonly outbox: SqliteOutboxStore<LinkDocument>;
+  readonly #db: SqliteDatabase;
+  readonly #links: DocumentTable<LinkDocument>;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+    this.#links = new DocumentTable(db, 'links', linkColumns);
+    this.outbox = new SqliteOutboxStore(db, this.#links, 'link_outbox');
+  }
+
+  /** The schema is created when the database is opened. */
+  async ensureIndexes(): Promise<void> {}
+
+  async create(input: NewLink): Promise<{ link: LinkDocument; token: string }> {
+    const created = newLinkDocument(input);
+    const { outbox = [], ...link } = created.link;
+    this.#db.transaction(() => {
+      this.#links.insert(link);
+      for (const entry of outbox) this.outbox.append(link._id, entry);
+    });
+    return created;
+  }
+
+  async get(tenantId: string, id: string): Promise<LinkDocument | null> {
+    return this.#tenantLink(tenantId, id);
+  }
+
+  async getById(id: string): Promise<LinkDocument | null> {
+    return this.#links.get(id);
+  }
+
+  async findByToken(token: string): Promise<LinkDocument | null> {
+    return this.#links.find('token_hash = ?', [hashSecret(token)])[0] ?? null;
+  }
+
+  async listByTicket(tenantId: string, ticket: TicketRef, limit: number): Promise<LinkDocument[]> {
+    return this.#links.find(
+      'tenant_id = ? AND provider = ? AND ticket_id = ?',
+      [tenantId, ticket.provider, ticket.id, limit],
+      'ORDER BY created_at DESC, id DESC LIMIT ?',
+    );
+  }
+
+  async revoke(tenantId: string, id: string, now: Date): Promise<RevokeResult> {
+    return this.#db.transaction((): RevokeResult => {
+      const link = this.#tenantLink(tenantId, id);
+      if (!link) return { outcome: 'not_found' };
+      const revoked = this.#transition(
+        id,
+        (current) =>
+          isOpen(current, now) ? { ...current, status: 'revoked', revokedAt: now, updatedAt: now } : null,
+        outboxEntry(Subjects.linkRevoked, linkRevokedEvent(link, now), now),
+      );
+      if (revoked) return { outcome: 'revoked', link: revoked };
+      return { outcome: 'not_pending', link: { ...link, status: effectiveStatus(link, now) } };
+    });
+  }
+
+  async expire(link: LinkFacts, now: Date): Promise<LinkDocument | null> {
+    return this.#transition(
+      link._id,
+      (current) =>
+        current.status === 'pending' && current.expiresAt.getTime() <= now.getTime()
+          ? { ...current, status: 'expired', expiredAt: now, updatedAt: now }
+          : null,
+      outboxEntry(Subjects.linkExpired, linkExpiredEvent(link, now), now),
+    );
+  }
+
+  async markReceived(link: LinkDocument, file: UploadedFile, now: Date): Promise<LinkDocument | null> {
+    return this.#transition(
+      link._id,
+      (current) =>
+        isOpen(current, now)
+          ? { ...current, status: 'received', receivedAt: now, upload: file, updatedAt: now }
+          : null,
+      outboxEntry(Subjects.uploadCompleted, uploadCompletedEvent(link, file, now), now),
+    );
+  }
+
+  async claimDelivery(linkId: string, now: Date, leaseMs: number): Promise<LinkDocument | null> {
+    return this.#transition(linkId, (current) =>
+      current.status === 'received' && isDeliveryFree(current, now)
+        ? {
+            ...current,
+            delivery: withDelivery(current, {
+              attempts: (current.delivery?.attempts ?? 0) + 1,
+              leaseUntil: new Date(now.getTime() + leaseMs),
+            }),
+            updatedAt: now,
+          }
+        : null,
+    );
+  }
+
+  async releaseDelivery(linkId: string, error: string, now: Date): Promise<void> {
+    this.#links.update(linkId, (current) =>
+      current.status === 'received'
+        ? {
+            ...current,
+            delivery: withDelivery(current, { leaseUntil: now, lastError: error.slice(0, 1000) }),
+            updatedAt: now,
+          }
+        : null,
+    );
+  }
+
+  async markDelivered(link: LinkDocument, target: DeliveryTarget, now: Date): Promise<LinkDocument | null> {
+    return this.#transition(
+      link._id,
+      (current) =>
+        current.status === 'received'
+          ? {
+              ...current,
+              status: 'delivered',
+              deliveredAt: now,
+              delivery: withDelivery(current, { target }),
+              updatedAt: now,
+            }
+          : null,
+      outboxEntry(Subjects.notePosted, notePostedEvent(link, link.upload?.uploadId ?? '', target, now), now),
+    );
+  }
+
+  async markDeliveryFailed(
+    link: LinkDocument,
+    destination: Provider,
+    reason: string,
+    now: Date,
+  ): Promise<LinkDocument | null> {
+    return this.#transition(
+      link._id,
+      (current) =>
+        current.status === 'received'
+          ? {
+              ...current,
+              status: 'delivery_failed',
+              deliveryFailedAt: now,
+              delivery: withDelivery(current, { reason: reason.slice(0, 1000) }),
+              updatedAt: now,
+            }
+          : null,
+      outboxEntry(
+        Subjects.noteFailed,
+        noteFailedEvent(link, link.upload?.uploadId ?? '', destination, reason, now),
+        now,
+      ),
+    );
+  }
+
+  async hasReceived(linkId: string, uploadId: string): Promise<boolean> {
+    return this.#links.get(linkId)?.upload?.uploadId === uploadId;
+  }
+
+  async noteRejectedAttempt(link: LinkDocument, now: Date): Promise<LinkDocument | null> {
+    return this.#transition(
+      link._id,
+      (current) =>
+        current.status === 'pending' && current.rejectionNotifiedAt === undefined
+          ? { ...current, rejectionNotifiedAt: now, updatedAt: now }
+          : null,
+      outboxEntry(Subjects.uploadRejected, uploadRejectedEvent(link, now), now),
+    );
+  }
+
+  async findPendingDueBefore(before: Date, limit: number): Promise<LinkFacts[]> {
+    return this.#links
+      .find(
+        `status = 'pending' AND expires_at <= ?`,
+        [before.getTime(), limit],
+        'ORDER BY expires_at, id LIMIT ?',
+      )
+      .map(linkFacts);
+  }
+
+  #tenantLink(tenantId: string, id: string): LinkDocument | null {
+    const link = this.#links.get(id);
+    return link?.tenantId === tenantId ? link : null;
+  }
+
+  /**
+   * One transition in one transaction: the link as `change` makes it (null: the guard failed,
+   * nothing is written) and its outbox entry. Returns the link as written with its whole
+   * outbox, as MongoDB's `returnDocument: 'after'` does.
+   */
+  #transition(
+    id: string,
+    change: (current: LinkDocument) => LinkDocument | null,
+    entry?: OutboxEntry,
+  ): LinkDocument | null {
+    return this.#db.transaction(() => {
+      const written = this.#links.update(id, change);
+      if (!written) return null;
+      if (entry) this.outbox.append(id, entry);
+      return { ...written, outbox: this.outbox.read(id) };
+    });
+  }
+}

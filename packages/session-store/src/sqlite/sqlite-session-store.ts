@@ -1,0 +1,44 @@
+import type { SessionStore } from '../session-store.ts';
+import { SqliteDatabase } from './database.ts';
+import { SqliteFileShareStore } from './sqlite-file-share-store.ts';
+import { SqliteLinkStore } from './sqlite-link-store.ts';
+import { SqliteTenantStore } from './sqlite-tenant-store.ts';
+import { SqliteUploadStore } from './sqlite-upload-store.ts';
+
+/**
+ * The embedded SessionStore: one SQLite file through Node's built-in `node:sqlite`, opened (and
+ * its schema migrated) by the constructor. Other processes may open the same file, a CLI for
+ * instance: every write is a BEGIN IMMEDIATE transaction.
+ */
+export class SqliteSessionStore implements SessionStore {
+  readonly kind = 'sqlite';
+  readonly location: string;
+  readonly links: SqliteLinkStore;
+  readonly shares: SqliteFileShareStore;
+  readonly tenants: SqliteTenantStore;
+  readonly uploads: SqliteUploadStore;
+  readonly #db: SqliteDatabase;
+
+  /** Creates the file and its folder when missing. */
+  constructor(path: string) {
+    this.#db = SqliteDatabase.open(path);
+    this.location = path;
+    this.links = new SqliteLinkStore(this.#db);
+    this.shares = new SqliteFileShareStore(this.#db);
+    this.tenants = new SqliteTenantStore(this.#db);
+    this.uploads = new SqliteUploadStore(this.#db);
+  }
+
+  /** Opening migrated the schema already; this only proves the file is still usable. */
+  async prepare(): Promise<void> {
+    this.#db.ping();
+  }
+
+  async ping(): Promise<void> {
+    this.#db.ping();
+  }
+
+  async close(): Promise<void> {
+    this.#db.close();
+  }
+}

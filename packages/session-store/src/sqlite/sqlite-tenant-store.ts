@@ -1,0 +1,130 @@
+import type { Settings, SettingsUpdate } from '@uplink/contracts';
+import { hashSecret, newSecret, randomId } from '@uplink/kit';
+import {
+  API_KEY_PREFIX,
+  ApiKeyCache,
+  type ApiKeyDocument,
+  bootstrapTenantId,
+  collectPaths,
+  type DestinationsRecord,
+  newTenant,
+  type StoredDestinations,
+  type TenantDocument,
+  type TenantStore,
+  withDefaults,
+} from '@uplink/tenants';
+import type { SqliteDatabase } from './database.ts';
+import { DocumentTable } from './document-table.ts';
+
+/** A tenant as stored: destinations beside the settings, as in MongoDB's `tenants`. */
+type TenantRecord = TenantDocument & { destinations?: StoredDestinations; destinationsRevision?: number };
+
+/**
+ * MongoDB's `$set` of one dotted path: sets the field, creating the objects on the way that are
+ * missing, and refuses to go through a value that is not an object, as MongoDB does.
+ */
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  const field = keys.pop() ?? path;
+  let node = target;
+  for (const key of keys) {
+    const inner = node[key] ?? {};
+    if (typeof inner !== 'object' || Array.isArray(inner)) {
+      throw new Error(`cannot set ${path}: ${key} is not an object`);
+    }
+    node[key] = inner;
+    node = inner as Record<string, unknown>;
+  }
+  node[field] = value;
+}
+
+/** TenantStore on SQLite: `tenants` (settings and destinations in the document) and `api_keys`. */
+export class SqliteTenantStore implements TenantStore {
+  readonly #db: SqliteDatabase;
+  readonly #tenants: DocumentTable<TenantRecord>;
+  readonly #keys: DocumentTable<ApiKeyDocument>;
+  readonly #keyCache = new ApiKeyCache();
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+    this.#tenants = new DocumentTable(db, 'tenants', {});
+    this.#keys = new DocumentTable(db, 'api_keys', { tenant_id: (key) => key.tenantId });
+  }
+
+  /** The schema is created when the database is opened. */
+  async ensureIndexes(): Promise<void> {}
+
+  async createTenant(name: string, now: Date): Promise<TenantDocument> {
+    const tenant = newTenant(randomId('ten'), name, now);
+    this.#tenants.insert(tenant);
+    return tenant;
+  }
+
+  async createApiKey(tenantId: string, label: string, now: Date): Promise<string> {
+    const key = `${API_KEY_PREFIX}${newSecret()}`;
+    this.#keys.insert({ _id: hashSecret(key), tenantId, label, createdAt: now });
+    return key;
+  }
+
+  async ensureBootstrapTenant(key: string, now: Date): Promise<string> {
+    const tenantId = bootstrapTenantId(key);
+    this.#db.transaction(() => {
+      this.#tenants.insertIfAbsent(newTenant(tenantId, 'Demo Company', now));
+      this.#keys.insertIfAbsent({ _id: hashSecret(key), tenantId, label: 'bootstrap', createdAt: now });
+    });
+    return tenantId;
+  }
+
+  async tenantIdForKey(key: string, nowMs = Date.now()): Promise<string | null> {
+    const keyHash = hashSecret(key);
+    const cached = this.#keyCache.get(keyHash, nowMs);
+    if (cached) return cached;
+    const doc = this.#keys.get(keyHash);
+    if (!doc) return null;
+    this.#keyCache.set(keyHash, doc.tenantId, nowMs);
+    return doc.tenantId;
+  }
+
+  async getSettings(tenantId: string): Promise<Settings | null> {
+    const tenant = this.#tenants.get(tenantId);
+    return tenant ? withDefaults(tenant.settings) : null;
+  }
+
+  async updateSettings(tenantId: string, update: SettingsUpdate, now: Date): Promise<Settings | null> {
+    const paths: Record<string, unknown> = {};
+    collectPaths('settings', update, paths);
+    const tenant = this.#tenants.update(tenantId, (current) => {
+      // `current` was just parsed from the row, so changing it in place touches nothing shared.
+      for (const [path, value] of Object.entries(paths)) {
+        setPath(current as unknown as Record<string, unknown>, path, value);
+      }
+      return { ...current, updatedAt: now };
+    });
+    return tenant ? withDefaults(tenant.settings) : null;
+  }
+
+  async readDestinations(tenantId: string): Promise<DestinationsRecord | null> {
+    const tenant = this.#tenants.get(tenantId);
+    return tenant ? { stored: tenant.destinations ?? {}, revision: tenant.destinationsRevision ?? 0 } : null;
+  }
+
+  async writeDestinations(
+    tenantId: string,
+    revision: number,
+    next: StoredDestinations,
+    now: Date,
+  ): Promise<DestinationsRecord | null | 'conflict'> {
+    return this.#db.transaction(() => {
+      const tenant = this.#tenants.get(tenantId);
+      if (!tenant) return null;
+      if ((tenant.destinationsRevision ?? 0) !== revision) return 'conflict';
+      this.#tenants.replace({
+        ...tenant,
+        destinations: next,
+        destinationsRevision: revision + 1,
+        updatedAt: now,
+      });
+      return { stored: next, revision: revision + 1 };
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { afterEach, beforeEach, describe } from 'vitest';
+import type { SessionStore } from '../src/session-store.ts';
+import { describeLinkReads } from './conformance/link-reads.ts';
+import { describeLinkTransitions } from './conformance/link-transitions.ts';
+import { describeOutbox } from './conformance/outbox.ts';
+import { describeShares } from './conformance/shares.ts';
+import { describeTenants } from './conformance/tenants.ts';
+import { describeUploads } from './conformance/uploads.ts';
+
+/**
+ * The SessionStore port's behaviour, registered as vitest tests against one adapter. Every
+ * adapter runs the same suite, so what it asserts is the contract the services rely on. Each
+ * test gets a store of its own: several of the port's queries span all documents.
+ */
+export function describeSessionStore<S extends SessionStore>(
+  name: string,
+  open: () => Promise<S>,
+  dispose: (store: S) => Promise<void>,
+): void {
+  describe(`SessionStore conformance: ${name}`, () => {
+    let store: S | undefined;
+    beforeEach(async () => {
+      store = await open();
+      await store.prepare();
+    });
+    afterEach(async () => {
+      if (store) await dispose(store);
+      store = undefined;
+    });
+    const current = () => {
+      if (!store) throw new Error('no store is open');
+      return store;
+    };
+
+    describeLinkReads(current);
+    describeLinkTransitions(current);
+    describeOutbox(current);
+    describeShares(current);
+    describeUploads(current);
+    describeTenants(current);
+  });
+}

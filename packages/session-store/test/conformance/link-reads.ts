@@ -1,0 +1,101 @@
+import { Subjects } from '@uplink/contracts';
+import { describe, expect, it } from 'vitest';
+import {
+  at,
+  type CurrentStore,
+  HOUR,
+  newLink,
+  newTenantId,
+  T0,
+  ticket,
+  uploadedFile,
+  withoutOutbox,
+} from './fixtures.ts';
+
+export function describeLinkReads(store: CurrentStore): void {
+  describe('links: create and read', () => {
+    it('creates a pending link whose outbox holds link.created, and reads it back exactly', async () => {
+      const tenantId = newTenantId();
+      const { link, token } = await store().links.create(
+        newLink(tenantId, { contextMessage: 'Please send the photo', validityHours: 4 }),
+      );
+      expect(link).toMatchObject({ tenantId, status: 'pending', createdAt: T0, expiresAt: at(4 * HOUR) });
+      expect(link.outbox?.map((entry) => entry.subject)).toEqual([Subjects.linkCreated]);
+
+      const stored = withoutOutbox(link);
+      const read = await store().links.get(tenantId, link._id);
+      expect(read).toStrictEqual(stored);
+      expect(read?.createdAt).toBeInstanceOf(Date);
+      expect(read).not.toHaveProperty('outbox');
+      expect(await store().links.getById(link._id)).toStrictEqual(stored);
+      expect(await store().links.findByToken(token)).toStrictEqual(stored);
+    });
+
+    it('keeps tenants apart and answers null for what does not exist', async () => {
+      const { link, token } = await store().links.create(newLink(newTenantId()));
+      expect(await store().links.get(newTenantId(), link._id)).toBeNull();
+      expect(await store().links.get(link.tenantId, 'lnk_AAAAAAAAAAAAAAAAAAAA')).toBeNull();
+      expect(await store().links.getById('lnk_AAAAAAAAAAAAAAAAAAAA')).toBeNull();
+      expect(await store().links.findByToken(`${token}x`)).toBeNull();
+      expect(await store().links.revoke(newTenantId(), link._id, T0)).toEqual({ outcome: 'not_found' });
+    });
+
+    it("lists a ticket's links newest first, ties by id descending, within the tenant and limit", async () => {
+      const tenantId = newTenantId();
+      const shared = ticket();
+      const create = async (offsetMs: number) =>
+        (await store().links.create(newLink(tenantId, { ticket: shared, now: at(offsetMs) }))).link;
+      const oldest = await create(0);
+      const tiedA = await create(1000);
+      const tiedB = await create(1000);
+      const newest = await create(2000);
+      await store().links.create(newLink(tenantId, { ticket: ticket() }));
+      await store().links.create(newLink(newTenantId(), { ticket: shared }));
+      await store().links.create(newLink(tenantId, { ticket: { provider: 'webhook', id: shared.id } }));
+
+      const tied = [tiedA, tiedB].sort((a, b) => (a._id < b._id ? 1 : -1));
+      const expected = [newest, ...tied, oldest].map(withoutOutbox);
+      expect(await store().links.listByTicket(tenantId, shared, 10)).toStrictEqual(expected);
+      expect(await store().links.listByTicket(tenantId, shared, 2)).toStrictEqual(expected.slice(0, 2));
+    });
+
+    it('answers hasReceived only for the upload the link was received with', async () => {
+      const { link } = await store().links.create(newLink(newTenantId()));
+      const file = uploadedFile();
+      expect(await store().links.hasReceived(link._id, file.uploadId)).toBe(false);
+      await store().links.markReceived(link, file, T0);
+      expect(await store().links.hasReceived(link._id, file.uploadId)).toBe(true);
+      expect(await store().links.hasReceived(link._id, uploadedFile().uploadId)).toBe(false);
+      expect(await store().links.hasReceived('lnk_AAAAAAAAAAAAAAAAAAAA', file.uploadId)).toBe(false);
+    });
+
+    it('finds pending links due before a time, soonest first, as LinkFacts, never other states', async () => {
+      const tenantId = newTenantId();
+      const create = async (expiresInMs: number) =>
+        (await store().links.create(newLink(tenantId, { expiresAt: at(expiresInMs) }))).link;
+      const third = await create(3000);
+      const first = await create(1000);
+      const second = await create(2000);
+      await create(5000); // not due
+      const revoked = await create(500);
+      await store().links.revoke(tenantId, revoked._id, T0);
+      const received = await create(600);
+      await store().links.markReceived(received, uploadedFile(), T0);
+      const expired = await create(700);
+      await store().links.expire(expired, at(700));
+
+      const facts = [first, second, third].map(({ _id, tenantId, shortId, ticket, expiresAt }) => ({
+        _id,
+        tenantId,
+        shortId,
+        ticket,
+        expiresAt,
+      }));
+      expect(await store().links.findPendingDueBefore(at(4000), 10)).toStrictEqual(facts);
+      expect(await store().links.findPendingDueBefore(at(4000), 2)).toStrictEqual(facts.slice(0, 2));
+      // Due means expiresAt <= before.
+      expect(await store().links.findPendingDueBefore(at(1000), 10)).toStrictEqual(facts.slice(0, 1));
+      expect(await store().links.findPendingDueBefore(at(999), 10)).toEqual([]);
+    });
+  });
+}

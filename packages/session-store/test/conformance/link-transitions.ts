@@ -1,0 +1,188 @@
+import { Subjects } from '@uplink/contracts';
+import type { LinkDocument } from '@uplink/links';
+import { describe, expect, it } from 'vitest';
+import {
+  at,
+  type CurrentStore,
+  HOUR,
+  newLink,
+  newTenantId,
+  receivedLink,
+  SECOND,
+  subjects,
+  T0,
+  target,
+  uploadedFile,
+  withoutOutbox,
+} from './fixtures.ts';
+
+const LEASE_MS = 30 * SECOND;
+
+export function describeLinkTransitions(store: CurrentStore): void {
+  const pendingLink = async (): Promise<LinkDocument> =>
+    (await store().links.create(newLink(newTenantId()))).link;
+  const stored = (link: LinkDocument) => store().links.getById(link._id);
+
+  describe('links: pending -> revoked / expired / received', () => {
+    it('revokes a pending link once; the result carries its outbox', async () => {
+      const link = await pendingLink();
+      const result = await store().links.revoke(link.tenantId, link._id, at(SECOND));
+      expect(result.outcome).toBe('revoked');
+      const revoked = result.outcome === 'revoked' ? result.link : null;
+      expect(revoked).toMatchObject({ status: 'revoked', revokedAt: at(SECOND), updatedAt: at(SECOND) });
+      expect(subjects(revoked)).toEqual([Subjects.linkCreated, Subjects.linkRevoked]);
+      expect(await stored(link)).toStrictEqual(revoked && withoutOutbox(revoked));
+
+      const again = await store().links.revoke(link.tenantId, link._id, at(2 * SECOND));
+      expect(again).toStrictEqual({ outcome: 'not_pending', link: revoked && withoutOutbox(revoked) });
+    });
+
+    it('refuses to revoke or receive once expiresAt is reached, by the clock passed in', async () => {
+      const link = await pendingLink();
+      const expiry = link.expiresAt;
+      const revoke = await store().links.revoke(link.tenantId, link._id, expiry);
+      expect(revoke).toStrictEqual({
+        outcome: 'not_pending',
+        link: { ...withoutOutbox(link), status: 'expired' },
+      });
+      expect(await store().links.markReceived(link, uploadedFile(), expiry)).toBeNull();
+      expect(await stored(link)).toStrictEqual(withoutOutbox(link));
+      // One millisecond earlier the link is still open.
+      expect(await store().links.markReceived(link, uploadedFile(), at(HOUR - 1))).not.toBeNull();
+    });
+
+    it('expires only when expiresAt <= now, once', async () => {
+      const link = await pendingLink();
+      expect(await store().links.expire(link, at(HOUR - 1))).toBeNull();
+      const expired = await store().links.expire(link, at(HOUR));
+      expect(expired).toMatchObject({ status: 'expired', expiredAt: at(HOUR), updatedAt: at(HOUR) });
+      expect(subjects(expired)).toEqual([Subjects.linkCreated, Subjects.linkExpired]);
+      expect(await stored(link)).toStrictEqual(expired && withoutOutbox(expired));
+      expect(await store().links.expire(link, at(2 * HOUR))).toBeNull();
+    });
+
+    it('receives a pending link once, with the file', async () => {
+      const link = await pendingLink();
+      const file = uploadedFile();
+      const received = await store().links.markReceived(link, file, at(SECOND));
+      expect(received).toMatchObject({
+        status: 'received',
+        upload: file,
+        receivedAt: at(SECOND),
+        updatedAt: at(SECOND),
+      });
+      expect(subjects(received)).toEqual([Subjects.linkCreated, Subjects.uploadCompleted]);
+      expect(await stored(link)).toStrictEqual(received && withoutOutbox(received));
+      expect(await store().links.markReceived(link, uploadedFile(), at(SECOND))).toBeNull();
+      expect(await store().links.expire(link, at(2 * HOUR))).toBeNull();
+      expect((await store().links.revoke(link.tenantId, link._id, at(SECOND))).outcome).toBe('not_pending');
+    });
+
+    it('lets exactly one of 50 concurrent completions win', async () => {
+      const link = await pendingLink();
+      const files = Array.from({ length: 50 }, () => uploadedFile());
+      const results = await Promise.all(files.map((file) => store().links.markReceived(link, file, T0)));
+      const winners = results.filter((result) => result !== null);
+      expect(winners).toHaveLength(1);
+      expect((await stored(link))?.upload).toEqual(winners[0]?.upload);
+      expect(subjects(winners[0] ?? null)).toEqual([Subjects.linkCreated, Subjects.uploadCompleted]);
+      expect(await store().links.outbox.entries(link._id)).toHaveLength(2);
+    });
+  });
+
+  describe('links: delivery', () => {
+    it('lets one of 20 concurrent claims hold the lease, until it runs out', async () => {
+      const link = await receivedLink(store());
+      const claims = await Promise.all(
+        Array.from({ length: 20 }, () => store().links.claimDelivery(link._id, T0, LEASE_MS)),
+      );
+      const winners = claims.filter((claim) => claim !== null);
+      expect(winners).toHaveLength(1);
+      expect(winners[0]?.delivery).toStrictEqual({ attempts: 1, leaseUntil: at(LEASE_MS) });
+      expect(subjects(winners[0] ?? null)).toEqual([Subjects.linkCreated, Subjects.uploadCompleted]);
+
+      expect(await store().links.claimDelivery(link._id, at(LEASE_MS - 1), LEASE_MS)).toBeNull();
+      const second = await store().links.claimDelivery(link._id, at(LEASE_MS), LEASE_MS);
+      expect(second?.delivery).toStrictEqual({ attempts: 2, leaseUntil: at(2 * LEASE_MS) });
+      expect(await stored(link)).toStrictEqual(second && withoutOutbox(second));
+    });
+
+    it('claims only received links', async () => {
+      const link = await pendingLink();
+      expect(await store().links.claimDelivery(link._id, T0, LEASE_MS)).toBeNull();
+      expect(await store().links.claimDelivery('lnk_AAAAAAAAAAAAAAAAAAAA', T0, LEASE_MS)).toBeNull();
+    });
+
+    it('gives the lease back on release, so the next attempt may claim at once', async () => {
+      const link = await receivedLink(store());
+      await store().links.claimDelivery(link._id, T0, LEASE_MS);
+      await store().links.releaseDelivery(link._id, `helpdesk said no ${'x'.repeat(2000)}`, at(SECOND));
+      const released = await stored(link);
+      expect(released?.delivery?.leaseUntil).toEqual(at(SECOND));
+      expect(released?.delivery?.lastError).toHaveLength(1000);
+      expect(released?.updatedAt).toEqual(at(SECOND));
+
+      const retry = await store().links.claimDelivery(link._id, at(SECOND), LEASE_MS);
+      expect(retry?.delivery).toMatchObject({ attempts: 2, leaseUntil: at(SECOND + LEASE_MS) });
+    });
+
+    it('marks delivered only from received, once', async () => {
+      // The caller's copy says received; the stored link is still pending.
+      const pending = { ...(await pendingLink()), upload: uploadedFile() };
+      expect(await store().links.markDelivered(pending, target, T0)).toBeNull();
+
+      const link = await receivedLink(store());
+      await store().links.claimDelivery(link._id, T0, LEASE_MS);
+      const delivered = await store().links.markDelivered(link, target, at(SECOND));
+      expect(delivered).toMatchObject({
+        status: 'delivered',
+        deliveredAt: at(SECOND),
+        delivery: { attempts: 1, leaseUntil: at(LEASE_MS), target },
+      });
+      expect(subjects(delivered)).toEqual([
+        Subjects.linkCreated,
+        Subjects.uploadCompleted,
+        Subjects.notePosted,
+      ]);
+      expect(await stored(link)).toStrictEqual(delivered && withoutOutbox(delivered));
+      expect(await store().links.markDelivered(link, target, at(SECOND))).toBeNull();
+      expect(await store().links.markDeliveryFailed(link, 'freshdesk', 'late', at(SECOND))).toBeNull();
+      expect(await store().links.claimDelivery(link._id, at(HOUR), LEASE_MS)).toBeNull();
+    });
+
+    it('marks delivery failed only from received, once, with the reason cut to 1000 characters', async () => {
+      const pending = { ...(await pendingLink()), upload: uploadedFile() };
+      expect(await store().links.markDeliveryFailed(pending, 'freshdesk', 'no', T0)).toBeNull();
+
+      const link = await receivedLink(store());
+      const failed = await store().links.markDeliveryFailed(link, 'freshdesk', 'r'.repeat(1500), at(SECOND));
+      expect(failed).toMatchObject({ status: 'delivery_failed', deliveryFailedAt: at(SECOND) });
+      expect(failed?.delivery?.reason).toBe('r'.repeat(1000));
+      expect(subjects(failed)).toEqual([Subjects.linkCreated, Subjects.uploadCompleted, Subjects.noteFailed]);
+      expect(await stored(link)).toStrictEqual(failed && withoutOutbox(failed));
+      expect(await store().links.markDeliveryFailed(link, 'freshdesk', 'again', at(SECOND))).toBeNull();
+      expect(await store().links.markDelivered(link, target, at(SECOND))).toBeNull();
+    });
+  });
+
+  describe('links: rejected attempts', () => {
+    it('notes a rejected attempt once per pending link', async () => {
+      const link = await pendingLink();
+      const noted = await store().links.noteRejectedAttempt(link, at(SECOND));
+      expect(noted).toMatchObject({
+        status: 'pending',
+        rejectionNotifiedAt: at(SECOND),
+        updatedAt: at(SECOND),
+      });
+      expect(subjects(noted)).toEqual([Subjects.linkCreated, Subjects.uploadRejected]);
+      expect(await store().links.noteRejectedAttempt(link, at(2 * SECOND))).toBeNull();
+      // Still pending: the customer may send once receiving is on again.
+      expect(await store().links.markReceived(link, uploadedFile(), at(3 * SECOND))).not.toBeNull();
+    });
+
+    it('does not note a rejected attempt on a link that is no longer pending', async () => {
+      const link = await receivedLink(store());
+      expect(await store().links.noteRejectedAttempt(link, at(SECOND))).toBeNull();
+    });
+  });
+}

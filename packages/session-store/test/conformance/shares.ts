@@ -1,0 +1,74 @@
+import { randomId } from '@uplink/kit';
+import type { NewFileShare } from '@uplink/links';
+import { describe, expect, it } from 'vitest';
+import { at, type CurrentStore, HOUR, newTenantId, SECOND, T0, uploadedFile } from './fixtures.ts';
+
+export function describeShares(store: CurrentStore): void {
+  const shares = () => store().shares;
+  const share = (overrides: Partial<NewFileShare> = {}): NewFileShare => ({
+    tenantId: newTenantId(),
+    linkId: randomId('lnk'),
+    file: uploadedFile(),
+    ttlMs: HOUR,
+    now: T0,
+    ...overrides,
+  });
+
+  describe('file shares', () => {
+    it('finds a share by its token until it expires', async () => {
+      const input = share();
+      const { token, expiresAt } = await shares().create(input);
+      expect(expiresAt).toEqual(at(HOUR));
+
+      const found = await shares().find(token, at(HOUR - 1));
+      expect(found.outcome).toBe('found');
+      expect(found.outcome === 'found' ? found.share : null).toStrictEqual({
+        _id: expect.any(String),
+        tenantId: input.tenantId,
+        linkId: input.linkId,
+        uploadId: input.file.uploadId,
+        blobName: input.file.blobName,
+        etag: input.file.etag,
+        fileName: input.file.fileName,
+        contentType: input.file.contentType,
+        category: input.file.category,
+        size: input.file.size,
+        createdAt: T0,
+        expiresAt: at(HOUR),
+      });
+      expect(await shares().find(token, at(HOUR))).toEqual({ outcome: 'expired' });
+      expect(await shares().find(`${token}x`, T0)).toEqual({ outcome: 'not_found' });
+    });
+
+    it("revokes a link's working shares, counts them, and answers 0 when repeated", async () => {
+      const tenantId = newTenantId();
+      const linkId = randomId('lnk');
+      const first = await shares().create(share({ tenantId, linkId }));
+      const second = await shares().create(share({ tenantId, linkId, ttlMs: 2 * HOUR }));
+      const alreadyExpired = await shares().create(share({ tenantId, linkId, ttlMs: SECOND }));
+      const otherLink = await shares().create(share({ tenantId }));
+      const otherTenant = await shares().create(share({ linkId }));
+
+      expect(await shares().revokeForLink(tenantId, linkId, at(10 * SECOND))).toBe(2);
+      expect(await shares().revokeForLink(tenantId, linkId, at(11 * SECOND))).toBe(0);
+      expect(await shares().find(first.token, at(10 * SECOND))).toEqual({ outcome: 'revoked' });
+      // Revoked wins over expired.
+      expect(await shares().find(second.token, at(3 * HOUR))).toEqual({ outcome: 'revoked' });
+      expect(await shares().find(alreadyExpired.token, at(10 * SECOND))).toEqual({ outcome: 'expired' });
+      expect((await shares().find(otherLink.token, at(10 * SECOND))).outcome).toBe('found');
+      expect((await shares().find(otherTenant.token, at(10 * SECOND))).outcome).toBe('found');
+    });
+
+    it('purges shares that expired before the given time', async () => {
+      const expiredEarlier = await shares().create(share({ ttlMs: SECOND }));
+      const expiringAtCutoff = await shares().create(share({ ttlMs: 2 * SECOND }));
+      const working = await shares().create(share({ ttlMs: HOUR }));
+
+      expect(await shares().purgeExpired(at(2 * SECOND))).toBe(1);
+      expect(await shares().find(expiredEarlier.token, T0)).toEqual({ outcome: 'not_found' });
+      expect((await shares().find(expiringAtCutoff.token, T0)).outcome).toBe('found');
+      expect((await shares().find(working.token, T0)).outcome).toBe('found');
+      expect(await shares().purgeExpired(at(2 * SECOND))).toBe(0);
+    });
+  });
+}

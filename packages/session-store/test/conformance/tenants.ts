@@ -1,0 +1,121 @@
+import { DEFAULT_VALIDITY_HOURS, defaultMediaPolicy } from '@uplink/contracts';
+import { API_KEY_PREFIX, bootstrapTenantId, type StoredDestinations } from '@uplink/tenants';
+import { describe, expect, it } from 'vitest';
+import { at, type CurrentStore, newTenantId, SECOND, T0 } from './fixtures.ts';
+
+const sealed = (data: string) => ({ kid: 'k1', iv: 'aXY=', data, tag: 'dGFn' });
+const webhook = (url: string): StoredDestinations => ({ webhook: { url, secret: sealed('c2VjcmV0') } });
+
+export function describeTenants(store: CurrentStore): void {
+  const tenants = () => store().tenants;
+
+  describe('tenants', () => {
+    it('creates a tenant with default settings', async () => {
+      const tenant = await tenants().createTenant('Acme', T0);
+      expect(tenant).toStrictEqual({
+        _id: expect.stringMatching(/^ten_[A-Za-z0-9]{20}$/),
+        name: 'Acme',
+        settings: {
+          companyName: 'Acme',
+          supportDomain: null,
+          defaultValidityHours: DEFAULT_VALIDITY_HOURS,
+          mediaPolicy: defaultMediaPolicy(),
+        },
+        createdAt: T0,
+        updatedAt: T0,
+      });
+      expect(await tenants().getSettings(tenant._id)).toStrictEqual(tenant.settings);
+      expect(await tenants().getSettings(newTenantId())).toBeNull();
+    });
+
+    it("answers a key's tenant, and null for an unknown key", async () => {
+      const tenant = await tenants().createTenant('Acme', T0);
+      const key = await tenants().createApiKey(tenant._id, 'ci', T0);
+      expect(key.startsWith(API_KEY_PREFIX)).toBe(true);
+      expect(await tenants().tenantIdForKey(key)).toBe(tenant._id);
+      expect(await tenants().tenantIdForKey(`${key}x`)).toBeNull();
+      const second = await tenants().createApiKey(tenant._id, 'ci-2', T0);
+      expect(second).not.toBe(key);
+      expect(await tenants().tenantIdForKey(second)).toBe(tenant._id);
+    });
+
+    it('bootstraps one demo tenant per key, however many replicas race to do it', async () => {
+      const key = `${API_KEY_PREFIX}bootstrap-${newTenantId()}`;
+      const ids = await Promise.all(
+        Array.from({ length: 5 }, () => tenants().ensureBootstrapTenant(key, T0)),
+      );
+      expect(new Set(ids)).toEqual(new Set([bootstrapTenantId(key)]));
+      expect(await tenants().ensureBootstrapTenant(key, at(SECOND))).toBe(bootstrapTenantId(key));
+      expect(await tenants().tenantIdForKey(key)).toBe(bootstrapTenantId(key));
+      expect((await tenants().getSettings(bootstrapTenantId(key)))?.companyName).toBe('Demo Company');
+    });
+
+    it('keeps settings changed earlier when bootstrapping again', async () => {
+      const key = `${API_KEY_PREFIX}bootstrap-${newTenantId()}`;
+      const tenantId = await tenants().ensureBootstrapTenant(key, T0);
+      await tenants().updateSettings(tenantId, { companyName: 'Renamed' }, at(SECOND));
+      await tenants().ensureBootstrapTenant(key, at(2 * SECOND));
+      expect((await tenants().getSettings(tenantId))?.companyName).toBe('Renamed');
+    });
+
+    it('updates exactly the settings named, however deep', async () => {
+      const tenant = await tenants().createTenant('Acme', T0);
+      const defaults = defaultMediaPolicy();
+      const afterPolicy = await tenants().updateSettings(
+        tenant._id,
+        { mediaPolicy: { categories: { audio: { allowed: false } }, retentionDays: 7 } },
+        at(SECOND),
+      );
+      const policy = {
+        ...defaults,
+        retentionDays: 7,
+        categories: { ...defaults.categories, audio: { ...defaults.categories.audio, allowed: false } },
+      };
+      expect(afterPolicy).toStrictEqual({ ...tenant.settings, mediaPolicy: policy });
+
+      const afterName = await tenants().updateSettings(
+        tenant._id,
+        { companyName: 'Acme Support', supportDomain: 'support.acme.example' },
+        at(2 * SECOND),
+      );
+      const expected = {
+        companyName: 'Acme Support',
+        supportDomain: 'support.acme.example',
+        defaultValidityHours: DEFAULT_VALIDITY_HOURS,
+        mediaPolicy: policy,
+      };
+      expect(afterName).toStrictEqual(expected);
+      expect(await tenants().getSettings(tenant._id)).toStrictEqual(expected);
+      expect(await tenants().updateSettings(newTenantId(), { companyName: 'Nobody' }, T0)).toBeNull();
+    });
+
+    it('writes destinations only at the revision they were read at', async () => {
+      const tenant = await tenants().createTenant('Acme', T0);
+      expect(await tenants().readDestinations(tenant._id)).toStrictEqual({ stored: {}, revision: 0 });
+
+      const first = webhook('https://hooks.acme.example/uplink');
+      expect(await tenants().writeDestinations(tenant._id, 0, first, at(SECOND))).toStrictEqual({
+        stored: first,
+        revision: 1,
+      });
+      expect(await tenants().readDestinations(tenant._id)).toStrictEqual({ stored: first, revision: 1 });
+
+      const stale = webhook('https://hooks.acme.example/stale');
+      expect(await tenants().writeDestinations(tenant._id, 0, stale, at(2 * SECOND))).toBe('conflict');
+      expect(await tenants().writeDestinations(tenant._id, 2, stale, at(2 * SECOND))).toBe('conflict');
+      const second = webhook('https://hooks.acme.example/v2');
+      expect(await tenants().writeDestinations(tenant._id, 1, second, at(3 * SECOND))).toStrictEqual({
+        stored: second,
+        revision: 2,
+      });
+
+      // Settings and destinations share the tenant's document; neither overwrites the other.
+      await tenants().updateSettings(tenant._id, { companyName: 'Acme 2' }, at(4 * SECOND));
+      expect(await tenants().readDestinations(tenant._id)).toStrictEqual({ stored: second, revision: 2 });
+      expect((await tenants().getSettings(tenant._id))?.companyName).toBe('Acme 2');
+
+      expect(await tenants().readDestinations(newTenantId())).toBeNull();
+      expect(await tenants().writeDestinations(newTenantId(), 0, first, T0)).toBeNull();
+    });
+  });
+}

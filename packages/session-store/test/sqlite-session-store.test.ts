@@ -1,0 +1,139 @@
+import { fork } from 'node:child_process';
+import { DatabaseSync } from 'node:sqlite';
+import { fileURLToPath } from 'node:url';
+import { Subjects } from '@uplink/contracts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteSessionStore } from '../src/sqlite/sqlite-session-store.ts';
+import { tempFolder } from './adapters.ts';
+import { at, newLink, newTenantId, SECOND, T0, uploadedFile, withoutOutbox } from './conformance/fixtures.ts';
+import type { RaceOrder, RaceReport } from './sqlite-race-child.ts';
+
+let folder: ReturnType<typeof tempFolder>;
+let path: string;
+beforeEach(() => {
+  folder = tempFolder();
+  path = folder.path('sessions.sqlite');
+});
+afterEach(() => folder.remove());
+
+describe('SqliteSessionStore', () => {
+  it('describes itself by its file', async () => {
+    const store = new SqliteSessionStore(path);
+    expect(store.kind).toBe('sqlite');
+    expect(store.location).toBe(path);
+    await store.close();
+  });
+
+  it('keeps everything across closing and reopening the file', async () => {
+    const first = new SqliteSessionStore(path);
+    const tenant = await first.tenants.createTenant('Acme', T0);
+    const key = await first.tenants.createApiKey(tenant._id, 'ci', T0);
+    await first.tenants.updateSettings(tenant._id, { mediaPolicy: { retentionDays: 9 } }, at(SECOND));
+    const { link, token } = await first.links.create(newLink(tenant._id));
+    const received = await first.links.markReceived(link, uploadedFile(), at(SECOND));
+    const share = await first.shares.create({
+      tenantId: tenant._id,
+      linkId: link._id,
+      file: uploadedFile(),
+      ttlMs: 60 * SECOND,
+      now: T0,
+    });
+    await first.close();
+
+    const second = new SqliteSessionStore(path);
+    try {
+      expect(received).not.toBeNull();
+      expect(await second.links.findByToken(token)).toStrictEqual(received && withoutOutbox(received));
+      expect(await second.links.outbox.entries(link._id)).toStrictEqual(received?.outbox);
+      expect(await second.links.findPendingDueBefore(at(2 * 60 * 60 * SECOND), 10)).toEqual([]);
+      expect(await second.tenants.tenantIdForKey(key)).toBe(tenant._id);
+      expect((await second.tenants.getSettings(tenant._id))?.mediaPolicy.retentionDays).toBe(9);
+      expect((await second.shares.find(share.token, T0)).outcome).toBe('found');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('answers ping until closed, then rejects', async () => {
+    const store = new SqliteSessionStore(path);
+    await expect(store.ping()).resolves.toBeUndefined();
+    await store.close();
+    await expect(store.ping()).rejects.toThrow();
+    await expect(store.links.getById('lnk_AAAAAAAAAAAAAAAAAAAA')).rejects.toThrow();
+    await store.close();
+  });
+
+  it('writes a WAL-mode file at the current schema version, and prepare is repeatable', async () => {
+    const store = new SqliteSessionStore(path);
+    await store.prepare();
+    await store.prepare();
+    await store.close();
+    const raw = new DatabaseSync(path);
+    expect(raw.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 1 });
+    raw.close();
+  });
+
+  it('refuses a file written by a newer schema instead of misreading it', async () => {
+    await new SqliteSessionStore(path).close();
+    const raw = new DatabaseSync(path);
+    raw.exec('PRAGMA user_version = 99');
+    raw.close();
+    expect(() => new SqliteSessionStore(path)).toThrow(/schema version 99/);
+  });
+
+  it('lets two connections to one file see each other and still receive a link once', async () => {
+    const a = new SqliteSessionStore(path);
+    const b = new SqliteSessionStore(path);
+    try {
+      const { link } = await a.links.create(newLink(newTenantId()));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).links.markReceived(link, uploadedFile(), T0)),
+      );
+      expect(results.filter((result) => result !== null)).toHaveLength(1);
+      expect((await b.links.outbox.entries(link._id)).map((entry) => entry.subject)).toEqual([
+        Subjects.linkCreated,
+        Subjects.uploadCompleted,
+      ]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('receives each link once when several processes race on the same file', async () => {
+    const store = new SqliteSessionStore(path);
+    const linkIds: string[] = [];
+    for (let i = 0; i < 100; i++) linkIds.push((await store.links.create(newLink(newTenantId()))).link._id);
+
+    const children = Array.from({ length: 3 }, () =>
+      fork(fileURLToPath(new URL('./sqlite-race-child.ts', import.meta.url)), { stdio: 'inherit' }),
+    );
+    const next = (child: (typeof children)[number]) =>
+      new Promise<RaceReport>((resolve, reject) => {
+        child.once('message', (report) => resolve(report as RaceReport));
+        child.once('exit', (code) => reject(new Error(`race child exited with ${code}`)));
+      });
+    try {
+      const ready = children.map(next);
+      // Each process goes through the links in its own order, so they collide all along.
+      for (const [i, child] of children.entries()) {
+        child.send({ path, linkIds: i % 2 ? [...linkIds].reverse() : linkIds } satisfies RaceOrder);
+      }
+      await Promise.all(ready);
+      const done = children.map(next);
+      for (const child of children) child.send('go');
+      const reports = await Promise.all(done);
+
+      const won = reports.flatMap((report) => ('won' in report ? report.won : []));
+      expect(won.sort()).toEqual([...linkIds].sort());
+      for (const id of linkIds) {
+        expect((await store.links.getById(id))?.status).toBe('received');
+        expect(await store.links.outbox.entries(id)).toHaveLength(2);
+      }
+    } finally {
+      for (const child of children) child.kill();
+      await store.close();
+    }
+  });
+});
