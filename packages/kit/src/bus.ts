@@ -1,7 +1,7 @@
 // The event bus port. Services publish and consume Uplink's events through this interface only;
-// two adapters implement it: JetStream (nats-bus.ts, production) and an embedded bus kept in
-// SQLite (sqlite-bus.ts, the one-process default). Both give the same guarantees, checked by one
-// conformance suite (test/conformance/event-bus.ts):
+// two adapters implement it: JetStream (nats.ts, production) and an embedded bus kept in
+// SQLite (sqlite-bus/, the one-process default). Both give the same guarantees, checked by one
+// conformance suite (packages/kit/test/conformance/event-bus.ts):
 // - one stream of every event, numbered by a global, gap-free-per-publish sequence that survives
 //   restarts (the SSE feed's resume cursor);
 // - publishing is idempotent per `msgId` inside the duplicate window (a repeat answers the first
@@ -9,7 +9,7 @@
 // - durable consumers deliver each message on their subjects at least once, to one of the
 //   processes sharing the consumer, until it is acked or terminated; nak(delay) redelivers after
 //   the delay, an unacked delivery is redelivered after `ackWaitMs`; `deliveryCount` counts;
-// - dead-letter subjects (`dead.<subject>`) are kept apart from the main stream.
+// - dead-letter subjects (`deadletter.<subject>`) are kept apart from the main stream.
 // What is not promised: ordering across redeliveries (a nak'd message may be overtaken).
 import type { Subject } from '@uplink/contracts';
 
@@ -46,7 +46,10 @@ export type ConsumerSpec = {
   subjects: Subject[];
   /** Deliveries before a message is dead-lettered. */
   maxDeliver?: number;
-  /** Wait before each redelivery, by attempt; the last value repeats. */
+  /**
+   * The consumer loop's (startConsumer) nak delay by attempt when a handler fails; the last
+   * value repeats. The bus itself redelivers unsettled messages after `ackWaitMs`.
+   */
   backoffMs?: number[];
   ackWaitMs?: number;
 };

@@ -15,5 +15,6 @@ export * from './secrets.ts';
 export * from './service.ts';
 export * from './service-parts.ts';
 export * from './shutdown.ts';
+export * from './sqlite-bus/index.ts';
 export * from './telemetry.ts';
 export * from './trace-context.ts';

@@ -100,6 +100,50 @@ function source<M>(
   };
 }
 
+/** Counts a process's unsettled deliveries and lets the next one through when there is room. */
+class InFlightGate {
+  readonly #limit: number;
+  #count = 0;
+  #waiting: (() => void) | undefined;
+  #opened = false;
+
+  constructor(limit: number) {
+    this.#limit = Math.max(1, limit);
+  }
+
+  /** Counts one delivery until the returned settle() runs or `ackWaitMs` passes. */
+  take(ackWaitMs: number): () => void {
+    this.#count++;
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      this.#count--;
+      this.#waiting?.();
+    };
+    const timer = setTimeout(settle, ackWaitMs);
+    timer.unref();
+    return settle;
+  }
+
+  /** Resolves once another delivery may be handed out. */
+  async room(): Promise<void> {
+    while (!this.#opened && this.#count >= this.#limit) {
+      await new Promise<void>((resolve) => {
+        this.#waiting = resolve;
+      });
+      this.#waiting = undefined;
+    }
+  }
+
+  /** Stops holding anything back (the source is stopping). */
+  open(): void {
+    this.#opened = true;
+    this.#waiting?.();
+  }
+}
+
 /** The event bus on NATS JetStream: production. */
 export class NatsEventBus implements EventBus {
   readonly kind = 'nats';
@@ -155,14 +199,43 @@ export class NatsEventBus implements EventBus {
 
   async consume(durable: string, opts: { maxInFlight: number }): Promise<MessageSource<Delivery>> {
     const consumer = await this.js.consumers.get(STREAM_NAME, durable);
+    const ackWaitMs = ((await consumer.info(true)).config.ack_wait ?? DEFAULT_ACK_WAIT_MS * 1e6) / 1e6;
     const iter = await consumer.consume({ max_messages: opts.maxInFlight });
-    return source(iter, (msg) => ({
-      ...streamMessage(msg),
-      deliveryCount: msg.info.deliveryCount,
-      ack: () => msg.ack(),
-      nak: (delayMs) => msg.nak(delayMs),
-      term: (reason) => msg.term(reason),
-    }));
+    // The pull buffer is not a limit on unsettled messages (and max_ack_pending counts every
+    // process sharing the consumer): this process's limit is kept here. A delivery stops
+    // counting when it is settled or its ack wait ran out (JetStream redelivers it then).
+    const gate = new InFlightGate(opts.maxInFlight);
+    const messages = source(iter, (msg): Delivery => {
+      const settle = gate.take(ackWaitMs);
+      return {
+        ...streamMessage(msg),
+        deliveryCount: msg.info.deliveryCount,
+        ack: () => {
+          settle();
+          msg.ack();
+        },
+        nak: (delayMs?: number) => {
+          settle();
+          msg.nak(delayMs);
+        },
+        term: (reason?: string) => {
+          settle();
+          msg.term(reason);
+        },
+      };
+    });
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const delivery of messages) {
+          yield delivery;
+          await gate.room();
+        }
+      },
+      stop: async () => {
+        gate.open();
+        await messages.stop();
+      },
+    };
   }
 
   async streamInfo(): Promise<{ firstSeq: number; lastSeq: number }> {
@@ -181,25 +254,28 @@ export class NatsEventBus implements EventBus {
   }
 
   async *read(fromSeq: number, toSeq: number, subject?: string): AsyncIterable<StreamMessage> {
-    if (toSeq < fromSeq) return;
+    // Past the stream's end there is nothing to wait for: a fetch would sit out its expiry.
+    const last = Math.min(toSeq, (await this.streamInfo()).lastSeq);
+    if (last < fromSeq) return;
     const consumer = await this.js.consumers.get(STREAM_NAME, {
       filter_subjects: subject ? [subject] : [...STREAM_SUBJECTS],
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: Math.max(1, fromSeq),
     });
     try {
-      let next = fromSeq;
-      while (next <= toSeq) {
+      // With a subject filter, fewer messages than the range match: read only those there are.
+      let remaining = (await consumer.info()).num_pending;
+      while (remaining > 0) {
         let seen = 0;
-        const batch = await consumer.fetch({ max_messages: Math.min(512, toSeq - next + 1), expires: 2_000 });
+        const batch = await consumer.fetch({ max_messages: Math.min(512, remaining), expires: 2_000 });
         for await (const msg of batch) {
           seen++;
-          next = msg.seq + 1;
-          if (msg.seq > toSeq) return;
+          remaining--;
+          if (msg.seq > last) return;
           yield streamMessage(msg);
-          if (msg.seq === toSeq) return;
+          if (msg.seq === last || remaining === 0) return;
         }
-        // Nothing more to read: the rest of the range is not in the stream.
+        // Nothing more to read: the rest of the range was deleted meanwhile.
         if (seen === 0) return;
       }
     } finally {

@@ -1,0 +1,1 @@
+export { SqliteEventBus, type SqliteEventBusOptions } from './sqlite-event-bus.ts';

@@ -1,0 +1,154 @@
+// The embedded bus's live iterations. Both pull: each next() looks in the store and, finding
+// nothing, waits for a wake-up, so several sources on one durable share its messages without
+// a dispatcher: whichever asks first claims the next one.
+import type { Delivery, MessageSource, StreamMessage } from '../bus.ts';
+import type { Claimed, MessageRow } from './store.ts';
+import type { Wakeups } from './wakeups.ts';
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+const decoder = new TextDecoder();
+
+export function toStreamMessage(row: MessageRow): StreamMessage {
+  const { seq, subject, data } = row;
+  return {
+    seq,
+    subject,
+    data,
+    headers: JSON.parse(row.headers),
+    json: () => JSON.parse(decoder.decode(data)),
+  };
+}
+
+/** A poll's answer: a message, or how long to wait at most before looking again. */
+type Polled<M> = { value: M } | { waitMs: number | undefined };
+
+abstract class PullSource<M> implements MessageSource<M> {
+  #stopped = false;
+  readonly #wakers = new Set<() => void>();
+  readonly #wakeups: Wakeups;
+  readonly #onStop: () => void;
+
+  constructor(wakeups: Wakeups, onStop: () => void) {
+    this.#wakeups = wakeups;
+    this.#onStop = onStop;
+  }
+
+  protected abstract poll(): Polled<M>;
+
+  [Symbol.asyncIterator](): AsyncIterator<M, undefined> {
+    return {
+      next: () => this.#next(),
+      // Leaving a for-await early ends the source.
+      return: async () => {
+        await this.stop();
+        return DONE;
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const wake of [...this.#wakers]) wake();
+    this.#onStop();
+  }
+
+  async #next(): Promise<IteratorResult<M, undefined>> {
+    for (;;) {
+      if (this.#stopped) return DONE;
+      const polled = this.poll();
+      if ('value' in polled) return { value: polled.value, done: false };
+      await this.#wakeups.wait(polled.waitMs, this.#wakers);
+    }
+  }
+}
+
+/** What a consumer source needs from the bus, bound to its durable. */
+export type DurableAccess = {
+  now(): number;
+  claim(now: number): Claimed | undefined;
+  nextDueAt(): number | undefined;
+  ack(seq: number): void;
+  nak(seq: number, deliveryCount: number, delayMs: number | undefined): void;
+  term(seq: number, reason: string | undefined): void;
+};
+
+/** One consume() call: at most `maxInFlight` of its deliveries unsettled at a time. */
+export class ConsumerSource extends PullSource<Delivery> {
+  readonly #durable: DurableAccess;
+  readonly #maxInFlight: number;
+  /** Ack deadlines of this source's unsettled deliveries. */
+  readonly #out = new Set<{ deadline: number }>();
+
+  constructor(durable: DurableAccess, maxInFlight: number, wakeups: Wakeups, onStop: () => void) {
+    super(wakeups, onStop);
+    this.#durable = durable;
+    this.#maxInFlight = Math.max(1, maxInFlight);
+  }
+
+  protected poll(): Polled<Delivery> {
+    const now = this.#durable.now();
+    // A delivery past its ack wait is being redelivered: it no longer holds a slot, or a
+    // handler that forgot to settle would stall this source for good.
+    for (const out of this.#out) if (out.deadline <= now) this.#out.delete(out);
+    if (this.#out.size >= this.#maxInFlight) {
+      return { waitMs: Math.min(...[...this.#out].map((out) => out.deadline)) - now };
+    }
+    const claimed = this.#durable.claim(now);
+    if (claimed) return { value: this.#delivery(claimed) };
+    const due = this.#durable.nextDueAt();
+    return { waitMs: due === undefined ? undefined : due - now };
+  }
+
+  #delivery({ message, deliveryCount, deadline }: Claimed): Delivery {
+    const durable = this.#durable;
+    const out = { deadline };
+    this.#out.add(out);
+    let settled = false;
+    const settle = (apply: () => void): void => {
+      // Settling twice is harmless on JetStream too; only the first one counts.
+      if (settled) return;
+      settled = true;
+      this.#out.delete(out);
+      apply();
+    };
+    const { seq } = message;
+    return {
+      ...toStreamMessage(message),
+      deliveryCount,
+      ack: () => settle(() => durable.ack(seq)),
+      nak: (delayMs?: number) => settle(() => durable.nak(seq, deliveryCount, delayMs)),
+      term: (reason?: string) => settle(() => durable.term(seq, reason)),
+    };
+  }
+}
+
+/** tail(): the main stream in order from a sequence, then each new message as it comes. */
+export class TailSource extends PullSource<StreamMessage> {
+  readonly #read: (fromSeq: number) => MessageRow[];
+  #nextSeq: number;
+  #batch: MessageRow[] = [];
+  #index = 0;
+
+  constructor(
+    fromSeq: number,
+    read: (fromSeq: number) => MessageRow[],
+    wakeups: Wakeups,
+    onStop: () => void,
+  ) {
+    super(wakeups, onStop);
+    this.#nextSeq = fromSeq;
+    this.#read = read;
+  }
+
+  protected poll(): Polled<StreamMessage> {
+    if (this.#index >= this.#batch.length) {
+      this.#batch = this.#read(this.#nextSeq);
+      this.#index = 0;
+    }
+    const row = this.#batch[this.#index++];
+    if (!row) return { waitMs: undefined };
+    this.#nextSeq = row.seq + 1;
+    return { value: toStreamMessage(row) };
+  }
+}

@@ -1,0 +1,338 @@
+// The embedded bus's SQLite file: the two streams and the durable consumers' state, behind
+// prepared statements so that each publish or delivery costs a few indexed statements.
+import { DatabaseSync } from 'node:sqlite';
+import type { PublishResult } from '../bus.ts';
+import { subjectMatches } from './subjects.ts';
+
+/**
+ * Each stream is a table whose AUTOINCREMENT key is the stream sequence: SQLite never hands out
+ * a number again, even after the newest rows are deleted, so sequences survive pruning.
+ *
+ * A consumer keeps JetStream's shape of state: `delivered_seq` says how far it has handed out
+ * new messages, and `pending` holds a row per message delivered but not yet settled. A message
+ * at or below `delivered_seq` without a pending row is settled (acked, terminated, or given up
+ * after `max_deliver`); ack and term delete the row, so the table stays as small as the work in
+ * progress. `due_at` is the ack deadline while a delivery is out, the redelivery time after a
+ * nak, and whichever comes first, the message is due for redelivery once it has passed.
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS messages (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  subject TEXT NOT NULL,
+  data BLOB NOT NULL,
+  headers TEXT NOT NULL,
+  msg_id TEXT,
+  published_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_msg_id ON messages (msg_id) WHERE msg_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS dead_letters (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  subject TEXT NOT NULL,
+  data BLOB NOT NULL,
+  headers TEXT NOT NULL,
+  msg_id TEXT,
+  published_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_letters_msg_id ON dead_letters (msg_id) WHERE msg_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS consumers (
+  durable TEXT PRIMARY KEY,
+  filters TEXT NOT NULL,
+  max_deliver INTEGER NOT NULL,
+  ack_wait_ms INTEGER NOT NULL,
+  delivered_seq INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pending (
+  durable TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  deliveries INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  out INTEGER NOT NULL,
+  PRIMARY KEY (durable, seq)
+) WITHOUT ROWID;
+PRAGMA user_version = 1;
+`;
+
+export type StreamName = 'main' | 'deadLetter';
+
+export type MessageRow = { seq: number; subject: string; data: Uint8Array; headers: string };
+
+export type ConsumerConfig = {
+  durable: string;
+  filters: string[];
+  maxDeliver: number;
+  ackWaitMs: number;
+};
+
+type Consumer = ConsumerConfig & { deliveredSeq: number; filtersJson: string };
+
+export type Claimed = { message: MessageRow; deliveryCount: number; deadline: number };
+
+export type NewMessage = {
+  subject: string;
+  data: Uint8Array;
+  headers: string;
+  msgId: string;
+  now: number;
+  duplicateWindowMs: number;
+};
+
+const TABLES: Record<StreamName, string> = { main: 'messages', deadLetter: 'dead_letters' };
+
+function streamStatements(db: DatabaseSync, table: string) {
+  return {
+    findDuplicate: db.prepare(
+      `SELECT seq FROM ${table} WHERE msg_id = ? AND published_at >= ? ORDER BY seq DESC LIMIT 1`,
+    ),
+    insert: db.prepare(
+      `INSERT INTO ${table} (subject, data, headers, msg_id, published_at) VALUES (?, ?, ?, ?, ?) RETURNING seq`,
+    ),
+    // Ages out from the front, as JetStream does: everything before the oldest unexpired message.
+    prune: db.prepare(
+      `DELETE FROM ${table} WHERE seq < coalesce(
+         (SELECT seq FROM ${table} WHERE published_at >= ? ORDER BY seq LIMIT 1),
+         (SELECT max(seq) + 1 FROM ${table}), 0)`,
+    ),
+  };
+}
+
+function statements(db: DatabaseSync) {
+  return {
+    firstSeq: db.prepare('SELECT min(seq) AS seq FROM messages'),
+    lastSeq: db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'messages'`),
+    maxSeq: db.prepare('SELECT max(seq) AS seq FROM messages'),
+    message: db.prepare('SELECT seq, subject, data, headers FROM messages WHERE seq = ?'),
+    range: db.prepare(
+      `SELECT seq, subject, data, headers FROM messages
+       WHERE seq >= ? AND seq <= ? AND (? IS NULL OR matches_any(?, subject)) ORDER BY seq LIMIT ?`,
+    ),
+    nextNew: db.prepare(
+      `SELECT seq, subject, data, headers FROM messages
+       WHERE seq > ? AND seq <= ? AND matches_any(?, subject) ORDER BY seq LIMIT 1`,
+    ),
+    nextDue: db.prepare(
+      `SELECT seq, deliveries FROM pending
+       WHERE durable = ? AND due_at <= ? AND deliveries < ? ORDER BY seq LIMIT 1`,
+    ),
+    earliestDue: db.prepare('SELECT min(due_at) AS due FROM pending WHERE durable = ? AND deliveries < ?'),
+    consumer: db.prepare('SELECT * FROM consumers WHERE durable = ?'),
+    upsertConsumer: db.prepare(
+      `INSERT INTO consumers (durable, filters, max_deliver, ack_wait_ms) VALUES (?, ?, ?, ?)
+       ON CONFLICT (durable) DO UPDATE SET
+         filters = excluded.filters, max_deliver = excluded.max_deliver, ack_wait_ms = excluded.ack_wait_ms`,
+    ),
+    advance: db.prepare('UPDATE consumers SET delivered_seq = ? WHERE durable = ?'),
+    firstDelivery: db.prepare(
+      'INSERT INTO pending (durable, seq, deliveries, due_at, out) VALUES (?, ?, 1, ?, 1)',
+    ),
+    redelivery: db.prepare(
+      'UPDATE pending SET deliveries = ?, due_at = ?, out = 1 WHERE durable = ? AND seq = ?',
+    ),
+    settle: db.prepare('DELETE FROM pending WHERE durable = ? AND seq = ?'),
+    reschedule: db.prepare(
+      'UPDATE pending SET due_at = ?, out = 0 WHERE durable = ? AND seq = ? AND deliveries = ?',
+    ),
+    release: db.prepare('UPDATE pending SET due_at = min(due_at, ?), out = 0 WHERE out = 1'),
+    dropPrunedPending: db.prepare('DELETE FROM pending WHERE seq < ?'),
+    dropExhausted: db.prepare(
+      `DELETE FROM pending WHERE due_at <= ?
+       AND deliveries >= (SELECT max_deliver FROM consumers c WHERE c.durable = pending.durable)`,
+    ),
+  };
+}
+
+export class BusStore {
+  readonly #db: DatabaseSync;
+  readonly #streams: Record<StreamName, ReturnType<typeof streamStatements>>;
+  readonly #sql: ReturnType<typeof statements>;
+  /** Parsed consumer rows; this process is the file's only writer, so the cache stays true. */
+  readonly #consumers = new Map<string, Consumer>();
+  /** Parsed filter lists, by the JSON the SQL function receives. */
+  readonly #filterLists = new Map<string, string[]>();
+
+  constructor(path: string) {
+    this.#db = new DatabaseSync(path, { timeout: 5_000 });
+    // WAL with NORMAL sync survives a process crash without an fsync per message; like
+    // JetStream's file store, a power loss may cost the last moments.
+    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+    this.#db.exec(SCHEMA);
+    this.#db.function('matches_any', { deterministic: true }, (filters, subject) =>
+      this.#filterList(String(filters)).some((f) => subjectMatches(f, String(subject))) ? 1 : 0,
+    );
+    this.#streams = {
+      main: streamStatements(this.#db, TABLES.main),
+      deadLetter: streamStatements(this.#db, TABLES.deadLetter),
+    };
+    this.#sql = statements(this.#db);
+  }
+
+  append(stream: StreamName, message: NewMessage): PublishResult {
+    const sql = this.#streams[stream];
+    // JetStream ignores an empty Nats-Msg-Id: no dedup for it.
+    const msgId = message.msgId || null;
+    if (msgId !== null) {
+      const original = sql.findDuplicate.get(msgId, message.now - message.duplicateWindowMs);
+      if (original) return { seq: Number(original.seq), duplicate: true };
+    }
+    const row = sql.insert.get(message.subject, message.data, message.headers, msgId, message.now);
+    return { seq: Number(row?.seq), duplicate: false };
+  }
+
+  /** Drops a stream's messages published before `cutoff`; answers how many went. */
+  prune(stream: StreamName, cutoff: number): number {
+    const removed = Number(this.#streams[stream].prune.run(cutoff).changes);
+    if (stream === 'main' && removed > 0) this.#sql.dropPrunedPending.run(this.streamInfo().firstSeq);
+    return removed;
+  }
+
+  /** Forgets deliveries that used up `max_deliver` and whose last ack wait is over. */
+  dropExhausted(now: number): void {
+    this.#sql.dropExhausted.run(now);
+  }
+
+  streamInfo(): { firstSeq: number; lastSeq: number } {
+    const lastSeq = Number(this.#sql.lastSeq.get()?.seq ?? 0);
+    const first = this.#sql.firstSeq.get()?.seq;
+    // JetStream's answer once every message has aged out: first is the next sequence to come.
+    if (first === null || first === undefined) return { firstSeq: lastSeq === 0 ? 0 : lastSeq + 1, lastSeq };
+    return { firstSeq: Number(first), lastSeq };
+  }
+
+  /** Main-stream messages from `fromSeq` to `toSeq`, optionally under `filter`, at most `limit`. */
+  range(fromSeq: number, toSeq: number, filter: string | null, limit: number): MessageRow[] {
+    const filters = filter === null ? null : JSON.stringify([filter]);
+    return this.#sql.range.all(fromSeq, toSeq, filters, filters, limit) as MessageRow[];
+  }
+
+  consumer(durable: string): ConsumerConfig | undefined {
+    return this.#consumer(durable);
+  }
+
+  /** Creates the consumer at the start of the stream, or changes its settings and keeps its progress. */
+  upsertConsumer(config: ConsumerConfig): void {
+    const { durable, filters, maxDeliver, ackWaitMs } = config;
+    this.#sql.upsertConsumer.run(durable, JSON.stringify(filters), maxDeliver, ackWaitMs);
+    this.#consumers.delete(durable);
+  }
+
+  /**
+   * Hands out the consumer's next message: the lowest sequence among messages due for
+   * redelivery and the next new message on its filters. Runs in one transaction so that a
+   * crash never leaves a delivery half-recorded.
+   */
+  claim(durable: string, now: number): Claimed | undefined {
+    const consumer = this.#consumer(durable);
+    if (!consumer) return undefined;
+    return this.#transaction(() => {
+      for (;;) {
+        const due = this.#sql.nextDue.get(durable, now, consumer.maxDeliver);
+        const lastSeq = Number(this.#sql.maxSeq.get()?.seq ?? 0);
+        const fresh =
+          lastSeq > consumer.deliveredSeq
+            ? (this.#sql.nextNew.get(consumer.deliveredSeq, lastSeq, consumer.filtersJson) as
+                | MessageRow
+                | undefined)
+            : undefined;
+        if (due && (!fresh || Number(due.seq) < fresh.seq)) {
+          const seq = Number(due.seq);
+          const message = this.#sql.message.get(seq) as MessageRow | undefined;
+          if (!message) {
+            // Aged out of the stream while waiting: nothing left to deliver.
+            this.#sql.settle.run(durable, seq);
+            continue;
+          }
+          const deliveryCount = Number(due.deliveries) + 1;
+          const deadline = now + consumer.ackWaitMs;
+          this.#sql.redelivery.run(deliveryCount, deadline, durable, seq);
+          return { message, deliveryCount, deadline };
+        }
+        if (fresh) {
+          const deadline = now + consumer.ackWaitMs;
+          this.#sql.firstDelivery.run(durable, fresh.seq, deadline);
+          this.#advance(consumer, fresh.seq);
+          return { message: fresh, deliveryCount: 1, deadline };
+        }
+        // Nothing on the filters up to lastSeq: skip those for good rather than scan them again.
+        if (lastSeq > consumer.deliveredSeq) this.#advance(consumer, lastSeq);
+        return undefined;
+      }
+    });
+  }
+
+  /** When the consumer's next redelivery falls due, if any is waiting. */
+  nextDueAt(durable: string): number | undefined {
+    const consumer = this.#consumer(durable);
+    if (!consumer) return undefined;
+    const due = this.#sql.earliestDue.get(durable, consumer.maxDeliver)?.due;
+    return due === null || due === undefined ? undefined : Number(due);
+  }
+
+  settle(durable: string, seq: number): void {
+    this.#sql.settle.run(durable, seq);
+  }
+
+  /** Schedules delivery `deliveryCount` again at `dueAt`, unless a later delivery took its place. */
+  reschedule(durable: string, seq: number, deliveryCount: number, dueAt: number): void {
+    const consumer = this.#consumer(durable);
+    if (consumer && deliveryCount >= consumer.maxDeliver) this.#sql.settle.run(durable, seq);
+    else this.#sql.reschedule.run(dueAt, durable, seq, deliveryCount);
+  }
+
+  /**
+   * Makes every delivery still out due at `now`. Whoever held them is gone (the bus closed, or
+   * the process died before this open), so waiting out their ack wait would only delay work.
+   */
+  releaseOutstanding(now: number): number {
+    return Number(this.#sql.release.run(now).changes ?? 0);
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  #consumer(durable: string): Consumer | undefined {
+    const cached = this.#consumers.get(durable);
+    if (cached) return cached;
+    const row = this.#sql.consumer.get(durable);
+    if (!row) return undefined;
+    const consumer: Consumer = {
+      durable,
+      filters: JSON.parse(String(row.filters)),
+      filtersJson: String(row.filters),
+      maxDeliver: Number(row.max_deliver),
+      ackWaitMs: Number(row.ack_wait_ms),
+      deliveredSeq: Number(row.delivered_seq),
+    };
+    this.#consumers.set(durable, consumer);
+    return consumer;
+  }
+
+  #advance(consumer: Consumer, seq: number): void {
+    this.#sql.advance.run(seq, consumer.durable);
+    consumer.deliveredSeq = seq;
+  }
+
+  #filterList(json: string): string[] {
+    let list = this.#filterLists.get(json);
+    if (!list) {
+      // read() may pass any subject; keep the cache from growing without bound.
+      if (this.#filterLists.size >= 1_000) this.#filterLists.clear();
+      list = JSON.parse(json) as string[];
+      this.#filterLists.set(json, list);
+    }
+    return list;
+  }
+
+  #transaction<T>(work: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      // A rolled-back claim may have moved the cached cursor; read it again.
+      this.#consumers.clear();
+      throw err;
+    }
+  }
+}
