@@ -17,7 +17,9 @@ export function destinationFactory(options: { fileLinkTtlMs: number }): Destinat
           ? new TwilioFlexDestination(destinations.twilioFlex, { linkTtlMs: options.fileLinkTtlMs })
           : undefined;
       case 'webhook':
-        return destinations.webhook ? new WebhookDestination(destinations.webhook) : undefined;
+        return destinations.webhook
+          ? new WebhookDestination(destinations.webhook, { linkTtlMs: options.fileLinkTtlMs })
+          : undefined;
     }
   };
 }

@@ -46,12 +46,15 @@ export function verifyWebhook(
 export class WebhookDestination implements Destination {
   private readonly url: string;
   private readonly secret: string;
+  private readonly linkTtlMs: number;
   private readonly now: () => Date;
 
-  constructor(config: { url: string; secret: string }, now: () => Date = () => new Date()) {
+  /** `linkTtlMs`: how long the agent's viewer link ("Go to message") stays valid. */
+  constructor(config: { url: string; secret: string }, options: { linkTtlMs: number; now?: () => Date }) {
     this.url = config.url;
     this.secret = config.secret;
-    this.now = now;
+    this.linkTtlMs = options.linkTtlMs;
+    this.now = options.now ?? (() => new Date());
   }
 
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
@@ -77,6 +80,9 @@ export class WebhookDestination implements Destination {
         urlExpiresAt: new Date(this.now().getTime() + FILE_URL_TTL_MS).toISOString(),
       },
     });
+    // The receiver's own system is out of our sight: the agent's "Go to message" opens the file's
+    // viewer page. Made before posting, so a posted webhook is never retried for want of it.
+    const viewer = await delivery.viewerUrl(this.linkTtlMs);
     const timestamp = Math.floor(this.now().getTime() / 1000);
     let response: Response;
     try {
@@ -96,7 +102,7 @@ export class WebhookDestination implements Destination {
     } catch (err) {
       return outcomeForError(err, 'The webhook');
     }
-    if (response.ok) return { kind: 'posted', target: { noteId: deliveryId, url: null, mode: 'link' } };
+    if (response.ok) return { kind: 'posted', target: { noteId: deliveryId, url: viewer, mode: 'link' } };
     return outcomeForStatus(response.status, 'The webhook', response.headers.get('retry-after'));
   }
 }
