@@ -41,6 +41,13 @@ export {
   launchChromium,
 } from './chromium.ts';
 export { type EnsuredBinaries, ensureBinaries } from './ensure-binaries.ts';
+export {
+  openTicketInConsole,
+  recordVoiceMessage,
+  requestFileInConsole,
+  sendVoiceMessage,
+  waitUntilPlayable,
+} from './flow-steps.ts';
 export { type MongoServer, mongoPings, type StartMongoOptions, startMongo } from './mongo.ts';
 export { type NatsServer, type StartNatsOptions, startNats } from './nats.ts';
 export { freePort } from './ports.ts';

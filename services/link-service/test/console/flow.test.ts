@@ -9,10 +9,15 @@ import {
   cspViolations,
   freePort,
   launchChromium,
+  openTicketInConsole,
   PAGE_PROBE,
+  recordVoiceMessage,
+  requestFileInConsole,
   SCREENSHOT_DIR,
   screenshot,
+  sendVoiceMessage,
   seriousAxeViolations,
+  waitUntilPlayable,
 } from '@uplink/dev-servers';
 import { type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
 import { startTestInfra, type TestInfra } from '@uplink/kit/testing';
@@ -62,8 +67,6 @@ afterAll(async () => {
   await infra?.close();
 });
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('the whole flow', () => {
   it('console -> link -> customer records audio -> panel shows Received within 2 s -> preview plays', {
     timeout: 60_000,
@@ -75,41 +78,26 @@ describe('the whole flow', () => {
       await agent.addInitScript({ content: PAGE_PROBE });
       await customer.addInitScript({ content: PAGE_PROBE });
       const consolePage = await agent.newPage();
-      const served = await consolePage.goto(`${origin}/console`);
-      expect(served?.status()).toBe(200);
-      const csp = (await served?.allHeaders())?.['content-security-policy'];
+      const csp = (await fetch(`${origin}/console`)).headers.get('content-security-policy');
       expect(csp).toContain(`media-src ${gateway.storageOrigin};`);
       expect(csp).toContain(`img-src 'self' ${gateway.storageOrigin};`);
-      await consolePage.getByLabel('API key', { exact: true }).fill(API_KEY);
-      await consolePage.keyboard.press('Enter');
-      await consolePage.getByLabel('Helpdesk').selectOption('freshdesk');
-      await consolePage.getByLabel('Ticket id').fill(ticketId);
-      await consolePage.getByRole('button', { name: 'Open ticket' }).click();
+      await openTicketInConsole(consolePage, `${origin}/console`, API_KEY, {
+        provider: 'freshdesk',
+        id: ticketId,
+      });
       await consolePage.getByRole('heading', { name: `Ticket ${ticketId} (Freshdesk)` }).waitFor();
-      await consolePage.getByText('Live', { exact: true }).waitFor();
       const loadId = await consolePage.evaluate('window.__probe.loadedAt');
 
-      await consolePage.getByRole('button', { name: 'Request a file' }).click();
-      const dialog = consolePage.getByRole('dialog', { name: 'Request a file' });
-      await dialog.getByLabel('Message to the customer (optional)').fill('Please describe the noise.');
-      await dialog.getByRole('button', { name: 'Create link' }).click();
-      const reply = consolePage.getByLabel('Reply text');
-      await expect.poll(() => reply.inputValue()).toContain(`${gateway.baseUrl}/u/`);
-      const url = /https?:\/\/\S+\/u\/[A-Za-z0-9_-]+/.exec(await reply.inputValue())?.[0];
-      if (!url) throw new Error('no link in the reply text');
+      const url = await requestFileInConsole(consolePage, 'Please describe the noise.');
+      expect(url.startsWith(`${gateway.baseUrl}/u/`)).toBe(true);
       const item = consolePage.getByRole('listitem', { name: /^Link #/ });
       await item.getByText('Pending').waitFor();
 
       const page = await customer.newPage();
       expect((await page.goto(url))?.status()).toBe(200);
       await page.getByRole('heading', { name: /Secure file request from Acme Support/ }).waitFor();
-      await page.getByRole('button', { name: 'Start recording' }).click();
-      await page.getByRole('button', { name: 'Stop recording' }).waitFor();
-      await pause(1200);
-      await page.getByRole('button', { name: 'Stop recording' }).click();
-      await page.getByLabel('Your recording').waitFor();
-      await page.getByRole('button', { name: 'Send voice message' }).click();
-      await page.getByRole('heading', { name: 'Sent!' }).waitFor();
+      await recordVoiceMessage(page);
+      await sendVoiceMessage(page);
       const sentAt = Date.now();
 
       await item.getByText('Received').waitFor({ timeout: 2_000 });
@@ -126,16 +114,7 @@ describe('the whole flow', () => {
       await item.getByRole('button', { name: /^Preview the file of link #/ }).click();
       const player = item.getByLabel(/^File of link #\S+: /);
       await player.waitFor();
-      await expect
-        .poll(
-          () =>
-            player.evaluate((audio) => {
-              const media = audio as unknown as { readyState: number; duration: number };
-              return media.readyState >= 2 || media.duration > 0;
-            }),
-          { timeout: 10_000 },
-        )
-        .toBe(true);
+      await waitUntilPlayable(player);
       expect(await player.evaluate((audio) => audio.tagName)).toBe('AUDIO');
       expect(
         await item.getByRole('button', { name: /^Hide preview of link #/ }).getAttribute('aria-expanded'),

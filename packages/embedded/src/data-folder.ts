@@ -1,0 +1,40 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SecretBox } from '@uplink/kit';
+
+/**
+ * The folder the one-process default keeps everything in: sessions and events (SQLite), blobs
+ * (Azurite), and the two secrets it makes on first start. Owner-only, since it holds keys.
+ */
+export class DataFolder {
+  readonly path: string;
+
+  constructor(path: string) {
+    this.path = path;
+    mkdirSync(path, { recursive: true, mode: 0o700 });
+  }
+
+  file(name: string): string {
+    return join(this.path, name);
+  }
+
+  /** The demo tenant's key: `UPLINK_BOOTSTRAP_API_KEY`, else generated once and kept here. */
+  demoApiKey(env: NodeJS.ProcessEnv): string {
+    return env.UPLINK_BOOTSTRAP_API_KEY ?? this.#keep('demo-api-key', () => `upk_demo_${randomHex()}`);
+  }
+
+  /** The key that seals destination credentials: `UPLINK_SECRET_KEYS`, else made once and kept here. */
+  secretKeys(env: NodeJS.ProcessEnv): string {
+    return env.UPLINK_SECRET_KEYS ?? this.#keep('secret-keys', () => SecretBox.generateSpec('local1'));
+  }
+
+  #keep(name: string, make: () => string): string {
+    const file = this.file(name);
+    if (!existsSync(file)) writeFileSync(file, `${make()}\n`, { mode: 0o600, flag: 'wx' });
+    return readFileSync(file, 'utf8').trim();
+  }
+}
+
+function randomHex(): string {
+  return crypto.randomUUID().replaceAll('-', '');
+}

@@ -1,0 +1,3 @@
+export * from './data-folder.ts';
+export * from './infrastructure.ts';
+export * from './run-uplink.ts';

@@ -1,0 +1,70 @@
+import { AZURITE_ACCOUNT_NAME, startAzuriteInProcess } from '@uplink/dev-servers';
+import { connectNatsBus, type EventBus, type Logger, SqliteEventBus } from '@uplink/kit';
+import { openSessionStore, type SessionStore } from '@uplink/session-store';
+import type { DataFolder } from './data-folder.ts';
+
+/** Where blobs go: Azure (or any Blob endpoint) by connection string, or Azurite in this process. */
+export type BlobService = { connectionString: string; describe: string; stop(): Promise<void> };
+
+/** The session store, event bus and blob service the four services share in one process. */
+export type Infrastructure = {
+  store: SessionStore;
+  bus: EventBus;
+  blobs: BlobService;
+  close(): Promise<void>;
+};
+
+/**
+ * Picks each adapter from the environment: `MONGODB_URI`, `NATS_URL` and
+ * `AZURE_STORAGE_CONNECTION_STRING` select the production ones; without them the data folder
+ * holds an SQLite session store, an SQLite event bus and Azurite's blobs, so a fresh machine
+ * needs nothing but Node and the npm packages.
+ */
+export async function openInfrastructure(
+  env: NodeJS.ProcessEnv,
+  data: DataFolder,
+  logger: Logger,
+): Promise<Infrastructure> {
+  const opened: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const closeOne of opened.reverse()) await closeOne().catch(() => undefined);
+  };
+  try {
+    const store = await openSessionStore(env, data.path, 'uplink');
+    opened.push(() => store.close());
+
+    const bus: EventBus = env.NATS_URL
+      ? await connectNatsBus(env.NATS_URL, 'uplink', logger)
+      : SqliteEventBus.open(data.file('events.sqlite'), { logger });
+    opened.push(() => bus.close());
+    await bus.ensureStreams();
+
+    const blobs = await openBlobService(env, data);
+    opened.push(() => blobs.stop());
+    return { store, bus, blobs, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+async function openBlobService(env: NodeJS.ProcessEnv, data: DataFolder): Promise<BlobService> {
+  if (env.AZURE_STORAGE_CONNECTION_STRING) {
+    const endpoint = /BlobEndpoint=([^;]+)/.exec(env.AZURE_STORAGE_CONNECTION_STRING)?.[1];
+    const account = /AccountName=([^;]+)/.exec(env.AZURE_STORAGE_CONNECTION_STRING)?.[1];
+    return {
+      connectionString: env.AZURE_STORAGE_CONNECTION_STRING,
+      describe: endpoint ?? `https://${account ?? '?'}.blob.core.windows.net`,
+      stop: async () => {},
+    };
+  }
+  const azurite = await startAzuriteInProcess({
+    dataDir: data.file('blobs'),
+    port: Number(env.AZURITE_BLOB_PORT ?? 10000),
+  });
+  return {
+    connectionString: azurite.connectionString,
+    describe: `Azurite (in process) at ${azurite.blobEndpoint}, account ${AZURITE_ACCOUNT_NAME}`,
+    stop: () => azurite.stop(),
+  };
+}

@@ -1,0 +1,155 @@
+import { buildExpiryScheduler } from '@uplink/expiry-scheduler';
+import { ExpirySchedulerEnv } from '@uplink/expiry-scheduler/env';
+import {
+  createLogger,
+  createShutdown,
+  type Logger,
+  loadConfig,
+  type Service,
+  startTelemetry,
+  startWorkers,
+  stopWorkers,
+  systemClock,
+} from '@uplink/kit';
+import { buildLinkService } from '@uplink/link-service';
+import { LinkServiceEnv } from '@uplink/link-service/env';
+import { buildNoteRelay } from '@uplink/note-relay';
+import { NoteRelayEnv } from '@uplink/note-relay/env';
+import { buildUploadGateway } from '@uplink/upload-gateway';
+import { UploadGatewayEnv } from '@uplink/upload-gateway/env';
+import { DataFolder } from './data-folder.ts';
+import { openInfrastructure } from './infrastructure.ts';
+
+export type RunningUplink = {
+  urls: { console: string; api: string; docs: string; uploads: string; files: string };
+  apiKey: string;
+  dataDir: string;
+  /** Which adapter each port uses, for the banner. */
+  infrastructure: { sessions: string; events: string; blobs: string };
+  logger: Logger;
+  /** Graceful: stops taking traffic, finishes work in progress, closes everything. */
+  stop(reason?: string): Promise<void>;
+};
+
+/**
+ * All four services in this process, sharing one session store and one event bus: the
+ * `npm start` default. Each service is built by the same factory its container uses and listens
+ * on its own port, so URLs, headers and behaviour match a deployment; only the adapters behind
+ * the ports differ (see infrastructure.ts).
+ */
+export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: string }): Promise<RunningUplink> {
+  const { env } = opts;
+  const telemetry = await startTelemetry('uplink', env);
+  const level = env.LOG_LEVEL ?? 'info';
+  const logger = createLogger({ service: 'uplink', level });
+  const data = new DataFolder(opts.dataDir);
+  const infra = await openInfrastructure(env, data, logger);
+  const { store, bus } = infra;
+
+  const host = env.HOST ?? '127.0.0.1';
+  const ports = {
+    link: env.LINK_SERVICE_PORT ?? '8080',
+    gateway: env.UPLOAD_GATEWAY_PORT ?? '8081',
+    relay: env.NOTE_RELAY_PORT ?? '8082',
+    expiry: env.EXPIRY_SCHEDULER_PORT ?? '8083',
+  };
+  const gatewayBase = `http://${host}:${ports.gateway}`;
+  const apiKey = data.demoApiKey(env);
+  const shared = {
+    ...env,
+    HOST: host,
+    UPLINK_SECRET_KEYS: data.secretKeys(env),
+    AZURE_STORAGE_CONNECTION_STRING: infra.blobs.connectionString,
+    PUBLIC_UPLOAD_BASE_URL: env.PUBLIC_UPLOAD_BASE_URL ?? `${gatewayBase}/u/`,
+    PUBLIC_FILE_BASE_URL: env.PUBLIC_FILE_BASE_URL ?? `${gatewayBase}/f/`,
+  };
+  const deps = <C>(name: string, config: C) => ({
+    config,
+    logger: createLogger({ service: name, level }),
+    store,
+    bus,
+    clock: systemClock,
+  });
+
+  const services: Array<{ name: string; port: string; service: Service }> = [];
+  const shutdown = createShutdown(
+    logger,
+    [
+      {
+        name: 'stop taking traffic',
+        run: () => {
+          for (const { service } of services) service.app.draining = true;
+        },
+      },
+      { name: 'stop workers', run: () => Promise.all(services.map(({ service }) => stopWorkers(service))) },
+      { name: 'close http', run: () => Promise.all(services.map(({ service }) => service.app.close())) },
+      { name: 'close infrastructure', run: () => infra.close() },
+      { name: 'flush telemetry', run: () => telemetry.shutdown() },
+    ],
+    Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000),
+  );
+
+  try {
+    const linkConfig = loadConfig(LinkServiceEnv, {
+      ...shared,
+      PORT: ports.link,
+      UPLINK_BOOTSTRAP_API_KEY: apiKey,
+    });
+    services.push({
+      name: 'link-service',
+      port: ports.link,
+      service: await buildLinkService(deps('link-service', linkConfig)),
+    });
+    const gatewayConfig = loadConfig(UploadGatewayEnv, {
+      ...shared,
+      PORT: ports.gateway,
+      // Azurite in this process: the upload page's origin must be allowed to PUT blocks.
+      AZURE_STORAGE_CONFIGURE: env.AZURE_STORAGE_CONFIGURE ?? 'true',
+    });
+    services.push({
+      name: 'upload-gateway',
+      port: ports.gateway,
+      service: await buildUploadGateway(deps('upload-gateway', gatewayConfig)),
+    });
+    const relayConfig = loadConfig(NoteRelayEnv, { ...shared, PORT: ports.relay });
+    services.push({
+      name: 'note-relay',
+      port: ports.relay,
+      service: await buildNoteRelay(deps('note-relay', relayConfig)),
+    });
+    const expiryConfig = loadConfig(ExpirySchedulerEnv, { ...shared, PORT: ports.expiry });
+    services.push({
+      name: 'expiry-scheduler',
+      port: ports.expiry,
+      service: await buildExpiryScheduler(deps('expiry-scheduler', expiryConfig)),
+    });
+    for (const { service, port } of services) await service.app.listen({ host, port: Number(port) });
+    for (const { service } of services) await startWorkers(service);
+  } catch (err) {
+    await shutdown('failed to start');
+    throw err;
+  }
+
+  const apiBase = `http://${host}:${ports.link}`;
+  return {
+    urls: {
+      console: `${apiBase}/console`,
+      api: `${apiBase}/v1`,
+      docs: `${apiBase}/docs`,
+      uploads: shared.PUBLIC_UPLOAD_BASE_URL,
+      files: shared.PUBLIC_FILE_BASE_URL,
+    },
+    apiKey,
+    dataDir: data.path,
+    infrastructure: {
+      sessions: `${store.kind} (${store.location})`,
+      events:
+        bus.kind === 'nats'
+          ? `NATS JetStream at ${env.NATS_URL}`
+          : `embedded (${data.file('events.sqlite')})`,
+      blobs: infra.blobs.describe,
+    },
+    logger,
+    stop: (reason = 'stop requested') => shutdown(reason),
+  };
+}

@@ -1,0 +1,285 @@
+// `npm start` as a newcomer runs it: scripts/start.ts in its own process, with no MongoDB, NATS or
+// Azure configured, so everything runs on the embedded adapters in one process with its data in
+// a fresh folder. Headless Chromium then drives the whole flow through the console and the
+// customer's page; the process is restarted and every link must come back with its status.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { LinkView } from '@uplink/contracts';
+import {
+  cspViolations,
+  freePort,
+  launchChromium,
+  openTicketInConsole,
+  PAGE_PROBE,
+  recordVoiceMessage,
+  requestFileInConsole,
+  screenshot,
+  sendVoiceMessage,
+  seriousAxeViolations,
+  waitUntilPlayable,
+} from '@uplink/dev-servers';
+import { eventually } from '@uplink/kit/testing';
+import { SqliteSessionStore } from '@uplink/session-store';
+import { bootstrapTenantId } from '@uplink/tenants';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const START = join(ROOT, 'scripts', 'start.ts');
+
+type Started = { child: ChildProcess; banner: string; consoleUrl: string; apiKey: string; api: string };
+
+let dataDir: string;
+let ports: Record<string, string>;
+let uplink: Started | undefined;
+let browser: Browser;
+let webhook: { server: Server; url: string; received: unknown[] };
+
+/** Runs scripts/start.ts like `npm start` does and waits for its "ready" banner. */
+async function startUplink(): Promise<Started> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...ports, UPLINK_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  // The point is the embedded default: nothing external may leak in from the test's environment.
+  for (const name of [
+    'MONGODB_URI',
+    'NATS_URL',
+    'AZURE_STORAGE_CONNECTION_STRING',
+    'UPLINK_BOOTSTRAP_API_KEY',
+  ]) {
+    delete env[name];
+  }
+  const child = spawn(process.execPath, [START], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk) => {
+    out += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    err += chunk;
+  });
+  const started = Date.now();
+  await new Promise<void>((done, fail) => {
+    const timer = setInterval(() => {
+      if (out.includes('Uplink is ready.')) {
+        clearInterval(timer);
+        done();
+      } else if (child.exitCode !== null || Date.now() - started > 60_000) {
+        clearInterval(timer);
+        fail(new Error(`npm start did not get ready (exit ${child.exitCode}):\n${out}\n${err}`));
+      }
+    }, 50);
+  });
+  const line = (label: string) => new RegExp(`^ +${label} +(\\S+)`, 'm').exec(out)?.[1] ?? '';
+  return { child, banner: out, consoleUrl: line('Console'), apiKey: line('Demo API key'), api: line('API') };
+}
+
+async function stopUplink(): Promise<number | null> {
+  const child = uplink?.child;
+  uplink = undefined;
+  if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  if (!uplink) throw new Error('not running');
+  const response = await fetch(`${uplink.api}${path}`, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${uplink.apiKey}`,
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+    },
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function ticketLinks(ticketId: string): Promise<LinkView[]> {
+  const { links } = await api<{ links: LinkView[] }>(`/tickets/webhook/${ticketId}/links`);
+  return links;
+}
+
+async function openTicket(page: Page, ticketId: string): Promise<void> {
+  if (!uplink) throw new Error('not running');
+  await openTicketInConsole(page, uplink.consoleUrl, uplink.apiKey, { provider: 'webhook', id: ticketId });
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'uplink-npm-start-'));
+  ports = {
+    LINK_SERVICE_PORT: String(await freePort()),
+    UPLOAD_GATEWAY_PORT: String(await freePort()),
+    NOTE_RELAY_PORT: String(await freePort()),
+    EXPIRY_SCHEDULER_PORT: String(await freePort()),
+    AZURITE_BLOB_PORT: String(await freePort()),
+    // The scheduler's sweep (the safety net beside its timers) every second, so the expiry
+    // below shows within seconds even for a link the running process did not create itself.
+    EXPIRY_SWEEP_INTERVAL_MS: '1000',
+  };
+  const received: unknown[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      received.push(JSON.parse(body));
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('no webhook port');
+  webhook = { server, url: `http://127.0.0.1:${address.port}/uplink`, received };
+  browser = await launchChromium(chromium);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stopUplink();
+  webhook?.server.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('npm start (embedded default)', () => {
+  const ticketId = `E-${process.pid}`;
+  const before = new Map<string, string>();
+
+  it('gets ready on a fresh data folder and prints the console URL, the demo API key and where data lives', {
+    timeout: 90_000,
+  }, async () => {
+    uplink = await startUplink();
+    expect(uplink.consoleUrl).toBe(`http://127.0.0.1:${ports.LINK_SERVICE_PORT}/console`);
+    expect(uplink.apiKey).toMatch(/^upk_demo_[0-9a-f]{32}$/);
+    expect(uplink.banner).toContain(dataDir);
+    expect(uplink.banner).toMatch(/sessions\s+sqlite/);
+    expect(uplink.banner).toMatch(/events\s+embedded/);
+    expect(uplink.banner).toMatch(/blobs\s+Azurite \(in process\)/);
+    await api('/settings', {
+      method: 'PUT',
+      body: JSON.stringify({
+        destinations: { webhook: { url: webhook.url, secret: 'whsec_npm_start_test_0000' } },
+      }),
+    });
+  });
+
+  it('console -> link -> customer records audio -> panel shows it arrived within 2 s -> preview plays', {
+    timeout: 90_000,
+  }, async () => {
+    const agent = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    const customer = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    try {
+      await agent.addInitScript({ content: PAGE_PROBE });
+      const consolePage = await agent.newPage();
+      await openTicket(consolePage, ticketId);
+      const loadId = await consolePage.evaluate('window.__probe.loadedAt');
+
+      const url = await requestFileInConsole(consolePage, 'Please record the noise.');
+      expect(new URL(url).port).toBe(ports.UPLOAD_GATEWAY_PORT);
+      const item = consolePage.getByRole('listitem', { name: /^Link #/ }).first();
+      await item.getByText('Pending').waitFor();
+
+      const page = await customer.newPage();
+      expect((await page.goto(url))?.status()).toBe(200);
+      await page.getByRole('heading', { name: /Secure file request from Demo Company/ }).waitFor();
+      await recordVoiceMessage(page);
+      await screenshot(page, 'embedded-customer-recorded');
+      await sendVoiceMessage(page);
+      const sentAt = Date.now();
+
+      // Received, and right after that Delivered once note-relay posted it to the webhook.
+      await item.getByText(/^(Received|Delivered)$/).waitFor({ timeout: 2_000 });
+      expect(Date.now() - sentAt).toBeLessThan(2_000);
+      await item.getByText('Delivered').waitFor({ timeout: 10_000 });
+      expect(await consolePage.evaluate('window.__probe.loadedAt')).toBe(loadId);
+      expect(webhook.received).toHaveLength(1);
+      // "Go to message" opens the file's viewer page (the webhook's receiver is out of sight).
+      const goTo = item.getByRole('link', { name: 'Go to message' });
+      expect(await goTo.getAttribute('href')).toMatch(
+        new RegExp(`^http://127\\.0\\.0\\.1:${ports.UPLOAD_GATEWAY_PORT}/f/[A-Za-z0-9_-]+$`),
+      );
+      await screenshot(consolePage, 'embedded-console-delivered');
+
+      await item.getByRole('button', { name: /^Preview the file of link #/ }).click();
+      const player = item.getByLabel(/^File of link #\S+: /);
+      await player.waitFor();
+      await waitUntilPlayable(player);
+      expect(await cspViolations(consolePage)).toEqual([]);
+      expect(await seriousAxeViolations(consolePage)).toEqual([]);
+      await screenshot(consolePage, 'embedded-console-preview');
+    } finally {
+      await customer.close();
+      await agent.close();
+    }
+  });
+
+  it('shows a revoke and an expiry live', { timeout: 90_000 }, async () => {
+    const agent = await browser.newContext({ viewport: { width: 900, height: 1000 } });
+    try {
+      const consolePage = await agent.newPage();
+      await openTicket(consolePage, ticketId);
+      const loadId = await consolePage.evaluate('window.__probe?.loadedAt ?? 0');
+
+      // Revoked from elsewhere (the API, as a helpdesk integration would): the panel follows.
+      const created = await api<{ id: string; shortId: string }>('/links', {
+        method: 'POST',
+        body: JSON.stringify({ ticket: { provider: 'webhook', id: ticketId } }),
+      });
+      const revokedItem = consolePage.getByRole('listitem', {
+        name: new RegExp(`^Link #${created.shortId}`),
+      });
+      await revokedItem.getByText('Pending').waitFor({ timeout: 5_000 });
+      await api(`/links/${created.id}`, { method: 'DELETE' });
+      await revokedItem.getByText('Revoked').waitFor({ timeout: 5_000 });
+
+      // A link due in 3 s, written by another process into the same session store: the running
+      // scheduler finds it, expires it on time, and the event reaches the open console.
+      const store = new SqliteSessionStore(join(dataDir, 'sessions.sqlite'));
+      let shortId: string;
+      try {
+        // The demo tenant's id derives from its API key.
+        const tenantId = bootstrapTenantId(uplink?.apiKey ?? '');
+        const now = new Date();
+        const { link } = await store.links.create({
+          tenantId,
+          ticket: { provider: 'webhook', id: ticketId },
+          contextMessage: 'Expires in a moment',
+          validityHours: 1,
+          now,
+          expiresAt: new Date(now.getTime() + 3_000),
+        });
+        shortId = link.shortId;
+      } finally {
+        await store.close();
+      }
+      const expiringItem = consolePage.getByRole('listitem', { name: new RegExp(`^Link #${shortId}`) });
+      await expiringItem.getByText('Expired').waitFor({ timeout: 15_000 });
+      expect(await consolePage.evaluate('window.__probe?.loadedAt ?? 0')).toBe(loadId);
+      await screenshot(consolePage, 'embedded-console-statuses');
+
+      for (const link of await ticketLinks(ticketId)) before.set(link.id, link.status);
+      expect([...before.values()].sort()).toEqual(['delivered', 'expired', 'revoked']);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('keeps every link and its status across a restart', { timeout: 120_000 }, async () => {
+    expect(await stopUplink()).toBe(0);
+    uplink = await startUplink();
+    const after = await eventually('links after restart', async () => {
+      const links = await ticketLinks(ticketId);
+      return links.length === before.size ? links : undefined;
+    });
+    expect(new Map(after.map((link) => [link.id, link.status]))).toEqual(before);
+    // The delivered file is still there: its preview URL serves the recording.
+    const delivered = after.find((link) => link.status === 'delivered');
+    const file = await api<{ url: string }>(`/links/${delivered?.id}/file-url`);
+    const read = await fetch(file.url);
+    expect(read.status).toBe(200);
+    expect((await read.arrayBuffer()).byteLength).toBe(delivered?.file?.size);
+  });
+});
