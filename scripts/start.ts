@@ -11,6 +11,14 @@ const root = resolve(import.meta.dirname, '..');
 const uplink = await startUplink({
   env: process.env,
   dataDir: resolve(process.env.UPLINK_DATA_DIR ?? join(root, '.uplink')),
+}).catch((err: NodeJS.ErrnoException) => {
+  const hint =
+    err.code === 'EADDRINUSE'
+      ? '\nAnother program uses that port: stop it, or choose others with LINK_SERVICE_PORT, ' +
+        'UPLOAD_GATEWAY_PORT, NOTE_RELAY_PORT, EXPIRY_SCHEDULER_PORT and AZURITE_BLOB_PORT.'
+      : '';
+  process.stderr.write(`Uplink could not start: ${err.message}${hint}\n`);
+  process.exit(1);
 });
 onSignals(uplink.stop, uplink.logger);
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SecretBox } from '@uplink/kit';
 
@@ -16,6 +16,28 @@ export class DataFolder {
 
   file(name: string): string {
     return join(this.path, name);
+  }
+
+  /**
+   * Claims the folder for this process. The embedded event bus keeps consumer state in memory,
+   * so two processes on one folder would hand out the same events twice: the second is refused.
+   * A lock left by a process that is gone (killed, crashed) is taken over. Returns the release.
+   */
+  lock(): () => void {
+    const file = this.file('uplink.pid');
+    for (;;) {
+      try {
+        writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+        return () => rmSync(file, { force: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+        throw new Error(`another Uplink (pid ${holder}) is using the data folder ${this.path}`);
+      }
+      rmSync(file, { force: true });
+    }
   }
 
   /** The demo tenant's key: `UPLINK_BOOTSTRAP_API_KEY`, else generated once and kept here. */
@@ -37,4 +59,14 @@ export class DataFolder {
 
 function randomHex(): string {
   return crypto.randomUUID().replaceAll('-', '');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -43,7 +43,14 @@ export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: strin
   const level = env.LOG_LEVEL ?? 'info';
   const logger = createLogger({ service: 'uplink', level });
   const data = new DataFolder(opts.dataDir);
-  const infra = await openInfrastructure(env, data, logger);
+  const unlock = data.lock();
+  let infra: Awaited<ReturnType<typeof openInfrastructure>>;
+  try {
+    infra = await openInfrastructure(env, data, logger);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const { store, bus } = infra;
 
   const host = env.HOST ?? '127.0.0.1';
@@ -84,6 +91,7 @@ export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: strin
       { name: 'stop workers', run: () => Promise.all(services.map(({ service }) => stopWorkers(service))) },
       { name: 'close http', run: () => Promise.all(services.map(({ service }) => service.app.close())) },
       { name: 'close infrastructure', run: () => infra.close() },
+      { name: 'release the data folder', run: unlock },
       { name: 'flush telemetry', run: () => telemetry.shutdown() },
     ],
     Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000),

@@ -158,6 +158,21 @@ describe('npm start (embedded default)', () => {
     expect(uplink.banner).toMatch(/sessions\s+sqlite/);
     expect(uplink.banner).toMatch(/events\s+embedded/);
     expect(uplink.banner).toMatch(/blobs\s+Azurite \(in process\)/);
+    // A second `npm start` on the same data folder is refused, and says why.
+    const second = spawn(process.execPath, [START], {
+      cwd: ROOT,
+      env: { ...process.env, UPLINK_DATA_DIR: dataDir, LINK_SERVICE_PORT: '0', UPLOAD_GATEWAY_PORT: '0' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let secondErr = '';
+    second.stderr?.on('data', (chunk) => {
+      secondErr += chunk;
+    });
+    const secondExit = await new Promise<number | null>((done) => second.once('exit', (code) => done(code)));
+    expect(secondExit).toBe(1);
+    expect(secondErr).toContain(
+      `another Uplink (pid ${uplink.child.pid}) is using the data folder ${dataDir}`,
+    );
     await api('/settings', {
       method: 'PUT',
       body: JSON.stringify({

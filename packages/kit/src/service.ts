@@ -60,7 +60,16 @@ export async function runService<C extends CommonConfig, S extends StoreHandle>(
   const logger = createLogger({ service: opts.name, level: config.LOG_LEVEL });
   process.on('unhandledRejection', (err) => logger.error({ err, type: 'process' }, 'unhandled rejection'));
 
-  const { store, bus } = await opts.connect(config, opts.name, logger);
+  let infrastructure: { store: S; bus: EventBus };
+  try {
+    infrastructure = await opts.connect(config, opts.name, logger);
+  } catch (err) {
+    // Exit and let the supervisor (Kubernetes, systemd) start it again, with a line that says why.
+    logger.fatal({ err, type: 'lifecycle' }, `cannot start: ${(err as Error).message}`);
+    logger.flush();
+    process.exit(69); // EX_UNAVAILABLE
+  }
+  const { store, bus } = infrastructure;
   const service = await opts.build({ config, logger, store, bus, clock: systemClock });
   await service.app.listen({ host: config.HOST, port: config.PORT });
   await startWorkers(service);
