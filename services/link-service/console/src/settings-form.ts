@@ -1,12 +1,14 @@
 // The settings page: filled from GET /v1/settings, saved with PUT /v1/settings carrying only
 // what changed. Secrets are write-only: their fields start empty, say whether one is stored,
-// and are sent only when the agent typed a new one.
+// and are sent only when the agent typed a new one. A stored destination can be marked for
+// removal: the save then sends `null` for it and ignores its fields.
 import type { MediaPolicyUpdate, SettingsUpdate, SettingsView } from '@uplink/contracts';
 import type { ConsoleConfig } from '../../src/console/config.ts';
 
 const MB = 1024 * 1024;
 type Messages = ConsoleConfig['messages'];
 type Field = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
+type Destination = keyof SettingsView['destinations'];
 
 function field<T extends Field>(id: string): T {
   const found = document.getElementById(id);
@@ -37,10 +39,28 @@ export class SettingsForm {
     webhookUrl: field<HTMLInputElement>('set-webhook-url'),
     webhookSecret: field<HTMLInputElement>('set-webhook-secret'),
   };
+  /** Each destination's "remove" checkbox and the fields it sets aside. */
+  private readonly removal: Record<Destination, { box: HTMLInputElement; fields: Field[] }> = {
+    freshdesk: { box: field<HTMLInputElement>('set-fd-remove'), fields: [this.f.fdUrl, this.f.fdKey] },
+    twilioFlex: {
+      box: field<HTMLInputElement>('set-flex-remove'),
+      fields: [this.f.flexAccount, this.f.flexWorkspace, this.f.flexEntry, this.f.flexToken],
+    },
+    webhook: {
+      box: field<HTMLInputElement>('set-webhook-remove'),
+      fields: [this.f.webhookUrl, this.f.webhookSecret],
+    },
+  };
 
   constructor(config: ConsoleConfig) {
     this.m = config.messages;
     this.categories = config.mediaCategories;
+    for (const { box, fields } of Object.values(this.removal)) {
+      // The fields of a destination marked for removal are not saved, so they are not editable.
+      box.addEventListener('change', () => {
+        for (const input of fields) input.disabled = box.checked;
+      });
+    }
   }
 
   /** Shows the saved settings; typed secrets are cleared. */
@@ -67,6 +87,17 @@ export class SettingsForm {
     this.secretState(f.fdKey, freshdesk?.apiKeySet === true);
     this.secretState(f.flexToken, twilioFlex?.authTokenSet === true);
     this.secretState(f.webhookSecret, webhook?.secretSet === true);
+    for (const [name, { box, fields }] of Object.entries(this.removal)) {
+      box.checked = false;
+      for (const input of fields) input.disabled = false;
+      const row = document.getElementById(`${box.id}-row`);
+      if (row) row.hidden = settings.destinations[name as Destination] === null;
+    }
+  }
+
+  /** True when the stored destination is marked for removal. */
+  private removing(name: Destination): boolean {
+    return this.loaded?.destinations[name] != null && this.removal[name].box.checked;
   }
 
   private secretState(input: HTMLInputElement, stored: boolean): void {
@@ -109,9 +140,13 @@ export class SettingsForm {
     if (Object.keys(categories).length > 0) policy.categories = categories;
     if (Object.keys(policy).length > 0) update.mediaPolicy = policy;
 
-    const destinations: Record<string, Record<string, string>> = {};
+    const destinations: Record<string, Record<string, string> | null> = {};
     const dest = before.destinations;
-    const changed = (name: string, values: Record<string, [string, string | undefined]>) => {
+    const changed = (name: Destination, values: Record<string, [string, string | undefined]>) => {
+      if (this.removing(name)) {
+        destinations[name] = null;
+        return;
+      }
       const out: Record<string, string> = {};
       for (const [key, [now, then]] of Object.entries(values)) {
         if (now.trim() !== '' && now.trim() !== (then ?? '')) out[key] = now.trim();

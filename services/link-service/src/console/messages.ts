@@ -62,7 +62,7 @@ export const messages = {
       retentionDays: 'Keep files for (days after delivery)',
       destinations: 'Destinations',
       destinationsHint:
-        'Secrets are write-only: they are stored encrypted and never shown. Leave a secret empty to keep the stored one.',
+        'Secrets are write-only: they are stored encrypted and never shown. Leave a secret empty to keep the stored one. A destination marked for removal is deleted, secret included, when you save.',
       freshdesk: 'Freshdesk',
       freshdeskUrl: 'Freshdesk URL',
       freshdeskKey: 'Freshdesk API key',
@@ -74,6 +74,7 @@ export const messages = {
       webhook: 'Webhook',
       webhookUrl: 'Webhook URL',
       webhookSecret: 'Signing secret (16 characters or more)',
+      removeDestination: 'Remove the {destination} destination',
       save: 'Save settings',
     },
     reply: {

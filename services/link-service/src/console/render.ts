@@ -6,7 +6,7 @@ import {
   PROVIDERS,
   VALIDITY_HOURS,
 } from '@uplink/contracts';
-import { html, htmlDocument } from '@uplink/kit/web';
+import { fill, html, htmlDocument } from '@uplink/kit/web';
 import { consoleAssets } from './assets.ts';
 import { CONFIG_ELEMENT_ID, type ConsoleConfig } from './config.ts';
 import { messages } from './messages.ts';
@@ -129,6 +129,10 @@ ${options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : ''}
   const secret = (id: string, label: string) => html`<label for="${id}">${label}</label>
 <input type="password" id="${id}" autocomplete="new-password" spellcheck="false" aria-describedby="${id}-state">
 <p class="hint" id="${id}-state"></p>`;
+  // Shown by the script only while that destination is stored.
+  const remove = (id: string, destination: string) => html`<div class="check" id="${id}-row" hidden>
+<input type="checkbox" id="${id}"><label for="${id}">${fill(m.removeDestination, { destination })}</label>
+</div>`;
   return html`<section class="card settings" id="settings" aria-labelledby="settings-heading" hidden>
 <h2 id="settings-heading" tabindex="-1">${m.heading}</h2>
 <form id="settings-form" novalidate>
@@ -165,15 +169,18 @@ ${text('set-support-domain', m.supportDomain, { maxLength: 253, hint: m.supportD
 <h3>${m.freshdesk}</h3>
 ${text('set-fd-url', m.freshdeskUrl, { url: true })}
 ${secret('set-fd-key', m.freshdeskKey)}
+${remove('set-fd-remove', m.freshdesk)}
 <h3>${m.flex}</h3>
 ${text('set-flex-account', m.flexAccount)}
 ${text('set-flex-workspace', m.flexWorkspace)}
 <label for="set-flex-entry">${m.flexMediaEntry}</label>
 <select id="set-flex-entry">${FLEX_MEDIA_ENTRY_TYPES.map((entry) => html`<option value="${entry}">${entry}</option>`)}</select>
 ${secret('set-flex-token', m.flexToken)}
+${remove('set-flex-remove', m.flex)}
 <h3>${m.webhook}</h3>
 ${text('set-webhook-url', m.webhookUrl, { url: true })}
 ${secret('set-webhook-secret', m.webhookSecret)}
+${remove('set-webhook-remove', m.webhook)}
 </fieldset>
 <p class="error" id="settings-error" role="alert"></p>
 <button type="submit" class="button primary">${m.save}</button>

@@ -332,4 +332,66 @@ describe('agent console', () => {
       await opened.close();
     }
   });
+
+  it('removes a stored destination on the settings page and keeps the others', async () => {
+    const put = (payload: Record<string, unknown>) =>
+      harness.service.app.inject({ method: 'PUT', url: '/v1/settings', headers: auth(), payload });
+    const read = async () =>
+      (await harness.service.app.inject({ method: 'GET', url: '/v1/settings', headers: auth() })).json() as {
+        companyName: string;
+        destinations: Record<'freshdesk' | 'twilioFlex' | 'webhook', Record<string, unknown> | null>;
+      };
+    const stored = await put({
+      destinations: {
+        freshdesk: { baseUrl: 'https://acme.freshdesk.com', apiKey: 'fd-console-test-key-123' },
+        webhook: { url: 'https://hooks.example.com/uplink', secret: 'whsec-console-test-0000000000' },
+      },
+    });
+    expect(stored.statusCode).toBe(200);
+    const before = await read();
+    const opened = await openConsole('/console');
+    const { page } = opened;
+    try {
+      await signIn(page);
+      await page.getByRole('button', { name: 'Settings' }).click();
+      await page.getByRole('heading', { name: 'Settings' }).waitFor();
+      const removeWebhook = page.getByLabel('Remove the Webhook destination');
+      const removeFreshdesk = page.getByLabel('Remove the Freshdesk destination');
+      await removeWebhook.waitFor();
+      expect(await removeFreshdesk.isVisible()).toBe(true);
+      // Only a stored destination can be removed.
+      expect(await page.getByLabel('Remove the Twilio Flex destination').isVisible()).toBe(false);
+
+      // Marked for removal, the destination's fields are set aside and not saved.
+      await page.getByLabel('Webhook URL').fill('https://elsewhere.example.com/uplink');
+      await removeWebhook.focus();
+      await page.keyboard.press('Space');
+      expect(await removeWebhook.isChecked()).toBe(true);
+      expect(await page.getByLabel('Webhook URL').isDisabled()).toBe(true);
+      expect(await page.getByLabel('Signing secret (16 characters or more)').isDisabled()).toBe(true);
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+
+      const saved = await read();
+      expect(saved.destinations.webhook).toBeNull();
+      expect(saved.destinations.freshdesk).toEqual(before.destinations.freshdesk);
+      expect(saved.destinations.twilioFlex).toBeNull();
+      expect(saved.companyName).toBe(before.companyName);
+
+      // The page shows the webhook as not configured, and can no longer remove it.
+      expect(await page.getByLabel('Webhook URL').inputValue()).toBe('');
+      expect(await page.getByLabel('Webhook URL').isDisabled()).toBe(false);
+      expect(await page.locator('#set-webhook-secret-state').textContent()).toBe('Not set.');
+      expect(await removeWebhook.isVisible()).toBe(false);
+      expect(await removeFreshdesk.isChecked()).toBe(false);
+      expect(await page.getByLabel('Freshdesk URL').inputValue()).toBe('https://acme.freshdesk.com');
+      expect(await page.locator('#set-fd-key-state').textContent()).toBe('Stored. Leave empty to keep it.');
+      expect(await opened.csp()).toEqual([]);
+      await screenshot(page, 'console-settings-removed');
+    } finally {
+      await put({ destinations: { freshdesk: null, webhook: null } });
+      await opened.close();
+    }
+  });
 });
