@@ -2,21 +2,31 @@
 // (`GET /v1/tickets/{provider}/{ticketId}/links/stream?access_token=`), then links of that ticket
 // are created through the API (`POST /v1/links`), one every 200 ms. Measured: the time from each
 // change's HTTP answer to each client receiving the matching `event: link` frame, and to the last
-// of the 1,000 receiving it; link-service's RSS with the streams open.
+// of the 1,000 receiving it; the RSS of the process serving the streams.
 //
-// link-service is its real main.ts in a child process, on FerretDB (PostgreSQL) and NATS. The
-// clients live in this process (node:http, keep-alive agent, one socket each, frames parsed
+// Two configurations, the same clients and changes (measureTarget):
+// - nats: link-service alone, its real main.ts in a child process, on FerretDB (PostgreSQL) and
+//   NATS JetStream, as deployed;
+// - embedded: the `npm start` default, scripts/start.ts in a child process (all four services and
+//   Azurite in one process, SQLite session store and SQLite event bus) in a temp data dir, with
+//   free ports and a fixed bootstrap API key. Its RSS is the whole Uplink process's.
+// The clients live in this process (node:http, keep-alive agent, one socket each, frames parsed
 // minimally). The baseline is the same 1,000 clients on a trivial node:http SSE server in a child
 // that broadcasts on a timer (bench/lib/children/sse-baseline.ts); its delay runs from just
 // before the broadcast's writes.
 //
 // Target: none beyond "report p99".
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../packages/dev-servers/src/index.ts';
 import {
   type BenchChild,
   type BenchResult,
+  benchDir,
   cpuMs,
   log,
   percentile,
@@ -208,40 +218,28 @@ async function createLink(port: number): Promise<{ id: string; requestAt: number
   return { id: body.id, requestAt, answeredAt };
 }
 
-async function runReal(): Promise<Record<string, unknown>> {
-  log(NAME, 'starting MongoDB-wire server and nats-server');
-  const infra = await startInfra();
-  let service: BenchChild | undefined;
+/** The link-service under test: where its API listens, and the process serving the streams. */
+type Target = { label: string; port: number; pid: number };
+
+/**
+ * The measurement itself, the same for every target: one link on the ticket, the 1,000 streams,
+ * then the changes, one every INTERVAL_MS, and each client's receipt of each.
+ */
+async function measureTarget({ label, port, pid }: Target): Promise<Record<string, unknown>> {
   let streams: Stream[] = [];
   try {
-    service = await startService(
-      'link-service',
-      'link-service',
-      {
-        MONGODB_URI: infra.mongo.uri,
-        MONGODB_DB: 'bench_sse',
-        NATS_URL: infra.nats.url,
-        UPLINK_BOOTSTRAP_API_KEY: API_KEY,
-      },
-      { run: NAME },
-    );
-    const port = service.ready.port as number;
-    const pid = service.pid;
     // One link on the ticket before the streams open, so each snapshot reads a real list.
     await createLink(port);
     await sleep(1_000);
     const idleRssMB = rssMB(pid);
     const receipts = new Receipts();
     const path = `/v1/tickets/${TICKET.provider}/${TICKET.id}/links/stream?access_token=${API_KEY}`;
-    log(NAME, `opening ${CLIENTS} streams on link-service (pid ${pid}, idle RSS ${idleRssMB} MB)`);
+    log(NAME, `${label}: opening ${CLIENTS} streams (pid ${pid}, idle RSS ${idleRssMB} MB)`);
     const opened = await openStreams(port, path, receipts);
     streams = opened.streams;
     await sleep(2_000);
     const openRssMB = rssMB(pid);
-    log(
-      NAME,
-      `${streams.length} streams open in ${round(opened.ms, 0)} ms; link-service RSS ${openRssMB} MB`,
-    );
+    log(NAME, `${label}: ${streams.length} streams open in ${round(opened.ms, 0)} ms; RSS ${openRssMB} MB`);
 
     const cpuBefore = cpuMs(pid) ?? 0;
     const changes: Array<{ id: string; requestAt: number; answeredAt: number }> = [];
@@ -269,7 +267,7 @@ async function runReal(): Promise<Record<string, unknown>> {
     const answerMs = figures(measured.map((c) => c.answeredAt - c.requestAt));
     log(
       NAME,
-      `link-service: change answered -> client p50 ${fromAnswer.perClientMs.p50} ms, p99 ${fromAnswer.perClientMs.p99} ms, ` +
+      `${label}: change answered -> client p50 ${fromAnswer.perClientMs.p50} ms, p99 ${fromAnswer.perClientMs.p99} ms, ` +
         `max ${fromAnswer.perClientMs.max} ms; all ${CLIENTS} notified p50 ${fromAnswer.allNotifiedMs.p50} ms, ` +
         `p99 ${fromAnswer.allNotifiedMs.p99} ms; missing ${fromAnswer.missing}; RSS ${openRssMB} MB`,
     );
@@ -287,8 +285,109 @@ async function runReal(): Promise<Record<string, unknown>> {
     };
   } finally {
     for (const s of streams) s.close();
+  }
+}
+
+/** link-service alone, its real main.ts, on FerretDB (PostgreSQL) and NATS. */
+async function runNats(): Promise<Record<string, unknown>> {
+  log(NAME, 'starting MongoDB-wire server and nats-server');
+  const infra = await startInfra();
+  let service: BenchChild | undefined;
+  try {
+    service = await startService(
+      'link-service',
+      'link-service',
+      {
+        MONGODB_URI: infra.mongo.uri,
+        MONGODB_DB: 'bench_sse',
+        NATS_URL: infra.nats.url,
+        UPLINK_BOOTSTRAP_API_KEY: API_KEY,
+      },
+      { run: NAME },
+    );
+    return {
+      process: 'services/link-service/src/main.ts (link-service alone)',
+      ...(await measureTarget({ label: 'nats', port: service.ready.port as number, pid: service.pid })),
+    };
+  } finally {
     await service?.stop();
     await infra.stop();
+  }
+}
+
+/**
+ * The `npm start` default: scripts/start.ts, all four services and Azurite in one process on the
+ * SQLite session store and event bus, in a temp data dir. Spawned with this Node directly (no
+ * launchers), so its pid is the process serving the streams.
+ */
+async function runEmbedded(): Promise<Record<string, unknown>> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'uplink-sse-fanout-'));
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    UPLINK_DATA_DIR: dataDir,
+    UPLINK_BOOTSTRAP_API_KEY: API_KEY,
+    LINK_SERVICE_PORT: String(port),
+    UPLOAD_GATEWAY_PORT: String(await freePort()),
+    NOTE_RELAY_PORT: String(await freePort()),
+    EXPIRY_SCHEDULER_PORT: String(await freePort()),
+    AZURITE_BLOB_PORT: String(await freePort()),
+    LOG_LEVEL: 'warn',
+  };
+  for (const key of [
+    'MONGODB_URI',
+    'NATS_URL',
+    'AZURE_STORAGE_CONNECTION_STRING',
+    'UPLINK_SECRET_KEYS',
+    'HOST',
+    'PORT',
+  ]) {
+    delete env[key];
+  }
+  const logFile = join(benchDir, 'results', `${NAME}-uplink-embedded.log`);
+  const logFd = openSync(logFile, 'w');
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [join(benchDir, '..', 'scripts', 'start.ts')], {
+      env,
+      stdio: ['ignore', logFd, logFd],
+    });
+  } finally {
+    closeSync(logFd);
+  }
+  let exited = false;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  try {
+    log(NAME, `starting scripts/start.ts (embedded) in ${dataDir}`);
+    const deadline = Date.now() + 60_000;
+    while (
+      !(await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
+      if (exited || Date.now() > deadline) {
+        throw new Error(`scripts/start.ts not ready (${exited ? 'it exited' : 'timed out'}); see ${logFile}`);
+      }
+      await sleep(100);
+    }
+    return {
+      process: 'scripts/start.ts (all four services and Azurite, embedded adapters)',
+      ...(await measureTarget({ label: 'embedded', port, pid: child.pid as number })),
+    };
+  } finally {
+    if (!exited) {
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exit;
+      clearTimeout(timer);
+    }
+    await rm(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -337,26 +436,36 @@ async function runBaseline(): Promise<Record<string, unknown>> {
   }
 }
 
+type Measured = {
+  fromAnswer: ReturnType<typeof delays>;
+  rssMB: { idle: number; streamsOpen: number };
+};
+
 export async function runSseFanout(): Promise<BenchResult> {
   const baseline = await runBaseline();
-  const real = await runReal();
-  const r = real.fromAnswer as ReturnType<typeof delays>;
+  const nats = await runNats();
+  const embedded = await runEmbedded();
+  const n = nats as Measured;
+  const e = embedded as Measured;
   const b = baseline.fromBroadcast as ReturnType<typeof delays>;
-  const rss = real.rssMB as { streamsOpen: number };
+  const figuresOf = (m: Measured) =>
+    `p50 ${m.fromAnswer.perClientMs.p50} ms, p99 ${m.fromAnswer.perClientMs.p99} ms ` +
+    `(all notified p99 ${m.fromAnswer.allNotifiedMs.p99} ms), RSS ${m.rssMB.streamsOpen} MB`;
   return {
     name: NAME,
     headline:
-      `${NAME}: ${CLIENTS} streams, change answered -> client p50 ${r.perClientMs.p50} ms, p99 ${r.perClientMs.p99} ms, ` +
-      `max ${r.perClientMs.max} ms (baseline SSE server p99 ${b.perClientMs.p99} ms); ` +
-      `link-service RSS ${rss.streamsOpen} MB with the streams open; missing ${r.missing}`,
-    passed: r.missing === 0,
+      `${NAME}: ${CLIENTS} streams, change answered -> client: NATS bus ${figuresOf(n)}; ` +
+      `embedded bus ${figuresOf(e)}; baseline SSE server p99 ${b.perClientMs.p99} ms; ` +
+      `missing ${n.fromAnswer.missing} + ${e.fromAnswer.missing}`,
+    passed: n.fromAnswer.missing === 0 && e.fromAnswer.missing === 0,
     loadAvg: loadavg().map((l) => round(l, 2)),
     clients: CLIENTS,
     changes: CHANGES,
     warmupChanges: WARMUP_CHANGES,
     intervalMs: INTERVAL_MS,
     ticket: TICKET,
-    real,
+    nats,
+    embedded,
     baseline,
   };
 }

@@ -1,33 +1,54 @@
-// Benchmark: `npm start` on a warm machine. Time from spawn to "Uplink is running" printed and
-// every service's /readyz answering 200, then the idle RSS of every process it runs (services,
-// servers, launchers) 5 s after ready. Stopped with SIGINT to its process group, as Ctrl-C does;
-// every process must be gone afterwards.
+// Benchmark: `npm start` on a warm machine. `npm start` runs all of Uplink in one Node process
+// (scripts/start.ts → startUplink): the four services on the embedded adapters, an SQLite session
+// store, the SQLite event bus and Azurite in process, with its data in UPLINK_DATA_DIR.
 //
-// `npm start` today starts nats-server, FerretDB and Azurite, then one process per service. The
-// target (ready <= 10 s) was written for a single-process embedded mode that does not exist yet;
-// this measures what exists.
+// Measured, per round:
+// - the time from spawning `npm start` to "Uplink is ready." printed and to every service's
+//   /readyz answering 200 (target: ready <= 10 s);
+// - where that time goes: when each launcher and the Uplink process started (from /proc), and
+//   the offset of each of Uplink's own log lines;
+// - the idle RSS of the Uplink process 5 s after ready, and apart from it that of the launchers
+//   (npm, `sh -c`, scripts/toolchain.mjs), which a deployment would not run;
+// - the graceful stop: SIGINT to its process group, as Ctrl-C does, until every process is gone;
+//   anything left is counted, then killed, and every port it listened on must be closed again.
 //
-// A first, unmeasured run initialises the data dir (a temp UPLINK_DATA_DIR), so the measured
-// rounds find the binaries built and the data dir ready, as on a warm machine.
-import { type ChildProcess, spawn } from 'node:child_process';
+// It runs `npm start` as a developer would, through npm and the toolchain launcher, in its own
+// process group, with no MONGODB_URI / NATS_URL / AZURE_STORAGE_CONNECTION_STRING, a temp
+// UPLINK_DATA_DIR and free ports for the four services and Azurite. A first, unmeasured run
+// initialises the data dir (secrets, demo tenant, SQLite files, Azurite's folders), so the
+// measured rounds start as on a warm machine. Then, apart from the rounds, the time to import
+// the module graph start.ts loads, package by package, in a fresh Node.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { freePort } from '../packages/dev-servers/src/index.ts';
 import { type BenchResult, benchDir, log, round, sleep } from './lib/common.ts';
 
 const NAME = 'start-time';
-const ROUNDS = 3;
+const ROUNDS = 5;
 const TARGET_MS = 10_000;
 const IDLE_WAIT_MS = 5_000;
-const READY_TIMEOUT_MS = 120_000;
+const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
-const AZURITE_PORT = 10_000;
-const BANNER = 'Uplink is running';
+const IMPORT_RUNS = 3;
+const BANNER = 'Uplink is ready.';
+const UPLINK_ROLE = 'uplink (scripts/start.ts)';
+/** Linux's USER_HZ: /proc start times are in these ticks. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
-type ProcessRss = { pid: number; role: string; rssMB: number };
+type ProcessInfo = {
+  pid: number;
+  role: string;
+  rssMB: number;
+  /** ms after the `npm` process started (10 ms resolution). */
+  startedMs: number;
+};
+
+type LogLine = { ms: number; service: string; msg: string };
 
 type Round = {
   round: number;
@@ -36,10 +57,18 @@ type Round = {
   allReadyMs: number;
   /** ms after spawn at which each service's /readyz first answered 200 (polled every 50 ms). */
   readyMs: Record<string, number>;
-  processes: ProcessRss[];
-  rssMB: { total: number; servicesAndServers: number; launchers: number };
+  /** Spawn → Uplink process started → its first log line → banner → all /readyz 200. */
+  phasesMs: { launchers: number; bootToFirstLog: number; firstLogToBanner: number; bannerToAllReady: number };
+  /** Uplink's log lines up to the banner, ms after spawn. */
+  log: LogLine[];
+  processes: ProcessInfo[];
+  /** Processes that had exited but were not reaped, 5 s after ready (RSS 0). */
+  zombies: string[];
+  rssMB: { uplink: number; launchers: number; other: number };
   stopMs: number;
+  exit: { code: number | null; signal: string | null };
   leftovers: number[];
+  portsOpenAfterStop: number[];
 };
 
 function portInUse(port: number): Promise<boolean> {
@@ -53,18 +82,23 @@ function portInUse(port: number): Promise<boolean> {
   });
 }
 
+/** The fields of /proc/<pid>/stat after the command name, which may hold spaces. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
 /** ppid of every process, from /proc. */
 function parentMap(): Map<number, number> {
   const parents = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(Number(entry), ppid);
-    } catch {
-      // ended meanwhile
-    }
+    const fields = statFields(Number(entry));
+    if (fields) parents.set(Number(entry), Number(fields[1]));
   }
   return parents;
 }
@@ -78,13 +112,18 @@ function descendants(root: number): number[] {
   return found;
 }
 
+function zombie(pid: number): boolean {
+  return statFields(pid)?.[0] === 'Z';
+}
+
 function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
+  const fields = statFields(pid);
+  return fields !== undefined && fields[0] !== 'Z';
+}
+
+/** When the process started, in clock ticks since boot. */
+function startTicks(pid: number): number {
+  return Number(statFields(pid)?.[19] ?? Number.NaN);
 }
 
 function rssMB(pid: number): number {
@@ -104,13 +143,16 @@ function role(pid: number): string {
   } catch {
     return 'gone';
   }
+  if (zombie(pid)) {
+    const comm = /\(([^)]*)\)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1] ?? '?';
+    return `zombie: ${comm}`;
+  }
   const service = /services\/([a-z-]+)\/src\/main\.ts/.exec(cmd);
   if (service) return service[1] as string;
   if (/^(\/bin\/|\/usr\/bin\/)?sh -c/.test(cmd)) return 'launcher: sh -c (npm script)';
   if (cmd.includes('toolchain.mjs')) return 'launcher: scripts/toolchain.mjs';
-  if (cmd.includes('scripts/start.ts')) return 'launcher: scripts/start.ts';
+  if (cmd.includes('scripts/start.ts')) return UPLINK_ROLE;
   if (/\bnpm\b|npm-cli/.test(cmd)) return 'launcher: npm';
-  if (cmd.includes('dev-servers watchdog')) return 'launcher: dev-servers watchdog';
   if (cmd.includes('esbuild')) return 'esbuild';
   if (cmd.includes('nats-server')) return 'nats-server';
   if (cmd.includes('ferretdb')) return 'ferretdb';
@@ -126,6 +168,16 @@ async function readyz(port: string): Promise<boolean> {
   );
 }
 
+function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
 async function oneRound(roundNo: number, warm: boolean, dataDir: string): Promise<Round> {
   const ports = {
     'link-service': String(await freePort()),
@@ -133,6 +185,7 @@ async function oneRound(roundNo: number, warm: boolean, dataDir: string): Promis
     'note-relay': String(await freePort()),
     'expiry-scheduler': String(await freePort()),
   };
+  const azuritePort = String(await freePort());
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     UPLINK_DATA_DIR: dataDir,
@@ -140,24 +193,33 @@ async function oneRound(roundNo: number, warm: boolean, dataDir: string): Promis
     UPLOAD_GATEWAY_PORT: ports['upload-gateway'],
     NOTE_RELAY_PORT: ports['note-relay'],
     EXPIRY_SCHEDULER_PORT: ports['expiry-scheduler'],
+    AZURITE_BLOB_PORT: azuritePort,
     npm_config_update_notifier: 'false',
   };
-  // As a developer's shell would have it: no external servers, FerretDB's default backend.
-  for (const key of [
-    'MONGODB_URI',
-    'NATS_URL',
-    'AZURE_STORAGE_CONNECTION_STRING',
-    'UPLINK_FERRETDB_BACKEND',
-    'UPLINK_BOOTSTRAP_API_KEY',
-    'UPLINK_SECRET_KEYS',
-    'PORT',
-    'NODE_OPTIONS',
-  ]) {
-    delete env[key];
+  // As a developer's shell would have it: no external servers, the defaults for everything else.
+  for (const key of Object.keys(env)) {
+    if (
+      key.startsWith('OTEL_') ||
+      [
+        'MONGODB_URI',
+        'NATS_URL',
+        'AZURE_STORAGE_CONNECTION_STRING',
+        'UPLINK_FERRETDB_BACKEND',
+        'UPLINK_BOOTSTRAP_API_KEY',
+        'UPLINK_SECRET_KEYS',
+        'LOG_LEVEL',
+        'HOST',
+        'PORT',
+        'NODE_OPTIONS',
+      ].includes(key)
+    ) {
+      delete env[key];
+    }
   }
   const logFile = join(benchDir, 'results', `${NAME}-round${roundNo}.log`);
   const out = createWriteStream(logFile);
   const t0 = performance.now();
+  const spawnedAt = Date.now();
   // Its own process group, so SIGINT reaches every process as Ctrl-C in a terminal would.
   const child: ChildProcess = spawn('npm', ['start', '--silent'], {
     cwd: join(benchDir, '..'),
@@ -166,24 +228,46 @@ async function oneRound(roundNo: number, warm: boolean, dataDir: string): Promis
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pgid = child.pid as number;
+  const npmStart = startTicks(pgid);
   let bannerMs = Number.NaN;
   let exited = false;
+  let exitStatus: Round['exit'] = { code: null, signal: null };
   const exit = new Promise<void>((resolve) =>
-    child.once('exit', () => {
+    child.once('exit', (code, signal) => {
       exited = true;
+      exitStatus = { code, signal };
       resolve();
     }),
   );
-  let text = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out.write(chunk);
-    if (Number.isNaN(bannerMs)) {
-      text += chunk.toString('utf8');
-      if (text.includes(BANNER)) bannerMs = performance.now() - t0;
-      else text = text.slice(-BANNER.length);
-    }
-  });
-  child.stderr?.on('data', (chunk: Buffer) => out.write(chunk));
+  const logLines: LogLine[] = [];
+  const reader = () => {
+    let partial = '';
+    return (chunk: Buffer) => {
+      out.write(chunk);
+      const receivedMs = performance.now() - t0;
+      partial += chunk.toString('utf8');
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (Number.isNaN(bannerMs) && line.includes(BANNER)) bannerMs = receivedMs;
+        if (!Number.isNaN(bannerMs) || !line.startsWith('{')) continue;
+        try {
+          const entry = JSON.parse(line) as { time?: string; service?: string; msg?: string };
+          if (entry.time && entry.msg) {
+            logLines.push({
+              ms: Date.parse(entry.time) - spawnedAt,
+              service: entry.service ?? '?',
+              msg: entry.msg,
+            });
+          }
+        } catch {
+          // not a log line
+        }
+      }
+    };
+  };
+  child.stdout?.on('data', reader());
+  child.stderr?.on('data', reader());
 
   const readyMs: Record<string, number> = {};
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -203,46 +287,59 @@ async function oneRound(roundNo: number, warm: boolean, dataDir: string): Promis
 
     await sleep(IDLE_WAIT_MS);
     const pids = descendants(pgid);
-    const parents = parentMap();
     const processes = pids
-      .map((pid) => {
-        let name = role(pid);
-        // A helper process counts with the service that started it.
-        if (name === 'esbuild') name = `${role(parents.get(pid) ?? 0)} (esbuild child)`;
-        return { pid, role: name, rssMB: round(rssMB(pid), 1) };
-      })
+      .map((pid) => ({
+        pid,
+        role: role(pid),
+        rssMB: round(rssMB(pid), 1),
+        startedMs: ((startTicks(pid) - npmStart) * 1000) / CLOCK_TICKS_PER_SECOND,
+      }))
       .filter((p) => p.role !== 'gone');
-    const total = processes.reduce((a, p) => a + p.rssMB, 0);
-    const launchers = processes.filter((p) => p.role.startsWith('launcher')).reduce((a, p) => a + p.rssMB, 0);
+    const sum = (filter: (p: ProcessInfo) => boolean) =>
+      round(
+        processes.filter(filter).reduce((a, p) => a + p.rssMB, 0),
+        1,
+      );
+    const uplink = processes.find((p) => p.role === UPLINK_ROLE);
+    if (!uplink) throw new Error(`no ${UPLINK_ROLE} process under npm start`);
+    const firstLogMs = logLines[0]?.ms ?? Number.NaN;
 
     const stopStart = performance.now();
     process.kill(-pgid, 'SIGINT');
     const stopDeadline = Date.now() + STOP_TIMEOUT_MS;
-    while ((!exited || pids.some(alive)) && Date.now() < stopDeadline) await sleep(50);
+    while ((!exited || pids.some(alive)) && Date.now() < stopDeadline) await sleep(20);
     const stopMs = performance.now() - stopStart;
     const leftovers = pids.filter(alive);
-    for (const pid of leftovers) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone meanwhile
-      }
-    }
+    killAll(leftovers);
     await exit;
+    const portsOpenAfterStop: number[] = [];
+    for (const port of [...Object.values(ports), azuritePort]) {
+      if (await portInUse(Number(port))) portsOpenAfterStop.push(Number(port));
+    }
     return {
       round: roundNo,
       warm,
       bannerMs: round(bannerMs, 0),
       allReadyMs: round(allReadyMs, 0),
       readyMs: Object.fromEntries(Object.entries(readyMs).map(([k, v]) => [k, round(v, 0)])),
+      phasesMs: {
+        launchers: uplink.startedMs,
+        bootToFirstLog: round(firstLogMs - uplink.startedMs, 0),
+        firstLogToBanner: round(bannerMs - firstLogMs, 0),
+        bannerToAllReady: round(allReadyMs - bannerMs, 0),
+      },
+      log: logLines,
       processes,
+      zombies: processes.filter((p) => p.role.startsWith('zombie')).map((p) => p.role),
       rssMB: {
-        total: round(total, 1),
-        servicesAndServers: round(total - launchers, 1),
-        launchers: round(launchers, 1),
+        uplink: uplink.rssMB,
+        launchers: sum((p) => p.role.startsWith('launcher')),
+        other: sum((p) => p !== uplink && !p.role.startsWith('launcher')),
       },
       stopMs: round(stopMs, 0),
+      exit: exitStatus,
       leftovers,
+      portsOpenAfterStop,
     };
   } catch (err) {
     // Leave nothing behind.
@@ -253,17 +350,44 @@ async function oneRound(roundNo: number, warm: boolean, dataDir: string): Promis
       // already gone
     }
     await sleep(5_000);
-    for (const pid of pids.filter(alive)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone meanwhile
-      }
-    }
+    killAll(pids.filter(alive));
     throw err;
   } finally {
     out.end();
   }
+}
+
+/**
+ * ms to import, in a fresh Node, each package start.ts loads, in dependency order (a package's
+ * figure leaves out what the ones before it already loaded). The Node running this benchmark is
+ * the one the launcher runs Uplink on.
+ */
+async function importTimes(): Promise<Record<string, number>> {
+  const modules = [
+    '@uplink/kit',
+    '@uplink/session-store',
+    '@uplink/dev-servers',
+    '@uplink/link-service',
+    '@uplink/upload-gateway',
+    '@uplink/note-relay',
+    '@uplink/expiry-scheduler',
+    './src/index.ts',
+  ];
+  const script = `
+    const out = { 'node boot': performance.now() };
+    let t = performance.now();
+    for (const m of ${JSON.stringify(modules)}) {
+      await import(m);
+      const now = performance.now();
+      out[m === './src/index.ts' ? '@uplink/embedded' : m] = now - t;
+      t = now;
+    }
+    console.log(JSON.stringify(out));`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    // Where the packages resolve as they do for @uplink/embedded.
+    cwd: join(benchDir, '..', 'packages', 'embedded'),
+  });
+  return JSON.parse(stdout) as Record<string, number>;
 }
 
 const median = (values: number[]) => {
@@ -272,50 +396,77 @@ const median = (values: number[]) => {
 };
 
 export async function runStartTime(): Promise<BenchResult> {
-  if (await portInUse(AZURITE_PORT)) {
-    throw new Error(`port ${AZURITE_PORT} is taken; scripts/start.ts always runs Azurite there`);
-  }
   const dataDir = await mkdtemp(join(tmpdir(), 'uplink-start-time-'));
   try {
     log(NAME, `first run initialises ${dataDir} (not measured)`);
     const cold = await oneRound(0, false, dataDir);
-    log(NAME, `cold: banner ${cold.bannerMs} ms, all ready ${cold.allReadyMs} ms`);
+    log(NAME, `first run: banner ${cold.bannerMs} ms, all ready ${cold.allReadyMs} ms`);
     const rounds: Round[] = [];
     for (let r = 1; r <= ROUNDS; r++) {
       const result = await oneRound(r, true, dataDir);
       rounds.push(result);
+      const p = result.phasesMs;
       log(
         NAME,
-        `round ${r}: banner ${result.bannerMs} ms, all ready ${result.allReadyMs} ms, RSS ${result.rssMB.total} MB ` +
-          `(${result.processes.length} processes; services and servers ${result.rssMB.servicesAndServers} MB), ` +
-          `stopped in ${result.stopMs} ms, leftovers ${result.leftovers.length}`,
+        `round ${r}: banner ${result.bannerMs} ms, all ready ${result.allReadyMs} ms ` +
+          `(launchers ${p.launchers}, boot to first log ${p.bootToFirstLog}, then to banner ${p.firstLogToBanner}); ` +
+          `Uplink RSS ${result.rssMB.uplink} MB, launchers ${result.rssMB.launchers} MB; ` +
+          `stopped in ${result.stopMs} ms, leftovers ${result.leftovers.length}, ` +
+          `ports open after stop ${result.portsOpenAfterStop.length}, zombies ${result.zombies.length}`,
       );
     }
+    const imports: Array<Record<string, number>> = [];
+    for (let i = 0; i < IMPORT_RUNS; i++) imports.push(await importTimes());
+    const importMedianMs = Object.fromEntries(
+      Object.keys(imports[0] ?? {}).map((m) => [
+        m,
+        round(median(imports.map((run) => run[m] ?? Number.NaN)), 0),
+      ]),
+    );
+    log(NAME, `imports (median of ${IMPORT_RUNS}, ms): ${JSON.stringify(importMedianMs)}`);
+
+    const all = [cold, ...rounds];
     const readyMedian = median(rounds.map((r) => r.allReadyMs));
-    const rssMedian = median(rounds.map((r) => r.rssMB.total));
-    const rssServices = median(rounds.map((r) => r.rssMB.servicesAndServers));
-    const leftovers = rounds.reduce((a, r) => a + r.leftovers.length, 0) + cold.leftovers.length;
-    const byRole: Record<string, number> = {};
+    const rssUplink = median(rounds.map((r) => r.rssMB.uplink));
+    const rssLaunchers = median(rounds.map((r) => r.rssMB.launchers));
+    const stopMedian = median(rounds.map((r) => r.stopMs));
+    const leftovers = all.reduce((a, r) => a + r.leftovers.length, 0);
+    const portsOpen = all.reduce((a, r) => a + r.portsOpenAfterStop.length, 0);
+    const phase = (key: keyof Round['phasesMs']) => median(rounds.map((r) => r.phasesMs[key]));
+    const launchersByRole: Record<string, number> = {};
     for (const p of rounds[Math.floor(rounds.length / 2)]?.processes ?? []) {
-      byRole[p.role] = round((byRole[p.role] ?? 0) + p.rssMB, 1);
+      if (p.role.startsWith('launcher'))
+        launchersByRole[p.role] = round((launchersByRole[p.role] ?? 0) + p.rssMB, 1);
     }
-    const passed = readyMedian <= TARGET_MS && leftovers === 0;
+    const passed = readyMedian <= TARGET_MS && leftovers === 0 && portsOpen === 0;
     return {
       name: NAME,
       headline:
-        `${NAME}: ready in ${(readyMedian / 1000).toFixed(2)} s (median of ${ROUNDS}, target <= 10 s), ` +
-        `idle RSS ${rssMedian} MB summed (${rssServices} MB services and servers), leftovers ${leftovers}`,
+        `${NAME}: ready in ${(readyMedian / 1000).toFixed(2)} s (median of ${ROUNDS}, target <= 10 s; ` +
+        `rounds ${rounds.map((r) => (r.allReadyMs / 1000).toFixed(2)).join(', ')} s), ` +
+        `idle RSS Uplink ${rssUplink} MB + launchers ${rssLaunchers} MB, ` +
+        `stop ${stopMedian} ms, leftovers ${leftovers}, ports left open ${portsOpen}`,
       passed,
       loadAvg: loadavg().map((l) => round(l, 2)),
       targetMs: TARGET_MS,
       readyMedianMs: readyMedian,
       bannerMedianMs: median(rounds.map((r) => r.bannerMs)),
-      idleRssMedianMB: rssMedian,
-      idleRssServicesAndServersMedianMB: rssServices,
-      idleRssByRoleMB: byRole,
+      phasesMedianMs: {
+        launchers: phase('launchers'),
+        bootToFirstLog: phase('bootToFirstLog'),
+        firstLogToBanner: phase('firstLogToBanner'),
+        bannerToAllReady: phase('bannerToAllReady'),
+      },
+      importMedianMs,
+      idleRssUplinkMedianMB: rssUplink,
+      idleRssLaunchersMedianMB: rssLaunchers,
+      idleRssLaunchersByRoleMB: launchersByRole,
+      stopMedianMs: stopMedian,
       leftovers,
+      portsOpenAfterStop: portsOpen,
       cold,
       rounds,
+      imports,
     };
   } finally {
     await rm(dataDir, { recursive: true, force: true });

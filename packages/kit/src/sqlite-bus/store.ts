@@ -49,8 +49,22 @@ CREATE TABLE IF NOT EXISTS pending (
   out INTEGER NOT NULL,
   PRIMARY KEY (durable, seq)
 ) WITHOUT ROWID;
-PRAGMA user_version = 1;
 `;
+
+/** The schema's version in `PRAGMA user_version`; a change adds a migration from the previous one. */
+const SCHEMA_VERSION = 1;
+
+/** Creates a new file's tables; refuses a file from a newer Uplink rather than misreading it. */
+function prepareSchema(db: DatabaseSync, path: string): void {
+  const version = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+  if (version > SCHEMA_VERSION) {
+    throw new Error(
+      `${path} has event-bus schema version ${version}, newer than this Uplink knows (${SCHEMA_VERSION}); upgrade Uplink`,
+    );
+  }
+  if (version === SCHEMA_VERSION) return;
+  db.exec(`BEGIN IMMEDIATE; ${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`);
+}
 
 export type StreamName = 'main' | 'deadLetter';
 
@@ -154,7 +168,7 @@ export class BusStore {
     // WAL with NORMAL sync survives a process crash without an fsync per message; like
     // JetStream's file store, a power loss may cost the last moments.
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
-    this.#db.exec(SCHEMA);
+    prepareSchema(this.#db, path);
     this.#db.function('matches_any', { deterministic: true }, (filters, subject) =>
       this.#filterList(String(filters)).some((f) => subjectMatches(f, String(subject))) ? 1 : 0,
     );
