@@ -1,10 +1,22 @@
 // Browser assets for the server-rendered pages (the customer's upload page, the agent console):
 // a client bundle built with esbuild at start, compressed once, and served under
 // content-hashed names that browsers may cache forever.
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { brotliCompress, brotliCompressSync, gzip, gzipSync, constants as zlib } from 'node:zlib';
-import { buildSync, stop as stopEsbuild } from 'esbuild';
+import type * as Esbuild from 'esbuild';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * esbuild, loaded on first build with its worker thread off. With the worker, buildSync keeps a
+ * helper process running (~12 MB) for builds that never come, and stopping it leaves the helper
+ * unreaped (a zombie); without it, each of the two builds at start runs esbuild once and waits
+ * for it. esbuild reads the variable when it loads, so it is loaded here, not imported.
+ */
+function esbuild(): typeof Esbuild {
+  process.env.ESBUILD_WORKER_THREADS = '0';
+  return createRequire(import.meta.url)('esbuild') as typeof Esbuild;
+}
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -89,7 +101,7 @@ export type ClientBundleOptions = {
 /** Builds, minifies and compresses a page's script and stylesheet (a few tens of ms). */
 export function buildClientBundle(options: ClientBundleOptions): ClientBundle {
   const names = options.names ?? { script: 'page', style: 'style' };
-  const result = buildSync({
+  const result = esbuild().buildSync({
     entryPoints: { [names.script]: options.scriptEntry, [names.style]: options.styleEntry },
     bundle: true,
     minify: true,
@@ -101,8 +113,6 @@ export function buildClientBundle(options: ClientBundleOptions): ClientBundle {
     legalComments: 'none',
     logLevel: 'silent',
   });
-  // The build leaves esbuild's helper process running (~12 MB) for later builds; there are none.
-  void stopEsbuild();
   const out = (suffix: string) => {
     const file = result.outputFiles.find((candidate) => candidate.path.endsWith(suffix));
     if (!file) throw new Error(`the client build produced no ${suffix} file`);
