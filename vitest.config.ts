@@ -2,7 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/{src,test}/**/*.test.ts', 'services/*/{src,test}/**/*.test.ts'],
+    include: [
+      'packages/*/{src,test}/**/*.test.ts',
+      'services/*/{src,test}/**/*.test.ts',
+      'charts/*/tests/**/*.test.ts',
+      'tests/**/*.test.ts',
+    ],
     globalSetup: ['packages/dev-servers/src/vitest-global-setup.ts'],
     // Two cores: two files at a time, each with its own nats-server and database.
     maxWorkers: 2,

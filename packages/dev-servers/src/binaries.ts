@@ -10,6 +10,16 @@ export const NATS_SERVER_VERSION = 'v2.15.2';
 export const NATS_SERVER_MIN_VERSION: readonly [number, number] = [2, 10];
 export const FERRETDB_VERSION = 'v1.24.2';
 
+export const HELM_VERSION = 'v3.22.0';
+/** Helm 3 from PATH is used when it is at least this; Helm 4 is a different CLI and never used. */
+export const HELM_MIN_VERSION: readonly [number, number] = [3, 18];
+/**
+ * The Kubernetes version helm assumes without a cluster (`helm template`, `helm lint`, and the
+ * chart's kubeVersion check). Helm's Makefile stamps it in with -ldflags from its client-go minor
+ * (k8s.io/client-go v0.37.0 in helm v3.22.0's go.mod); a plain `go install` would leave 1.20.
+ */
+const HELM_KUBE_VERSION = { major: '1', minor: '37' } as const;
+
 const NATS_MODULE = 'github.com/nats-io/nats-server/v2';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 const FERRETDB_PACKAGE = `${FERRETDB_MODULE}/cmd/ferretdb`;
@@ -259,6 +269,96 @@ async function locateNatsServer(): Promise<string> {
   log(
     `nats-server ${NATS_SERVER_VERSION} installed in ${((Date.now() - started) / 1000).toFixed(0)} s: ${cached}`,
   );
+  return cached;
+}
+
+const HELM_MODULE = 'helm.sh/helm/v3';
+const HELM_PACKAGE = `${HELM_MODULE}/cmd/helm`;
+
+const helmInstallHint = (): string =>
+  `Install helm ${HELM_VERSION}: either put a helm ${HELM_MIN_VERSION.join('.')}+ (v3) on PATH ` +
+  `(https://helm.sh/docs/intro/install/), or copy it to ${join(toolsBinDir(), 'helm')}, or install Go ` +
+  `(https://go.dev/dl/, found on PATH or at /usr/local/go/bin/go) so that ` +
+  `'go install ${HELM_PACKAGE}@${HELM_VERSION}' can build it.`;
+
+/**
+ * Returns why the helm at `path` is unusable, or undefined when it is fine: the pinned version
+ * for the binary we build (`exact`), any Helm 3 from HELM_MIN_VERSION on for one found on PATH.
+ */
+async function helmProblem(path: string, exact: boolean): Promise<string | undefined> {
+  const { code, output } = await run(path, ['version', '--template', '{{.Version}}']);
+  if (code !== 0) return `'${path} version' failed: ${lastLines(output, 3)}`;
+  const printed = output.trim();
+  if (exact) return printed === HELM_VERSION ? undefined : `${path} is ${printed}, not ${HELM_VERSION}`;
+  const version = parseVersion(printed);
+  if (!version) return `'${path} version' printed no version: ${printed}`;
+  if (version[0] !== 3 || !atLeast(version, HELM_MIN_VERSION)) {
+    return `${path} is ${printed}; the chart tests need Helm 3, ${HELM_MIN_VERSION.join('.')} or newer`;
+  }
+  return undefined;
+}
+
+/** Path to a helm 3 (the pinned one unless PATH has one recent enough), building it with Go when needed. */
+export function ensureHelm(): Promise<string> {
+  return once('helm', locateHelm);
+}
+
+async function locateHelm(): Promise<string> {
+  const problems: string[] = [];
+  const cached = join(toolsBinDir(), 'helm');
+  if (await isExecutable(cached)) {
+    const problem = await helmProblem(cached, true);
+    if (!problem) return cached;
+    problems.push(problem);
+  }
+  const onPath = await findOnPath('helm');
+  if (onPath) {
+    const problem = await helmProblem(onPath, false);
+    if (!problem) return onPath;
+    problems.push(problem);
+  }
+
+  const go = await findGo();
+  if (!go) {
+    throw new Error(
+      `No usable helm and no Go toolchain to build one. ${problems.join('; ')}\n${helmInstallHint()}`,
+    );
+  }
+  log(`installing helm ${HELM_VERSION} with ${go} into ${toolsBinDir()} (a few minutes on 2 cores; once)`);
+  const started = Date.now();
+  // What helm's Makefile passes: the version `helm version` prints and the Kubernetes version
+  // assumed without a cluster (without them: "v3.22" and v1.20.0, which fails kubeVersion checks).
+  const ldflags = [
+    '-s',
+    '-w',
+    `-X ${HELM_MODULE}/internal/version.version=${HELM_VERSION}`,
+    `-X ${HELM_MODULE}/internal/version.gitTreeState=clean`,
+    ...['pkg/chartutil', 'pkg/lint/rules'].flatMap((pkg) => [
+      `-X ${HELM_MODULE}/${pkg}.k8sVersionMajor=${HELM_KUBE_VERSION.major}`,
+      `-X ${HELM_MODULE}/${pkg}.k8sVersionMinor=${HELM_KUBE_VERSION.minor}`,
+    ]),
+  ].join(' ');
+  await buildInto(cached, async (outputPath, outputDir) => {
+    const result = await run(
+      go,
+      ['install', '-trimpath', `-ldflags=${ldflags}`, `${HELM_PACKAGE}@${HELM_VERSION}`],
+      {
+        // GOWORK=off: a go.work of the caller's environment must not pull in other modules.
+        env: { ...process.env, GOBIN: outputDir, CGO_ENABLED: '0', GOWORK: 'off' },
+        timeoutMs: 20 * 60_000,
+      },
+    );
+    if (result.code !== 0) {
+      throw new Error(
+        `'go install ${HELM_PACKAGE}@${HELM_VERSION}' failed (exit ${result.code}):\n` +
+          `${lastLines(result.output, 30)}\n${helmInstallHint()}`,
+      );
+    }
+    await rename(join(outputDir, 'helm'), outputPath);
+  });
+  const problem = await helmProblem(cached, true);
+  if (problem) throw new Error(`The freshly built helm does not work: ${problem}\n${helmInstallHint()}`);
+  log(`helm ${HELM_VERSION} installed in ${((Date.now() - started) / 1000).toFixed(0)} s: ${cached}`);
   return cached;
 }
 

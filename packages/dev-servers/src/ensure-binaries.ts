@@ -1,5 +1,6 @@
 import {
   ensureFerretDb,
+  ensureHelm,
   ensureNatsServer,
   ensurePostgres,
   ferretDbBackendFromEnv,
@@ -20,24 +21,30 @@ export interface EnsuredBinaries {
   postgres: string | null;
   /** Headless Chromium for the browser tests; null when not asked for. */
   chromium: string | null;
+  /** helm, for the chart tests under charts/; null when not asked for. */
+  helm: string | null;
 }
 
 /**
  * Makes sure every server binary is present before tests start, so that slow installs never run
  * inside a test's timeout. FerretDB is only built when startMongo() would actually use it, and
  * PostgreSQL only installed when UPLINK_FERRETDB_BACKEND=postgresql asks FerretDB to use it.
- * Chromium (for the browser tests) is ensured unless `chromium: false`.
+ * Chromium (for the browser tests) is ensured unless `chromium: false`, helm (for the chart tests;
+ * built with Go the first time, a few minutes) unless `helm: false`.
  */
-export async function ensureBinaries(options: { chromium?: boolean } = {}): Promise<EnsuredBinaries> {
+export async function ensureBinaries(
+  options: { chromium?: boolean; helm?: boolean } = {},
+): Promise<EnsuredBinaries> {
   log(`checking server binaries (tools dir ${toolsDir()})`);
   const ferretDbNeeded = needsFerretDb();
-  const [natsServer, ferretDb, postgres, chromium] = await Promise.all([
+  const [natsServer, ferretDb, postgres, chromium, helm] = await Promise.all([
     ensureNatsServer(),
     ferretDbNeeded.then((needed) => (needed ? ensureFerretDb() : null)),
     ferretDbNeeded.then((needed) =>
       needed && ferretDbBackendFromEnv() === 'postgresql' ? ensurePostgres().then((pg) => pg.binDir) : null,
     ),
     options.chromium === false ? null : ensureChromium(),
+    options.helm === false ? null : ensureHelm(),
   ]);
   log(`nats-server: ${natsServer}`);
   log(
@@ -47,5 +54,6 @@ export async function ensureBinaries(options: { chromium?: boolean } = {}): Prom
   );
   if (postgres) log(`postgresql (FerretDB backend): ${postgres}`);
   if (chromium) log(`chromium: ${chromium}`);
-  return { natsServer, ferretDb, postgres, chromium };
+  if (helm) log(`helm: ${helm}`);
+  return { natsServer, ferretDb, postgres, chromium, helm };
 }

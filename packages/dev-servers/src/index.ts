@@ -9,11 +9,13 @@ export {
 export { type StartAzuriteInProcessOptions, startAzuriteInProcess } from './azurite-in-process.ts';
 export {
   ensureFerretDb,
+  ensureHelm,
   ensureNatsServer,
   ensurePostgres,
   FERRETDB_VERSION,
   type FerretDbBackend,
   ferretDbBackendFromEnv,
+  HELM_VERSION,
   NATS_SERVER_VERSION,
   type PostgresBinaries,
   toolsDir,
