@@ -92,8 +92,9 @@ COPY --from=build /out /app
 
 USER 10001:10001
 
-# link-service 8080, upload-gateway 8081, note-relay 8082, expiry-scheduler 8083 (PORT overrides).
-EXPOSE 8080 8081 8082 8083
+# link-service 8080, upload-gateway 8081, note-relay 8082, expiry-scheduler 8083 (PORT overrides);
+# Prometheus metrics on 9464 when METRICS_PORT=9464.
+EXPOSE 8080 8081 8082 8083 9464
 
 # Node is PID 1, without an init such as tini: the services install SIGTERM/SIGINT handlers (so
 # PID 1's default of ignoring signals does not apply) and shut down in phases

@@ -10,6 +10,7 @@ import {
   startWorkers,
   stopWorkers,
   systemClock,
+  type Telemetry,
 } from '@uplink/kit';
 import { buildLinkService } from '@uplink/link-service';
 import { LinkServiceEnv } from '@uplink/link-service/env';
@@ -21,7 +22,8 @@ import { DataFolder } from './data-folder.ts';
 import { openInfrastructure } from './infrastructure.ts';
 
 export type RunningUplink = {
-  urls: { console: string; api: string; docs: string; uploads: string; files: string };
+  /** `metrics`: the Prometheus endpoint of the whole process, when METRICS_PORT is set. */
+  urls: { console: string; api: string; docs: string; uploads: string; files: string; metrics?: string };
   apiKey: string;
   dataDir: string;
   /** Which adapter each port uses, for the banner. */
@@ -39,16 +41,21 @@ export type RunningUplink = {
  */
 export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: string }): Promise<RunningUplink> {
   const { env } = opts;
-  const telemetry = await startTelemetry('uplink', env);
   const level = env.LOG_LEVEL ?? 'info';
   const logger = createLogger({ service: 'uplink', level });
   const data = new DataFolder(opts.dataDir);
+  // First: a second Uplink on this folder is told so, not that the metrics port is taken.
   const unlock = data.lock();
+  let telemetry: Telemetry | undefined;
   let infra: Awaited<ReturnType<typeof openInfrastructure>>;
   try {
+    // One telemetry for the four services: spans and metrics carry service.name "uplink" (the
+    // routes and consumer names tell the services apart).
+    telemetry = await startTelemetry('uplink', env);
     infra = await openInfrastructure(env, data, logger);
   } catch (err) {
     unlock();
+    await telemetry?.shutdown();
     throw err;
   }
   const { store, bus } = infra;
@@ -92,7 +99,7 @@ export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: strin
       { name: 'close http', run: () => Promise.all(services.map(({ service }) => service.app.close())) },
       { name: 'close infrastructure', run: () => infra.close() },
       { name: 'release the data folder', run: unlock },
-      { name: 'flush telemetry', run: () => telemetry.shutdown() },
+      { name: 'flush telemetry', run: () => telemetry?.shutdown() },
     ],
     Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000),
   );
@@ -146,6 +153,7 @@ export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: strin
       docs: `${apiBase}/docs`,
       uploads: shared.PUBLIC_UPLOAD_BASE_URL,
       files: shared.PUBLIC_FILE_BASE_URL,
+      ...(telemetry?.metricsUrl ? { metrics: telemetry.metricsUrl } : {}),
     },
     apiKey,
     dataDir: data.path,

@@ -56,6 +56,17 @@ export type ConsumerSpec = {
 
 export type PublishResult = { seq: number; duplicate: boolean };
 
+/** A durable consumer's backlog, as its metrics report it. */
+export type ConsumerState = {
+  /** Messages on the consumer's subjects not yet delivered to it (JetStream's `num_pending`). */
+  pending: number;
+  /**
+   * Messages delivered more than once and not settled yet (JetStream's `num_redelivered`): work
+   * that keeps failing or timing out.
+   */
+  redelivered: number;
+};
+
 export type BusPublishOptions = { msgId: string; headers?: BusHeaders; timeoutMs?: number };
 
 /** A live iteration; `stop()` ends it after the message being handled. */
@@ -70,6 +81,8 @@ export interface EventBus {
   ensureConsumer(spec: ConsumerSpec): Promise<void>;
   /** The durable consumer's deliveries, at most `maxInFlight` unsettled at a time. */
   consume(durable: string, opts: { maxInFlight: number }): Promise<MessageSource<Delivery>>;
+  /** The durable consumer's backlog now; rejects when the consumer was never declared. */
+  consumerState(durable: string): Promise<ConsumerState>;
   /** First and last sequence the main stream holds (0 and 0 when empty and new). */
   streamInfo(): Promise<{ firstSeq: number; lastSeq: number }>;
   /** Every main-stream message from `fromSeq` on, in order, waiting for new ones. */

@@ -49,6 +49,20 @@ export const CommonEnv = {
   MONGODB_DB: Type.String({ minLength: 1, default: 'uplink' }),
   NATS_URL: Type.String({ pattern: '^(nats|tls|wss?)://', default: 'nats://127.0.0.1:4222' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  SHUTDOWN_DRAIN_DELAY_MS: Type.Integer({
+    minimum: 0,
+    default: 5_000,
+    description:
+      'On SIGTERM, how long /readyz answers 503 while the service still serves, before its listener closes: the time load balancers (Kubernetes endpoints) take to stop sending it traffic.',
+  }),
+  METRICS_PORT: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      description:
+        'Serve Prometheus metrics at http://HOST:METRICS_PORT/metrics, a port of its own so the ingress never exposes it.',
+    }),
+  ),
 } as const;
 
 /** For services behind a reverse proxy: which hops' X-Forwarded-For to believe. */

@@ -16,9 +16,13 @@ import {
   type EventBus,
   type PublishResult,
 } from './bus.ts';
+import { observeConsumerState, recordConsumed, recordPublished } from './metrics.ts';
 import { captureTraceContext, restoreTraceContext, type TraceCarrier } from './trace-context.ts';
 
-const tracer = trace.getTracer('@uplink/kit');
+/** From the provider installed now (telemetry may start, or be replaced, after this module loads). */
+const tracer = () => trace.getTracer('@uplink/kit');
+
+const messagingSystem = (bus: EventBus) => (bus.kind === 'nats' ? 'nats' : 'uplink_embedded');
 
 export class InvalidEventError extends Error {
   override name = 'InvalidEventError';
@@ -39,12 +43,12 @@ export async function publishEvent(
   const checked = validateEvent(subject, event);
   if (!checked.ok) throw new InvalidEventError(`${subject} event is invalid: ${checked.problems.join('; ')}`);
   const parent = restoreTraceContext(opts.trace);
-  const span = tracer.startSpan(
+  const span = tracer().startSpan(
     `publish ${subject}`,
     {
       kind: SpanKind.PRODUCER,
       attributes: {
-        'messaging.system': bus.kind === 'nats' ? 'nats' : 'uplink_embedded',
+        'messaging.system': messagingSystem(bus),
         'messaging.operation.type': 'send',
         'messaging.destination.name': subject,
         'messaging.message.id': opts.msgId,
@@ -66,8 +70,10 @@ export async function publishEvent(
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     });
     span.setAttribute('messaging.uplink.duplicate', ack.duplicate);
+    recordPublished(subject, ack.duplicate ? 'duplicate' : 'published');
     return ack;
   } catch (err) {
+    recordPublished(subject, 'failed');
     span.recordException(err as Error);
     span.setStatus({ code: SpanStatusCode.ERROR });
     throw err;
@@ -126,6 +132,7 @@ export function startConsumer(opts: {
   let stopped = false;
   let messages: { stop(): Promise<void> } | undefined;
 
+  /** Copies the message to the dead-letter stream and terminates it; naks it when that fails. */
   async function deadLetter(msg: Delivery, reason: string): Promise<void> {
     const headers: BusHeaders = {
       ...msg.headers,
@@ -138,10 +145,12 @@ export function startConsumer(opts: {
         msgId: `${spec.durable}:${msg.seq}`,
       });
       msg.term(reason.slice(0, 200));
+      recordConsumed(msg.subject, spec.durable, 'dead_lettered');
       log.error({ subject: msg.subject, seq: msg.seq, reason }, 'message dead-lettered');
     } catch (err) {
       log.error({ err, subject: msg.subject }, 'dead-letter publish failed; message will be redelivered');
       msg.nak(backoff[0]);
+      recordConsumed(msg.subject, spec.durable, 'retry');
     }
   }
 
@@ -155,15 +164,17 @@ export function startConsumer(opts: {
     const checked = validateEvent(msg.subject, payload);
     if (!checked.ok) return deadLetter(msg, `invalid event: ${checked.problems.join('; ')}`);
 
+    // The producer's context from the headers: this span is the publish span's child.
     const carrier: TraceCarrier = {};
-    const traceparent = msg.headers.traceparent;
+    const { traceparent, tracestate } = msg.headers;
     if (traceparent) carrier.traceparent = traceparent;
-    const span = tracer.startSpan(
+    if (tracestate) carrier.tracestate = tracestate;
+    const span = tracer().startSpan(
       `process ${msg.subject}`,
       {
         kind: SpanKind.CONSUMER,
         attributes: {
-          'messaging.system': 'nats',
+          'messaging.system': messagingSystem(bus),
           'messaging.operation.type': 'process',
           'messaging.destination.name': msg.subject,
           'messaging.consumer.group.name': spec.durable,
@@ -183,6 +194,7 @@ export function startConsumer(opts: {
         }),
       );
       msg.ack();
+      recordConsumed(msg.subject, spec.durable, 'ack');
     } catch (err) {
       span.recordException(err as Error);
       span.setStatus({ code: SpanStatusCode.ERROR });
@@ -196,12 +208,14 @@ export function startConsumer(opts: {
           'handler failed; will retry',
         );
         msg.nak(delay);
+        recordConsumed(msg.subject, spec.durable, 'retry');
       }
     } finally {
       span.end();
     }
   }
 
+  const stopObserving = observeConsumerState(bus, spec.durable);
   const loop = (async () => {
     while (!stopped) {
       try {
@@ -223,6 +237,7 @@ export function startConsumer(opts: {
   return {
     async stop() {
       stopped = true;
+      stopObserving();
       await messages?.stop();
       await loop;
       await Promise.allSettled(inFlight);

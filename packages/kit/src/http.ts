@@ -5,7 +5,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { Logger } from 'pino';
 import { AppError } from './errors.ts';
 import { type ReadinessCheck, registerHealth } from './health.ts';
+import { recordHttpRequest } from './metrics.ts';
 import { isMongoUnavailable } from './mongo.ts';
+import { activeInstrumentations } from './telemetry.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,7 +27,10 @@ export type HttpAppOptions = {
 
 /**
  * The Fastify instance every service builds on: TypeBox schemas, one error envelope, request
- * ids, and timeouts that stop slow clients from holding connections forever.
+ * ids, timeouts that stop slow clients from holding connections forever, the
+ * `http.server.request.duration` histogram per route and, once telemetry is started with
+ * instrumentations, a SERVER span per request (@fastify/otel, named "<method> <route>"; the
+ * probes have none).
  */
 export function createHttpApp(opts: HttpAppOptions) {
   const app = Fastify({
@@ -41,6 +46,31 @@ export function createHttpApp(opts: HttpAppOptions) {
       customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // First, so that its onRoute hook sees every route; registered plugins load in order. Present
+  // when startTelemetry enabled the instrumentations (telemetry leaves the process).
+  const otel = activeInstrumentations();
+  if (otel) app.register(otel.fastify.plugin());
+  app.addHook('onRequest', (request, reply, done) => {
+    const started = performance.now();
+    // 'close' also comes for hijacked replies (the SSE stream), which skip onSend and onResponse.
+    reply.raw.once('close', () => {
+      // Undefined when the client went away before an answer began.
+      const statusCode = reply.raw.headersSent ? reply.raw.statusCode : undefined;
+      recordHttpRequest((performance.now() - started) / 1000, {
+        method: request.method,
+        route: request.routeOptions.url,
+        statusCode,
+      });
+      // @fastify/otel ends its span in onSend: a hijacked reply's span ends here.
+      const span = otel ? request.opentelemetry().span : undefined;
+      if (span?.isRecording()) {
+        if (statusCode !== undefined) span.setAttribute('http.response.status_code', statusCode);
+        span.end();
+      }
+    });
+    done();
+  });
 
   app.decorate('draining', false);
   registerHealth(app, opts.readiness ?? {}, () => app.draining);

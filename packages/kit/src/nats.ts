@@ -27,6 +27,7 @@ import {
   type BusHeaders,
   type BusPublishOptions,
   type ConsumerSpec,
+  type ConsumerState,
   DEFAULT_ACK_WAIT_MS,
   DEFAULT_MAX_DELIVER,
   type Delivery,
@@ -236,6 +237,11 @@ export class NatsEventBus implements EventBus {
         await messages.stop();
       },
     };
+  }
+
+  async consumerState(durable: string): Promise<ConsumerState> {
+    const info = await this.jsm.consumers.info(STREAM_NAME, durable);
+    return { pending: info.num_pending, redelivered: info.num_redelivered };
   }
 
   async streamInfo(): Promise<{ firstSeq: number; lastSeq: number }> {

@@ -1,5 +1,12 @@
-import type { DeliveryTarget, Provider, TicketRef, UploadedFile, ValidityHours } from '@uplink/contracts';
-import { Subjects } from '@uplink/contracts';
+import type {
+  DeliveryTarget,
+  LinkStatus,
+  Provider,
+  TicketRef,
+  UploadedFile,
+  ValidityHours,
+} from '@uplink/contracts';
+import { LINK_STATUSES, Subjects } from '@uplink/contracts';
 import { hashSecret, newSecret, type OutboxStore, outboxEntry, randomId, shortHex } from '@uplink/kit';
 import type { LinkDocument, LinkFacts } from './link-document.ts';
 import { linkCreatedEvent } from './link-events.ts';
@@ -86,6 +93,17 @@ export interface LinkStore {
   noteRejectedAttempt(link: LinkDocument, now: Date): Promise<LinkDocument | null>;
   /** Pending links due before `before`, soonest first. */
   findPendingDueBefore(before: Date, limit: number): Promise<LinkFacts[]>;
+  /**
+   * How many links each stored status holds, every status present (0 when none), across
+   * tenants: for the links gauge. A pending link past `expiresAt` counts as pending until
+   * expiry-scheduler moves it. One aggregate query: callers should not ask often.
+   */
+  countByStatus(): Promise<Record<LinkStatus, number>>;
+}
+
+/** Every status at 0, for countByStatus implementations to fill. */
+export function zeroStatusCounts(): Record<LinkStatus, number> {
+  return Object.fromEntries(LINK_STATUSES.map((status) => [status, 0])) as Record<LinkStatus, number>;
 }
 
 /** A new pending link's document, its `link.created` event already in the outbox. */

@@ -1,5 +1,6 @@
 import {
   type DeliveryTarget,
+  type LinkStatus,
   type Provider,
   Subjects,
   type TicketRef,
@@ -21,7 +22,13 @@ import {
   uploadCompletedEvent,
   uploadRejectedEvent,
 } from './link-events.ts';
-import { type LinkStore, type NewLink, newLinkDocument, type RevokeResult } from './link-store.ts';
+import {
+  type LinkStore,
+  type NewLink,
+  newLinkDocument,
+  type RevokeResult,
+  zeroStatusCounts,
+} from './link-store.ts';
 
 /**
  * LinkStore on MongoDB: one document per link in `links`, its outbox an array inside it, each
@@ -239,5 +246,14 @@ export class MongoLinkStore implements LinkStore {
       .sort({ expiresAt: 1 })
       .limit(limit)
       .toArray();
+  }
+
+  async countByStatus(): Promise<Record<LinkStatus, number>> {
+    const counts = zeroStatusCounts();
+    const groups = this.collection.aggregate<{ _id: LinkStatus; n: number }>([
+      { $group: { _id: '$status', n: { $sum: 1 } } },
+    ]);
+    for await (const { _id, n } of groups) if (_id in counts) counts[_id] = n;
+    return counts;
   }
 }

@@ -1,5 +1,6 @@
 import {
   type AppDeps,
+  linkStatusGauge,
   OutboxPublisher,
   outboxWorker,
   registerOpenApi,
@@ -103,6 +104,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
 
   return {
     app,
-    workers: [outboxWorker(outbox), linkEventsFeedWorker(feed)],
+    // The links gauge comes from link-service alone: one aggregate query a minute per replica.
+    workers: [outboxWorker(outbox), linkEventsFeedWorker(feed), linkStatusGauge(() => links.countByStatus())],
   };
 }

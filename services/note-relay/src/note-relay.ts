@@ -1,5 +1,5 @@
 import type { Provider, UploadCompletedEvent } from '@uplink/contracts';
-import { type Clock, type Logger, type OutboxPublisher, RetryLater } from '@uplink/kit';
+import { type Clock, type Logger, type OutboxPublisher, RetryLater, recordDelivery } from '@uplink/kit';
 import type { FileShareStore, LinkDocument, LinkStore } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
 import type { DestinationStore, Destinations } from '@uplink/tenants';
@@ -93,6 +93,7 @@ export class NoteRelay {
       );
     }
     await links.releaseDelivery(link._id, outcome.reason, clock.now());
+    recordDelivery(provider, 'retry');
     log.warn({ reason: outcome.reason, retryInMs: outcome.afterMs }, 'delivery attempt failed; will retry');
     // With the destination's own wait (Retry-After) when it gave one, else the consumer's backoff.
     if (outcome.afterMs !== undefined) throw new RetryLater(outcome.afterMs, outcome.reason);
@@ -148,6 +149,7 @@ export class NoteRelay {
       this.deps.clock.now(),
     );
     if (delivered) this.deps.outbox.kick(delivered._id);
+    recordDelivery(provider, 'posted');
     this.deps.logger.info(
       {
         type: 'delivery',
@@ -163,6 +165,7 @@ export class NoteRelay {
   private async fail(link: LinkDocument, provider: Provider, reason: string): Promise<void> {
     const failed = await this.deps.links.markDeliveryFailed(link, provider, reason, this.deps.clock.now());
     if (failed) this.deps.outbox.kick(failed._id);
+    recordDelivery(provider, 'failed');
     this.deps.logger.error({ type: 'delivery', linkId: link._id, provider, reason }, 'delivery failed');
   }
 

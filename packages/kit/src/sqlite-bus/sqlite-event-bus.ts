@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import {
   type BusPublishOptions,
   type ConsumerSpec,
+  type ConsumerState,
   DEFAULT_ACK_WAIT_MS,
   DEFAULT_MAX_DELIVER,
   type Delivery,
@@ -115,6 +116,13 @@ export class SqliteEventBus implements EventBus {
     return this.#track(
       (onStop) => new ConsumerSource(this.#durableAccess(durable), opts.maxInFlight, this.#wakeups, onStop),
     );
+  }
+
+  async consumerState(durable: string): Promise<ConsumerState> {
+    this.#assertOpen();
+    const state = this.#store.consumerState(durable, this.#now());
+    if (!state) throw new Error(`consumer ${durable} does not exist`);
+    return state;
   }
 
   async streamInfo(): Promise<{ firstSeq: number; lastSeq: number }> {

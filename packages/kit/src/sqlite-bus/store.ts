@@ -128,6 +128,12 @@ function statements(db: DatabaseSync) {
        WHERE durable = ? AND due_at <= ? AND deliveries < ? ORDER BY seq LIMIT 1`,
     ),
     earliestDue: db.prepare('SELECT min(due_at) AS due FROM pending WHERE durable = ? AND deliveries < ?'),
+    undelivered: db.prepare('SELECT count(*) AS n FROM messages WHERE seq > ? AND matches_any(?, subject)'),
+    // Delivered again and not settled; one that used up max_deliver counts until its ack wait ends.
+    redelivered: db.prepare(
+      `SELECT count(*) AS n FROM pending
+       WHERE durable = ? AND deliveries > 1 AND (deliveries < ? OR due_at > ?)`,
+    ),
     consumer: db.prepare('SELECT * FROM consumers WHERE durable = ?'),
     upsertConsumer: db.prepare(
       `INSERT INTO consumers (durable, filters, max_deliver, ack_wait_ms) VALUES (?, ?, ?, ?)
@@ -270,6 +276,15 @@ export class BusStore {
         return undefined;
       }
     });
+  }
+
+  /** The consumer's backlog, counted as JetStream reports `num_pending` and `num_redelivered`. */
+  consumerState(durable: string, now: number): { pending: number; redelivered: number } | undefined {
+    const consumer = this.#consumer(durable);
+    if (!consumer) return undefined;
+    const pending = this.#sql.undelivered.get(consumer.deliveredSeq, consumer.filtersJson)?.n;
+    const redelivered = this.#sql.redelivered.get(durable, consumer.maxDeliver, now)?.n;
+    return { pending: Number(pending ?? 0), redelivered: Number(redelivered ?? 0) };
   }
 
   /** When the consumer's next redelivery falls due, if any is waiting. */

@@ -257,6 +257,34 @@ export function describeEventBus(name: string, open: () => Promise<BusUnderTest>
       expect(second.seqs()).toEqual([next]);
     });
 
+    it("reports a consumer's undelivered and redelivered messages", async () => {
+      await expect(bus.consumerState('never-declared')).rejects.toThrow();
+      await consumer({ durable: 'state' });
+      expect(await bus.consumerState('state')).toEqual({ pending: 0, redelivered: 0 });
+      const [, ...naked] = await publishMany(Subjects.linkCreated, 3);
+      await publish(Subjects.linkRevoked); // not on its subjects
+      expect(await bus.consumerState('state')).toEqual({ pending: 3, redelivered: 0 });
+
+      // One is acked; two are nak'd and their second delivery is left unsettled.
+      const run = await record('state', (msg) => {
+        if (!naked.includes(msg.seq)) msg.ack();
+        else if (msg.deliveryCount === 1) msg.nak();
+      });
+      const second = () => run.received.filter((r) => r.msg.deliveryCount === 2);
+      await eventually('both redeliveries', () => second().length >= 2);
+      expect(second().map((r) => r.msg.seq)).toEqual(naked);
+      const state = () => bus.consumerState('state');
+      await eventually('2 redelivered', async () => (await state()).redelivered === 2);
+      expect(await state()).toEqual({ pending: 0, redelivered: 2 });
+
+      for (const r of second()) r.msg.ack();
+      await publishMany(Subjects.linkCreated, 1);
+      await eventually('the redelivered ones settled', async () => (await state()).redelivered === 0);
+      // The new message is delivered to the running consumer, so nothing stays undelivered.
+      await eventually('the new one delivered', () => run.received.length >= 6);
+      expect(await state()).toEqual({ pending: 0, redelivered: 0 });
+    });
+
     it('rejects consume() of a consumer that was never declared', async () => {
       await expect(bus.consume('never-declared', { maxInFlight: 1 })).rejects.toThrow();
     });

@@ -1,5 +1,6 @@
 import {
   type DeliveryTarget,
+  type LinkStatus,
   type Provider,
   Subjects,
   type TicketRef,
@@ -21,6 +22,7 @@ import {
   type RevokeResult,
   uploadCompletedEvent,
   uploadRejectedEvent,
+  zeroStatusCounts,
 } from '@uplink/links';
 import type { SqliteDatabase } from './database.ts';
 import { type Columns, DocumentTable } from './document-table.ts';
@@ -238,6 +240,15 @@ export class SqliteLinkStore implements LinkStore {
         'ORDER BY expires_at, id LIMIT ?',
       )
       .map(linkFacts);
+  }
+
+  async countByStatus(): Promise<Record<LinkStatus, number>> {
+    const counts = zeroStatusCounts();
+    for (const row of this.#db.all('SELECT status, count(*) AS n FROM links GROUP BY status')) {
+      const status = String(row.status) as LinkStatus;
+      if (status in counts) counts[status] = Number(row.n);
+    }
+    return counts;
   }
 
   #tenantLink(tenantId: string, id: string): LinkDocument | null {

@@ -7,6 +7,7 @@ import {
   newLink,
   newTenantId,
   T0,
+  target,
   ticket,
   uploadedFile,
   withoutOutbox,
@@ -96,6 +97,44 @@ export function describeLinkReads(store: CurrentStore): void {
       // Due means expiresAt <= before.
       expect(await store().links.findPendingDueBefore(at(1000), 10)).toStrictEqual(facts.slice(0, 1));
       expect(await store().links.findPendingDueBefore(at(999), 10)).toEqual([]);
+    });
+
+    it('counts links by stored status across tenants, every status present', async () => {
+      const none = {
+        pending: 0,
+        expired: 0,
+        revoked: 0,
+        received: 0,
+        delivered: 0,
+        delivery_failed: 0,
+      };
+      expect(await store().links.countByStatus()).toEqual(none);
+      const links = store().links;
+      const create = async (tenantId = newTenantId()) => (await links.create(newLink(tenantId))).link;
+      await create();
+      await create();
+      // Past expiresAt but not moved yet: still stored as pending.
+      await links.create(newLink(newTenantId(), { expiresAt: at(-1000) }));
+      const revoked = await create();
+      await links.revoke(revoked.tenantId, revoked._id, T0);
+      const expired = await create();
+      await links.expire(expired, at(2 * HOUR));
+      const delivered = await links.markReceived(await create(), uploadedFile(), T0);
+      const failed = await links.markReceived(await create(), uploadedFile(), T0);
+      await links.markReceived(await create(), uploadedFile(), T0);
+      if (!delivered || !failed) throw new Error('fixture: markReceived refused a fresh link');
+      await links.markDelivered(delivered, target, T0);
+      await links.markDeliveryFailed(failed, 'freshdesk', 'No Freshdesk destination.', T0);
+
+      expect(await links.countByStatus()).toEqual({
+        ...none,
+        pending: 3,
+        expired: 1,
+        revoked: 1,
+        received: 1,
+        delivered: 1,
+        delivery_failed: 1,
+      });
     });
   });
 }

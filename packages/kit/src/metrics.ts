@@ -1,0 +1,219 @@
+// Uplink's own metrics, recorded through the OpenTelemetry metrics API. Until startTelemetry
+// installs a meter provider (it does when metrics are exported or scraped) the API's no-op
+// provider takes them, at no cost. Names as OTLP carries them; the Prometheus endpoint turns dots
+// into underscores and adds `_total` to counters (http_server_request_duration_{bucket,sum,count}).
+import {
+  type Attributes,
+  type BatchObservableCallback,
+  type Counter,
+  type Histogram,
+  type Meter,
+  type MeterProvider,
+  metrics,
+  type ObservableGauge,
+} from '@opentelemetry/api';
+import type { EventBus } from './bus.ts';
+import type { Worker } from './service.ts';
+
+export const METER_NAME = '@uplink/kit';
+
+export const MetricNames = {
+  /** Histogram, seconds: http.request.method, http.route, http.response.status_code, error.type. */
+  httpServerDuration: 'http.server.request.duration',
+  /** Counter: subject, outcome (published | duplicate | failed). */
+  eventsPublished: 'uplink.events.published',
+  /** Counter: subject, consumer, outcome (ack | retry | dead_lettered). */
+  eventsConsumed: 'uplink.events.consumed',
+  /** Gauge: consumer. Messages on the consumer's subjects not yet delivered. */
+  consumerPending: 'uplink.consumer.pending',
+  /** Gauge: consumer. Messages delivered more than once and not settled yet. */
+  consumerRedelivered: 'uplink.consumer.redelivered',
+  /** Counter: destination (freshdesk | twilio-flex | webhook), outcome (posted | retry | failed). */
+  deliveries: 'uplink.deliveries',
+  /** Gauge: status. Links by stored status (link-service reports it). */
+  links: 'uplink.links',
+} as const;
+
+export type PublishOutcome = 'published' | 'duplicate' | 'failed';
+export type ConsumeOutcome = 'ack' | 'retry' | 'dead_lettered';
+export type DeliveryMetricOutcome = 'posted' | 'retry' | 'failed';
+
+/** Methods recorded as they are; any other is "_OTHER" (clients choose methods: no cardinality). */
+const HTTP_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+]);
+
+/** Semantic conventions' buckets for HTTP durations, in seconds. */
+const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+type KitInstruments = {
+  meter: Meter;
+  httpServerDuration: Histogram;
+  eventsPublished: Counter;
+  eventsConsumed: Counter;
+  consumerPending: ObservableGauge;
+  consumerRedelivered: ObservableGauge;
+  deliveries: Counter;
+  links: ObservableGauge;
+};
+
+let current: { provider: MeterProvider; instruments: KitInstruments } | undefined;
+
+/**
+ * The instruments on the meter provider installed now. Made again when the provider changes
+ * (telemetry started after this module was loaded, or a test installed its own reader).
+ */
+export function kitMetrics(): KitInstruments {
+  const provider = metrics.getMeterProvider();
+  if (current?.provider !== provider) current = { provider, instruments: createInstruments(provider) };
+  return current.instruments;
+}
+
+function createInstruments(provider: MeterProvider): KitInstruments {
+  const meter = provider.getMeter(METER_NAME);
+  return {
+    meter,
+    httpServerDuration: meter.createHistogram(MetricNames.httpServerDuration, {
+      description: 'Duration of HTTP server requests.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: HTTP_DURATION_BUCKETS },
+    }),
+    eventsPublished: meter.createCounter(MetricNames.eventsPublished, {
+      description: 'Events published to the event bus, by subject and outcome.',
+      unit: '{event}',
+    }),
+    eventsConsumed: meter.createCounter(MetricNames.eventsConsumed, {
+      description: 'Event deliveries handled by a durable consumer, by outcome.',
+      unit: '{event}',
+    }),
+    consumerPending: meter.createObservableGauge(MetricNames.consumerPending, {
+      description: "Messages on a durable consumer's subjects not yet delivered to it.",
+      unit: '{message}',
+    }),
+    consumerRedelivered: meter.createObservableGauge(MetricNames.consumerRedelivered, {
+      description: 'Messages a durable consumer delivered more than once and that are not settled yet.',
+      unit: '{message}',
+    }),
+    deliveries: meter.createCounter(MetricNames.deliveries, {
+      description: 'Attempts to post a received file to its ticket, by destination and outcome.',
+      unit: '{delivery}',
+    }),
+    links: meter.createObservableGauge(MetricNames.links, {
+      description: 'Links by stored status.',
+      unit: '{link}',
+    }),
+  };
+}
+
+/**
+ * One HTTP request answered, or given up by its client before the answer began (no status code;
+ * `error.type` "aborted"). 5xx answers carry `error.type` too, as the conventions have it.
+ */
+export function recordHttpRequest(
+  seconds: number,
+  attributes: { method: string; route: string | undefined; statusCode: number | undefined },
+): void {
+  const { method, route, statusCode } = attributes;
+  const recorded: Attributes = { 'http.request.method': HTTP_METHODS.has(method) ? method : '_OTHER' };
+  if (route) recorded['http.route'] = route;
+  if (statusCode === undefined) recorded['error.type'] = 'aborted';
+  else {
+    recorded['http.response.status_code'] = statusCode;
+    if (statusCode >= 500) recorded['error.type'] = String(statusCode);
+  }
+  kitMetrics().httpServerDuration.record(seconds, recorded);
+}
+
+export function recordPublished(subject: string, outcome: PublishOutcome): void {
+  kitMetrics().eventsPublished.add(1, { subject, outcome });
+}
+
+export function recordConsumed(subject: string, consumer: string, outcome: ConsumeOutcome): void {
+  kitMetrics().eventsConsumed.add(1, { subject, consumer, outcome });
+}
+
+export function recordDelivery(destination: string, outcome: DeliveryMetricOutcome): void {
+  kitMetrics().deliveries.add(1, { destination, outcome });
+}
+
+/** How long a gauge callback waits for its source: no new observation this time rather than a stall. */
+const OBSERVE_TIMEOUT_MS = 5_000;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Reports the durable consumer's backlog (EventBus.consumerState) at each collection, until the
+ * returned function runs. Every process sharing the consumer reports the same numbers: read them
+ * with max(), not sum().
+ */
+export function observeConsumerState(bus: Pick<EventBus, 'consumerState'>, durable: string): () => void {
+  const { meter, consumerPending, consumerRedelivered } = kitMetrics();
+  const gauges = [consumerPending, consumerRedelivered];
+  const callback: BatchObservableCallback = async (result) => {
+    const state = await withTimeout(bus.consumerState(durable), OBSERVE_TIMEOUT_MS).catch(() => undefined);
+    if (!state) return; // The bus does not answer now: nothing new observed.
+    result.observe(consumerPending, state.pending, { consumer: durable });
+    result.observe(consumerRedelivered, state.redelivered, { consumer: durable });
+  };
+  meter.addBatchObservableCallback(callback, gauges);
+  return () => meter.removeBatchObservableCallback(callback, gauges);
+}
+
+/**
+ * Reports links by status while the worker runs. The counts come from one aggregate query, run
+ * at most once per `maxAgeMs` however often metrics are collected (each scrape or export
+ * interval); in between, collections see the last counts.
+ */
+export function linkStatusGauge(
+  countByStatus: () => Promise<Record<string, number>>,
+  options: { maxAgeMs?: number } = {},
+): Worker {
+  const maxAgeMs = options.maxAgeMs ?? 60_000;
+  let last: { at: number; counts: Record<string, number> } | undefined;
+  let reading: Promise<void> | undefined;
+  const refresh = async () => {
+    const counts = await withTimeout(countByStatus(), OBSERVE_TIMEOUT_MS);
+    last = { at: Date.now(), counts };
+  };
+  let stop: (() => void) | undefined;
+  return {
+    name: 'links gauge',
+    start() {
+      const { meter, links } = kitMetrics();
+      const callback: BatchObservableCallback = async (result) => {
+        if (!last || Date.now() - last.at >= maxAgeMs) {
+          reading ??= refresh()
+            .catch(() => {}) // Keep the last counts; the next collection tries again.
+            .finally(() => {
+              reading = undefined;
+            });
+          await reading;
+        }
+        for (const [status, count] of Object.entries(last?.counts ?? {})) {
+          result.observe(links, count, { status });
+        }
+      };
+      meter.addBatchObservableCallback(callback, [links]);
+      stop = () => meter.removeBatchObservableCallback(callback, [links]);
+    },
+    async stop() {
+      stop?.();
+      stop = undefined;
+    },
+  };
+}
