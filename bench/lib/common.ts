@@ -31,7 +31,7 @@ export type Infra = { mongo: MongoServer; nats: NatsServer; stop(): Promise<void
 const BENCH_BACKEND = process.env.UPLINK_FERRETDB_BACKEND === 'sqlite' ? 'sqlite' : 'postgresql';
 
 export async function startInfra(): Promise<Infra> {
-  await ensureBinaries({ chromium: false });
+  await ensureBinaries({ chromium: false, helm: false });
   const [mongo, nats] = await Promise.all([startMongo({ backend: BENCH_BACKEND }), startNats()]);
   return {
     mongo,
@@ -156,7 +156,15 @@ export async function startService(
       process.execPath,
       [...(opts.execArgv ?? []), join(benchDir, '..', 'services', service, 'src', 'main.ts')],
       {
-        env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+        // No load balancer to wait for: SIGTERM goes straight to the shutdown phases.
+        env: {
+          ...process.env,
+          LOG_LEVEL: 'warn',
+          SHUTDOWN_DRAIN_DELAY_MS: '0',
+          ...env,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+        },
         stdio: ['ignore', logFd, logFd],
       },
     );

@@ -70,11 +70,21 @@ export async function runService<C extends CommonConfig, S extends StoreHandle>(
     process.exit(69); // EX_UNAVAILABLE
   }
   const { store, bus } = infrastructure;
-  const service = await opts.build({ config, logger, store, bus, clock: systemClock });
-  await service.app.listen({ host: config.HOST, port: config.PORT });
-  await startWorkers(service);
+  let service: Service;
+  try {
+    service = await opts.build({ config, logger, store, bus, clock: systemClock });
+    await service.app.listen({ host: config.HOST, port: config.PORT });
+    await startWorkers(service);
+  } catch (err) {
+    // A setting the schema cannot check (a malformed connection string, a missing key a
+    // service needs, a port in use): one line that says which, not a stack trace.
+    logger.fatal({ err, type: 'lifecycle' }, `cannot start: ${(err as Error).message}`);
+    logger.flush();
+    await Promise.allSettled([bus.close(), store.close()]);
+    process.exit(1);
+  }
 
-  const shutdown = createShutdown(
+  const phases = createShutdown(
     logger,
     [
       {
@@ -91,6 +101,21 @@ export async function runService<C extends CommonConfig, S extends StoreHandle>(
     ],
     config.SHUTDOWN_TIMEOUT_MS,
   );
+  // The drain comes first, outside the phases' timeout: /readyz answers 503 at once, but load
+  // balancers notice only at their next probe (Kubernetes: once the endpoint change has
+  // propagated), and until then requests keep arriving. They are served as usual, workers
+  // included; closing the listener at once would refuse them.
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      service.app.draining = true;
+      const drainMs = config.SHUTDOWN_DRAIN_DELAY_MS;
+      logger.info({ type: 'shutdown', reason, drainMs }, 'not ready; serving until load balancers notice');
+      await new Promise((resolve) => setTimeout(resolve, drainMs));
+      await phases(reason);
+    })();
+    return stopping;
+  };
   onSignals(shutdown, logger);
   logger.info({ type: 'lifecycle', host: config.HOST, port: config.PORT }, `${opts.name} ready`);
 }
