@@ -68,7 +68,7 @@ export async function buildNoteRelay(deps: NoteRelayDeps): Promise<Service & { r
         concurrency: config.DELIVERY_CONCURRENCY,
         handler: async (event, ctx) => {
           if (event.type !== Subjects.uploadCompleted) return;
-          await relay.handle(event, ctx.isLastDelivery);
+          await relay.handle(event, ctx);
         },
       }),
     ],

@@ -48,7 +48,16 @@ export class NoteRelay {
       : `${deps.publicFileBaseUrl}/`;
   }
 
-  async handle(event: UploadCompletedEvent, isLastDelivery: boolean): Promise<void> {
+  /**
+   * `deliveryCount` is the bus's count of this event's deliveries: above one, an earlier attempt
+   * may have reached the destination even if the link's own count says otherwise (its claim can
+   * be lost, e.g. a store that applies concurrent updates non-atomically), so the destination
+   * looks first either way.
+   */
+  async handle(
+    event: UploadCompletedEvent,
+    { deliveryCount, isLastDelivery }: { deliveryCount: number; isLastDelivery: boolean },
+  ): Promise<void> {
     const { links, clock, logger } = this.deps;
     const now = clock.now();
     const link = await links.claimDelivery(event.linkId, now, this.deps.attemptMs);
@@ -66,7 +75,8 @@ export class NoteRelay {
       );
     }
 
-    let outcome = await this.attempt(destination, event, link);
+    const uncertain = (link.delivery?.attempts ?? 1) > 1 || deliveryCount > 1;
+    let outcome = await this.attempt(destination, event, link, uncertain);
     if (outcome.kind === 'failed' && outcome.fallback) {
       const fallback = this.deps.destinationFor('webhook', destinations);
       if (fallback) {
@@ -74,7 +84,7 @@ export class NoteRelay {
           { reason: outcome.reason },
           'destination refused for good; delivering to the fallback webhook',
         );
-        const fallbackOutcome = await this.attempt(fallback, event, link);
+        const fallbackOutcome = await this.attempt(fallback, event, link, uncertain);
         if (fallbackOutcome.kind === 'posted') return this.posted(link, 'webhook', fallbackOutcome);
         outcome = {
           ...fallbackOutcome,
@@ -104,6 +114,7 @@ export class NoteRelay {
     destination: Destination,
     event: UploadCompletedEvent,
     link: LinkDocument,
+    uncertain: boolean,
   ): Promise<DeliveryOutcome> {
     const { storage, shares, clock } = this.deps;
     const { file } = event.data;
@@ -128,7 +139,7 @@ export class NoteRelay {
         });
         return `${this.fileBaseUrl}${token}`;
       },
-      uncertain: (link.delivery?.attempts ?? 1) > 1,
+      uncertain,
       signal,
     };
     try {

@@ -208,11 +208,13 @@ describe('delivery end to end', () => {
       expect(posted.kind).toBe('posted');
 
       // Its message is redelivered while the lease still runs: the survivor waits for the lease.
-      await expect(h.relay.handle(event, false)).rejects.toBeInstanceOf(RetryLater);
+      await expect(h.relay.handle(event, { deliveryCount: 1, isLastDelivery: false })).rejects.toBeInstanceOf(
+        RetryLater,
+      );
       expect((await h.link(linkId)).status).toBe('received');
       await new Promise((resolve) => setTimeout(resolve, leaseMs + 100));
       // After the lease the survivor claims, finds the dead attempt's note, and records it.
-      await h.relay.handle(event, false);
+      await h.relay.handle(event, { deliveryCount: 1, isLastDelivery: false });
       const link = await h.link(linkId);
       expect(link.status).toBe('delivered');
       expect(link.delivery?.attempts).toBe(2);
