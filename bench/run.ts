@@ -8,6 +8,7 @@ import { type BenchResult, machine, writeResult } from './lib/common.ts';
 import { runLinkCreation } from './link-creation.ts';
 import { runNoteDelivery } from './note-delivery.ts';
 import { runNoteLatency } from './note-latency.ts';
+import { runServiceStart } from './service-start.ts';
 import { runSseFanout } from './sse-fanout.ts';
 import { runStartTime } from './start-time.ts';
 import { runUploadFlow } from './upload-flow.ts';
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'note-delivery': runNoteDelivery,
   'note-latency': runNoteLatency,
   'start-time': runStartTime,
+  'service-start': runServiceStart,
   'sse-fanout': runSseFanout,
 };
 
