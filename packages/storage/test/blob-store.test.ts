@@ -19,24 +19,28 @@ describeBlobStore(
   { sharedService: true },
 );
 
-describeBlobStore('Azurite in process', async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'uplink-conformance-azurite-'));
-  let azurite = await startAzuriteInProcess({ dataDir });
-  return {
-    connection: connectionOf(azurite),
-    async restart() {
-      // The same port, so URLs issued before the restart still point at it.
-      const port = Number(new URL(azurite.blobEndpoint).port);
-      await azurite.stop();
-      azurite = await startAzuriteInProcess({ dataDir, port });
-      return connectionOf(azurite);
-    },
-    async close() {
-      await azurite.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-});
+describeBlobStore(
+  'Azurite in process',
+  async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'uplink-conformance-azurite-'));
+    let azurite = await startAzuriteInProcess({ dataDir });
+    return {
+      connection: connectionOf(azurite),
+      async restart() {
+        // The same port, so URLs issued before the restart still point at it.
+        const port = Number(new URL(azurite.blobEndpoint).port);
+        await azurite.stop();
+        azurite = await startAzuriteInProcess({ dataDir, port });
+        return connectionOf(azurite);
+      },
+      async close() {
+        await azurite.stop();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  },
+  { restartable: true },
+);
 
 const azureConnectionString = process.env.UPLINK_CONFORMANCE_AZURE_CONNECTION_STRING;
 describeBlobStore(
