@@ -1,73 +1,141 @@
-import { DEAD_LETTER_STREAM_NAME, Headers, STREAM_NAME, Subjects, type UplinkEvent } from '@uplink/contracts';
+// The consumer policy (startConsumer) and checked publishing (publishEvent) on both event buses:
+// they are written once over the EventBus port, so each adapter must give them the same
+// at-least-once, retry, dead-letter and de-duplication behaviour.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEAD_LETTER_STREAM_NAME, Headers, Subjects, type UplinkEvent } from '@uplink/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventBus } from './bus.ts';
 import { InvalidEventError, publishEvent, startConsumer } from './events.ts';
-import type { NatsEventBus } from './nats.ts';
+import { NatsEventBus } from './nats.ts';
+import { SqliteEventBus } from './sqlite-bus/index.ts';
 import { eventually, sampleRevokedEvent, startTestInfra, type TestInfra } from './testing.ts';
 
 let infra: TestInfra;
-let bus: NatsEventBus;
+let dataDir: string;
+const buses: Record<string, EventBus> = {};
 beforeAll(async () => {
   infra = await startTestInfra();
-  bus = await infra.connectBus();
+  dataDir = await mkdtemp(join(tmpdir(), 'uplink-events-'));
+  buses.nats = await infra.connectBus();
+  buses.embedded = SqliteEventBus.open(join(dataDir, 'events.sqlite'), { logger: infra.logger });
+  await buses.embedded.ensureStreams();
 });
-afterAll(() => infra?.close());
+afterAll(async () => {
+  await buses.embedded?.close();
+  await infra?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
 
 const revoked = sampleRevokedEvent;
+const logged = (msg: string, durable: string) =>
+  infra.logs.filter((line) => line.msg === msg && line.consumer === durable);
 
-describe('events', () => {
+describe.each(['nats', 'embedded'])('events on the %s bus', (kind) => {
+  const bus = () => buses[kind] as EventBus;
+  const name = (base: string) => `${base}-${kind}`;
+
   it('refuses to publish an event that does not match its subject schema', async () => {
     const bad = { ...revoked('lnk_AAAAAAAAAAAAAAAAAAAA'), linkId: 'nope' } as UplinkEvent;
-    await expect(publishEvent(bus, Subjects.linkRevoked, bad, { msgId: 'x' })).rejects.toThrow(
+    await expect(publishEvent(bus(), Subjects.linkRevoked, bad, { msgId: 'x' })).rejects.toThrow(
       InvalidEventError,
     );
-    await expect(publishEvent(bus, Subjects.linkRevoked, bad, { msgId: 'x' })).rejects.toThrow(/\/linkId/);
+    await expect(publishEvent(bus(), Subjects.linkRevoked, bad, { msgId: 'x' })).rejects.toThrow(/\/linkId/);
   });
 
   it('retries a failing handler with backoff, then dead-letters the message with the error', async () => {
-    const spec = { durable: 'flaky', subjects: [Subjects.linkRevoked], maxDeliver: 3, backoffMs: [200, 400] };
-    await bus.ensureConsumer(spec);
+    const durable = name('flaky');
+    const spec = { durable, subjects: [Subjects.linkRevoked], maxDeliver: 3, backoffMs: [200, 400] };
+    await bus().ensureConsumer(spec);
+    const linkId = kind === 'nats' ? 'lnk_BBBBBBBBBBBBBBBBBBBB' : 'lnk_BBBBBBBBBBBBBBBBBBBC';
     const attempts: number[] = [];
     const consumer = startConsumer({
-      bus,
+      bus: bus(),
       spec,
       logger: infra.logger,
-      handler: async () => {
-        attempts.push(Date.now());
+      handler: async (event) => {
+        if (event.linkId === linkId) attempts.push(Date.now());
         throw new Error('helpdesk is down');
       },
     });
     try {
-      await publishEvent(bus, Subjects.linkRevoked, revoked('lnk_BBBBBBBBBBBBBBBBBBBB'), {
-        msgId: 'flaky-1',
-      });
-      const dead = await eventually('dead-lettered', async () => {
-        const dl = await bus.js.consumers.get(DEAD_LETTER_STREAM_NAME, {
-          filter_subjects: [`deadletter.${Subjects.linkRevoked}`],
-        });
-        return dl.next({ expires: 1_000 });
-      });
+      await publishEvent(bus(), Subjects.linkRevoked, revoked(linkId), { msgId: `flaky-${linkId}` });
+      const [dead] = await eventually('dead-lettered', () =>
+        logged('message dead-lettered', durable).length > 0
+          ? logged('message dead-lettered', durable)
+          : undefined,
+      );
+      expect(dead?.reason).toBe('handler failed 3 times: helpdesk is down');
       expect(attempts).toHaveLength(3);
       const [first = 0, second = 0, third = 0] = attempts;
       expect(second - first).toBeGreaterThanOrEqual(180);
       expect(third - second).toBeGreaterThanOrEqual(380);
-      expect(dead.headers?.get(Headers.deadLetterReason)).toBe('handler failed 3 times: helpdesk is down');
-      // The term follows the dead-letter publish: it may reach the server a moment later.
-      const info = await eventually('message terminated', async () => {
-        const current = await bus.jsm.consumers.info(STREAM_NAME, 'flaky');
-        return current.num_ack_pending === 0 ? current : undefined;
+      // The term follows the dead-letter publish: nothing is left to deliver, nothing comes back.
+      await eventually('message terminated', async () => {
+        const state = await bus().consumerState(durable);
+        return state.pending === 0 && state.redelivered === 0 ? state : undefined;
       });
-      expect(info.num_pending).toBe(0);
+      await new Promise((r) => setTimeout(r, 600));
+      expect(attempts).toHaveLength(3);
+
+      const nats = bus();
+      if (nats instanceof NatsEventBus) {
+        // The dead letter keeps the event and says why, in its headers.
+        const dl = await nats.js.consumers.get(DEAD_LETTER_STREAM_NAME, {
+          filter_subjects: [`deadletter.${Subjects.linkRevoked}`],
+        });
+        const message = await dl.next({ expires: 1_000 });
+        expect(message?.headers?.get(Headers.deadLetterReason)).toBe(
+          'handler failed 3 times: helpdesk is down',
+        );
+        expect(message?.headers?.get(Headers.deadLetterConsumer)).toBe(durable);
+      }
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('dead-letters a message that is not a valid event at once, without calling the handler', async () => {
+    const durable = name('strict');
+    const spec = { durable, subjects: [Subjects.linkExpired] };
+    await bus().ensureConsumer(spec);
+    let handled = 0;
+    const consumer = startConsumer({
+      bus: bus(),
+      spec,
+      logger: infra.logger,
+      handler: async () => {
+        handled++;
+      },
+    });
+    try {
+      await bus().publish(Subjects.linkExpired, 'not json', { msgId: `strict-1-${kind}` });
+      await bus().publish(Subjects.linkExpired, JSON.stringify({ type: 'link.expired' }), {
+        msgId: `strict-2-${kind}`,
+      });
+      const dead = await eventually('both dead-lettered', () => {
+        const lines = logged('message dead-lettered', durable);
+        return lines.length >= 2 ? lines : undefined;
+      });
+      expect(dead.map((line) => line.reason)).toEqual([
+        'payload is not JSON',
+        expect.stringMatching(/^invalid event: /),
+      ]);
+      expect(handled).toBe(0);
     } finally {
       await consumer.stop();
     }
   });
 
   it('acks what the handler processed, once', async () => {
-    const spec = { durable: 'steady', subjects: [Subjects.linkRevoked] };
-    await bus.ensureConsumer(spec);
+    const durable = name('steady');
+    const spec = { durable, subjects: [Subjects.linkRevoked] };
+    await bus().ensureConsumer(spec);
+    const linkId = kind === 'nats' ? 'lnk_CCCCCCCCCCCCCCCCCCCC' : 'lnk_CCCCCCCCCCCCCCCCCCCD';
     const seen: string[] = [];
     const consumer = startConsumer({
-      bus,
+      bus: bus(),
       spec,
       logger: infra.logger,
       handler: async (event) => {
@@ -75,16 +143,13 @@ describe('events', () => {
       },
     });
     try {
-      await publishEvent(bus, Subjects.linkRevoked, revoked('lnk_CCCCCCCCCCCCCCCCCCCC'), {
-        msgId: 'steady-1',
-      });
+      await publishEvent(bus(), Subjects.linkRevoked, revoked(linkId), { msgId: `steady-${linkId}` });
       // The same transition published twice is stored once.
-      await publishEvent(bus, Subjects.linkRevoked, revoked('lnk_CCCCCCCCCCCCCCCCCCCC'), {
-        msgId: 'steady-1',
-      });
-      await eventually('handled', () => seen.includes('lnk_CCCCCCCCCCCCCCCCCCCC'));
+      await publishEvent(bus(), Subjects.linkRevoked, revoked(linkId), { msgId: `steady-${linkId}` });
+      await eventually('handled', () => seen.includes(linkId));
       await new Promise((r) => setTimeout(r, 300));
-      expect(seen.filter((id) => id === 'lnk_CCCCCCCCCCCCCCCCCCCC')).toHaveLength(1);
+      expect(seen.filter((id) => id === linkId)).toHaveLength(1);
+      expect(await bus().consumerState(durable)).toMatchObject({ pending: 0 });
     } finally {
       await consumer.stop();
     }
