@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import { createRequire, Module } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, type AzuriteServer } from './azurite.ts';
+import { AZURITE_ACCOUNT_NAME, type AzuriteServer, azuriteConnection } from './azurite.ts';
 
 export interface StartAzuriteInProcessOptions {
   /** Blob metadata (LokiJS JSON files) and blob contents live here; a restart on it keeps every blob. */
@@ -174,12 +174,7 @@ export async function startAzuriteInProcess(options: StartAzuriteInProcessOption
     await closed;
   };
   return {
-    blobEndpoint,
-    connectionString:
-      `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};` +
-      `AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
-    accountName: AZURITE_ACCOUNT_NAME,
-    accountKey: AZURITE_ACCOUNT_KEY,
+    ...azuriteConnection(blobEndpoint),
     stop: () => {
       stopping ??= stop();
       return stopping;

@@ -30,6 +30,18 @@ export interface StartAzuriteOptions {
   inMemory?: boolean;
 }
 
+/** How clients reach an Azurite blob service at `blobEndpoint`, with the well-known account. */
+export function azuriteConnection(blobEndpoint: string): AzuriteConnection {
+  return {
+    blobEndpoint,
+    connectionString:
+      `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};` +
+      `AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
+    accountName: AZURITE_ACCOUNT_NAME,
+    accountKey: AZURITE_ACCOUNT_KEY,
+  };
+}
+
 function azuriteBlobBin(): string {
   const require = createRequire(import.meta.url);
   const packageJsonPath = require.resolve('azurite/package.json');
@@ -77,12 +89,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
   });
 
   return {
-    blobEndpoint,
-    connectionString:
-      `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};` +
-      `AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
-    accountName: AZURITE_ACCOUNT_NAME,
-    accountKey: AZURITE_ACCOUNT_KEY,
+    ...azuriteConnection(blobEndpoint),
     stop: async () => {
       await server.stop();
       if (ownDataDir) await removeTempDir(dataDir);
