@@ -107,8 +107,7 @@ export async function explain(
   const logs = instances.map((i) => ({ name: i.name, lines: readFileSync(i.logFile, 'utf8').split('\n') }));
   const lost = (doc: LinkDocument) => {
     const notes = notesOf(doc._id);
-    if (doc.status === 'received' && notes === 1 && !doc.deliveredAt)
-      return 'note posted once, but received -> delivered (and its note.posted entry) was overwritten';
+    if (doc.status === 'received' && notes === 1 && !doc.deliveredAt) return LOST_DELIVERED_WRITE;
     if (doc.status === 'pending' && doc.outbox?.length === 0)
       return `completion answered 200 (${notes} notes), but pending -> received (and upload.completed) was overwritten`;
     if (notes > 1 && doc.delivery?.attempts === 1)
@@ -128,10 +127,17 @@ export async function explain(
   }));
 }
 
+/** The one lost write FerretDB v1 is allowed here: see `settle` and the test's assertions. */
+export const LOST_DELIVERED_WRITE =
+  'note posted once, but received -> delivered (and its note.posted entry) was overwritten';
+
 /**
  * Waits until every sent link is delivered, every unused link expired, and both durable
  * consumers have nothing pending or unacknowledged; gives up once nothing changed for 15 s (what
  * is stuck is reported, not waited for). Returns the consumers' last state, or throws.
+ * On FerretDB (`onFerretDb`), a link whose one note is on the ticket counts as done even if its
+ * document lost the received -> delivered write (FerretDB v1's non-atomic update; the test then
+ * checks that this is the only thing wrong with it).
  */
 export async function settle(
   bus: NatsEventBus,
@@ -139,6 +145,7 @@ export async function settle(
   double: FreshdeskDouble,
   sent: readonly Sent[],
   unused: string[],
+  onFerretDb: boolean,
 ): Promise<Record<string, unknown>> {
   const sentIds = sent.map((s) => s.linkId);
   const consumers: Record<string, unknown> = {};
@@ -156,8 +163,8 @@ export async function settle(
       consumers[durable] = { pending: info.num_pending, ackPending: info.num_ack_pending };
       state.busy += info.num_pending + info.num_ack_pending;
     }
-    if (state.delivered === sent.length && state.expired === unused.length && state.busy === 0)
-      return consumers;
+    const deliveredEnough = onFerretDb ? state.notes === sent.length : state.delivered === sent.length;
+    if (deliveredEnough && state.expired === unused.length && state.busy === 0) return consumers;
     if (JSON.stringify(state) !== last) [last, lastChange] = [JSON.stringify(state), Date.now()];
     if (Date.now() - lastChange > 15_000) throw new Error(`the run did not settle: ${last}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -191,6 +198,7 @@ export async function verify(
       [...new Set([...notes.problemLinks, ...(await offStatus(sentIds, 'delivered'))])],
       opts.instances,
       notesOf,
+      100,
     ),
   };
   const expired = {
