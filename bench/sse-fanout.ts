@@ -16,8 +16,7 @@
 // before the broadcast's writes.
 //
 // Target: none beyond "report p99".
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
@@ -34,6 +33,7 @@ import {
   sleep,
   startChild,
   startInfra,
+  startReadyProcess,
   startService,
 } from './lib/common.ts';
 
@@ -344,49 +344,26 @@ async function runEmbedded(): Promise<Record<string, unknown>> {
   ]) {
     delete env[key];
   }
-  const logFile = join(benchDir, 'results', `${NAME}-uplink-embedded.log`);
-  const logFd = openSync(logFile, 'w');
-  let child: ChildProcess;
+  log(NAME, `starting scripts/start.ts (embedded) in ${dataDir}`);
+  const uplink = await startReadyProcess({
+    name: 'scripts/start.ts',
+    args: [join(benchDir, '..', 'scripts', 'start.ts')],
+    env,
+    port,
+    logFile: join(benchDir, 'results', `${NAME}-uplink-embedded.log`),
+    // Ctrl-C, as a person stops it.
+    stopSignal: 'SIGINT',
+  }).catch(async (err: unknown) => {
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  });
   try {
-    child = spawn(process.execPath, [join(benchDir, '..', 'scripts', 'start.ts')], {
-      env,
-      stdio: ['ignore', logFd, logFd],
-    });
-  } finally {
-    closeSync(logFd);
-  }
-  let exited = false;
-  const exit = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    }),
-  );
-  try {
-    log(NAME, `starting scripts/start.ts (embedded) in ${dataDir}`);
-    const deadline = Date.now() + 60_000;
-    while (
-      !(await fetch(`http://127.0.0.1:${port}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      ))
-    ) {
-      if (exited || Date.now() > deadline) {
-        throw new Error(`scripts/start.ts not ready (${exited ? 'it exited' : 'timed out'}); see ${logFile}`);
-      }
-      await sleep(100);
-    }
     return {
       process: 'scripts/start.ts (all four services and Azurite, embedded adapters)',
-      ...(await measureTarget({ label: 'embedded', port, pid: child.pid as number })),
+      ...(await measureTarget({ label: 'embedded', port, pid: uplink.pid })),
     };
   } finally {
-    if (!exited) {
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exit;
-      clearTimeout(timer);
-    }
+    await uplink.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

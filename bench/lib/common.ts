@@ -136,38 +136,25 @@ export async function startChild(
 }
 
 /**
- * Runs a service exactly as it is deployed: its own `main.ts` in a child process, configured by
- * environment variables, ready when `/readyz` answers 200, stopped with SIGTERM (its graceful
- * shutdown).
+ * Spawns `node <args>` with `env` (exactly: nothing inherited that `env` does not hold), its
+ * output in `logFile`, and waits until `http://127.0.0.1:<port>/readyz` answers 200. `stop()`
+ * sends `stopSignal` (its graceful shutdown) and waits for the exit, SIGKILL after 20 s.
  */
-export async function startService(
-  name: string,
-  service: 'link-service' | 'expiry-scheduler' | 'upload-gateway' | 'note-relay',
-  env: Record<string, string>,
-  opts: { execArgv?: string[]; readyTimeoutMs?: number; run?: string } = {},
-): Promise<BenchChild> {
-  const logFile = join(benchDir, 'results', `${opts.run ?? 'bench'}-${name}.log`);
+export async function startReadyProcess(opts: {
+  name: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  port: number;
+  logFile: string;
+  readyTimeoutMs?: number;
+  stopSignal?: NodeJS.Signals;
+}): Promise<BenchChild> {
+  const { name, port, logFile } = opts;
   await mkdir(dirname(logFile), { recursive: true });
-  const port = await freePort();
   const logFd = openSync(logFile, 'w');
   let child: ChildProcess;
   try {
-    child = spawn(
-      process.execPath,
-      [...(opts.execArgv ?? []), join(benchDir, '..', 'services', service, 'src', 'main.ts')],
-      {
-        // No load balancer to wait for: SIGTERM goes straight to the shutdown phases.
-        env: {
-          ...process.env,
-          LOG_LEVEL: 'warn',
-          SHUTDOWN_DRAIN_DELAY_MS: '0',
-          ...env,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-        },
-        stdio: ['ignore', logFd, logFd],
-      },
-    );
+    child = spawn(process.execPath, opts.args, { env: opts.env, stdio: ['ignore', logFd, logFd] });
   } finally {
     closeSync(logFd);
   }
@@ -198,7 +185,7 @@ export async function startService(
     logFile,
     async stop() {
       if (!exited) {
-        child.kill('SIGTERM');
+        child.kill(opts.stopSignal ?? 'SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
         await exit;
         clearTimeout(timer);
@@ -206,6 +193,36 @@ export async function startService(
       return undefined;
     },
   };
+}
+
+/**
+ * Runs a service exactly as it is deployed: its own `main.ts` in a child process, configured by
+ * environment variables, ready when `/readyz` answers 200, stopped with SIGTERM (its graceful
+ * shutdown).
+ */
+export async function startService(
+  name: string,
+  service: 'link-service' | 'expiry-scheduler' | 'upload-gateway' | 'note-relay',
+  env: Record<string, string>,
+  opts: { execArgv?: string[]; readyTimeoutMs?: number; run?: string } = {},
+): Promise<BenchChild> {
+  const port = await freePort();
+  return startReadyProcess({
+    name,
+    args: [...(opts.execArgv ?? []), join(benchDir, '..', 'services', service, 'src', 'main.ts')],
+    // No load balancer to wait for: SIGTERM goes straight to the shutdown phases.
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_DRAIN_DELAY_MS: '0',
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
+    port,
+    logFile: join(benchDir, 'results', `${opts.run ?? 'bench'}-${name}.log`),
+    ...(opts.readyTimeoutMs !== undefined ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
+  });
 }
 
 /** In a child: reports ready; when asked to stop, sends `stats()` at once, then runs `stop`. */
