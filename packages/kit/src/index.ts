@@ -17,6 +17,7 @@ export * from './secrets.ts';
 export * from './service.ts';
 export * from './service-parts.ts';
 export * from './shutdown.ts';
+export * from './sqlite.ts';
 export * from './sqlite-bus/index.ts';
 export * from './telemetry.ts';
 export * from './trace-context.ts';

@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { DEAD_LETTER_SUBJECT_PREFIX, STREAM_SUBJECTS } from '@uplink/contracts';
 import type { Logger } from 'pino';
 import {
@@ -52,7 +50,6 @@ export class SqliteEventBus implements EventBus {
 
   /** Opens (creating it and its folder if need be) the bus kept in the file at `path`. */
   static open(path: string, options: SqliteEventBusOptions = {}): SqliteEventBus {
-    mkdirSync(dirname(path), { recursive: true });
     return new SqliteEventBus(new BusStore(path), options);
   }
 

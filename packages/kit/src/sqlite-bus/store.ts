@@ -1,7 +1,8 @@
 // The embedded bus's SQLite file: the two streams and the durable consumers' state, behind
 // prepared statements so that each publish or delivery costs a few indexed statements.
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import type { PublishResult } from '../bus.ts';
+import { openSqliteFile, writeTransaction } from '../sqlite.ts';
 import { subjectMatches } from './subjects.ts';
 
 /**
@@ -63,7 +64,7 @@ function prepareSchema(db: DatabaseSync, path: string): void {
     );
   }
   if (version === SCHEMA_VERSION) return;
-  db.exec(`BEGIN IMMEDIATE; ${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION}; COMMIT;`);
+  writeTransaction(db, () => db.exec(`${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION};`));
 }
 
 export type StreamName = 'main' | 'deadLetter';
@@ -170,10 +171,9 @@ export class BusStore {
   readonly #filterLists = new Map<string, string[]>();
 
   constructor(path: string) {
-    this.#db = new DatabaseSync(path, { timeout: 5_000 });
     // WAL with NORMAL sync survives a process crash without an fsync per message; like
     // JetStream's file store, a power loss may cost the last moments.
-    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+    this.#db = openSqliteFile(path, { busyTimeoutMs: 5_000, synchronous: 'NORMAL' });
     prepareSchema(this.#db, path);
     this.#db.function('matches_any', { deterministic: true }, (filters, subject) =>
       this.#filterList(String(filters)).some((f) => subjectMatches(f, String(subject))) ? 1 : 0,
@@ -352,13 +352,9 @@ export class BusStore {
   }
 
   #transaction<T>(work: () => T): T {
-    this.#db.exec('BEGIN IMMEDIATE');
     try {
-      const result = work();
-      this.#db.exec('COMMIT');
-      return result;
+      return writeTransaction(this.#db, work);
     } catch (err) {
-      this.#db.exec('ROLLBACK');
       // A rolled-back claim may have moved the cached cursor; read it again.
       this.#consumers.clear();
       throw err;

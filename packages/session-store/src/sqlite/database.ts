@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { openSqliteFile, writeTransaction } from '@uplink/kit';
 import { migrate } from './schema.ts';
 
 /**
@@ -28,11 +27,8 @@ export class SqliteDatabase {
 
   /** Opens (creating the file and its folder if needed) and brings the schema up to date. */
   static open(path: string): SqliteDatabase {
-    mkdirSync(dirname(path), { recursive: true });
-    const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS, enableForeignKeyConstraints: true });
+    const db = openSqliteFile(path, { busyTimeoutMs: BUSY_TIMEOUT_MS, foreignKeys: true });
     try {
-      // WAL lets readers in other processes go on while one writes; the mode sticks to the file.
-      db.exec('PRAGMA journal_mode = WAL');
       const database = new SqliteDatabase(path, db);
       database.transaction(() => migrate(database));
       return database;
@@ -60,24 +56,9 @@ export class SqliteDatabase {
     this.#db.exec(sql);
   }
 
-  /**
-   * Runs `work` in a write transaction. BEGIN IMMEDIATE takes the file's write lock before the
-   * first read, so a guard checked inside still holds at COMMIT even when another process writes
-   * to the same file. `work` must be synchronous: an await inside would let this connection's
-   * other callers run in the middle of the transaction. Called inside a transaction, `work`
-   * joins it.
-   */
+  /** Runs `work` in a write transaction (see writeTransaction: synchronous, nests by joining). */
   transaction<T>(work: () => T): T {
-    if (this.#db.isTransaction) return work();
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = work();
-      this.#db.exec('COMMIT');
-      return result;
-    } catch (err) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      throw err;
-    }
+    return writeTransaction(this.#db, work);
   }
 
   /** Throws when the connection cannot serve queries (closed, file gone unreadable). */
