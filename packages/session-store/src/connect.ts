@@ -1,6 +1,6 @@
 import { type CommonConfig, connectMongo, connectNatsBus, type EventBus, type Logger } from '@uplink/kit';
 import { MongoSessionStore } from './mongo-session-store.ts';
-import type { SessionStore } from './session-store.ts';
+import { preparedStore, type SessionStore } from './session-store.ts';
 
 /**
  * How a service on its own (a container) connects: MongoDB and NATS JetStream, with indexes and
@@ -11,9 +11,10 @@ export async function connectProduction(
   name: string,
   logger: Logger,
 ): Promise<{ store: SessionStore; bus: EventBus }> {
-  const store = new MongoSessionStore(await connectMongo(config.MONGODB_URI, config.MONGODB_DB, name));
+  const store = await preparedStore(
+    new MongoSessionStore(await connectMongo(config.MONGODB_URI, config.MONGODB_DB, name)),
+  );
   try {
-    await store.prepare();
     const bus = await connectNatsBus(config.NATS_URL, name, logger);
     await bus.ensureStreams();
     return { store, bus };

@@ -1,7 +1,7 @@
 import { type Mongo, pingMongo } from '@uplink/kit';
 import { MongoFileShareStore, MongoLinkStore, MongoUploadStore } from '@uplink/links';
 import { MongoTenantStore } from '@uplink/tenants';
-import type { SessionStore } from './session-store.ts';
+import { preparedStore, type SessionStore } from './session-store.ts';
 
 export class MongoSessionStore implements SessionStore {
   readonly kind = 'mongodb';
@@ -22,10 +22,8 @@ export class MongoSessionStore implements SessionStore {
   }
 
   /** A store on `mongo` with its indexes in place. */
-  static async prepared(mongo: Mongo): Promise<MongoSessionStore> {
-    const store = new MongoSessionStore(mongo);
-    await store.prepare();
-    return store;
+  static prepared(mongo: Mongo): Promise<MongoSessionStore> {
+    return preparedStore(new MongoSessionStore(mongo));
   }
 
   async prepare(): Promise<void> {

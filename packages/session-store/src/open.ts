@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { connectMongo } from '@uplink/kit';
 import { MongoSessionStore } from './mongo-session-store.ts';
-import type { SessionStore } from './session-store.ts';
+import { preparedStore, type SessionStore } from './session-store.ts';
 import { SqliteSessionStore } from './sqlite/index.ts';
 
 /** The SQLite file of the embedded store inside a data folder. */
@@ -16,14 +16,9 @@ export async function openSessionStore(
   dataDir: string,
   appName: string,
 ): Promise<SessionStore> {
-  const store = env.MONGODB_URI
-    ? new MongoSessionStore(await connectMongo(env.MONGODB_URI, env.MONGODB_DB || 'uplink', appName))
-    : new SqliteSessionStore(join(dataDir, SESSIONS_FILE));
-  try {
-    await store.prepare();
-    return store;
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
+  return preparedStore(
+    env.MONGODB_URI
+      ? new MongoSessionStore(await connectMongo(env.MONGODB_URI, env.MONGODB_DB || 'uplink', appName))
+      : new SqliteSessionStore(join(dataDir, SESSIONS_FILE)),
+  );
 }

@@ -21,3 +21,14 @@ export interface SessionStore {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** `store` with its indexes or tables in place; closed again when that fails. */
+export async function preparedStore<S extends SessionStore>(store: S): Promise<S> {
+  try {
+    await store.prepare();
+    return store;
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
