@@ -13,6 +13,7 @@ import {
   type UploadedFile,
   type UploadRejectedEvent,
 } from '@uplink/contracts';
+import { outboxEntry } from '@uplink/kit';
 import type { LinkDocument, LinkFacts } from './link-document.ts';
 
 /** Each transition happens at most once per link, so this id is also its JetStream msgId. */
@@ -109,3 +110,27 @@ export function noteFailedEvent(
     },
   };
 }
+
+/**
+ * The outbox entry each transition appends, whatever store makes it: both LinkStore adapters
+ * call these, so the events cannot drift apart between them.
+ */
+export const transitionEntry = {
+  created: (link: LinkDocument) => outboxEntry(Subjects.linkCreated, linkCreatedEvent(link), link.createdAt),
+  revoked: (link: LinkFacts, now: Date) =>
+    outboxEntry(Subjects.linkRevoked, linkRevokedEvent(link, now), now),
+  expired: (link: LinkFacts, now: Date) =>
+    outboxEntry(Subjects.linkExpired, linkExpiredEvent(link, now), now),
+  received: (link: LinkDocument, file: UploadedFile, now: Date) =>
+    outboxEntry(Subjects.uploadCompleted, uploadCompletedEvent(link, file, now), now),
+  rejected: (link: LinkFacts, now: Date) =>
+    outboxEntry(Subjects.uploadRejected, uploadRejectedEvent(link, now), now),
+  delivered: (link: LinkDocument, target: DeliveryTarget, now: Date) =>
+    outboxEntry(Subjects.notePosted, notePostedEvent(link, link.upload?.uploadId ?? '', target, now), now),
+  deliveryFailed: (link: LinkDocument, destination: Provider, reason: string, now: Date) =>
+    outboxEntry(
+      Subjects.noteFailed,
+      noteFailedEvent(link, link.upload?.uploadId ?? '', destination, reason, now),
+      now,
+    ),
+};

@@ -6,10 +6,10 @@ import type {
   UploadedFile,
   ValidityHours,
 } from '@uplink/contracts';
-import { LINK_STATUSES, Subjects } from '@uplink/contracts';
-import { hashSecret, newSecret, type OutboxStore, outboxEntry, randomId, shortHex } from '@uplink/kit';
+import { LINK_STATUSES } from '@uplink/contracts';
+import { hashSecret, newSecret, type OutboxStore, randomId, shortHex } from '@uplink/kit';
 import type { LinkDocument, LinkFacts } from './link-document.ts';
-import { linkCreatedEvent } from './link-events.ts';
+import { transitionEntry } from './link-events.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -123,6 +123,6 @@ export function newLinkDocument(input: NewLink): { link: LinkDocument; token: st
     expiresAt: input.expiresAt ?? new Date(now.getTime() + input.validityHours * HOUR_MS),
     updatedAt: now,
   };
-  link.outbox = [outboxEntry(Subjects.linkCreated, linkCreatedEvent(link), now)];
+  link.outbox = [transitionEntry.created(link)];
   return { link, token };
 }

@@ -1,12 +1,5 @@
-import {
-  type DeliveryTarget,
-  type LinkStatus,
-  type Provider,
-  Subjects,
-  type TicketRef,
-  type UploadedFile,
-} from '@uplink/contracts';
-import { ensureOutboxIndexes, hashSecret, MongoOutboxStore, outboxEntry } from '@uplink/kit';
+import type { DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
+import { ensureOutboxIndexes, hashSecret, MongoOutboxStore } from '@uplink/kit';
 import type { Collection, Db } from 'mongodb';
 import {
   effectiveStatus,
@@ -14,14 +7,7 @@ import {
   type LinkDocument,
   type LinkFacts,
 } from './link-document.ts';
-import {
-  linkExpiredEvent,
-  linkRevokedEvent,
-  noteFailedEvent,
-  notePostedEvent,
-  uploadCompletedEvent,
-  uploadRejectedEvent,
-} from './link-events.ts';
+import { transitionEntry } from './link-events.ts';
 import {
   type LinkStore,
   type NewLink,
@@ -89,7 +75,7 @@ export class MongoLinkStore implements LinkStore {
       { _id: id, tenantId, status: 'pending', expiresAt: { $gt: now } },
       {
         $set: { status: 'revoked', revokedAt: now, updatedAt: now },
-        $push: { outbox: outboxEntry(Subjects.linkRevoked, linkRevokedEvent(link, now), now) },
+        $push: { outbox: transitionEntry.revoked(link, now) },
       },
       { returnDocument: 'after' },
     );
@@ -108,7 +94,7 @@ export class MongoLinkStore implements LinkStore {
       { _id: link._id, status: 'pending', expiresAt: { $lte: now } },
       {
         $set: { status: 'expired', expiredAt: now, updatedAt: now },
-        $push: { outbox: outboxEntry(Subjects.linkExpired, linkExpiredEvent(link, now), now) },
+        $push: { outbox: transitionEntry.expired(link, now) },
       },
       { returnDocument: 'after' },
     );
@@ -124,7 +110,7 @@ export class MongoLinkStore implements LinkStore {
       { _id: link._id, status: 'pending', expiresAt: { $gt: now } },
       {
         $set: { status: 'received', receivedAt: now, upload: file, updatedAt: now },
-        $push: { outbox: outboxEntry(Subjects.uploadCompleted, uploadCompletedEvent(link, file, now), now) },
+        $push: { outbox: transitionEntry.received(link, file, now) },
       },
       { returnDocument: 'after' },
     );
@@ -175,11 +161,7 @@ export class MongoLinkStore implements LinkStore {
           updatedAt: now,
         },
         $push: {
-          outbox: outboxEntry(
-            Subjects.notePosted,
-            notePostedEvent(link, link.upload?.uploadId ?? '', target, now),
-            now,
-          ),
+          outbox: transitionEntry.delivered(link, target, now),
         },
       },
       { returnDocument: 'after' },
@@ -203,11 +185,7 @@ export class MongoLinkStore implements LinkStore {
           updatedAt: now,
         },
         $push: {
-          outbox: outboxEntry(
-            Subjects.noteFailed,
-            noteFailedEvent(link, link.upload?.uploadId ?? '', destination, reason, now),
-            now,
-          ),
+          outbox: transitionEntry.deliveryFailed(link, destination, reason, now),
         },
       },
       { returnDocument: 'after' },
@@ -233,7 +211,7 @@ export class MongoLinkStore implements LinkStore {
       { _id: link._id, status: 'pending', rejectionNotifiedAt: { $exists: false } },
       {
         $set: { rejectionNotifiedAt: now, updatedAt: now },
-        $push: { outbox: outboxEntry(Subjects.uploadRejected, uploadRejectedEvent(link, now), now) },
+        $push: { outbox: transitionEntry.rejected(link, now) },
       },
       { returnDocument: 'after' },
     );

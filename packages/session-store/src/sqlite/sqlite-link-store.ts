@@ -1,27 +1,15 @@
-import {
-  type DeliveryTarget,
-  type LinkStatus,
-  type Provider,
-  Subjects,
-  type TicketRef,
-  type UploadedFile,
-} from '@uplink/contracts';
-import { hashSecret, type OutboxEntry, outboxEntry } from '@uplink/kit';
+import type { DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
+import { hashSecret, type OutboxEntry } from '@uplink/kit';
 import {
   effectiveStatus,
   type LinkDelivery,
   type LinkDocument,
   type LinkFacts,
   type LinkStore,
-  linkExpiredEvent,
-  linkRevokedEvent,
   type NewLink,
   newLinkDocument,
-  noteFailedEvent,
-  notePostedEvent,
   type RevokeResult,
-  uploadCompletedEvent,
-  uploadRejectedEvent,
+  transitionEntry,
   zeroStatusCounts,
 } from '@uplink/links';
 import type { SqliteDatabase } from './database.ts';
@@ -118,7 +106,7 @@ export class SqliteLinkStore implements LinkStore {
         id,
         (current) =>
           isOpen(current, now) ? { ...current, status: 'revoked', revokedAt: now, updatedAt: now } : null,
-        outboxEntry(Subjects.linkRevoked, linkRevokedEvent(link, now), now),
+        transitionEntry.revoked(link, now),
       );
       if (revoked) return { outcome: 'revoked', link: revoked };
       return { outcome: 'not_pending', link: { ...link, status: effectiveStatus(link, now) } };
@@ -132,7 +120,7 @@ export class SqliteLinkStore implements LinkStore {
         current.status === 'pending' && current.expiresAt.getTime() <= now.getTime()
           ? { ...current, status: 'expired', expiredAt: now, updatedAt: now }
           : null,
-      outboxEntry(Subjects.linkExpired, linkExpiredEvent(link, now), now),
+      transitionEntry.expired(link, now),
     );
   }
 
@@ -143,7 +131,7 @@ export class SqliteLinkStore implements LinkStore {
         isOpen(current, now)
           ? { ...current, status: 'received', receivedAt: now, upload: file, updatedAt: now }
           : null,
-      outboxEntry(Subjects.uploadCompleted, uploadCompletedEvent(link, file, now), now),
+      transitionEntry.received(link, file, now),
     );
   }
 
@@ -187,7 +175,7 @@ export class SqliteLinkStore implements LinkStore {
               updatedAt: now,
             }
           : null,
-      outboxEntry(Subjects.notePosted, notePostedEvent(link, link.upload?.uploadId ?? '', target, now), now),
+      transitionEntry.delivered(link, target, now),
     );
   }
 
@@ -209,11 +197,7 @@ export class SqliteLinkStore implements LinkStore {
               updatedAt: now,
             }
           : null,
-      outboxEntry(
-        Subjects.noteFailed,
-        noteFailedEvent(link, link.upload?.uploadId ?? '', destination, reason, now),
-        now,
-      ),
+      transitionEntry.deliveryFailed(link, destination, reason, now),
     );
   }
 
@@ -228,7 +212,7 @@ export class SqliteLinkStore implements LinkStore {
         current.status === 'pending' && current.rejectionNotifiedAt === undefined
           ? { ...current, rejectionNotifiedAt: now, updatedAt: now }
           : null,
-      outboxEntry(Subjects.uploadRejected, uploadRejectedEvent(link, now), now),
+      transitionEntry.rejected(link, now),
     );
   }
 
