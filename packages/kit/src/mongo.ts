@@ -4,6 +4,7 @@ import {
   type MongoClientOptions,
   MongoNetworkError,
   MongoNotConnectedError,
+  MongoServerError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
 } from 'mongodb';
@@ -39,4 +40,9 @@ export function isMongoUnavailable(err: unknown): boolean {
     err instanceof MongoNotConnectedError ||
     err instanceof MongoTopologyClosedError
   );
+}
+
+/** A write refused by a unique index: the document (or one with the same key) is already there. */
+export function isDuplicateKeyError(err: unknown): boolean {
+  return err instanceof MongoServerError && err.code === 11000;
 }

@@ -6,8 +6,8 @@ import {
   type Settings,
   type SettingsUpdate,
 } from '@uplink/contracts';
-import { hashSecret, newSecret, randomId } from '@uplink/kit';
-import type { Collection, Db } from 'mongodb';
+import { hashSecret, isDuplicateKeyError, newSecret, randomId } from '@uplink/kit';
+import type { Collection, Db, OptionalUnlessRequiredId } from 'mongodb';
 import type { StoredDestinations } from './destination-store.ts';
 
 export type TenantDocument = {
@@ -116,15 +116,16 @@ export class MongoTenantStore implements TenantStore {
   }
 
   async ensureBootstrapTenant(key: string, now: Date): Promise<string> {
-    const keyHash = hashSecret(key);
     const tenantId = bootstrapTenantId(key);
-    const demo = newTenant(tenantId, 'Demo Company', now);
-    await this.tenants.updateOne({ _id: tenantId }, { $setOnInsert: demo }, { upsert: true });
-    await this.keys.updateOne(
-      { _id: keyHash },
-      { $setOnInsert: { tenantId, label: 'bootstrap', createdAt: now } },
-      { upsert: true },
-    );
+    // Replicas start together: an upsert can lose the race with a duplicate-key error, and the
+    // server only sometimes retries it. An insert whose _id is taken means the document is there.
+    await insertIfAbsent(this.tenants, newTenant(tenantId, 'Demo Company', now));
+    await insertIfAbsent(this.keys, {
+      _id: hashSecret(key),
+      tenantId,
+      label: 'bootstrap',
+      createdAt: now,
+    });
     return tenantId;
   }
 
@@ -218,4 +219,15 @@ export function withDefaults(stored: Partial<Settings> & Pick<Settings, 'company
     defaultValidityHours: stored.defaultValidityHours ?? DEFAULT_VALIDITY_HOURS,
     mediaPolicy: { ...defaults, ...policy, categories },
   };
+}
+
+async function insertIfAbsent<T extends { _id: string }>(
+  collection: Collection<T>,
+  doc: OptionalUnlessRequiredId<T>,
+): Promise<void> {
+  try {
+    await collection.insertOne(doc);
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+  }
 }
