@@ -52,6 +52,11 @@ export async function sendVoiceMessage(page: Page): Promise<void> {
 }
 
 /** Waits until an <audio> or <video> element has data to play (a preview that really loaded). */
+/** The length the player knows before playing, in seconds: Infinity when the file does not say. */
+export function playerDuration(player: Locator): Promise<number> {
+  return player.evaluate((element) => (element as unknown as { duration: number }).duration);
+}
+
 export async function waitUntilPlayable(player: Locator, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -45,6 +45,7 @@ export {
 export { type EnsuredBinaries, ensureBinaries } from './ensure-binaries.ts';
 export {
   openTicketInConsole,
+  playerDuration,
   recordVoiceMessage,
   requestFileInConsole,
   sendVoiceMessage,

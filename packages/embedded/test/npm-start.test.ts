@@ -14,6 +14,7 @@ import {
   launchChromium,
   openTicketInConsole,
   PAGE_PROBE,
+  playerDuration,
   recordVoiceMessage,
   requestFileInConsole,
   screenshot,
@@ -222,6 +223,9 @@ describe('npm start (embedded default)', () => {
       const player = item.getByLabel(/^File of link #\S+: /);
       await player.waitFor();
       await waitUntilPlayable(player);
+      // The agent sees how long the message is (about the 1.2 s recorded) and can seek in it.
+      expect(await playerDuration(player)).toBeGreaterThan(1);
+      expect(await playerDuration(player)).toBeLessThan(10);
       expect(await cspViolations(consolePage)).toEqual([]);
       expect(await seriousAxeViolations(consolePage)).toEqual([]);
       await screenshot(consolePage, 'embedded-console-preview');

@@ -11,6 +11,7 @@ import {
   launchChromium,
   openTicketInConsole,
   PAGE_PROBE,
+  playerDuration,
   recordVoiceMessage,
   requestFileInConsole,
   SCREENSHOT_DIR,
@@ -115,6 +116,9 @@ describe('the whole flow', () => {
       const player = item.getByLabel(/^File of link #\S+: /);
       await player.waitFor();
       await waitUntilPlayable(player);
+      // The agent sees how long the message is (about the 1.2 s recorded) and can seek in it.
+      expect(await playerDuration(player)).toBeGreaterThan(1);
+      expect(await playerDuration(player)).toBeLessThan(10);
       expect(await player.evaluate((audio) => audio.tagName)).toBe('AUDIO');
       expect(
         await item.getByRole('button', { name: /^Hide preview of link #/ }).getAttribute('aria-expanded'),

@@ -1,6 +1,7 @@
 // MediaRecorder with the format the browser supports: WebM (Chrome, Firefox, Edge) or MP4
 // (Safari). Recording stops by itself just before the policy's size limit.
 import { resolveMediaType } from '@uplink/contracts/media-types';
+import { addWebmDuration } from './webm-duration.ts';
 
 const CANDIDATES = {
   audio: ['audio/webm;codecs=opus', 'audio/webm', 'audio/mp4', 'audio/ogg;codecs=opus'],
@@ -43,10 +44,15 @@ export function startRecording(
   const chunks: Blob[] = [];
   let bytes = 0;
   let limitHit = false;
+  let startedAt = performance.now();
+  recorder.addEventListener('start', () => {
+    startedAt = performance.now();
+  });
   const stopped = new Promise<Blob>((resolve) => {
-    recorder.addEventListener('stop', () =>
-      resolve(new Blob(chunks, { type: recorder.mimeType || mimeType || `${kind}/webm` })),
-    );
+    recorder.addEventListener('stop', () => {
+      const recorded = new Blob(chunks, { type: recorder.mimeType || mimeType || `${kind}/webm` });
+      resolve(addWebmDuration(recorded, performance.now() - startedAt).catch(() => recorded));
+    });
   });
   recorder.addEventListener('dataavailable', (event) => {
     if (event.data.size === 0) return;

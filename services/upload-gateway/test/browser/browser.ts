@@ -17,6 +17,7 @@ export function openBrowser(): Promise<Browser> {
  * - every MediaRecorder's chunks, so the test knows the exact bytes the page recorded, and
  *   whether the recorded video track came from a canvas (the blur pipeline);
  * - every value the progress bar took;
+ * - a way to ask Chromium's media stack for a file's duration;
  * - Content-Security-Policy violations (PAGE_PROBE, installed before it).
  */
 const PROBE = `(() => {
@@ -43,10 +44,24 @@ const PROBE = `(() => {
   probe.lastRecording = async () => {
     const entry = probe.recordings[probe.recordings.length - 1];
     if (!entry) return null;
-    const bytes = await new Blob(entry.chunks).arrayBuffer();
-    const digest = await crypto.subtle.digest('SHA-256', bytes);
-    const sha256 = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-    return { size: bytes.byteLength, sha256, mimeType: entry.mimeType, fromCanvas: entry.fromCanvas };
+    const bytes = new Uint8Array(await new Blob(entry.chunks).arrayBuffer());
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return { base64: btoa(binary), mimeType: entry.mimeType, fromCanvas: entry.fromCanvas };
+  };
+  probe.mediaDuration = async (base64, type) => {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const element = document.createElement(type.startsWith('video') ? 'video' : 'audio');
+    element.preload = 'metadata';
+    const loaded = new Promise((resolve, reject) => {
+      element.onloadedmetadata = resolve;
+      element.onerror = () => reject(new Error('cannot decode the ' + type + ' recording'));
+    });
+    element.src = URL.createObjectURL(new Blob([bytes], { type }));
+    await loaded;
+    URL.revokeObjectURL(element.src);
+    // Infinity does not survive the trip back to the test as a number.
+    return Number.isFinite(element.duration) ? element.duration : 'Infinity';
   };
   document.addEventListener('DOMContentLoaded', () => {
     const bar = document.getElementById('progress');
@@ -58,7 +73,8 @@ const PROBE = `(() => {
   });
 })();`;
 
-export type Recorded = { size: number; sha256: string; mimeType: string; fromCanvas: boolean };
+/** What MediaRecorder gave the page, chunk after chunk, before the page wrote the duration in. */
+export type Recorded = { bytes: Uint8Array; mimeType: string; fromCanvas: boolean };
 
 export type OpenedPage = {
   context: BrowserContext;
@@ -105,7 +121,14 @@ export async function openPage(
     gatewayPaths,
     csp: () => cspViolations(page),
     progress: () => page.evaluate('window.__probe.progress') as Promise<number[]>,
-    lastRecording: () => page.evaluate('window.__probe.lastRecording()') as Promise<Recorded | null>,
+    lastRecording: async () => {
+      const found = (await page.evaluate('window.__probe.lastRecording()')) as
+        | (Omit<Recorded, 'bytes'> & { base64: string })
+        | null;
+      if (!found) return null;
+      const { base64, ...rest } = found;
+      return { ...rest, bytes: new Uint8Array(Buffer.from(base64, 'base64')) };
+    },
     close: () => context.close(),
   };
 }
@@ -121,6 +144,58 @@ export async function expectDelivered(
   linkId: string,
   expected: { size: number; sha256: string },
 ): Promise<{ blobName: string; contentType: string }> {
+  const { file, stored } = await deliveredFile(gateway, linkId);
+  expect(stored.length).toBe(expected.size);
+  expect(sha256(stored)).toBe(expected.sha256);
+  return file;
+}
+
+const SEGMENT_INFO_ID = Uint8Array.of(0x15, 0x49, 0xa9, 0x66);
+const TRACKS_ID = Uint8Array.of(0x16, 0x54, 0xae, 0x6b);
+
+/**
+ * After "Sent!" for a recording: what reached storage is what MediaRecorder made, with only the
+ * WebM's Info rewritten (the page adds the duration): the bytes before Info and everything from
+ * Tracks on are the recorder's own. And Chromium reads a duration from the stored file, where the
+ * recorder's own file has none. Returns that duration, in seconds.
+ */
+export async function expectRecordingDelivered(
+  gateway: GatewayHarness,
+  linkId: string,
+  recorded: Recorded,
+  page: Page,
+): Promise<{ blobName: string; contentType: string; durationSeconds: number }> {
+  const { file, stored } = await deliveredFile(gateway, linkId);
+  const raw = Buffer.from(recorded.bytes);
+  const infoAt = raw.indexOf(SEGMENT_INFO_ID);
+  const tracksAt = raw.indexOf(TRACKS_ID);
+  expect(infoAt).toBeGreaterThan(0);
+  expect(tracksAt).toBeGreaterThan(infoAt);
+  expect(stored.length).toBeGreaterThan(raw.length);
+  expect(stored.subarray(0, infoAt).equals(raw.subarray(0, infoAt))).toBe(true);
+  const clusters = raw.subarray(tracksAt);
+  expect(stored.subarray(stored.length - clusters.length).equals(clusters)).toBe(true);
+
+  const durationIn = (bytes: Uint8Array) => mediaDuration(page, bytes, recorded.mimeType);
+  expect(await durationIn(raw)).toBe(Number.POSITIVE_INFINITY);
+  const durationSeconds = await durationIn(stored);
+  expect(Number.isFinite(durationSeconds)).toBe(true);
+  return { ...file, durationSeconds };
+}
+
+/** The duration Chromium's media stack reads from `bytes` before playing any of it. */
+async function mediaDuration(page: Page, bytes: Uint8Array, type: string): Promise<number> {
+  const duration = (await page.evaluate(
+    `window.__probe.mediaDuration(${JSON.stringify(Buffer.from(bytes).toString('base64'))}, ${JSON.stringify(type)})`,
+  )) as number | 'Infinity';
+  return duration === 'Infinity' ? Number.POSITIVE_INFINITY : duration;
+}
+
+/** The link is received, exactly one upload.completed was published for it; its file and stored bytes. */
+async function deliveredFile(
+  gateway: GatewayHarness,
+  linkId: string,
+): Promise<{ file: { blobName: string; contentType: string }; stored: Buffer }> {
   expect(await gateway.linkStatus(linkId)).toBe('received');
   // The outbox publishes right after the update; on a loaded machine that can take a while.
   const events = await eventually(
@@ -135,8 +210,6 @@ export async function expectDelivered(
   const file = events[0]?.data.file;
   if (!file) throw new Error('no upload.completed event');
   const stored = await gateway.container.getBlockBlobClient(file.blobName).downloadToBuffer();
-  expect(stored.length).toBe(expected.size);
-  expect(sha256(stored)).toBe(expected.sha256);
-  expect(file.size).toBe(expected.size);
-  return { blobName: file.blobName, contentType: file.contentType };
+  expect(file.size).toBe(stored.length);
+  return { file: { blobName: file.blobName, contentType: file.contentType }, stored };
 }

@@ -4,7 +4,7 @@ import { screenshot } from '@uplink/dev-servers';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayHarness, startGateway } from '../harness.ts';
-import { expectDelivered, openBrowser, openPage } from './browser.ts';
+import { expectRecordingDelivered, openBrowser, openPage } from './browser.ts';
 
 let gateway: GatewayHarness;
 let browser: Browser;
@@ -50,8 +50,11 @@ describe('recording in the browser', () => {
       const recorded = await opened.lastRecording();
       if (!recorded) throw new Error('the page recorded nothing');
       expect(recorded.mimeType).toMatch(/^audio\/webm/);
-      const blob = await expectDelivered(gateway, linkId, recorded);
+      const blob = await expectRecordingDelivered(gateway, linkId, recorded, page);
       expect(blob.contentType).toBe('audio/webm');
+      // The agent's player shows how long the message is: about the 1.2 s between the clicks.
+      expect(blob.durationSeconds).toBeGreaterThan(1);
+      expect(blob.durationSeconds).toBeLessThan(5);
       expect(await opened.csp()).toEqual([]);
     } finally {
       await opened.close();
@@ -79,8 +82,10 @@ describe('recording in the browser', () => {
       if (!recorded) throw new Error('the page recorded nothing');
       expect(recorded.mimeType).toMatch(/^video\/webm/);
       expect(recorded.fromCanvas).toBe(false);
-      const blob = await expectDelivered(gateway, linkId, recorded);
+      const blob = await expectRecordingDelivered(gateway, linkId, recorded, page);
       expect(blob.contentType).toBe('video/webm');
+      expect(blob.durationSeconds).toBeGreaterThan(1.3);
+      expect(blob.durationSeconds).toBeLessThan(5);
       expect(await opened.csp()).toEqual([]);
     } finally {
       await opened.close();
@@ -117,7 +122,7 @@ describe('recording in the browser', () => {
       const recorded = await opened.lastRecording();
       if (!recorded) throw new Error('the page recorded nothing');
       expect(recorded.fromCanvas).toBe(true);
-      await expectDelivered(gateway, linkId, recorded);
+      await expectRecordingDelivered(gateway, linkId, recorded, page);
 
       // Script, graph, model and wasm all came from the gateway; nothing else was contacted.
       const segmentation = opened.gatewayPaths.filter((path) => path.startsWith('/assets/segmentation-'));
