@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { AZURITE_ACCOUNT_NAME, type AzuriteServer, azuriteConnection } from './azurite.ts';
 
+export { AZURITE_ACCOUNT_NAME };
+
 export interface StartAzuriteInProcessOptions {
   /** Blob metadata (LokiJS JSON files) and blob contents live here; a restart on it keeps every blob. */
   dataDir: string;

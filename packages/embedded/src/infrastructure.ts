@@ -1,4 +1,6 @@
-import { AZURITE_ACCOUNT_NAME, startAzuriteInProcess } from '@uplink/dev-servers';
+// Azurite alone, not the dev-servers index: that also loads the MongoDB driver and Playwright,
+// which the embedded default does not use.
+import { AZURITE_ACCOUNT_NAME, startAzuriteInProcess } from '@uplink/dev-servers/azurite-in-process';
 import { connectNatsBus, type EventBus, type Logger, SqliteEventBus } from '@uplink/kit';
 import { openSessionStore, type SessionStore } from '@uplink/session-store';
 import type { DataFolder } from './data-folder.ts';

@@ -3,10 +3,10 @@
 // a fresh folder. Headless Chromium then drives the whole flow through the console and the
 // customer's page; the process is restarted and every link must come back with its status.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { LinkView } from '@uplink/contracts';
 import {
   cspViolations,
@@ -30,10 +30,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const START = join(ROOT, 'scripts', 'start.ts');
+const RECORD_PACKAGES = join(import.meta.dirname, 'record-packages.ts');
 
 type Started = { child: ChildProcess; banner: string; consoleUrl: string; apiKey: string; api: string };
 
 let dataDir: string;
+/** Every npm package the started processes loaded (record-packages.ts). */
+let packagesLog: string;
 let ports: Record<string, string>;
 let uplink: Started | undefined;
 let browser: Browser;
@@ -41,7 +44,13 @@ let webhook: { server: Server; url: string; received: unknown[] };
 
 /** Runs scripts/start.ts like `npm start` does and waits for its "ready" banner. */
 async function startUplink(): Promise<Started> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...ports, UPLINK_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...ports,
+    UPLINK_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    UPLINK_TEST_PACKAGES_LOG: packagesLog,
+  };
   // The point is the embedded default: nothing external may leak in from the test's environment.
   for (const name of [
     'MONGODB_URI',
@@ -51,7 +60,11 @@ async function startUplink(): Promise<Started> {
   ]) {
     delete env[name];
   }
-  const child = spawn(process.execPath, [START], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', RECORD_PACKAGES, START], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk) => {
@@ -110,6 +123,7 @@ async function openTicket(page: Page, ticketId: string): Promise<void> {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'uplink-npm-start-'));
+  packagesLog = join(await mkdtemp(join(tmpdir(), 'uplink-npm-start-packages-')), 'packages.txt');
   ports = {
     LINK_SERVICE_PORT: String(await freePort()),
     UPLOAD_GATEWAY_PORT: String(await freePort()),
@@ -143,6 +157,7 @@ afterAll(async () => {
   await stopUplink();
   webhook?.server.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  if (packagesLog) await rm(dirname(packagesLog), { recursive: true, force: true });
 });
 
 describe('npm start (embedded default)', () => {
@@ -159,6 +174,11 @@ describe('npm start (embedded default)', () => {
     expect(uplink.banner).toMatch(/sessions\s+sqlite/);
     expect(uplink.banner).toMatch(/events\s+embedded/);
     expect(uplink.banner).toMatch(/blobs\s+Azurite \(in process\)/);
+    // The MongoDB and NATS clients are for configured servers only: not loaded, not paid for.
+    const loaded = (await readFile(packagesLog, 'utf8')).split('\n');
+    expect(loaded).toContain('@azure/storage-blob');
+    expect(loaded).toContain('fastify');
+    expect(loaded.filter((name) => name === 'mongodb' || name.startsWith('@nats-io/'))).toEqual([]);
     // A second `npm start` on the same data folder is refused, and says why.
     const second = spawn(process.execPath, [START], {
       cwd: ROOT,

@@ -17,6 +17,12 @@ import type { Subject } from '@uplink/contracts';
 export const DEFAULT_MAX_DELIVER = 8;
 export const DEFAULT_ACK_WAIT_MS = 30_000;
 
+/**
+ * How long a msgId is remembered. It must outlast the outbox sweep's re-publish delay: an entry
+ * published just before a crash is re-sent by the sweep and dropped as a duplicate.
+ */
+export const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
+
 export type BusHeaders = Record<string, string>;
 
 /** One message of the main stream as readers see it. */

@@ -31,6 +31,7 @@ import {
   DEFAULT_ACK_WAIT_MS,
   DEFAULT_MAX_DELIVER,
   type Delivery,
+  DUPLICATE_WINDOW_MS,
   type EventBus,
   type MessageSource,
   type PublishResult,
@@ -38,12 +39,6 @@ import {
 } from './bus.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/**
- * The duplicate window must outlast the outbox sweep's re-publish delay: an entry published
- * just before a crash is re-sent by the sweep and dropped here as a duplicate.
- */
-export const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
 
 const STREAMS: (Partial<StreamConfig> & { name: string })[] = [
   {
@@ -301,7 +296,8 @@ export class NatsEventBus implements EventBus {
   }
 }
 
-export async function connectNatsBus(url: string, name: string, logger: Logger): Promise<NatsEventBus> {
+/** Call through connectNatsBus (nats-connect.ts), which loads this module only when it is used. */
+export async function openNatsBus(url: string, name: string, logger: Logger): Promise<NatsEventBus> {
   const nc = await connect({
     servers: url,
     name,

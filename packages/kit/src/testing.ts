@@ -8,7 +8,8 @@ import { inject } from 'vitest';
 import { randomId } from './ids.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { connectMongo, type Mongo } from './mongo.ts';
-import { connectNatsBus, type NatsEventBus } from './nats.ts';
+import type { NatsEventBus } from './nats.ts';
+import { connectNatsBus } from './nats-connect.ts';
 
 export type LogLine = { level: number; msg: string; type?: string; [key: string]: unknown };
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNats } from '@uplink/dev-servers';
-import { connectNatsBus } from '../src/nats.ts';
+import { connectNatsBus } from '../src/nats-connect.ts';
 import { SqliteEventBus } from '../src/sqlite-bus/index.ts';
 import { captureLogger } from '../src/testing.ts';
 import { describeEventBus } from './conformance/event-bus.ts';

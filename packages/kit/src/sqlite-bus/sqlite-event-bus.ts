@@ -7,13 +7,13 @@ import {
   DEFAULT_ACK_WAIT_MS,
   DEFAULT_MAX_DELIVER,
   type Delivery,
+  DUPLICATE_WINDOW_MS,
   type EventBus,
   type MessageSource,
   type PublishResult,
   type StreamMessage,
 } from '../bus.ts';
 import { type Clock, systemClock } from '../clock.ts';
-import { DUPLICATE_WINDOW_MS } from '../nats.ts';
 import { ConsumerSource, type DurableAccess, TailSource, toStreamMessage } from './sources.ts';
 import { BusStore, type StreamName } from './store.ts';
 import { filtersOverlap, isPublishableSubject, isValidFilter, subjectMatches } from './subjects.ts';
