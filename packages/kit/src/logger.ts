@@ -3,16 +3,15 @@ import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
+/** Fields that hold credentials: their values never reach a log line, at the top or one level down. */
+const SECRET_FIELDS = ['apiKey', 'token', 'secret', 'password', 'authToken', 'connectionString'];
+
 /** Paths whose values never reach a log line. */
 const REDACT = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers.cookie',
-  '*.apiKey',
-  '*.token',
-  '*.secret',
-  '*.password',
-  '*.authToken',
+  ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]),
 ];
 
 /**

@@ -127,4 +127,19 @@ it('follows an upload in one trace: completion request, MongoDB, publish, consum
   // The relay's own MongoDB work (claim, mark delivered) is in the same trace, under the consumer.
   const relayMongo = mongo.filter((s) => ancestors(s, inTrace).includes(consume as ReadableSpan));
   expect(relayMongo.length).toBeGreaterThan(0);
+
+  // The logs of both hops carry the trace: from a log line to the trace, and back.
+  const spanIds = new Set(inTrace.map(id));
+  const logged = h.infra.logs.filter((line) => line.trace_id === traceId);
+  expect(logged.every((line) => spanIds.has(line.span_id as string))).toBe(true);
+  // The gateway's lines are logged in its route handler's span (the request line itself comes
+  // before @fastify/otel has started the trace).
+  expect(logged.find((line) => line.msg === 'upload received')).toMatchObject({
+    linkId,
+    span_id: id(handler),
+  });
+  const completed = logged.find((line) => line.msg === 'request completed' && line.span_id === id(handler));
+  expect(completed?.res).toMatchObject({ statusCode: 200 });
+  const delivered = logged.find((line) => line.msg === 'file delivered');
+  expect(delivered).toMatchObject({ type: 'delivery', linkId, provider: 'freshdesk', span_id: id(consume) });
 });
