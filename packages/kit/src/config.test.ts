@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { describe, expect, it } from 'vitest';
-import { CommonEnv, ConfigError, loadConfig, port } from './config.ts';
+import { CommonEnv, ConfigError, frameAncestorsEnv, loadConfig, originList, port } from './config.ts';
 
 const Schema = Type.Object({ ...CommonEnv, PORT: port(8080), FEATURE_LIMIT: Type.Integer({ minimum: 1 }) });
 
@@ -25,5 +25,35 @@ describe('loadConfig', () => {
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/PORT: .*\(got "eighty"\)/);
     expect(attempt).toThrow(/MONGODB_URI: must match pattern .*\(got "postgres:\/\/x"\)/);
+  });
+});
+
+describe('frameAncestorsEnv', () => {
+  const Framing = Type.Object({ FRAMERS: frameAncestorsEnv(['https://*.example.com'], 'test') });
+
+  it('takes space-separated origins, wildcard first labels and ports, and defaults to its list', () => {
+    const value = ' https://flex.twilio.com  https://*.freshdesk.com http://localhost:8080 ';
+    expect(originList(loadConfig(Framing, { FRAMERS: value }).FRAMERS)).toEqual([
+      'https://flex.twilio.com',
+      'https://*.freshdesk.com',
+      'http://localhost:8080',
+    ]);
+    expect(originList(loadConfig(Framing, {}).FRAMERS)).toEqual(['https://*.example.com']);
+    expect(originList(loadConfig(Framing, { FRAMERS: ' none ' }).FRAMERS)).toEqual([]);
+    const NoDefault = Type.Object({ FRAMERS: frameAncestorsEnv([], 'test') });
+    expect(originList(loadConfig(NoDefault, {}).FRAMERS)).toEqual([]);
+  });
+
+  it.each([
+    "'none'",
+    'none https://flex.twilio.com',
+    '*',
+    'flex.twilio.com',
+    'https://flex.twilio.com/path',
+    'https://flex.twilio.com; script-src *',
+    'https://a.com,https://b.com',
+    'javascript:alert(1)',
+  ])('refuses %s, naming the variable', (value) => {
+    expect(() => loadConfig(Framing, { FRAMERS: value })).toThrow(/FRAMERS: must match pattern/);
   });
 });

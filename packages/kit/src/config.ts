@@ -90,6 +90,24 @@ export function trustedProxies(value: string | undefined): string[] | false {
   return value ? value.split(',').map((s) => s.trim()) : false;
 }
 
+/**
+ * A space-separated list of web origins that may frame a page (CSP `frame-ancestors` sources):
+ * `https://host[:port]`, the host's first label may be `*`. `none`: framed by none (an empty
+ * variable counts as unset, so it cannot say that).
+ */
+export function frameAncestorsEnv(defaults: readonly string[], description: string) {
+  return Type.String({
+    pattern: '^\\s*(none|(https?://(\\*\\.)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?\\s*)*)\\s*$',
+    default: defaults.length > 0 ? defaults.join(' ') : 'none',
+    description,
+  });
+}
+
+/** The origins of a frameAncestorsEnv value. */
+export function originList(value: string): string[] {
+  return value.trim() === 'none' ? [] : value.split(/\s+/).filter(Boolean);
+}
+
 export function port(defaultPort: number) {
   return Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort, description: 'HTTP port.' });
 }

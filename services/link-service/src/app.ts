@@ -2,6 +2,7 @@ import {
   type AppDeps,
   linkStatusGauge,
   OutboxPublisher,
+  originList,
   outboxWorker,
   registerOpenApi,
   SecretBox,
@@ -35,7 +36,12 @@ export type LinkServiceDeps = AppDeps<
     | 'AZURE_STORAGE_ACCOUNT_KEY'
     | 'AZURE_STORAGE_BLOB_ENDPOINT'
   > &
-    Partial<Pick<LinkServiceConfig, 'AZURE_STORAGE_USE_IDENTITY' | 'AZURE_STORAGE_CONTAINER'>>,
+    Partial<
+      Pick<
+        LinkServiceConfig,
+        'AZURE_STORAGE_USE_IDENTITY' | 'AZURE_STORAGE_CONTAINER' | 'CONSOLE_FRAME_ANCESTORS'
+      >
+    >,
   SessionStore
 >;
 
@@ -75,7 +81,12 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     },
     BEARER_SCHEME,
   );
-  consoleRoutes(app, storage ? { mediaOrigin: storage.origin } : {});
+  consoleRoutes(app, {
+    ...(config.CONSOLE_FRAME_ANCESTORS !== undefined
+      ? { frameAncestors: originList(config.CONSOLE_FRAME_ANCESTORS) }
+      : {}),
+    ...(storage ? { mediaOrigin: storage.origin } : {}),
+  });
   await app.register(async (tenantScope) => {
     requireTenant(tenantScope, tenants);
     linkRoutes(tenantScope, {

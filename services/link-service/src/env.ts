@@ -1,6 +1,7 @@
-import { CommonEnv, port, SecretKeysEnv, TrustProxyEnv } from '@uplink/kit';
+import { CommonEnv, frameAncestorsEnv, port, SecretKeysEnv, TrustProxyEnv } from '@uplink/kit';
 import { AzureStorageEnv } from '@uplink/storage';
 import { type Static, Type } from 'typebox';
+import { DEFAULT_FRAME_ANCESTORS } from './console/csp.ts';
 
 export const LinkServiceEnv = Type.Object({
   ...CommonEnv,
@@ -25,6 +26,10 @@ export const LinkServiceEnv = Type.Object({
       minLength: 24,
       description: 'When set, a demo tenant with this API key exists after start.',
     }),
+  ),
+  CONSOLE_FRAME_ANCESTORS: frameAncestorsEnv(
+    DEFAULT_FRAME_ANCESTORS,
+    'Origins whose pages may show the console in a frame (helpdesk sidebars), space-separated, or none; the console itself always may.',
   ),
   UPLINK_OPERATOR_TOKEN: Type.Optional(
     Type.String({ minLength: 24, description: 'Enables the /admin routes, guarded by this bearer token.' }),

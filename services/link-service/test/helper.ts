@@ -9,7 +9,7 @@ import {
 } from '@uplink/kit';
 import { startTestInfra, type TestInfra } from '@uplink/kit/testing';
 import { MongoSessionStore } from '@uplink/session-store';
-import { buildLinkService } from '../src/app.ts';
+import { buildLinkService, type LinkServiceDeps } from '../src/app.ts';
 
 export const API_KEY = 'upk_test_key_for_tenant_a_000000000000';
 export const OTHER_API_KEY = 'upk_test_key_for_tenant_b_000000000000';
@@ -21,7 +21,7 @@ export type LinkServiceHarness = {
   bus: NatsEventBus;
   service: Service;
   /** Builds another instance of the service on the same servers. */
-  build(opts?: { clock?: Clock }): Promise<Service>;
+  build(opts?: { clock?: Clock; config?: Partial<LinkServiceDeps['config']> }): Promise<Service>;
   close(): Promise<void>;
 };
 
@@ -30,13 +30,14 @@ export async function startLinkService(): Promise<LinkServiceHarness> {
   const infra = await startTestInfra();
   const bus = await infra.connectBus('link-service');
   const services: Service[] = [];
-  const build = async (opts: { clock?: Clock } = {}) => {
+  const build = async (opts: { clock?: Clock; config?: Partial<LinkServiceDeps['config']> } = {}) => {
     const service = await buildLinkService({
       config: {
         PUBLIC_UPLOAD_BASE_URL: 'https://uploads.example.com/u/',
         UPLINK_BOOTSTRAP_API_KEY: API_KEY,
         UPLINK_OPERATOR_TOKEN: OPERATOR_TOKEN,
         UPLINK_SECRET_KEYS: SECRET_KEYS,
+        ...opts.config,
       },
       logger: infra.logger,
       store: await MongoSessionStore.prepared(infra.mongo),

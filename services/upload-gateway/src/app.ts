@@ -2,6 +2,7 @@ import {
   type AppDeps,
   type CommonConfig,
   OutboxPublisher,
+  originList,
   outboxWorker,
   registerOpenApi,
   type Service,
@@ -71,7 +72,14 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
   await registerPageAssets(app);
   uploadPageRoutes(app, { links, tenants: settings, clock, storageOrigin: storage.origin, rateLimits });
   uploadApiRoutes(app, { flow, rateLimits });
-  fileViewerRoutes(app, { shares, tenants: settings, storage, clock, rateLimits });
+  fileViewerRoutes(app, {
+    shares,
+    tenants: settings,
+    storage,
+    clock,
+    rateLimits,
+    frameAncestors: originList(config.FILE_VIEWER_FRAME_ANCESTORS),
+  });
 
   return {
     app,

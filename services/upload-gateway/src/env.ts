@@ -1,4 +1,4 @@
-import { CommonEnv, port, TrustProxyEnv } from '@uplink/kit';
+import { CommonEnv, frameAncestorsEnv, port, TrustProxyEnv } from '@uplink/kit';
 import { AzureStorageEnv } from '@uplink/storage';
 import { type Static, Type } from 'typebox';
 
@@ -15,6 +15,10 @@ export const UploadGatewayEnv = Type.Object({
     description:
       'Where customers open their links (the same value link-service uses). Its origin is the one storage CORS allows.',
   }),
+  FILE_VIEWER_FRAME_ANCESTORS: frameAncestorsEnv(
+    [],
+    "Origins whose pages may show the file viewer (/f/<token>) in a frame, space-separated, or none. Twilio Flex `Embedded` media entries need Flex's.",
+  ),
   UPLOAD_BLOCK_BYTES: Type.Integer({
     minimum: 64 * 1024,
     maximum: 100 * MiB,

@@ -2,12 +2,13 @@
 // with FileShareStore (as note-relay makes them) for a blob in the gateway's container; the page's
 // player and download button get a fresh read SAS that serves the exact bytes.
 import { randomBytes } from 'node:crypto';
-import type { MediaCategory, UploadedFile } from '@uplink/contracts';
+import type { MediaCategory } from '@uplink/contracts';
 import { randomId } from '@uplink/kit';
 import { MongoFileShareStore } from '@uplink/links';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VIEW_SAS_MS } from '../src/routes/file-viewer.ts';
 import { type GatewayHarness, startGateway } from './harness.ts';
+import { shareFile } from './shares.ts';
 
 let gateway: GatewayHarness;
 let shares: MongoFileShareStore;
@@ -18,40 +19,11 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => gateway?.close());
 
-const HOUR_MS = 60 * 60 * 1000;
-
-type Shared = { token: string; url: string; bytes: Buffer; linkId: string; file: UploadedFile };
-
 /** A blob in the gateway's container and a viewer link to it. */
-async function sharedFile(
+const sharedFile = (
   file: { fileName: string; contentType: string; category: MediaCategory },
-  options: { ttlMs?: number; now?: Date; linkId?: string } = {},
-): Promise<Shared> {
-  const bytes = randomBytes(2048 + Math.floor(Math.random() * 1024));
-  const uploadId = randomId('upl');
-  const blobName = `${gateway.tenantId}/${uploadId}`;
-  const uploaded = await gateway.container
-    .getBlockBlobClient(blobName)
-    .uploadData(bytes, { blobHTTPHeaders: { blobContentType: file.contentType } });
-  const uploadedFile: UploadedFile = {
-    uploadId,
-    kind: 'file',
-    ...file,
-    size: bytes.length,
-    container: gateway.container.containerName,
-    blobName,
-    etag: uploaded.etag ?? '"0x0"',
-  };
-  const linkId = options.linkId ?? randomId('lnk');
-  const { token } = await shares.create({
-    tenantId: gateway.tenantId,
-    linkId,
-    file: uploadedFile,
-    ttlMs: options.ttlMs ?? 24 * HOUR_MS,
-    now: options.now ?? new Date(),
-  });
-  return { token, url: `${gateway.baseUrl}/f/${token}`, bytes, linkId, file: uploadedFile };
-}
+  options?: { ttlMs?: number; now?: Date; linkId?: string },
+) => shareFile(gateway, shares, file, options);
 
 /** An attribute's value as the browser reads it: the page escapes `&` and `'` in SAS URLs. */
 function attribute(html: string, pattern: RegExp): string {

@@ -51,6 +51,8 @@ export async function startGateway(
     clock?: Clock;
     ratePerMinute?: number;
     trustProxy?: string;
+    /** FILE_VIEWER_FRAME_ANCESTORS (default: framed by none). */
+    viewerFrameAncestors?: string;
     /** Servers shared with other services under test; the harness then leaves them running. */
     infra?: TestInfra;
   } = {},
@@ -84,6 +86,7 @@ export async function startGateway(
       SETTINGS_CACHE_MS: 0,
       RATE_LIMIT_PER_IP: options.ratePerMinute ?? 10_000,
       RATE_LIMIT_PER_TOKEN: options.ratePerMinute ?? 10_000,
+      FILE_VIEWER_FRAME_ANCESTORS: options.viewerFrameAncestors ?? 'none',
       ...(options.trustProxy ? { TRUST_PROXY: options.trustProxy } : {}),
     },
     logger: infra.logger,

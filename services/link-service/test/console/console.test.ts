@@ -75,13 +75,28 @@ async function createLink(ticketId: string, body: Record<string, unknown> = {}):
 const linkItem = (page: Page, shortId: string) => page.getByRole('listitem', { name: `Link #${shortId}` });
 
 describe('agent console', () => {
+  it('may be framed by the helpdesks CONSOLE_FRAME_ANCESTORS names, instead of the default ones', async () => {
+    const service = await harness.build({
+      config: { CONSOLE_FRAME_ANCESTORS: 'https://support.acme.example https://*.zendesk.com' },
+    });
+    const response = await service.app.inject({ method: 'GET', url: '/console' });
+    const csp = String(response.headers['content-security-policy']);
+    expect(csp).toMatch(
+      /frame-ancestors 'self' https:\/\/support\.acme\.example https:\/\/\*\.zendesk\.com(;|$)/,
+    );
+    expect(csp).not.toContain('freshdesk');
+  });
+
   it('serves the page with a strict CSP and hashed, cacheable assets', async () => {
     const response = await harness.service.app.inject({ method: 'GET', url: '/console' });
     expect(response.statusCode).toBe(200);
     const csp = String(response.headers['content-security-policy']);
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("connect-src 'self'");
-    expect(csp).toMatch(/frame-ancestors 'self' /);
+    // Helpdesk sidebars may frame it: Freshdesk's and Flex's by default.
+    expect(csp).toMatch(
+      /frame-ancestors 'self' https:\/\/\*\.freshdesk\.com .*https:\/\/flex\.twilio\.com(;|$)/,
+    );
     expect(response.body).not.toMatch(/<script(?![^>]*(type="module" src=|type="application\/json"))/);
     const script = /<script type="module" src="([^"]+)"/.exec(response.body)?.[1];
     expect(script).toMatch(/^\/console\/assets\/console-[A-Z0-9]+\.js$/);

@@ -5,6 +5,11 @@ export type ContentSecurityOptions = {
    * never loads anything from storage, so it keeps the stricter policy.
    */
   fileViewer?: boolean;
+  /**
+   * Origins that may frame the file viewer: a helpdesk that shows it inline (Twilio Flex's
+   * `Embedded` media entries). The upload page is framed by nobody, whatever this says.
+   */
+  viewerFrameAncestors?: readonly string[];
 };
 
 /**
@@ -12,10 +17,11 @@ export type ContentSecurityOptions = {
  * origin (no inline script: page data travels in a JSON element that never executes);
  * 'wasm-unsafe-eval' lets the background-blur model compile its WebAssembly and allows no
  * eval() or new Function(). The browser talks to our API and to the storage account, plays back
- * its own recordings from blob: URLs, and can be framed by nobody.
+ * its own recordings from blob: URLs, and can be framed by nobody (a customer tricked into
+ * recording inside someone else's page is what that prevents).
  *
  * The file viewer's policy differs only where it must: images and media from the storage origin,
- * and no script and no connections at all.
+ * no script and no connections at all, and framing by the helpdesks configured for it.
  */
 export function contentSecurityPolicy(storageOrigin: string, options: ContentSecurityOptions = {}): string {
   const storage = new URL(storageOrigin).origin;
@@ -29,6 +35,6 @@ export function contentSecurityPolicy(storageOrigin: string, options: ContentSec
     viewer ? "connect-src 'none'" : `connect-src 'self' ${storage}`,
     "base-uri 'none'",
     "form-action 'none'",
-    "frame-ancestors 'none'",
+    `frame-ancestors ${viewer && options.viewerFrameAncestors?.length ? options.viewerFrameAncestors.join(' ') : "'none'"}`,
   ].join('; ');
 }

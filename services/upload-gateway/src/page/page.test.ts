@@ -278,6 +278,18 @@ describe('contentSecurityPolicy', () => {
         "frame-ancestors 'none'",
     );
   });
+
+  it('lets the configured helpdesks frame the file viewer, and never the upload page', () => {
+    const viewerFrameAncestors = ['https://flex.twilio.com', 'https://*.freshdesk.com'];
+    const storage = 'https://acct.blob.core.windows.net';
+    expect(contentSecurityPolicy(storage, { fileViewer: true, viewerFrameAncestors })).toMatch(
+      /; frame-ancestors https:\/\/flex\.twilio\.com https:\/\/\*\.freshdesk\.com$/,
+    );
+    expect(contentSecurityPolicy(storage, { viewerFrameAncestors })).toMatch(/; frame-ancestors 'none'$/);
+    expect(contentSecurityPolicy(storage, { fileViewer: true, viewerFrameAncestors: [] })).toMatch(
+      /; frame-ancestors 'none'$/,
+    );
+  });
 });
 
 describe('registerPageAssets', () => {

@@ -31,11 +31,16 @@ export function fileViewerRoutes(
     storage: Pick<BlobStorage, 'origin' | 'readUrl'>;
     clock: Clock;
     rateLimits: PublicRateLimits;
+    /** Origins that may show the viewer in a frame (FILE_VIEWER_FRAME_ANCESTORS). */
+    frameAncestors?: readonly string[];
   },
 ): void {
   const { shares, tenants, storage, clock } = deps;
   const pages = htmlPages(app, {
-    csp: contentSecurityPolicy(storage.origin, { fileViewer: true }),
+    csp: contentSecurityPolicy(storage.origin, {
+      fileViewer: true,
+      viewerFrameAncestors: deps.frameAncestors ?? [],
+    }),
     permissionsPolicy: 'camera=(), microphone=(), geolocation=()',
   });
 
