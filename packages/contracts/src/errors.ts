@@ -9,6 +9,7 @@ export const ErrorCodes = {
   unauthorized: 401,
   receiving_disabled: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   link_not_pending: 409,
   link_gone: 410,

@@ -68,13 +68,16 @@ export const LinkView = Type.Object(
 );
 export type LinkView = Static<typeof LinkView>;
 
-export const CreatedLink = Type.Intersect([
-  LinkView,
-  Type.Object({
+// One closed object, not an intersection with LinkView: `allOf` of closed objects lets no
+// document through (each part refuses the other's fields).
+export const CreatedLink = Type.Object(
+  {
+    ...LinkView.properties,
     url: Type.String({ description: "The customer's upload link. Shown once: only its hash is stored." }),
     replyText: Type.String({ description: 'A reply the agent can paste into the conversation.' }),
-  }),
-]);
+  },
+  { additionalProperties: false },
+);
 export type CreatedLink = Static<typeof CreatedLink>;
 
 export const LinkList = Type.Object({ links: Type.Array(LinkView) }, { additionalProperties: false });

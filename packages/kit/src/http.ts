@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { AjvCompiler, type ValidatorFactory } from '@fastify/ajv-compiler';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ErrorCode, ErrorEnvelope } from '@uplink/contracts';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError } from './errors.ts';
 import { type ReadinessCheck, registerHealth } from './health.ts';
+import { answerMethodNotAllowed } from './method-not-allowed.ts';
 import { recordHttpRequest } from './metrics.ts';
 import { isMongoUnavailable } from './mongo.ts';
 import { activeInstrumentations } from './telemetry.ts';
@@ -14,6 +16,34 @@ declare module 'fastify' {
     /** Set when shutdown begins: /readyz answers 503 so traffic moves elsewhere. */
     draining: boolean;
   }
+}
+
+/** Ajv as Uplink validates requests: unknown fields get a 400 that names them, never dropped. */
+const STRICT = { removeAdditional: false, allErrors: false } as const;
+
+// @fastify/ajv-compiler's own types describe its compile function as Ajv's; Fastify calls it
+// with the route's schema and the part of the request it is for.
+type CompilerOptions = { customOptions?: Record<string, unknown>; plugins?: unknown[] };
+type CompileForRoute = (route: { schema: unknown; httpPart?: string }) => unknown;
+type BuildCompiler = (externalSchemas: unknown, options: CompilerOptions) => CompileForRoute;
+
+/**
+ * JSON bodies are validated as they are: `"5"` is not an integer. Query strings, path parameters
+ * and headers are text by nature, so there `?limit=20` is converted to the number its schema
+ * asks for before it is checked.
+ */
+function requestValidators(): { buildValidator: ValidatorFactory } {
+  const build = AjvCompiler() as unknown as BuildCompiler;
+  const buildValidator: BuildCompiler = (externalSchemas, serverOptions) => {
+    const options = (coerceTypes: false | 'array') => ({
+      ...serverOptions,
+      customOptions: { ...serverOptions.customOptions, ...STRICT, coerceTypes },
+    });
+    const forBody = build(externalSchemas, options(false));
+    const forText = build(externalSchemas, options('array'));
+    return (route) => (route.httpPart === 'body' ? forBody : forText)(route);
+  };
+  return { buildValidator: buildValidator as unknown as ValidatorFactory };
 }
 
 export type HttpAppOptions = {
@@ -41,11 +71,9 @@ export function createHttpApp(opts: HttpAppOptions) {
     keepAliveTimeout: 5_000,
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
     trustProxy: opts.trustProxy ?? false,
-    ajv: {
-      // Reject unknown fields with a 400 that names them instead of silently dropping them.
-      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false },
-    },
+    schemaController: { compilersFactory: requestValidators() },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  answerMethodNotAllowed(app);
 
   // First, so that its onRoute hook sees every route; registered plugins load in order. Present
   // when startTelemetry enabled the instrumentations (telemetry leaves the process).

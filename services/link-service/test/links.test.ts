@@ -178,6 +178,31 @@ describe('reading links', () => {
     expect(res.json().links.map((l: { id: string }) => l.id)).toEqual(ids.reverse());
   });
 
+  it("lists at most `limit` of a ticket's links, and names a bad limit", async () => {
+    const t = { provider: 'webhook', id: 'limit-1' } as const;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await createLink({ ticket: t })).json().id);
+    const list = (query: string) =>
+      h.service.app.inject({ url: `/v1/tickets/webhook/limit-1/links?${query}`, headers: auth() });
+    const two = await list('limit=2');
+    expect(two.statusCode).toBe(200);
+    expect(two.json().links.map((l: { id: string }) => l.id)).toEqual(ids.reverse().slice(0, 2));
+    for (const bad of ['limit=0', 'limit=201', 'limit=two', 'limit=1.5']) {
+      const res = await list(bad);
+      expect(res.statusCode, bad).toBe(400);
+      expect(res.json().error).toMatchObject({
+        code: 'invalid_request',
+        message: expect.stringContaining('limit'),
+      });
+    }
+  });
+
+  it('takes a JSON body as it is: a number in a string is not a number', async () => {
+    const res = await createLink({ ticket: { provider: 'webhook', id: 'strict-1' }, validityHours: '4' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toContain('validityHours');
+  });
+
   it('reads a pending link past expiresAt as expired at once, before any scheduler runs', async () => {
     const created = (await createLink({ ticket: { provider: 'webhook', id: 'exp-1' } })).json();
     await h.infra.mongo.db
@@ -502,5 +527,26 @@ describe('OpenAPI and health', () => {
     const res = await h.service.app.inject({ url: '/nope' });
     expect(res.statusCode).toBe(404);
     expect(res.json().error.code).toBe('not_found');
+  });
+
+  it('answers 405 with the methods a known path has, whatever the request carries', async () => {
+    const { id } = (await createLink()).json();
+    const cases = [
+      { method: 'PUT', url: `/v1/links/${id}`, allow: 'DELETE, GET, HEAD' },
+      { method: 'PATCH', url: '/v1/settings', allow: 'GET, HEAD, PUT' },
+      { method: 'DELETE', url: '/v1/tickets/webhook/T-1/links?limit=2', allow: 'GET, HEAD' },
+      // A QUERY with no Content-Type would be refused for that first; the method decides.
+      { method: 'QUERY', url: '/v1/links', allow: 'POST' },
+    ] as const;
+    for (const { method, url, allow } of cases) {
+      const res = await h.service.app.inject({ method, url, headers: auth() });
+      expect(res.statusCode, `${method} ${url}`).toBe(405);
+      expect(res.headers.allow).toBe(allow);
+      expect(res.json().error).toMatchObject({
+        code: 'method_not_allowed',
+        message: expect.stringContaining(allow),
+      });
+    }
+    expect((await h.service.app.inject({ method: 'PUT', url: '/v1/nothing-here' })).statusCode).toBe(404);
   });
 });
