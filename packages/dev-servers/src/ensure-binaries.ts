@@ -9,6 +9,7 @@ import {
 } from './binaries.ts';
 import { ensureChromium } from './chromium.ts';
 import { log } from './log.ts';
+import { ensureSchemathesis } from './schemathesis.ts';
 
 export interface EnsuredBinaries {
   natsServer: string;
@@ -23,6 +24,8 @@ export interface EnsuredBinaries {
   chromium: string | null;
   /** helm, for the chart tests under charts/; null when not asked for. */
   helm: string | null;
+  /** schemathesis, for the API fuzz tests under tests/api-fuzz; null when not asked for. */
+  schemathesis: string | null;
 }
 
 /**
@@ -30,14 +33,15 @@ export interface EnsuredBinaries {
  * inside a test's timeout. FerretDB is only built when startMongo() would actually use it, and
  * PostgreSQL only installed when UPLINK_FERRETDB_BACKEND=postgresql asks FerretDB to use it.
  * Chromium (for the browser tests) is ensured unless `chromium: false`, helm (for the chart tests;
- * built with Go the first time, a few minutes) unless `helm: false`.
+ * built with Go the first time, a few minutes) unless `helm: false`, schemathesis (for the API
+ * fuzz tests; from PyPI the first time, about a minute) unless `schemathesis: false`.
  */
 export async function ensureBinaries(
-  options: { chromium?: boolean; helm?: boolean } = {},
+  options: { chromium?: boolean; helm?: boolean; schemathesis?: boolean } = {},
 ): Promise<EnsuredBinaries> {
   log(`checking server binaries (tools dir ${toolsDir()})`);
   const ferretDbNeeded = needsFerretDb();
-  const [natsServer, ferretDb, postgres, chromium, helm] = await Promise.all([
+  const [natsServer, ferretDb, postgres, chromium, helm, schemathesis] = await Promise.all([
     ensureNatsServer(),
     ferretDbNeeded.then((needed) => (needed ? ensureFerretDb() : null)),
     ferretDbNeeded.then((needed) =>
@@ -45,6 +49,7 @@ export async function ensureBinaries(
     ),
     options.chromium === false ? null : ensureChromium(),
     options.helm === false ? null : ensureHelm(),
+    options.schemathesis === false ? null : ensureSchemathesis(),
   ]);
   log(`nats-server: ${natsServer}`);
   log(
@@ -55,5 +60,6 @@ export async function ensureBinaries(
   if (postgres) log(`postgresql (FerretDB backend): ${postgres}`);
   if (chromium) log(`chromium: ${chromium}`);
   if (helm) log(`helm: ${helm}`);
-  return { natsServer, ferretDb, postgres, chromium, helm };
+  if (schemathesis) log(`schemathesis: ${schemathesis}`);
+  return { natsServer, ferretDb, postgres, chromium, helm, schemathesis };
 }

@@ -18,6 +18,7 @@ export {
   HELM_VERSION,
   NATS_SERVER_VERSION,
   type PostgresBinaries,
+  run,
   toolsDir,
 } from './binaries.ts';
 export {
@@ -55,3 +56,4 @@ export { type MongoServer, mongoPings, type StartMongoOptions, startMongo } from
 export { type NatsServer, type StartNatsOptions, startNats } from './nats.ts';
 export { freePort } from './ports.ts';
 export { type PostgresServer, type StartPostgresOptions, startPostgres } from './postgres.ts';
+export { ensureSchemathesis, SCHEMATHESIS_VERSION } from './schemathesis.ts';

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { AjvCompiler, type ValidatorFactory } from '@fastify/ajv-compiler';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ErrorCode, ErrorEnvelope } from '@uplink/contracts';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { AppError } from './errors.ts';
 import { type ReadinessCheck, registerHealth } from './health.ts';
@@ -17,6 +22,8 @@ declare module 'fastify' {
     draining: boolean;
   }
 }
+
+const MAX_PARAM_LENGTH = 256;
 
 /** Ajv as Uplink validates requests: unknown fields get a 400 that names them, never dropped. */
 const STRICT = { removeAdditional: false, allErrors: false } as const;
@@ -71,6 +78,21 @@ export function createHttpApp(opts: HttpAppOptions) {
     keepAliveTimeout: 5_000,
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
     trustProxy: opts.trustProxy ?? false,
+    // Above every path parameter a schema allows (ticket ids: 128 characters), so a long one gets
+    // the schema's 400 that names it rather than the router's limit.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The router's own refusals, before any route: in the error envelope like every other error.
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      return (reply as FastifyReply).code(tooLong ? 414 : 400).send({
+        error: {
+          code: 'invalid_request',
+          message: tooLong
+            ? `A part of the URL is longer than ${MAX_PARAM_LENGTH} characters.`
+            : 'The URL is not valid (a malformed percent-encoding).',
+        },
+      } satisfies ErrorEnvelope);
+    },
     schemaController: { compilersFactory: requestValidators() },
   }).withTypeProvider<TypeBoxTypeProvider>();
   answerMethodNotAllowed(app);

@@ -549,4 +549,22 @@ describe('OpenAPI and health', () => {
     }
     expect((await h.service.app.inject({ method: 'PUT', url: '/v1/nothing-here' })).statusCode).toBe(404);
   });
+
+  it('refuses a malformed or overlong URL with the error envelope', async () => {
+    const long = await h.service.app.inject({
+      url: `/v1/tickets/webhook/${'1'.repeat(129)}/links`,
+      headers: auth(),
+    });
+    expect(long.statusCode).toBe(400);
+    expect(long.json().error).toMatchObject({
+      code: 'invalid_request',
+      message: expect.stringContaining('ticketId'),
+    });
+    const huge = await h.service.app.inject({ url: `/v1/links/${'x'.repeat(300)}`, headers: auth() });
+    expect(huge.statusCode).toBe(414);
+    expect(huge.json().error.code).toBe('invalid_request');
+    const bad = await h.service.app.inject({ url: '/v1/links/%E0%A4%A', headers: auth() });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('invalid_request');
+  });
 });
