@@ -3,9 +3,9 @@
 // a fresh folder. Headless Chromium then drives the whole flow through the console and the
 // customer's page; the process is restarted and every link must come back with its status.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { LinkView } from '@uplink/contracts';
 import {
@@ -48,7 +48,8 @@ async function startUplink(): Promise<Started> {
     ...process.env,
     ...ports,
     UPLINK_DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
+    // Its log lines are the diagnosis when it does not get ready (see the failure below).
+    LOG_LEVEL: 'info',
     UPLINK_TEST_PACKAGES_LOG: packagesLog,
   };
   // The point is the embedded default: nothing external may leak in from the test's environment.
@@ -60,11 +61,16 @@ async function startUplink(): Promise<Started> {
   ]) {
     delete env[name];
   }
-  const child = spawn(process.execPath, ['--import', RECORD_PACKAGES, START], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const reports = await mkdtemp(join(tmpdir(), 'uplink-npm-start-report-'));
+  const child = spawn(
+    process.execPath,
+    ['--report-on-signal', `--report-directory=${reports}`, '--import', RECORD_PACKAGES, START],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk) => {
@@ -81,12 +87,43 @@ async function startUplink(): Promise<Started> {
         done();
       } else if (child.exitCode !== null || Date.now() - started > 60_000) {
         clearInterval(timer);
-        fail(new Error(`npm start did not get ready (exit ${child.exitCode}):\n${out}\n${err}`));
+        void notReady(child, reports, `${out}\n${err}`).then(fail);
       }
     }, 50);
   });
+  await rm(reports, { recursive: true, force: true });
   const line = (label: string) => new RegExp(`^ +${label} +(\\S+)`, 'm').exec(out)?.[1] ?? '';
   return { child, banner: out, consoleUrl: line('Console'), apiKey: line('Demo API key'), api: line('API') };
+}
+
+/**
+ * Why the process did not get ready: its last output and, when it is still running, where its
+ * JavaScript stands (a Node diagnostic report, asked for with SIGUSR2); then it is killed.
+ */
+async function notReady(child: ChildProcess, reports: string, output: string): Promise<Error> {
+  let where = '';
+  if (child.exitCode === null) {
+    child.kill('SIGUSR2');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const [file] = await readdir(reports);
+    if (file) {
+      const report = JSON.parse(await readFile(join(reports, file), 'utf8')) as {
+        javascriptStack?: { stack?: string[] };
+        libuv?: { type: string; is_active: boolean }[];
+      };
+      const active = (report.libuv ?? []).filter((handle) => handle.is_active).map((handle) => handle.type);
+      where = `\nJavaScript stack: ${(report.javascriptStack?.stack ?? []).join('\n  ')}\nactive handles: ${active.join(', ')}`;
+    }
+    child.kill('SIGKILL');
+  }
+  const tail = output.trimEnd().split('\n').slice(-40).join('\n');
+  await rm(reports, { recursive: true, force: true });
+  const load = loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ');
+  return new Error(
+    `npm start did not get ready (exit ${child.exitCode}; load average ${load}); last output:\n${tail}${where}`,
+  );
 }
 
 async function stopUplink(): Promise<number | null> {
