@@ -21,7 +21,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../packages/dev-servers/src/index.ts';
+import { embeddedUplinkEnv } from '../packages/embedded/src/testing.ts';
 import {
   type BenchChild,
   type BenchResult,
@@ -322,28 +322,13 @@ async function runNats(): Promise<Record<string, unknown>> {
  */
 async function runEmbedded(): Promise<Record<string, unknown>> {
   const dataDir = await mkdtemp(join(tmpdir(), 'uplink-sse-fanout-'));
-  const port = await freePort();
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...(await embeddedUplinkEnv()),
     UPLINK_DATA_DIR: dataDir,
     UPLINK_BOOTSTRAP_API_KEY: API_KEY,
-    LINK_SERVICE_PORT: String(port),
-    UPLOAD_GATEWAY_PORT: String(await freePort()),
-    NOTE_RELAY_PORT: String(await freePort()),
-    EXPIRY_SCHEDULER_PORT: String(await freePort()),
-    AZURITE_BLOB_PORT: String(await freePort()),
     LOG_LEVEL: 'warn',
   };
-  for (const key of [
-    'MONGODB_URI',
-    'NATS_URL',
-    'AZURE_STORAGE_CONNECTION_STRING',
-    'UPLINK_SECRET_KEYS',
-    'HOST',
-    'PORT',
-  ]) {
-    delete env[key];
-  }
+  const port = Number(env.LINK_SERVICE_PORT);
   log(NAME, `starting scripts/start.ts (embedded) in ${dataDir}`);
   const uplink = await startReadyProcess({
     name: 'scripts/start.ts',

@@ -25,7 +25,7 @@ import { createConnection } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../packages/dev-servers/src/index.ts';
+import { embeddedUplinkEnv } from '../packages/embedded/src/testing.ts';
 import { type BenchResult, benchDir, log, round, sleep } from './lib/common.ts';
 
 const NAME = 'start-time';
@@ -179,43 +179,19 @@ function killAll(pids: number[]): void {
 }
 
 async function oneRound(roundNo: number, warm: boolean, dataDir: string): Promise<Round> {
-  const ports = {
-    'link-service': String(await freePort()),
-    'upload-gateway': String(await freePort()),
-    'note-relay': String(await freePort()),
-    'expiry-scheduler': String(await freePort()),
-  };
-  const azuritePort = String(await freePort());
+  // As a developer's shell would have it: no external servers, the defaults for everything else.
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...(await embeddedUplinkEnv()),
     UPLINK_DATA_DIR: dataDir,
-    LINK_SERVICE_PORT: ports['link-service'],
-    UPLOAD_GATEWAY_PORT: ports['upload-gateway'],
-    NOTE_RELAY_PORT: ports['note-relay'],
-    EXPIRY_SCHEDULER_PORT: ports['expiry-scheduler'],
-    AZURITE_BLOB_PORT: azuritePort,
     npm_config_update_notifier: 'false',
   };
-  // As a developer's shell would have it: no external servers, the defaults for everything else.
-  for (const key of Object.keys(env)) {
-    if (
-      key.startsWith('OTEL_') ||
-      [
-        'MONGODB_URI',
-        'NATS_URL',
-        'AZURE_STORAGE_CONNECTION_STRING',
-        'UPLINK_FERRETDB_BACKEND',
-        'UPLINK_BOOTSTRAP_API_KEY',
-        'UPLINK_SECRET_KEYS',
-        'LOG_LEVEL',
-        'HOST',
-        'PORT',
-        'NODE_OPTIONS',
-      ].includes(key)
-    ) {
-      delete env[key];
-    }
-  }
+  const ports = {
+    'link-service': env.LINK_SERVICE_PORT as string,
+    'upload-gateway': env.UPLOAD_GATEWAY_PORT as string,
+    'note-relay': env.NOTE_RELAY_PORT as string,
+    'expiry-scheduler': env.EXPIRY_SCHEDULER_PORT as string,
+  };
+  const azuritePort = env.AZURITE_BLOB_PORT as string;
   const logFile = join(benchDir, 'results', `${NAME}-round${roundNo}.log`);
   const out = createWriteStream(logFile);
   const t0 = performance.now();

@@ -6,8 +6,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ensureSchemathesis, freePort, run } from '@uplink/dev-servers';
+import { ensureSchemathesis, run } from '@uplink/dev-servers';
 import { type RunningUplink, startUplink } from '@uplink/embedded';
+import { embeddedUplinkEnv } from '@uplink/embedded/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CONFIG = join(import.meta.dirname, 'schemathesis.toml');
@@ -22,20 +23,13 @@ beforeAll(async () => {
   schemathesis = await ensureSchemathesis();
   dataDir = await mkdtemp(join(tmpdir(), 'uplink-api-fuzz-'));
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...(await embeddedUplinkEnv()),
     LOG_LEVEL: 'error',
     UPLINK_BOOTSTRAP_API_KEY: API_KEY,
-    LINK_SERVICE_PORT: String(await freePort()),
-    UPLOAD_GATEWAY_PORT: String(await freePort()),
-    NOTE_RELAY_PORT: String(await freePort()),
-    EXPIRY_SCHEDULER_PORT: String(await freePort()),
-    AZURITE_BLOB_PORT: String(await freePort()),
     // Thousands of requests from one address, hundreds on one link: the limits are tested elsewhere.
     RATE_LIMIT_PER_IP: '1000000',
     RATE_LIMIT_PER_TOKEN: '1000000',
   };
-  for (const name of ['MONGODB_URI', 'NATS_URL', 'AZURE_STORAGE_CONNECTION_STRING', 'METRICS_PORT'])
-    delete env[name];
   uplink = await startUplink({ env, dataDir });
 }, 180_000);
 

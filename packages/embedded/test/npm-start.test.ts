@@ -10,7 +10,6 @@ import { dirname, join, resolve } from 'node:path';
 import type { LinkView } from '@uplink/contracts';
 import {
   cspViolations,
-  freePort,
   launchChromium,
   openTicketInConsole,
   PAGE_PROBE,
@@ -27,6 +26,7 @@ import { SqliteSessionStore } from '@uplink/session-store';
 import { bootstrapTenantId } from '@uplink/tenants';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { embeddedUplinkEnv } from '../src/testing.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const START = join(ROOT, 'scripts', 'start.ts');
@@ -37,30 +37,22 @@ type Started = { child: ChildProcess; banner: string; consoleUrl: string; apiKey
 let dataDir: string;
 /** Every npm package the started processes loaded (record-packages.ts). */
 let packagesLog: string;
-let ports: Record<string, string>;
+/** The environment every start of the test gets: free ports, nothing external. */
+let baseEnv: NodeJS.ProcessEnv;
 let uplink: Started | undefined;
 let browser: Browser;
 let webhook: { server: Server; url: string; received: unknown[] };
 
 /** Runs scripts/start.ts like `npm start` does and waits for its "ready" banner. */
 async function startUplink(): Promise<Started> {
+  // The point is the embedded default: nothing external may leak in from the test's environment.
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...ports,
+    ...baseEnv,
     UPLINK_DATA_DIR: dataDir,
     // Its log lines are the diagnosis when it does not get ready (see the failure below).
     LOG_LEVEL: 'info',
     UPLINK_TEST_PACKAGES_LOG: packagesLog,
   };
-  // The point is the embedded default: nothing external may leak in from the test's environment.
-  for (const name of [
-    'MONGODB_URI',
-    'NATS_URL',
-    'AZURE_STORAGE_CONNECTION_STRING',
-    'UPLINK_BOOTSTRAP_API_KEY',
-  ]) {
-    delete env[name];
-  }
   const reports = await mkdtemp(join(tmpdir(), 'uplink-npm-start-report-'));
   const child = spawn(
     process.execPath,
@@ -161,16 +153,13 @@ async function openTicket(page: Page, ticketId: string): Promise<void> {
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'uplink-npm-start-'));
   packagesLog = join(await mkdtemp(join(tmpdir(), 'uplink-npm-start-packages-')), 'packages.txt');
-  ports = {
-    LINK_SERVICE_PORT: String(await freePort()),
-    UPLOAD_GATEWAY_PORT: String(await freePort()),
-    NOTE_RELAY_PORT: String(await freePort()),
-    EXPIRY_SCHEDULER_PORT: String(await freePort()),
-    AZURITE_BLOB_PORT: String(await freePort()),
+  baseEnv = {
+    ...(await embeddedUplinkEnv()),
     // The scheduler's sweep (the safety net beside its timers) every second, so the expiry
     // below shows within seconds even for a link the running process did not create itself.
     EXPIRY_SWEEP_INTERVAL_MS: '1000',
   };
+
   const received: unknown[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -205,7 +194,7 @@ describe('npm start (embedded default)', () => {
     timeout: 90_000,
   }, async () => {
     uplink = await startUplink();
-    expect(uplink.consoleUrl).toBe(`http://127.0.0.1:${ports.LINK_SERVICE_PORT}/console`);
+    expect(uplink.consoleUrl).toBe(`http://127.0.0.1:${baseEnv.LINK_SERVICE_PORT}/console`);
     expect(uplink.apiKey).toMatch(/^upk_demo_[0-9a-f]{32}$/);
     expect(uplink.banner).toContain(dataDir);
     expect(uplink.banner).toMatch(/sessions\s+sqlite/);
@@ -251,7 +240,7 @@ describe('npm start (embedded default)', () => {
       const loadId = await consolePage.evaluate('window.__probe.loadedAt');
 
       const url = await requestFileInConsole(consolePage, 'Please record the noise.');
-      expect(new URL(url).port).toBe(ports.UPLOAD_GATEWAY_PORT);
+      expect(new URL(url).port).toBe(baseEnv.UPLOAD_GATEWAY_PORT);
       const item = consolePage.getByRole('listitem', { name: /^Link #/ }).first();
       await item.getByText('Pending').waitFor();
 
@@ -272,7 +261,7 @@ describe('npm start (embedded default)', () => {
       // "Go to message" opens the file's viewer page (the webhook's receiver is out of sight).
       const goTo = item.getByRole('link', { name: 'Go to message' });
       expect(await goTo.getAttribute('href')).toMatch(
-        new RegExp(`^http://127\\.0\\.0\\.1:${ports.UPLOAD_GATEWAY_PORT}/f/[A-Za-z0-9_-]+$`),
+        new RegExp(`^http://127\\.0\\.0\\.1:${baseEnv.UPLOAD_GATEWAY_PORT}/f/[A-Za-z0-9_-]+$`),
       );
       await screenshot(consolePage, 'embedded-console-delivered');
 
