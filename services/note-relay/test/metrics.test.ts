@@ -50,18 +50,24 @@ beforeAll(async () => {
   // outbox relays share these links (gateway, relay, link-service) and their sweeps re-publish
   // entries not yet marked sent: JetStream drops those repeats, counted as `duplicate`, so only
   // `published` outcomes are certain.
-  points = await eventually('every outcome counted', async () => {
-    const collected = await telemetry.collect();
-    const total = (name: string, attributes: Record<string, string>) =>
-      collected
-        .filter((p) => p.name === name && Object.entries(attributes).every(([k, v]) => p.attributes[k] === v))
-        .reduce((sum, p) => sum + p.value, 0);
-    const done =
-      total('uplink.events.consumed', { outcome: 'ack' }) === 2 &&
-      total('uplink.events.published', { subject: 'note.posted', outcome: 'published' }) === 1 &&
-      total('uplink.events.published', { subject: 'note.failed', outcome: 'published' }) === 1;
-    return done ? collected : undefined;
-  }, 30_000);
+  points = await eventually(
+    'every outcome counted',
+    async () => {
+      const collected = await telemetry.collect();
+      const total = (name: string, attributes: Record<string, string>) =>
+        collected
+          .filter(
+            (p) => p.name === name && Object.entries(attributes).every(([k, v]) => p.attributes[k] === v),
+          )
+          .reduce((sum, p) => sum + p.value, 0);
+      const done =
+        total('uplink.events.consumed', { outcome: 'ack' }) === 2 &&
+        total('uplink.events.published', { subject: 'note.posted', outcome: 'published' }) === 1 &&
+        total('uplink.events.published', { subject: 'note.failed', outcome: 'published' }) === 1;
+      return done ? collected : undefined;
+    },
+    30_000,
+  );
   if (!telemetry.metricsUrl) throw new Error('no Prometheus endpoint: METRICS_PORT was not used');
   const response = await fetch(telemetry.metricsUrl);
   expect(response.status).toBe(200);
