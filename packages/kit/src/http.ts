@@ -95,7 +95,6 @@ export function createHttpApp(opts: HttpAppOptions) {
     },
     schemaController: { compilersFactory: requestValidators() },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  answerMethodNotAllowed(app);
 
   // First, so that its onRoute hook sees every route; registered plugins load in order. Present
   // when startTelemetry enabled the instrumentations (telemetry leaves the process).
@@ -121,6 +120,9 @@ export function createHttpApp(opts: HttpAppOptions) {
     });
     done();
   });
+
+  // After the request metrics' hook, so 405s are counted too; before any route.
+  answerMethodNotAllowed(app);
 
   app.decorate('draining', false);
   registerHealth(app, opts.readiness ?? {}, () => app.draining);

@@ -46,6 +46,7 @@ beforeAll(async () => {
   expect((await h.settled(delivered.linkId)).status).toBe('delivered');
   expect((await h.settled(failed.linkId)).status).toBe('delivery_failed');
   expect((await fetch(`${h.gateway.baseUrl}/no/such/route`)).status).toBe(404);
+  expect((await fetch(`${h.gateway.baseUrl}/u/some-token/uploads`, { method: 'DELETE' })).status).toBe(405);
   // A link is settled before its handler returns and the message is acked (and counted). Three
   // outbox relays share these links (gateway, relay, link-service) and their sweeps re-publish
   // entries not yet marked sent: JetStream drops those repeats, counted as `duplicate`, so only
@@ -115,6 +116,9 @@ describe('metrics after traffic', () => {
     const notFound = find('http.server.request.duration', { 'http.response.status_code': 404 });
     expect(notFound).toHaveLength(1);
     expect(notFound[0]?.attributes['http.route']).toBeUndefined();
+    // A known path's missing method: counted, also without a route.
+    const notAllowed = find('http.server.request.duration', { 'http.response.status_code': 405 });
+    expect(notAllowed.map((p) => [p.count, p.attributes['http.route']])).toEqual([[1, undefined]]);
   });
 
   it('counts events published and consumed by subject and outcome', () => {
