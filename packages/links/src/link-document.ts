@@ -26,6 +26,8 @@ export type LinkDocument = OutboxDocument & {
   deliveryFailedAt?: Date;
   /** Set once the agent was told that the customer tried to send while receiving was off. */
   rejectionNotifiedAt?: Date;
+  /** Set once the received file was deleted from storage (the tenant's retention ran out). */
+  fileDeletedAt?: Date;
 };
 
 /** Whether it is posted or failed shows in the link's status; this is the bookkeeping around it. */
@@ -50,4 +52,16 @@ export const LINK_FACTS_PROJECTION = { _id: 1, tenantId: 1, shortId: 1, ticket: 
  */
 export function effectiveStatus(doc: Pick<LinkDocument, 'status' | 'expiresAt'>, now: Date): LinkStatus {
   return doc.status === 'pending' && doc.expiresAt.getTime() <= now.getTime() ? 'expired' : doc.status;
+}
+
+/**
+ * When the link's delivery ended: `deliveredAt` when delivered, `deliveryFailedAt` when
+ * delivery failed, undefined in every other status. Retention counts from it.
+ */
+export function settledAt(
+  doc: Pick<LinkDocument, 'status' | 'deliveredAt' | 'deliveryFailedAt'>,
+): Date | undefined {
+  if (doc.status === 'delivered') return doc.deliveredAt;
+  if (doc.status === 'delivery_failed') return doc.deliveryFailedAt;
+  return undefined;
 }

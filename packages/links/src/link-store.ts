@@ -94,6 +94,14 @@ export interface LinkStore {
   /** Pending links due before `before`, soonest first. */
   findPendingDueBefore(before: Date, limit: number): Promise<LinkFacts[]>;
   /**
+   * A tenant's links whose file is still kept and whose delivery ended — `delivered` (by
+   * `deliveredAt`) or `delivery_failed` (by `deliveryFailedAt`) — before `settledBefore`, oldest
+   * first (ties by id): the files the tenant's retention has run out for.
+   */
+  findFilesPastRetention(tenantId: string, settledBefore: Date, limit: number): Promise<LinkDocument[]>;
+  /** Records that the link's file was deleted from storage; false when it already was, or there is no such link. */
+  markFileDeleted(linkId: string, now: Date): Promise<boolean>;
+  /**
    * How many links each stored status holds, every status present (0 when none), across
    * tenants: for the links gauge. A pending link past `expiresAt` counts as pending until
    * expiry-scheduler moves it. One aggregate query: callers should not ask often.

@@ -6,6 +6,7 @@ import {
   LINK_FACTS_PROJECTION,
   type LinkDocument,
   type LinkFacts,
+  settledAt,
 } from './link-document.ts';
 import { transitionEntry } from './link-events.ts';
 import {
@@ -36,6 +37,16 @@ export class MongoLinkStore implements LinkStore {
       { name: 'ticket_links' },
     );
     await this.collection.createIndex({ status: 1, expiresAt: 1 }, { name: 'pending_expiry' });
+    // findFilesPastRetention: fileDeletedAt (matched on its absence) before the date keeps the
+    // links whose file is already gone, the oldest, out of the range a sweep scans; _id orders ties.
+    await this.collection.createIndex(
+      { tenantId: 1, status: 1, fileDeletedAt: 1, deliveredAt: 1, _id: 1 },
+      { name: 'delivered_files' },
+    );
+    await this.collection.createIndex(
+      { tenantId: 1, status: 1, fileDeletedAt: 1, deliveryFailedAt: 1, _id: 1 },
+      { name: 'failed_files' },
+    );
     await ensureOutboxIndexes(this.collection);
   }
 
@@ -226,6 +237,51 @@ export class MongoLinkStore implements LinkStore {
       .toArray();
   }
 
+  /**
+   * A tenant's links whose file is still kept and whose delivery ended before `settledBefore`,
+   * oldest first (ties by id). The two ways a delivery ends are dated by different fields, so
+   * rather than one `$or` query sorted in memory over every candidate, each is read in the
+   * order of its own index (delivered_files, failed_files), `limit` at most, and the two merged.
+   */
+  async findFilesPastRetention(
+    tenantId: string,
+    settledBefore: Date,
+    limit: number,
+  ): Promise<LinkDocument[]> {
+    const kept = { tenantId, upload: { $exists: true }, fileDeletedAt: { $exists: false } };
+    const [delivered, failed] = await Promise.all([
+      this.collection
+        .find(
+          { ...kept, status: 'delivered', deliveredAt: { $lt: settledBefore } },
+          { projection: { outbox: 0 } },
+        )
+        .sort({ deliveredAt: 1, _id: 1 })
+        .limit(limit)
+        .toArray(),
+      this.collection
+        .find(
+          { ...kept, status: 'delivery_failed', deliveryFailedAt: { $lt: settledBefore } },
+          { projection: { outbox: 0 } },
+        )
+        .sort({ deliveryFailedAt: 1, _id: 1 })
+        .limit(limit)
+        .toArray(),
+    ]);
+    return [...delivered, ...failed].sort(bySettledAt).slice(0, limit);
+  }
+
+  /**
+   * Records that the link's file was deleted from storage: one conditional update, so of
+   * concurrent callers exactly one gets true. The status stays; no event is queued.
+   */
+  async markFileDeleted(linkId: string, now: Date): Promise<boolean> {
+    const result = await this.collection.updateOne(
+      { _id: linkId, fileDeletedAt: { $exists: false } },
+      { $set: { fileDeletedAt: now, updatedAt: now } },
+    );
+    return result.modifiedCount === 1;
+  }
+
   async countByStatus(): Promise<Record<LinkStatus, number>> {
     const counts = zeroStatusCounts();
     const groups = this.collection.aggregate<{ _id: LinkStatus; n: number }>([
@@ -234,4 +290,11 @@ export class MongoLinkStore implements LinkStore {
     for await (const { _id, n } of groups) if (_id in counts) counts[_id] = n;
     return counts;
   }
+}
+
+/** Oldest settled first, ties by id. */
+function bySettledAt(a: LinkDocument, b: LinkDocument): number {
+  const byTime = (settledAt(a)?.getTime() ?? 0) - (settledAt(b)?.getTime() ?? 0);
+  if (byTime !== 0) return byTime;
+  return a._id < b._id ? -1 : a._id > b._id ? 1 : 0;
 }

@@ -3,9 +3,20 @@ import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { Subjects } from '@uplink/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../src/sqlite/schema.ts';
 import { SqliteSessionStore } from '../src/sqlite/sqlite-session-store.ts';
 import { tempFolder } from './adapters.ts';
-import { at, newLink, newTenantId, SECOND, T0, uploadedFile, withoutOutbox } from './conformance/fixtures.ts';
+import {
+  at,
+  HOUR,
+  newLink,
+  newTenantId,
+  SECOND,
+  T0,
+  target,
+  uploadedFile,
+  withoutOutbox,
+} from './conformance/fixtures.ts';
 import type { RaceOrder, RaceReport } from './sqlite-race-child.ts';
 
 let folder: ReturnType<typeof tempFolder>;
@@ -70,7 +81,7 @@ describe('SqliteSessionStore', () => {
     await store.close();
     const raw = new DatabaseSync(path);
     expect(raw.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
-    expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 1 });
+    expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 2 });
     raw.close();
   });
 
@@ -80,6 +91,72 @@ describe('SqliteSessionStore', () => {
     raw.exec('PRAGMA user_version = 99');
     raw.close();
     expect(() => new SqliteSessionStore(path)).toThrow(/schema version 99/);
+  });
+
+  it("migrates a version 1 file, finding its links' kept files from their documents", async () => {
+    // The links as the store writes their documents, driven through their transitions in a
+    // scratch file...
+    const scratchPath = folder.path('scratch.sqlite');
+    const scratch = new SqliteSessionStore(scratchPath);
+    const tenantId = newTenantId();
+    const received = async () => {
+      const { link } = await scratch.links.create(newLink(tenantId));
+      const done = await scratch.links.markReceived(link, uploadedFile(), T0);
+      if (!done) throw new Error('fixture: markReceived refused a fresh link');
+      return done;
+    };
+    const delivered = await scratch.links.markDelivered(await received(), target, at(2 * SECOND));
+    const failed = await scratch.links.markDeliveryFailed(await received(), 'freshdesk', 'Gone.', at(SECOND));
+    const deleted = await scratch.links.markDelivered(await received(), target, at(SECOND));
+    await received();
+    await scratch.links.create(newLink(tenantId));
+    if (!delivered || !failed || !deleted) throw new Error('fixture: a received link could not be settled');
+    await scratch.links.markFileDeleted(deleted._id, at(HOUR));
+    const columns = 'SELECT id, file_settled_at, file_deleted_at FROM links ORDER BY id';
+    await scratch.close();
+    const written = new DatabaseSync(scratchPath);
+    const expectedColumns = written.prepare(columns).all();
+    written.close();
+
+    // ...stored in a file at schema version 1, in the columns that version had.
+    const raw = new DatabaseSync(path);
+    raw.exec(MIGRATIONS[0] ?? '');
+    raw.exec('PRAGMA user_version = 1');
+    const v1Columns =
+      'id, tenant_id, token_hash, provider, ticket_id, status, created_at, expires_at, outbox_lease_until, doc';
+    raw.exec(`ATTACH DATABASE '${scratchPath}' AS scratch`);
+    raw.exec(`INSERT INTO links (${v1Columns}) SELECT ${v1Columns} FROM scratch.links`);
+    raw.exec('DETACH DATABASE scratch');
+    raw.close();
+
+    const store = new SqliteSessionStore(path);
+    try {
+      expect(await store.links.findFilesPastRetention(tenantId, at(HOUR), 10)).toStrictEqual([
+        withoutOutbox(failed),
+        withoutOutbox(delivered),
+      ]);
+      expect(await store.links.findFilesPastRetention(tenantId, at(2 * SECOND), 10)).toStrictEqual([
+        withoutOutbox(failed),
+      ]);
+      expect(await store.links.markFileDeleted(failed._id, at(HOUR))).toBe(true);
+      expect(await store.links.findFilesPastRetention(tenantId, at(HOUR), 10)).toStrictEqual([
+        withoutOutbox(delivered),
+      ]);
+    } finally {
+      await store.close();
+    }
+    // The backfill computed the columns exactly as the store does when it writes a link.
+    const migrated = new DatabaseSync(path);
+    try {
+      expect(migrated.prepare('PRAGMA user_version').get()).toEqual({ user_version: 2 });
+      expect(migrated.prepare(columns).all()).toEqual(
+        expectedColumns.map((row) =>
+          row.id === failed._id ? { ...row, file_deleted_at: at(HOUR).getTime() } : row,
+        ),
+      );
+    } finally {
+      migrated.close();
+    }
   });
 
   it('lets two connections to one file see each other and still receive a link once', async () => {

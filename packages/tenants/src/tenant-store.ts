@@ -58,6 +58,8 @@ export interface TenantStore {
     next: StoredDestinations,
     now: Date,
   ): Promise<DestinationsRecord | null | 'conflict'>;
+  /** Every tenant's id, in id order: for sweeps that apply each tenant's own settings. */
+  listTenantIds(): Promise<string[]>;
 }
 
 /** Destinations as stored, with a revision counting their changes (0: never set). */
@@ -179,6 +181,14 @@ export class MongoTenantStore implements TenantStore {
     );
     if (result.matchedCount === 1) return { stored: next, revision: revision + 1 };
     return (await this.readDestinations(tenantId)) === null ? null : 'conflict';
+  }
+
+  async listTenantIds(): Promise<string[]> {
+    const tenants = await this.tenants
+      .find({}, { projection: { _id: 1 } })
+      .sort({ _id: 1 })
+      .toArray();
+    return tenants.map((tenant) => tenant._id);
   }
 }
 

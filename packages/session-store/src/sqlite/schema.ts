@@ -8,7 +8,7 @@ import type { SqliteDatabase } from './database.ts';
  * `doc`, and plain columns copied from the document for what queries filter or sort on. Times
  * are milliseconds since the epoch.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE links (
     id TEXT PRIMARY KEY,
@@ -71,6 +71,25 @@ const MIGRATIONS: readonly string[] = [
     doc TEXT NOT NULL
   ) STRICT;
   CREATE INDEX api_keys_by_tenant ON api_keys (tenant_id);
+  `,
+  `
+  -- Retention: when delivery of a link's file ended (deliveredAt or deliveryFailedAt, by status;
+  -- NULL in other states and without a file) and when the file was deleted, filled in for the
+  -- links already stored from their documents.
+  ALTER TABLE links ADD COLUMN file_settled_at INTEGER;
+  ALTER TABLE links ADD COLUMN file_deleted_at INTEGER;
+  UPDATE links SET
+    file_settled_at = CASE
+      WHEN json_type(doc, '$.upload') IS NULL THEN NULL
+      WHEN status = 'delivered' THEN
+        CAST(round(unixepoch(json_extract(doc, '$.deliveredAt."$date"'), 'subsec') * 1000) AS INTEGER)
+      WHEN status = 'delivery_failed' THEN
+        CAST(round(unixepoch(json_extract(doc, '$.deliveryFailedAt."$date"'), 'subsec') * 1000) AS INTEGER)
+    END,
+    file_deleted_at =
+      CAST(round(unixepoch(json_extract(doc, '$.fileDeletedAt."$date"'), 'subsec') * 1000) AS INTEGER);
+  CREATE INDEX links_files_kept ON links (tenant_id, file_settled_at, id)
+    WHERE file_deleted_at IS NULL AND file_settled_at IS NOT NULL;
   `,
 ];
 

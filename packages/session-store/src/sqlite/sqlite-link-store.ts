@@ -9,11 +9,12 @@ import {
   type NewLink,
   newLinkDocument,
   type RevokeResult,
+  settledAt,
   transitionEntry,
   zeroStatusCounts,
 } from '@uplink/links';
 import type { SqliteDatabase } from './database.ts';
-import { type Columns, DocumentTable } from './document-table.ts';
+import { type Columns, DocumentTable, millis } from './document-table.ts';
 import { outboxLeaseColumn, SqliteOutboxStore } from './sqlite-outbox-store.ts';
 
 const linkColumns: Columns<LinkDocument> = {
@@ -24,6 +25,8 @@ const linkColumns: Columns<LinkDocument> = {
   status: (link) => link.status,
   created_at: (link) => link.createdAt.getTime(),
   expires_at: (link) => link.expiresAt.getTime(),
+  file_settled_at: (link) => (link.upload ? millis(settledAt(link)) : null),
+  file_deleted_at: (link) => millis(link.fileDeletedAt),
   ...outboxLeaseColumn,
 };
 
@@ -224,6 +227,25 @@ export class SqliteLinkStore implements LinkStore {
         'ORDER BY expires_at, id LIMIT ?',
       )
       .map(linkFacts);
+  }
+
+  async findFilesPastRetention(
+    tenantId: string,
+    settledBefore: Date,
+    limit: number,
+  ): Promise<LinkDocument[]> {
+    return this.#links.find(
+      'tenant_id = ? AND file_deleted_at IS NULL AND file_settled_at < ?',
+      [tenantId, settledBefore.getTime(), limit],
+      'ORDER BY file_settled_at, id LIMIT ?',
+    );
+  }
+
+  async markFileDeleted(linkId: string, now: Date): Promise<boolean> {
+    const written = this.#links.update(linkId, (current) =>
+      current.fileDeletedAt === undefined ? { ...current, fileDeletedAt: now, updatedAt: now } : null,
+    );
+    return written !== null;
   }
 
   async countByStatus(): Promise<Record<LinkStatus, number>> {

@@ -127,4 +127,8 @@ export class SqliteTenantStore implements TenantStore {
       return { stored: next, revision: revision + 1 };
     });
   }
+
+  async listTenantIds(): Promise<string[]> {
+    return this.#db.all('SELECT id FROM tenants ORDER BY id').map((row) => String(row.id));
+  }
 }

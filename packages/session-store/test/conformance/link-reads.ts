@@ -1,4 +1,5 @@
 import { Subjects } from '@uplink/contracts';
+import type { LinkDocument } from '@uplink/links';
 import { describe, expect, it } from 'vitest';
 import {
   at,
@@ -6,6 +7,7 @@ import {
   HOUR,
   newLink,
   newTenantId,
+  SECOND,
   T0,
   target,
   ticket,
@@ -14,6 +16,25 @@ import {
 } from './fixtures.ts';
 
 export function describeLinkReads(store: CurrentStore): void {
+  /** A link received at T0 whose delivery then ended at `settledAt`, as stored. */
+  const settledLink = async (
+    outcome: 'delivered' | 'delivery_failed',
+    settledAt: Date,
+    tenantId = newTenantId(),
+  ): Promise<LinkDocument> => {
+    const links = store().links;
+    const { link } = await links.create(newLink(tenantId));
+    const received = await links.markReceived(link, uploadedFile(), T0);
+    const claimed = await links.claimDelivery(link._id, T0, 30 * SECOND);
+    if (!received || !claimed) throw new Error('fixture: a fresh link could not be received and claimed');
+    const settled =
+      outcome === 'delivered'
+        ? await links.markDelivered(claimed, target, settledAt)
+        : await links.markDeliveryFailed(claimed, 'freshdesk', 'No Freshdesk destination.', settledAt);
+    if (!settled) throw new Error(`fixture: the link could not be marked ${outcome}`);
+    return withoutOutbox(settled);
+  };
+
   describe('links: create and read', () => {
     it('creates a pending link whose outbox holds link.created, and reads it back exactly', async () => {
       const tenantId = newTenantId();
@@ -97,6 +118,77 @@ export function describeLinkReads(store: CurrentStore): void {
       // Due means expiresAt <= before.
       expect(await store().links.findPendingDueBefore(at(1000), 10)).toStrictEqual(facts.slice(0, 1));
       expect(await store().links.findPendingDueBefore(at(999), 10)).toEqual([]);
+    });
+
+    it('finds the kept files of links delivered or failed before a time, oldest first, ties by id', async () => {
+      const tenantId = newTenantId();
+      const links = store().links;
+      const delivered = await settledLink('delivered', at(SECOND), tenantId);
+      const failed = await settledLink('delivery_failed', at(2 * SECOND), tenantId);
+      const tiedA = await settledLink('delivered', at(3 * SECOND), tenantId);
+      const tiedB = await settledLink('delivery_failed', at(3 * SECOND), tenantId);
+      const latest = await settledLink('delivery_failed', at(4 * SECOND), tenantId);
+      const atCutoff = await settledLink('delivered', at(5 * SECOND), tenantId);
+      await settledLink('delivery_failed', at(6 * SECOND), tenantId);
+      // Never: another tenant's, and links whose delivery has not ended.
+      await settledLink('delivered', at(SECOND));
+      await settledLink('delivery_failed', at(SECOND));
+      const create = async () => (await links.create(newLink(tenantId))).link;
+      await create();
+      await links.markReceived(await create(), uploadedFile(), T0);
+      await links.expire(await create(), at(2 * HOUR));
+      await links.revoke(tenantId, (await create())._id, T0);
+
+      const tied = [tiedA, tiedB].sort((a, b) => (a._id < b._id ? -1 : 1));
+      const expected = [delivered, failed, ...tied, latest];
+      // Strictly before: the link settled exactly at the cutoff is not yet due.
+      expect(await links.findFilesPastRetention(tenantId, at(5 * SECOND), 10)).toStrictEqual(expected);
+      expect(await links.findFilesPastRetention(tenantId, at(5 * SECOND + 1), 10)).toStrictEqual([
+        ...expected,
+        atCutoff,
+      ]);
+      expect(await links.findFilesPastRetention(tenantId, at(5 * SECOND), 2)).toStrictEqual(
+        expected.slice(0, 2),
+      );
+      expect(await links.findFilesPastRetention(tenantId, at(5 * SECOND), 3)).toStrictEqual(
+        expected.slice(0, 3),
+      );
+      expect(await links.findFilesPastRetention(tenantId, at(SECOND), 10)).toEqual([]);
+      expect(await links.findFilesPastRetention(newTenantId(), at(HOUR), 10)).toEqual([]);
+    });
+
+    it('marks a file deleted once, keeping the status and queuing nothing; the link is found no more', async () => {
+      const tenantId = newTenantId();
+      const links = store().links;
+      const delivered = await settledLink('delivered', at(SECOND), tenantId);
+      const failed = await settledLink('delivery_failed', at(2 * SECOND), tenantId);
+      const outbox = await links.outbox.entries(delivered._id);
+
+      expect(await links.markFileDeleted(delivered._id, at(HOUR))).toBe(true);
+      const deleted = { ...delivered, fileDeletedAt: at(HOUR), updatedAt: at(HOUR) };
+      expect(await links.getById(delivered._id)).toStrictEqual(deleted);
+      expect(await links.outbox.entries(delivered._id)).toStrictEqual(outbox);
+      expect(await links.findFilesPastRetention(tenantId, at(HOUR), 10)).toStrictEqual([failed]);
+
+      expect(await links.markFileDeleted(delivered._id, at(2 * HOUR))).toBe(false);
+      expect(await links.getById(delivered._id)).toStrictEqual(deleted);
+      expect(await links.markFileDeleted(failed._id, at(HOUR))).toBe(true);
+      expect((await links.getById(failed._id))?.status).toBe('delivery_failed');
+      expect(await links.findFilesPastRetention(tenantId, at(HOUR), 10)).toEqual([]);
+      expect(await links.markFileDeleted('lnk_AAAAAAAAAAAAAAAAAAAA', at(HOUR))).toBe(false);
+    });
+
+    it('lets exactly one of concurrent markFileDeleted calls record the deletion', async () => {
+      const link = await settledLink('delivered', at(SECOND));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store().links.markFileDeleted(link._id, at(HOUR + i))),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = at(HOUR + results.indexOf(true));
+      expect(await store().links.getById(link._id)).toMatchObject({
+        status: 'delivered',
+        fileDeletedAt: winner,
+      });
     });
 
     it('counts links by stored status across tenants, every status present', async () => {

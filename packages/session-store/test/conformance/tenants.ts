@@ -89,6 +89,15 @@ export function describeTenants(store: CurrentStore): void {
       expect(await tenants().updateSettings(newTenantId(), { companyName: 'Nobody' }, T0)).toBeNull();
     });
 
+    it('lists every tenant id in id order', async () => {
+      const created: string[] = [];
+      for (const name of ['Acme', 'Globex', 'Initech'])
+        created.push((await tenants().createTenant(name, T0))._id);
+      created.push(await tenants().ensureBootstrapTenant(`${API_KEY_PREFIX}bootstrap-${newTenantId()}`, T0));
+      // Each case has a store of its own, so these are all its tenants.
+      expect(await tenants().listTenantIds()).toStrictEqual([...created].sort());
+    });
+
     it('writes destinations only at the revision they were read at', async () => {
       const tenant = await tenants().createTenant('Acme', T0);
       expect(await tenants().readDestinations(tenant._id)).toStrictEqual({ stored: {}, revision: 0 });
