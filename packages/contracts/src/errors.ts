@@ -13,6 +13,7 @@ export const ErrorCodes = {
   conflict: 409,
   link_not_pending: 409,
   link_gone: 410,
+  file_deleted: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   upload_rejected: 422,

@@ -54,6 +54,13 @@ export const LinkView = Type.Object(
           contentType: Type.String(),
           size: Type.Integer({ minimum: 1 }),
           kind: UploadKind,
+          deletedAt: Type.Optional(
+            Type.String({
+              format: 'date-time',
+              description:
+                "When the file was deleted from storage, the tenant's retention having run out: no preview or viewer link after that.",
+            }),
+          ),
         },
         { additionalProperties: false, description: 'What the customer sent, once received.' },
       ),

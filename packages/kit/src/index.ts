@@ -13,6 +13,7 @@ export * from './mongo.ts';
 export type { NatsEventBus } from './nats.ts';
 export * from './nats-connect.ts';
 export * from './outbox.ts';
+export * from './periodic.ts';
 export * from './retry-after.ts';
 export * from './secrets.ts';
 export * from './service.ts';

@@ -376,6 +376,48 @@ describe('GET /v1/links/:id/file-url', () => {
     const page = await h.service.app.inject({ method: 'GET', url: '/console' });
     expect(String(page.headers['content-security-policy'])).not.toContain('media-src');
   });
+
+  it("answers 410 once the tenant's retention deleted the file, and the link says when", async () => {
+    const created = (await createLink()).json();
+    const deletedAt = new Date('2026-01-02T03:04:05.000Z');
+    await h.infra.mongo.db.collection<LinkDocument>('links').updateOne(
+      { _id: created.id },
+      {
+        $set: {
+          status: 'delivered',
+          receivedAt: new Date(),
+          deliveredAt: new Date(),
+          fileDeletedAt: deletedAt,
+          upload: {
+            uploadId: 'upl_CCCCCCCCCCCCCCCCCCCC',
+            kind: 'file',
+            category: 'document',
+            fileName: 'label.pdf',
+            contentType: 'application/pdf',
+            size: 99,
+            container: 'uplink-uploads',
+            blobName: 'blob-label',
+            etag: '"0x2"',
+          },
+        },
+      },
+    );
+    const view = await h.service.app.inject({ url: `/v1/links/${created.id}`, headers: auth() });
+    expect(view.json().file).toEqual({
+      fileName: 'label.pdf',
+      contentType: 'application/pdf',
+      size: 99,
+      kind: 'file',
+      deletedAt: '2026-01-02T03:04:05.000Z',
+    });
+    const res = await h.service.app.inject({ url: `/v1/links/${created.id}/file-url`, headers: auth() });
+    expect(res.statusCode).toBe(410);
+    expect(res.json().error).toEqual({
+      code: 'file_deleted',
+      message:
+        'The file was deleted on 2026-01-02: the retention period set in the media policy had run out.',
+    });
+  });
 });
 
 describe('settings', () => {

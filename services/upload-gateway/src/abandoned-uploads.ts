@@ -9,8 +9,6 @@ import type { BlobStorage } from '@uplink/storage';
  * viewer links go too.
  */
 export class AbandonedUploadSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
   private readonly deps: {
     uploads: UploadStore;
     links: LinkStore;
@@ -18,7 +16,6 @@ export class AbandonedUploadSweeper {
     storage: BlobStorage;
     clock: Clock;
     logger: Logger;
-    intervalMs: number;
     graceMs: number;
     /** Settled upload records are kept this long (for support questions), then purged. */
     keepRecordsMs: number;
@@ -26,24 +23,6 @@ export class AbandonedUploadSweeper {
 
   constructor(deps: AbandonedUploadSweeper['deps']) {
     this.deps = deps;
-  }
-
-  start(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep()
-        .catch((err: unknown) =>
-          this.deps.logger.warn({ err, type: 'sweep' }, 'abandoned upload sweep failed'),
-        )
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, this.deps.intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
   }
 
   /** Deletes up to one batch of abandoned blobs; returns how many. */

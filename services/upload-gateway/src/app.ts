@@ -4,6 +4,7 @@ import {
   OutboxPublisher,
   originList,
   outboxWorker,
+  periodicWorker,
   registerOpenApi,
   type Service,
   serviceHttpApp,
@@ -14,6 +15,7 @@ import { BlobStorage } from '@uplink/storage';
 import { CachedSettings } from '@uplink/tenants';
 import { AbandonedUploadSweeper } from './abandoned-uploads.ts';
 import type { UploadGatewayConfig } from './env.ts';
+import { FileRetention } from './file-retention.ts';
 import { registerPageAssets } from './page/index.ts';
 import { registerRateLimits } from './rate-limits.ts';
 import { fileViewerRoutes } from './routes/file-viewer.ts';
@@ -46,17 +48,17 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
     logger,
     blockBytes: config.UPLOAD_BLOCK_BYTES,
   });
-  const sweeper = new AbandonedUploadSweeper({
+  const abandoned = new AbandonedUploadSweeper({
     uploads,
     links,
     shares,
     storage,
     clock,
     logger,
-    intervalMs: 10 * 60 * 1000,
     graceMs: HOUR_MS,
     keepRecordsMs: 7 * 24 * HOUR_MS,
   });
+  const retention = new FileRetention({ links, shares, tenants, settings, storage, clock, logger });
 
   const app = serviceHttpApp(deps, { trustProxy: trustedProxies(config.TRUST_PROXY) });
   await registerOpenApi(app, {
@@ -85,7 +87,8 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
     app,
     workers: [
       outboxWorker(outbox),
-      { name: 'abandoned upload sweeper', start: () => sweeper.start(), stop: () => sweeper.stop() },
+      periodicWorker('abandoned upload sweeper', 10 * 60 * 1000, () => abandoned.sweep(), logger),
+      periodicWorker('file retention', config.RETENTION_SWEEP_INTERVAL_MS, () => retention.sweep(), logger),
     ],
   };
 }

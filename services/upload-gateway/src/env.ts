@@ -31,6 +31,12 @@ export const UploadGatewayEnv = Type.Object({
     default: 5000,
     description: 'How long tenant settings (branding, media policy) are reused before being read again.',
   }),
+  RETENTION_SWEEP_INTERVAL_MS: Type.Integer({
+    minimum: 1000,
+    default: 60 * 60 * 1000,
+    description:
+      "How often files past their tenant's retention (media policy retentionDays after delivery) are deleted.",
+  }),
   RATE_LIMIT_PER_IP: Type.Integer({
     minimum: 1,
     default: 120,

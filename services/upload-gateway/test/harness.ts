@@ -87,6 +87,7 @@ export async function startGateway(
       RATE_LIMIT_PER_IP: options.ratePerMinute ?? 10_000,
       RATE_LIMIT_PER_TOKEN: options.ratePerMinute ?? 10_000,
       FILE_VIEWER_FRAME_ANCESTORS: options.viewerFrameAncestors ?? 'none',
+      RETENTION_SWEEP_INTERVAL_MS: 60 * 60 * 1000,
       ...(options.trustProxy ? { TRUST_PROXY: options.trustProxy } : {}),
     },
     logger: infra.logger,

@@ -357,7 +357,6 @@ describe('abandoned uploads', () => {
       storage: gateway.storage,
       clock: { now: () => later },
       logger: gateway.infra.logger,
-      intervalMs: 60_000,
       graceMs: 60 * 60 * 1000,
       keepRecordsMs: 7 * 24 * 60 * 60 * 1000,
     });

@@ -176,6 +176,15 @@ export class LinksPanel {
     if (link.status === 'delivery_failed' && link.deliveryFailure) {
       parts.push(element('p', 'failure', fill(m.failure, { reason: link.deliveryFailure })));
     }
+    const deletedAt = link.file?.deletedAt;
+    if (deletedAt) {
+      const deleted = element('p', 'meta');
+      const when = element('time', '', formatTime(deletedAt));
+      when.dateTime = deletedAt;
+      const [lead = '', rest = ''] = m.fileDeleted.split('{time}');
+      deleted.append(lead, when, rest);
+      parts.push(deleted);
+    }
 
     const actions = element('div', 'link-actions');
     if (link.status === 'pending') {
@@ -200,10 +209,11 @@ export class LinksPanel {
       go.dataset.action = 'go';
       actions.append(go);
     }
-    if ((link.status === 'received' || link.status === 'delivered') && link.file) {
+    if ((link.status === 'received' || link.status === 'delivered') && link.file && !deletedAt) {
       actions.append(this.previewButton(link));
     }
     if (actions.childElementCount > 0) parts.push(actions);
+    if (deletedAt) this.previews.delete(link.id);
     const preview = this.previews.get(link.id);
     if (preview) parts.push(preview);
     item.replaceChildren(...parts);

@@ -102,6 +102,7 @@ export const messages = {
     refused: 'The customer tried to send a file that the media policy refuses.',
     refusedShort: 'Refused file attempted',
     failure: 'Reason: {reason}',
+    fileDeleted: 'File deleted {time}: the retention period ran out.',
     goToMessage: 'Go to message',
     settingsOpen: 'Settings',
     settingsClose: 'Back to tickets',

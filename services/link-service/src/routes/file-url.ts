@@ -1,5 +1,5 @@
 import { ErrorEnvelope, FileUrl, LinkParams } from '@uplink/contracts';
-import { type Clock, type HttpApp, notFound } from '@uplink/kit';
+import { AppError, type Clock, type HttpApp, notFound } from '@uplink/kit';
 import type { LinkStore } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
 
@@ -21,11 +21,17 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
       schema: {
         summary: "A short-lived read URL for a link's received file",
         description:
-          'For an inline preview: read-only, valid 5 minutes, served with the verified content type and shown inline. 404 while the link has no file, or when this link-service has no blob storage configured.',
+          "For an inline preview: read-only, valid 5 minutes, served with the verified content type and shown inline. 404 while the link has no file, or when this link-service has no blob storage configured; 410 once the file was deleted (the tenant's retention ran out).",
         tags: ['links'],
         security: [{ apiKey: [] }],
         params: LinkParams,
-        response: { 200: FileUrl, 400: ErrorEnvelope, 401: ErrorEnvelope, 404: ErrorEnvelope },
+        response: {
+          200: FileUrl,
+          400: ErrorEnvelope,
+          401: ErrorEnvelope,
+          404: ErrorEnvelope,
+          410: ErrorEnvelope,
+        },
       },
     },
     async (request, reply) => {
@@ -33,6 +39,12 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
       if (!link) throw notFound('No such link.');
       const file = link.upload;
       if (!file) throw notFound('The link has no received file.');
+      if (link.fileDeletedAt) {
+        throw new AppError(
+          'file_deleted',
+          `The file was deleted on ${link.fileDeletedAt.toISOString().slice(0, 10)}: the retention period set in the media policy had run out.`,
+        );
+      }
       if (!storage) throw notFound('Previews are off: this link-service has no blob storage configured.');
       const now = clock.now();
       const url = await storage.readUrl(file.blobName, PREVIEW_URL_MS, now, {

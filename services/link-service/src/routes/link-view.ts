@@ -30,6 +30,7 @@ export function toLinkView(link: LinkDocument, now: Date): LinkView {
             contentType: link.upload.contentType,
             size: link.upload.size,
             kind: link.upload.kind,
+            ...(link.fileDeletedAt ? { deletedAt: link.fileDeletedAt.toISOString() } : {}),
           },
         }
       : {}),
