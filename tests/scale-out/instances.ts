@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { freePort, httpStatus, type ManagedProcess, startProcess } from '@uplink/dev-servers';
 import { NOTE_RELAY_NODE_OPTIONS } from '../../services/note-relay/src/runtime.ts';
 
+/** SIGTERM to SIGKILL: the drain delay, then up to 15 s for the shutdown phases. */
+const STOP_GRACE_MS = 20_000;
+
 export type ServiceName = 'link-service' | 'upload-gateway' | 'note-relay' | 'expiry-scheduler';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -25,7 +28,7 @@ export type Instance = {
   stopMs?: number;
   /** SIGKILL: gone at once. */
   kill(): Promise<void>;
-  /** SIGTERM: its graceful shutdown (SIGKILL after 5 s, which the log check then reveals). */
+  /** SIGTERM: its graceful shutdown (SIGKILL after STOP_GRACE_MS, which the log check then reveals). */
   terminate(): Promise<void>;
   /** The shutdown phases the instance logged, in order (empty when it never shut down). */
   shutdownLog(): { phases: string[]; complete: boolean; failed: string[] };
@@ -50,6 +53,10 @@ export async function startInstance(
     logFile,
     ready: async () => (await httpStatus(`${url}/readyz`)) === 200,
     readyTimeoutMs: 60_000,
+    // A graceful stop waits for work in flight (a delivery may take seconds on a loaded machine):
+    // like a pod's termination grace period, this must outlast it, or the check below sees the
+    // SIGKILL of a shutdown that was going fine.
+    stopGraceMs: STOP_GRACE_MS,
   });
   const instance: Instance = {
     name,

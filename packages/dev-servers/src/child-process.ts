@@ -80,6 +80,8 @@ export interface StartProcessOptions {
    * SIGTERM ("smart") waits for every client to disconnect.
    */
   stopSignal?: NodeJS.Signals;
+  /** How long stop() waits after the stop signal before SIGKILL; default 5 s. */
+  stopGraceMs?: number;
   /**
    * Resolves true once the server serves requests. It is polled until the deadline, so it should
    * give up quickly (about a second) when the server does not answer yet.
@@ -94,12 +96,13 @@ export interface ManagedProcess {
   readonly logFile: string;
   /**
    * The stop signal (SIGTERM unless StartProcessOptions.stopSignal says otherwise), then SIGKILL
-   * after 5 s; resolves once the process has exited. Safe to call twice.
+   * after the grace period (5 s unless stopGraceMs says otherwise); resolves once the process has
+   * exited. Safe to call twice.
    */
   stop(): Promise<void>;
 }
 
-const STOP_GRACE_MS = 5_000;
+const DEFAULT_STOP_GRACE_MS = 5_000;
 const LOG_TAIL_LINES = 30;
 
 /** Starts a server and resolves once `ready()` says it serves; throws with its log tail otherwise. */
@@ -149,7 +152,7 @@ export async function startProcess(options: StartProcessOptions): Promise<Manage
     stopping ??= (async () => {
       if (exitDescription !== undefined) return;
       child.kill(options.stopSignal ?? 'SIGTERM');
-      const forceKill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      const forceKill = setTimeout(() => child.kill('SIGKILL'), options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
       await exited;
       clearTimeout(forceKill);
     })();
