@@ -209,7 +209,9 @@ export class LinksPanel {
       go.dataset.action = 'go';
       actions.append(go);
     }
-    if ((link.status === 'received' || link.status === 'delivered') && link.file && !deletedAt) {
+    // A file that could not be posted to the ticket is still the agent's to look at.
+    const settledWithFile = ['received', 'delivered', 'delivery_failed'].includes(link.status);
+    if (settledWithFile && link.file && !deletedAt) {
       actions.append(this.previewButton(link));
     }
     if (actions.childElementCount > 0) parts.push(actions);

@@ -226,7 +226,19 @@ describe('agent console', () => {
     const delivered = await createLink(ticketId, { contextMessage: 'Voice note about the noise' });
     const failed = await createLink(ticketId);
     const refused = await createLink(ticketId, { contextMessage: 'A video of the fan' });
+    const purged = await createLink(ticketId, { contextMessage: 'The old invoice' });
     const now = new Date();
+    const upload = (name: string) => ({
+      uploadId: `upl_${name.padEnd(20, 'X')}`,
+      kind: 'file' as const,
+      category: 'document' as const,
+      fileName: `${name}.pdf`,
+      contentType: 'application/pdf',
+      size: 1234,
+      container: 'uplink-uploads',
+      blobName: `blob-${name}`,
+      etag: '"0x1"',
+    });
     await links.collection.updateOne(
       { _id: delivered.id },
       {
@@ -253,7 +265,24 @@ describe('agent console', () => {
           status: 'delivery_failed',
           receivedAt: now,
           deliveryFailedAt: now,
+          upload: upload('failed'),
           delivery: { attempts: 3, reason: 'Freshdesk refused the API key.' },
+        },
+      },
+    );
+    await links.collection.updateOne(
+      { _id: purged.id },
+      {
+        $set: {
+          status: 'delivered',
+          receivedAt: now,
+          deliveredAt: now,
+          upload: upload('purged'),
+          fileDeletedAt: now,
+          delivery: {
+            attempts: 1,
+            target: { destination: 'freshdesk', noteId: '43', url: null, mode: 'attachment' },
+          },
         },
       },
     );
@@ -276,6 +305,14 @@ describe('agent console', () => {
       expect(await linkItem(page, failed.shortId).getByText('Failed', { exact: true }).isVisible()).toBe(
         true,
       );
+      // A file that could not be posted can still be previewed; a deleted one says when it went.
+      const preview = (shortId: string) =>
+        linkItem(page, shortId).getByRole('button', { name: /^Preview the file/ });
+      expect(await preview(failed.shortId).count()).toBe(1);
+      await linkItem(page, purged.shortId)
+        .getByText(/^File deleted .+: the retention period ran out\.$/)
+        .waitFor();
+      expect(await preview(purged.shortId).count()).toBe(0);
       const refusedItem = linkItem(page, refused.shortId);
       expect(await refusedItem.getByText('Refused file attempted').isVisible()).toBe(true);
       expect(await seriousAxeViolations(page)).toEqual([]);
