@@ -51,13 +51,25 @@ export async function sendVoiceMessage(page: Page): Promise<void> {
   await page.getByRole('heading', { name: 'Sent!' }).waitFor();
 }
 
-/** Waits until an <audio> or <video> element has data to play (a preview that really loaded). */
 /** The length the player knows before playing, in seconds: Infinity when the file does not say. */
 export function playerDuration(player: Locator): Promise<number> {
   return player.evaluate((element) => (element as unknown as { duration: number }).duration);
 }
 
-export async function waitUntilPlayable(player: Locator, timeoutMs = 10_000): Promise<void> {
+/**
+ * In the console's links panel: opens the preview of the link `item` shows and waits until its
+ * player has data to play; resolves with the player.
+ */
+export async function openPreview(item: Locator): Promise<Locator> {
+  await item.getByRole('button', { name: /^Preview the file of link #/ }).click();
+  const player = item.getByLabel(/^File of link #\S+: /);
+  await player.waitFor();
+  await waitUntilPlayable(player);
+  return player;
+}
+
+/** Waits until an <audio> or <video> element has data to play (a preview that really loaded). */
+async function waitUntilPlayable(player: Locator, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const playable = await player.evaluate((element) => {

@@ -45,12 +45,12 @@ export {
 } from './chromium.ts';
 export { type EnsuredBinaries, ensureBinaries } from './ensure-binaries.ts';
 export {
+  openPreview,
   openTicketInConsole,
   playerDuration,
   recordVoiceMessage,
   requestFileInConsole,
   sendVoiceMessage,
-  waitUntilPlayable,
 } from './flow-steps.ts';
 export { type MongoServer, mongoPings, type StartMongoOptions, startMongo } from './mongo.ts';
 export { type NatsServer, type StartNatsOptions, startNats } from './nats.ts';

@@ -11,6 +11,7 @@ import type { LinkView } from '@uplink/contracts';
 import {
   cspViolations,
   launchChromium,
+  openPreview,
   openTicketInConsole,
   PAGE_PROBE,
   playerDuration,
@@ -19,7 +20,6 @@ import {
   screenshot,
   sendVoiceMessage,
   seriousAxeViolations,
-  waitUntilPlayable,
 } from '@uplink/dev-servers';
 import { eventually } from '@uplink/kit/testing';
 import { SqliteSessionStore } from '@uplink/session-store';
@@ -265,10 +265,7 @@ describe('npm start (embedded default)', () => {
       );
       await screenshot(consolePage, 'embedded-console-delivered');
 
-      await item.getByRole('button', { name: /^Preview the file of link #/ }).click();
-      const player = item.getByLabel(/^File of link #\S+: /);
-      await player.waitFor();
-      await waitUntilPlayable(player);
+      const player = await openPreview(item);
       // The agent sees how long the message is (about the 1.2 s recorded) and can seek in it.
       expect(await playerDuration(player)).toBeGreaterThan(1);
       expect(await playerDuration(player)).toBeLessThan(10);

@@ -9,6 +9,7 @@ import {
   cspViolations,
   freePort,
   launchChromium,
+  openPreview,
   openTicketInConsole,
   PAGE_PROBE,
   playerDuration,
@@ -18,7 +19,6 @@ import {
   screenshot,
   sendVoiceMessage,
   seriousAxeViolations,
-  waitUntilPlayable,
 } from '@uplink/dev-servers';
 import { type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
 import { startTestInfra, type TestInfra } from '@uplink/kit/testing';
@@ -112,10 +112,7 @@ describe('the whole flow', () => {
         .screenshot({ path: join(SCREENSHOT_DIR, 'flow-links-panel-received.png') });
 
       // The preview plays the recording from Blob storage, allowed by the console's CSP.
-      await item.getByRole('button', { name: /^Preview the file of link #/ }).click();
-      const player = item.getByLabel(/^File of link #\S+: /);
-      await player.waitFor();
-      await waitUntilPlayable(player);
+      const player = await openPreview(item);
       // The agent sees how long the message is (about the 1.2 s recorded) and can seek in it.
       expect(await playerDuration(player)).toBeGreaterThan(1);
       expect(await playerDuration(player)).toBeLessThan(10);
