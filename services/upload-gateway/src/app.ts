@@ -67,10 +67,11 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
     description:
       "The customer's side of a link: the upload page and the API it calls (the link token is the credential), and the viewer pages of delivered files.",
   });
-  const rateLimits = await registerRateLimits(app, {
-    perIpPerMinute: config.RATE_LIMIT_PER_IP,
-    perTokenPerMinute: config.RATE_LIMIT_PER_TOKEN,
-  });
+  const rateLimits = await registerRateLimits(
+    app,
+    { perIpPerMinute: config.RATE_LIMIT_PER_IP, perLinkPerMinute: config.RATE_LIMIT_PER_TOKEN },
+    links,
+  );
   await registerPageAssets(app);
   uploadPageRoutes(app, { links, tenants: settings, clock, storageOrigin: storage.origin, rateLimits });
   uploadApiRoutes(app, { flow, rateLimits });

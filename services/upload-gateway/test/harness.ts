@@ -50,6 +50,8 @@ export async function startGateway(
     blockBytes?: number;
     clock?: Clock;
     ratePerMinute?: number;
+    /** RATE_LIMIT_PER_TOKEN, when it should differ from ratePerMinute. */
+    perLinkPerMinute?: number;
     trustProxy?: string;
     /** FILE_VIEWER_FRAME_ANCESTORS (default: framed by none). */
     viewerFrameAncestors?: string;
@@ -85,7 +87,7 @@ export async function startGateway(
       // Tests change the policy and expect the next request to see it.
       SETTINGS_CACHE_MS: 0,
       RATE_LIMIT_PER_IP: options.ratePerMinute ?? 10_000,
-      RATE_LIMIT_PER_TOKEN: options.ratePerMinute ?? 10_000,
+      RATE_LIMIT_PER_TOKEN: options.perLinkPerMinute ?? options.ratePerMinute ?? 10_000,
       FILE_VIEWER_FRAME_ANCESTORS: options.viewerFrameAncestors ?? 'none',
       RETENTION_SWEEP_INTERVAL_MS: 60 * 60 * 1000,
       ...(options.trustProxy ? { TRUST_PROXY: options.trustProxy } : {}),

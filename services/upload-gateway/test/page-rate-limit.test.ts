@@ -69,9 +69,10 @@ describe('the upload page when rate-limited', () => {
     });
     const app = createHttpApp({ logger: captureLogger().logger });
     try {
-      const rateLimits = await registerRateLimits(app, { perIpPerMinute: 1, perTokenPerMinute: 1 });
+      const links = new MongoLinkStore(mongo.db('down'));
+      const rateLimits = await registerRateLimits(app, { perIpPerMinute: 1, perLinkPerMinute: 1 }, links);
       uploadPageRoutes(app, {
-        links: new MongoLinkStore(mongo.db('down')),
+        links,
         tenants: new MongoTenantStore(mongo.db('down')),
         clock: systemClock,
         storageOrigin: 'http://127.0.0.1:10000/devstoreaccount1',

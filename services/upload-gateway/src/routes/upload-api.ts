@@ -29,12 +29,13 @@ export function uploadApiRoutes(
   deps: { flow: UploadFlow; rateLimits: PublicRateLimits },
 ): void {
   const { flow, rateLimits } = deps;
-  const onRequest = [rateLimits.perIp, rateLimits.perToken];
+  // Every route here takes a link token: each counts against its client's budget and its link's.
+  const limited = { onRequest: rateLimits.perIp, preHandler: rateLimits.perLink };
 
   app.post(
     '/u/:token/uploads',
     {
-      onRequest,
+      ...limited,
       schema: {
         summary: 'Ask to upload one file: returns a short-lived SAS URL for one new blob',
         params: TokenParams,
@@ -51,7 +52,7 @@ export function uploadApiRoutes(
   app.post(
     '/u/:token/uploads/:uploadId/complete',
     {
-      onRequest,
+      ...limited,
       schema: {
         summary: 'Verify the uploaded blob and deliver it to the ticket',
         params: UploadParams,
