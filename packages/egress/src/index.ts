@@ -1,0 +1,3 @@
+export * from './addresses.ts';
+export * from './egress.ts';
+export * from './env.ts';
