@@ -17,21 +17,48 @@ export const UPLOAD_SAS_MS = 15 * 60 * 1000;
 const DELEGATION_KEY_MS = 2 * 60 * 60 * 1000;
 const DELEGATION_KEY_REFRESH_MS = 60 * 60 * 1000;
 
+/** How long the read SAS a server-side copy reads its source with stays valid. */
+const COPY_SOURCE_SAS_MS = 5 * 60 * 1000;
+
 /** The blob no longer has the ETag asked for (412), or no longer exists (404). */
 function isChangedOrGone(err: unknown): boolean {
   return err instanceof RestError && (err.statusCode === 412 || err.statusCode === 404);
 }
 
+/**
+ * The storage service refused the request for what the blob is (4xx: wrong type, leased,
+ * archived, changed, …) rather than failing to answer. For a blob a customer's SAS wrote, that is
+ * the customer's doing.
+ */
+export function isRefusedByStorage(err: unknown): boolean {
+  return (
+    err instanceof RestError && err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500
+  );
+}
+
 export type BlobFacts = { size: number; etag: string };
+
+/**
+ * What a blob written through an upload SAS turned out to be. A plain upload is a block blob
+ * with no snapshots, made by Put Blob or Put Block List; a SAS that may create can also make an
+ * append or page blob, copy another blob (by name, from anywhere the service can read), or
+ * snapshot its blob.
+ */
+export type UploadedBlob = BlobFacts & {
+  blobType: 'BlockBlob' | 'AppendBlob' | 'PageBlob' | undefined;
+  /** Made by Copy Blob or Put Blob From URL: its bytes came from another blob, not the browser. */
+  copied: boolean;
+  snapshots: number;
+};
 
 type Signer =
   | { kind: 'shared-key'; credential: StorageSharedKeyCredential }
   | { kind: 'user-delegation'; accountName: string };
 
 /**
- * The uploads container, seen from the gateway: it issues SAS for single new blobs, and reads
- * (properties and first bytes) and deletes them during verification. The browser only ever
- * gets a SAS; credentials stay here.
+ * The uploads container, seen from the gateway: it issues SAS for single new blobs, inspects and
+ * reads them (properties, snapshots, first bytes) during verification, copies them on the server,
+ * and deletes them. The browser only ever gets a SAS; credentials stay here.
  */
 export class BlobStorage {
   readonly service: BlobServiceClient;
@@ -155,6 +182,65 @@ export class BlobStorage {
     }
   }
 
+  /** A blob's facts plus what an upload SAS could have made of it; undefined when there is none. */
+  async inspect(blobName: string): Promise<UploadedBlob | undefined> {
+    const blob = this.container.getBlobClient(blobName);
+    let properties: Awaited<ReturnType<typeof blob.getProperties>>;
+    try {
+      properties = await blob.getProperties();
+    } catch (err) {
+      if (err instanceof RestError && err.statusCode === 404) return undefined;
+      throw err;
+    }
+    if (properties.contentLength === undefined || properties.etag === undefined) return undefined;
+    return {
+      size: properties.contentLength,
+      etag: properties.etag,
+      blobType: properties.blobType,
+      copied: Boolean(properties.copyId || properties.copySource || properties.copyStatus),
+      snapshots: (await this.snapshotsOf(blobName)).length,
+    };
+  }
+
+  /** The snapshot times of a blob, oldest first. */
+  async snapshotsOf(blobName: string): Promise<string[]> {
+    const snapshots: string[] = [];
+    for await (const item of this.container.listBlobsFlat({ prefix: blobName, includeSnapshots: true })) {
+      if (item.name === blobName && item.snapshot) snapshots.push(item.snapshot);
+    }
+    return snapshots;
+  }
+
+  /**
+   * Copies `source`, only while it still has `sourceEtag`, to `destination` in the same container,
+   * on the server (the bytes never pass through here), and answers what `destination` holds now.
+   * A copy is made once: when `destination` exists already it is kept as it is ('exists'), so
+   * concurrent callers agree on one blob and one ETag. 'source_changed' when the source no longer
+   * has that ETag, or is gone. Synchronous copy (Copy Blob From URL): up to 256 MiB.
+   */
+  async copyOnce(
+    source: string,
+    sourceEtag: string,
+    destination: string,
+    now: Date,
+  ): Promise<{ outcome: 'copied' | 'exists'; facts: BlobFacts } | { outcome: 'source_changed' }> {
+    const sourceUrl = await this.readUrl(source, COPY_SOURCE_SAS_MS, now);
+    try {
+      await this.container.getBlobClient(destination).syncCopyFromURL(sourceUrl, {
+        sourceConditions: { ifMatch: sourceEtag },
+        conditions: { ifNoneMatch: '*' },
+      });
+    } catch (err) {
+      if (!(err instanceof RestError && [404, 409, 412].includes(err.statusCode ?? 0))) throw err;
+      // Which condition failed is told apart by the outcome, not by error codes services spell differently.
+      const existing = await this.facts(destination);
+      return existing ? { outcome: 'exists', facts: existing } : { outcome: 'source_changed' };
+    }
+    const copied = await this.facts(destination);
+    if (!copied) return { outcome: 'source_changed' };
+    return { outcome: 'copied', facts: copied };
+  }
+
   /**
    * The first `count` bytes, read only if the blob still has `etag`. Returns undefined when the
    * blob changed since its properties were read.
@@ -194,11 +280,12 @@ export class BlobStorage {
   }
 
   /**
-   * A read-only URL for one blob, valid for `ttlMs`: for agents and webhook receivers. The
-   * blob cannot change behind it: the only SAS that could write it expired 15 minutes after it
-   * was issued. The response headers are fixed by the SAS, not taken from the blob: the
-   * browser's upload set the blob's own content type, so the verified type is given here, and
-   * a file is shown inline or saved under its cleaned name.
+   * A read-only URL for one blob, valid for `ttlMs`: for agents and webhook receivers. A SAS
+   * cannot be made conditional on an ETag, so hand these out only for blobs no SAS can write
+   * (the gateway's verified copies), or through readUrlIfUnchanged. The response headers are
+   * fixed by the SAS, not taken from the blob: the browser's upload set the blob's own content
+   * type, so the verified type is given here, and a file is shown inline or saved under its
+   * cleaned name.
    */
   async readUrl(
     blobName: string,
@@ -221,6 +308,24 @@ export class BlobStorage {
     );
   }
 
+  /**
+   * readUrl, only while the blob still has `etag` (the one verified at completion); undefined
+   * when it changed or is gone. For a file stored where its upload SAS wrote it (files received
+   * before verified copies existed), whose SAS has long expired: the check shows it was not
+   * replaced before then.
+   */
+  async readUrlIfUnchanged(
+    blobName: string,
+    etag: string,
+    ttlMs: number,
+    now: Date,
+    response: Parameters<BlobStorage['readUrl']>[3] = {},
+  ): Promise<string | undefined> {
+    const facts = await this.facts(blobName);
+    if (facts?.etag !== etag) return undefined;
+    return this.readUrl(blobName, ttlMs, now, response);
+  }
+
   /** The blob's URL with a SAS for `values`, signed by the account key or a user delegation key. */
   private async signedUrl(
     blobName: string,
@@ -240,8 +345,20 @@ export class BlobStorage {
     return `${this.container.getBlobClient(blobName).url}?${sas.toString()}`;
   }
 
+  /**
+   * Deletes the blob with its snapshots; deleting what is not there is fine. A lease taken
+   * through an upload SAS (create+write allows acquiring one, for ever) is broken first: nothing a
+   * customer did may keep a blob from being deleted.
+   */
   async delete(blobName: string): Promise<void> {
-    await this.container.getBlobClient(blobName).deleteIfExists();
+    const blob = this.container.getBlobClient(blobName);
+    try {
+      await blob.deleteIfExists({ deleteSnapshots: 'include' });
+    } catch (err) {
+      if (!(err instanceof RestError && err.statusCode === 412 && err.code === 'LeaseIdMissing')) throw err;
+      await blob.getBlobLeaseClient().breakLease(0);
+      await blob.deleteIfExists({ deleteSnapshots: 'include' });
+    }
   }
 
   private async userDelegationKey(now: Date): Promise<UserDelegationKey> {

@@ -367,6 +367,142 @@ export function describeBlobStore(
       await storage.delete(newBlobName('never'));
     });
 
+    it('delete: also removes what an upload SAS can add to its blob (snapshots, a lease for ever)', async () => {
+      const snapshotted = await uploadNew('delete-snapshots', randomBytes(100));
+      for (let i = 0; i < 2; i++) {
+        const snapshot = await fetch(`${snapshotted.url}&comp=snapshot`, { method: 'PUT' });
+        await snapshot.arrayBuffer();
+        expect(snapshot.status).toBe(201);
+      }
+      expect(await storage.snapshotsOf(snapshotted.blobName)).toHaveLength(2);
+      await storage.delete(snapshotted.blobName);
+      expect(await storage.facts(snapshotted.blobName)).toBeUndefined();
+      expect(await storage.snapshotsOf(snapshotted.blobName)).toEqual([]);
+
+      // Create+write (the staged SAS) may acquire an infinite lease, which blocks a plain delete.
+      const leasedName = newBlobName('delete-leased');
+      const staged = await storage.uploadUrl(leasedName, true, new Date());
+      const created = await putBlob(staged.url, randomBytes(100));
+      await created.arrayBuffer();
+      expect(created.status).toBe(201);
+      const lease = await fetch(`${staged.url}&comp=lease`, {
+        method: 'PUT',
+        headers: { 'x-ms-lease-action': 'acquire', 'x-ms-lease-duration': '-1' },
+      });
+      await lease.arrayBuffer();
+      expect(lease.status).toBe(201);
+      await storage.delete(leasedName);
+      expect(await storage.facts(leasedName)).toBeUndefined();
+    });
+
+    describe('what an upload SAS made', () => {
+      it('inspect: a plain upload is a block blob, not copied, without snapshots', async () => {
+        const bytes = randomBytes(2_000);
+        const { blobName, etag } = await uploadNew('inspect-plain', bytes);
+        expect(await storage.inspect(blobName)).toEqual({
+          size: bytes.length,
+          etag,
+          blobType: 'BlockBlob',
+          copied: false,
+          snapshots: 0,
+        });
+        expect(await storage.inspect(newBlobName('missing'))).toBeUndefined();
+      });
+
+      it('inspect: tells a snapshot, a copy of another blob, and an append or page blob', async () => {
+        const snapshotted = await uploadNew('inspect-snapshot', randomBytes(100));
+        const snapshot = await fetch(`${snapshotted.url}&comp=snapshot`, { method: 'PUT' });
+        await snapshot.arrayBuffer();
+        expect(snapshot.status).toBe(201);
+        expect(await storage.inspect(snapshotted.blobName)).toMatchObject({ copied: false, snapshots: 1 });
+
+        // Copy Blob with a create-only SAS: any blob the service can read comes in under this name.
+        const other = await uploadNew('inspect-copy-source', randomBytes(300));
+        const copiedName = newBlobName('inspect-copied');
+        const copy = await fetch((await storage.uploadUrl(copiedName, false, new Date())).url, {
+          method: 'PUT',
+          headers: { 'x-ms-copy-source': await storage.readUrl(other.blobName, 60_000, new Date()) },
+        });
+        await copy.arrayBuffer();
+        expect(copy.status).toBe(202);
+        expect(await storage.inspect(copiedName)).toMatchObject({
+          size: 300,
+          blobType: 'BlockBlob',
+          copied: true,
+        });
+
+        for (const [blobType, headers] of [
+          ['AppendBlob', { 'x-ms-blob-type': 'AppendBlob' }],
+          ['PageBlob', { 'x-ms-blob-type': 'PageBlob', 'x-ms-blob-content-length': '512' }],
+        ] as const) {
+          const name = newBlobName(`inspect-${blobType}`);
+          const created = await fetch((await storage.uploadUrl(name, false, new Date())).url, {
+            method: 'PUT',
+            headers,
+          });
+          await created.arrayBuffer();
+          expect(created.status).toBe(201);
+          expect((await storage.inspect(name))?.blobType).toBe(blobType);
+        }
+      });
+
+      it('copyOnce: copies the version asked for, on the server, once; not another version', async () => {
+        const bytes = randomBytes(3 * 64 * 1024 + 5);
+        const stagedName = newBlobName('copy-source');
+        const staged = await storage.uploadUrl(stagedName, true, new Date());
+        const { commit } = await stageBlocks(staged.url, bytes, 64 * 1024, 'image/png');
+        expect(commit.status).toBe(201);
+        const etag = commit.headers.get('etag') ?? '';
+        const destination = newBlobName('copy-destination');
+
+        const copied = await storage.copyOnce(stagedName, etag, destination, new Date());
+        expect(copied).toEqual({ outcome: 'copied', facts: await storage.facts(destination) });
+        if (copied.outcome === 'source_changed') return;
+        const opened = await storage.openRead(destination, copied.facts.etag);
+        if (!opened) throw new Error('the copy cannot be read');
+        expect(await sha256OfStream(opened.stream)).toEqual({ hash: sha256(bytes), bytes: bytes.length });
+
+        // A second copy finds the first and leaves it as it is.
+        expect(await storage.copyOnce(stagedName, etag, destination, new Date())).toEqual({
+          outcome: 'exists',
+          facts: copied.facts,
+        });
+
+        // The upload SAS writes the source again: the copy does not follow, and a copy of the
+        // version asked for can no longer be made.
+        const replaced = await putBlob(staged.url, new TextEncoder().encode('new bytes'));
+        await replaced.arrayBuffer();
+        expect(replaced.status).toBe(201);
+        expect(await storage.facts(destination)).toEqual(copied.facts);
+        expect(await storage.copyOnce(stagedName, etag, newBlobName('copy-late'), new Date())).toEqual({
+          outcome: 'source_changed',
+        });
+        expect(
+          await storage.copyOnce(newBlobName('missing'), etag, newBlobName('copy-none'), new Date()),
+        ).toEqual({
+          outcome: 'source_changed',
+        });
+      });
+
+      it('readUrlIfUnchanged: a URL while the blob has the ETag, none once it changed or went', async () => {
+        const bytes = randomBytes(500);
+        const blobName = newBlobName('read-if-unchanged');
+        const staged = await storage.uploadUrl(blobName, true, new Date());
+        const put = await putBlob(staged.url, bytes);
+        await put.arrayBuffer();
+        const etag = put.headers.get('etag') ?? '';
+        const url = await storage.readUrlIfUnchanged(blobName, etag, 60_000, new Date());
+        if (!url) throw new Error('no read URL for an unchanged blob');
+        expect(sha256(new Uint8Array(await (await fetch(url)).arrayBuffer()))).toBe(sha256(bytes));
+
+        const replaced = await putBlob(staged.url, new TextEncoder().encode('new bytes'));
+        await replaced.arrayBuffer();
+        expect(await storage.readUrlIfUnchanged(blobName, etag, 60_000, new Date())).toBeUndefined();
+        await storage.delete(blobName);
+        expect(await storage.readUrlIfUnchanged(blobName, etag, 60_000, new Date())).toBeUndefined();
+      });
+    });
+
     it('configure: a preflight from the page origin passes, another origin is refused', async () => {
       // configure() again is a no-op: the rule is there already.
       await storage.configure(pageOrigin);
