@@ -2,13 +2,12 @@ import { buildExpiryScheduler } from '@uplink/expiry-scheduler';
 import { ExpirySchedulerEnv } from '@uplink/expiry-scheduler/env';
 import {
   createLogger,
-  createShutdown,
+  gracefulShutdown,
   type Logger,
   loadConfig,
   type Service,
   startTelemetry,
   startWorkers,
-  stopWorkers,
   systemClock,
   type Telemetry,
 } from '@uplink/kit';
@@ -85,24 +84,22 @@ export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: strin
     clock: systemClock,
   });
 
-  const services: Array<{ name: string; port: string; service: Service }> = [];
-  const shutdown = createShutdown(
+  // Filled as they are built; the shutdown stops those built so far.
+  const services: Array<Service & { port: string }> = [];
+  // The same lifecycle as a service alone (runService), for the four together: whatever writes
+  // an outbox entry stops before the publishers drain it, and the infrastructure closes last.
+  const shutdown = gracefulShutdown({
     logger,
-    [
-      {
-        name: 'stop taking traffic',
-        run: () => {
-          for (const { service } of services) service.app.draining = true;
-        },
-      },
-      { name: 'stop workers', run: () => Promise.all(services.map(({ service }) => stopWorkers(service))) },
-      { name: 'close http', run: () => Promise.all(services.map(({ service }) => service.app.close())) },
+    services,
+    timeoutMs: Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000),
+    // Nothing balances load over npm start: Ctrl-C stops at once.
+    drainDelayMs: 0,
+    thenClose: [
       { name: 'close infrastructure', run: () => infra.close() },
       { name: 'release the data folder', run: unlock },
       { name: 'flush telemetry', run: () => telemetry?.shutdown() },
     ],
-    Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000),
-  );
+  });
 
   try {
     const linkConfig = loadConfig(LinkServiceEnv, {
@@ -110,11 +107,7 @@ export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: strin
       PORT: ports.link,
       UPLINK_BOOTSTRAP_API_KEY: apiKey,
     });
-    services.push({
-      name: 'link-service',
-      port: ports.link,
-      service: await buildLinkService(deps('link-service', linkConfig)),
-    });
+    services.push({ port: ports.link, ...(await buildLinkService(deps('link-service', linkConfig))) });
     const gatewayConfig = loadConfig(UploadGatewayEnv, {
       ...shared,
       PORT: ports.gateway,
@@ -122,24 +115,18 @@ export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: strin
       AZURE_STORAGE_CONFIGURE: env.AZURE_STORAGE_CONFIGURE ?? 'true',
     });
     services.push({
-      name: 'upload-gateway',
       port: ports.gateway,
-      service: await buildUploadGateway(deps('upload-gateway', gatewayConfig)),
+      ...(await buildUploadGateway(deps('upload-gateway', gatewayConfig))),
     });
     const relayConfig = loadConfig(NoteRelayEnv, { ...shared, PORT: ports.relay });
-    services.push({
-      name: 'note-relay',
-      port: ports.relay,
-      service: await buildNoteRelay(deps('note-relay', relayConfig)),
-    });
+    services.push({ port: ports.relay, ...(await buildNoteRelay(deps('note-relay', relayConfig))) });
     const expiryConfig = loadConfig(ExpirySchedulerEnv, { ...shared, PORT: ports.expiry });
     services.push({
-      name: 'expiry-scheduler',
       port: ports.expiry,
-      service: await buildExpiryScheduler(deps('expiry-scheduler', expiryConfig)),
+      ...(await buildExpiryScheduler(deps('expiry-scheduler', expiryConfig))),
     });
-    for (const { service, port } of services) await service.app.listen({ host, port: Number(port) });
-    for (const { service } of services) await startWorkers(service);
+    for (const { app, port } of services) await app.listen({ host, port: Number(port) });
+    for (const service of services) await startWorkers(service);
   } catch (err) {
     await shutdown('failed to start');
     throw err;

@@ -147,7 +147,8 @@ export class OutboxPublisher {
   #flushTimer: NodeJS.Timeout | undefined;
   #timer: NodeJS.Timeout | undefined;
   #sweeping: Promise<number> | undefined;
-  #stopped = false;
+  /** Draining: no more timed sweeps, but kicks still publish until the outbox is drained. */
+  #state: 'running' | 'draining' | 'stopped' = 'running';
 
   constructor(opts: OutboxPublisherOptions) {
     this.#opts = {
@@ -166,7 +167,7 @@ export class OutboxPublisher {
    * entry the document holds (its creator does), or events could go out of order.
    */
   kick(docId: string, wholeOutbox?: OutboxEntry[]): void {
-    if (this.#stopped) return;
+    if (this.#state === 'stopped') return;
     void this.publishDocument(docId, wholeOutbox).catch((err) => {
       this.#log.warn({ err, docId }, 'immediate publish failed; the sweep will retry');
     });
@@ -227,20 +228,24 @@ export class OutboxPublisher {
 
   /** Re-sends entries older than `staleAfterMs`; returns how many documents it handled. */
   sweep(): Promise<number> {
-    this.#sweeping ??= this.#sweepOnce().finally(() => {
+    this.#sweeping ??= (async () => {
+      const now = this.#opts.clock.now();
+      const { handled } = await this.#sweepOnce(new Date(now.getTime() - this.#opts.staleAfterMs), now);
+      if (handled > 0) this.#log.info({ handled }, 'sweep re-published outbox entries');
+      return handled;
+    })().finally(() => {
       this.#sweeping = undefined;
     });
     return this.#sweeping;
   }
 
-  async #sweepOnce(): Promise<number> {
-    const { store, clock, staleAfterMs, leaseMs, sweepBatch } = this.#opts;
-    const now = clock.now();
-    const stale = new Date(now.getTime() - staleAfterMs);
-    const candidates = await store.staleDocuments(stale, now, sweepBatch);
+  /** Publishes the documents holding an entry written at or before `writtenBy`, one batch. */
+  async #sweepOnce(writtenBy: Date, now: Date): Promise<{ found: number; handled: number; failed: boolean }> {
+    const { store, leaseMs, sweepBatch } = this.#opts;
+    const candidates = await store.staleDocuments(writtenBy, now, sweepBatch);
     let handled = 0;
     for (const _id of candidates) {
-      if (this.#stopped) break;
+      if (this.#state === 'stopped') break;
       // Claiming with a conditional change keeps replicas from sweeping the same document.
       if (!(await store.claim(_id, now, new Date(now.getTime() + leaseMs)))) continue;
       try {
@@ -248,29 +253,54 @@ export class OutboxPublisher {
         handled++;
       } catch (err) {
         this.#log.warn({ err, docId: _id }, 'sweep could not publish; will retry');
-        break; // The broker is most likely down; try again next round.
+        // The broker is most likely down; try again next round.
+        return { found: candidates.length, handled, failed: true };
       }
     }
-    if (handled > 0) this.#log.info({ handled }, 'sweep re-published outbox entries');
-    return handled;
+    return { found: candidates.length, handled, failed: false };
+  }
+
+  /**
+   * Publishes every entry written until now, not only the stale ones: what a failed kick left,
+   * and what requests finished while HTTP closed wrote. Bounded by what exists when it begins
+   * (later entries do not keep it going) and by the first failure (the broker is gone: the
+   * next start or another replica's sweep sends the rest).
+   */
+  async #drain(): Promise<void> {
+    const now = this.#opts.clock.now();
+    let published = 0;
+    for (;;) {
+      const { found, handled, failed } = await this.#sweepOnce(now, now);
+      published += handled;
+      if (found === 0 || handled === 0 || failed) break;
+    }
+    if (published > 0) this.#log.info({ published }, 'drained the outbox before stopping');
   }
 
   start(): void {
-    this.#stopped = false;
+    this.#state = 'running';
     const tick = () => {
       this.#timer = setTimeout(async () => {
         await this.sweep().catch((err) => this.#log.warn({ err }, 'outbox sweep failed'));
-        if (!this.#stopped) tick();
+        if (this.#state === 'running') tick();
       }, this.#opts.sweepIntervalMs);
       this.#timer.unref();
     };
     tick();
   }
 
-  /** Stops sweeping and waits for publishes in progress. */
+  /**
+   * Stops sweeping, waits for publishes in progress, then drains the outbox (see #drain). Call
+   * it once nothing writes entries any more: shutdown stops HTTP and the consumers first.
+   */
   async stop(): Promise<void> {
-    this.#stopped = true;
+    this.#state = 'draining';
     clearTimeout(this.#timer);
-    await Promise.allSettled([this.#sweeping, ...this.#inFlight.values()]);
+    try {
+      await Promise.allSettled([this.#sweeping, ...this.#inFlight.values()]);
+      await this.#drain().catch((err) => this.#log.warn({ err }, 'could not drain the outbox'));
+    } finally {
+      this.#state = 'stopped';
+    }
   }
 }

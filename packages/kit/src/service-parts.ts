@@ -38,7 +38,12 @@ export function serviceHttpApp(
 }
 
 export function outboxWorker(outbox: Pick<OutboxPublisher, 'start' | 'stop'>): Worker {
-  return { name: 'outbox publisher', start: () => outbox.start(), stop: () => outbox.stop() };
+  return {
+    name: 'outbox publisher',
+    start: () => outbox.start(),
+    stop: () => outbox.stop(),
+    publishesOutbox: true,
+  };
 }
 
 /** A durable consumer as a worker: consuming from start() until stop(). */

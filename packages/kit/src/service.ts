@@ -5,11 +5,20 @@ import { type CommonConfig, ConfigError } from './config.ts';
 import type { HttpApp } from './http.ts';
 import { createLogger } from './logger.ts';
 import type { StoreHandle } from './service-parts.ts';
-import { createShutdown, onSignals } from './shutdown.ts';
+import { createShutdown, onSignals, type ShutdownPhase } from './shutdown.ts';
 import { startTelemetry } from './telemetry.ts';
 
 /** Background work a service runs beside its HTTP server: consumers, publishers, timers. */
-export type Worker = { name: string; start(): Promise<void> | void; stop(): Promise<void> };
+export type Worker = {
+  name: string;
+  start(): Promise<void> | void;
+  stop(): Promise<void>;
+  /**
+   * Set on the outbox publisher: it sends what the HTTP routes and the other workers write, so
+   * it stops after them (see stoppingPhases).
+   */
+  publishesOutbox?: boolean;
+};
 
 /** What a service's app factory returns; tests build the same thing with test dependencies. */
 export type Service = { app: HttpApp; workers: Worker[] };
@@ -33,8 +42,79 @@ export async function startWorkers(service: Service): Promise<void> {
   for (const worker of service.workers) await worker.start();
 }
 
+/** Stops the workers that write (consumers, timers), last started first. */
+export async function stopProducers(service: Service): Promise<void> {
+  for (const worker of [...service.workers].reverse()) if (!worker.publishesOutbox) await worker.stop();
+}
+
+/** Stops the outbox publishers, each sending what its outbox still holds first. */
+export async function stopPublishers(service: Service): Promise<void> {
+  for (const worker of [...service.workers].reverse()) if (worker.publishesOutbox) await worker.stop();
+}
+
 export async function stopWorkers(service: Service): Promise<void> {
-  for (const worker of [...service.workers].reverse()) await worker.stop();
+  await stopProducers(service);
+  await stopPublishers(service);
+}
+
+/**
+ * The phases that stop services without leaving anything they accepted unpublished: whatever
+ * writes an outbox entry stops before the publisher that sends it. Consumers and timers stop
+ * first (the live-link feed ends its open streams, so closing HTTP does not wait on them); then
+ * HTTP closes, finishing the requests in flight while the publisher still publishes their
+ * events; last, each publisher sends every entry written until then. The callers close the
+ * event bus and the session store after these.
+ */
+export function stoppingPhases(services: readonly Service[]): ShutdownPhase[] {
+  const each = (stop: (service: Service) => Promise<unknown>) => async () => {
+    await Promise.all(services.map(stop));
+  };
+  return [
+    {
+      name: 'stop taking traffic',
+      run: () => {
+        for (const service of services) service.app.draining = true;
+      },
+    },
+    { name: 'stop consumers and timers', run: each(stopProducers) },
+    { name: 'close http', run: each((service) => service.app.close()) },
+    { name: 'publish the outbox', run: each(stopPublishers) },
+  ];
+}
+
+/**
+ * A graceful stop, run once however often it is asked for: first `drainDelayMs` during which
+ * /readyz answers 503 while everything still serves, then the stopping phases and `thenClose`
+ * (the infrastructure), each phase bounded by `timeoutMs`.
+ */
+export function gracefulShutdown(opts: {
+  logger: Logger;
+  services: readonly Service[];
+  timeoutMs: number;
+  drainDelayMs: number;
+  thenClose: ShutdownPhase[];
+}): (reason: string) => Promise<void> {
+  const { logger, services, drainDelayMs } = opts;
+  const phases = createShutdown(logger, [...stoppingPhases(services), ...opts.thenClose], opts.timeoutMs);
+  // The drain comes first, outside the phases' timeout: /readyz answers 503 at once, but load
+  // balancers notice only at their next probe (Kubernetes: once the endpoint change has
+  // propagated), and until then requests keep arriving. They are served as usual, workers
+  // included; closing the listener at once would refuse them.
+  let stopping: Promise<void> | undefined;
+  return (reason) => {
+    stopping ??= (async () => {
+      for (const service of services) service.app.draining = true;
+      if (drainDelayMs > 0) {
+        logger.info(
+          { type: 'shutdown', reason, drainMs: drainDelayMs },
+          'not ready; serving until load balancers notice',
+        );
+        await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
+      }
+      await phases(reason);
+    })();
+    return stopping;
+  };
 }
 
 /**
@@ -84,38 +164,17 @@ export async function runService<C extends CommonConfig, S extends StoreHandle>(
     process.exit(1);
   }
 
-  const phases = createShutdown(
+  const shutdown = gracefulShutdown({
     logger,
-    [
-      {
-        name: 'stop taking traffic',
-        run: () => {
-          service.app.draining = true;
-        },
-      },
-      { name: 'stop workers', run: () => stopWorkers(service) },
-      { name: 'close http', run: () => service.app.close() },
+    services: [service],
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
+    thenClose: [
       { name: 'close event bus', run: () => bus.close() },
       { name: 'close session store', run: () => store.close() },
       { name: 'flush telemetry', run: () => telemetry.shutdown() },
     ],
-    config.SHUTDOWN_TIMEOUT_MS,
-  );
-  // The drain comes first, outside the phases' timeout: /readyz answers 503 at once, but load
-  // balancers notice only at their next probe (Kubernetes: once the endpoint change has
-  // propagated), and until then requests keep arriving. They are served as usual, workers
-  // included; closing the listener at once would refuse them.
-  let stopping: Promise<void> | undefined;
-  const shutdown = (reason: string): Promise<void> => {
-    stopping ??= (async () => {
-      service.app.draining = true;
-      const drainMs = config.SHUTDOWN_DRAIN_DELAY_MS;
-      logger.info({ type: 'shutdown', reason, drainMs }, 'not ready; serving until load balancers notice');
-      await new Promise((resolve) => setTimeout(resolve, drainMs));
-      await phases(reason);
-    })();
-    return stopping;
-  };
+  });
   onSignals(shutdown, logger);
   logger.info({ type: 'lifecycle', host: config.HOST, port: config.PORT }, `${opts.name} ready`);
 }

@@ -1,5 +1,6 @@
 // Helpers for integration tests: real servers, a unique database per test file, captured logs.
 // Imported by tests only (package export "@uplink/kit/testing").
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import type { JsMsg } from '@nats-io/jetstream';
 import { SCHEMA_VERSION, STREAM_NAME, Subjects, type UplinkEvent } from '@uplink/contracts';
@@ -126,5 +127,65 @@ export function sampleRevokedEvent(linkId: string): UplinkEvent {
     tenantId: 'ten_AAAAAAAAAAAAAAAAAAAA',
     linkId,
     data: { shortId: '3bc4', ticket: { provider: 'webhook', id: 't1' }, expiresAt: now, revokedAt: now },
+  };
+}
+
+export type RawAnswer = { status: number; headers: Record<string, string>; body: string };
+
+/**
+ * One HTTP/1.1 exchange over its own connection, written by hand: for what fetch cannot send
+ * (oversized headers, a body in parts, malformed requests). `request` is the text to send first,
+ * `send` writes more later; the answer resolves once the server closed the connection (ask for
+ * that with `connection: close`). Never half-closes: Node drops a request whose client did.
+ */
+export function rawHttp(
+  port: number,
+  request: string,
+): { send(more: string): void; answer: Promise<RawAnswer> } {
+  const socket = connect(port, '127.0.0.1');
+  let received = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    received += chunk;
+  });
+  const answer = new Promise<RawAnswer>((resolve, reject) => {
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const split = received.indexOf('\r\n\r\n');
+      if (split < 0) return reject(new Error(`no HTTP answer: ${JSON.stringify(received.slice(0, 200))}`));
+      const [statusLine = '', ...fields] = received.slice(0, split).split('\r\n');
+      const headers: Record<string, string> = {};
+      for (const field of fields) {
+        const colon = field.indexOf(':');
+        headers[field.slice(0, colon).trim().toLowerCase()] = field.slice(colon + 1).trim();
+      }
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: received.slice(split + 4) });
+    });
+  });
+  socket.write(request);
+  return { send: (more) => void socket.write(more), answer };
+}
+
+/**
+ * A JSON `POST path` sent with its headers and half its body now, the rest when `finish` is
+ * called: until then the server holds the request in flight (a graceful stop must finish it).
+ */
+export function requestInTwoParts(port: number, path: string, headers: Record<string, string>, body: string) {
+  const head = [
+    `POST ${path} HTTP/1.1`,
+    'host: 127.0.0.1',
+    'connection: close',
+    'content-type: application/json',
+    `content-length: ${Buffer.byteLength(body)}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ].join('\r\n');
+  const half = Math.floor(body.length / 2);
+  const exchange = rawHttp(port, `${head}\r\n\r\n${body.slice(0, half)}`);
+  return {
+    async finish(): Promise<{ status: number; body: unknown }> {
+      exchange.send(body.slice(half));
+      const answer = await exchange.answer;
+      return { status: answer.status, body: JSON.parse(answer.body) };
+    },
   };
 }
