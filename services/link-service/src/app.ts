@@ -13,7 +13,7 @@ import {
 import type { SessionStore } from '@uplink/session-store';
 import { BlobStorage } from '@uplink/storage';
 import { DestinationStore } from '@uplink/tenants';
-import { BEARER_SCHEME, requireOperator, requireTenant } from './auth.ts';
+import { AuthFailureThrottle, BEARER_SCHEME, requireOperator, requireTenant } from './auth.ts';
 import { consoleRoutes } from './console/index.ts';
 import type { LinkServiceConfig } from './env.ts';
 import { LinkEventsFeed, linkEventsFeedWorker } from './link-events-feed.ts';
@@ -39,7 +39,12 @@ export type LinkServiceDeps = AppDeps<
     Partial<
       Pick<
         LinkServiceConfig,
-        'AZURE_STORAGE_USE_IDENTITY' | 'AZURE_STORAGE_CONTAINER' | 'CONSOLE_FRAME_ANCESTORS'
+        | 'AZURE_STORAGE_USE_IDENTITY'
+        | 'AZURE_STORAGE_CONTAINER'
+        | 'CONSOLE_FRAME_ANCESTORS'
+        | 'AUTH_FAILURES_PER_MINUTE'
+        | 'LINK_STREAMS_PER_TENANT'
+        | 'LINK_STREAM_MAX_LIFETIME_MS'
       >
     >,
   SessionStore
@@ -87,8 +92,15 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
       : {}),
     ...(storage ? { mediaOrigin: storage.origin } : {}),
   });
+  // One count for every credential this service checks: a client guessing API keys and
+  // operator tokens in turn spends one budget.
+  const authFailures = new AuthFailureThrottle({
+    maxFailures: config.AUTH_FAILURES_PER_MINUTE ?? 20,
+    windowMs: 60_000,
+    clock,
+  });
   await app.register(async (tenantScope) => {
-    requireTenant(tenantScope, tenants);
+    requireTenant(tenantScope, tenants, authFailures);
     linkRoutes(tenantScope, {
       links,
       shares,
@@ -103,12 +115,20 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
   // Its own scope: the only route that also takes the API key as ?access_token= (EventSource).
   const feed = new LinkEventsFeed({ bus, links, clock, logger });
   await app.register(async (streamScope) => {
-    linkStreamRoutes(streamScope, { tenants, links, feed, clock });
+    linkStreamRoutes(streamScope, {
+      tenants,
+      links,
+      feed,
+      clock,
+      authFailures,
+      streamsPerTenant: config.LINK_STREAMS_PER_TENANT,
+      maxLifetimeMs: config.LINK_STREAM_MAX_LIFETIME_MS,
+    });
   });
   if (config.UPLINK_OPERATOR_TOKEN) {
     const operatorToken = config.UPLINK_OPERATOR_TOKEN;
     await app.register(async (operatorScope) => {
-      requireOperator(operatorScope, operatorToken);
+      requireOperator(operatorScope, operatorToken, authFailures);
       adminRoutes(operatorScope, { tenants, clock });
     });
   }

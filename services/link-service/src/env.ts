@@ -34,5 +34,22 @@ export const LinkServiceEnv = Type.Object({
   UPLINK_OPERATOR_TOKEN: Type.Optional(
     Type.String({ minLength: 24, description: 'Enables the /admin routes, guarded by this bearer token.' }),
   ),
+  AUTH_FAILURES_PER_MINUTE: Type.Integer({
+    minimum: 1,
+    default: 20,
+    description:
+      'Failed authentications (wrong or missing API key, stream credential or operator token) a client address may make in a minute; past that it gets 429 until the minute is over.',
+  }),
+  LINK_STREAMS_PER_TENANT: Type.Integer({
+    minimum: 1,
+    default: 50,
+    description: 'Live links streams (SSE) a tenant may hold open at once on one replica; more get 429.',
+  }),
+  LINK_STREAM_MAX_LIFETIME_MS: Type.Integer({
+    minimum: 1000,
+    default: 30 * 60 * 1000,
+    description:
+      'How long one live links stream stays open; then it ends and the client reconnects with Last-Event-ID (its key checked again), missing nothing.',
+  }),
 });
 export type LinkServiceConfig = Static<typeof LinkServiceEnv>;

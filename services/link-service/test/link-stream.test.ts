@@ -290,6 +290,83 @@ describe('GET /v1/tickets/{provider}/{ticketId}/links/stream', () => {
   });
 });
 
+describe('limits of live streams', () => {
+  it('caps the streams one tenant holds open with a 429, not other tenants, and frees a closed one', async () => {
+    const service = await h.build({ config: { LINK_STREAMS_PER_TENANT: 3 } });
+    await service.app.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
+    const open = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const stream = await openStream(streamPath(newTicket()), auth(), url);
+        expect(stream.status).toBe(200);
+        expect((await stream.next()).event).toBe('snapshot');
+        open.push(stream);
+      }
+      const refused = await fetch(`${url}${streamPath(newTicket())}`, { headers: auth() });
+      expect(refused.status).toBe(429);
+      const { error } = (await refused.json()) as { error: { code: string; message: string } };
+      expect(error).toEqual({
+        code: 'rate_limited',
+        message: expect.stringContaining('3 live streams open'),
+      });
+
+      const otherTenant = await openStream(streamPath(newTicket()), auth(OTHER_API_KEY), url);
+      expect(otherTenant.status).toBe(200);
+      open.push(otherTenant);
+
+      await open.shift()?.close();
+      const again = await eventually('a freed stream slot', async () => {
+        const stream = await openStream(streamPath(newTicket()), auth(), url);
+        if (stream.status === 200) return stream;
+        await stream.close();
+        return undefined;
+      });
+      open.push(again);
+      expect((await again.next()).event).toBe('snapshot');
+    } finally {
+      for (const stream of open) await stream.close();
+      await stopWorkers(service);
+      await service.app.close();
+    }
+  });
+
+  it('ends a stream after its lifetime; the client resumes with Last-Event-ID and misses nothing', async () => {
+    const service = await h.build({
+      config: { LINK_STREAM_MAX_LIFETIME_MS: 1500, LINK_STREAMS_PER_TENANT: 1 },
+    });
+    await service.app.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
+    try {
+      const ticket = newTicket();
+      const first = await openStream(streamPath(ticket), auth(), url);
+      const snapshot = await first.next();
+      expect(snapshot.event).toBe('snapshot');
+      const started = Date.now();
+      await eventually('the stream to reach its lifetime', () => first.ended, 5_000);
+      expect(Date.now() - started).toBeLessThan(3_000);
+
+      // While the client is away, a link is created; its reconnection (the one slot is free again)
+      // resumes after the last id it saw.
+      const created = await createLink(ticket);
+      await published(Subjects.linkCreated, created.id);
+      const second = await openStream(
+        streamPath(ticket),
+        { ...auth(), 'last-event-id': String(snapshot.id) },
+        url,
+      );
+      expect(second.status).toBe(200);
+      const resumed = await second.next();
+      expect(resumed).toMatchObject({ event: 'link', data: { id: created.id, status: 'pending' } });
+      expect(resumed.id).toBeGreaterThan(snapshot.id);
+      await second.close();
+    } finally {
+      await stopWorkers(service);
+      await service.app.close();
+    }
+  });
+});
+
 async function tenantOf(linkId: string): Promise<string> {
   const doc = await h.infra.mongo.db
     .collection<{ _id: string; tenantId: string }>('links')

@@ -1,9 +1,9 @@
 import { ErrorEnvelope, type LinkView, TicketParams } from '@uplink/contracts';
-import { type Clock, type HttpApp, unavailable } from '@uplink/kit';
+import { AppError, type Clock, type HttpApp, unavailable } from '@uplink/kit';
 import type { LinkStore } from '@uplink/links';
 import type { TenantStore } from '@uplink/tenants';
 import { Type } from 'typebox';
-import { requireTenant } from '../auth.ts';
+import { type AuthFailureThrottle, requireTenant } from '../auth.ts';
 import type { LinkChange, LinkEventsFeed } from '../link-events-feed.ts';
 import { toLinkView } from './link-view.ts';
 
@@ -12,6 +12,11 @@ export type LinkStreamDeps = {
   links: LinkStore;
   feed: LinkEventsFeed;
   clock: Clock;
+  authFailures: AuthFailureThrottle;
+  /** Streams a tenant may hold open at once in this process (default 50). */
+  streamsPerTenant?: number | undefined;
+  /** How long one stream stays open before it ends and its client reconnects (default 30 min). */
+  maxLifetimeMs?: number | undefined;
   keepAliveMs?: number;
 };
 
@@ -40,7 +45,12 @@ const frame = (event: string, id: number, json: string) => `event: ${event}\nid:
 export function linkStreamRoutes(app: HttpApp, deps: LinkStreamDeps): void {
   const { tenants, links, feed, clock } = deps;
   const keepAliveMs = deps.keepAliveMs ?? 15_000;
+  const streamsPerTenant = deps.streamsPerTenant ?? 50;
+  const maxLifetimeMs = deps.maxLifetimeMs ?? 30 * 60 * 1000;
   const open = new Set<() => void>();
+  // Each open stream holds a connection (a file handle) for as long as it lasts: a cap per
+  // tenant keeps one tenant's key from taking them all.
+  const openPerTenant = new Map<string, number>();
 
   app.addHook('onRequest', async (request) => {
     const token = (request.query as { access_token?: unknown }).access_token;
@@ -48,7 +58,7 @@ export function linkStreamRoutes(app: HttpApp, deps: LinkStreamDeps): void {
       request.headers.authorization = `Bearer ${token}`;
     }
   });
-  requireTenant(app, tenants);
+  requireTenant(app, tenants, deps.authFailures);
   // Open streams never end by themselves: end them before the server waits for its connections.
   app.addHook('preClose', async () => {
     for (const end of [...open]) end();
@@ -79,6 +89,13 @@ export function linkStreamRoutes(app: HttpApp, deps: LinkStreamDeps): void {
     async (request, reply) => {
       if (!feed.running) throw unavailable('Live updates are not available yet; try again shortly.');
       const { tenantId } = request;
+      const openForTenant = openPerTenant.get(tenantId) ?? 0;
+      if (openForTenant >= streamsPerTenant) {
+        throw new AppError(
+          'rate_limited',
+          `This account already has ${streamsPerTenant} live streams open; close one (another tab or agent) or try again later.`,
+        );
+      }
       const ticket = { provider: request.params.provider, id: request.params.ticketId };
       const header = request.headers['last-event-id'];
       const given = (typeof header === 'string' ? header : undefined) ?? request.query.lastEventId;
@@ -112,6 +129,11 @@ export function linkStreamRoutes(app: HttpApp, deps: LinkStreamDeps): void {
       };
       const keepAlive = setInterval(() => write(': keep-alive\n\n'), keepAliveMs);
       keepAlive.unref();
+      // No stream lives forever: at the end of its lifetime it ends, and EventSource reconnects
+      // by itself with Last-Event-ID, which sends what changed meanwhile and checks the key again.
+      const lifetime = setTimeout(() => end(), maxLifetimeMs);
+      lifetime.unref();
+      openPerTenant.set(tenantId, openForTenant + 1);
       const subscription = feed.subscribe(tenantId, ticket, {
         change: (change) => {
           if (queued) queued.push(change);
@@ -123,6 +145,10 @@ export function linkStreamRoutes(app: HttpApp, deps: LinkStreamDeps): void {
         if (ended) return;
         ended = true;
         clearInterval(keepAlive);
+        clearTimeout(lifetime);
+        const stillOpen = (openPerTenant.get(tenantId) ?? 1) - 1;
+        if (stillOpen > 0) openPerTenant.set(tenantId, stillOpen);
+        else openPerTenant.delete(tenantId);
         subscription.unsubscribe();
         open.delete(end);
         res.end();
