@@ -97,6 +97,7 @@ export async function startNoteStack(run: string, db: string): Promise<NoteStack
     const configured = await new DestinationStore(
       new MongoTenantStore(upload.mongo.db),
       SecretBox.parse(secretKeys),
+      { allowLoopback: true, extraHosts: ['127.0.0.1'] },
     ).update(upload.tenantId, { freshdesk: { baseUrl: double.url, apiKey: double.apiKey } }, new Date());
     if (!configured) throw new Error('the bench tenant is missing');
     const theDouble = double;
@@ -119,6 +120,9 @@ export async function startNoteStack(run: string, db: string): Promise<NoteStack
             MONGODB_DB: db,
             NATS_URL: upload.infra.nats.url,
             UPLINK_SECRET_KEYS: secretKeys,
+            // The Freshdesk double listens on loopback.
+            EGRESS_ALLOW_LOOPBACK: 'true',
+            DESTINATION_EXTRA_HOSTS: '127.0.0.1',
             AZURE_STORAGE_CONNECTION_STRING: upload.azurite.connectionString,
             AZURE_STORAGE_CONTAINER: upload.storage.container.containerName,
             ...env,

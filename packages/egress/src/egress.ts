@@ -56,6 +56,29 @@ export type EgressResponse = {
   complete: boolean;
 };
 
+/**
+ * Why `url` may not be called, judged from the URL alone (before any DNS), or undefined when it
+ * may be tried: http(s) only, no credentials in it, no internal name, no internal address literal.
+ * The same words for every refusal of one kind, so they tell nothing about the target.
+ */
+export function urlRefusal(url: URL, allowLoopback: boolean): string | undefined {
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'only http and https URLs are called';
+  if (url.username !== '' || url.password !== '') return 'URLs with a user name or password are not called';
+  if (isLoopbackHost(url.hostname)) return allowLoopback ? undefined : 'the address is not a public one';
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(host) !== 0) {
+    return classifyAddress(host) === 'public' ? undefined : 'the address is not a public one';
+  }
+  if (isInternalName(host)) return 'the name is not a public one';
+  return undefined;
+}
+
+/** A loopback address literal or a loopback name (`localhost`), as a URL's hostname spells it. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[(.*)\]$/, '$1');
+  return isIP(host) !== 0 ? classifyAddress(host) === 'loopback' : isLoopbackName(host);
+}
+
 const systemResolve: Resolve = (hostname) =>
   new Promise((resolve, reject) => {
     dnsLookup(hostname, { all: true, family: 0 }, (error, addresses) =>
@@ -90,22 +113,9 @@ export class EgressClient {
     });
   }
 
-  /** Why `url` may not be called (before any DNS), or undefined when it may be tried. */
-  refusal(url: URL): string | undefined {
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'only http and https URLs are called';
-    if (url.username !== '' || url.password !== '') return 'URLs with a user name or password are not called';
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    if (isIP(host) !== 0) {
-      return this.#allowed(classifyAddress(host)) ? undefined : 'the address is not a public one';
-    }
-    if (isLoopbackName(host)) return this.#allowLoopback ? undefined : 'the address is not a public one';
-    if (isInternalName(host)) return 'the name is not a public one';
-    return undefined;
-  }
-
   async request(target: string, init: EgressRequest): Promise<EgressResponse> {
     const url = new URL(target);
-    const refused = this.refusal(url);
+    const refused = urlRefusal(url, this.#allowLoopback);
     if (refused !== undefined) throw new EgressRefusedError(refused);
     const timeout = AbortSignal.timeout(init.timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;

@@ -12,7 +12,7 @@ import {
 } from '@uplink/kit';
 import type { SessionStore } from '@uplink/session-store';
 import { BlobStorage } from '@uplink/storage';
-import { DestinationStore } from '@uplink/tenants';
+import { DestinationStore, extraHostList } from '@uplink/tenants';
 import { AuthFailureThrottle, BEARER_SCHEME, requireOperator, requireTenant } from './auth.ts';
 import { consoleRoutes } from './console/index.ts';
 import type { LinkServiceConfig } from './env.ts';
@@ -42,6 +42,8 @@ export type LinkServiceDeps = AppDeps<
         | 'AZURE_STORAGE_USE_IDENTITY'
         | 'AZURE_STORAGE_CONTAINER'
         | 'CONSOLE_FRAME_ANCESTORS'
+        | 'EGRESS_ALLOW_LOOPBACK'
+        | 'DESTINATION_EXTRA_HOSTS'
         | 'AUTH_FAILURES_PER_MINUTE'
         | 'LINK_STREAMS_PER_TENANT'
         | 'LINK_STREAM_MAX_LIFETIME_MS'
@@ -67,6 +69,10 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
   const destinations = new DestinationStore(
     tenants,
     config.UPLINK_SECRET_KEYS ? SecretBox.parse(config.UPLINK_SECRET_KEYS) : undefined,
+    {
+      allowLoopback: config.EGRESS_ALLOW_LOOPBACK ?? false,
+      extraHosts: extraHostList(config.DESTINATION_EXTRA_HOSTS ?? ''),
+    },
   );
   if (config.UPLINK_BOOTSTRAP_API_KEY) {
     const tenantId = await tenants.ensureBootstrapTenant(config.UPLINK_BOOTSTRAP_API_KEY, clock.now());

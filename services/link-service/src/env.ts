@@ -1,5 +1,7 @@
+import { EgressEnv } from '@uplink/egress';
 import { CommonEnv, frameAncestorsEnv, port, SecretKeysEnv, TrustProxyEnv } from '@uplink/kit';
 import { AzureStorageEnv } from '@uplink/storage';
+import { DestinationHostsEnv } from '@uplink/tenants';
 import { type Static, Type } from 'typebox';
 import { DEFAULT_FRAME_ANCESTORS } from './console/csp.ts';
 
@@ -7,6 +9,9 @@ export const LinkServiceEnv = Type.Object({
   ...CommonEnv,
   ...TrustProxyEnv,
   ...SecretKeysEnv,
+  // Where tenants' destinations may point: checked when settings are saved (note-relay again).
+  ...EgressEnv,
+  ...DestinationHostsEnv,
   // Optional: with a connection string or an account name, the console previews received files
   // through short-lived read URLs; without, previews answer 404. link-service only reads.
   AZURE_STORAGE_CONNECTION_STRING: AzureStorageEnv.AZURE_STORAGE_CONNECTION_STRING,

@@ -1,4 +1,5 @@
 import { Subjects } from '@uplink/contracts';
+import { EgressClient, type Resolve } from '@uplink/egress';
 import {
   type AppDeps,
   type CommonConfig,
@@ -11,7 +12,7 @@ import {
 } from '@uplink/kit';
 import type { SessionStore } from '@uplink/session-store';
 import { BlobStorage } from '@uplink/storage';
-import { DestinationStore } from '@uplink/tenants';
+import { DestinationStore, extraHostList } from '@uplink/tenants';
 import { destinationFactory } from './destinations/index.ts';
 import type { NoteRelayConfig } from './env.ts';
 import { NoteRelay } from './note-relay.ts';
@@ -31,6 +32,8 @@ export function consumerSpec(config: Pick<NoteRelayConfig, 'DELIVERY_ATTEMPT_MS'
 export type NoteRelayDeps = AppDeps<Omit<NoteRelayConfig, keyof CommonConfig>, SessionStore> & {
   /** Tests shorten the consumer's backoff. */
   backoffMs?: number[];
+  /** Tests resolve names of their own (DNS cannot be changed here): to loopback, say. */
+  resolve?: Resolve;
 };
 
 /** Delivers received files to their tickets: a consumer of upload.completed. Never listens. */
@@ -43,21 +46,32 @@ export async function buildNoteRelay(deps: NoteRelayDeps): Promise<Service & { r
   const spec = { ...consumerSpec(config), ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) };
   await bus.ensureConsumer(spec);
   const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock, ...deps.outbox });
+  // Every call to a tenant's destination goes through this one client.
+  const egress = new EgressClient({
+    allowLoopback: config.EGRESS_ALLOW_LOOPBACK,
+    ...(deps.resolve ? { resolve: deps.resolve } : {}),
+  });
+  const policy = {
+    allowLoopback: config.EGRESS_ALLOW_LOOPBACK,
+    extraHosts: extraHostList(config.DESTINATION_EXTRA_HOSTS),
+  };
   const relay = new NoteRelay({
     links,
     shares,
     publicFileBaseUrl: config.PUBLIC_FILE_BASE_URL,
-    destinations: new DestinationStore(store.tenants, SecretBox.parse(config.UPLINK_SECRET_KEYS)),
+    destinations: new DestinationStore(store.tenants, SecretBox.parse(config.UPLINK_SECRET_KEYS), policy),
     storage: await BlobStorage.fromConfig(config),
     outbox,
-    destinationFor: destinationFactory({ fileLinkTtlMs: config.FILE_LINK_TTL_HOURS * HOUR_MS }),
+    destinationFor: destinationFactory({ fileLinkTtlMs: config.FILE_LINK_TTL_HOURS * HOUR_MS, egress }),
     clock,
     logger: logger.child({ type: 'relay' }),
     attemptMs: config.DELIVERY_ATTEMPT_MS,
   });
 
+  const app = serviceHttpApp(deps);
+  app.addHook('onClose', () => egress.close());
   return {
-    app: serviceHttpApp(deps),
+    app,
     relay,
     workers: [
       outboxWorker(outbox),

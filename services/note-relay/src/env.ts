@@ -1,11 +1,15 @@
+import { EgressEnv } from '@uplink/egress';
 import { CommonEnv, port, SecretKeysEnv } from '@uplink/kit';
 import { AzureStorageEnv } from '@uplink/storage';
+import { DestinationHostsEnv } from '@uplink/tenants';
 import { type Static, Type } from 'typebox';
 
 export const NoteRelayEnv = Type.Object({
   ...CommonEnv,
   ...SecretKeysEnv,
   ...AzureStorageEnv,
+  ...EgressEnv,
+  ...DestinationHostsEnv,
   PORT: port(8082),
   DELIVERY_ATTEMPT_MS: Type.Integer({
     minimum: 5_000,

@@ -196,7 +196,10 @@ describe('delivery end to end', () => {
       // The relay that dies: it claims the delivery, posts the note, and is gone before recording it.
       const leaseMs = 1_000;
       expect(await h.links.claimDelivery(linkId, new Date(), leaseMs)).not.toBeNull();
-      const destination = new FreshdeskDestination({ baseUrl: freshdesk.url, apiKey: freshdesk.apiKey });
+      const destination = new FreshdeskDestination(
+        { baseUrl: freshdesk.url, apiKey: freshdesk.apiKey },
+        { egress: h.egress },
+      );
       const posted = await destination.deliver({
         event,
         openFile: () => h.gateway.storage.openRead(event.data.file.blobName, event.data.file.etag),

@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { formatBytes, type UploadCompletedEvent } from '@uplink/contracts';
+import { EgressClient } from '@uplink/egress';
 import { escapeHtml } from '@uplink/kit/web/html';
 import { type FreshdeskDouble, startFreshdeskDouble } from '@uplink/saas-doubles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,15 +24,18 @@ const MiB = 1024 * 1024;
 const VIEWER_URL = 'https://files.uplink.test/f/Q2FwYWJpbGl0eS10b2tlbi1mb3ItdGVzdHMtMDAwMDA&x=1';
 
 let double: FreshdeskDouble;
+// The doubles listen on loopback, which only an operator's EGRESS_ALLOW_LOOPBACK lets Uplink call.
+const egress = new EgressClient({ allowLoopback: true });
 let destination: FreshdeskDestination;
 let nextTicketId = 4700;
 
 beforeAll(async () => {
   double = await startFreshdeskDouble({ hangMs: 5_000 });
-  destination = new FreshdeskDestination({ baseUrl: double.url, apiKey: double.apiKey });
+  destination = new FreshdeskDestination({ baseUrl: double.url, apiKey: double.apiKey }, { egress });
 });
 
 afterAll(async () => {
+  await egress.close();
   await double?.stop();
 });
 
@@ -203,7 +207,7 @@ describe('FreshdeskDestination', () => {
 
   it('fails permanently when Freshdesk refuses the API key', async () => {
     const ticketId = newTicket();
-    const wrongKey = new FreshdeskDestination({ baseUrl: double.url, apiKey: 'not-the-key' });
+    const wrongKey = new FreshdeskDestination({ baseUrl: double.url, apiKey: 'not-the-key' }, { egress });
 
     const outcome = await wrongKey.deliver(delivery(ticketId, bytesFile(randomBytes(1000))));
 
@@ -262,7 +266,7 @@ describe('FreshdeskDestination', () => {
     const ticketId = newTicket();
     const impatient = new FreshdeskDestination(
       { baseUrl: double.url, apiKey: double.apiKey },
-      { requestTimeoutMs: 300 },
+      { requestTimeoutMs: 300, egress },
     );
     double.failNext(1, 'timeout');
 
@@ -429,7 +433,7 @@ describe('FreshdeskDestination', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const paged = new FreshdeskDestination({ baseUrl, apiKey: 'k' });
+      const paged = new FreshdeskDestination({ baseUrl, apiKey: 'k' }, { egress });
       const outcome = await paged.deliver(
         delivery(77, bytesFile(randomBytes(10)), { uncertain: true, uploadId }),
       );
@@ -450,7 +454,7 @@ describe('FreshdeskDestination', () => {
     const lean = await startFreshdeskDouble({ retainAttachmentBytes: false });
     try {
       const ticketId = newTicket(0, lean);
-      const streaming = new FreshdeskDestination({ baseUrl: lean.url, apiKey: lean.apiKey });
+      const streaming = new FreshdeskDestination({ baseUrl: lean.url, apiKey: lean.apiKey }, { egress });
       const gc = exposedGc();
       /** What is reachable after full collections (the second after array buffers were swept). */
       const live = async () => {

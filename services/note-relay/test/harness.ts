@@ -1,4 +1,5 @@
 import type { NoteFailedEvent, NotePostedEvent, TicketRef, UploadIntent } from '@uplink/contracts';
+import { EgressClient, type Resolve } from '@uplink/egress';
 import {
   type NatsEventBus,
   SecretBox,
@@ -26,6 +27,8 @@ export type RelayHarness = {
   links: MongoLinkStore;
   relay: NoteRelay;
   service: Service;
+  /** An egress client as the relay's (loopback as configured), for destinations built by hand. */
+  egress: EgressClient;
   setDestinations(update: Parameters<DestinationStore['update']>[1]): Promise<void>;
   /** A link for `ticket`, a file sent through the gateway's API, completed: the relay's input. */
   upload(
@@ -46,8 +49,22 @@ export type RelayHarness = {
  * goes in through the gateway's API and comes out at a destination double.
  */
 export async function startRelay(
-  options: { attemptMs?: number; maxAttempts?: number } = {},
+  options: {
+    attemptMs?: number;
+    maxAttempts?: number;
+    /**
+     * EGRESS_ALLOW_LOOPBACK, on by default here: the SaaS doubles and webhook receivers listen on
+     * 127.0.0.1, which production never calls. The SSRF tests turn it off.
+     */
+    allowLoopback?: boolean;
+    /** Names the relay resolves as told (no DNS server can be changed here). */
+    resolve?: Resolve;
+  } = {},
 ): Promise<RelayHarness> {
+  const allowLoopback = options.allowLoopback ?? true;
+  // The doubles' host: Freshdesk and Twilio Flex destinations may point only at their real hosts
+  // otherwise (DESTINATION_EXTRA_HOSTS).
+  const extraHosts = ['127.0.0.1'];
   const infra = await startTestInfra();
   const gateway = await startGateway({ infra, blockBytes: 4 * 1024 * 1024 });
   const bus = await infra.connectBus('note-relay');
@@ -65,6 +82,8 @@ export async function startRelay(
       FILE_LINK_TTL_HOURS: 168,
       // Viewer links point at the gateway under test, so tests can open them.
       PUBLIC_FILE_BASE_URL: `${gateway.baseUrl}/f/`,
+      EGRESS_ALLOW_LOOPBACK: allowLoopback,
+      DESTINATION_EXTRA_HOSTS: extraHosts.join(','),
     },
     logger: infra.logger,
     store: await MongoSessionStore.prepared(infra.mongo),
@@ -72,13 +91,20 @@ export async function startRelay(
     clock: systemClock,
     outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
     backoffMs: [200, 400, 800],
+    ...(options.resolve ? { resolve: options.resolve } : {}),
   });
   await startWorkers(service);
   const links = new MongoLinkStore(infra.mongo.db);
+  // Settings are saved as link-service saves them; its rules allow loopback for the doubles.
   const destinations = new DestinationStore(
     new MongoTenantStore(infra.mongo.db),
     SecretBox.parse(SECRET_KEYS),
+    {
+      allowLoopback: true,
+      extraHosts,
+    },
   );
+  const egress = new EgressClient({ allowLoopback });
 
   const harness: RelayHarness = {
     infra,
@@ -87,6 +113,7 @@ export async function startRelay(
     links,
     relay: service.relay,
     service,
+    egress,
     async setDestinations(update) {
       await destinations.update(gateway.tenantId, update, new Date());
     },
@@ -140,6 +167,7 @@ export async function startRelay(
     async close() {
       await stopWorkers(service);
       await service.app.close();
+      await egress.close();
       await gateway.close();
       await infra.close();
     },

@@ -2,6 +2,7 @@
 // auth, parses the form, enforces ETag / If-Match and injects 412 races, 429s, 5xx and resets).
 
 import type { UploadCompletedEvent } from '@uplink/contracts';
+import { EgressClient } from '@uplink/egress';
 import {
   newTwilioSid,
   startTwilioDouble,
@@ -13,6 +14,8 @@ import type { Delivery, DeliveryOutcome } from '../src/destinations/destination.
 import { TwilioFlexDestination, UPLOAD_ID_FIELD } from '../src/destinations/twilio-flex.ts';
 
 let twilio: TwilioDouble;
+// The doubles listen on loopback, which only an operator's EGRESS_ALLOW_LOOPBACK lets Uplink call.
+const egress = new EgressClient({ allowLoopback: true });
 let uploadCounter = 0;
 
 beforeAll(async () => {
@@ -20,12 +23,13 @@ beforeAll(async () => {
 });
 afterEach(() => twilio.clearFaults());
 afterAll(async () => {
+  await egress.close();
   await twilio?.stop();
 });
 
 function destination(
   overrides: { authToken?: string; mediaEntry?: 'Referenced' | 'Embedded' } = {},
-  options: ConstructorParameters<typeof TwilioFlexDestination>[1] = {},
+  options: Partial<ConstructorParameters<typeof TwilioFlexDestination>[1]> = {},
 ): TwilioFlexDestination {
   return new TwilioFlexDestination(
     {
@@ -35,7 +39,7 @@ function destination(
       baseUrl: twilio.url,
       mediaEntry: overrides.mediaEntry ?? 'Referenced',
     },
-    { requestTimeoutMs: 2_000, ...options },
+    { requestTimeoutMs: 2_000, egress, ...options },
   );
 }
 
@@ -319,12 +323,15 @@ describe('TwilioFlexDestination', () => {
     const lenient = await startTwilioDouble({ finalStateAttributeUpdates: 'accept' });
     try {
       const sid = lenient.createTask({ assignmentStatus: 'completed' });
-      const dest = new TwilioFlexDestination({
-        accountSid: lenient.accountSid,
-        authToken: lenient.authToken,
-        workspaceSid: lenient.workspaceSid,
-        baseUrl: lenient.url,
-      });
+      const dest = new TwilioFlexDestination(
+        {
+          accountSid: lenient.accountSid,
+          authToken: lenient.authToken,
+          workspaceSid: lenient.workspaceSid,
+          baseUrl: lenient.url,
+        },
+        { egress },
+      );
       expect((await dest.deliver(delivery(sid))).kind).toBe('posted');
       expect(lenient.media(sid)).toHaveLength(1);
     } finally {

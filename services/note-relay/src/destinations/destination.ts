@@ -1,4 +1,5 @@
 import type { DeliveryTarget, UploadCompletedEvent } from '@uplink/contracts';
+import { isEgressRefusal } from '@uplink/egress';
 import { retryAfterMs } from '@uplink/kit';
 
 /** What a destination gets for one delivery attempt. */
@@ -56,12 +57,37 @@ export function outcomeForStatus(status: number, what: string, retryAfter: strin
     };
   }
   if (status === 408 || status >= 500) return { kind: 'retry', reason: `${what} answered ${status}` };
+  if (status >= 300 && status < 400) {
+    return { kind: 'failed', reason: `${what} answered ${status}, a redirect, which Uplink does not follow` };
+  }
   return { kind: 'failed', reason: `${what} answered ${status}` };
 }
 
-/** Network errors and timeouts: the request may or may not have arrived. */
+/**
+ * Network errors and timeouts: the request may or may not have arrived. An address Uplink does
+ * not call fails for good, in words that say nothing about what is there (no status, no address).
+ */
 export function outcomeForError(err: unknown, what: string): DeliveryOutcome {
+  if (isEgressRefusal(err)) {
+    return {
+      kind: 'failed',
+      reason: `${what}: the destination's address is not allowed (Uplink calls only public internet addresses); change it in Settings.`,
+    };
+  }
   const message =
     err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
   return { kind: 'retry', reason: `${what} did not answer: ${message}` };
+}
+
+/** A destination whose stored configuration may not be used: every attempt fails, saying why. */
+export class RefusedDestination implements Destination {
+  readonly #reason: string;
+
+  constructor(reason: string) {
+    this.#reason = reason;
+  }
+
+  async deliver(): Promise<DeliveryOutcome> {
+    return { kind: 'failed', reason: this.#reason };
+  }
 }

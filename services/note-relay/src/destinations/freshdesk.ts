@@ -3,6 +3,7 @@
 // API v2: POST /api/v2/tickets/{id}/notes (multipart or JSON), GET .../conversations; basic auth
 // with the API key as user name and any password ("X").
 
+import type { EgressClient, EgressRequest } from '@uplink/egress';
 import {
   type Delivery,
   type DeliveryOutcome,
@@ -20,6 +21,8 @@ export type FreshdeskConfig = {
 };
 
 export type FreshdeskOptions = {
+  /** The one client for tenant-chosen hosts: address rules, no redirects, capped reads. */
+  egress: EgressClient;
   /** How long the viewer link in a link-instead-of-attachment note works (default 7 days). */
   linkTtlMs?: number;
   /** Each HTTP request, body upload included, must be answered within this (default 120 s). */
@@ -69,13 +72,15 @@ export class FreshdeskDestination implements Destination {
   readonly #linkTtlMs: number;
   readonly #timeoutMs: number;
   readonly #now: () => Date;
+  readonly #egress: EgressClient;
 
-  constructor(config: FreshdeskConfig, options: FreshdeskOptions = {}) {
+  constructor(config: FreshdeskConfig, options: FreshdeskOptions) {
     this.#baseUrl = config.baseUrl.replace(/\/+$/, '');
     this.#authorization = `Basic ${Buffer.from(`${config.apiKey}:X`, 'utf8').toString('base64')}`;
     this.#linkTtlMs = options.linkTtlMs ?? DEFAULT_LINK_TTL_MS;
     this.#timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#now = options.now ?? (() => new Date());
+    this.#egress = options.egress;
   }
 
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
@@ -127,7 +132,6 @@ export class FreshdeskDestination implements Destination {
           method: 'POST',
           headers: { 'content-type': body.contentType, 'content-length': String(body.contentLength) },
           body: body.stream,
-          duplex: 'half',
         },
         delivery.signal,
         MAX_NOTE_BYTES,
@@ -271,26 +275,27 @@ export class FreshdeskDestination implements Destination {
   /** One request with this destination's auth and timeout; the answer's body read (capped). */
   async #exchange(
     path: string,
-    init: RequestInit & { duplex?: 'half' },
+    init: Pick<EgressRequest, 'method' | 'headers' | 'body'>,
     signal: AbortSignal,
     maxBytes: number,
   ): Promise<Answer | NoAnswer> {
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     try {
-      const response = await fetch(`${this.#baseUrl}${path}`, {
+      // No redirect is followed (the egress client's rule): besides where a redirect could lead
+      // the API key, following one means holding the whole streamed body to replay it.
+      const response = await this.#egress.request(`${this.#baseUrl}${path}`, {
         ...init,
-        headers: {
-          ...(init.headers as Record<string, string>),
-          authorization: this.#authorization,
-          accept: 'application/json',
-        },
+        headers: { ...init.headers, authorization: this.#authorization, accept: 'application/json' },
         signal: AbortSignal.any([signal, timeout]),
-        // Not only hygiene: with `follow` (the default) undici keeps every byte of a streamed
-        // body in memory to replay it on a 307/308, which would hold the whole file.
-        redirect: 'error',
+        timeoutMs: this.#timeoutMs,
+        maxResponseBytes: maxBytes,
       });
-      const { text, complete } = await readCapped(response, maxBytes);
-      return { status: response.status, headers: response.headers, text, complete };
+      return {
+        status: response.status,
+        headers: response.headers,
+        text: response.text,
+        complete: response.complete,
+      };
     } catch (error) {
       return { error, timedOut: timeout.aborted && !signal.aborted, stopped: signal.aborted };
     }
@@ -368,26 +373,6 @@ function asEarlierNote(value: unknown, uploadId: string): { id: number | string;
   if (!carries(conversation.body) && !carries(conversation.body_text)) return undefined;
   const attached = Array.isArray(conversation.attachments) && conversation.attachments.length > 0;
   return { id, mode: attached ? 'attachment' : 'link' };
-}
-
-async function readCapped(
-  response: Response,
-  maxBytes: number,
-): Promise<{ text: string; complete: boolean }> {
-  if (response.body === null) return { text: '', complete: true };
-  const reader = response.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return { text: Buffer.concat(parts).toString('utf8'), complete: true };
-    size += value.length;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return { text: Buffer.concat(parts).toString('utf8'), complete: false };
-    }
-    parts.push(value);
-  }
 }
 
 function parseJson(answer: Answer): unknown {

@@ -15,6 +15,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TWILIO_TASKROUTER_URL } from '@uplink/contracts';
+import type { EgressClient, EgressResponse } from '@uplink/egress';
 import {
   type Delivery,
   type DeliveryOutcome,
@@ -37,6 +38,8 @@ export type TwilioFlexConfig = {
 };
 
 export type TwilioFlexOptions = {
+  /** The one client for tenant-chosen hosts: address rules, no redirects, capped reads. */
+  egress: EgressClient;
   /** Validity of the viewer link put in the entry (default 24 hours). */
   linkTtlMs?: number;
   /** Per HTTP request (default 15 s). */
@@ -53,6 +56,8 @@ export const UPLOAD_ID_FIELD = 'uplink_upload_id';
 const DEFAULT_LINK_TTL_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 const DEFAULT_MAX_CONFLICT_RETRIES = 10;
+/** A task with its attributes is a few KB (TaskRouter caps attributes at 16 KB); errors less. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
 const CONFLICT_BACKOFF_BASE_MS = 20;
 const CONFLICT_BACKOFF_CAP_MS = 500;
 const FINAL_STATUSES = new Set(['completed', 'canceled']);
@@ -98,8 +103,9 @@ export class TwilioFlexDestination implements Destination {
   readonly #requestTimeoutMs: number;
   readonly #maxConflictRetries: number;
   readonly #random: () => number;
+  readonly #egress: EgressClient;
 
-  constructor(config: TwilioFlexConfig, options: TwilioFlexOptions = {}) {
+  constructor(config: TwilioFlexConfig, options: TwilioFlexOptions) {
     const baseUrl = (config.baseUrl ?? TWILIO_TASKROUTER_URL).replace(/\/+$/, '');
     this.#workspaceSid = config.workspaceSid;
     this.#taskBase = `${baseUrl}/v1/Workspaces/${encodeURIComponent(config.workspaceSid)}/Tasks/`;
@@ -109,6 +115,7 @@ export class TwilioFlexDestination implements Destination {
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#maxConflictRetries = options.maxConflictRetries ?? DEFAULT_MAX_CONFLICT_RETRIES;
     this.#random = options.random ?? Math.random;
+    this.#egress = options.egress;
   }
 
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
@@ -176,19 +183,25 @@ export class TwilioFlexDestination implements Destination {
   }
 
   async #read(ref: FlexTaskRef, signal: AbortSignal): Promise<TaskRead | DeliveryOutcome> {
-    let response: Response;
-    let body: string;
+    let response: EgressResponse;
     try {
-      response = await fetch(this.#taskBase + ref.taskSid, {
+      response = await this.#egress.request(this.#taskBase + ref.taskSid, {
         headers: { authorization: this.#authorization, accept: 'application/json' },
-        signal: this.#signal(signal),
-        redirect: 'error',
+        signal,
+        timeoutMs: this.#requestTimeoutMs,
+        maxResponseBytes: MAX_ANSWER_BYTES,
       });
-      body = await response.text();
     } catch (err) {
       return outcomeForError(err, WHAT);
     }
+    const body = response.text;
     if (!response.ok) return this.#refusal(ref, response, body, undefined);
+    if (!response.complete) {
+      return {
+        kind: 'retry',
+        reason: `${WHAT} answered task ${ref.taskSid} with more than ${MAX_ANSWER_BYTES} bytes`,
+      };
+    }
 
     const etag = response.headers.get('etag');
     let task: unknown;
@@ -215,10 +228,9 @@ export class TwilioFlexDestination implements Destination {
     attributes: string,
     signal: AbortSignal,
   ): Promise<'ok' | 'conflict' | DeliveryOutcome> {
-    let response: Response;
-    let body: string;
+    let response: EgressResponse;
     try {
-      response = await fetch(this.#taskBase + ref.taskSid, {
+      response = await this.#egress.request(this.#taskBase + ref.taskSid, {
         method: 'POST',
         headers: {
           authorization: this.#authorization,
@@ -227,20 +239,26 @@ export class TwilioFlexDestination implements Destination {
           'if-match': read.etag,
         },
         body: new URLSearchParams({ Attributes: attributes }).toString(),
-        signal: this.#signal(signal),
-        redirect: 'error',
+        signal,
+        timeoutMs: this.#requestTimeoutMs,
+        maxResponseBytes: MAX_ANSWER_BYTES,
       });
-      body = await response.text();
     } catch (err) {
       // The update may have landed; the next attempt reads the task and finds the entry if so.
       return outcomeForError(err, WHAT);
     }
+    const body = response.text;
     if (response.ok) return 'ok';
     if (response.status === 412) return 'conflict';
     return this.#refusal(ref, response, body, read.status);
   }
 
-  #refusal(ref: FlexTaskRef, response: Response, body: string, status: string | undefined): DeliveryOutcome {
+  #refusal(
+    ref: FlexTaskRef,
+    response: EgressResponse,
+    body: string,
+    status: string | undefined,
+  ): DeliveryOutcome {
     const detail = twilioErrorDetail(response.status, body);
     if (response.status === 401 || response.status === 403) {
       return { kind: 'failed', reason: `Twilio refused the credentials (${detail})` };
@@ -260,10 +278,6 @@ export class TwilioFlexDestination implements Destination {
       return { kind: 'failed', reason, fallback: true };
     }
     return outcomeForStatus(response.status, WHAT, response.headers.get('retry-after'));
-  }
-
-  #signal(signal: AbortSignal): AbortSignal {
-    return AbortSignal.any([signal, AbortSignal.timeout(this.#requestTimeoutMs)]);
   }
 }
 

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { EgressClient, EgressResponse } from '@uplink/egress';
 import type { Delivery, DeliveryOutcome, Destination } from './destination.ts';
 import { outcomeForError, outcomeForStatus } from './destination.ts';
 
@@ -7,6 +8,8 @@ export const DELIVERY_ID_HEADER = 'Uplink-Delivery-Id';
 /** How long the file URL in a webhook stays valid: enough for a receiver to fetch it, not more. */
 const FILE_URL_TTL_MS = 60 * 60 * 1000;
 const REQUEST_TIMEOUT_MS = 15_000;
+/** A receiver's answer is not used; a little is read so the connection can be reused. */
+const MAX_ANSWER_BYTES = 16 * 1024;
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, the form Stripe made familiar. */
 export function signWebhook(secret: string, body: string, timestampSeconds: number): string {
@@ -48,12 +51,20 @@ export class WebhookDestination implements Destination {
   private readonly secret: string;
   private readonly linkTtlMs: number;
   private readonly now: () => Date;
+  private readonly egress: EgressClient;
 
-  /** `linkTtlMs`: how long the agent's viewer link ("Go to message") stays valid. */
-  constructor(config: { url: string; secret: string }, options: { linkTtlMs: number; now?: () => Date }) {
+  /**
+   * `linkTtlMs`: how long the agent's viewer link ("Go to message") stays valid; `egress`: the
+   * one client for tenant-chosen hosts.
+   */
+  constructor(
+    config: { url: string; secret: string },
+    options: { linkTtlMs: number; egress: EgressClient; now?: () => Date },
+  ) {
     this.url = config.url;
     this.secret = config.secret;
     this.linkTtlMs = options.linkTtlMs;
+    this.egress = options.egress;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -84,9 +95,9 @@ export class WebhookDestination implements Destination {
     // viewer page. Made before posting, so a posted webhook is never retried for want of it.
     const viewer = await delivery.viewerUrl(this.linkTtlMs);
     const timestamp = Math.floor(this.now().getTime() / 1000);
-    let response: Response;
+    let response: EgressResponse;
     try {
-      response = await fetch(this.url, {
+      response = await this.egress.request(this.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -95,10 +106,10 @@ export class WebhookDestination implements Destination {
           [DELIVERY_ID_HEADER]: deliveryId,
         },
         body,
-        signal: AbortSignal.any([delivery.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
-        redirect: 'error',
+        signal: delivery.signal,
+        timeoutMs: REQUEST_TIMEOUT_MS,
+        maxResponseBytes: MAX_ANSWER_BYTES,
       });
-      await response.body?.cancel();
     } catch (err) {
       return outcomeForError(err, 'The webhook');
     }
