@@ -78,7 +78,7 @@ export async function checkContent(
     const active = svgActiveContent(identity.svg);
     if (active) {
       return refuse(
-        `The SVG image contains ${active}, which could run code when an agent opens it in a browser, so it is not accepted.`,
+        `The SVG image contains ${active}, which could run code or reach other sites when an agent opens it in a browser, so it is not accepted.`,
       );
     }
   }
