@@ -14,6 +14,7 @@ import { type ReadinessCheck, registerHealth } from './health.ts';
 import { answerMethodNotAllowed } from './method-not-allowed.ts';
 import { recordHttpRequest } from './metrics.ts';
 import { isMongoUnavailable } from './mongo.ts';
+import { parseQuery } from './query.ts';
 import { activeInstrumentations } from './telemetry.ts';
 
 declare module 'fastify' {
@@ -80,7 +81,8 @@ export function createHttpApp(opts: HttpAppOptions) {
     trustProxy: opts.trustProxy ?? false,
     // Above every path parameter a schema allows (ticket ids: 128 characters), so a long one gets
     // the schema's 400 that names it rather than the router's limit.
-    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The query parser the logs use too, so what they redact is what the routes read.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH, querystringParser: parseQuery },
     // The router's own refusals, before any route: in the error envelope like every other error.
     frameworkErrors: (error, _request, reply) => {
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';

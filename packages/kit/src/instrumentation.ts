@@ -9,7 +9,7 @@ import { FastifyOtelInstrumentation } from '@fastify/otel';
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { redactUrl } from './logger.ts';
+import { redactPath } from './logger.ts';
 import { activeInstrumentations, setActiveInstrumentations } from './telemetry.ts';
 
 export type Instrumentations = {
@@ -49,7 +49,7 @@ function createInstrumentations(): Instrumentations {
       span.updateName(route ? `${request.method} ${route}` : request.method);
       // @fastify/otel records the whole request URL: link tokens in the path, API keys in the
       // query (?access_token=). As the logs have it: the path, tokens cut short; no query.
-      span.setAttribute('url.path', redactUrl(request.url.split('?')[0] ?? ''));
+      span.setAttribute('url.path', redactPath(request.url.split('?')[0] ?? '', route));
     },
     // "handler /u/:token/…" rather than the plugin chain the handler was registered through.
     lifecycleHook: (span, { hookName, request }) => {
