@@ -59,12 +59,14 @@ export async function startRelay(
     allowLoopback?: boolean;
     /** Names the relay resolves as told (no DNS server can be changed here). */
     resolve?: Resolve;
+    /** DESTINATION_EXTRA_HOSTS (default: 127.0.0.1, where the doubles listen). */
+    extraHosts?: string[];
   } = {},
 ): Promise<RelayHarness> {
   const allowLoopback = options.allowLoopback ?? true;
   // The doubles' host: Freshdesk and Twilio Flex destinations may point only at their real hosts
   // otherwise (DESTINATION_EXTRA_HOSTS).
-  const extraHosts = ['127.0.0.1'];
+  const extraHosts = options.extraHosts ?? ['127.0.0.1'];
   const infra = await startTestInfra();
   const gateway = await startGateway({ infra, blockBytes: 4 * 1024 * 1024 });
   const bus = await infra.connectBus('note-relay');
