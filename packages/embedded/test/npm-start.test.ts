@@ -155,6 +155,8 @@ beforeAll(async () => {
   packagesLog = join(await mkdtemp(join(tmpdir(), 'uplink-npm-start-packages-')), 'packages.txt');
   baseEnv = {
     ...(await embeddedUplinkEnv()),
+    // The test's webhook receiver listens on 127.0.0.1, which Uplink calls only when allowed.
+    EGRESS_ALLOW_LOOPBACK: 'true',
     // The scheduler's sweep (the safety net beside its timers) every second, so the expiry
     // below shows within seconds even for a link the running process did not create itself.
     EXPIRY_SWEEP_INTERVAL_MS: '1000',
