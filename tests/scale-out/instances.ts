@@ -128,12 +128,15 @@ export class Cluster {
       AZURE_STORAGE_CONTAINER: opts.container,
     };
     const uploadBase = { PUBLIC_UPLOAD_BASE_URL: 'http://uplink.test/u/' };
+    // The Freshdesk double listens on 127.0.0.1: a destination only an operator can allow.
+    const destinationsOnLoopback = { EGRESS_ALLOW_LOOPBACK: 'true', DESTINATION_EXTRA_HOSTS: '127.0.0.1' };
     this.#env = {
       'link-service': {
         ...common,
         ...uploadBase,
         UPLINK_BOOTSTRAP_API_KEY: opts.apiKey,
         UPLINK_SECRET_KEYS: opts.secretKeys,
+        ...destinationsOnLoopback,
       },
       // Every request comes from 127.0.0.1: no per-address limit.
       'upload-gateway': {
@@ -148,6 +151,7 @@ export class Cluster {
         ...common,
         ...storage,
         UPLINK_SECRET_KEYS: opts.secretKeys,
+        ...destinationsOnLoopback,
         DELIVERY_ATTEMPT_MS: '10000',
       },
       'expiry-scheduler': { ...common, EXPIRY_SWEEP_INTERVAL_MS: '10000' },
