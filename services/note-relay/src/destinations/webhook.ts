@@ -18,9 +18,18 @@ export function signWebhook(secret: string, body: string, timestampSeconds: numb
 }
 
 /**
- * What a receiver does with a request (also in the README): recompute the HMAC over the raw body
- * with the timestamp, compare in constant time, and refuse old timestamps so a captured request
- * cannot be replayed later.
+ * The one form `Uplink-Signature` takes, and all a verifier accepts: a decimal timestamp (no sign,
+ * exponent or leading zero) and one HMAC as 64 lower-case hex digits, nothing before, between or
+ * after. Uplink signs with the tenant's one current secret, so there is exactly one `v1`; a
+ * receiver rotating its secret tries each secret it holds against that one value.
+ */
+const SIGNATURE_FORMAT = /^t=([1-9][0-9]{0,11}),v1=([0-9a-f]{64})$/;
+
+/**
+ * What a receiver does with a request (also in the README): parse the header strictly, recompute
+ * the HMAC over the raw body with the timestamp, compare in constant time, and refuse timestamps
+ * more than `toleranceSeconds` from now, so a captured request cannot be replayed later. Within
+ * that window a receiver drops repeats by `Uplink-Delivery-Id`.
  */
 export function verifyWebhook(
   secret: string,
@@ -29,16 +38,13 @@ export function verifyWebhook(
   nowSeconds: number,
   toleranceSeconds = 300,
 ): boolean {
-  if (!header) return false;
-  const parts = new Map(header.split(',').map((part) => part.trim().split('=', 2) as [string, string]));
-  const timestamp = Number(parts.get('t'));
-  const given = parts.get('v1');
-  if (!Number.isInteger(timestamp) || !given || Math.abs(nowSeconds - timestamp) > toleranceSeconds)
-    return false;
-  const expected = signWebhook(secret, body, timestamp).split('v1=')[1] ?? '';
-  const a = Buffer.from(given, 'hex');
-  const b = Buffer.from(expected, 'hex');
-  return a.length === b.length && timingSafeEqual(a, b);
+  const match = header === null ? null : SIGNATURE_FORMAT.exec(header);
+  if (match === null) return false;
+  const [, timestamp = '', given = ''] = match;
+  if (Math.abs(nowSeconds - Number(timestamp)) > toleranceSeconds) return false;
+  const expected = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest();
+  // Both are 32 bytes: the format guaranteed 64 hex digits.
+  return timingSafeEqual(Buffer.from(given, 'hex'), expected);
 }
 
 /**
