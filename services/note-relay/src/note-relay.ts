@@ -23,6 +23,10 @@ export type NoteRelayDeps = {
   attemptMs: number;
 };
 
+/** Why a delivery fails when its file is gone, or is no longer the file verified at completion. */
+export const FILE_MISSING_REASON =
+  'The file is missing from storage (deleted, or changed since it was verified), so it was not delivered.';
+
 const PROVIDER_NAMES: Record<Provider, string> = {
   freshdesk: 'Freshdesk',
   'twilio-flex': 'Twilio Flex',
@@ -76,7 +80,10 @@ export class NoteRelay {
     }
 
     const uncertain = (link.delivery?.attempts ?? 1) > 1 || deliveryCount > 1;
-    let outcome = await this.attempt(destination, event, link, uncertain);
+    // Checked here for every destination: one that only passes a URL (the webhook, a Flex viewer
+    // link) would otherwise report success for a file nobody can open.
+    let outcome =
+      (await this.fileProblem(event)) ?? (await this.attempt(destination, event, link, uncertain));
     if (outcome.kind === 'failed' && outcome.fallback) {
       const fallback = this.deps.destinationFor('webhook', destinations);
       if (fallback) {
@@ -108,6 +115,17 @@ export class NoteRelay {
     // With the destination's own wait (Retry-After) when it gave one, else the consumer's backoff.
     if (outcome.afterMs !== undefined) throw new RetryLater(outcome.afterMs, outcome.reason);
     throw new Error(outcome.reason);
+  }
+
+  /** Undefined when the file is in storage as verified; else why this attempt cannot deliver it. */
+  private async fileProblem(event: UploadCompletedEvent): Promise<DeliveryOutcome | undefined> {
+    const { file } = event.data;
+    try {
+      const stored = await this.deps.storage.facts(file.blobName);
+      return stored?.etag === file.etag ? undefined : { kind: 'failed', reason: FILE_MISSING_REASON };
+    } catch (err) {
+      return { kind: 'retry', reason: `reading the file's properties failed: ${(err as Error).message}` };
+    }
   }
 
   private async attempt(

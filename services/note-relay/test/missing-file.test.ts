@@ -1,0 +1,113 @@
+// A received file that is no longer in storage as it was verified (deleted, or overwritten) is
+// never reported delivered: whatever the destination, the link ends delivery_failed with the
+// missing-file reason and the destination is not called. The webhook and Flex destinations only
+// pass a link to the file, so without the relay's own check they would "deliver" a dead link.
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TicketRef } from '@uplink/contracts';
+import { startWorkers, stopWorkers } from '@uplink/kit';
+import { eventually } from '@uplink/kit/testing';
+import {
+  type FreshdeskDouble,
+  startFreshdeskDouble,
+  startTwilioDouble,
+  type TwilioDouble,
+} from '@uplink/saas-doubles';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pdfBytes } from '../../upload-gateway/test/files.ts';
+import { FILE_MISSING_REASON } from '../src/note-relay.ts';
+import { type RelayHarness, startRelay } from './harness.ts';
+
+let h: RelayHarness;
+let freshdesk: FreshdeskDouble;
+let twilio: TwilioDouble;
+const hooks: IncomingMessage['headers'][] = [];
+const hookServer = createServer((request, response) => {
+  hooks.push(request.headers);
+  request.resume();
+  request.on('end', () => response.writeHead(204).end());
+});
+
+type Tampering = 'deleted' | 'overwritten';
+type Case = { destination: 'freshdesk' | 'twilio-flex' | 'webhook'; tampering: Tampering; linkId?: string };
+
+const cases: Case[] = (['freshdesk', 'twilio-flex', 'webhook'] as const).flatMap((destination) =>
+  (['deleted', 'overwritten'] as const).map((tampering) => ({ destination, tampering })),
+);
+
+beforeAll(async () => {
+  [h, freshdesk, twilio] = await Promise.all([
+    startRelay({ attemptMs: 8_000 }),
+    startFreshdeskDouble(),
+    startTwilioDouble(),
+  ]);
+  await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
+  await h.setDestinations({
+    freshdesk: { baseUrl: freshdesk.url, apiKey: freshdesk.apiKey },
+    twilioFlex: {
+      accountSid: twilio.accountSid,
+      workspaceSid: twilio.workspaceSid,
+      authToken: twilio.authToken,
+      baseUrl: twilio.url,
+    },
+    webhook: {
+      url: `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/uplink`,
+      secret: 'whsec-test-0123456789abcdef',
+    },
+  });
+
+  // Each file is received and verified while the relay is stopped, then changed behind its back.
+  await stopWorkers(h.service);
+  for (const [index, item] of cases.entries()) {
+    let ticket: TicketRef;
+    if (item.destination === 'freshdesk') {
+      freshdesk.addTicket({ id: 5100 + index });
+      ticket = { provider: 'freshdesk', id: String(5100 + index) };
+    } else if (item.destination === 'twilio-flex') {
+      ticket = { provider: 'twilio-flex', id: twilio.createTask() };
+    } else {
+      ticket = { provider: 'webhook', id: `case-${index}` };
+    }
+    const { linkId } = await h.upload(ticket, pdfBytes(200 + index));
+    item.linkId = linkId;
+    const completed = await eventually('upload.completed', async () =>
+      (await h.gateway.completedEvents()).find((event) => event.linkId === linkId),
+    );
+    const { blobName } = completed.data.file;
+    if (item.tampering === 'deleted') {
+      await h.gateway.storage.delete(blobName);
+    } else {
+      const other = pdfBytes(900 + index);
+      await h.gateway.container.getBlockBlobClient(blobName).upload(other, other.length);
+    }
+  }
+  await startWorkers(h.service);
+}, 120_000);
+
+afterAll(async () => {
+  await h?.close();
+  await Promise.all([freshdesk?.stop(), twilio?.stop()]);
+  hookServer.close();
+});
+
+describe('a received file missing from storage at delivery', () => {
+  it.each(cases)(
+    '$destination, file $tampering: delivery_failed with the missing-file reason',
+    async (item) => {
+      const link = await h.settled(item.linkId ?? '');
+      expect(link.status).toBe('delivery_failed');
+      expect(link.delivery?.reason).toBe(FILE_MISSING_REASON);
+      const failed = await eventually('note.failed', async () =>
+        (await h.failed()).find((event) => event.linkId === item.linkId),
+      );
+      expect(failed.data.reason).toBe(FILE_MISSING_REASON);
+    },
+  );
+
+  it('never calls a destination', async () => {
+    for (const item of cases) expect((await h.settled(item.linkId ?? '')).status).not.toBe('received');
+    expect(freshdesk.requests).toEqual([]);
+    expect(twilio.requests).toEqual([]);
+    expect(hooks).toEqual([]);
+  });
+});
