@@ -9,6 +9,7 @@ import {
   screenshot,
   seriousAxeViolations,
 } from '@uplink/dev-servers';
+import { stopWorkers } from '@uplink/kit';
 import { MongoLinkStore } from '@uplink/links';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -216,6 +217,47 @@ describe('agent console', () => {
       expect(await opened.csp()).toEqual([]);
     } finally {
       await opened.close();
+    }
+  });
+
+  it('resumes by itself when a stream reaches its lifetime, missing nothing in between', async () => {
+    const service = await harness.build({ config: { LINK_STREAM_MAX_LIFETIME_MS: 2_000 } });
+    const port = await freePort();
+    await service.app.listen({ host: '127.0.0.1', port });
+    const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    try {
+      const page = await context.newPage();
+      // Each stream request's Last-Event-ID (allHeaders: headers() leaves some out).
+      const streams: Promise<string | undefined>[] = [];
+      page.on('request', (request) => {
+        if (!request.url().includes('/links/stream')) return;
+        streams.push(request.allHeaders().then((headers) => headers['last-event-id']));
+      });
+      const firstEnded = new Promise<void>((resolve) =>
+        page.on('requestfinished', (request) => {
+          if (request.url().includes('/links/stream')) resolve();
+        }),
+      );
+      const ticketId = newTicket();
+      await page.goto(`http://127.0.0.1:${port}/console?provider=freshdesk&ticket=${ticketId}`);
+      await signIn(page);
+      await page.getByText('Live', { exact: true }).waitFor();
+      const loadId = await page.evaluate(() => performance.timeOrigin);
+
+      // Made while the console is between two streams: the next one must bring it.
+      await firstEnded;
+      const created = await createLink(ticketId);
+      await linkItem(page, created.shortId).getByText('Pending').waitFor({ timeout: 10_000 });
+      await page.getByText('Live', { exact: true }).waitFor();
+      const lastEventIds = await Promise.all(streams);
+      expect(lastEventIds.length).toBeGreaterThanOrEqual(2);
+      expect(lastEventIds[0]).toBeUndefined();
+      expect(lastEventIds[1]).toMatch(/^\d+$/);
+      expect(await page.evaluate(() => performance.timeOrigin)).toBe(loadId);
+    } finally {
+      await context.close();
+      await stopWorkers(service);
+      await service.app.close();
     }
   });
 
