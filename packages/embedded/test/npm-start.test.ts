@@ -2,11 +2,11 @@
 // Azure configured, so everything runs on the embedded adapters in one process with its data in
 // a fresh folder. Headless Chromium then drives the whole flow through the console and the
 // customer's page; the process is restarted and every link must come back with its status.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { LinkView } from '@uplink/contracts';
 import {
   cspViolations,
@@ -27,104 +27,33 @@ import { bootstrapTenantId } from '@uplink/tenants';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedUplinkEnv } from '../src/testing.ts';
-
-const ROOT = resolve(import.meta.dirname, '../../..');
-const START = join(ROOT, 'scripts', 'start.ts');
-const RECORD_PACKAGES = join(import.meta.dirname, 'record-packages.ts');
-
-type Started = { child: ChildProcess; banner: string; consoleUrl: string; apiKey: string; api: string };
+import { endNpmStart, ROOT, START, type StartedUplink, startNpmStart } from './npm-start-process.ts';
 
 let dataDir: string;
 /** Every npm package the started processes loaded (record-packages.ts). */
 let packagesLog: string;
 /** The environment every start of the test gets: free ports, nothing external. */
 let baseEnv: NodeJS.ProcessEnv;
-let uplink: Started | undefined;
+let uplink: StartedUplink | undefined;
 let browser: Browser;
 let webhook: { server: Server; url: string; received: unknown[] };
 
 /** Runs scripts/start.ts like `npm start` does and waits for its "ready" banner. */
-async function startUplink(): Promise<Started> {
+function startUplink(): Promise<StartedUplink> {
   // The point is the embedded default: nothing external may leak in from the test's environment.
-  const env: NodeJS.ProcessEnv = {
+  return startNpmStart({
     ...baseEnv,
     UPLINK_DATA_DIR: dataDir,
-    // Its log lines are the diagnosis when it does not get ready (see the failure below).
+    // Its log lines are the diagnosis when it does not get ready.
     LOG_LEVEL: 'info',
     UPLINK_TEST_PACKAGES_LOG: packagesLog,
-  };
-  const reports = await mkdtemp(join(tmpdir(), 'uplink-npm-start-report-'));
-  const child = spawn(
-    process.execPath,
-    ['--report-on-signal', `--report-directory=${reports}`, '--import', RECORD_PACKAGES, START],
-    {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk) => {
-    out += chunk;
   });
-  child.stderr?.on('data', (chunk) => {
-    err += chunk;
-  });
-  const started = Date.now();
-  await new Promise<void>((done, fail) => {
-    const timer = setInterval(() => {
-      if (out.includes('Uplink is ready.')) {
-        clearInterval(timer);
-        done();
-      } else if (child.exitCode !== null || Date.now() - started > 60_000) {
-        clearInterval(timer);
-        void notReady(child, reports, `${out}\n${err}`).then(fail);
-      }
-    }, 50);
-  });
-  await rm(reports, { recursive: true, force: true });
-  const line = (label: string) => new RegExp(`^ +${label} +(\\S+)`, 'm').exec(out)?.[1] ?? '';
-  return { child, banner: out, consoleUrl: line('Console'), apiKey: line('Demo API key'), api: line('API') };
-}
-
-/**
- * Why the process did not get ready: its last output and, when it is still running, where its
- * JavaScript stands (a Node diagnostic report, asked for with SIGUSR2); then it is killed.
- */
-async function notReady(child: ChildProcess, reports: string, output: string): Promise<Error> {
-  let where = '';
-  if (child.exitCode === null) {
-    child.kill('SIGUSR2');
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const [file] = await readdir(reports);
-    if (file) {
-      const report = JSON.parse(await readFile(join(reports, file), 'utf8')) as {
-        javascriptStack?: { stack?: string[] };
-        libuv?: { type: string; is_active: boolean }[];
-      };
-      const active = (report.libuv ?? []).filter((handle) => handle.is_active).map((handle) => handle.type);
-      where = `\nJavaScript stack: ${(report.javascriptStack?.stack ?? []).join('\n  ')}\nactive handles: ${active.join(', ')}`;
-    }
-    child.kill('SIGKILL');
-  }
-  const tail = output.trimEnd().split('\n').slice(-40).join('\n');
-  await rm(reports, { recursive: true, force: true });
-  const load = loadavg()
-    .map((n) => n.toFixed(1))
-    .join(' ');
-  return new Error(
-    `npm start did not get ready (exit ${child.exitCode}; load average ${load}); last output:\n${tail}${where}`,
-  );
 }
 
 async function stopUplink(): Promise<number | null> {
   const child = uplink?.child;
   uplink = undefined;
-  if (!child || child.exitCode !== null) return child?.exitCode ?? null;
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  child.kill('SIGTERM');
-  return exited;
+  return endNpmStart(child);
 }
 
 async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
