@@ -5,7 +5,7 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SecretBox } from '@uplink/kit';
+import { type Sealed, SecretBox } from '@uplink/kit';
 import { MongoTenantStore, type StoredDestinations } from '@uplink/tenants';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pdfBytes } from '../../upload-gateway/test/files.ts';
@@ -52,18 +52,13 @@ beforeEach(() => {
  * Destinations as a record written before these rules (or straight into the database): secrets
  * sealed the old way, any URL. The relay must still refuse to call inside.
  */
-async function storeRaw(build: (seal: (field: string, value: string) => unknown) => StoredDestinations) {
+async function storeRaw(build: (seal: (field: string, value: string) => Sealed) => StoredDestinations) {
   const tenants = new MongoTenantStore(h.infra.mongo.db);
   const box = SecretBox.parse(SECRET_KEYS);
   const { tenantId } = h.gateway;
   const record = await tenants.readDestinations(tenantId);
   const seal = (field: string, value: string) => box.seal(value, `${tenantId}/${field}`);
-  const written = await tenants.writeDestinations(
-    tenantId,
-    record?.revision ?? 0,
-    build(seal) as StoredDestinations,
-    new Date(),
-  );
+  const written = await tenants.writeDestinations(tenantId, record?.revision ?? 0, build(seal), new Date());
   if (written === null || written === 'conflict') throw new Error('could not store the destinations');
 }
 
@@ -109,16 +104,15 @@ describe('with EGRESS_ALLOW_LOOPBACK off', () => {
     expect(connections).toBe(0);
   });
 
-  it.each([
-    'http://127.0.0.1:PORT',
-    'http://[::ffff:127.0.0.1]:PORT',
-    'https://helpdesk.example.com:PORT',
-  ])('never calls a Freshdesk base URL %s', async (template) => {
-    const baseUrl = template.replace('PORT', String(port));
-    await storeRaw((seal) => ({ freshdesk: { baseUrl, apiKey: seal('freshdesk.apiKey', 'fd-key-000') } }));
-    await deliveryFailure('freshdesk', '4711');
-    expect(connections).toBe(0);
-  });
+  it.each(['http://127.0.0.1:PORT', 'http://[::ffff:127.0.0.1]:PORT', 'https://helpdesk.example.com:PORT'])(
+    'never calls a Freshdesk base URL %s',
+    async (template) => {
+      const baseUrl = template.replace('PORT', String(port));
+      await storeRaw((seal) => ({ freshdesk: { baseUrl, apiKey: seal('freshdesk.apiKey', 'fd-key-000') } }));
+      await deliveryFailure('freshdesk', '4711');
+      expect(connections).toBe(0);
+    },
+  );
 
   it.each(['http://127.0.0.1:PORT', 'http://[::1]:PORT', 'https://helpdesk.example.com:PORT'])(
     'never calls a Twilio Flex base URL %s',
