@@ -1,17 +1,32 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { SecretBox } from '@uplink/kit';
 
 /**
  * The folder the one-process default keeps everything in: sessions and events (SQLite), blobs
- * (Azurite), and the two secrets it makes on first start. Owner-only, since it holds keys.
+ * (Azurite), and the two secrets it makes on first start. Owner-only, since it holds keys and
+ * every customer's files: folders 0700, files 0600.
  */
 export class DataFolder {
   readonly path: string;
 
   constructor(path: string) {
     this.path = path;
+    // Process-wide, so that files libraries create later are owner-only as they are created:
+    // SQLite's -wal and -shm, Azurite's metadata and extent files and folders.
+    process.umask(0o077);
     mkdirSync(path, { recursive: true, mode: 0o700 });
+    // A folder an older Uplink made, or one copied or unpacked, may be readable by everyone.
+    restrictToOwner(path, true);
   }
 
   file(name: string): string {
@@ -54,6 +69,19 @@ export class DataFolder {
     const file = this.file(name);
     if (!existsSync(file)) writeFileSync(file, `${make()}\n`, { mode: 0o600, flag: 'wx' });
     return readFileSync(file, 'utf8').trim();
+  }
+}
+
+/**
+ * Folders 0700 and files 0600, from `path` down. Symbolic links are left alone: chmod would
+ * follow them out of the folder.
+ */
+function restrictToOwner(path: string, isDirectory: boolean): void {
+  const mode = isDirectory ? 0o700 : 0o600;
+  if ((lstatSync(path).mode & 0o777) !== mode) chmodSync(path, mode);
+  if (!isDirectory) return;
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    if (!entry.isSymbolicLink()) restrictToOwner(join(path, entry.name), entry.isDirectory());
   }
 }
 

@@ -2,9 +2,10 @@
 // after a restart with its file readable, byte for byte, and every link it did not answer must
 // still be usable. The one-process default keeps links in SQLite and blobs in the in-process
 // Azurite; a file Azurite has not yet written down while the link says "received" is an upload
-// the customer was told arrived and that is gone.
+// the customer was told arrived and that is gone. The same folder then shows that everything
+// npm start keeps is owner-only: it holds the key that unseals every tenant's helpdesk secrets.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CreatedLink, LinkView, UploadIntent } from '@uplink/contracts';
@@ -163,3 +164,42 @@ describe('npm start killed with SIGKILL while customers upload', () => {
     });
   }
 });
+
+// On the same folder, after the rounds above have written sessions, events, blobs and keys.
+describe("npm start's data folder", () => {
+  it('is owner-only after start and uploads: every file 0600, every folder 0700', async () => {
+    uplink ??= await startNpmStart(env);
+    expect(await looseModes(dataDir)).toEqual([]);
+  });
+
+  it('makes an existing data folder owner-only again at start', { timeout: 60_000 }, async () => {
+    expect(await endNpmStart(uplink?.child)).toBe(0);
+    uplink = undefined;
+    // As an older Uplink (or a copy, or an unzip) left it: readable by everyone.
+    await chmodTree(dataDir, 0o755, 0o644);
+    expect((await looseModes(dataDir)).length).toBeGreaterThan(3);
+    uplink = await startNpmStart(env);
+    expect(await looseModes(dataDir)).toEqual([]);
+  });
+});
+
+/** Every file under `root` (itself included) whose mode is not 0600, and every folder not 0700. */
+async function looseModes(root: string): Promise<string[]> {
+  const loose: string[] = [];
+  const visit = async (path: string): Promise<void> => {
+    const stat = await lstat(path);
+    const mode = stat.mode & 0o777;
+    const expected = stat.isDirectory() ? 0o700 : 0o600;
+    if (mode !== expected) loose.push(`${path} ${mode.toString(8)}`);
+    if (stat.isDirectory()) for (const name of await readdir(path)) await visit(join(path, name));
+  };
+  await visit(root);
+  return loose;
+}
+
+async function chmodTree(root: string, folderMode: number, fileMode: number): Promise<void> {
+  const stat = await lstat(root);
+  await chmod(root, stat.isDirectory() ? folderMode : fileMode);
+  if (stat.isDirectory())
+    for (const name of await readdir(root)) await chmodTree(join(root, name), folderMode, fileMode);
+}
