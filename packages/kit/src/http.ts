@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { AjvCompiler, type ValidatorFactory } from '@fastify/ajv-compiler';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ErrorCode, ErrorEnvelope } from '@uplink/contracts';
@@ -96,6 +98,7 @@ export function createHttpApp(opts: HttpAppOptions) {
       } satisfies ErrorEnvelope);
     },
     schemaController: { compilersFactory: requestValidators() },
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // First, so that its onRoute hook sees every route; registered plugins load in order. Present
@@ -103,6 +106,8 @@ export function createHttpApp(opts: HttpAppOptions) {
   const otel = activeInstrumentations();
   if (otel) app.register(otel.fastify.plugin());
   app.addHook('onRequest', (request, reply, done) => {
+    // On the raw response, so every answer has it: errors, 404s, 405s, hijacked streams.
+    reply.raw.setHeader('x-content-type-options', 'nosniff');
     const started = performance.now();
     // 'close' also comes for hijacked replies (the SSE stream), which skip onSend and onResponse.
     reply.raw.once('close', () => {
@@ -157,9 +162,47 @@ function describeError(error: FastifyError): { status: number; code: ErrorCode; 
       message: 'The service is temporarily unavailable; try again shortly.',
     };
   }
+  // Fastify's own refusals (a body too large or not JSON, an unknown content type) have a status
+  // and a message meant for the client. Any other error's are someone else's (a storage SDK, a
+  // driver, a library): never passed on.
   const status = error.statusCode ?? 500;
-  if (status < 500) return { status, code: codeForStatus(status), message: error.message };
+  if (status < 500 && error.code?.startsWith('FST_')) {
+    return { status, code: codeForStatus(status), message: error.message };
+  }
   return { status: 500, code: 'internal', message: 'Something went wrong on our side.' };
+}
+
+/** Node's parser errors that have a status of their own; any other refusal is a 400. */
+const CLIENT_ERROR_STATUS: Record<string, { status: number; message: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, message: 'The request line and headers are too large.' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time.' },
+};
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (oversized headers, a malformed
+ * request line, one that takes too long to arrive): answered in the error envelope, then the
+ * connection is closed, as Fastify's own handler does.
+ */
+function answerClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket): void {
+  // A reset connection: nobody to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, message } = CLIENT_ERROR_STATUS[error.code ?? ''] ?? {
+    status: 400,
+    message: 'The request is not valid HTTP.',
+  };
+  this.log.debug({ err: error, status }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify({ error: { code: 'invalid_request', message } } satisfies ErrorEnvelope);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+        'content-type: application/json; charset=utf-8\r\n' +
+        `content-length: ${Buffer.byteLength(body)}\r\n` +
+        'x-content-type-options: nosniff\r\n' +
+        'connection: close\r\n\r\n' +
+        body,
+    );
+  }
+  socket.destroy(error);
 }
 
 function codeForStatus(status: number): ErrorCode {
@@ -195,18 +238,17 @@ function validationMessage(error: FastifyError): string {
 }
 
 /**
- * Serves the OpenAPI document generated from the route schemas, and a UI at /docs. The plugins
- * are loaded here, not at import, so services without an API (note-relay) never load them.
+ * Serves the OpenAPI document generated from the route schemas at /docs/json and, with `ui`, a
+ * UI at /docs. The plugins are loaded here, not at import, so services without an API
+ * (note-relay) never load them.
  */
 export async function registerOpenApi(
   app: FastifyInstance,
   info: { title: string; version: string; description: string },
   security?: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>,
+  options: { ui: boolean } = { ui: true },
 ): Promise<void> {
-  const [{ default: swagger }, { default: swaggerUi }] = await Promise.all([
-    import('@fastify/swagger'),
-    import('@fastify/swagger-ui'),
-  ]);
+  const { default: swagger } = await import('@fastify/swagger');
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -214,7 +256,48 @@ export async function registerOpenApi(
       ...(security ? { components: { securitySchemes: security } } : {}),
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (options.ui) {
+    await registerDocsUi(app);
+    return;
+  }
+  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+/**
+ * The Swagger UI at /docs, in its own scope: a page that runs a large script bundle, so it may
+ * load only its own files, call only this origin, and never be framed (clickjacking).
+ */
+async function registerDocsUi(app: FastifyInstance): Promise<void> {
+  const { default: swaggerUi } = await import('@fastify/swagger-ui');
+  await app.register(async (docs) => {
+    docs.addHook('onRequest', async (request, reply) => {
+      // The plugin answers static/index.html with a redirect to the URL it was asked minus that
+      // name: with a query string (or any other suffix) that is the same URL again, forever.
+      // Every spelling of it goes to the UI's one address instead.
+      if (request.routeOptions.url?.endsWith('/static/index.html')) return reply.redirect('/docs/', 301);
+    });
+    docs.addHook('onSend', async (_request, reply, payload) => {
+      const { script, style } = docs.swaggerCSP;
+      reply.header(
+        'content-security-policy',
+        [
+          "default-src 'none'",
+          `script-src 'self' ${script.join(' ')}`,
+          `style-src 'self' ${style.join(' ')}`,
+          "img-src 'self' data:",
+          "font-src 'self' data:",
+          "connect-src 'self'",
+          "base-uri 'none'",
+          "form-action 'none'",
+          "frame-ancestors 'none'",
+        ].join('; '),
+      );
+      reply.header('x-frame-options', 'DENY');
+      reply.header('referrer-policy', 'no-referrer');
+      return payload;
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null } });
+  });
 }
 
 export type HttpApp = ReturnType<typeof createHttpApp>;

@@ -61,12 +61,18 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
   const retention = new FileRetention({ links, shares, tenants, settings, storage, clock, logger });
 
   const app = serviceHttpApp(deps, { trustProxy: trustedProxies(config.TRUST_PROXY) });
-  await registerOpenApi(app, {
-    title: 'Uplink upload-gateway',
-    version: '1',
-    description:
-      "The customer's side of a link: the upload page and the API it calls (the link token is the credential), and the viewer pages of delivered files.",
-  });
+  // The document only (the API fuzz tests read it): no Swagger UI on the customers' host.
+  await registerOpenApi(
+    app,
+    {
+      title: 'Uplink upload-gateway',
+      version: '1',
+      description:
+        "The customer's side of a link: the upload page and the API it calls (the link token is the credential), and the viewer pages of delivered files.",
+    },
+    undefined,
+    { ui: false },
+  );
   const rateLimits = await registerRateLimits(
     app,
     { perIpPerMinute: config.RATE_LIMIT_PER_IP, perLinkPerMinute: config.RATE_LIMIT_PER_TOKEN },
