@@ -86,7 +86,7 @@ export class Balancer {
     method: string,
     path: string,
     opts: { body?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<{ status: number; body: unknown }> {
+  ): Promise<{ status: number; body: unknown; instance: string }> {
     let broken: Instance | undefined;
     for (let attempt = 1; ; attempt++) {
       const instance = await this.#pick(broken);
@@ -112,7 +112,7 @@ export class Balancer {
         const text = await response.text();
         record.status = response.status;
         record.endedAt = Date.now();
-        return { status: response.status, body: parseJson(text) };
+        return { status: response.status, body: parseJson(text), instance: instance.name };
       } catch (err) {
         record.endedAt = Date.now();
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;

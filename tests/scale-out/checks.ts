@@ -88,6 +88,48 @@ export async function eventsPerLink(bus: NatsEventBus, subject: string, ids: str
 }
 
 /**
+ * What graceful stops left unpublished: the links of `ids` still holding an outbox entry once
+ * every instance stopped (nothing runs any more that could publish it), and, per link-service
+ * instance that stopped gracefully, the links it created whose `link.created` reached the
+ * stream only after it exited, so another replica's sweep sent them, not its own shutdown.
+ */
+export async function leftByGracefulStops(
+  bus: NatsEventBus,
+  links: Collection<LinkDocument>,
+  ids: string[],
+  sent: readonly Sent[],
+  instances: readonly Instance[],
+) {
+  const withOutbox = await links
+    .find({ _id: { $in: ids } }, { projection: { outbox: 1 } })
+    .toArray()
+    .then((docs) => docs.filter((doc) => (doc.outbox?.length ?? 0) > 0).map((doc) => doc._id));
+  const exitedAt = new Map<string, number>();
+  for (const i of instances) {
+    if (i.service !== 'link-service' || i.terminatedAt === undefined || i.stopMs === undefined) continue;
+    exitedAt.set(i.name, i.terminatedAt + i.stopMs);
+  }
+  const storedAt = new Map<string, number>();
+  for (const msg of await streamMessages(bus, Subjects.linkCreated)) {
+    const { linkId } = msg.json() as { linkId: string };
+    if (!storedAt.has(linkId)) storedAt.set(linkId, Number(msg.info.timestampNanos) / 1e6);
+  }
+  let createdByStopped = 0;
+  const publishedAfterExit: string[] = [];
+  for (const s of sent) {
+    const exit = exitedAt.get(s.createdBy);
+    if (exit === undefined) continue;
+    createdByStopped++;
+    const stored = storedAt.get(s.linkId);
+    if (stored === undefined || stored > exit) {
+      const when = stored === undefined ? 'never' : `${Math.round(stored - exit)} ms after it exited`;
+      publishedAfterExit.push(`${s.linkId} created by ${s.createdBy}: link.created stored ${when}`);
+    }
+  }
+  return { withOutbox, createdByStopped, publishedAfterExit };
+}
+
+/**
  * Links that did not end as they should: their documents, what every instance logged about them
  * and, where the document shows it, which write went missing. FerretDB v1 runs an update as a
  * read, then an unconditional whole-document write: a write computed from a snapshot taken

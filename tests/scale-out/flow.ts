@@ -6,7 +6,14 @@ import { uploadWithIntent } from '../../services/upload-gateway/test/blob-upload
 import { pdfBytes } from '../../services/upload-gateway/test/files.ts';
 import type { Balancer, RequestRecord } from './balancer.ts';
 
-export type Sent = { ticketId: number; linkId: string; size: number; sha256: string };
+export type Sent = {
+  ticketId: number;
+  linkId: string;
+  /** The link-service instance that answered the creation. */
+  createdBy: string;
+  size: number;
+  sha256: string;
+};
 
 /** A valid PDF of 1 to ~60 KB with its own bytes (so its own SHA-256) per link. */
 export function fileFor(i: number): Uint8Array {
@@ -31,14 +38,11 @@ export async function sendFile(
   i: number,
   records: RequestRecord[],
 ): Promise<Sent> {
-  const created = expectStatus(
-    await lb.links.request('create link', 'POST', '/v1/links', {
-      body: { ticket: { provider: 'freshdesk', id: String(ticketId) }, validityHours: 1 },
-      headers: { authorization: `Bearer ${apiKey}` },
-    }),
-    201,
-    'create link',
-  ) as { id: string; url: string };
+  const creation = await lb.links.request('create link', 'POST', '/v1/links', {
+    body: { ticket: { provider: 'freshdesk', id: String(ticketId) }, validityHours: 1 },
+    headers: { authorization: `Bearer ${apiKey}` },
+  });
+  const created = expectStatus(creation, 201, 'create link') as { id: string; url: string };
   const token = created.url.slice(created.url.lastIndexOf('/') + 1);
   await new Promise((resolve) => setTimeout(resolve, CUSTOMER_PAUSE_MS));
   const bytes = fileFor(i);
@@ -80,6 +84,7 @@ export async function sendFile(
   return {
     ticketId,
     linkId: created.id,
+    createdBy: creation.instance,
     size: bytes.length,
     sha256: createHash('sha256').update(bytes).digest('hex'),
   };

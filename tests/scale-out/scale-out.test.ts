@@ -22,7 +22,7 @@ import { MongoLinkStore } from '../../packages/links/src/index.ts';
 import { startFreshdeskDouble } from '../../packages/saas-doubles/src/index.ts';
 import { bootstrapTenantId } from '../../packages/tenants/src/index.ts';
 import { Balancer, type RequestRecord } from './balancer.ts';
-import { LOST_DELIVERED_WRITE, settle, verify } from './checks.ts';
+import { LOST_DELIVERED_WRITE, leftByGracefulStops, settle, verify } from './checks.ts';
 import { type Sent, sendFile } from './flow.ts';
 import { Cluster, type Instance, type ServiceName } from './instances.ts';
 import { judgeRequests } from './requests.ts';
@@ -195,6 +195,13 @@ it('runs two instances of every service through kills and graceful stops, each f
     const stopAt = Date.now();
     await Promise.all(cluster.running().map((i) => i.terminate()));
     const stopAllMs = Date.now() - stopAt;
+    const afterStops = await leftByGracefulStops(
+      bus,
+      links.collection,
+      [...sent.map((s) => s.linkId), ...unused],
+      sent,
+      cluster.instances,
+    );
     const requests = judgeRequests(records, cluster.instances);
     const answered = (op: string, status: number) =>
       records.filter((r) => r.op === op && r.status === status).length;
@@ -219,6 +226,7 @@ it('runs two instances of every service through kills and graceful stops, each f
           stopMs: i.stopMs,
           ...i.shutdownLog(),
         })),
+      afterStops,
       instancesStarted: cluster.instances.length,
       consumers,
       requests: { ...requests, retried: requests.retried.length, retriedDetail: requests.retried },
@@ -268,6 +276,10 @@ it('runs two instances of every service through kills and graceful stops, each f
       linkExpiredForSentLinks: 0,
     });
     for (const stop of summary.gracefulStops) expect(stop).toMatchObject({ complete: true, failed: [] });
+    // A graceful stop publishes what it accepted itself: no entry is left in any outbox once all
+    // stopped, and each link created by an instance that stopped was in the stream before it exited.
+    expect(afterStops).toMatchObject({ withOutbox: [], publishedAfterExit: [] });
+    expect(afterStops.createdByStopped).toBeGreaterThan(0);
   } finally {
     lb.links.stop();
     lb.gateway.stop();
