@@ -20,3 +20,12 @@ export const conflict = (code: 'conflict' | 'link_not_pending', message: string)
   new AppError(code, message);
 export const unavailable = (message: string, cause?: unknown) =>
   new AppError('unavailable', message, { cause });
+
+/**
+ * An error from the Azure SDK (its RestError: a storage request refused or failed). Its status and
+ * message are the storage service's, about our storage: never a client's answer. Recognised by
+ * name, so the kit needs no storage SDK.
+ */
+export function isStorageError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'RestError';
+}

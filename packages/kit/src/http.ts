@@ -11,7 +11,7 @@ import Fastify, {
   type FastifyReply,
 } from 'fastify';
 import type { Logger } from 'pino';
-import { AppError } from './errors.ts';
+import { AppError, isStorageError } from './errors.ts';
 import { type ReadinessCheck, registerHealth } from './health.ts';
 import { answerMethodNotAllowed } from './method-not-allowed.ts';
 import { recordHttpRequest } from './metrics.ts';
@@ -154,6 +154,10 @@ function describeError(error: FastifyError): { status: number; code: ErrorCode; 
   }
   if (error.validation) {
     return { status: 400, code: 'invalid_request', message: validationMessage(error) };
+  }
+  // Storage's refusals are about our blobs, not about this request: its status and words stay inside.
+  if (isStorageError(error)) {
+    return { status: 503, code: 'unavailable', message: 'File storage is unavailable; try again shortly.' };
   }
   if (isMongoUnavailable(error)) {
     return {

@@ -32,6 +32,8 @@ export const MetricNames = {
   deliveries: 'uplink.deliveries',
   /** Gauge: status. Links by stored status (link-service reports it). */
   links: 'uplink.links',
+  /** Counter: sweep. Items a periodic sweep could not handle; each is tried again on the next run. */
+  sweepFailures: 'uplink.sweep.failures',
 } as const;
 
 export type PublishOutcome = 'published' | 'duplicate' | 'failed';
@@ -63,6 +65,7 @@ type KitInstruments = {
   consumerRedelivered: ObservableGauge;
   deliveries: Counter;
   links: ObservableGauge;
+  sweepFailures: Counter;
 };
 
 let current: { provider: MeterProvider; instruments: KitInstruments } | undefined;
@@ -110,6 +113,10 @@ function createInstruments(provider: MeterProvider): KitInstruments {
       description: 'Links by stored status.',
       unit: '{link}',
     }),
+    sweepFailures: meter.createCounter(MetricNames.sweepFailures, {
+      description: 'Items a periodic sweep could not handle (tried again on its next run), by sweep.',
+      unit: '{item}',
+    }),
   };
 }
 
@@ -142,6 +149,11 @@ export function recordConsumed(subject: string, consumer: string, outcome: Consu
 
 export function recordDelivery(destination: string, outcome: DeliveryMetricOutcome): void {
   kitMetrics().deliveries.add(1, { destination, outcome });
+}
+
+/** One item a sweep skipped after a failure: the rest of the run went on without it. */
+export function recordSweepFailure(sweep: string): void {
+  kitMetrics().sweepFailures.add(1, { sweep });
 }
 
 /** How long a gauge callback waits for its source: no new observation this time rather than a stall. */

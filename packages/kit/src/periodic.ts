@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { recordSweepFailure } from './metrics.ts';
 import type { Worker } from './service.ts';
 
 /**
@@ -30,4 +31,33 @@ export function periodicWorker(
       await running;
     },
   };
+}
+
+/**
+ * One step of a sweep for each item: an item that fails is logged with `describe(item)`, counted
+ * in `uplink.sweep.failures{sweep}`, and left for the next run, while the rest of the run goes on.
+ * One bad item (a blob storage will not delete, say) never stops clean-up for all the others.
+ */
+export async function sweepEach<T>(
+  sweep: string,
+  items: Iterable<T>,
+  handle: (item: T) => Promise<void>,
+  options: { logger: Logger; describe: (item: T) => Record<string, unknown> },
+): Promise<{ done: number; failed: number }> {
+  let done = 0;
+  let failed = 0;
+  for (const item of items) {
+    try {
+      await handle(item);
+      done += 1;
+    } catch (err) {
+      failed += 1;
+      recordSweepFailure(sweep);
+      options.logger.warn(
+        { type: 'sweep', sweep, err, ...options.describe(item) },
+        `${sweep}: one item failed; the next run tries it again`,
+      );
+    }
+  }
+  return { done, failed };
 }
