@@ -26,14 +26,12 @@ function isChangedOrGone(err: unknown): boolean {
 }
 
 /**
- * The storage service refused the request for what the blob is (4xx: wrong type, leased,
- * archived, changed, …) rather than failing to answer. For a blob a customer's SAS wrote, that is
- * the customer's doing.
+ * The storage service refused the request for the state the blob is in (409: wrong blob type,
+ * archived, snapshots present; 412: a lease, a condition), rather than failing to answer or
+ * refusing our credentials. For a blob a customer's SAS wrote, that is the customer's doing.
  */
 export function isRefusedByStorage(err: unknown): boolean {
-  return (
-    err instanceof RestError && err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500
-  );
+  return err instanceof RestError && (err.statusCode === 409 || err.statusCode === 412);
 }
 
 export type BlobFacts = { size: number; etag: string };

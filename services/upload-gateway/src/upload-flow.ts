@@ -15,8 +15,9 @@ import {
 import { AppError, type Clock, type Logger, notFound, type OutboxPublisher, randomId } from '@uplink/kit';
 import type { UploadDocument, UploadStore } from '@uplink/links';
 import { effectiveStatus, type LinkDocument, type LinkStore } from '@uplink/links';
-import type { BlobStorage } from '@uplink/storage';
+import { type BlobStorage, isRefusedByStorage } from '@uplink/storage';
 import type { SettingsSource } from '@uplink/tenants';
+import { blobsOfUpload, uploadBlobName, verifiedBlobName } from './blob-names.ts';
 import { cleanFileName } from './file-name.ts';
 import { GONE_MESSAGES, goneReason } from './link-availability.ts';
 import { checkContent, SNIFF_BYTES } from './verification/content-check.ts';
@@ -34,6 +35,9 @@ export type UploadFlowDeps = {
 };
 
 const DEFAULT_DISABLED_MESSAGE = 'This company does not accept files through this link at the moment.';
+const NOT_AN_UPLOAD_MESSAGE =
+  'The file was not sent the way this page sends files; send it again from the page.';
+const CHANGED_MESSAGE = 'The file changed while it was being checked; send it again.';
 
 /** Which seed-list categories a kind may produce: recordings have one, a picked file any. */
 function categoriesFor(kind: UploadKind): readonly MediaCategory[] {
@@ -101,9 +105,7 @@ export class UploadFlow {
     }
 
     const uploadId = randomId('upl');
-    // Random and opaque: the browser sees this name, so it carries no tenant or link id. The day
-    // prefix keeps listings and lifecycle rules manageable.
-    const blobName = `${now.toISOString().slice(0, 10)}/${uploadId}`;
+    const blobName = uploadBlobName(uploadId, now);
     const staged = body.size > this.deps.blockBytes;
     const sas = await storage.uploadUrl(blobName, staged, now);
     await uploads.insert({
@@ -134,8 +136,10 @@ export class UploadFlow {
 
   /**
    * Verifies the blob against the intent and the policy, then moves the link pending -> received.
-   * Any failed check deletes the blob and leaves the link usable. Repeating the call for the
-   * upload that won answers the same receipt, so a browser may retry after a network error.
+   * What is checked and kept is a server-side copy of the upload blob (see blob-names.ts), and
+   * the upload blob is deleted. Any failed check deletes both and leaves the link usable.
+   * Repeating the call for the upload that won answers the same receipt, so a browser may retry
+   * after a network error.
    */
   async complete(token: string, uploadId: string): Promise<UploadReceipt> {
     const { links, uploads, clock } = this.deps;
@@ -166,6 +170,7 @@ export class UploadFlow {
     if (!received) return this.lostRace(token, upload, now);
     this.deps.outbox.kick(received._id);
     await uploads.settle(upload._id, 'completed', now);
+    await this.deleteUploadBlob(upload);
     this.deps.logger.info(
       { type: 'upload', linkId: link._id, uploadId, size: file.size, contentType: file.contentType },
       'upload received',
@@ -173,10 +178,28 @@ export class UploadFlow {
     return { status: 'received', receivedAt: now.toISOString() };
   }
 
+  /**
+   * The checks, with storage's refusals as one of them: a request storage refuses for what the
+   * blob is (a lease, an archive tier, a type no upload makes) refuses the file, in our words.
+   */
   private async verify(link: LinkDocument, upload: UploadDocument, now: Date): Promise<UploadedFile> {
+    try {
+      return await this.verifyStored(link, upload, now);
+    } catch (err) {
+      if (!isRefusedByStorage(err)) throw err;
+      this.deps.logger.warn(
+        { type: 'upload', err, linkId: link._id, uploadId: upload._id },
+        'storage refused an operation on an uploaded file',
+      );
+      await this.discard(upload, 'rejected', now, NOT_AN_UPLOAD_MESSAGE);
+      throw new AppError('upload_rejected', NOT_AN_UPLOAD_MESSAGE, { cause: err });
+    }
+  }
+
+  private async verifyStored(link: LinkDocument, upload: UploadDocument, now: Date): Promise<UploadedFile> {
     const { storage } = this.deps;
-    const [facts, policy] = await Promise.all([storage.facts(upload.blobName), this.policyOf(link)]);
-    if (!facts) {
+    const [uploaded, policy] = await Promise.all([storage.inspect(upload.blobName), this.policyOf(link)]);
+    if (!uploaded) {
       // Nothing stored yet (the browser called too early): nothing to delete, the intent stays open.
       throw new AppError('upload_rejected', 'The file has not arrived in storage yet; send it again.');
     }
@@ -188,17 +211,41 @@ export class UploadFlow {
       await this.discard(upload, 'rejected', now, policy.disabledMessage ?? DEFAULT_DISABLED_MESSAGE);
       throw new AppError('receiving_disabled', policy.disabledMessage ?? DEFAULT_DISABLED_MESSAGE);
     }
-    if (facts.size !== upload.size) {
+    // The SAS lets more than the page does: copying another blob in (by name, from anywhere storage
+    // can read), making an append or page blob, taking snapshots. None of that is an upload.
+    if (uploaded.copied || uploaded.blobType !== 'BlockBlob' || uploaded.snapshots > 0) {
+      this.deps.logger.warn(
+        {
+          type: 'upload',
+          linkId: link._id,
+          uploadId: upload._id,
+          blobType: uploaded.blobType,
+          copied: uploaded.copied,
+          snapshots: uploaded.snapshots,
+        },
+        'refused a blob the upload page does not make',
+      );
+      return reject(NOT_AN_UPLOAD_MESSAGE);
+    }
+    if (uploaded.size !== upload.size) {
       return reject(
-        `The stored file has ${facts.size} bytes but ${upload.size} were announced; send it again.`,
+        `The stored file has ${uploaded.size} bytes but ${upload.size} were announced; send it again.`,
       );
     }
     const limit = policy.categories[upload.category].maxBytes;
-    if (facts.size > limit) {
-      return reject(`The file is ${formatBytes(facts.size)}; the limit is ${formatBytes(limit)}.`);
+    if (uploaded.size > limit) {
+      return reject(`The file is ${formatBytes(uploaded.size)}; the limit is ${formatBytes(limit)}.`);
     }
-    const head = await storage.head(upload.blobName, Math.min(facts.size, SNIFF_BYTES), facts.etag);
-    if (!head) return reject('The file changed while it was being checked; send it again.');
+    // From here on only the copy is read: the SAS may still write the upload blob, never the copy.
+    // Copied only while the upload blob is the version inspected above.
+    const verifiedName = verifiedBlobName(upload.blobName);
+    const copy = await storage.copyOnce(upload.blobName, uploaded.etag, verifiedName, now);
+    if (copy.outcome === 'source_changed') return reject(CHANGED_MESSAGE);
+    const facts = copy.facts;
+    // A copy an earlier attempt made may be of an earlier version: it is checked all the same.
+    if (facts.size !== upload.size) return reject(CHANGED_MESSAGE);
+    const head = await storage.head(verifiedName, Math.min(facts.size, SNIFF_BYTES), facts.etag);
+    if (!head) return reject(CHANGED_MESSAGE);
     const check = await checkContent(
       head,
       { kind: upload.kind, contentType: upload.contentType, fileName: upload.fileName, size: upload.size },
@@ -218,7 +265,7 @@ export class UploadFlow {
       contentType: check.contentType,
       size: facts.size,
       container: storage.container.containerName,
-      blobName: upload.blobName,
+      blobName: verifiedName,
       etag: facts.etag,
     };
   }
@@ -237,14 +284,30 @@ export class UploadFlow {
     throw new AppError('link_not_pending', 'Another file was already received through this link.');
   }
 
+  /** Deletes every blob of the upload, then settles it: a failed delete leaves it for the sweeper. */
   private async discard(
     upload: UploadDocument,
     state: 'rejected' | 'abandoned',
     now: Date,
     reason?: string,
   ): Promise<void> {
-    await this.deps.storage.delete(upload.blobName);
+    for (const blobName of blobsOfUpload(upload.blobName)) await this.deps.storage.delete(blobName);
     await this.deps.uploads.settle(upload._id, state, now, reason);
+  }
+
+  /**
+   * The file is received (its verified copy is kept): the upload blob is no longer needed. A
+   * failure here does not undo the receipt; retention deletes the upload blob with the file.
+   */
+  private async deleteUploadBlob(upload: UploadDocument): Promise<void> {
+    try {
+      await this.deps.storage.delete(upload.blobName);
+    } catch (err) {
+      this.deps.logger.warn(
+        { type: 'upload', err, uploadId: upload._id },
+        'could not delete the upload blob of a received file; retention will',
+      );
+    }
   }
 
   private async policyOf(link: LinkDocument): Promise<MediaPolicy> {

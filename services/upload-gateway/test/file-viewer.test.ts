@@ -148,6 +148,21 @@ describe('GET /f/:token', () => {
     }
   });
 
+  it('answers 410 and hands out no storage URL once the blob is not the verified one (replaced or gone)', async () => {
+    // Files received before verified copies were kept where their upload SAS wrote them.
+    const replaced = await sharedFile({ fileName: 'label.png', contentType: 'image/png', category: 'image' });
+    await gateway.container
+      .getBlockBlobClient(replaced.file.blobName)
+      .uploadData(Buffer.from('MZ not an image'));
+    const gone = await sharedFile({ fileName: 'label.png', contentType: 'image/png', category: 'image' });
+    await gateway.storage.delete(gone.file.blobName);
+    for (const shared of [replaced, gone]) {
+      const response = await fetch(shared.url);
+      expect(response.status).toBe(410);
+      expect(await response.text()).not.toContain(gateway.storageOrigin);
+    }
+  });
+
   it('answers 410 once the link has expired', async () => {
     const shared = await sharedFile(
       { fileName: 'label.png', contentType: 'image/png', category: 'image' },
@@ -202,7 +217,12 @@ describe('GET /f/:token', () => {
   it('is rate limited per client address, with a page to read', async () => {
     const limited = await startGateway({ ratePerMinute: 2, infra: gateway.infra });
     try {
-      const shared = await sharedFile({ fileName: 'label.png', contentType: 'image/png', category: 'image' });
+      // In the limited gateway's own container: the viewer reads the file before it shows it.
+      const shared = await shareFile(limited, shares, {
+        fileName: 'label.png',
+        contentType: 'image/png',
+        category: 'image',
+      });
       const url = `${limited.baseUrl}/f/${shared.token}`;
       const statuses: number[] = [];
       for (let i = 0; i < 3; i++) {

@@ -57,6 +57,11 @@ export async function startGateway(
     viewerFrameAncestors?: string;
     /** Servers shared with other services under test; the harness then leaves them running. */
     infra?: TestInfra;
+    /**
+     * The gateway's own storage connection string instead of the shared Azurite's (a wrong key, to
+     * see storage refuse it); the container is then not configured at start.
+     */
+    gatewayStorageConnectionString?: string;
   } = {},
 ): Promise<GatewayHarness> {
   const infra = options.infra ?? (await startTestInfra());
@@ -79,10 +84,10 @@ export async function startGateway(
   const service = await buildUploadGateway({
     config: {
       PUBLIC_UPLOAD_BASE_URL: `${baseUrl}/u/`,
-      AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      AZURE_STORAGE_CONNECTION_STRING: options.gatewayStorageConnectionString ?? azurite.connectionString,
       AZURE_STORAGE_USE_IDENTITY: false,
       AZURE_STORAGE_CONTAINER: containerName,
-      AZURE_STORAGE_CONFIGURE: true,
+      AZURE_STORAGE_CONFIGURE: options.gatewayStorageConnectionString === undefined,
       UPLOAD_BLOCK_BYTES: options.blockBytes ?? 4 * 1024 * 1024,
       // Tests change the policy and expect the next request to see it.
       SETTINGS_CACHE_MS: 0,

@@ -3,6 +3,7 @@ import { eventually, streamMessages } from '@uplink/kit/testing';
 import { MongoFileShareStore, MongoUploadStore } from '@uplink/links';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AbandonedUploadSweeper } from '../src/abandoned-uploads.ts';
+import { verifiedBlobName } from '../src/blob-names.ts';
 import { put, uploadWithIntent } from './blob-upload.ts';
 import { exeBytes, pdfBytes } from './files.ts';
 import { type GatewayHarness, startGateway } from './harness.ts';
@@ -216,12 +217,14 @@ describe('completion', () => {
     });
     expect(file?.etag).toBeTruthy();
     expect(events[0]?.data.contextMessage).toBe('The invoice, please');
-    // The blob name says nothing about the tenant or the link.
-    expect(file?.blobName).toBe(blobNameOf(intent));
+    // The file kept is the verified copy, not the blob the SAS can write; the blob name says
+    // nothing about the tenant or the link.
+    expect(file?.blobName).toBe(verifiedBlobName(blobNameOf(intent)));
     expect(file?.blobName).not.toContain(gateway.tenantId);
     expect(file?.blobName).not.toContain(linkId);
     const stored = await gateway.container.getBlobClient(file?.blobName ?? '').downloadToBuffer();
     expect(new Uint8Array(stored)).toEqual(bytes);
+    expect(await blobNames()).not.toContain(blobNameOf(intent));
   });
 
   it('serves a file with its verified type, whatever content type the browser gave the blob', async () => {
@@ -303,9 +306,8 @@ describe('completion', () => {
     expect(await gateway.linkStatus(linkId)).toBe('received');
     const events = await eventuallyEvents(linkId, 1);
     const stored = new Set(await blobNames());
-    expect(intents.map(blobNameOf).filter((name) => stored.has(name))).toEqual([
-      events[0]?.data.file.blobName,
-    ]);
+    const ours = intents.flatMap((intent) => [blobNameOf(intent), verifiedBlobName(blobNameOf(intent))]);
+    expect(ours.filter((name) => stored.has(name))).toEqual([events[0]?.data.file.blobName]);
     // Nothing more arrives later.
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await gateway.completedEvents()).filter((e) => e.linkId === linkId)).toHaveLength(1);
@@ -331,6 +333,13 @@ describe('abandoned uploads', () => {
     const abandonedLink = await gateway.createLink();
     const abandoned = await intentFor(abandonedLink.token, pdfIntent(bytes.length));
     await uploadWithIntent(abandoned, bytes);
+    // A completion that died after making the verified copy: the copy is the intent's too.
+    const abandonedEtag = (await gateway.storage.facts(blobNameOf(abandoned)))?.etag ?? '';
+    const abandonedCopy = verifiedBlobName(blobNameOf(abandoned));
+    expect(
+      (await gateway.storage.copyOnce(blobNameOf(abandoned), abandonedEtag, abandonedCopy, new Date()))
+        .outcome,
+    ).toBe('copied');
     const receivedLink = await gateway.createLink();
     const received = await intentFor(receivedLink.token, pdfIntent(bytes.length));
     await uploadWithIntent(received, bytes);
@@ -363,7 +372,8 @@ describe('abandoned uploads', () => {
     await sweeper.sweep();
     const names = await blobNames();
     expect(names).not.toContain(blobNameOf(abandoned));
-    expect(names).toContain(blobNameOf(received));
+    expect(names).not.toContain(abandonedCopy);
+    expect(names).toContain(file.blobName);
     expect((await uploads.get(abandoned.uploadId))?.state).toBe('abandoned');
     expect((await uploads.get(received.uploadId))?.state).toBe('completed');
     expect((await shares.find(old.token, later)).outcome).toBe('not_found');

@@ -28,7 +28,7 @@ export function fileViewerRoutes(
   deps: {
     shares: Pick<FileShareStore, 'find'>;
     tenants: SettingsSource;
-    storage: Pick<BlobStorage, 'origin' | 'readUrl'>;
+    storage: Pick<BlobStorage, 'origin' | 'readUrlIfUnchanged'>;
     clock: Clock;
     rateLimits: PublicRateLimits;
     /** Origins that may show the viewer in a frame (FILE_VIEWER_FRAME_ANCESTORS). */
@@ -64,10 +64,21 @@ export function fileViewerRoutes(
       // Never past the share's own end.
       const ttlMs = Math.min(VIEW_SAS_MS, share.expiresAt.getTime() - now.getTime());
       const response = { contentType: share.contentType, fileName: share.fileName };
+      // Only the bytes verified at completion: a file that is gone or not the verified one any
+      // more (possible only for files stored before verified copies) is withdrawn.
       const [fileUrl, downloadUrl] = await Promise.all([
-        storage.readUrl(share.blobName, ttlMs, now, { ...response, disposition: 'inline' }),
-        storage.readUrl(share.blobName, ttlMs, now, { ...response, disposition: 'attachment' }),
+        storage.readUrlIfUnchanged(share.blobName, share.etag, ttlMs, now, {
+          ...response,
+          disposition: 'inline',
+        }),
+        storage.readUrlIfUnchanged(share.blobName, share.etag, ttlMs, now, {
+          ...response,
+          disposition: 'attachment',
+        }),
       ]);
+      if (!fileUrl || !downloadUrl) {
+        return pages.send(reply, 410, renderFileUnavailablePage(locale, 'revoked'));
+      }
       return pages.send(
         reply,
         200,
