@@ -1,19 +1,22 @@
-import type { Clock, Logger } from '@uplink/kit';
-import type { FileShareStore, LinkStore, UploadStore } from '@uplink/links';
+import { type Clock, type Logger, sweepEach } from '@uplink/kit';
+import type { FileShareStore, LinkStore, UploadDocument, UploadStore } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
+import { blobsOfUpload } from './blob-names.ts';
 
 /**
  * A customer may get a SAS and never complete (closed tab, dead battery). Once the SAS has been
  * expired for `graceMs` (a completion may still arrive for an upload that finished just in time),
- * the blob is deleted so storage keeps only verified files. Old settled records and long-expired
+ * every blob of the intent is deleted (the upload blob, and a verified copy an interrupted
+ * completion made), so storage keeps only received files. An intent that fails is logged, counted
+ * and tried again next run; the others are not held up. Old settled records and long-expired
  * viewer links go too.
  */
 export class AbandonedUploadSweeper {
   private readonly deps: {
     uploads: UploadStore;
-    links: LinkStore;
+    links: Pick<LinkStore, 'getById'>;
     shares: FileShareStore;
-    storage: BlobStorage;
+    storage: Pick<BlobStorage, 'delete'>;
     clock: Clock;
     logger: Logger;
     graceMs: number;
@@ -25,26 +28,30 @@ export class AbandonedUploadSweeper {
     this.deps = deps;
   }
 
-  /** Deletes up to one batch of abandoned blobs; returns how many. */
+  /** Deletes up to one batch of abandoned uploads' blobs; returns how many intents it settled. */
   async sweep(batch = 100): Promise<number> {
-    const { uploads, storage, clock } = this.deps;
+    const { uploads, clock, logger } = this.deps;
     const now = clock.now();
     const abandoned = await uploads.findAbandoned(new Date(now.getTime() - this.deps.graceMs), batch);
-    for (const upload of abandoned) {
-      // A completion that received the link but failed to settle its record must keep its blob.
-      if (await this.deps.links.hasReceived(upload.linkId, upload._id)) {
-        await uploads.settle(upload._id, 'completed', now);
-        continue;
-      }
-      await storage.delete(upload.blobName);
-      await uploads.settle(upload._id, 'abandoned', now);
-    }
+    const { done } = await sweepEach('abandoned_uploads', abandoned, (upload) => this.clearUp(upload, now), {
+      logger,
+      describe: (upload) => ({ uploadId: upload._id, linkId: upload.linkId }),
+    });
     const keepSince = new Date(now.getTime() - this.deps.keepRecordsMs);
     await uploads.purgeSettled(keepSince);
     await this.deps.shares.purgeExpired(keepSince);
-    if (abandoned.length > 0) {
-      this.deps.logger.info({ type: 'sweep', count: abandoned.length }, 'deleted abandoned uploads');
+    if (done > 0) this.deps.logger.info({ type: 'sweep', count: done }, 'deleted abandoned uploads');
+    return done;
+  }
+
+  private async clearUp(upload: UploadDocument, now: Date): Promise<void> {
+    const { uploads, links, storage } = this.deps;
+    // A completion that received the link but failed to settle its record keeps the link's file.
+    const file = (await links.getById(upload.linkId))?.upload;
+    const kept = file?.uploadId === upload._id ? file.blobName : undefined;
+    for (const blobName of blobsOfUpload(upload.blobName)) {
+      if (blobName !== kept) await storage.delete(blobName);
     }
-    return abandoned.length;
+    await uploads.settle(upload._id, kept ? 'completed' : 'abandoned', now);
   }
 }

@@ -1,7 +1,8 @@
-import type { Clock, Logger } from '@uplink/kit';
+import { type Clock, type Logger, sweepEach } from '@uplink/kit';
 import type { FileShareStore, LinkDocument, LinkStore } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
 import type { SettingsSource, TenantStore } from '@uplink/tenants';
+import { blobsOfFile } from './blob-names.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const BATCH = 100;
@@ -11,9 +12,11 @@ const BATCH = 100;
  * its delivery ended (posted, or failed for good). The days are read from the tenant's settings
  * at each sweep, so a shorter retention also applies to the files already kept.
  *
- * Per file: its viewer links are revoked (their page then says the link was withdrawn), the blob is
- * deleted, and the link records it. Each step is idempotent, so a crash between them only means
- * the next sweep repeats them. A helpdesk's own copy (a Freshdesk attachment) is the helpdesk's.
+ * Per file: its viewer links are revoked (their page then says the link was withdrawn), every blob
+ * the upload had is deleted (the verified copy, and the upload blob in case its SAS re-created it),
+ * and the link records it. Each step is idempotent, so a crash between them only means the next
+ * sweep repeats them. A file (or a tenant) that fails is logged, counted and tried again next run;
+ * the others are not held up. A helpdesk's own copy (a Freshdesk attachment) is the helpdesk's.
  */
 export class FileRetention {
   private readonly deps: {
@@ -32,29 +35,41 @@ export class FileRetention {
 
   /** Deletes every file whose retention has run out; returns how many. */
   async sweep(): Promise<number> {
-    const { links, tenants, settings, clock } = this.deps;
+    const { tenants, clock, logger } = this.deps;
     const now = clock.now();
     let deleted = 0;
-    for (const tenantId of await tenants.listTenantIds()) {
-      const policy = (await settings.getSettings(tenantId))?.mediaPolicy;
-      if (!policy) continue;
-      const settledBefore = new Date(now.getTime() - policy.retentionDays * DAY_MS);
-      const done = new Set<string>();
-      for (;;) {
-        // A link whose deletion did not get recorded would come back: never twice in one sweep.
-        const due = (await links.findFilesPastRetention(tenantId, settledBefore, BATCH)).filter(
-          (link) => !done.has(link._id),
-        );
-        for (const link of due) {
-          await this.deleteFile(link, now);
-          done.add(link._id);
-          deleted += 1;
-        }
-        if (due.length < BATCH) break;
-      }
-    }
+    await sweepEach(
+      'file_retention',
+      await tenants.listTenantIds(),
+      async (tenantId) => {
+        deleted += await this.sweepTenant(tenantId, now);
+      },
+      { logger, describe: (tenantId) => ({ tenantId }) },
+    );
     if (deleted > 0) {
       this.deps.logger.info({ type: 'retention', count: deleted }, 'deleted files past their retention');
+    }
+    return deleted;
+  }
+
+  private async sweepTenant(tenantId: string, now: Date): Promise<number> {
+    const { links, settings, logger } = this.deps;
+    const policy = (await settings.getSettings(tenantId))?.mediaPolicy;
+    if (!policy) return 0;
+    const settledBefore = new Date(now.getTime() - policy.retentionDays * DAY_MS);
+    // A link whose deletion failed or did not get recorded would come back: never twice in one sweep.
+    const seen = new Set<string>();
+    let deleted = 0;
+    for (;;) {
+      const batch = await links.findFilesPastRetention(tenantId, settledBefore, BATCH);
+      const due = batch.filter((link) => !seen.has(link._id));
+      for (const link of due) seen.add(link._id);
+      const { done } = await sweepEach('file_retention', due, (link) => this.deleteFile(link, now), {
+        logger,
+        describe: (link) => ({ tenantId, linkId: link._id }),
+      });
+      deleted += done;
+      if (batch.length < BATCH || due.length === 0) break;
     }
     return deleted;
   }
@@ -62,7 +77,9 @@ export class FileRetention {
   private async deleteFile(link: LinkDocument, now: Date): Promise<void> {
     const { shares, storage, links } = this.deps;
     await shares.revokeForLink(link.tenantId, link._id, now);
-    if (link.upload) await storage.delete(link.upload.blobName);
+    if (link.upload) {
+      for (const blobName of blobsOfFile(link.upload.blobName)) await storage.delete(blobName);
+    }
     await links.markFileDeleted(link._id, now);
   }
 }

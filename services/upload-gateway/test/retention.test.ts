@@ -3,10 +3,13 @@
 // are driven through the store's own transitions, with times in the past.
 import { randomBytes } from 'node:crypto';
 import type { UploadedFile } from '@uplink/contracts';
-import { randomId } from '@uplink/kit';
+import { MetricNames, randomId } from '@uplink/kit';
+import { startTestTelemetry } from '@uplink/kit/telemetry-testing';
 import { MongoFileShareStore } from '@uplink/links';
+import type { BlobStorage } from '@uplink/storage';
 import { MongoTenantStore } from '@uplink/tenants';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blobsOfFile, verifiedBlobName } from '../src/blob-names.ts';
 import { FileRetention } from '../src/file-retention.ts';
 import { type GatewayHarness, startGateway } from './harness.ts';
 
@@ -32,6 +35,7 @@ async function settledLink(
   settledDaysAgo: number,
   outcome: 'delivered' | 'failed',
   tenantId = gateway.tenantId,
+  options: { verifiedCopy?: boolean } = {},
 ): Promise<Kept> {
   const at = daysAgo(settledDaysAgo);
   const { link } = await gateway.links.create({
@@ -41,7 +45,9 @@ async function settledLink(
     now: new Date(at.getTime() - 60_000),
   });
   const uploadId = randomId('upl');
-  const blobName = `${tenantId}/${uploadId}`;
+  // As completion keeps it now (a verified copy), or as it did before (where the SAS wrote it).
+  const uploadBlob = `${tenantId}/${uploadId}`;
+  const blobName = options.verifiedCopy ? verifiedBlobName(uploadBlob) : uploadBlob;
   const bytes = randomBytes(1024);
   const uploaded = await gateway.container.getBlockBlobClient(blobName).uploadData(bytes);
   const file: UploadedFile = {
@@ -76,13 +82,29 @@ async function blobExists(blobName: string): Promise<boolean> {
   return gateway.container.getBlobClient(blobName).exists();
 }
 
-function retention(now = NOW): FileRetention {
+/** Every blob and snapshot whose name is one of `names`. */
+async function storedVersions(names: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for await (const blob of gateway.container.listBlobsFlat({ includeSnapshots: true })) {
+    if (names.includes(blob.name)) found.push(blob.snapshot ? `${blob.name}@${blob.snapshot}` : blob.name);
+  }
+  return found;
+}
+
+/** A request with a create+write SAS for the blob, as a customer's page could send it. */
+async function withUploadSas(blobName: string, query: string, headers: Record<string, string> = {}) {
+  const { url } = await gateway.storage.uploadUrl(blobName, true, new Date());
+  const response = await fetch(`${url}${query}`, { method: 'PUT', headers });
+  expect(response.status, await response.text()).toBe(201);
+}
+
+function retention(now = NOW, storage: Pick<BlobStorage, 'delete'> = gateway.storage): FileRetention {
   return new FileRetention({
     links: gateway.links,
     shares,
     tenants,
     settings: tenants,
-    storage: gateway.storage,
+    storage,
     clock: { now: () => now },
     logger: gateway.infra.logger,
   });
@@ -140,6 +162,79 @@ describe('file retention', () => {
     await gateway.storage.delete(half.blobName);
     await retention().sweep();
     expect((await gateway.links.getById(half.linkId))?.fileDeletedAt).toEqual(NOW);
+  });
+
+  it("is not stopped by what a customer's SAS did: 30 files of three tenants, one with a snapshot and one leased, all deleted", async () => {
+    await gateway.updateMediaPolicy({ retentionDays: 7 });
+    const tenantIds = [gateway.tenantId];
+    for (const name of ['Second tenant', 'Third tenant']) {
+      const tenant = await tenants.createTenant(name, daysAgo(30));
+      await tenants.updateSettings(tenant._id, { mediaPolicy: { retentionDays: 7 } }, daysAgo(30));
+      tenantIds.push(tenant._id);
+    }
+    const files: Kept[] = [];
+    for (let i = 0; i < 30; i++) files.push(await settledLink(8 + (i % 5), 'delivered', tenantIds[i % 3]));
+    // The first tenant's files are swept first: its troubles come before everyone else's files.
+    const [snapshotted, leased] = files;
+    if (!snapshotted || !leased) throw new Error('no files');
+    await withUploadSas(snapshotted.blobName, '&comp=snapshot');
+    await withUploadSas(leased.blobName, '&comp=lease', {
+      'x-ms-lease-action': 'acquire',
+      'x-ms-lease-duration': '-1',
+    });
+
+    await retention().sweep();
+
+    expect(await storedVersions(files.map((file) => file.blobName))).toEqual([]);
+    for (const file of files) {
+      expect((await gateway.links.getById(file.linkId))?.fileDeletedAt, file.linkId).toEqual(NOW);
+    }
+  });
+
+  it('deletes every blob the file had: its verified copy, and the upload blob its SAS could create again', async () => {
+    await gateway.updateMediaPolicy({ retentionDays: 7 });
+    const legacy = await settledLink(9, 'delivered');
+    const verified = await settledLink(9, 'delivered', gateway.tenantId, { verifiedCopy: true });
+    const uploadBlob = blobsOfFile(verified.blobName)[0] ?? '';
+    await gateway.container.getBlockBlobClient(uploadBlob).uploadData(Buffer.from('made again by the SAS'));
+
+    await retention().sweep();
+
+    expect(await storedVersions([legacy.blobName, verified.blobName, uploadBlob])).toEqual([]);
+  });
+
+  it('goes on past a file that fails, counts it, and deletes it on the next run', async () => {
+    const telemetry = await startTestTelemetry('retention-test');
+    try {
+      await gateway.updateMediaPolicy({ retentionDays: 7 });
+      const failing = await settledLink(9, 'delivered');
+      const others = [await settledLink(9, 'delivered'), await settledLink(10, 'failed')];
+      // Storage refuses this one blob (as it would a blob under a legal hold) and serves the rest.
+      const refusing: Pick<BlobStorage, 'delete'> = {
+        async delete(blobName) {
+          if (blobName === failing.blobName) throw new Error('storage refused the delete');
+          await gateway.storage.delete(blobName);
+        },
+      };
+
+      await retention(NOW, refusing).sweep();
+
+      for (const other of others) expect(await blobExists(other.blobName)).toBe(false);
+      expect(await blobExists(failing.blobName)).toBe(true);
+      expect((await gateway.links.getById(failing.linkId))?.fileDeletedAt).toBeUndefined();
+      const failures = (await telemetry.collect()).filter(
+        (point) => point.name === MetricNames.sweepFailures,
+      );
+      expect(failures.map((point) => [point.attributes, point.value])).toEqual([
+        [{ sweep: 'file_retention' }, 1],
+      ]);
+
+      await retention().sweep();
+      expect(await blobExists(failing.blobName)).toBe(false);
+      expect((await gateway.links.getById(failing.linkId))?.fileDeletedAt).toEqual(NOW);
+    } finally {
+      await telemetry.shutdown();
+    }
   });
 
   it('runs in the gateway as a worker on its interval', () => {

@@ -1,4 +1,6 @@
 import type { ErrorEnvelope, UploadIntent, UploadReceipt } from '@uplink/contracts';
+import { MetricNames } from '@uplink/kit';
+import { startTestTelemetry } from '@uplink/kit/telemetry-testing';
 import { eventually, streamMessages } from '@uplink/kit/testing';
 import { MongoFileShareStore, MongoUploadStore } from '@uplink/links';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -378,6 +380,66 @@ describe('abandoned uploads', () => {
     expect((await uploads.get(received.uploadId))?.state).toBe('completed');
     expect((await shares.find(old.token, later)).outcome).toBe('not_found');
     expect((await shares.find(fresh.token, later)).outcome).toBe('found');
+  });
+});
+
+describe('abandoned uploads, whatever the SAS did', () => {
+  it('deletes a snapshotted and a leased blob, and goes on past an intent that fails, counting it', async () => {
+    const telemetry = await startTestTelemetry('abandoned-uploads-test');
+    try {
+      const uploads = new MongoUploadStore(gateway.infra.mongo.db);
+      const bytes = pdfBytes(100 * 1024);
+      const intents: UploadIntent[] = [];
+      for (let i = 0; i < 4; i++) {
+        const { token } = await gateway.createLink();
+        const intent = await intentFor(token, pdfIntent(bytes.length));
+        await uploadWithIntent(intent, bytes);
+        intents.push(intent);
+      }
+      const [snapshotted, leased, failing, plain] = intents;
+      if (!snapshotted || !leased || !failing || !plain) throw new Error('no intents');
+      await put(`${snapshotted.uploadUrl}&comp=snapshot`, new Uint8Array(), {});
+      await put(`${leased.uploadUrl}&comp=lease`, new Uint8Array(), {
+        'x-ms-lease-action': 'acquire',
+        'x-ms-lease-duration': '-1',
+      });
+      const sweeper = new AbandonedUploadSweeper({
+        uploads,
+        links: gateway.links,
+        shares: new MongoFileShareStore(gateway.infra.mongo.db),
+        storage: {
+          // Storage refuses this one blob and serves the rest.
+          async delete(blobName) {
+            if (blobName === blobNameOf(failing)) throw new Error('storage refused the delete');
+            await gateway.storage.delete(blobName);
+          },
+        },
+        clock: { now: () => new Date(Date.now() + 2 * 60 * 60 * 1000) },
+        logger: gateway.infra.logger,
+        graceMs: 60 * 60 * 1000,
+        keepRecordsMs: 7 * 24 * 60 * 60 * 1000,
+      });
+      // Other tests' intents may be swept too (one run, so each is tried once): look at ours only.
+      await sweeper.sweep(10_000);
+
+      const stored: string[] = [];
+      for await (const blob of gateway.container.listBlobsFlat({ includeSnapshots: true }))
+        stored.push(blob.name);
+      for (const gone of [snapshotted, leased, plain]) {
+        expect(stored).not.toContain(blobNameOf(gone));
+        expect((await uploads.get(gone.uploadId))?.state).toBe('abandoned');
+      }
+      expect(stored).toContain(blobNameOf(failing));
+      expect((await uploads.get(failing.uploadId))?.state).toBe('issued');
+      const failures = (await telemetry.collect()).filter(
+        (point) => point.name === MetricNames.sweepFailures,
+      );
+      expect(failures.map((point) => [point.attributes, point.value])).toEqual([
+        [{ sweep: 'abandoned_uploads' }, 1],
+      ]);
+    } finally {
+      await telemetry.shutdown();
+    }
   });
 });
 
