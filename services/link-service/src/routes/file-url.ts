@@ -47,11 +47,14 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
       }
       if (!storage) throw notFound('Previews are off: this link-service has no blob storage configured.');
       const now = clock.now();
-      const url = await storage.readUrl(file.blobName, PREVIEW_URL_MS, now, {
+      // Only the bytes verified at completion: for files stored before verified copies, the blob
+      // could have been replaced while its upload SAS was valid.
+      const url = await storage.readUrlIfUnchanged(file.blobName, file.etag, PREVIEW_URL_MS, now, {
         contentType: file.contentType,
         fileName: file.fileName,
         disposition: 'inline',
       });
+      if (!url) throw new AppError('file_deleted', 'The file is no longer in storage as it was received.');
       return reply.header('cache-control', 'no-store').send({
         url,
         contentType: file.contentType,
