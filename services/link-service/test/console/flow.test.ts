@@ -143,7 +143,7 @@ describe('the whole flow', () => {
       'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
       'base64',
     );
-    await gateway.container.getBlockBlobClient(blobName).uploadData(png);
+    const uploaded = await gateway.container.getBlockBlobClient(blobName).uploadData(png);
     await gateway.links.collection.updateOne(
       { _id: linkId },
       {
@@ -159,7 +159,8 @@ describe('the whole flow', () => {
             size: png.length,
             container: gateway.container.containerName,
             blobName,
-            etag: '"0x1"',
+            // Previews are read URLs only while the blob has the ETag verified at completion.
+            etag: uploaded.etag ?? '',
           },
         },
       },
