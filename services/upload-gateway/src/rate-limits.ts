@@ -57,7 +57,7 @@ export async function registerRateLimits(
     perIp: app.rateLimit({
       max: limits.perIpPerMinute,
       timeWindow: MINUTE_MS,
-        // One budget per IPv6 /64 (what one customer line gets), not per address within it.
+      // One budget per IPv6 /64 (what one customer line gets), not per address within it.
       keyGenerator: (request) => `ip:${normalizeIP(request.ip)}`,
     }),
     // Not `app.rateLimit`: the plugin runs only the first of its hooks on a request, and perIp
