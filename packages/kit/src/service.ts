@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { EventBus } from './bus.ts';
-import { type Clock, systemClock } from './clock.ts';
+import { systemClock } from './clock.ts';
 import { type CommonConfig, ConfigError } from './config.ts';
 import type { HttpApp } from './http.ts';
 import { createLogger } from './logger.ts';
-import type { StoreHandle } from './service-parts.ts';
+import type { AppDeps, StoreHandle } from './service-parts.ts';
 import { createShutdown, onSignals, type ShutdownPhase } from './shutdown.ts';
 import { startTelemetry } from './telemetry.ts';
 
@@ -22,14 +22,6 @@ export type Worker = {
 
 /** What a service's app factory returns; tests build the same thing with test dependencies. */
 export type Service = { app: HttpApp; workers: Worker[] };
-
-export type ServiceDeps<C, S extends StoreHandle> = {
-  config: C;
-  logger: Logger;
-  store: S;
-  bus: EventBus;
-  clock: Clock;
-};
 
 /** Opens the session store and the event bus a service runs on (declaring streams and tables). */
 export type ConnectInfrastructure<C, S extends StoreHandle> = (
@@ -126,7 +118,7 @@ export async function runService<C extends CommonConfig, S extends StoreHandle>(
   /** Parses the environment, e.g. `(env) => loadConfig(MyServiceEnv, env)`. */
   config: (env: NodeJS.ProcessEnv) => C;
   connect: ConnectInfrastructure<C, S>;
-  build: (deps: ServiceDeps<C, S>) => Promise<Service> | Service;
+  build: (deps: AppDeps<C, S>) => Promise<Service> | Service;
 }): Promise<void> {
   const telemetry = await startTelemetry(opts.name);
   let config: C;
