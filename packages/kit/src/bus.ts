@@ -36,7 +36,7 @@ export type StreamMessage = {
 };
 
 /** A message handed to a durable consumer: settle it exactly once. */
-export type Delivery = StreamMessage & {
+export type ConsumerMessage = StreamMessage & {
   /** 1 on the first delivery, counting every redelivery. */
   deliveryCount: number;
   ack(): void;
@@ -86,7 +86,7 @@ export interface EventBus {
   /** Declares a durable consumer, or brings it to the spec. Safe to repeat. */
   ensureConsumer(spec: ConsumerSpec): Promise<void>;
   /** The durable consumer's deliveries, at most `maxInFlight` unsettled at a time. */
-  consume(durable: string, opts: { maxInFlight: number }): Promise<MessageSource<Delivery>>;
+  consume(durable: string, opts: { maxInFlight: number }): Promise<MessageSource<ConsumerMessage>>;
   /** The durable consumer's backlog now; rejects when the consumer was never declared. */
   consumerState(durable: string): Promise<ConsumerState>;
   /** First and last sequence the main stream holds (0 and 0 when empty and new). */

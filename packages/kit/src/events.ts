@@ -10,9 +10,9 @@ import {
 import type { Logger } from 'pino';
 import {
   type BusHeaders,
+  type ConsumerMessage,
   type ConsumerSpec,
   DEFAULT_MAX_DELIVER,
-  type Delivery,
   type EventBus,
   type PublishResult,
 } from './bus.ts';
@@ -87,7 +87,7 @@ export type { ConsumerSpec } from './bus.ts';
 const DEFAULT_BACKOFF_MS = [1_000, 5_000, 15_000, 60_000];
 
 export type HandlerContext = {
-  msg: Delivery;
+  msg: ConsumerMessage;
   logger: Logger;
   deliveryCount: number;
   /** No redelivery follows if this one fails: the handler's last chance to record an outcome. */
@@ -133,7 +133,7 @@ export function startConsumer(opts: {
   let messages: { stop(): Promise<void> } | undefined;
 
   /** Copies the message to the dead-letter stream and terminates it; naks it when that fails. */
-  async function deadLetter(msg: Delivery, reason: string): Promise<void> {
+  async function deadLetter(msg: ConsumerMessage, reason: string): Promise<void> {
     const headers: BusHeaders = {
       ...msg.headers,
       [Headers.deadLetterReason]: reason.slice(0, 1000),
@@ -154,7 +154,7 @@ export function startConsumer(opts: {
     }
   }
 
-  async function handle(msg: Delivery): Promise<void> {
+  async function handle(msg: ConsumerMessage): Promise<void> {
     let payload: unknown;
     try {
       payload = msg.json();

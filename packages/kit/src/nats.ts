@@ -26,11 +26,11 @@ import type { Logger } from 'pino';
 import {
   type BusHeaders,
   type BusPublishOptions,
+  type ConsumerMessage,
   type ConsumerSpec,
   type ConsumerState,
   DEFAULT_ACK_WAIT_MS,
   DEFAULT_MAX_DELIVER,
-  type Delivery,
   DUPLICATE_WINDOW_MS,
   type EventBus,
   type MessageSource,
@@ -193,7 +193,7 @@ export class NatsEventBus implements EventBus {
     else await this.jsm.consumers.add(STREAM_NAME, config);
   }
 
-  async consume(durable: string, opts: { maxInFlight: number }): Promise<MessageSource<Delivery>> {
+  async consume(durable: string, opts: { maxInFlight: number }): Promise<MessageSource<ConsumerMessage>> {
     const consumer = await this.js.consumers.get(STREAM_NAME, durable);
     const ackWaitMs = ((await consumer.info(true)).config.ack_wait ?? DEFAULT_ACK_WAIT_MS * 1e6) / 1e6;
     const iter = await consumer.consume({ max_messages: opts.maxInFlight });
@@ -201,7 +201,7 @@ export class NatsEventBus implements EventBus {
     // process sharing the consumer): this process's limit is kept here. A delivery stops
     // counting when it is settled or its ack wait ran out (JetStream redelivers it then).
     const gate = new InFlightGate(opts.maxInFlight);
-    const messages = source(iter, (msg): Delivery => {
+    const messages = source(iter, (msg): ConsumerMessage => {
       const settle = gate.take(ackWaitMs);
       return {
         ...streamMessage(msg),

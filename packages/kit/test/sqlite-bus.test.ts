@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Subjects } from '@uplink/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Delivery, EventBus, StreamMessage } from '../src/bus.ts';
+import type { ConsumerMessage, EventBus, StreamMessage } from '../src/bus.ts';
 import { SqliteEventBus } from '../src/sqlite-bus/index.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -44,7 +44,7 @@ const collect = async (messages: AsyncIterable<StreamMessage>): Promise<number[]
 };
 
 /** The first delivery of `durable`, left unsettled. */
-const firstDelivery = async (bus: EventBus, durable: string): Promise<Delivery> => {
+const firstDelivery = async (bus: EventBus, durable: string): Promise<ConsumerMessage> => {
   const source = await bus.consume(durable, { maxInFlight: 1 });
   for await (const delivery of source) {
     await source.stop();

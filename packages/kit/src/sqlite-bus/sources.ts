@@ -1,7 +1,7 @@
 // The embedded bus's live iterations. Both pull: each next() looks in the store and, finding
 // nothing, waits for a wake-up, so several sources on one durable share its messages without
 // a dispatcher: whichever asks first claims the next one.
-import type { Delivery, MessageSource, StreamMessage } from '../bus.ts';
+import type { ConsumerMessage, MessageSource, StreamMessage } from '../bus.ts';
 import type { Claimed, MessageRow } from './store.ts';
 import type { Wakeups } from './wakeups.ts';
 
@@ -74,7 +74,7 @@ export type DurableAccess = {
 };
 
 /** One consume() call: at most `maxInFlight` of its deliveries unsettled at a time. */
-export class ConsumerSource extends PullSource<Delivery> {
+export class ConsumerSource extends PullSource<ConsumerMessage> {
   readonly #durable: DurableAccess;
   readonly #maxInFlight: number;
   /** Ack deadlines of this source's unsettled deliveries. */
@@ -86,7 +86,7 @@ export class ConsumerSource extends PullSource<Delivery> {
     this.#maxInFlight = Math.max(1, maxInFlight);
   }
 
-  protected poll(): Polled<Delivery> {
+  protected poll(): Polled<ConsumerMessage> {
     const now = this.#durable.now();
     // A delivery past its ack wait is being redelivered: it no longer holds a slot, or a
     // handler that forgot to settle would stall this source for good.
@@ -100,7 +100,7 @@ export class ConsumerSource extends PullSource<Delivery> {
     return { waitMs: due === undefined ? undefined : due - now };
   }
 
-  #delivery({ message, deliveryCount, deadline }: Claimed): Delivery {
+  #delivery({ message, deliveryCount, deadline }: Claimed): ConsumerMessage {
     const durable = this.#durable;
     const out = { deadline };
     this.#out.add(out);

@@ -2,11 +2,11 @@ import { DEAD_LETTER_SUBJECT_PREFIX, STREAM_SUBJECTS } from '@uplink/contracts';
 import type { Logger } from 'pino';
 import {
   type BusPublishOptions,
+  type ConsumerMessage,
   type ConsumerSpec,
   type ConsumerState,
   DEFAULT_ACK_WAIT_MS,
   DEFAULT_MAX_DELIVER,
-  type Delivery,
   DUPLICATE_WINDOW_MS,
   type EventBus,
   type MessageSource,
@@ -107,7 +107,7 @@ export class SqliteEventBus implements EventBus {
     this.#wakeups.notify();
   }
 
-  async consume(durable: string, opts: { maxInFlight: number }): Promise<MessageSource<Delivery>> {
+  async consume(durable: string, opts: { maxInFlight: number }): Promise<MessageSource<ConsumerMessage>> {
     this.#assertOpen();
     if (!this.#store.consumer(durable)) throw new Error(`consumer ${durable} does not exist`);
     return this.#track(

@@ -1,6 +1,6 @@
 import { DEAD_LETTER_SUBJECT_PREFIX, deadLetterSubject, type Subject, Subjects } from '@uplink/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ConsumerSpec, Delivery, EventBus, MessageSource, StreamMessage } from '../../src/bus.ts';
+import type { ConsumerMessage, ConsumerSpec, EventBus, MessageSource, StreamMessage } from '../../src/bus.ts';
 import { eventually } from '../../src/testing.ts';
 
 /** One adapter under test, on storage of its own. */
@@ -13,7 +13,7 @@ export type BusUnderTest = {
   close(): Promise<void>;
 };
 
-type Received = { msg: Delivery; at: number };
+type Received = { msg: ConsumerMessage; at: number };
 
 /**
  * The EventBus port's behaviour, registered as vitest tests against one adapter. Every adapter
@@ -58,7 +58,7 @@ export function describeEventBus(name: string, open: () => Promise<BusUnderTest>
     /** Consumes in the background, recording each delivery and settling it with `settle`. */
     const record = async (
       durable: string,
-      settle: (msg: Delivery, seen: Received[]) => unknown = (msg) => msg.ack(),
+      settle: (msg: ConsumerMessage, seen: Received[]) => unknown = (msg) => msg.ack(),
       maxInFlight = 10,
     ): Promise<{ received: Received[]; seqs(): number[]; stop(): Promise<void> }> => {
       const source = await bus.consume(durable, { maxInFlight });
@@ -202,7 +202,7 @@ export function describeEventBus(name: string, open: () => Promise<BusUnderTest>
 
     it('shares a durable among consume() calls: each message goes to one of them', async () => {
       await consumer({ durable: 'shared' });
-      const slowAck = async (msg: Delivery) => {
+      const slowAck = async (msg: ConsumerMessage) => {
         await sleep(20);
         msg.ack();
       };
