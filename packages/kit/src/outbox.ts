@@ -147,7 +147,7 @@ export class OutboxPublisher {
   #flushTimer: NodeJS.Timeout | undefined;
   #timer: NodeJS.Timeout | undefined;
   #sweeping: Promise<number> | undefined;
-  /** Draining: no more timed sweeps, but kicks still publish until the outbox is drained. */
+  /** Draining: no more timed sweeps, but publishSoon still publishes until the outbox is drained. */
   #state: 'running' | 'draining' | 'stopped' = 'running';
 
   constructor(opts: OutboxPublisherOptions) {
@@ -166,7 +166,7 @@ export class OutboxPublisher {
    * `wholeOutbox` saves reading the document back; pass it only when the caller knows every
    * entry the document holds (its creator does), or events could go out of order.
    */
-  kick(docId: string, wholeOutbox?: OutboxEntry[]): void {
+  publishSoon(docId: string, wholeOutbox?: OutboxEntry[]): void {
     if (this.#state === 'stopped') return;
     void this.publishDocument(docId, wholeOutbox).catch((err) => {
       this.#log.warn({ err, docId }, 'immediate publish failed; the sweep will retry');
@@ -261,7 +261,7 @@ export class OutboxPublisher {
   }
 
   /**
-   * Publishes every entry written until now, not only the stale ones: what a failed kick left,
+   * Publishes every entry written until now, not only the stale ones: what a failed publishSoon left,
    * and what requests finished while HTTP closed wrote. Bounded by what exists when it begins
    * (later entries do not keep it going) and by the first failure (the broker is gone: the
    * next start or another replica's sweep sends the rest).

@@ -124,7 +124,7 @@ export class ExpiryScheduler {
       }
       const expired = await this.#opts.links.expire(link, now);
       if (expired) {
-        this.#opts.outbox.kick(link._id, expired.outbox);
+        this.#opts.outbox.publishSoon(link._id, expired.outbox);
         this.#log.debug(
           { linkId: link._id, lateMs: now.getTime() - link.expiresAt.getTime() },
           'link expired',

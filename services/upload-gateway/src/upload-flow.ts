@@ -86,7 +86,7 @@ export class UploadFlow {
     const policy = await this.policyOf(link);
     if (!policy.receiveEnabled) {
       const noted = await links.noteRejectedAttempt(link, now);
-      if (noted) this.deps.outbox.kick(noted._id);
+      if (noted) this.deps.outbox.publishSoon(noted._id);
       throw new AppError('receiving_disabled', policy.disabledMessage ?? DEFAULT_DISABLED_MESSAGE);
     }
 
@@ -168,7 +168,7 @@ export class UploadFlow {
     const file = await this.verify(link, upload, now);
     const received = await links.markReceived(link, file, now);
     if (!received) return this.lostRace(token, upload, now);
-    this.deps.outbox.kick(received._id);
+    this.deps.outbox.publishSoon(received._id);
     await uploads.settle(upload._id, 'completed', now);
     await this.deleteUploadBlob(upload);
     this.deps.logger.info(

@@ -58,7 +58,7 @@ export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
         validityHours,
         now,
       });
-      outbox.kick(link._id, link.outbox);
+      outbox.publishSoon(link._id, link.outbox);
       const url = `${baseUrl}${token}`;
       return reply
         .code(201)
@@ -133,7 +133,7 @@ export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
           `The link is ${result.link.status}; only pending links can be revoked.`,
         );
       }
-      outbox.kick(result.link._id, result.link.outbox);
+      outbox.publishSoon(result.link._id, result.link.outbox);
       return toLinkView(result.link, now);
     },
   );
