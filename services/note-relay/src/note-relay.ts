@@ -8,7 +8,7 @@ import type { Delivery, DeliveryOutcome, Destination } from './destinations/dest
 /** Builds the destination for a link's provider from the tenant's (opened) configuration. */
 export type DestinationFactory = (provider: Provider, destinations: Destinations) => Destination | undefined;
 
-export type NoteRelayDeps = {
+export type NoteRelayOptions = {
   links: LinkStore;
   shares: Pick<FileShareStore, 'create'>;
   /** Viewer links are this plus the share's token (upload-gateway's `/f/`), ending in '/'. */
@@ -42,12 +42,12 @@ const PROVIDER_NAMES: Record<Provider, string> = {
  * destination that the earlier attempt may have arrived (`uncertain`), so it can look first.
  */
 export class NoteRelay {
-  private readonly deps: NoteRelayDeps;
-  private readonly fileBaseUrl: string;
+  readonly #deps: NoteRelayOptions;
+  readonly #fileBaseUrl: string;
 
-  constructor(deps: NoteRelayDeps) {
-    this.deps = deps;
-    this.fileBaseUrl = deps.publicFileBaseUrl.endsWith('/')
+  constructor(deps: NoteRelayOptions) {
+    this.#deps = deps;
+    this.#fileBaseUrl = deps.publicFileBaseUrl.endsWith('/')
       ? deps.publicFileBaseUrl
       : `${deps.publicFileBaseUrl}/`;
   }
@@ -62,17 +62,17 @@ export class NoteRelay {
     event: UploadCompletedEvent,
     { deliveryCount, isLastDelivery }: { deliveryCount: number; isLastDelivery: boolean },
   ): Promise<void> {
-    const { links, clock, logger } = this.deps;
+    const { links, clock, logger } = this.#deps;
     const now = clock.now();
-    const link = await links.claimDelivery(event.linkId, now, this.deps.attemptMs);
-    if (!link) return this.notClaimed(event, now);
+    const link = await links.claimDelivery(event.linkId, now, this.#deps.attemptMs);
+    if (!link) return this.#notClaimed(event, now);
     const provider = link.ticket.provider;
     const log = logger.child({ linkId: link._id, provider, attempt: link.delivery?.attempts });
 
-    const destinations = await this.deps.destinations.open(link.tenantId);
-    const destination = destinations ? this.deps.destinationFor(provider, destinations) : undefined;
+    const destinations = await this.#deps.destinations.open(link.tenantId);
+    const destination = destinations ? this.#deps.destinationFor(provider, destinations) : undefined;
     if (!destination || !destinations) {
-      return this.fail(
+      return this.#fail(
         link,
         provider,
         `No ${PROVIDER_NAMES[provider]} destination is configured for this tenant.`,
@@ -83,16 +83,16 @@ export class NoteRelay {
     // Checked here for every destination: one that only passes a URL (the webhook, a Flex viewer
     // link) would otherwise report success for a file nobody can open.
     let outcome =
-      (await this.fileProblem(event)) ?? (await this.attempt(destination, event, link, uncertain));
+      (await this.#fileProblem(event)) ?? (await this.#attempt(destination, event, link, uncertain));
     if (outcome.kind === 'failed' && outcome.fallback) {
-      const fallback = this.deps.destinationFor('webhook', destinations);
+      const fallback = this.#deps.destinationFor('webhook', destinations);
       if (fallback) {
         log.warn(
           { reason: outcome.reason },
           'destination refused for good; delivering to the fallback webhook',
         );
-        const fallbackOutcome = await this.attempt(fallback, event, link, uncertain);
-        if (fallbackOutcome.kind === 'posted') return this.posted(link, 'webhook', fallbackOutcome);
+        const fallbackOutcome = await this.#attempt(fallback, event, link, uncertain);
+        if (fallbackOutcome.kind === 'posted') return this.#posted(link, 'webhook', fallbackOutcome);
         outcome = {
           ...fallbackOutcome,
           reason: `${outcome.reason} The fallback webhook: ${fallbackOutcome.reason}`,
@@ -100,10 +100,10 @@ export class NoteRelay {
       }
     }
 
-    if (outcome.kind === 'posted') return this.posted(link, provider, outcome);
-    if (outcome.kind === 'failed') return this.fail(link, provider, outcome.reason);
+    if (outcome.kind === 'posted') return this.#posted(link, provider, outcome);
+    if (outcome.kind === 'failed') return this.#fail(link, provider, outcome.reason);
     if (isLastDelivery) {
-      return this.fail(
+      return this.#fail(
         link,
         provider,
         `Gave up after ${link.delivery?.attempts ?? 1} attempts: ${outcome.reason}`,
@@ -118,26 +118,26 @@ export class NoteRelay {
   }
 
   /** Undefined when the file is in storage as verified; else why this attempt cannot deliver it. */
-  private async fileProblem(event: UploadCompletedEvent): Promise<DeliveryOutcome | undefined> {
+  async #fileProblem(event: UploadCompletedEvent): Promise<DeliveryOutcome | undefined> {
     const { file } = event.data;
     try {
-      const stored = await this.deps.storage.facts(file.blobName);
+      const stored = await this.#deps.storage.facts(file.blobName);
       return stored?.etag === file.etag ? undefined : { kind: 'failed', reason: FILE_MISSING_REASON };
     } catch (err) {
       return { kind: 'retry', reason: `reading the file's properties failed: ${(err as Error).message}` };
     }
   }
 
-  private async attempt(
+  async #attempt(
     destination: Destination,
     event: UploadCompletedEvent,
     link: LinkDocument,
     uncertain: boolean,
   ): Promise<DeliveryOutcome> {
-    const { storage, shares, clock } = this.deps;
+    const { storage, shares, clock } = this.#deps;
     const { file } = event.data;
     // Leave a margin so the outcome is recorded before the lease (and the ack wait) runs out.
-    const signal = AbortSignal.timeout(Math.max(1_000, this.deps.attemptMs - 5_000));
+    const signal = AbortSignal.timeout(Math.max(1_000, this.#deps.attemptMs - 5_000));
     const delivery: Delivery = {
       event,
       openFile: () => storage.openRead(file.blobName, file.etag, signal),
@@ -155,7 +155,7 @@ export class NoteRelay {
           ttlMs,
           now: clock.now(),
         });
-        return `${this.fileBaseUrl}${token}`;
+        return `${this.#fileBaseUrl}${token}`;
       },
       uncertain,
       signal,
@@ -167,19 +167,19 @@ export class NoteRelay {
     }
   }
 
-  private async posted(
+  async #posted(
     link: LinkDocument,
     provider: Provider,
     outcome: Extract<DeliveryOutcome, { kind: 'posted' }>,
   ): Promise<void> {
-    const delivered = await this.deps.links.markDelivered(
+    const delivered = await this.#deps.links.markDelivered(
       link,
       { destination: provider, ...outcome.target },
-      this.deps.clock.now(),
+      this.#deps.clock.now(),
     );
-    if (delivered) this.deps.outbox.kick(delivered._id);
+    if (delivered) this.#deps.outbox.publishSoon(delivered._id);
     recordDelivery(provider, 'posted');
-    this.deps.logger.info(
+    this.#deps.logger.info(
       {
         type: 'delivery',
         linkId: link._id,
@@ -191,16 +191,16 @@ export class NoteRelay {
     );
   }
 
-  private async fail(link: LinkDocument, provider: Provider, reason: string): Promise<void> {
-    const failed = await this.deps.links.markDeliveryFailed(link, provider, reason, this.deps.clock.now());
-    if (failed) this.deps.outbox.kick(failed._id);
+  async #fail(link: LinkDocument, provider: Provider, reason: string): Promise<void> {
+    const failed = await this.#deps.links.markDeliveryFailed(link, provider, reason, this.#deps.clock.now());
+    if (failed) this.#deps.outbox.publishSoon(failed._id);
     recordDelivery(provider, 'failed');
-    this.deps.logger.error({ type: 'delivery', linkId: link._id, provider, reason }, 'delivery failed');
+    this.#deps.logger.error({ type: 'delivery', linkId: link._id, provider, reason }, 'delivery failed');
   }
 
   /** The claim found nothing to do, or someone else doing it. */
-  private async notClaimed(event: UploadCompletedEvent, now: Date): Promise<void> {
-    const link = await this.deps.links.getById(event.linkId);
+  async #notClaimed(event: UploadCompletedEvent, now: Date): Promise<void> {
+    const link = await this.#deps.links.getById(event.linkId);
     const leaseUntil = link?.delivery?.leaseUntil;
     if (link?.status === 'received' && leaseUntil && leaseUntil > now) {
       // Another attempt holds the lease: look again when it ends.
@@ -210,6 +210,6 @@ export class NoteRelay {
       );
     }
     // Delivered, failed for good, or unknown: a redelivered event has nothing left to do.
-    this.deps.logger.debug({ linkId: event.linkId, status: link?.status }, 'nothing to deliver');
+    this.#deps.logger.debug({ linkId: event.linkId, status: link?.status }, 'nothing to deliver');
   }
 }
