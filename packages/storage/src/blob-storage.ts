@@ -3,6 +3,7 @@ import {
   type BlobSASSignatureValues,
   BlobServiceClient,
   type ContainerClient,
+  type CorsRule,
   generateBlobSASQueryParameters,
   RestError,
   SASProtocol,
@@ -19,6 +20,37 @@ const DELEGATION_KEY_REFRESH_MS = 60 * 60 * 1000;
 
 /** How long the read SAS a server-side copy reads its source with stays valid. */
 const COPY_SOURCE_SAS_MS = 5 * 60 * 1000;
+
+/**
+ * The CORS rule the upload page needs: PUT with the headers it sends; the ETag, the request id
+ * (for support) and Retry-After (storage's hint when it throttles with 429 or 503) readable.
+ */
+export function uploadCorsRule(pageOrigin: string): CorsRule {
+  return {
+    allowedOrigins: pageOrigin,
+    allowedMethods: 'PUT',
+    allowedHeaders: 'content-type,x-ms-blob-type,x-ms-blob-content-type,x-ms-version,x-ms-client-request-id',
+    exposedHeaders: 'etag,x-ms-request-id,retry-after',
+    maxAgeInSeconds: 3600,
+  };
+}
+
+/** Storage may echo the lists in another case or order; what they allow is what counts. */
+function sameCorsRule(a: CorsRule, b: CorsRule): boolean {
+  const list = (value: string) =>
+    value
+      .toLowerCase()
+      .split(',')
+      .map((item) => item.trim())
+      .sort()
+      .join(',');
+  return (
+    list(a.allowedMethods) === list(b.allowedMethods) &&
+    list(a.allowedHeaders) === list(b.allowedHeaders) &&
+    list(a.exposedHeaders) === list(b.exposedHeaders) &&
+    a.maxAgeInSeconds === b.maxAgeInSeconds
+  );
+}
 
 /** The blob no longer has the ETag asked for (412), or no longer exists (404). */
 function isChangedOrGone(err: unknown): boolean {
@@ -124,30 +156,24 @@ export class BlobStorage {
   }
 
   /**
-   * Creates the container (private) and adds a CORS rule that lets the upload page's origin PUT
-   * blobs. Other CORS rules on the account are kept.
+   * Creates the container (private) and makes the blob service's CORS rule for the upload page's
+   * origin the one uploadCorsRule() describes: added when missing, replaced when an older version
+   * of Uplink wrote a different one (so a deployment gets newly exposed headers on its next
+   * start). Other CORS rules on the account are kept.
    */
   async configure(pageOrigin: string): Promise<void> {
     await this.container.createIfNotExists();
+    const wanted = uploadCorsRule(pageOrigin);
     // Service properties are replaced as a whole: another process configuring its own origin at
     // the same moment can overwrite ours, so read back and try again.
     for (let attempt = 1; ; attempt++) {
       const properties = await this.service.getProperties();
       const rules = properties.cors ?? [];
-      if (rules.some((rule) => rule.allowedOrigins === pageOrigin)) return;
-      if (attempt > 5) throw new Error(`Could not add a CORS rule for ${pageOrigin} to the blob service.`);
+      const ours = rules.filter((rule) => rule.allowedOrigins === pageOrigin);
+      if (ours.length === 1 && ours[0] && sameCorsRule(ours[0], wanted)) return;
+      if (attempt > 5) throw new Error(`Could not set the CORS rule for ${pageOrigin} on the blob service.`);
       await this.service.setProperties({
-        cors: [
-          ...rules,
-          {
-            allowedOrigins: pageOrigin,
-            allowedMethods: 'PUT',
-            allowedHeaders:
-              'content-type,x-ms-blob-type,x-ms-blob-content-type,x-ms-version,x-ms-client-request-id',
-            exposedHeaders: 'etag,x-ms-request-id',
-            maxAgeInSeconds: 3600,
-          },
-        ],
+        cors: [...rules.filter((rule) => rule.allowedOrigins !== pageOrigin), wanted],
       });
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * attempt));
     }

@@ -3,7 +3,7 @@
 // does with a SAS is done here with plain fetch, as the upload page does it.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlobStorage, UPLOAD_SAS_MS } from '../src/blob-storage.ts';
+import { BlobStorage, UPLOAD_SAS_MS, uploadCorsRule } from '../src/blob-storage.ts';
 import type { AzureStorageConfig } from '../src/storage-env.ts';
 
 /** How BlobStorage.fromConfig reaches a store. */
@@ -540,7 +540,37 @@ export function describeBlobStore(
       expect(put.status).toBe(201);
       expect(put.headers.get('access-control-allow-origin')).toBe(pageOrigin);
       expect(put.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('etag');
+      expect(put.headers.get('access-control-expose-headers')?.toLowerCase()).toContain('retry-after');
     }, 90_000);
+
+    // Rewrites the service's CORS rules: not on a service other test files configure meanwhile.
+    it.skipIf(options.sharedService ?? false)(
+      'configure: replaces the rule an older version wrote for the origin, keeps other origins',
+      async () => {
+        // What Uplink wrote before Retry-After was exposed; a deployment keeps it until configure()
+        // replaces it.
+        const older = { ...uploadCorsRule(pageOrigin), exposedHeaders: 'etag,x-ms-request-id' };
+        const otherOrigin = `https://other-${containerName}.example`;
+        const other = { ...uploadCorsRule(otherOrigin), exposedHeaders: 'etag' };
+        const before = (await storage.service.getProperties()).cors ?? [];
+        const untouched = before.filter((rule) => rule.allowedOrigins !== pageOrigin);
+        await storage.service.setProperties({ cors: [...untouched, older, other] });
+        try {
+          await storage.configure(pageOrigin);
+          const rules = (await storage.service.getProperties()).cors ?? [];
+          const ours = rules.filter((rule) => rule.allowedOrigins === pageOrigin);
+          expect(ours).toHaveLength(1);
+          expect(ours[0]?.exposedHeaders.toLowerCase().split(',')).toContain('retry-after');
+          expect(rules.filter((rule) => rule.allowedOrigins === otherOrigin)).toEqual([other]);
+        } finally {
+          const rules = (await storage.service.getProperties()).cors ?? [];
+          await storage.service.setProperties({
+            cors: rules.filter((rule) => rule.allowedOrigins !== otherOrigin),
+          });
+        }
+      },
+      90_000,
+    );
 
     // Last: it restarts the store under the other tests' feet.
     // Only for targets that can be restarted on their data (not registered otherwise).

@@ -81,7 +81,10 @@ function putBytes(
     xhr.upload.onload = moved;
     xhr.onload = () => {
       clearTimeout(stallTimer);
-      resolve({ status: xhr.status, retryAfter: xhr.getResponseHeader('retry-after') });
+      // Storage hints a wait only when it throttles or is busy; reading the header on any other
+      // answer makes the browser log a refused header where a CORS rule does not expose it.
+      const throttled = xhr.status === 429 || xhr.status === 503;
+      resolve({ status: xhr.status, retryAfter: throttled ? xhr.getResponseHeader('retry-after') : null });
     };
     xhr.onerror = fail;
     xhr.onabort = fail;
