@@ -39,6 +39,18 @@ describe('requests Node refuses before any route', () => {
   });
 });
 
+describe('the console host', () => {
+  it('serves an icon at /favicon.ico, which every browser asks for', async () => {
+    const res = await fetch(`${base}/favicon.ico`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/x-icon');
+    const icon = new Uint8Array(await res.arrayBuffer());
+    // An ICO header with one image, a PNG.
+    expect([...icon.subarray(0, 6)]).toEqual([0, 0, 1, 0, 1, 0]);
+    expect(Buffer.from(icon.subarray(22, 26)).toString('latin1')).toBe('\x89PNG');
+  });
+});
+
 describe('nosniff', () => {
   it('is on a JSON 200, a JSON 4xx and a 5xx', async () => {
     const ok = await fetch(`${base}/v1/settings`, { headers: auth() });

@@ -43,6 +43,16 @@ describe('the customers host', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
+  it('serves an icon at /favicon.ico, which every browser asks for', async () => {
+    const res = await fetch(`${h.baseUrl}/favicon.ico`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/x-icon');
+    const icon = new Uint8Array(await res.arrayBuffer());
+    // An ICO header with one image, a PNG.
+    expect([...icon.subarray(0, 6)]).toEqual([0, 0, 1, 0, 1, 0]);
+    expect(Buffer.from(icon.subarray(22, 26)).toString('latin1')).toBe('\x89PNG');
+  });
+
   it('keeps the OpenAPI document at /docs/json', async () => {
     const res = await fetch(`${h.baseUrl}/docs/json`);
     expect(res.status).toBe(200);

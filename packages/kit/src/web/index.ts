@@ -3,5 +3,6 @@
 // pages never load esbuild.
 export * from './assets.ts';
 export * from './document.ts';
+export * from './favicon.ts';
 export * from './html.ts';
 export * from './text.ts';

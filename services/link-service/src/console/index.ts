@@ -1,6 +1,6 @@
 // The agent console at /console: one server-rendered page and its assets. Public (the page
 // holds no tenant data); the browser calls the /v1 API with the tenant key the agent pastes.
-import { registerStaticAssets } from '@uplink/kit/web';
+import { registerFavicon, registerStaticAssets } from '@uplink/kit/web';
 import type { FastifyInstance } from 'fastify';
 import { CONSOLE_ASSET_PREFIX, consoleAssets } from './assets.ts';
 import { consoleContentSecurityPolicy, DEFAULT_FRAME_ANCESTORS } from './csp.ts';
@@ -20,6 +20,7 @@ export function consoleRoutes(app: FastifyInstance, options: ConsoleOptions = {}
     'console assets built',
   );
   registerStaticAssets(app, CONSOLE_ASSET_PREFIX, assets.files);
+  registerFavicon(app);
   const page = renderConsolePage();
   const csp = consoleContentSecurityPolicy(
     options.frameAncestors ?? DEFAULT_FRAME_ANCESTORS,

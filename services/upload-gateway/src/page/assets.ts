@@ -10,6 +10,7 @@ import {
   contentTypeOf,
   extension,
   once,
+  registerFavicon,
   registerStaticAssets,
   type StaticAsset,
 } from '@uplink/kit/web';
@@ -103,4 +104,5 @@ export async function registerPageAssets(app: FastifyInstance): Promise<void> {
     'upload page assets built',
   );
   registerStaticAssets(app, ASSET_PREFIX, assets.files);
+  registerFavicon(app);
 }

@@ -83,6 +83,8 @@ export type OpenedPage = {
   origins: Set<string>;
   /** Paths of every request to the gateway. */
   gatewayPaths: string[];
+  /** What the engine logged as an error (a refused header, a failed load) and uncaught errors. */
+  consoleErrors: string[];
   csp(): Promise<string[]>;
   progress(): Promise<number[]>;
   lastRecording(): Promise<Recorded | null>;
@@ -105,6 +107,11 @@ export async function openPage(
   const page = await context.newPage();
   const origins = new Set<string>();
   const gatewayPaths: string[] = [];
+  const consoleErrors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(`${message.text()} (${message.location().url})`);
+  });
+  page.on('pageerror', (error) => consoleErrors.push(String(error)));
   const gatewayOrigin = new URL(url).origin;
   page.on('request', (request) => {
     const target = new URL(request.url());
@@ -119,6 +126,7 @@ export async function openPage(
     page,
     origins,
     gatewayPaths,
+    consoleErrors,
     csp: () => cspViolations(page),
     progress: () => page.evaluate('window.__probe.progress') as Promise<number[]>,
     lastRecording: async () => {

@@ -47,6 +47,8 @@ describe('sending a file from the page', () => {
       });
       expect(blob.contentType).toBe('application/pdf');
       expect(await opened.csp()).toEqual([]);
+      // Neither a missing favicon nor a response header the page may not read.
+      expect(opened.consoleErrors).toEqual([]);
     } finally {
       await opened.close();
     }
