@@ -1,6 +1,8 @@
 import {
   AckPolicy,
   DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
@@ -39,6 +41,9 @@ import {
 } from './bus.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** nats-server's JSConsumerAlreadyExists: a create found the durable there already. */
+const CONSUMER_ALREADY_EXISTS = 10148;
 
 const STREAMS: (Partial<StreamConfig> & { name: string })[] = [
   {
@@ -188,9 +193,27 @@ export class NatsEventBus implements EventBus {
       max_deliver: spec.maxDeliver ?? DEFAULT_MAX_DELIVER,
       ack_wait: nanos(spec.ackWaitMs ?? DEFAULT_ACK_WAIT_MS),
     };
-    const existing = await this.jsm.consumers.info(STREAM_NAME, spec.durable).catch(() => undefined);
-    if (existing) await this.jsm.consumers.update(STREAM_NAME, spec.durable, config);
-    else await this.jsm.consumers.add(STREAM_NAME, config);
+    if (!(await this.#consumerExists(spec.durable))) {
+      try {
+        await this.jsm.consumers.add(STREAM_NAME, config);
+        return;
+      } catch (err) {
+        // Another replica created it since we looked: bring its settings up to date below.
+        if (!(err instanceof JetStreamApiError && err.code === CONSUMER_ALREADY_EXISTS)) throw err;
+      }
+    }
+    await this.jsm.consumers.update(STREAM_NAME, spec.durable, config);
+  }
+
+  /** Only "not found" means missing: any other failure (timeout, permissions, no stream) is thrown. */
+  async #consumerExists(durable: string): Promise<boolean> {
+    try {
+      await this.jsm.consumers.info(STREAM_NAME, durable);
+      return true;
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound) return false;
+      throw err;
+    }
   }
 
   async consume(durable: string, opts: { maxInFlight: number }): Promise<MessageSource<ConsumerMessage>> {

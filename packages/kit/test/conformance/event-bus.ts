@@ -257,6 +257,16 @@ export function describeEventBus(name: string, open: () => Promise<BusUnderTest>
       expect(second.seqs()).toEqual([next]);
     });
 
+    it('declares a consumer when replicas starting together both find it missing', async () => {
+      // Both look it up before either creates it; one creates it, the other must settle for it.
+      const spec: ConsumerSpec = { durable: 'together', subjects: [Subjects.linkCreated], ackWaitMs: 10_000 };
+      await Promise.all([bus.ensureConsumer(spec), bus.ensureConsumer({ ...spec, ackWaitMs: 5_000 })]);
+      const [seq] = await publishMany(Subjects.linkCreated, 1);
+      const run = await record('together');
+      await eventually('the message', () => run.received.length >= 1);
+      expect(run.seqs()).toEqual([seq]);
+    });
+
     it("reports a consumer's undelivered and redelivered messages", async () => {
       await expect(bus.consumerState('never-declared')).rejects.toThrow();
       await consumer({ durable: 'state' });
