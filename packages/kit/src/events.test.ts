@@ -155,3 +155,34 @@ describe.each(['nats', 'embedded'])('events on the %s bus', (kind) => {
     }
   });
 });
+
+describe('a consumer whose subscription keeps ending', () => {
+  it('subscribes again with growing pauses, and stops at once while it waits', async () => {
+    const real = buses.embedded as EventBus;
+    const spec = { durable: 'ending', subjects: [Subjects.linkRevoked] };
+    await real.ensureConsumer(spec);
+    let subscriptions = 0;
+    // The real bus, except that every subscription has ended by the time it is handed out.
+    const ending: EventBus['consume'] = async (durable, opts) => {
+      subscriptions++;
+      const source = await real.consume(durable, opts);
+      await source.stop();
+      return source;
+    };
+    const bus = new Proxy(real, {
+      get(target, key) {
+        if (key === 'consume') return ending;
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const consumer = startConsumer({ bus, spec, logger: infra.logger, handler: async () => {} });
+    // Pauses of 1 s, then 2 s: in 1.5 s, the first subscription and one more.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const started = Date.now();
+    await consumer.stop();
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(subscriptions).toBe(2);
+    expect(logged('consumer ended; resubscribing', 'ending')).toHaveLength(2);
+  });
+});

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   deadLetterSubject,
@@ -85,6 +86,9 @@ export async function publishEvent(
 export type { ConsumerSpec } from './bus.ts';
 
 const DEFAULT_BACKOFF_MS = [1_000, 5_000, 15_000, 60_000];
+
+/** Waits before a consumer subscribes again, by how many tries in a row found no message. */
+const RESUBSCRIBE_BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
 
 export type HandlerContext = {
   msg: ConsumerMessage;
@@ -216,27 +220,37 @@ export function startConsumer(opts: {
   }
 
   const stopObserving = observeConsumerState(bus, spec.durable);
+  const stopping = new AbortController();
   const loop = (async () => {
+    // Resubscribing at once after a failure, or after a subscription that ended by itself, could
+    // spin against a bus that keeps refusing: each retry waits longer, until messages flow again.
+    let retries = 0;
     while (!stopped) {
       try {
         const iter = await bus.consume(spec.durable, { maxInFlight: Math.max(concurrency * 2, 16) });
         messages = iter;
         for await (const msg of iter) {
+          retries = 0;
           const task = handle(msg).finally(() => inFlight.delete(task));
           inFlight.add(task);
           if (inFlight.size >= concurrency) await Promise.race(inFlight);
         }
+        if (stopped) break;
+        log.warn('consumer ended; resubscribing');
       } catch (err) {
         if (stopped) break;
         log.warn({ err }, 'consumer interrupted; resubscribing');
-        await new Promise((r) => setTimeout(r, 1_000));
       }
+      const delay = RESUBSCRIBE_BACKOFF_MS[Math.min(retries, RESUBSCRIBE_BACKOFF_MS.length - 1)];
+      retries++;
+      await sleep(delay, undefined, { signal: stopping.signal }).catch(() => undefined);
     }
   })();
 
   return {
     async stop() {
       stopped = true;
+      stopping.abort();
       stopObserving();
       await messages?.stop();
       await loop;
