@@ -25,14 +25,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { basename } from 'node:path';
+import { pdfBytes, uploadWithIntent } from '@uplink/testing';
 import { STREAM_NAME, type UploadIntent } from '../packages/contracts/src/index.ts';
 import { connectNatsBus, createLogger, type NatsEventBus, SecretBox } from '../packages/kit/src/index.ts';
 import type { LinkDocument } from '../packages/links/src/index.ts';
 import { type FreshdeskDouble, startFreshdeskDouble } from '../packages/saas-doubles/src/index.ts';
 import { DestinationStore, MongoTenantStore } from '../packages/tenants/src/index.ts';
 import { NOTE_RELAY_NODE_OPTIONS } from '../services/note-relay/src/runtime.ts';
-import { uploadWithIntent } from '../services/upload-gateway/test/blob-upload.ts';
-import { pdfBytes } from '../services/upload-gateway/test/files.ts';
 import type { PipeJob, PipeResult } from './lib/children/note-pipe-baseline.ts';
 import {
   type BenchChild,

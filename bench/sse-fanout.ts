@@ -21,7 +21,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { embeddedUplinkEnv } from '../packages/embedded/src/testing.ts';
+import { embeddedUplinkEnv } from '@uplink/testing';
 import {
   type BenchChild,
   type BenchResult,

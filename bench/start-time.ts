@@ -25,7 +25,7 @@ import { createConnection } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { embeddedUplinkEnv } from '../packages/embedded/src/testing.ts';
+import { embeddedUplinkEnv } from '@uplink/testing';
 import { type BenchResult, benchDir, log, round, sleep } from './lib/common.ts';
 
 const NAME = 'start-time';

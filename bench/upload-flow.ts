@@ -16,10 +16,9 @@
 // received, the blob's size right, and one upload.completed event.
 
 import { loadavg } from 'node:os';
+import { pdfBytes, put, uploadWithIntent } from '@uplink/testing';
 import { Subjects, type UploadIntent } from '../packages/contracts/src/index.ts';
 import { connectNatsBus, createLogger } from '../packages/kit/src/index.ts';
-import { put, uploadWithIntent } from '../services/upload-gateway/test/blob-upload.ts';
-import { pdfBytes } from '../services/upload-gateway/test/files.ts';
 import { type BenchResult, log, percentile, readSubject, round, summarizeLog } from './lib/common.ts';
 import { startUploadStack, type UploadStack } from './upload-intents.ts';
 
@@ -284,7 +283,7 @@ export async function runUploadFlow(): Promise<BenchResult> {
         fileBytes: FILE_BYTES,
         blockBytes,
         flow: `${PAGE_PARALLEL_BLOCKS} Put Block at a time, then Put Block List (as the page)`,
-        sequential: 'one Put Block after the other (services/upload-gateway/test/blob-upload.ts)',
+        sequential: 'one Put Block after the other (packages/testing/src/blob-upload.ts)',
         onePut: `a second gateway with UPLOAD_BLOCK_BYTES=${ONE_PUT_BLOCK_BYTES}: one Put Blob`,
         direct: 'one Put Blob with a create-only SAS, same fetch client',
         azurite: 'in memory; each blob deleted after its run, outside the timing',

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureSchemathesis, run } from '@uplink/dev-servers';
 import { type RunningUplink, startUplink } from '@uplink/embedded';
-import { embeddedUplinkEnv } from '@uplink/embedded/testing';
+import { embeddedUplinkEnv } from '@uplink/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const CONFIG = join(import.meta.dirname, 'schemathesis.toml');

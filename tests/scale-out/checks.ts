@@ -2,7 +2,7 @@
 // any link that did not end as expected, its document and every log line naming it.
 import { readFileSync } from 'node:fs';
 import type { NatsEventBus } from '@uplink/kit';
-import { streamMessages } from '@uplink/kit/testing';
+import { streamMessages } from '@uplink/testing';
 import type { Collection } from 'mongodb';
 import { STREAM_NAME, Subjects } from '../../packages/contracts/src/index.ts';
 import type { LinkDocument } from '../../packages/links/src/index.ts';

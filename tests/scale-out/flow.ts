@@ -1,9 +1,8 @@
 // One link's whole customer flow through the load balancers: the agent's API creates it, the
 // customer asks for an intent, PUTs the bytes to blob storage with the SAS, and completes.
 import { createHash } from 'node:crypto';
+import { pdfBytes, uploadWithIntent } from '@uplink/testing';
 import type { UploadIntent } from '../../packages/contracts/src/index.ts';
-import { uploadWithIntent } from '../../services/upload-gateway/test/blob-upload.ts';
-import { pdfBytes } from '../../services/upload-gateway/test/files.ts';
 import type { Balancer, RequestRecord } from './balancer.ts';
 
 export type Sent = {

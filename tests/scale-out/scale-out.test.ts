@@ -16,7 +16,7 @@ import {
   SecretBox,
   systemClock,
 } from '@uplink/kit';
-import { mongoTestOptions } from '@uplink/kit/testing';
+import { mongoTestOptions } from '@uplink/testing';
 import { expect, inject, it } from 'vitest';
 import { MongoLinkStore } from '../../packages/links/src/index.ts';
 import { startFreshdeskDouble } from '../../packages/saas-doubles/src/index.ts';

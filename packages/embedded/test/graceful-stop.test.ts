@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subjects } from '@uplink/contracts';
 import { startUplink } from '@uplink/embedded';
-import { embeddedUplinkEnv } from '@uplink/embedded/testing';
 import { SqliteEventBus } from '@uplink/kit';
-import { requestInTwoParts } from '@uplink/kit/testing';
 import { SqliteSessionStore } from '@uplink/session-store';
+import { embeddedUplinkEnv, requestInTwoParts } from '@uplink/testing';
 import { expect, it } from 'vitest';
 
 const API_KEY = 'upk_graceful_stop_0123456789abcdef0123';

@@ -9,8 +9,8 @@ import { chmod, lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CreatedLink, LinkView, UploadIntent } from '@uplink/contracts';
+import { embeddedUplinkEnv } from '@uplink/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedUplinkEnv } from '../src/testing.ts';
 import { endNpmStart, type StartedUplink, startNpmStart } from './npm-start-process.ts';
 
 /** Concurrent upload flows per round. */

@@ -21,12 +21,11 @@ import {
   sendVoiceMessage,
   seriousAxeViolations,
 } from '@uplink/dev-servers';
-import { eventually } from '@uplink/kit/testing';
 import { SqliteSessionStore } from '@uplink/session-store';
 import { bootstrapTenantId } from '@uplink/tenants';
+import { embeddedUplinkEnv, eventually } from '@uplink/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedUplinkEnv } from '../src/testing.ts';
 import { endNpmStart, ROOT, START, type StartedUplink, startNpmStart } from './npm-start-process.ts';
 
 let dataDir: string;

@@ -5,12 +5,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEAD_LETTER_STREAM_NAME, Headers, Subjects, type UplinkEvent } from '@uplink/contracts';
+import { eventually, sampleRevokedEvent, startTestInfra, type TestInfra } from '@uplink/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventBus } from './bus.ts';
 import { InvalidEventError, publishEvent, startConsumer } from './events.ts';
 import { NatsEventBus } from './nats.ts';
 import { SqliteEventBus } from './sqlite-bus/index.ts';
-import { eventually, sampleRevokedEvent, startTestInfra, type TestInfra } from './testing.ts';
 
 let infra: TestInfra;
 let dataDir: string;

@@ -1,6 +1,6 @@
+import { captureLogger } from '@uplink/testing';
 import { describe, expect, it } from 'vitest';
 import { createHttpApp } from './http.ts';
-import { captureLogger } from './testing.ts';
 
 describe('the error handler', () => {
   it("never passes on another library's status and message", async () => {

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
+import { captureLogger, startTestTelemetry } from '@uplink/testing';
 import { describe, expect, it } from 'vitest';
 import { createHttpApp } from './http.ts';
-import { startTestTelemetry } from './telemetry-testing.ts';
-import { captureLogger } from './testing.ts';
 
 describe('logs', () => {
   it('never carry a secret, top-level or one level down', () => {

@@ -1,7 +1,7 @@
+import { startTestTelemetry, type TestTelemetry } from '@uplink/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsumerState } from './bus.ts';
 import { linkStatusGauge, MetricNames, observeConsumerState, recordHttpRequest } from './metrics.ts';
-import { startTestTelemetry, type TestTelemetry } from './telemetry-testing.ts';
 
 let telemetry: TestTelemetry;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
+import { captureLogger } from '@uplink/testing';
 import { describe, expect, it } from 'vitest';
 import { createShutdown } from './shutdown.ts';
-import { captureLogger } from './testing.ts';
 
 describe('createShutdown', () => {
   it('runs the phases in order, once, and goes on past a phase that hangs or fails', async () => {

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNats } from '@uplink/dev-servers';
+import { captureLogger } from '@uplink/testing';
 import { connectNatsBus } from '../src/nats-connect.ts';
 import { SqliteEventBus } from '../src/sqlite-bus/index.ts';
-import { captureLogger } from '../src/testing.ts';
 import { describeEventBus } from './conformance/event-bus.ts';
 
 const { logger } = captureLogger();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectMongo, randomId } from '@uplink/kit';
-import { mongoTestOptions } from '@uplink/kit/testing';
+import { mongoTestOptions } from '@uplink/testing';
 import { inject } from 'vitest';
 import { MongoSessionStore } from '../src/mongo-session-store.ts';
 import type { SessionStore } from '../src/session-store.ts';

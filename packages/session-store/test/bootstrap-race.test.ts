@@ -1,6 +1,6 @@
 import { connectMongo, type Mongo } from '@uplink/kit';
-import { mongoTestOptions } from '@uplink/kit/testing';
 import { API_KEY_PREFIX, bootstrapTenantId, MongoTenantStore } from '@uplink/tenants';
+import { mongoTestOptions } from '@uplink/testing';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { mongoAdapter } from './adapters.ts';
 import { newTenantId, T0 } from './conformance/fixtures.ts';

@@ -7,9 +7,9 @@ import {
   stopWorkers,
   systemClock,
 } from '@uplink/kit';
-import { eventually, startTestInfra, streamMessages, type TestInfra } from '@uplink/kit/testing';
 import { type LinkDocument, MongoLinkStore } from '@uplink/links';
 import { MongoSessionStore } from '@uplink/session-store';
+import { eventually, startTestInfra, streamMessages, type TestInfra } from '@uplink/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildExpiryScheduler, CONSUMER } from '../src/app.ts';
 

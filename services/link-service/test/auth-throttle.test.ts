@@ -3,8 +3,14 @@
 import type { AddressInfo } from 'node:net';
 import type { ErrorEnvelope } from '@uplink/contracts';
 import type { Service } from '@uplink/kit';
+import {
+  API_KEY,
+  auth,
+  type LinkServiceHarness,
+  OPERATOR_TOKEN,
+  startLinkService,
+} from '@uplink/testing/link-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, auth, type LinkServiceHarness, OPERATOR_TOKEN, startLinkService } from './helper.ts';
 
 const FAILURES_PER_MINUTE = 5;
 

@@ -1,6 +1,6 @@
 import type { SettingsView } from '@uplink/contracts';
+import { auth, type LinkServiceHarness, startLinkService } from '@uplink/testing/link-service';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auth, type LinkServiceHarness, startLinkService } from './helper.ts';
 
 let h: LinkServiceHarness;
 beforeAll(async () => {

@@ -13,16 +13,16 @@ import {
   startWorkers,
   systemClock,
 } from '@uplink/kit';
-import { captureLogger, mongoTestOptions, requestInTwoParts, startTestInfra } from '@uplink/kit/testing';
 import {
   MongoSessionStore,
   preparedStore,
   type SessionStore,
   SqliteSessionStore,
 } from '@uplink/session-store';
+import { captureLogger, mongoTestOptions, requestInTwoParts, startTestInfra } from '@uplink/testing';
+import { API_KEY, SECRET_KEYS } from '@uplink/testing/link-service';
 import { describe, expect, inject, it } from 'vitest';
 import { buildLinkService } from '../src/app.ts';
-import { API_KEY, SECRET_KEYS } from './helper.ts';
 
 /** What the service runs on, and fresh handles to look at it after the stop closed those. */
 type Infrastructure = {

@@ -1,9 +1,9 @@
 // What every answer of link-service carries, whatever refuses the request: the error envelope
 // (also from Node's HTTP parser), nosniff, and a Swagger UI that cannot be framed or loop.
 import type { AddressInfo } from 'node:net';
-import { rawHttp } from '@uplink/kit/testing';
+import { rawHttp } from '@uplink/testing';
+import { auth, type LinkServiceHarness, startLinkService } from '@uplink/testing/link-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auth, type LinkServiceHarness, startLinkService } from './helper.ts';
 
 let h: LinkServiceHarness;
 let base: string;

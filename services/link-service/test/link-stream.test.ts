@@ -2,11 +2,17 @@ import { get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Subjects } from '@uplink/contracts';
 import { stopWorkers, systemClock } from '@uplink/kit';
-import { eventually, streamMessages } from '@uplink/kit/testing';
 import { MongoLinkStore } from '@uplink/links';
+import { eventually, streamMessages } from '@uplink/testing';
+import {
+  API_KEY,
+  auth,
+  type LinkServiceHarness,
+  OTHER_API_KEY,
+  startLinkService,
+} from '@uplink/testing/link-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LinkEventsFeed } from '../src/link-events-feed.ts';
-import { API_KEY, auth, type LinkServiceHarness, OTHER_API_KEY, startLinkService } from './helper.ts';
 
 let h: LinkServiceHarness;
 let base: string;

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { defaultMediaPolicy, Subjects, validateEvent } from '@uplink/contracts';
-import { eventually, streamMessages } from '@uplink/kit/testing';
 import { type LinkDocument, MongoFileShareStore } from '@uplink/links';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, streamMessages } from '@uplink/testing';
 import {
   API_KEY,
   auth,
@@ -10,7 +9,8 @@ import {
   OPERATOR_TOKEN,
   OTHER_API_KEY,
   startLinkService,
-} from './helper.ts';
+} from '@uplink/testing/link-service';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let h: LinkServiceHarness;
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 // The request logs of link-service never carry an API key, however the client spells the URL.
+
+import { auth, type LinkServiceHarness, startLinkService } from '@uplink/testing/link-service';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { auth, type LinkServiceHarness, startLinkService } from './helper.ts';
 
 let h: LinkServiceHarness;
 beforeAll(async () => {

@@ -1,10 +1,10 @@
 import { Subjects } from '@uplink/contracts';
 import { OutboxPublisher, publishEvent, systemClock } from '@uplink/kit';
-import { eventually, streamMessages } from '@uplink/kit/testing';
 import type { LinkDocument } from '@uplink/links';
 import { MongoLinkStore } from '@uplink/links';
+import { eventually, streamMessages } from '@uplink/testing';
+import { auth, type LinkServiceHarness, startLinkService } from '@uplink/testing/link-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auth, type LinkServiceHarness, startLinkService } from './helper.ts';
 
 let h: LinkServiceHarness;
 beforeAll(async () => {

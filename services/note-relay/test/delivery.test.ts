@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Subjects, type UploadCompletedEvent } from '@uplink/contracts';
 import { publishEvent, RetryLater, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
-import { eventually } from '@uplink/kit/testing';
 import { buildLinkService } from '@uplink/link-service';
 import {
   type FreshdeskDouble,
@@ -11,12 +10,12 @@ import {
   type TwilioDouble,
 } from '@uplink/saas-doubles';
 import { MongoSessionStore } from '@uplink/session-store';
+import { eventually, pdfBytes } from '@uplink/testing';
+import { type RelayHarness, startRelay } from '@uplink/testing/note-relay';
+import { API_KEY } from '@uplink/testing/upload-gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pdfBytes } from '../../upload-gateway/test/files.ts';
-import { API_KEY } from '../../upload-gateway/test/harness.ts';
 import { FreshdeskDestination } from '../src/destinations/freshdesk.ts';
 import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, verifyWebhook } from '../src/destinations/webhook.ts';
-import { type RelayHarness, startRelay } from './harness.ts';
 
 const WEBHOOK_SECRET = 'whsec-test-0123456789abcdef';
 

@@ -7,9 +7,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Sealed, SecretBox } from '@uplink/kit';
 import { MongoTenantStore, type StoredDestinations } from '@uplink/tenants';
+import { pdfBytes } from '@uplink/testing';
+import { type RelayHarness, SECRET_KEYS, startRelay } from '@uplink/testing/note-relay';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { pdfBytes } from '../../upload-gateway/test/files.ts';
-import { type RelayHarness, SECRET_KEYS, startRelay } from './harness.ts';
 
 let h: RelayHarness;
 let listener: Server;

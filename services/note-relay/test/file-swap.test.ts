@@ -12,11 +12,10 @@ import { systemClock } from '@uplink/kit';
 import { buildLinkService } from '@uplink/link-service';
 import { MongoFileShareStore } from '@uplink/links';
 import { MongoSessionStore } from '@uplink/session-store';
+import { exeBytes, pdfBytes, uploadWithIntent } from '@uplink/testing';
+import { type RelayHarness, startRelay } from '@uplink/testing/note-relay';
+import { API_KEY } from '@uplink/testing/upload-gateway';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { uploadWithIntent } from '../../upload-gateway/test/blob-upload.ts';
-import { exeBytes, pdfBytes } from '../../upload-gateway/test/files.ts';
-import { API_KEY } from '../../upload-gateway/test/harness.ts';
-import { type RelayHarness, startRelay } from './harness.ts';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 

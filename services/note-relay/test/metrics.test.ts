@@ -3,14 +3,18 @@
 // a destination), read both from an in-memory reader and from the Prometheus endpoint.
 import { freePort } from '@uplink/dev-servers';
 import { type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
-import { type MetricPoint, startTestTelemetry, type TestTelemetry } from '@uplink/kit/telemetry-testing';
-import { eventually } from '@uplink/kit/testing';
 import { buildLinkService } from '@uplink/link-service';
 import { type FreshdeskDouble, startFreshdeskDouble } from '@uplink/saas-doubles';
 import { MongoSessionStore } from '@uplink/session-store';
+import {
+  eventually,
+  type MetricPoint,
+  pdfBytes,
+  startTestTelemetry,
+  type TestTelemetry,
+} from '@uplink/testing';
+import { type RelayHarness, startRelay } from '@uplink/testing/note-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pdfBytes } from '../../upload-gateway/test/files.ts';
-import { type RelayHarness, startRelay } from './harness.ts';
 
 const TICKET = 6160;
 const COMPLETE_ROUTE = '/u/:token/uploads/:uploadId/complete';

@@ -6,17 +6,16 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TicketRef } from '@uplink/contracts';
 import { startWorkers, stopWorkers } from '@uplink/kit';
-import { eventually } from '@uplink/kit/testing';
 import {
   type FreshdeskDouble,
   startFreshdeskDouble,
   startTwilioDouble,
   type TwilioDouble,
 } from '@uplink/saas-doubles';
+import { eventually, pdfBytes } from '@uplink/testing';
+import { type RelayHarness, startRelay } from '@uplink/testing/note-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pdfBytes } from '../../upload-gateway/test/files.ts';
 import { FILE_MISSING_REASON } from '../src/note-relay.ts';
-import { type RelayHarness, startRelay } from './harness.ts';
 
 let h: RelayHarness;
 let freshdesk: FreshdeskDouble;

@@ -5,9 +5,9 @@
 import { SecretBox } from '@uplink/kit';
 import { type FreshdeskDouble, startFreshdeskDouble } from '@uplink/saas-doubles';
 import { MongoTenantStore, type StoredDestinations } from '@uplink/tenants';
+import { pdfBytes } from '@uplink/testing';
+import { type RelayHarness, SECRET_KEYS, startRelay } from '@uplink/testing/note-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pdfBytes } from '../../upload-gateway/test/files.ts';
-import { type RelayHarness, SECRET_KEYS, startRelay } from './harness.ts';
 
 let h: RelayHarness;
 let freshdesk: FreshdeskDouble;

@@ -3,17 +3,17 @@
 // Freshdesk, tied together by span ids (in process, in the request's context, and through the
 // message headers).
 
+import { type FreshdeskDouble, startFreshdeskDouble } from '@uplink/saas-doubles';
 import {
+  eventually,
+  pdfBytes,
   type ReadableSpan,
   SpanKind,
   startTestTelemetry,
   type TestTelemetry,
-} from '@uplink/kit/telemetry-testing';
-import { eventually } from '@uplink/kit/testing';
-import { type FreshdeskDouble, startFreshdeskDouble } from '@uplink/saas-doubles';
+} from '@uplink/testing';
+import { type RelayHarness, startRelay } from '@uplink/testing/note-relay';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { pdfBytes } from '../../upload-gateway/test/files.ts';
-import { type RelayHarness, startRelay } from './harness.ts';
 
 const TICKET = 5150;
 const COMPLETE_ROUTE = '/u/:token/uploads/:uploadId/complete';

@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 import type { MediaCategory } from '@uplink/contracts';
 import { randomId } from '@uplink/kit';
 import { MongoFileShareStore } from '@uplink/links';
+import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VIEW_SAS_MS } from '../src/routes/file-viewer.ts';
-import { type GatewayHarness, startGateway } from './harness.ts';
 import { shareFile } from './shares.ts';
 
 let gateway: GatewayHarness;

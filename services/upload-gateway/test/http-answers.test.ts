@@ -1,8 +1,8 @@
 // What every answer of upload-gateway, the customers' host, carries: the error envelope (also
 // from Node's HTTP parser), nosniff, and no Swagger UI at all (only the OpenAPI document).
-import { rawHttp } from '@uplink/kit/testing';
+import { rawHttp } from '@uplink/testing';
+import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GatewayHarness, startGateway } from './harness.ts';
 
 let h: GatewayHarness;
 let port: number;

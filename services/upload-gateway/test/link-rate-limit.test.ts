@@ -1,8 +1,8 @@
 // RATE_LIMIT_PER_TOKEN: the upload API's budget per link, whatever address the requests come from;
 // and the per-address budget, which one customer line cannot multiply.
 import type { ErrorEnvelope } from '@uplink/contracts';
+import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GatewayHarness, startGateway } from './harness.ts';
 
 const PER_LINK = 30;
 

@@ -1,8 +1,8 @@
 // The request logs of upload-gateway never carry a link or viewer token, however the client
 // spells the path: tokens are recognised after decoding, by the route parameter's name.
 import { randomBytes } from 'node:crypto';
+import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type GatewayHarness, startGateway } from './harness.ts';
 
 let h: GatewayHarness;
 let token: string;

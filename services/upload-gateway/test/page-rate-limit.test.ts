@@ -2,15 +2,15 @@
 // language, with the page's security headers and Retry-After, instead of the API's JSON.
 import type { ErrorEnvelope } from '@uplink/contracts';
 import { createHttpApp, systemClock } from '@uplink/kit';
-import { captureLogger } from '@uplink/kit/testing';
 import { MongoLinkStore } from '@uplink/links';
 import { MongoTenantStore } from '@uplink/tenants';
+import { captureLogger } from '@uplink/testing';
+import { startGateway } from '@uplink/testing/upload-gateway';
 import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { en } from '../src/page/messages/en.ts';
 import { registerRateLimits } from '../src/rate-limits.ts';
 import { uploadPageRoutes } from '../src/routes/upload-page.ts';
-import { startGateway } from './harness.ts';
 
 describe('the upload page when rate-limited', () => {
   it('answers 429 with a page in the customer language, the page headers and Retry-After', async () => {

@@ -4,14 +4,14 @@
 import { randomBytes } from 'node:crypto';
 import type { UploadedFile } from '@uplink/contracts';
 import { MetricNames, randomId } from '@uplink/kit';
-import { startTestTelemetry } from '@uplink/kit/telemetry-testing';
 import { MongoFileShareStore } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
 import { MongoTenantStore } from '@uplink/tenants';
+import { startTestTelemetry } from '@uplink/testing';
+import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobsOfFile, verifiedBlobName } from '../src/blob-names.ts';
 import { FileRetention } from '../src/file-retention.ts';
-import { type GatewayHarness, startGateway } from './harness.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const NOW = new Date();

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { MediaCategory, UploadedFile } from '@uplink/contracts';
 import { randomId } from '@uplink/kit';
 import type { FileShareStore } from '@uplink/links';
-import type { GatewayHarness } from './harness.ts';
+import type { GatewayHarness } from '@uplink/testing/upload-gateway';
 
 const HOUR_MS = 60 * 60 * 1000;
 

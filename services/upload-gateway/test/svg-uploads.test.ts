@@ -1,9 +1,9 @@
 // SVGs through the real upload API (Azurite, MongoDB-wire, NATS): one that would make the agent's
 // browser fetch a tracker and navigate away is refused and its blob deleted; an inert one passes.
 import type { ErrorEnvelope, UploadIntent } from '@uplink/contracts';
+import { uploadWithIntent } from '@uplink/testing';
+import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uploadWithIntent } from './blob-upload.ts';
-import { type GatewayHarness, startGateway } from './harness.ts';
 
 let gateway: GatewayHarness;
 beforeAll(async () => {

@@ -9,11 +9,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ErrorEnvelope, UploadIntent } from '@uplink/contracts';
 import { AZURITE_ACCOUNT_NAME } from '@uplink/dev-servers';
+import { exeBytes, pdfBytes, uploadWithIntent } from '@uplink/testing';
+import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifiedBlobName } from '../src/blob-names.ts';
-import { uploadWithIntent } from './blob-upload.ts';
-import { exeBytes, pdfBytes } from './files.ts';
-import { type GatewayHarness, startGateway } from './harness.ts';
 
 const BLOCK_BYTES = 64 * 1024;
 

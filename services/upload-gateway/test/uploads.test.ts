@@ -1,14 +1,19 @@
 import type { ErrorEnvelope, UploadIntent, UploadReceipt } from '@uplink/contracts';
 import { MetricNames } from '@uplink/kit';
-import { startTestTelemetry } from '@uplink/kit/telemetry-testing';
-import { eventually, streamMessages } from '@uplink/kit/testing';
 import { MongoFileShareStore, MongoUploadStore } from '@uplink/links';
+import {
+  eventually,
+  exeBytes,
+  pdfBytes,
+  put,
+  startTestTelemetry,
+  streamMessages,
+  uploadWithIntent,
+} from '@uplink/testing';
+import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AbandonedUploadSweeper } from '../src/abandoned-uploads.ts';
 import { verifiedBlobName } from '../src/blob-names.ts';
-import { put, uploadWithIntent } from './blob-upload.ts';
-import { exeBytes, pdfBytes } from './files.ts';
-import { type GatewayHarness, startGateway } from './harness.ts';
 
 let gateway: GatewayHarness;
 

@@ -1,7 +1,7 @@
 import { DEAD_LETTER_SUBJECT_PREFIX, deadLetterSubject, type Subject, Subjects } from '@uplink/contracts';
+import { eventually } from '@uplink/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConsumerMessage, ConsumerSpec, EventBus, MessageSource, StreamMessage } from '../../src/bus.ts';
-import { eventually } from '../../src/testing.ts';
 
 /** One adapter under test, on storage of its own. */
 export type BusUnderTest = {

@@ -11,9 +11,9 @@ import {
 } from '@uplink/dev-servers';
 import { stopWorkers } from '@uplink/kit';
 import { MongoLinkStore } from '@uplink/links';
+import { API_KEY, auth, type LinkServiceHarness, startLinkService } from '@uplink/testing/link-service';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY, auth, type LinkServiceHarness, startLinkService } from '../helper.ts';
 
 let harness: LinkServiceHarness;
 let browser: Browser;

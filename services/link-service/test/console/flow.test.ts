@@ -21,12 +21,12 @@ import {
   seriousAxeViolations,
 } from '@uplink/dev-servers';
 import { type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
-import { startTestInfra, type TestInfra } from '@uplink/kit/testing';
 import { MongoSessionStore } from '@uplink/session-store';
 import { MongoTenantStore } from '@uplink/tenants';
+import { startTestInfra, type TestInfra } from '@uplink/testing';
+import { API_KEY, type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { API_KEY, type GatewayHarness, startGateway } from '../../../upload-gateway/test/harness.ts';
 import { buildLinkService } from '../../src/app.ts';
 
 let infra: TestInfra;

@@ -2,10 +2,10 @@
 // a probe that watches the page from the inside, and checks of what reached Blob storage.
 import { createHash } from 'node:crypto';
 import { cspViolations, launchChromium, PAGE_PROBE } from '@uplink/dev-servers';
-import { eventually } from '@uplink/kit/testing';
+import { eventually } from '@uplink/testing';
+import type { GatewayHarness } from '@uplink/testing/upload-gateway';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import type { GatewayHarness } from '../harness.ts';
 
 export function openBrowser(): Promise<Browser> {
   return launchChromium(chromium);

@@ -4,9 +4,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MongoFileShareStore } from '@uplink/links';
+import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
 import type { Browser, Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GatewayHarness, startGateway } from '../harness.ts';
 import { shareFile } from '../shares.ts';
 import { openBrowser } from './browser.ts';
 

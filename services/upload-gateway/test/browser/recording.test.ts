@@ -1,9 +1,9 @@
 // Recording in the page, in headless Chromium with a fake camera and microphone, against the
 // real gateway on NATS, MongoDB-wire and Azurite.
 import { screenshot } from '@uplink/dev-servers';
+import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GatewayHarness, startGateway } from '../harness.ts';
 import { expectRecordingDelivered, openBrowser, openPage } from './browser.ts';
 
 let gateway: GatewayHarness;

@@ -2,10 +2,10 @@
 // in headless Chromium against the real gateway on NATS, MongoDB-wire and Azurite.
 import { DEFAULT_MAX_BYTES } from '@uplink/contracts';
 import { screenshot, seriousAxeViolations } from '@uplink/dev-servers';
+import { pdfBytes } from '@uplink/testing';
+import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
 import type { Browser, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pdfBytes } from '../files.ts';
-import { type GatewayHarness, startGateway } from '../harness.ts';
 import { expectDelivered, openBrowser, openPage, sha256 } from './browser.ts';
 
 const BLOCK_BYTES = 64 * 1024;

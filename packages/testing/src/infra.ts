@@ -1,16 +1,19 @@
 // Helpers for integration tests: real servers, a unique database per test file, captured logs.
-// Imported by tests only (package export "@uplink/kit/testing").
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import type { JsMsg } from '@nats-io/jetstream';
 import { SCHEMA_VERSION, STREAM_NAME, Subjects, type UplinkEvent } from '@uplink/contracts';
 import { type NatsServer, startNats } from '@uplink/dev-servers';
+import {
+  connectMongo,
+  connectNatsBus,
+  createLogger,
+  type Logger,
+  type Mongo,
+  type NatsEventBus,
+  randomId,
+} from '@uplink/kit';
 import { inject } from 'vitest';
-import { randomId } from './ids.ts';
-import { createLogger, type Logger } from './logger.ts';
-import { connectMongo, type Mongo } from './mongo.ts';
-import type { NatsEventBus } from './nats.ts';
-import { connectNatsBus } from './nats-connect.ts';
 
 export type LogLine = { level: number; msg: string; type?: string; [key: string]: unknown };
 

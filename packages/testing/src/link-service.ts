@@ -7,9 +7,9 @@ import {
   stopWorkers,
   systemClock,
 } from '@uplink/kit';
-import { startTestInfra, type TestInfra } from '@uplink/kit/testing';
+import { buildLinkService, type LinkServiceDeps } from '@uplink/link-service';
 import { MongoSessionStore } from '@uplink/session-store';
-import { buildLinkService, type LinkServiceDeps } from '../src/app.ts';
+import { startTestInfra, type TestInfra } from './infra.ts';
 
 export const API_KEY = 'upk_test_key_for_tenant_a_000000000000';
 export const OTHER_API_KEY = 'upk_test_key_for_tenant_b_000000000000';

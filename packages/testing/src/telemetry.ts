@@ -1,10 +1,9 @@
 // Telemetry for tests: the process's real setup (startTelemetry: instrumentations, providers,
-// propagation), with spans kept in memory and metrics read on demand. Imported by tests only
-// (package export "@uplink/kit/telemetry-testing").
+// propagation), with spans kept in memory and metrics read on demand.
 import { type Attributes, SpanKind } from '@opentelemetry/api';
 import { DataPointType, MetricReader } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
-import { startTelemetry, type Telemetry } from './telemetry.ts';
+import { startTelemetry, type Telemetry } from '@uplink/kit';
 
 export type { ReadableSpan };
 export { SpanKind };

@@ -9,13 +9,13 @@ import {
   stopWorkers,
   systemClock,
 } from '@uplink/kit';
-import { startTestInfra, streamMessages, type TestInfra } from '@uplink/kit/testing';
 import { MongoLinkStore } from '@uplink/links';
 import { MongoSessionStore } from '@uplink/session-store';
 import { BlobStorage } from '@uplink/storage';
 import { MongoTenantStore } from '@uplink/tenants';
+import { buildUploadGateway } from '@uplink/upload-gateway';
 import { inject } from 'vitest';
-import { buildUploadGateway } from '../src/app.ts';
+import { startTestInfra, streamMessages, type TestInfra } from './infra.ts';
 
 export const API_KEY = 'upk_gateway_test_tenant_key_00000000';
 let containers = 0;

@@ -8,15 +8,16 @@ import {
   stopWorkers,
   systemClock,
 } from '@uplink/kit';
-import { startTestInfra, streamMessages, type TestInfra } from '@uplink/kit/testing';
 import { type LinkDocument, MongoLinkStore } from '@uplink/links';
+import { buildNoteRelay } from '@uplink/note-relay';
 import { MongoSessionStore } from '@uplink/session-store';
 import { DestinationStore, type Destinations, MongoTenantStore } from '@uplink/tenants';
 import { inject } from 'vitest';
-import { uploadWithIntent } from '../../upload-gateway/test/blob-upload.ts';
-import { type GatewayHarness, startGateway } from '../../upload-gateway/test/harness.ts';
-import { buildNoteRelay } from '../src/app.ts';
-import type { NoteRelay } from '../src/note-relay.ts';
+import { uploadWithIntent } from './blob-upload.ts';
+import { startTestInfra, streamMessages, type TestInfra } from './infra.ts';
+import { type GatewayHarness, startGateway } from './upload-gateway.ts';
+
+type NoteRelay = Awaited<ReturnType<typeof buildNoteRelay>>['relay'];
 
 export const SECRET_KEYS = SecretBox.generateSpec('test');
 
