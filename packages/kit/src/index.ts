@@ -2,6 +2,7 @@ export * from './bus.ts';
 export * from './clock.ts';
 export * from './config.ts';
 export * from './errors.ts';
+export * from './escape-html.ts';
 export * from './events.ts';
 export * from './health.ts';
 export * from './http.ts';

@@ -10,7 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { formatBytes, type UploadCompletedEvent } from '@uplink/contracts';
 import { EgressClient } from '@uplink/egress';
-import { escapeHtml } from '@uplink/kit/web/html';
+import { escapeHtml } from '@uplink/kit';
 import { type FreshdeskDouble, startFreshdeskDouble } from '@uplink/saas-doubles';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../src/destinations/destination.ts';

@@ -1,5 +1,5 @@
 // Small text helpers: the countdown and times.
-import { fill } from '@uplink/kit/web/text';
+import { fill } from '@uplink/web/text';
 
 export type DurationTexts = { hoursMinutes: string; minutes: string; lessThanAMinute: string };
 

@@ -1,7 +1,7 @@
 // The links panel: one entry per link, newest first, kept current from the API's answers and
 // the live feed. Built with DOM calls and textContent only, so no text becomes markup.
 import type { FileUrl, LinkStatus, LinkView } from '@uplink/contracts';
-import { fill } from '@uplink/kit/web/text';
+import { fill } from '@uplink/web/text';
 import type { ConsoleConfig } from '../../src/console/config.ts';
 import { formatRemaining, formatTime } from './format.ts';
 

@@ -1,7 +1,7 @@
 // The agent console's script: wires the server-rendered page. It never runs inline (the CSP
 // forbids it); its configuration comes from a JSON element, which never executes.
 
-import { fill } from '@uplink/kit/web/text';
+import { fill } from '@uplink/web/text';
 import { API_KEY_STORAGE, CONFIG_ELEMENT_ID, type ConsoleConfig } from '../../src/console/config.ts';
 import { Api, ApiError, NetworkError, type Ticket } from './api.ts';
 import { LinksPanel } from './links-panel.ts';

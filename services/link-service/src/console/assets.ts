@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildClientBundle, type ClientBundle } from '@uplink/kit/web';
+import { buildClientBundle, type ClientBundle } from '@uplink/web';
 
 const CLIENT_DIR = fileURLToPath(new URL('../../console/', import.meta.url));
 export const CONSOLE_ASSET_PREFIX = '/console/assets/';

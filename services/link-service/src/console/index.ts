@@ -1,6 +1,6 @@
 // The agent console at /console: one server-rendered page and its assets. Public (the page
 // holds no tenant data); the browser calls the /v1 API with the tenant key the agent pastes.
-import { registerFavicon, registerStaticAssets } from '@uplink/kit/web';
+import { registerFavicon, registerStaticAssets } from '@uplink/web';
 import type { FastifyInstance } from 'fastify';
 import { CONSOLE_ASSET_PREFIX, consoleAssets } from './assets.ts';
 import { consoleContentSecurityPolicy, DEFAULT_FRAME_ANCESTORS } from './csp.ts';

@@ -6,7 +6,7 @@ import {
   PROVIDERS,
   VALIDITY_HOURS,
 } from '@uplink/contracts';
-import { fill, html, htmlDocument } from '@uplink/kit/web';
+import { fill, html, htmlDocument } from '@uplink/web';
 import { consoleAssets } from './assets.ts';
 import { CONFIG_ELEMENT_ID, type ConsoleConfig } from './config.ts';
 import { messages } from './messages.ts';

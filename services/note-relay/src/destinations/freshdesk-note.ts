@@ -1,7 +1,7 @@
 // The private note Uplink adds to a Freshdesk ticket. HTML, with every interpolated value escaped:
 // the file name and the context message come from people outside the helpdesk.
 import { formatBytes } from '@uplink/contracts';
-import { escapeHtml } from '@uplink/kit/web/html';
+import { escapeHtml } from '@uplink/kit';
 
 export const REFERENCE_LABEL = 'Uplink reference:';
 

@@ -1,7 +1,7 @@
 // The File tab: pick or drop one file; its type and size are checked here before any upload
 // (and again by the server).
 import { type MediaCategory, resolveMediaType } from '@uplink/contracts/media-types';
-import { fill } from '@uplink/kit/web/text';
+import { fill } from '@uplink/web/text';
 import { type PanelController, required } from './dom.ts';
 import type { Page } from './page.ts';
 

@@ -2,7 +2,7 @@
 // "Sent!" screen, and the one upload that may run at a time.
 
 import { formatBytes } from '@uplink/contracts/media-types';
-import { fill } from '@uplink/kit/web/text';
+import { fill } from '@uplink/web/text';
 import type { ClientConfig } from '../../src/page/client-config.ts';
 import { Upload, UploadFailure, type UploadMeta, type UploadState } from './upload.ts';
 

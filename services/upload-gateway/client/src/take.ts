@@ -1,7 +1,7 @@
 // What the Audio and Video tabs do alike: a take (record up to the size limit while the elapsed
 // time ticks, stop, listen back), and sending the last take as a named recording. Each tab keeps
 // its own devices and what it shows around the take.
-import { fill } from '@uplink/kit/web/text';
+import { fill } from '@uplink/web/text';
 import { required, show } from './dom.ts';
 import type { Page } from './page.ts';
 import {

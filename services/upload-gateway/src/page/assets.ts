@@ -13,7 +13,7 @@ import {
   registerFavicon,
   registerStaticAssets,
   type StaticAsset,
-} from '@uplink/kit/web';
+} from '@uplink/web';
 import type { FastifyInstance } from 'fastify';
 
 const CLIENT_DIR = fileURLToPath(new URL('../../client/', import.meta.url));

@@ -6,8 +6,8 @@ import {
   type MediaCategory,
   type MediaType,
 } from '@uplink/contracts/media-types';
-import { fillHtml, html, htmlDocument, type SafeHtml } from '@uplink/kit/web';
-import { fill } from '@uplink/kit/web/text';
+import { fillHtml, html, htmlDocument, type SafeHtml } from '@uplink/web';
+import { fill } from '@uplink/web/text';
 import { pageAssets } from './assets.ts';
 import { type ClientConfig, CONFIG_ELEMENT_ID, type PageLocale } from './client-config.ts';
 import { messagesFor } from './locale.ts';

@@ -1,5 +1,6 @@
 // A tagged template that escapes every interpolated value unless it is already SafeHtml, so
 // tenant- and agent-supplied text (company name, context message) can never become markup.
+import { escapeHtml } from '@uplink/kit';
 
 export class SafeHtml {
   readonly value: string;
@@ -9,18 +10,6 @@ export class SafeHtml {
   toString(): string {
     return this.value;
   }
-}
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
 }
 
 type Interpolation = SafeHtml | string | number | null | undefined | false | readonly Interpolation[];
