@@ -15,7 +15,6 @@ import { AppError, isStorageError } from './errors.ts';
 import { type ReadinessCheck, registerHealth } from './health.ts';
 import { answerMethodNotAllowed } from './method-not-allowed.ts';
 import { recordHttpRequest } from './metrics.ts';
-import { isMongoUnavailable } from './mongo.ts';
 import { parseQuery } from './query.ts';
 import { activeInstrumentations } from './telemetry.ts';
 
@@ -63,6 +62,11 @@ export type HttpAppOptions = {
   bodyLimit?: number;
   /** Dependencies /readyz checks, by name. */
   readiness?: Record<string, ReadinessCheck>;
+  /**
+   * Whether an error means a dependency cannot answer now (the session store's own
+   * classification: a lost MongoDB connection, a locked SQLite file). Those answer 503.
+   */
+  isUnavailable?: (err: unknown) => boolean;
 };
 
 /**
@@ -135,7 +139,7 @@ export function createHttpApp(opts: HttpAppOptions) {
   registerHealth(app, opts.readiness ?? {}, () => app.draining);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const { status, code, message } = describeError(error);
+    const { status, code, message } = describeError(error, opts.isUnavailable ?? (() => false));
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     return reply.code(status).send({ error: { code, message } } satisfies ErrorEnvelope);
   });
@@ -147,7 +151,10 @@ export function createHttpApp(opts: HttpAppOptions) {
   return app;
 }
 
-function describeError(error: FastifyError): { status: number; code: ErrorCode; message: string } {
+function describeError(
+  error: FastifyError,
+  isUnavailable: (err: unknown) => boolean,
+): { status: number; code: ErrorCode; message: string } {
   if (error instanceof AppError) {
     const message = error.statusCode >= 500 ? 'The service is temporarily unavailable.' : error.message;
     return { status: error.statusCode, code: error.code, message };
@@ -159,7 +166,7 @@ function describeError(error: FastifyError): { status: number; code: ErrorCode; 
   if (isStorageError(error)) {
     return { status: 503, code: 'unavailable', message: 'File storage is unavailable; try again shortly.' };
   }
-  if (isMongoUnavailable(error)) {
+  if (isUnavailable(error)) {
     return {
       status: 503,
       code: 'unavailable',

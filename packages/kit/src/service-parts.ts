@@ -7,8 +7,14 @@ import { createHttpApp, type HttpApp, type HttpAppOptions } from './http.ts';
 import type { OutboxPublisher } from './outbox.ts';
 import type { Worker } from './service.ts';
 
-/** What every session store offers the service frame: readiness and shutdown. */
-export type StoreHandle = { readonly kind: string; ping(): Promise<void>; close(): Promise<void> };
+/** What every session store offers the service frame: readiness, its errors' meaning and shutdown. */
+export type StoreHandle = {
+  readonly kind: string;
+  ping(): Promise<void>;
+  /** Whether `err` means the store cannot answer now (unreachable, locked): 503, not 500. */
+  isUnavailable(err: unknown): boolean;
+  close(): Promise<void>;
+};
 
 /**
  * What a service's app factory is built from; tests and the one-process runner pass the same
@@ -34,6 +40,7 @@ export function serviceHttpApp(
     ...options,
     logger,
     readiness: { [store.kind]: () => store.ping(), [bus.kind]: () => bus.ping() },
+    isUnavailable: (err) => store.isUnavailable(err),
   });
 }
 

@@ -28,6 +28,20 @@ export function openSqliteFile(
   }
 }
 
+/** SQLite's primary result codes (an extended code keeps them in its low byte). */
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+
+/**
+ * Errors that mean "the file is locked by another writer right now" (the busy timeout ran out),
+ * as opposed to a bad statement: worth answering 503 and trying again.
+ */
+export function isSqliteBusy(err: unknown): boolean {
+  if (!(err instanceof Error) || (err as NodeJS.ErrnoException).code !== 'ERR_SQLITE_ERROR') return false;
+  const primary = Number((err as { errcode?: unknown }).errcode) & 0xff;
+  return primary === SQLITE_BUSY || primary === SQLITE_LOCKED;
+}
+
 /**
  * Runs `work` in a write transaction. BEGIN IMMEDIATE takes the file's write lock before the
  * first read, so a guard checked inside still holds at COMMIT even when another process writes

@@ -1,4 +1,4 @@
-import { type Mongo, pingMongo } from '@uplink/kit';
+import { isMongoUnavailable, type Mongo, pingMongo } from '@uplink/kit';
 import { MongoFileShareStore, MongoLinkStore, MongoUploadStore } from '@uplink/links';
 import { MongoTenantStore } from '@uplink/tenants';
 import { preparedStore, type SessionStore } from './session-store.ts';
@@ -35,6 +35,11 @@ export class MongoSessionStore implements SessionStore {
 
   ping(): Promise<void> {
     return pingMongo(this.mongo.db);
+  }
+
+  /** The server unreachable or the connection lost, not a refused query. */
+  isUnavailable(err: unknown): boolean {
+    return isMongoUnavailable(err);
   }
 
   close(): Promise<void> {

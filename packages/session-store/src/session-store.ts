@@ -19,6 +19,8 @@ export interface SessionStore {
   prepare(): Promise<void>;
   /** Rejects when the store cannot serve requests now (readiness). */
   ping(): Promise<void>;
+  /** Whether an error this store threw means it cannot answer now, rather than a bad request. */
+  isUnavailable(err: unknown): boolean;
   close(): Promise<void>;
 }
 

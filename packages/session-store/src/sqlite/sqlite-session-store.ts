@@ -1,3 +1,4 @@
+import { isSqliteBusy } from '@uplink/kit';
 import type { SessionStore } from '../session-store.ts';
 import { SqliteDatabase } from './database.ts';
 import { SqliteFileShareStore } from './sqlite-file-share-store.ts';
@@ -36,6 +37,11 @@ export class SqliteSessionStore implements SessionStore {
 
   async ping(): Promise<void> {
     this.#db.ping();
+  }
+
+  /** Another process (the CLI) held the file's write lock longer than the busy timeout. */
+  isUnavailable(err: unknown): boolean {
+    return isSqliteBusy(err);
   }
 
   async close(): Promise<void> {
