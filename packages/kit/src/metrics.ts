@@ -1,4 +1,6 @@
-// Uplink's own metrics, recorded through the OpenTelemetry metrics API. Until startTelemetry
+// The metrics every service records alike (HTTP, events, consumers, sweeps) and the plumbing a
+// service's own metrics use (serviceInstruments, withObserveTimeout), through the OpenTelemetry
+// metrics API. Until startTelemetry
 // installs a meter provider (it does when metrics are exported or scraped) the API's no-op
 // provider takes them, at no cost. Names as OTLP carries them; the Prometheus endpoint turns dots
 // into underscores and adds `_total` to counters (http_server_request_duration_{bucket,sum,count}).
@@ -13,7 +15,6 @@ import {
   type ObservableGauge,
 } from '@opentelemetry/api';
 import type { EventBus } from './bus.ts';
-import type { Worker } from './service.ts';
 
 export const METER_NAME = '@uplink/kit';
 
@@ -28,17 +29,12 @@ export const MetricNames = {
   consumerPending: 'uplink.consumer.pending',
   /** Gauge: consumer. Messages delivered more than once and not settled yet. */
   consumerRedelivered: 'uplink.consumer.redelivered',
-  /** Counter: destination (freshdesk | twilio-flex | webhook), outcome (posted | retry | failed). */
-  deliveries: 'uplink.deliveries',
-  /** Gauge: status. Links by stored status (link-service reports it). */
-  links: 'uplink.links',
   /** Counter: sweep. Items a periodic sweep could not handle; each is tried again on the next run. */
   sweepFailures: 'uplink.sweep.failures',
 } as const;
 
 export type PublishOutcome = 'published' | 'duplicate' | 'failed';
 export type ConsumeOutcome = 'ack' | 'retry' | 'dead_lettered';
-export type DeliveryMetricOutcome = 'posted' | 'retry' | 'failed';
 
 /** Methods recorded as they are; any other is "_OTHER" (clients choose methods: no cardinality). */
 const HTTP_METHODS = new Set([
@@ -63,26 +59,28 @@ type KitInstruments = {
   eventsConsumed: Counter;
   consumerPending: ObservableGauge;
   consumerRedelivered: ObservableGauge;
-  deliveries: Counter;
-  links: ObservableGauge;
   sweepFailures: Counter;
 };
 
-let current: { provider: MeterProvider; instruments: KitInstruments } | undefined;
-
 /**
- * The instruments on the meter provider installed now. Made again when the provider changes
- * (telemetry started after this module was loaded, or a test installed its own reader).
+ * `create`'s instruments on the meter provider installed now, made on the meter `meterName`.
+ * Made again when the provider changes (telemetry started after the module that records was
+ * loaded, or a test installed its own reader). A service keeps its own metrics with this.
  */
-export function kitMetrics(): KitInstruments {
-  const provider = metrics.getMeterProvider();
-  if (current?.provider !== provider) current = { provider, instruments: createInstruments(provider) };
-  return current.instruments;
+export function serviceInstruments<T>(meterName: string, create: (meter: Meter) => T): () => T {
+  let current: { provider: MeterProvider; instruments: T } | undefined;
+  return () => {
+    const provider = metrics.getMeterProvider();
+    if (current?.provider !== provider) {
+      current = { provider, instruments: create(provider.getMeter(meterName)) };
+    }
+    return current.instruments;
+  };
 }
 
-function createInstruments(provider: MeterProvider): KitInstruments {
-  const meter = provider.getMeter(METER_NAME);
-  return {
+const kitMetrics = serviceInstruments(
+  METER_NAME,
+  (meter): KitInstruments => ({
     meter,
     httpServerDuration: meter.createHistogram(MetricNames.httpServerDuration, {
       description: 'Duration of HTTP server requests.',
@@ -105,20 +103,12 @@ function createInstruments(provider: MeterProvider): KitInstruments {
       description: 'Messages a durable consumer delivered more than once and that are not settled yet.',
       unit: '{message}',
     }),
-    deliveries: meter.createCounter(MetricNames.deliveries, {
-      description: 'Attempts to post a received file to its ticket, by destination and outcome.',
-      unit: '{delivery}',
-    }),
-    links: meter.createObservableGauge(MetricNames.links, {
-      description: 'Links by stored status.',
-      unit: '{link}',
-    }),
     sweepFailures: meter.createCounter(MetricNames.sweepFailures, {
       description: 'Items a periodic sweep could not handle (tried again on its next run), by sweep.',
       unit: '{item}',
     }),
-  };
-}
+  }),
+);
 
 /**
  * One HTTP request answered, or given up by its client before the answer began (no status code;
@@ -147,10 +137,6 @@ export function recordConsumed(subject: string, consumer: string, outcome: Consu
   kitMetrics().eventsConsumed.add(1, { subject, consumer, outcome });
 }
 
-export function recordDelivery(destination: string, outcome: DeliveryMetricOutcome): void {
-  kitMetrics().deliveries.add(1, { destination, outcome });
-}
-
 /** One item a sweep skipped after a failure: the rest of the run went on without it. */
 export function recordSweepFailure(sweep: string): void {
   kitMetrics().sweepFailures.add(1, { sweep });
@@ -158,6 +144,11 @@ export function recordSweepFailure(sweep: string): void {
 
 /** How long a gauge callback waits for its source: no new observation this time rather than a stall. */
 const OBSERVE_TIMEOUT_MS = 5_000;
+
+/** `work` for a gauge callback: rejected when its source has not answered in time. */
+export function withObserveTimeout<T>(work: Promise<T>): Promise<T> {
+  return withTimeout(work, OBSERVE_TIMEOUT_MS);
+}
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -177,55 +168,11 @@ export function observeConsumerState(bus: Pick<EventBus, 'consumerState'>, durab
   const { meter, consumerPending, consumerRedelivered } = kitMetrics();
   const gauges = [consumerPending, consumerRedelivered];
   const callback: BatchObservableCallback = async (result) => {
-    const state = await withTimeout(bus.consumerState(durable), OBSERVE_TIMEOUT_MS).catch(() => undefined);
+    const state = await withObserveTimeout(bus.consumerState(durable)).catch(() => undefined);
     if (!state) return; // The bus does not answer now: nothing new observed.
     result.observe(consumerPending, state.pending, { consumer: durable });
     result.observe(consumerRedelivered, state.redelivered, { consumer: durable });
   };
   meter.addBatchObservableCallback(callback, gauges);
   return () => meter.removeBatchObservableCallback(callback, gauges);
-}
-
-/**
- * Reports links by status while the worker runs. The counts come from one aggregate query, run
- * at most once per `maxAgeMs` however often metrics are collected (each scrape or export
- * interval); in between, collections see the last counts.
- */
-export function linkStatusGauge(
-  countByStatus: () => Promise<Record<string, number>>,
-  options: { maxAgeMs?: number } = {},
-): Worker {
-  const maxAgeMs = options.maxAgeMs ?? 60_000;
-  let last: { at: number; counts: Record<string, number> } | undefined;
-  let reading: Promise<void> | undefined;
-  const refresh = async () => {
-    const counts = await withTimeout(countByStatus(), OBSERVE_TIMEOUT_MS);
-    last = { at: Date.now(), counts };
-  };
-  let stop: (() => void) | undefined;
-  return {
-    name: 'links gauge',
-    start() {
-      const { meter, links } = kitMetrics();
-      const callback: BatchObservableCallback = async (result) => {
-        if (!last || Date.now() - last.at >= maxAgeMs) {
-          reading ??= refresh()
-            .catch(() => {}) // Keep the last counts; the next collection tries again.
-            .finally(() => {
-              reading = undefined;
-            });
-          await reading;
-        }
-        for (const [status, count] of Object.entries(last?.counts ?? {})) {
-          result.observe(links, count, { status });
-        }
-      };
-      meter.addBatchObservableCallback(callback, [links]);
-      stop = () => meter.removeBatchObservableCallback(callback, [links]);
-    },
-    async stop() {
-      stop?.();
-      stop = undefined;
-    },
-  };
 }

@@ -1,6 +1,5 @@
 import {
   type AppDeps,
-  linkStatusGauge,
   OutboxPublisher,
   originList,
   outboxWorker,
@@ -17,6 +16,7 @@ import { AuthFailureThrottle, BEARER_SCHEME, requireOperator, requireTenant } fr
 import { consoleRoutes } from './console/index.ts';
 import type { LinkServiceConfig } from './env.ts';
 import { LinkEventsFeed, linkEventsFeedWorker } from './link-events-feed.ts';
+import { linkStatusGauge } from './link-metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { fileUrlRoutes } from './routes/file-url.ts';
 import { linkStreamRoutes } from './routes/link-stream.ts';

@@ -1,8 +1,9 @@
 import type { Provider, UploadCompletedEvent } from '@uplink/contracts';
-import { type Clock, type Logger, type OutboxPublisher, RetryLater, recordDelivery } from '@uplink/kit';
+import { type Clock, type Logger, type OutboxPublisher, RetryLater } from '@uplink/kit';
 import type { FileShareStore, LinkDocument, LinkStore } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
 import type { DestinationStore, Destinations } from '@uplink/tenants';
+import { recordDelivery } from './delivery-metrics.ts';
 import type { Delivery, DeliveryOutcome, Destination } from './destinations/destination.ts';
 
 /** Builds the destination for a link's provider from the tenant's (opened) configuration. */
