@@ -3,7 +3,7 @@
 import type { MediaCategory } from '@uplink/contracts/media-types';
 import type { Messages } from './messages/en.ts';
 
-export type PageLocale = 'en' | 'de';
+export type PageLocale = 'en' | 'de' | 'fr' | 'es' | 'pt-BR' | 'it' | 'nl';
 
 export const CONFIG_ELEMENT_ID = 'uplink-config';
 

@@ -1,13 +1,28 @@
 import type { PageLocale } from './client-config.ts';
 import { de } from './messages/de.ts';
 import { en, type Messages } from './messages/en.ts';
+import { es } from './messages/es.ts';
+import { fr } from './messages/fr.ts';
+import { it } from './messages/it.ts';
+import { nl } from './messages/nl.ts';
+import { ptBR } from './messages/pt-br.ts';
 
-export const PAGE_LOCALES: Record<PageLocale, Messages> = { en, de };
+export const PAGE_LOCALES: Record<PageLocale, Messages> = { en, de, fr, es, 'pt-BR': ptBR, it, nl };
 const DEFAULT_LOCALE: PageLocale = 'en';
 
-function isPageLocale(value: string): value is PageLocale {
-  return Object.hasOwn(PAGE_LOCALES, value);
-}
+/**
+ * The page language for a primary language subtag: one text per language, so a Portuguese
+ * reader from Portugal gets the Brazilian text rather than English.
+ */
+const LOCALE_OF_LANGUAGE: Readonly<Record<string, PageLocale>> = {
+  en: 'en',
+  de: 'de',
+  fr: 'fr',
+  es: 'es',
+  pt: 'pt-BR',
+  it: 'it',
+  nl: 'nl',
+};
 
 /**
  * The page language from an Accept-Language header (`de-CH, fr;q=0.8, en;q=0.5`): the supported
@@ -19,14 +34,15 @@ export function negotiateLocale(acceptLanguage: string | undefined): PageLocale 
   for (const range of acceptLanguage.slice(0, 500).split(',')) {
     const [tag = '', ...params] = range.trim().split(';');
     const primary = tag.trim().toLowerCase().split('-')[0] ?? '';
-    if (!isPageLocale(primary)) continue;
+    const locale = Object.hasOwn(LOCALE_OF_LANGUAGE, primary) ? LOCALE_OF_LANGUAGE[primary] : undefined;
+    if (locale === undefined) continue;
     let q = 1;
     for (const param of params) {
       const [key, value] = param.trim().split('=');
       if (key === 'q' && value !== undefined) q = Number.parseFloat(value);
     }
     if (!(q > 0)) continue;
-    if (!best || q > best.q) best = { locale: primary, q };
+    if (!best || q > best.q) best = { locale, q };
   }
   return best?.locale ?? DEFAULT_LOCALE;
 }

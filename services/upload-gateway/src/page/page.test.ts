@@ -43,12 +43,19 @@ describe('negotiateLocale', () => {
     ['', 'en'],
     ['de', 'de'],
     ['de-CH,de;q=0.9,en;q=0.8', 'de'],
-    ['fr-FR, de;q=0.7, en;q=0.8', 'en'],
-    ['fr;q=0.9, de-AT;q=0.5', 'de'],
+    ['fr-FR, de;q=0.7, en;q=0.8', 'fr'],
+    ['ja, de;q=0.7, en;q=0.8', 'en'],
+    ['sv;q=0.9, de-AT;q=0.5', 'de'],
+    ['fr-CA', 'fr'],
+    ['es-MX,es;q=0.9', 'es'],
+    ['pt-BR', 'pt-BR'],
+    ['pt-PT,pt;q=0.9,en;q=0.5', 'pt-BR'],
+    ['it-IT', 'it'],
+    ['nl-BE,fr-BE;q=0.8', 'nl'],
     ['en-US,en;q=0.9,de;q=0.8', 'en'],
     ['de;q=0, en', 'en'],
     ['*', 'en'],
-    ['fr', 'en'],
+    ['ja', 'en'],
   ])('%j -> %s', (header, locale) => {
     expect(negotiateLocale(header)).toBe(locale);
   });
@@ -137,6 +144,20 @@ describe('renderUploadPage', () => {
     expect(html).toContain('Sichere Dateianfrage von <span class="company">Acme Support</span>');
     expect(html).toContain('>Datei</button>');
     expect(html).toContain('"messages":{"recording":"Aufnahme läuft…"');
+  });
+
+  it.each([
+    ['fr', 'Demande de fichier sécurisée de', 'Fichier', 'Enregistrement en cours…'],
+    ['es', 'Solicitud segura de archivo de', 'Archivo', 'Grabando…'],
+    ['pt-BR', 'Solicitação segura de arquivo de', 'Arquivo', 'Gravando…'],
+    ['it', 'Richiesta sicura di file da', 'File', 'Registrazione in corso…'],
+    ['nl', 'Beveiligd bestandsverzoek van', 'Bestand', 'Bezig met opnemen…'],
+  ] as const)('speaks %s', (locale, heading, fileTab, recording) => {
+    const html = renderUploadPage(view({ locale }));
+    expect(html).toContain(`<html lang="${locale}">`);
+    expect(html).toContain(`${heading} <span class="company">Acme Support</span>`);
+    expect(html).toContain(`>${fileTab}</button>`);
+    expect(html).toContain(`"messages":{"recording":"${recording}"`);
   });
 
   it('names file types in the page language where the name is not the same everywhere', () => {

@@ -1,0 +1,139 @@
+// Every text the customer sees, in French (addressing the customer as « vous »). Keys mirror en.ts.
+import type { Messages } from './en.ts';
+
+export const fr: Messages = {
+  page: {
+    title: 'Demande de fichier sécurisée de {company}',
+    heading: 'Demande de fichier sécurisée de {company}',
+    contextLabel: 'Message de {company}',
+    validUntil: 'Ce lien ne peut servir qu’une fois, jusqu’au {date}.',
+    noscript:
+      'Cette page a besoin de JavaScript pour enregistrer et envoyer des fichiers. Veuillez activer JavaScript ou ouvrir le lien dans un autre navigateur.',
+    tablistLabel: 'Que souhaitez-vous envoyer\u00a0?',
+    tabs: { audio: 'Audio', video: 'Vidéo', file: 'Fichier' },
+    progressLabel: 'Progression de l’envoi',
+  },
+  audio: {
+    intro:
+      'Enregistrez un message vocal. Votre navigateur vous demandera l’autorisation d’utiliser le micro.',
+    levelLabel: 'Niveau du micro',
+    playbackLabel: 'Votre enregistrement',
+    record: 'Démarrer l’enregistrement',
+    stop: 'Arrêter l’enregistrement',
+    rerecord: 'Recommencer',
+    send: 'Envoyer le message vocal',
+  },
+  video: {
+    intro:
+      'Enregistrez une vidéo. Votre navigateur vous demandera l’autorisation d’utiliser la caméra et le micro.',
+    previewLabel: 'Aperçu de la caméra',
+    playbackLabel: 'Votre vidéo',
+    camera: 'Allumer la caméra',
+    record: 'Démarrer l’enregistrement',
+    stop: 'Arrêter l’enregistrement',
+    rerecord: 'Recommencer',
+    send: 'Envoyer la vidéo',
+    switchCamera: 'Changer de caméra',
+    blur: 'Flouter l’arrière-plan',
+  },
+  file: {
+    intro: 'Envoyez un fichier depuis votre appareil.',
+    choose: 'Choisir un fichier',
+    drop: 'ou déposez-le ici',
+    accepted: 'Acceptés\u00a0: {types}.',
+    largest: 'Taille maximale\u00a0: {size}.',
+    categories: {
+      audio: 'audio',
+      video: 'vidéo',
+      image: 'images',
+      document: 'documents',
+      archive: 'archives',
+    },
+    typeLabels: {
+      'application/vnd.oasis.opendocument.text': 'texte OpenDocument',
+      'application/vnd.oasis.opendocument.spreadsheet': 'classeur OpenDocument',
+      'application/vnd.oasis.opendocument.presentation': 'présentation OpenDocument',
+      'text/plain': 'texte brut',
+    },
+    send: 'Envoyer le fichier',
+  },
+  sent: {
+    heading: 'Envoyé\u00a0!',
+    body: '{company} a bien reçu votre fichier. Vous pouvez maintenant fermer cette page.',
+  },
+  disabled: {
+    heading: 'Impossible d’envoyer des fichiers pour le moment',
+    defaultMessage: '{company} n’accepte pas de fichiers pour le moment.',
+    nothingAllowed: '{company} n’accepte aucun type de fichier pour le moment.',
+  },
+  unavailable: {
+    askAgent: 'Demandez un nouveau lien à la personne qui vous l’a envoyé.',
+    not_found: {
+      title: 'Lien introuvable',
+      body: 'Ce lien n’existe pas. Vérifiez que vous avez ouvert l’adresse complète.',
+    },
+    expired: { title: 'Lien expiré', body: 'Ce lien a expiré.' },
+    used: { title: 'Lien déjà utilisé', body: 'Un fichier a déjà été envoyé avec ce lien.' },
+    revoked: { title: 'Lien retiré', body: 'Ce lien a été retiré.' },
+  },
+  rateLimited: {
+    title: 'Trop de tentatives',
+    body: 'Cette page a été ouverte trop souvent en peu de temps. Veuillez patienter une minute, puis la recharger.',
+  },
+  viewer: {
+    title: '{file} · {company}',
+    heading: 'Fichier envoyé à {company}',
+    download: 'Télécharger',
+    noPreview: 'Aucun aperçu n’est disponible pour ce type de fichier. Téléchargez-le pour l’ouvrir.',
+    cannotPlay: 'Votre navigateur ne peut pas lire ce fichier ici. Téléchargez-le pour l’ouvrir.',
+    validUntil: 'Ce lien vers le fichier fonctionne jusqu’au {date}.',
+  },
+  fileUnavailable: {
+    askCustomer: 'Si vous avez encore besoin du fichier, demandez au client de le renvoyer.',
+    not_found: {
+      title: 'Lien vers le fichier introuvable',
+      body: 'Ce lien vers le fichier n’existe pas. Vérifiez que vous avez ouvert l’adresse complète.',
+    },
+    expired: { title: 'Lien vers le fichier expiré', body: 'Ce lien vers le fichier a expiré.' },
+    revoked: { title: 'Lien vers le fichier retiré', body: 'Ce lien vers le fichier a été retiré.' },
+  },
+  client: {
+    recording: 'Enregistrement en cours…',
+    recordingStopped: 'Enregistrement terminé ({duration}). Écoutez-le, puis envoyez-le ou recommencez.',
+    cameraOn: 'La caméra est allumée. Lancez l’enregistrement quand vous êtes prêt.',
+    cameraSwitched: 'Une autre caméra est utilisée.',
+    limitReached: 'L’enregistrement a atteint la taille maximale autorisée et a été arrêté.',
+    micUnavailable:
+      'Le micro n’a pas pu être utilisé. Autorisez-en l’accès dans les réglages de votre navigateur, puis réessayez.',
+    cameraUnavailable:
+      'La caméra n’a pas pu être utilisée. Autorisez-en l’accès dans les réglages de votre navigateur, puis réessayez.',
+    notSupported:
+      'Ce navigateur ne peut pas enregistrer ici. Vous pouvez toutefois envoyer un fichier depuis l’onglet Fichier.',
+    blurLoading: 'Chargement du flou d’arrière-plan…',
+    blurOn: 'L’arrière-plan est flouté.',
+    blurOff: 'L’arrière-plan n’est plus flouté.',
+    blurFailed: 'Le flou d’arrière-plan n’est pas disponible dans ce navigateur.',
+    fileSelected: 'Sélectionné\u00a0: {name}, {size}.',
+    fileTooLarge: '{name} fait {size}\u00a0; la taille maximale autorisée est de {max}.',
+    fileTypeNotAllowed: 'Les fichiers comme {name} ne sont pas acceptés ici.',
+    fileEmpty: '{name} est vide.',
+    preparing: 'Préparation de l’envoi…',
+    progress: '{sent} sur {total} ({percent}\u00a0%)',
+    uploadingPercent: '{percent}\u00a0% envoyés.',
+    retrying: 'La connexion a été interrompue. Nouvelle tentative…',
+    offline: 'Vous êtes hors ligne. L’envoi reprendra dès le retour de la connexion.',
+    verifying: 'Vérification du fichier…',
+    recordingNames: { audio: 'message-vocal', video: 'message-video' },
+    errors: {
+      link_gone: 'Ce lien ne peut plus être utilisé. Veuillez demander un nouveau lien.',
+      link_not_pending: 'Un fichier a déjà été envoyé avec ce lien.',
+      payload_too_large: 'Le fichier est trop volumineux.',
+      unsupported_media_type: 'Ce type de fichier n’est pas accepté.',
+      upload_rejected: 'Le fichier n’a pas été accepté\u00a0: {reason} Vous pouvez réessayer.',
+      rate_limited: 'Trop de tentatives. Veuillez patienter {seconds}\u00a0secondes, puis réessayer.',
+      storage: 'L’envoi n’a pas abouti. Veuillez réessayer.',
+      network: 'La connexion a été perdue. Vérifiez votre réseau, puis réessayez.',
+      unknown: 'Une erreur s’est produite. Veuillez réessayer.',
+    },
+  },
+};
