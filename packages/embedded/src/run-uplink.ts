@@ -2,12 +2,10 @@ import { buildExpiryScheduler } from '@uplink/expiry-scheduler';
 import { ExpirySchedulerEnv } from '@uplink/expiry-scheduler/env';
 import {
   createLogger,
-  gracefulShutdown,
   type Logger,
   loadConfig,
-  type Service,
+  startServices,
   startTelemetry,
-  startWorkers,
   systemClock,
   type Telemetry,
 } from '@uplink/kit';
@@ -84,13 +82,53 @@ export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: strin
     clock: systemClock,
   });
 
-  // Filled as they are built; the shutdown stops those built so far.
-  const services: Array<Service & { port: string }> = [];
   // The same lifecycle as a service alone (runService), for the four together: whatever writes
   // an outbox entry stops before the publishers drain it, and the infrastructure closes last.
-  const shutdown = gracefulShutdown({
+  const { stop } = await startServices({
     logger,
-    services,
+    services: [
+      {
+        build: () =>
+          buildLinkService(
+            deps(
+              'link-service',
+              loadConfig(LinkServiceEnv, { ...shared, PORT: ports.link, UPLINK_BOOTSTRAP_API_KEY: apiKey }),
+            ),
+          ),
+        host,
+        port: Number(ports.link),
+      },
+      {
+        build: () =>
+          buildUploadGateway(
+            deps(
+              'upload-gateway',
+              loadConfig(UploadGatewayEnv, {
+                ...shared,
+                PORT: ports.gateway,
+                // Azurite in this process: the upload page's origin must be allowed to PUT blocks.
+                AZURE_STORAGE_CONFIGURE: env.AZURE_STORAGE_CONFIGURE ?? 'true',
+              }),
+            ),
+          ),
+        host,
+        port: Number(ports.gateway),
+      },
+      {
+        build: () =>
+          buildNoteRelay(deps('note-relay', loadConfig(NoteRelayEnv, { ...shared, PORT: ports.relay }))),
+        host,
+        port: Number(ports.relay),
+      },
+      {
+        build: () =>
+          buildExpiryScheduler(
+            deps('expiry-scheduler', loadConfig(ExpirySchedulerEnv, { ...shared, PORT: ports.expiry })),
+          ),
+        host,
+        port: Number(ports.expiry),
+      },
+    ],
     timeoutMs: Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000),
     // Nothing balances load over npm start: Ctrl-C stops at once.
     drainDelayMs: 0,
@@ -100,37 +138,6 @@ export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: strin
       { name: 'flush telemetry', run: () => telemetry?.shutdown() },
     ],
   });
-
-  try {
-    const linkConfig = loadConfig(LinkServiceEnv, {
-      ...shared,
-      PORT: ports.link,
-      UPLINK_BOOTSTRAP_API_KEY: apiKey,
-    });
-    services.push({ port: ports.link, ...(await buildLinkService(deps('link-service', linkConfig))) });
-    const gatewayConfig = loadConfig(UploadGatewayEnv, {
-      ...shared,
-      PORT: ports.gateway,
-      // Azurite in this process: the upload page's origin must be allowed to PUT blocks.
-      AZURE_STORAGE_CONFIGURE: env.AZURE_STORAGE_CONFIGURE ?? 'true',
-    });
-    services.push({
-      port: ports.gateway,
-      ...(await buildUploadGateway(deps('upload-gateway', gatewayConfig))),
-    });
-    const relayConfig = loadConfig(NoteRelayEnv, { ...shared, PORT: ports.relay });
-    services.push({ port: ports.relay, ...(await buildNoteRelay(deps('note-relay', relayConfig))) });
-    const expiryConfig = loadConfig(ExpirySchedulerEnv, { ...shared, PORT: ports.expiry });
-    services.push({
-      port: ports.expiry,
-      ...(await buildExpiryScheduler(deps('expiry-scheduler', expiryConfig))),
-    });
-    for (const { app, port } of services) await app.listen({ host, port: Number(port) });
-    for (const service of services) await startWorkers(service);
-  } catch (err) {
-    await shutdown('failed to start');
-    throw err;
-  }
 
   const apiBase = `http://${host}:${ports.link}`;
   return {
@@ -153,6 +160,6 @@ export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: strin
       blobs: infra.blobs.describe,
     },
     logger,
-    stop: (reason = 'stop requested') => shutdown(reason),
+    stop: (reason = 'stop requested') => stop(reason),
   };
 }

@@ -20,8 +20,15 @@ export type Worker = {
   publishesOutbox?: boolean;
 };
 
+/**
+ * I/O a service needs done once before it takes traffic (declaring its durable consumer, its
+ * blob container, the bootstrap tenant). App factories only build; the lifecycle runs these.
+ * Each is safe to repeat, also from several replicas at once.
+ */
+export type StartupStep = { name: string; run(): Promise<void> };
+
 /** What a service's app factory returns; tests build the same thing with test dependencies. */
-export type Service = { app: HttpApp; workers: Worker[] };
+export type Service = { app: HttpApp; workers: Worker[]; startup?: StartupStep[] };
 
 /** Opens the session store and the event bus a service runs on (declaring streams and tables). */
 export type ConnectInfrastructure<C, S extends StoreHandle> = (
@@ -29,6 +36,11 @@ export type ConnectInfrastructure<C, S extends StoreHandle> = (
   name: string,
   logger: Logger,
 ) => Promise<{ store: S; bus: EventBus }>;
+
+/** Runs the service's start-up steps in the order it declared them. */
+export async function prepareService(service: Service): Promise<void> {
+  for (const step of service.startup ?? []) await step.run();
+}
 
 export async function startWorkers(service: Service): Promise<void> {
   for (const worker of service.workers) await worker.start();
@@ -109,9 +121,54 @@ export function gracefulShutdown(opts: {
   };
 }
 
+/** A service the lifecycle builds, prepares, and serves on `host:port`. */
+export type ServiceToStart = {
+  build(): Promise<Service> | Service;
+  host: string;
+  port: number;
+};
+
+/**
+ * The one lifecycle of Uplink's services, for a service alone (runService) and for the four in
+ * one process (`npm start`): build each, run their start-up steps, listen, start their workers.
+ * Returns the graceful stop (see gracefulShutdown), which ends with `thenClose`. When any of
+ * this fails, whatever started is stopped at once (no drain) and the error thrown.
+ */
+export async function startServices(opts: {
+  logger: Logger;
+  services: readonly ServiceToStart[];
+  timeoutMs: number;
+  drainDelayMs: number;
+  thenClose: ShutdownPhase[];
+}): Promise<{ services: Service[]; stop(reason: string): Promise<void> }> {
+  // Filled as they are built: a stop stops those built so far.
+  const started: Service[] = [];
+  const shutdown = (drainDelayMs: number) =>
+    gracefulShutdown({
+      logger: opts.logger,
+      services: started,
+      timeoutMs: opts.timeoutMs,
+      drainDelayMs,
+      thenClose: opts.thenClose,
+    });
+  try {
+    for (const one of opts.services) started.push(await one.build());
+    for (const service of started) await prepareService(service);
+    for (const [i, service] of started.entries()) {
+      const { host, port } = opts.services[i] as ServiceToStart;
+      await service.app.listen({ host, port });
+    }
+    for (const service of started) await startWorkers(service);
+  } catch (err) {
+    await shutdown(0)('failed to start');
+    throw err;
+  }
+  return { services: started, stop: shutdown(opts.drainDelayMs) };
+}
+
 /**
  * The `main` of every service: telemetry first, then config (failing fast with the variable's
- * name), connections, the app, listen, workers, and a phased shutdown on SIGTERM/SIGINT.
+ * name), connections, and the lifecycle (startServices) with a phased shutdown on SIGTERM/SIGINT.
  */
 export async function runService<C extends CommonConfig, S extends StoreHandle>(opts: {
   name: string;
@@ -142,31 +199,32 @@ export async function runService<C extends CommonConfig, S extends StoreHandle>(
     process.exit(69); // EX_UNAVAILABLE
   }
   const { store, bus } = infrastructure;
-  let service: Service;
+  let running: Awaited<ReturnType<typeof startServices>>;
   try {
-    service = await opts.build({ config, logger, store, bus, clock: systemClock });
-    await service.app.listen({ host: config.HOST, port: config.PORT });
-    await startWorkers(service);
+    running = await startServices({
+      logger,
+      services: [
+        {
+          build: () => opts.build({ config, logger, store, bus, clock: systemClock }),
+          host: config.HOST,
+          port: config.PORT,
+        },
+      ],
+      timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
+      thenClose: [
+        { name: 'close event bus', run: () => bus.close() },
+        { name: 'close session store', run: () => store.close() },
+        { name: 'flush telemetry', run: () => telemetry.shutdown() },
+      ],
+    });
   } catch (err) {
     // A setting the schema cannot check (a malformed connection string, a missing key a
     // service needs, a port in use): one line that says which, not a stack trace.
     logger.fatal({ err, type: 'lifecycle' }, `cannot start: ${(err as Error).message}`);
     logger.flush();
-    await Promise.allSettled([bus.close(), store.close()]);
     process.exit(1);
   }
-
-  const shutdown = gracefulShutdown({
-    logger,
-    services: [service],
-    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
-    thenClose: [
-      { name: 'close event bus', run: () => bus.close() },
-      { name: 'close session store', run: () => store.close() },
-      { name: 'flush telemetry', run: () => telemetry.shutdown() },
-    ],
-  });
-  onSignals(shutdown, logger);
+  onSignals(running.stop, logger);
   logger.info({ type: 'lifecycle', host: config.HOST, port: config.PORT }, `${opts.name} ready`);
 }

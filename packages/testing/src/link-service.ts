@@ -1,6 +1,7 @@
 import {
   type Clock,
   type NatsEventBus,
+  prepareService,
   SecretBox,
   type Service,
   startWorkers,
@@ -45,6 +46,7 @@ export async function startLinkService(): Promise<LinkServiceHarness> {
       clock: opts.clock ?? systemClock,
       outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
     });
+    await prepareService(service);
     await startWorkers(service);
     services.push(service);
     return service;
@@ -57,7 +59,10 @@ export async function startLinkService(): Promise<LinkServiceHarness> {
     store: await MongoSessionStore.prepared(infra.mongo),
     bus,
     clock: systemClock,
-  }).then((s) => s.app.close());
+  }).then(async (s) => {
+    await prepareService(s);
+    await s.app.close();
+  });
   return {
     infra,
     bus,

@@ -2,6 +2,7 @@ import type { NoteFailedEvent, NotePostedEvent, TicketRef, UploadIntent } from '
 import { EgressClient, type Resolve } from '@uplink/egress';
 import {
   type NatsEventBus,
+  prepareService,
   SecretBox,
   type Service,
   startWorkers,
@@ -96,6 +97,7 @@ export async function startRelay(
     backoffMs: [200, 400, 800],
     ...(options.resolve ? { resolve: options.resolve } : {}),
   });
+  await prepareService(service);
   await startWorkers(service);
   const links = new MongoLinkStore(infra.mongo.db);
   // Settings are saved as link-service saves them; its rules allow loopback for the doubles.

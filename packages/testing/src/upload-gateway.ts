@@ -4,6 +4,7 @@ import { freePort } from '@uplink/dev-servers';
 import {
   type Clock,
   type NatsEventBus,
+  prepareService,
   type Service,
   startWorkers,
   stopWorkers,
@@ -103,6 +104,7 @@ export async function startGateway(
     clock,
     outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
   });
+  await prepareService(service);
   await service.app.listen({ host: '127.0.0.1', port });
   await startWorkers(service);
 

@@ -23,7 +23,6 @@ export async function buildExpiryScheduler(
 ): Promise<Service & { scheduler: ExpiryScheduler }> {
   const { config, logger, store, bus, clock } = deps;
   const { links } = store;
-  await bus.ensureConsumer(CONSUMER);
   const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock, ...deps.outbox });
   const scheduler = new ExpiryScheduler({
     links,
@@ -37,6 +36,7 @@ export async function buildExpiryScheduler(
   return {
     app: serviceHttpApp(deps),
     scheduler,
+    startup: [{ name: 'declare the expiry-scheduler consumer', run: () => bus.ensureConsumer(CONSUMER) }],
     workers: [
       outboxWorker(outbox),
       { name: 'expiry scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() },

@@ -2,6 +2,7 @@ import { DEAD_LETTER_STREAM_NAME, Headers, STREAM_NAME, Subjects } from '@uplink
 import {
   type NatsEventBus,
   OutboxPublisher,
+  prepareService,
   type Service,
   startWorkers,
   stopWorkers,
@@ -52,6 +53,7 @@ async function startScheduler(opts: { lookaheadMs?: number; sweepIntervalMs?: nu
     clock: systemClock,
     outbox: { sweepIntervalMs: 200, staleAfterMs: 500 },
   });
+  await prepareService(service);
   await startWorkers(service);
   running.push(service);
   return service;

@@ -74,10 +74,6 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
       extraHosts: extraHostList(config.DESTINATION_EXTRA_HOSTS ?? ''),
     },
   );
-  if (config.UPLINK_BOOTSTRAP_API_KEY) {
-    const tenantId = await tenants.ensureBootstrapTenant(config.UPLINK_BOOTSTRAP_API_KEY, clock.now());
-    logger.info({ type: 'lifecycle', tenantId }, 'bootstrap tenant ready');
-  }
   const storage = await previewStorage(config);
   if (!storage) logger.info({ type: 'lifecycle' }, 'no blob storage configured: file previews are off');
   const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock, ...deps.outbox });
@@ -139,8 +135,20 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     });
   }
 
+  const bootstrapApiKey = config.UPLINK_BOOTSTRAP_API_KEY;
   return {
     app,
+    startup: bootstrapApiKey
+      ? [
+          {
+            name: 'bootstrap tenant',
+            run: async () => {
+              const tenantId = await tenants.ensureBootstrapTenant(bootstrapApiKey, clock.now());
+              logger.info({ type: 'lifecycle', tenantId }, 'bootstrap tenant ready');
+            },
+          },
+        ]
+      : [],
     // The links gauge comes from link-service alone: one aggregate query a minute per replica.
     workers: [outboxWorker(outbox), linkEventsFeedWorker(feed), linkStatusGauge(() => links.countByStatus())],
   };

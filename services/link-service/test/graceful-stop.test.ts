@@ -9,6 +9,7 @@ import {
   connectMongo,
   type EventBus,
   gracefulShutdown,
+  prepareService,
   SqliteEventBus,
   startWorkers,
   systemClock,
@@ -105,6 +106,7 @@ describe.each(Object.keys(infrastructures))('graceful stop on %s', (name) => {
         // No sweep during the test: only the stop itself may publish what is left.
         outbox: { sweepIntervalMs: 3_600_000, staleAfterMs: 3_600_000 },
       });
+      await prepareService(service);
       await service.app.listen({ host: '127.0.0.1', port: 0 });
       await startWorkers(service);
       const port = (service.app.server.address() as { port: number }).port;

@@ -44,7 +44,6 @@ export async function buildNoteRelay(deps: NoteRelayDeps): Promise<Service & { r
   }
   const { links, shares } = store;
   const spec = { ...consumerSpec(config), ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) };
-  await bus.ensureConsumer(spec);
   const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock, ...deps.outbox });
   // Every call to a tenant's destination goes through this one client.
   const egress = new EgressClient({
@@ -73,6 +72,7 @@ export async function buildNoteRelay(deps: NoteRelayDeps): Promise<Service & { r
   return {
     app,
     relay,
+    startup: [{ name: 'declare the note-relay consumer', run: () => bus.ensureConsumer(spec) }],
     workers: [
       outboxWorker(outbox),
       consumerWorker({

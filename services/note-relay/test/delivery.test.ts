@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Subjects, type UploadCompletedEvent } from '@uplink/contracts';
-import { publishEvent, RetryLater, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
+import {
+  prepareService,
+  publishEvent,
+  RetryLater,
+  startWorkers,
+  stopWorkers,
+  systemClock,
+} from '@uplink/kit';
 import { buildLinkService } from '@uplink/link-service';
 import {
   type FreshdeskDouble,
@@ -96,6 +103,7 @@ describe('delivery end to end', () => {
       bus: h.bus,
       clock: systemClock,
     });
+    await prepareService(api);
     try {
       const { linkId } = await h.upload({ provider: 'freshdesk', id: '4711' }, pdfBytes());
       await h.settled(linkId);

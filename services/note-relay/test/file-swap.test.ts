@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { UploadIntent } from '@uplink/contracts';
-import { systemClock } from '@uplink/kit';
+import { prepareService, systemClock } from '@uplink/kit';
 import { buildLinkService } from '@uplink/link-service';
 import { MongoFileShareStore } from '@uplink/links';
 import { MongoSessionStore } from '@uplink/session-store';
@@ -75,6 +75,7 @@ it('after completion and delivery, a PUT through the same SAS changes nothing an
     bus: h.bus,
     clock: systemClock,
   });
+  await prepareService(api);
   try {
     const verified = pdfBytes(5 * 1024 * 1024);
     const { linkId, token } = await h.gateway.createLink({ ticket: { provider: 'webhook', id: 'swap-1' } });

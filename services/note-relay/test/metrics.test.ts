@@ -2,7 +2,7 @@
 // on shared servers, two uploads (one delivered to Freshdesk after a 503, one failing for want of
 // a destination), read both from an in-memory reader and from the Prometheus endpoint.
 import { freePort } from '@uplink/dev-servers';
-import { type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
+import { prepareService, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
 import { buildLinkService } from '@uplink/link-service';
 import { type FreshdeskDouble, startFreshdeskDouble } from '@uplink/saas-doubles';
 import { MongoSessionStore } from '@uplink/session-store';
@@ -41,6 +41,7 @@ beforeAll(async () => {
     bus: h.bus,
     clock: systemClock,
   });
+  await prepareService(linkService);
   await startWorkers(linkService);
 
   // Traffic: a delivery that needs a second attempt, a failed one, and a 404.

@@ -33,9 +33,6 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
   const { links, tenants, uploads, shares } = store;
 
   const storage = await BlobStorage.fromConfig(config);
-  if (config.AZURE_STORAGE_CONFIGURE) {
-    await storage.configure(new URL(config.PUBLIC_UPLOAD_BASE_URL).origin);
-  }
   const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock, ...deps.outbox });
   const settings = new CachedSettings(tenants, config.SETTINGS_CACHE_MS);
   const flow = new UploadFlow({
@@ -92,6 +89,15 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
 
   return {
     app,
+    // The container and its CORS rule for the page's origin, when this deployment owns them.
+    startup: config.AZURE_STORAGE_CONFIGURE
+      ? [
+          {
+            name: 'configure the uploads container',
+            run: () => storage.configure(new URL(config.PUBLIC_UPLOAD_BASE_URL).origin),
+          },
+        ]
+      : [],
     workers: [
       outboxWorker(outbox),
       periodicWorker('abandoned upload sweeper', 10 * 60 * 1000, () => abandoned.sweep(), logger),

@@ -20,7 +20,7 @@ import {
   sendVoiceMessage,
   seriousAxeViolations,
 } from '@uplink/dev-servers';
-import { type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
+import { prepareService, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
 import { MongoSessionStore } from '@uplink/session-store';
 import { MongoTenantStore } from '@uplink/tenants';
 import { startTestInfra, type TestInfra } from '@uplink/testing';
@@ -54,6 +54,7 @@ beforeAll(async () => {
     outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
   });
   const port = await freePort();
+  await prepareService(linkService);
   await linkService.app.listen({ host: '127.0.0.1', port });
   await startWorkers(linkService);
   origin = `http://127.0.0.1:${port}`;
