@@ -40,6 +40,10 @@ export const MEDIA_TYPES: Record<MediaCategory, readonly MediaType[]> = {
     { label: 'TIFF', mime: 'image/tiff', extensions: ['tif', 'tiff'] },
     { label: 'WebP', mime: 'image/webp', extensions: ['webp'] },
     { label: 'SVG', mime: 'image/svg+xml', extensions: ['svg'] },
+    // iPhone photos. Delivered as they are; the console previews a JPEG rendering where the
+    // agent's browser cannot show them.
+    { label: 'HEIC', mime: 'image/heic', extensions: ['heic'] },
+    { label: 'HEIF', mime: 'image/heif', extensions: ['heif', 'hif'] },
   ],
   document: [
     { label: 'PDF', mime: 'application/pdf', extensions: ['pdf'] },

@@ -1,9 +1,15 @@
-import type { ErrorEnvelope, UploadIntent, UploadReceipt } from '@uplink/contracts';
+import {
+  DEFAULT_MAX_BYTES,
+  type ErrorEnvelope,
+  type UploadIntent,
+  type UploadReceipt,
+} from '@uplink/contracts';
 import { MetricNames } from '@uplink/kit';
 import { MongoFileShareStore, MongoUploadStore } from '@uplink/links';
 import {
   eventually,
   exeBytes,
+  heicPhoto,
   pdfBytes,
   put,
   startTestTelemetry,
@@ -258,6 +264,27 @@ describe('completion', () => {
       /^attachment; filename\*=UTF-8''invoice\.pdf$/,
     );
     expect(new Uint8Array(await response.arrayBuffer())).toEqual(bytes);
+  });
+
+  it('accepts an iPhone photo (HEIC) as an image within the image limit, and keeps it as it is', async () => {
+    const photo = heicPhoto();
+    const heic = { fileName: 'IMG_0042.HEIC', contentType: 'image/heic', size: photo.length, kind: 'file' };
+    try {
+      await gateway.updateMediaPolicy({ categories: { image: { maxBytes: photo.length - 1 } } });
+      const over = await gateway.createLink();
+      const refused = await post(`/u/${over.token}/uploads`, heic);
+      expect(refused.status).toBe(413);
+    } finally {
+      await gateway.updateMediaPolicy({ categories: { image: { maxBytes: DEFAULT_MAX_BYTES } } });
+    }
+    const { token, linkId } = await gateway.createLink();
+    const intent = await intentFor(token, heic);
+    await uploadWithIntent(intent, photo);
+    expect((await post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
+    const file = (await eventuallyEvents(linkId, 1))[0]?.data.file;
+    expect(file).toMatchObject({ fileName: 'IMG_0042.HEIC', contentType: 'image/heic', size: photo.length });
+    const stored = await gateway.container.getBlobClient(file?.blobName ?? '').downloadToBuffer();
+    expect(new Uint8Array(stored)).toEqual(photo);
   });
 
   it('assembles staged blocks into the blob and accepts it', async () => {

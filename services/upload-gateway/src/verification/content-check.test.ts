@@ -1,5 +1,6 @@
 import { crc32, deflateSync, gzipSync } from 'node:zlib';
 import { MEDIA_CATEGORIES, MEDIA_TYPES, type MediaCategory, type UploadKind } from '@uplink/contracts';
+import { heicPhoto } from '@uplink/testing';
 import { describe, expect, it } from 'vitest';
 import { checkContent, SNIFF_BYTES } from './content-check.ts';
 import { ALIASES, LEGACY_OFFICE, ZIP_DOCUMENTS } from './sniffed-types.ts';
@@ -341,6 +342,9 @@ describe('checkContent', () => {
       ],
       ['CSV', utf8('name,amount\nÅsa,12\n'), 'text/csv', 'export.csv', 'text/plain', 'document'],
       ['SVG', cleanSvg, 'image/svg+xml', 'logo.svg', 'image/svg+xml', 'image'],
+      ['HEIC (an iPhone photo)', heicPhoto(), 'image/heic', 'IMG_0001.HEIC', 'image/heic', 'image'],
+      ['HEIC picked without a type', heicPhoto(), '', 'IMG_0001.heic', 'image/heic', 'image'],
+      ['HEIC declared as HEIF', heicPhoto(), 'image/heif', 'photo.heif', 'image/heif', 'image'],
     ] as const)('%s', async (_name, file, contentType, fileName, expectedType, category) => {
       expect(await check(file, 'file', contentType, fileName)).toEqual({
         ok: true,
@@ -396,6 +400,19 @@ describe('checkContent', () => {
   });
 
   describe('declared type versus content', () => {
+    it('accepts a HEIC declared as JPEG as what it is, and no HEIC recording', async () => {
+      expect(await check(heicPhoto(), 'file', 'image/jpeg', 'photo.jpg')).toEqual({
+        ok: true,
+        contentType: 'image/heic',
+        category: 'image',
+      });
+      expect(await check(heicPhoto(), 'video', 'video/mp4', 'video.mp4')).toMatchObject({ ok: false });
+      // A HEIF image sequence (brand msf1) is not a photo.
+      const sequence = heicPhoto();
+      sequence.set(utf8('msf1'), 8);
+      expect(await check(sequence, 'file', 'image/heif', 'burst.heif')).toMatchObject({ ok: false });
+    });
+
     it('accepts a JPEG declared as PNG, as what it is', async () => {
       const result = await check(jpeg, 'file', 'image/png', 'photo.png');
       expect(result).toEqual({ ok: true, contentType: 'image/jpeg', category: 'image' });

@@ -70,6 +70,11 @@ export const ALIASES: Readonly<Record<string, Alias>> = {
   'image/bmp': { as: 'image/bmp' },
   'image/tiff': { as: 'image/tiff' },
   'image/webp': { as: 'image/webp' },
+  // HEIF still images: brand `heic`/`heix` (HEVC-coded, what iPhones take) or `mif1` (any codec).
+  // Cameras and phones label either kind either way, so each stands for the other when declared.
+  // Image sequences (brands `hevc`, `msf1`) are not photos and not accepted.
+  'image/heic': { as: 'image/heic', alternatives: ['image/heif'] },
+  'image/heif': { as: 'image/heif', alternatives: ['image/heic'] },
 
   // Documents.
   'application/pdf': { as: 'application/pdf' },
