@@ -34,11 +34,9 @@ export class Api {
     this.key = key;
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.key}`,
-      accept: 'application/json',
-    };
+  /** The response of a 2xx answer; an ApiError with the envelope's code otherwise. */
+  private async send(method: string, path: string, accept: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.key}`, accept };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
@@ -51,17 +49,26 @@ export class Api {
     } catch (error) {
       throw new NetworkError(error instanceof Error ? error.message : String(error));
     }
-    const text = await response.text();
-    const json: unknown = text ? JSON.parse(text) : undefined;
     if (!response.ok) {
-      const envelope = (json ?? {}) as { error?: { code?: string; message?: string } };
+      const text = await response.text();
+      let envelope: { error?: { code?: string; message?: string } } = {};
+      try {
+        envelope = text ? (JSON.parse(text) as typeof envelope) : {};
+      } catch {
+        // Not our envelope (a proxy's error page): the status says enough.
+      }
       throw new ApiError(
         response.status,
         envelope.error?.code,
         envelope.error?.message ?? `${response.status} ${response.statusText}`,
       );
     }
-    return json as T;
+    return response;
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const text = await (await this.send(method, path, 'application/json', body)).text();
+    return (text ? JSON.parse(text) : undefined) as T;
   }
 
   settings(): Promise<SettingsView> {
@@ -95,6 +102,13 @@ export class Api {
   /** A 5-minute read URL for the link's received file, for the inline preview. */
   fileUrl(id: string): Promise<FileUrl> {
     return this.call('GET', `/v1/links/${encodeURIComponent(id)}/file-url`);
+  }
+
+  /** The link's HEIC/HEIF photo as a JPEG, for browsers that cannot show HEIC. */
+  async fileRendering(id: string): Promise<Blob> {
+    return (
+      await this.send('GET', `/v1/links/${encodeURIComponent(id)}/file-rendering`, 'image/jpeg')
+    ).blob();
   }
 
   /** The ticket's live feed (Server-Sent Events); EventSource cannot send headers, hence the query. */

@@ -10,11 +10,16 @@ export type PanelLink = LinkView & { customerAttemptRefused?: boolean };
 
 type Messages = ConsoleConfig['messages'];
 
+/** Photo types browsers other than Safari cannot show: previewed through a JPEG rendering. */
+const RENDERED_TYPES: ReadonlySet<string> = new Set(['image/heic', 'image/heif']);
+
 export type PanelHooks = {
   announce(text: string): void;
   revoke(link: PanelLink): Promise<void>;
   /** A read URL for the link's file, or undefined when none could be had (already announced). */
   fileUrl(link: PanelLink): Promise<FileUrl | undefined>;
+  /** A JPEG rendering of the link's HEIC/HEIF photo. */
+  fileRendering(link: PanelLink): Promise<Blob | undefined>;
 };
 
 function element<K extends keyof HTMLElementTagNameMap>(
@@ -251,6 +256,25 @@ export class LinksPanel {
     return button;
   }
 
+  /**
+   * HEIC and HEIF photos: shown as they are where the browser can (Safari), otherwise, once the
+   * browser failed to decode the original, as the JPEG rendering link-service makes of it.
+   */
+  private showRenderingIfUnsupported(link: PanelLink, image: HTMLImageElement): void {
+    image.addEventListener(
+      'error',
+      async () => {
+        const jpeg = await this.hooks.fileRendering(link);
+        if (!jpeg) return;
+        const url = URL.createObjectURL(jpeg);
+        // A decoded image stays shown after its URL is revoked.
+        image.addEventListener('load', () => URL.revokeObjectURL(url), { once: true });
+        image.src = url;
+      },
+      { once: true },
+    );
+  }
+
   /** The file inline: a player, an image, or a link that opens it (PDF and anything else). */
   private previewElement(link: PanelLink, file: FileUrl): HTMLElement {
     const name = link.file?.fileName ?? '';
@@ -267,6 +291,7 @@ export class LinksPanel {
     } else if (type.startsWith('image/')) {
       const image = element('img', '');
       image.alt = label;
+      if (RENDERED_TYPES.has(type)) this.showRenderingIfUnsupported(link, image);
       image.src = file.url;
       box.append(image);
     } else {

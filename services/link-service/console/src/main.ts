@@ -117,6 +117,15 @@ function start(config: ConsoleConfig): void {
         return undefined;
       }
     },
+    async fileRendering(link) {
+      if (!api) return undefined;
+      try {
+        return await api.fileRendering(link.id);
+      } catch (error) {
+        if (!handleUnauthorized(error)) announce(errorText(error));
+        return undefined;
+      }
+    },
   });
 
   const feedStates: Record<FeedState, string> = {

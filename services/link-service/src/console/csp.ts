@@ -12,7 +12,7 @@ export const DEFAULT_FRAME_ANCESTORS: readonly string[] = [
  * script; page data travels in a JSON element that never executes), and connections (fetch,
  * EventSource) to our own API only. Framing is allowed for ourselves and the helpdesks listed.
  * Previews of received files (audio, video, images) load from the blob storage origin only,
- * through short-lived read URLs.
+ * through short-lived read URLs, and HEIC photos as JPEG renderings made into blob: URLs.
  */
 export function consoleContentSecurityPolicy(
   frameAncestors: readonly string[],
@@ -22,7 +22,8 @@ export function consoleContentSecurityPolicy(
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    mediaOrigin ? `img-src 'self' ${mediaOrigin}` : "img-src 'self'",
+    // blob: for the JPEG renderings of HEIC photos, fetched with the API key.
+    mediaOrigin ? `img-src 'self' ${mediaOrigin} blob:` : "img-src 'self'",
     ...(mediaOrigin ? [`media-src ${mediaOrigin}`] : []),
     "connect-src 'self'",
     "base-uri 'none'",

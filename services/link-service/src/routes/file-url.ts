@@ -1,7 +1,9 @@
-import { ErrorEnvelope, FileUrl, LinkParams } from '@uplink/contracts';
+import { ErrorEnvelope, FileUrl, LinkParams, type UploadedFile } from '@uplink/contracts';
 import { AppError, type Clock, type HttpApp, notFound } from '@uplink/kit';
 import type { LinkStore } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
+import { Type } from 'typebox';
+import { MAX_RENDERED_BYTES, RENDERED_TYPES, renderHeicAsJpeg } from '../heic-rendering.ts';
 
 /** How long a preview URL reads the blob: long enough to play a recording, short enough to leak little. */
 export const PREVIEW_URL_MS = 5 * 60 * 1000;
@@ -13,8 +15,30 @@ export type FileUrlRoutesDeps = {
   clock: Clock;
 };
 
+const FILE_GONE = 'The file is no longer in storage as it was received.';
+
 export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
   const { links, storage, clock } = deps;
+
+  /** The link's received file, while storage still has it as verified; throws the answer otherwise. */
+  async function receivedFile(
+    tenantId: string,
+    linkId: string,
+  ): Promise<{ file: UploadedFile; storage: BlobStorage }> {
+    const link = await links.get(tenantId, linkId);
+    if (!link) throw notFound('No such link.');
+    const file = link.upload;
+    if (!file) throw notFound('The link has no received file.');
+    if (link.fileDeletedAt) {
+      throw new AppError(
+        'file_deleted',
+        `The file was deleted on ${link.fileDeletedAt.toISOString().slice(0, 10)}: the retention period set in the media policy had run out.`,
+      );
+    }
+    if (!storage) throw notFound('Previews are off: this link-service has no blob storage configured.');
+    return { file, storage };
+  }
+
   app.get(
     '/v1/links/:id/file-url',
     {
@@ -35,17 +59,7 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
       },
     },
     async (request, reply) => {
-      const link = await links.get(request.tenantId, request.params.id);
-      if (!link) throw notFound('No such link.');
-      const file = link.upload;
-      if (!file) throw notFound('The link has no received file.');
-      if (link.fileDeletedAt) {
-        throw new AppError(
-          'file_deleted',
-          `The file was deleted on ${link.fileDeletedAt.toISOString().slice(0, 10)}: the retention period set in the media policy had run out.`,
-        );
-      }
-      if (!storage) throw notFound('Previews are off: this link-service has no blob storage configured.');
+      const { file, storage } = await receivedFile(request.tenantId, request.params.id);
       const now = clock.now();
       // Only the bytes verified at completion: for files stored before verified copies, the blob
       // could have been replaced while its upload SAS was valid.
@@ -54,12 +68,60 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
         fileName: file.fileName,
         disposition: 'inline',
       });
-      if (!url) throw new AppError('file_deleted', 'The file is no longer in storage as it was received.');
+      if (!url) throw new AppError('file_deleted', FILE_GONE);
       return reply.header('cache-control', 'no-store').send({
         url,
         contentType: file.contentType,
         expiresAt: new Date(now.getTime() + PREVIEW_URL_MS).toISOString(),
       });
+    },
+  );
+
+  app.get(
+    '/v1/links/:id/file-rendering',
+    {
+      schema: {
+        summary: "A JPEG rendering of a link's received HEIC or HEIF photo",
+        description:
+          'For previews in browsers that cannot show HEIC (all but Safari): the verified photo decoded and encoded as JPEG, made on each request and never stored; the file itself stays as the customer sent it. 415 for any other type, 413 for a photo over 25 MB; otherwise as the file URL route.',
+        tags: ['links'],
+        security: [{ apiKey: [] }],
+        params: LinkParams,
+        produces: ['image/jpeg', 'application/json'],
+        response: {
+          200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'The photo as a JPEG.' }),
+          400: ErrorEnvelope,
+          401: ErrorEnvelope,
+          404: ErrorEnvelope,
+          410: ErrorEnvelope,
+          413: ErrorEnvelope,
+          415: ErrorEnvelope,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { file, storage } = await receivedFile(request.tenantId, request.params.id);
+      if (!RENDERED_TYPES.has(file.contentType)) {
+        throw new AppError('unsupported_media_type', 'Renderings are made of HEIC and HEIF photos only.');
+      }
+      if (file.size > MAX_RENDERED_BYTES) {
+        throw new AppError('payload_too_large', 'The photo is too large to render; download it instead.');
+      }
+      const opened = await storage.openRead(file.blobName, file.etag);
+      if (!opened) throw new AppError('file_deleted', FILE_GONE);
+      const chunks: Buffer[] = [];
+      for await (const chunk of opened.stream) chunks.push(Buffer.from(chunk as Uint8Array));
+      let jpeg: Uint8Array;
+      try {
+        jpeg = await renderHeicAsJpeg(Buffer.concat(chunks));
+      } catch (error) {
+        throw new AppError('unsupported_media_type', 'The photo could not be decoded for a preview.', {
+          cause: error,
+        });
+      }
+      return reply
+        .headers({ 'content-type': 'image/jpeg', 'cache-control': 'private, no-store' })
+        .send(Buffer.from(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength));
     },
   );
 }

@@ -23,7 +23,7 @@ import {
 import { prepareService, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
 import { MongoSessionStore } from '@uplink/session-store';
 import { MongoTenantStore } from '@uplink/tenants';
-import { startTestInfra, type TestInfra } from '@uplink/testing';
+import { heicPhoto, startTestInfra, type TestInfra } from '@uplink/testing';
 import { API_KEY, type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -82,7 +82,7 @@ describe('the whole flow', () => {
       const consolePage = await agent.newPage();
       const csp = (await fetch(`${origin}/console`)).headers.get('content-security-policy');
       expect(csp).toContain(`media-src ${gateway.storageOrigin};`);
-      expect(csp).toContain(`img-src 'self' ${gateway.storageOrigin};`);
+      expect(csp).toContain(`img-src 'self' ${gateway.storageOrigin} blob:;`);
       await openTicketInConsole(consolePage, `${origin}/console`, API_KEY, {
         provider: 'freshdesk',
         id: ticketId,
@@ -125,6 +125,68 @@ describe('the whole flow', () => {
       await screenshot(consolePage, 'flow-console-preview');
 
       expect(await seriousAxeViolations(consolePage)).toEqual([]);
+    } finally {
+      await customer.close();
+      await agent.close();
+    }
+  });
+
+  it('an iPhone photo: sent as HEIC, delivered as it is, previewed in Chromium as a JPEG rendering', {
+    timeout: 60_000,
+  }, async () => {
+    const ticket = { provider: 'freshdesk' as const, id: `H-${process.pid}-${Date.now()}` };
+    const { linkId, url } = await gateway.createLink({ ticket });
+    const photo = heicPhoto();
+    const agent = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    const customer = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    try {
+      await agent.addInitScript({ content: PAGE_PROBE });
+      const page = await customer.newPage();
+      await page.goto(url);
+      await page.getByRole('tab', { name: 'File' }).click();
+      await page
+        .getByLabel('Choose a file')
+        .setInputFiles({ name: 'IMG_0001.HEIC', mimeType: 'image/heic', buffer: Buffer.from(photo) });
+      await page.getByRole('button', { name: 'Send file' }).click();
+      await page.getByRole('heading', { name: 'Sent!' }).waitFor();
+      const stored = await gateway.links.collection.findOne({ _id: linkId });
+      expect(stored?.upload?.contentType).toBe('image/heic');
+      const kept = await gateway.container.getBlobClient(stored?.upload?.blobName ?? '').downloadToBuffer();
+      expect(new Uint8Array(kept)).toEqual(photo);
+
+      const consolePage = await agent.newPage();
+      await openTicketInConsole(consolePage, `${origin}/console`, API_KEY, ticket);
+      const item = consolePage.getByRole('listitem', { name: /^Link #/ });
+      await item.getByText('Received').waitFor();
+      await item.getByRole('button', { name: /^Preview the file of link #/ }).click();
+      const image = item.getByRole('img', { name: /^File of link #\S+: IMG_0001\.HEIC$/ });
+      // Chromium cannot decode HEIC: the preview falls back to the JPEG rendering, 64×48 as the photo.
+      type Shown = { src: string; complete: boolean; naturalWidth: number; naturalHeight: number };
+      const shown = () =>
+        image.evaluate((element) => {
+          const { src, complete, naturalWidth, naturalHeight } = element as unknown as Shown;
+          return { blob: src.startsWith('blob:'), complete, size: [naturalWidth, naturalHeight] };
+        });
+      await expect.poll(shown, { timeout: 15_000 }).toEqual({ blob: true, complete: true, size: [64, 48] });
+      expect(await cspViolations(consolePage)).toEqual([]);
+      await screenshot(consolePage, 'flow-console-heic-preview');
+
+      // The rendering is made on request; the stored original is unchanged.
+      const again = await gateway.container.getBlobClient(stored?.upload?.blobName ?? '').downloadToBuffer();
+      expect(new Uint8Array(again)).toEqual(photo);
+      const headers = { authorization: `Bearer ${API_KEY}` };
+      const notHeic = await gateway.createLink();
+      if (!stored?.upload) throw new Error('the link has no upload');
+      const asPng = { ...stored.upload, contentType: 'image/png' };
+      await gateway.links.collection.updateOne(
+        { _id: notHeic.linkId },
+        { $set: { status: 'received', receivedAt: new Date(), upload: asPng } },
+      );
+      const refused = await linkService.app.inject({
+        url: `/v1/links/${notHeic.linkId}/file-rendering`,
+        headers,
+      });
+      expect(refused.statusCode).toBe(415);
     } finally {
       await customer.close();
       await agent.close();
