@@ -3,23 +3,20 @@
 // the data folder (.uplink/, or UPLINK_DATA_DIR), so a restart keeps every link. Set
 // MONGODB_URI, NATS_URL or AZURE_STORAGE_CONNECTION_STRING to use those instead. Ctrl-C stops
 // it gracefully. Each service also runs alone: node services/<name>/src/main.ts.
-import { join, resolve } from 'node:path';
-import { startUplink } from '@uplink/embedded';
+import { dataDirFrom, startUplink } from '@uplink/embedded';
 import { onSignals } from '@uplink/kit';
 
-const root = resolve(import.meta.dirname, '..');
-const uplink = await startUplink({
-  env: process.env,
-  dataDir: resolve(process.env.UPLINK_DATA_DIR ?? join(root, '.uplink')),
-}).catch((err: NodeJS.ErrnoException) => {
-  const hint =
-    err.code === 'EADDRINUSE'
-      ? '\nAnother program uses that port: stop it, or choose others with LINK_SERVICE_PORT, ' +
-        'UPLOAD_GATEWAY_PORT, NOTE_RELAY_PORT, EXPIRY_SCHEDULER_PORT and AZURITE_BLOB_PORT.'
-      : '';
-  process.stderr.write(`Uplink could not start: ${err.message}${hint}\n`);
-  process.exit(1);
-});
+const uplink = await startUplink({ env: process.env, dataDir: dataDirFrom(process.env) }).catch(
+  (err: NodeJS.ErrnoException) => {
+    const hint =
+      err.code === 'EADDRINUSE'
+        ? '\nAnother program uses that port: stop it, or choose others with LINK_SERVICE_PORT, ' +
+          'UPLOAD_GATEWAY_PORT, NOTE_RELAY_PORT, EXPIRY_SCHEDULER_PORT and AZURITE_BLOB_PORT.'
+        : '';
+    process.stderr.write(`Uplink could not start: ${err.message}${hint}\n`);
+    process.exit(1);
+  },
+);
 onSignals(uplink.stop, uplink.logger);
 
 const { urls, apiKey, infrastructure } = uplink;

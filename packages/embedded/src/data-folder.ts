@@ -8,8 +8,13 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SecretBox } from '@uplink/kit';
+
+/** Where `npm start` and `npm run tenant` keep their data: `UPLINK_DATA_DIR`, else `.uplink/` in the repository. */
+export function dataDirFrom(env: NodeJS.ProcessEnv): string {
+  return resolve(env.UPLINK_DATA_DIR ?? join(import.meta.dirname, '../../..', '.uplink'));
+}
 
 /**
  * The folder the one-process default keeps everything in: sessions and events (SQLite), blobs

@@ -1,8 +1,13 @@
 // Azurite alone, not the dev-servers index: that also loads the MongoDB driver and Playwright,
 // which the embedded default does not use.
 import { AZURITE_ACCOUNT_NAME, startAzuriteInProcess } from '@uplink/dev-servers/azurite-in-process';
-import { connectNatsBus, type EventBus, type Logger, SqliteEventBus } from '@uplink/kit';
-import { openSessionStore, type SessionStore } from '@uplink/session-store';
+import { connectMongo, connectNatsBus, type EventBus, type Logger, SqliteEventBus } from '@uplink/kit';
+import {
+  MongoSessionStore,
+  preparedStore,
+  type SessionStore,
+  SqliteSessionStore,
+} from '@uplink/session-store';
 import type { DataFolder } from './data-folder.ts';
 
 /** Where blobs go: Azure (or any Blob endpoint) by connection string, or Azurite in this process. */
@@ -32,7 +37,7 @@ export async function openInfrastructure(
     for (const closeOne of opened.reverse()) await closeOne().catch(() => undefined);
   };
   try {
-    const store = await openSessionStore(env, data.path, 'uplink');
+    const store = await openSessionStore(env, data, 'uplink');
     opened.push(() => store.close());
 
     const bus: EventBus = env.NATS_URL
@@ -48,6 +53,23 @@ export async function openInfrastructure(
     await close();
     throw err;
   }
+}
+
+/**
+ * The session store of the one-process default: MongoDB when `MONGODB_URI` is set, else the
+ * SQLite file in the data folder. `npm start` and `npm run tenant` both open it here, so they
+ * always find the same data. Prepared (indexes, schema).
+ */
+export async function openSessionStore(
+  env: NodeJS.ProcessEnv,
+  data: DataFolder,
+  appName: string,
+): Promise<SessionStore> {
+  return preparedStore(
+    env.MONGODB_URI
+      ? new MongoSessionStore(await connectMongo(env.MONGODB_URI, env.MONGODB_DB || 'uplink', appName))
+      : new SqliteSessionStore(data.file('sessions.sqlite')),
+  );
 }
 
 async function openBlobService(env: NodeJS.ProcessEnv, data: DataFolder): Promise<BlobService> {

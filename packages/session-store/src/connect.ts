@@ -2,6 +2,16 @@ import { type CommonConfig, connectMongo, connectNatsBus, type EventBus, type Lo
 import { MongoSessionStore } from './mongo-session-store.ts';
 import { preparedStore, type SessionStore } from './session-store.ts';
 
+/** The production session store (MongoDB), its indexes declared: what the tenant CLI opens in a deployment. */
+export async function connectProductionStore(
+  config: Pick<CommonConfig, 'MONGODB_URI' | 'MONGODB_DB'>,
+  name: string,
+): Promise<SessionStore> {
+  return preparedStore(
+    new MongoSessionStore(await connectMongo(config.MONGODB_URI, config.MONGODB_DB, name)),
+  );
+}
+
 /**
  * How a service on its own (a container) connects: MongoDB and NATS JetStream, with indexes and
  * streams declared. The one-process default picks its adapters in @uplink/embedded instead.
@@ -11,9 +21,7 @@ export async function connectProduction(
   name: string,
   logger: Logger,
 ): Promise<{ store: SessionStore; bus: EventBus }> {
-  const store = await preparedStore(
-    new MongoSessionStore(await connectMongo(config.MONGODB_URI, config.MONGODB_DB, name)),
-  );
+  const store = await connectProductionStore(config, name);
   try {
     const bus = await connectNatsBus(config.NATS_URL, name, logger);
     await bus.ensureStreams();

@@ -1,5 +1,4 @@
 export * from './connect.ts';
 export * from './mongo-session-store.ts';
-export * from './open.ts';
 export * from './session-store.ts';
 export * from './sqlite/index.ts';

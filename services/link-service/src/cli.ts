@@ -1,41 +1,26 @@
-// Operator commands, run next to a deployment:
-//   npm run tenant -- create --name "Acme Support"      -> prints the tenant id and its API key
-//   npm run tenant -- add-key --tenant ten_... --label zendesk
-// Uses MONGODB_URI and MONGODB_DB like the services do; without MONGODB_URI, the embedded store
-// of `npm start` in UPLINK_DATA_DIR (default .uplink/), safe to use while it runs.
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { systemClock } from '@uplink/kit';
-import { openSessionStore } from '@uplink/session-store';
+// The tenant commands (tenant-commands.ts) in a deployment, next to link-service:
+//   kubectl exec deploy/uplink-link-service -- node services/link-service/src/cli.ts create --name "Acme"
+// Opens the production session store with link-service's own configuration (MONGODB_URI,
+// MONGODB_DB), as its main.ts does. `npm run tenant` is the same commands on npm start's data.
+import { ConfigError, loadConfig, systemClock } from '@uplink/kit';
+import { connectProductionStore } from '@uplink/session-store';
+import { type LinkServiceConfig, LinkServiceEnv } from './env.ts';
+import { runTenantCommand } from './tenant-commands.ts';
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    name: { type: 'string' },
-    tenant: { type: 'string' },
-    label: { type: 'string', default: 'cli' },
-  },
-});
-const command = positionals[0];
-const dataDir = resolve(process.env.UPLINK_DATA_DIR ?? resolve(import.meta.dirname, '../../../.uplink'));
-const store = await openSessionStore(process.env, dataDir, 'uplink-cli');
-const { tenants } = store;
-const now = systemClock.now();
+let config: LinkServiceConfig;
 try {
-  if (command === 'create' && values.name) {
-    const tenant = await tenants.createTenant(values.name, now);
-    const apiKey = await tenants.createApiKey(tenant._id, values.label, now);
-    process.stdout.write(`${JSON.stringify({ tenantId: tenant._id, apiKey }, null, 2)}\n`);
-  } else if (command === 'add-key' && values.tenant) {
-    if (!(await tenants.getSettings(values.tenant))) throw new Error(`No tenant ${values.tenant}`);
-    const apiKey = await tenants.createApiKey(values.tenant, values.label, now);
-    process.stdout.write(`${JSON.stringify({ tenantId: values.tenant, apiKey }, null, 2)}\n`);
-  } else {
-    process.stderr.write(
-      'usage: tenant create --name <company> | tenant add-key --tenant <id> [--label <text>]\n',
-    );
-    process.exitCode = 2;
-  }
+  config = loadConfig(LinkServiceEnv, process.env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`tenant: ${err.message}\n`);
+  process.exit(78); // EX_CONFIG
+}
+const store = await connectProductionStore(config, 'uplink-cli').catch((err: Error) => {
+  process.stderr.write(`tenant: cannot open the session store: ${err.message}\n`);
+  process.exit(69); // EX_UNAVAILABLE
+});
+try {
+  process.exitCode = await runTenantCommand(process.argv.slice(2), store.tenants, systemClock);
 } finally {
   await store.close();
 }
