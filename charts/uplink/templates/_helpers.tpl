@@ -113,13 +113,13 @@ upload-gateway: uploadGateway
 {{- end }}
 
 {{/*
-terminationGracePeriodSeconds: the preStop pause, the drain delay, then up to six shutdown
-phases of SHUTDOWN_TIMEOUT_MS each, plus 5 s so that a service that uses all of it still exits by
-itself before SIGKILL.
+terminationGracePeriodSeconds: the preStop pause, the drain delay, then the shutdown's whole
+budget (SHUTDOWN_TIMEOUT_MS, all phases together), plus 5 s so that a service that uses all of it
+still exits by itself before SIGKILL.
 */}}
 {{- define "uplink.terminationGracePeriodSeconds" -}}
-{{- $phasesMs := add (int64 .Values.shutdown.drainDelayMs) (mul 6 (int64 .Values.shutdown.timeoutMs)) }}
-{{- add (int64 .Values.shutdown.preStopSleepSeconds) (div (add $phasesMs 999) 1000) 5 }}
+{{- $stoppingMs := add (int64 .Values.shutdown.drainDelayMs) (int64 .Values.shutdown.timeoutMs) }}
+{{- add (int64 .Values.shutdown.preStopSleepSeconds) (div (add $stoppingMs 999) 1000) 5 }}
 {{- end }}
 
 {{/* PUBLIC_UPLOAD_BASE_URL, or nothing (the service's default) when it cannot be derived. */}}

@@ -2,6 +2,7 @@ import { buildExpiryScheduler } from '@uplink/expiry-scheduler';
 import { ExpirySchedulerEnv } from '@uplink/expiry-scheduler/env';
 import {
   createLogger,
+  DEFAULT_SHUTDOWN_BUDGET_MS,
   type Logger,
   loadConfig,
   startServices,
@@ -129,7 +130,7 @@ export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: strin
         port: Number(ports.expiry),
       },
     ],
-    timeoutMs: Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000),
+    budgetMs: Number(env.SHUTDOWN_TIMEOUT_MS ?? DEFAULT_SHUTDOWN_BUDGET_MS),
     // Nothing balances load over npm start: Ctrl-C stops at once.
     drainDelayMs: 0,
     thenClose: [

@@ -38,6 +38,9 @@ function missingName(params: unknown): string {
   return required?.join(', ') ?? '(environment)';
 }
 
+/** SHUTDOWN_TIMEOUT_MS unless set: the whole shutdown after the drain, all phases together. */
+export const DEFAULT_SHUTDOWN_BUDGET_MS = 30_000;
+
 /** Variables every service reads. Services extend these with their own. */
 export const CommonEnv = {
   LOG_LEVEL: Type.Union(
@@ -48,7 +51,12 @@ export const CommonEnv = {
   MONGODB_URI: Type.String({ pattern: '^mongodb(\\+srv)?://', default: 'mongodb://127.0.0.1:27017/' }),
   MONGODB_DB: Type.String({ minLength: 1, default: 'uplink' }),
   NATS_URL: Type.String({ pattern: '^(nats|tls|wss?)://', default: 'nats://127.0.0.1:4222' }),
-  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: DEFAULT_SHUTDOWN_BUDGET_MS,
+    description:
+      'The time the whole shutdown after the drain delay may take, all its phases together (stop consumers and timers, close HTTP, publish the outbox, close the event bus and the session store, flush telemetry); a phase still running when it is spent is cut short and the rest skipped.',
+  }),
   SHUTDOWN_DRAIN_DELAY_MS: Type.Integer({
     minimum: 0,
     default: 5_000,

@@ -89,18 +89,18 @@ export function stoppingPhases(services: readonly Service[]): ShutdownPhase[] {
 /**
  * A graceful stop, run once however often it is asked for: first `drainDelayMs` during which
  * /readyz answers 503 while everything still serves, then the stopping phases and `thenClose`
- * (the infrastructure), each phase bounded by `timeoutMs`.
+ * (the infrastructure), all of them together within `budgetMs` (SHUTDOWN_TIMEOUT_MS).
  */
 export function gracefulShutdown(opts: {
   logger: Logger;
   services: readonly Service[];
-  timeoutMs: number;
+  budgetMs: number;
   drainDelayMs: number;
   thenClose: ShutdownPhase[];
 }): (reason: string) => Promise<void> {
   const { logger, services, drainDelayMs } = opts;
-  const phases = createShutdown(logger, [...stoppingPhases(services), ...opts.thenClose], opts.timeoutMs);
-  // The drain comes first, outside the phases' timeout: /readyz answers 503 at once, but load
+  const phases = createShutdown(logger, [...stoppingPhases(services), ...opts.thenClose], opts.budgetMs);
+  // The drain comes first, outside the phases' budget: /readyz answers 503 at once, but load
   // balancers notice only at their next probe (Kubernetes: once the endpoint change has
   // propagated), and until then requests keep arriving. They are served as usual, workers
   // included; closing the listener at once would refuse them.
@@ -137,7 +137,8 @@ export type ServiceToStart = {
 export async function startServices(opts: {
   logger: Logger;
   services: readonly ServiceToStart[];
-  timeoutMs: number;
+  /** SHUTDOWN_TIMEOUT_MS: the whole stop after the drain, all phases together. */
+  budgetMs: number;
   drainDelayMs: number;
   thenClose: ShutdownPhase[];
 }): Promise<{ services: Service[]; stop(reason: string): Promise<void> }> {
@@ -147,7 +148,7 @@ export async function startServices(opts: {
     gracefulShutdown({
       logger: opts.logger,
       services: started,
-      timeoutMs: opts.timeoutMs,
+      budgetMs: opts.budgetMs,
       drainDelayMs,
       thenClose: opts.thenClose,
     });
@@ -210,7 +211,7 @@ export async function runService<C extends CommonConfig, S extends StoreHandle>(
           port: config.PORT,
         },
       ],
-      timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      budgetMs: config.SHUTDOWN_TIMEOUT_MS,
       drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
       thenClose: [
         { name: 'close event bus', run: () => bus.close() },

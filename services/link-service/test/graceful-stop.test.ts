@@ -117,7 +117,7 @@ describe.each(Object.keys(infrastructures))('graceful stop on %s', (name) => {
       const stop = gracefulShutdown({
         logger,
         services: [service],
-        timeoutMs: 10_000,
+        budgetMs: 10_000,
         drainDelayMs: 1_000,
         thenClose: [
           { name: 'close event bus', run: () => bus.close() },
