@@ -206,7 +206,14 @@ last and wins. Call with (dict "root" $ "component" "link-service").
 {{- end }}
 {{- end }}
 {{- range $name, $value := $service.config }}
-{{- $_ := set $env $name (ternary $value (toString (int64 $value)) (kindIs "string" $value)) }}
+{{- $text := $value }}
+{{- if kindIs "bool" $value }}
+{{- $text = toString $value }}
+{{- else if not (kindIs "string" $value) }}
+{{- /* YAML and JSON numbers arrive as float64: 8388608 would print as 8.388608e+06. */}}
+{{- $text = toString (int64 $value) }}
+{{- end }}
+{{- $_ := set $env $name $text }}
 {{- end }}
 {{- toYaml $env }}
 {{- end }}

@@ -756,6 +756,29 @@ describe('values.schema.json', () => {
     expect(result.stderr).toMatch(message);
   });
 
+  it("renders a service's config as the strings its variables hold, whatever the values' types", async () => {
+    const manifests = await render([
+      '--set',
+      'noteRelay.config.EGRESS_ALLOW_LOOPBACK=true',
+      '--set',
+      'linkService.config.EGRESS_ALLOW_LOOPBACK=false',
+      '--set',
+      'noteRelay.config.DELIVERY_ATTEMPT_MS=180000',
+      // JSON (like a values file) gives every number as a float.
+      '--set-json',
+      'uploadGateway.config={"UPLOAD_BLOCK_BYTES":16777216,"RATE_LIMIT_PER_IP":240}',
+    ]);
+    expect(configOf(manifests, 'note-relay')).toMatchObject({
+      EGRESS_ALLOW_LOOPBACK: 'true',
+      DELIVERY_ATTEMPT_MS: '180000',
+    });
+    expect(configOf(manifests, 'link-service').EGRESS_ALLOW_LOOPBACK).toBe('false');
+    expect(configOf(manifests, 'upload-gateway')).toMatchObject({
+      UPLOAD_BLOCK_BYTES: '16777216',
+      RATE_LIMIT_PER_IP: '240',
+    });
+  });
+
   it('accepts a service turned off with nothing else', async () => {
     const result = await helm(['template', RELEASE, CHART_DIR, '--set', 'noteRelay.enabled=false']);
     expect(result.code, result.stderr).toBe(0);
