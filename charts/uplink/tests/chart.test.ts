@@ -764,6 +764,8 @@ describe('values.schema.json', () => {
       'linkService.config.EGRESS_ALLOW_LOOPBACK=false',
       '--set',
       'noteRelay.config.DELIVERY_ATTEMPT_MS=180000',
+      '--set',
+      'linkService.config.CONSOLE_FRAME_ANCESTORS=https://*.freshdesk.com https://flex.twilio.com',
       // JSON (like a values file) gives every number as a float.
       '--set-json',
       'uploadGateway.config={"UPLOAD_BLOCK_BYTES":16777216,"RATE_LIMIT_PER_IP":240}',
@@ -772,7 +774,10 @@ describe('values.schema.json', () => {
       EGRESS_ALLOW_LOOPBACK: 'true',
       DELIVERY_ATTEMPT_MS: '180000',
     });
-    expect(configOf(manifests, 'link-service').EGRESS_ALLOW_LOOPBACK).toBe('false');
+    expect(configOf(manifests, 'link-service')).toMatchObject({
+      EGRESS_ALLOW_LOOPBACK: 'false',
+      CONSOLE_FRAME_ANCESTORS: 'https://*.freshdesk.com https://flex.twilio.com',
+    });
     expect(configOf(manifests, 'upload-gateway')).toMatchObject({
       UPLOAD_BLOCK_BYTES: '16777216',
       RATE_LIMIT_PER_IP: '240',

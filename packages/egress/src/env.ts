@@ -5,6 +5,6 @@ export const EgressEnv = {
   EGRESS_ALLOW_LOOPBACK: Type.Boolean({
     default: false,
     description:
-      'Let tenant-chosen URLs (webhooks, helpdesk APIs) reach loopback addresses and localhost: for local development and tests only. Other internal addresses are never called.',
+      "Let tenants' destinations (webhooks, helpdesk APIs) be on loopback (`127.0.0.1`, `[::1]`, `localhost`), plain http included: for development and tests only. Other internal addresses are never called.",
   }),
 } as const;

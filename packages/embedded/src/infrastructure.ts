@@ -1,7 +1,14 @@
 // Azurite alone, not the dev-servers index: that also loads the MongoDB driver and Playwright,
 // which the embedded default does not use.
 import { AZURITE_ACCOUNT_NAME, startAzuriteInProcess } from '@uplink/dev-servers/azurite-in-process';
-import { connectMongo, connectNatsBus, type EventBus, type Logger, SqliteEventBus } from '@uplink/kit';
+import {
+  connectMongo,
+  connectNatsBus,
+  type EventBus,
+  type Logger,
+  loadConfig,
+  SqliteEventBus,
+} from '@uplink/kit';
 import {
   MongoSessionStore,
   preparedStore,
@@ -9,6 +16,7 @@ import {
   SqliteSessionStore,
 } from '@uplink/session-store';
 import type { DataFolder } from './data-folder.ts';
+import { NpmStartEnv } from './npm-start-env.ts';
 
 /** Where blobs go: Azure (or any Blob endpoint) by connection string, or Azurite in this process. */
 export type BlobService = { connectionString: string; describe: string; stop(): Promise<void> };
@@ -84,7 +92,7 @@ async function openBlobService(env: NodeJS.ProcessEnv, data: DataFolder): Promis
   }
   const azurite = await startAzuriteInProcess({
     dataDir: data.file('blobs'),
-    port: Number(env.AZURITE_BLOB_PORT ?? 10000),
+    port: loadConfig(NpmStartEnv, env).AZURITE_BLOB_PORT,
   });
   return {
     connectionString: azurite.connectionString,

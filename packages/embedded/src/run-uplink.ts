@@ -18,6 +18,7 @@ import { buildUploadGateway } from '@uplink/upload-gateway';
 import { UploadGatewayEnv } from '@uplink/upload-gateway/env';
 import { DataFolder } from './data-folder.ts';
 import { openInfrastructure } from './infrastructure.ts';
+import { NpmStartEnv } from './npm-start-env.ts';
 
 export type RunningUplink = {
   /** `metrics`: the Prometheus endpoint of the whole process, when METRICS_PORT is set. */
@@ -39,6 +40,7 @@ export type RunningUplink = {
  */
 export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: string }): Promise<RunningUplink> {
   const { env } = opts;
+  const start = loadConfig(NpmStartEnv, env);
   const level = env.LOG_LEVEL ?? 'info';
   const logger = createLogger({ service: 'uplink', level });
   const data = new DataFolder(opts.dataDir);
@@ -60,10 +62,10 @@ export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: strin
 
   const host = env.HOST ?? '127.0.0.1';
   const ports = {
-    link: env.LINK_SERVICE_PORT ?? '8080',
-    gateway: env.UPLOAD_GATEWAY_PORT ?? '8081',
-    relay: env.NOTE_RELAY_PORT ?? '8082',
-    expiry: env.EXPIRY_SCHEDULER_PORT ?? '8083',
+    link: String(start.LINK_SERVICE_PORT),
+    gateway: String(start.UPLOAD_GATEWAY_PORT),
+    relay: String(start.NOTE_RELAY_PORT),
+    expiry: String(start.EXPIRY_SCHEDULER_PORT),
   };
   const gatewayBase = `http://${host}:${ports.gateway}`;
   const apiKey = data.demoApiKey(env);

@@ -45,12 +45,23 @@ export const DEFAULT_SHUTDOWN_BUDGET_MS = 30_000;
 export const CommonEnv = {
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-    { default: 'info' },
+    { default: 'info', description: 'The least severe log lines written (`silent`: none).' },
   ),
-  HOST: Type.String({ default: '127.0.0.1', description: 'Interface the HTTP server binds to.' }),
-  MONGODB_URI: Type.String({ pattern: '^mongodb(\\+srv)?://', default: 'mongodb://127.0.0.1:27017/' }),
-  MONGODB_DB: Type.String({ minLength: 1, default: 'uplink' }),
-  NATS_URL: Type.String({ pattern: '^(nats|tls|wss?)://', default: 'nats://127.0.0.1:4222' }),
+  HOST: Type.String({
+    default: '127.0.0.1',
+    description: 'Interface the HTTP server binds to (`0.0.0.0` in containers).',
+  }),
+  MONGODB_URI: Type.String({
+    pattern: '^mongodb(\\+srv)?://',
+    default: 'mongodb://127.0.0.1:27017/',
+    description: 'MongoDB (or MongoDB-compatible) server.',
+  }),
+  MONGODB_DB: Type.String({ minLength: 1, default: 'uplink', description: 'Database name.' }),
+  NATS_URL: Type.String({
+    pattern: '^(nats|tls|wss?)://',
+    default: 'nats://127.0.0.1:4222',
+    description: 'NATS server with JetStream.',
+  }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({
     minimum: 100,
     default: DEFAULT_SHUTDOWN_BUDGET_MS,
@@ -61,14 +72,20 @@ export const CommonEnv = {
     minimum: 0,
     default: 5_000,
     description:
-      'On SIGTERM, how long /readyz answers 503 while the service still serves, before its listener closes: the time load balancers (Kubernetes endpoints) take to stop sending it traffic.',
+      'On SIGTERM, how long `/readyz` answers 503 while the service still serves, before the shutdown phases close it: the time load balancers need to stop sending it traffic (Kubernetes: endpoint propagation). Not part of `SHUTDOWN_TIMEOUT_MS`; `0` closes at once.',
   }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description: 'Export traces and metrics over OTLP/HTTP to this endpoint when set.',
+    }),
+  ),
   METRICS_PORT: Type.Optional(
     Type.Integer({
       minimum: 1,
       maximum: 65535,
       description:
-        'Serve Prometheus metrics at http://HOST:METRICS_PORT/metrics, a port of its own so the ingress never exposes it.',
+        'Serve Prometheus metrics at `http://<HOST>:<METRICS_PORT>/metrics`, a port of its own so the ingress never exposes it.',
     }),
   ),
 } as const;
@@ -77,7 +94,7 @@ export const CommonEnv = {
 export const TrustProxyEnv = {
   TRUST_PROXY: Type.Optional(
     Type.String({
-      description: 'Proxy addresses (CIDR, comma-separated) whose X-Forwarded-For is believed.',
+      description: 'Comma-separated proxy addresses/CIDRs whose `X-Forwarded-For` is believed.',
     }),
   ),
 } as const;
@@ -88,7 +105,7 @@ export const SecretKeysEnv = {
     Type.String({
       minLength: 1,
       description:
-        'Keys that encrypt tenant credentials: kid:base64(32 bytes), comma-separated, the first one active.',
+        'Keys that seal tenant credentials: `kid:base64(32 bytes)`, comma-separated, the first seals, all open (rotation: put the new key first). `npm start` makes one in `.uplink/secret-keys`.',
     }),
   ),
 } as const;
@@ -116,8 +133,23 @@ export function originList(value: string): string[] {
   return value.trim() === 'none' ? [] : value.split(/\s+/).filter(Boolean);
 }
 
+/** Where customers open their links: link-service writes them, upload-gateway serves them. */
+export const PublicUploadUrlEnv = {
+  PUBLIC_UPLOAD_BASE_URL: Type.String({
+    pattern: '^https?://',
+    default: 'http://127.0.0.1:8081/u/',
+    description:
+      "Customer links are this plus the token; never taken from the request's Host header. Its origin is the one storage CORS allows.",
+  }),
+} as const;
+
 export function port(defaultPort: number) {
-  return Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort, description: 'HTTP port.' });
+  return Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: defaultPort,
+    description: 'HTTP port (`/healthz`, `/readyz`, and the API).',
+  });
 }
 
 /** What the shared service runner needs from every service's configuration. */

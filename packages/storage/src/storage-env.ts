@@ -3,29 +3,46 @@ import { type Static, Type } from 'typebox';
 /** How a service reaches the uploads container. */
 export const AzureStorageEnv = {
   AZURE_STORAGE_CONNECTION_STRING: Type.Optional(
-    Type.String({ minLength: 1, description: 'Account key connection string. Or the next three variables.' }),
+    Type.String({
+      minLength: 1,
+      description:
+        'Storage account connection string with an account key (link-service: optional, for console previews); or instead `AZURE_STORAGE_ACCOUNT_NAME` with its key or an identity.',
+    }),
   ),
-  AZURE_STORAGE_ACCOUNT_NAME: Type.Optional(Type.String({ pattern: '^[a-z0-9]{3,24}$' })),
-  AZURE_STORAGE_ACCOUNT_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  AZURE_STORAGE_ACCOUNT_NAME: Type.Optional(
+    Type.String({
+      pattern: '^[a-z0-9]{3,24}$',
+      description:
+        'Storage account name, with `AZURE_STORAGE_ACCOUNT_KEY` or `AZURE_STORAGE_USE_IDENTITY=true`.',
+    }),
+  ),
+  AZURE_STORAGE_ACCOUNT_KEY: Type.Optional(
+    Type.String({ minLength: 1, description: "The storage account's key." }),
+  ),
   AZURE_STORAGE_BLOB_ENDPOINT: Type.Optional(
     Type.String({
       pattern: '^https?://',
-      description: 'Defaults to https://<account>.blob.core.windows.net.',
+      description: 'Blob service endpoint; `https://<account>.blob.core.windows.net` when unset.',
     }),
   ),
   AZURE_STORAGE_USE_IDENTITY: Type.Boolean({
     default: false,
     description:
-      'Sign upload SAS with a user delegation key from the Azure identity (workload identity, managed identity, az login) instead of the account key.',
+      'Sign SAS with a user delegation key from the Azure identity (workload/managed identity) instead of the account key; needs only the account name.',
   }),
   AZURE_STORAGE_CONTAINER: Type.String({
     pattern: '^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$',
     default: 'uplink-uploads',
+    description: 'Container for uploads.',
   }),
+} as const;
+
+/** For the service that may set the container up (upload-gateway, whose page's origin CORS allows). */
+export const AzureStorageSetupEnv = {
   AZURE_STORAGE_CONFIGURE: Type.Boolean({
     default: false,
     description:
-      'At start, create the container and set the blob service CORS rule for the upload page origin. Off when the deployment owns both.',
+      "At start, create the container and add a CORS rule (PUT from the upload page's origin). Leave off when the deployment manages both.",
   }),
 } as const;
 

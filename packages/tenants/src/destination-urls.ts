@@ -18,7 +18,7 @@ export const DestinationHostsEnv = {
     default: '',
     pattern: '^[A-Za-z0-9.:\\[\\],\\s-]*$',
     description:
-      'Hosts that Freshdesk and Twilio Flex destinations may use besides https://<account>.freshdesk.com and https://taskrouter.twilio.com, comma-separated (a regional API host; test doubles). Empty: only those.',
+      'Hosts, comma-separated, that Freshdesk and Twilio Flex destinations may use besides `<account>.freshdesk.com` and `taskrouter.twilio.com` (a regional API host; test doubles). Empty: only those.',
   }),
 } as const;
 

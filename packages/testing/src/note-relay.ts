@@ -79,7 +79,6 @@ export async function startRelay(
       AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
       AZURE_STORAGE_USE_IDENTITY: false,
       AZURE_STORAGE_CONTAINER: gateway.container.containerName,
-      AZURE_STORAGE_CONFIGURE: false,
       DELIVERY_ATTEMPT_MS: options.attemptMs ?? 15_000,
       DELIVERY_MAX_ATTEMPTS: options.maxAttempts ?? 10,
       DELIVERY_CONCURRENCY: 8,

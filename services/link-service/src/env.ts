@@ -1,5 +1,12 @@
 import { EgressEnv } from '@uplink/egress';
-import { CommonEnv, frameAncestorsEnv, port, SecretKeysEnv, TrustProxyEnv } from '@uplink/kit';
+import {
+  CommonEnv,
+  frameAncestorsEnv,
+  PublicUploadUrlEnv,
+  port,
+  SecretKeysEnv,
+  TrustProxyEnv,
+} from '@uplink/kit';
 import { AzureStorageEnv } from '@uplink/storage';
 import { DestinationHostsEnv } from '@uplink/tenants';
 import { type Static, Type } from 'typebox';
@@ -20,16 +27,12 @@ export const LinkServiceEnv = Type.Object({
   AZURE_STORAGE_BLOB_ENDPOINT: AzureStorageEnv.AZURE_STORAGE_BLOB_ENDPOINT,
   AZURE_STORAGE_USE_IDENTITY: AzureStorageEnv.AZURE_STORAGE_USE_IDENTITY,
   AZURE_STORAGE_CONTAINER: AzureStorageEnv.AZURE_STORAGE_CONTAINER,
+  ...PublicUploadUrlEnv,
   PORT: port(8080),
-  PUBLIC_UPLOAD_BASE_URL: Type.String({
-    pattern: '^https?://',
-    default: 'http://127.0.0.1:8081/u/',
-    description: 'Customer links are this plus the token. Never derived from the request Host header.',
-  }),
   UPLINK_BOOTSTRAP_API_KEY: Type.Optional(
     Type.String({
       minLength: 24,
-      description: 'When set, a demo tenant with this API key exists after start.',
+      description: 'A demo tenant with this API key exists after start.',
     }),
   ),
   CONSOLE_FRAME_ANCESTORS: frameAncestorsEnv(
@@ -37,24 +40,24 @@ export const LinkServiceEnv = Type.Object({
     'Origins whose pages may show the console in a frame (helpdesk sidebars), space-separated, or none; the console itself always may.',
   ),
   UPLINK_OPERATOR_TOKEN: Type.Optional(
-    Type.String({ minLength: 24, description: 'Enables the /admin routes, guarded by this bearer token.' }),
+    Type.String({ minLength: 24, description: 'Enables the `/admin` routes, guarded by this bearer token.' }),
   ),
   AUTH_FAILURES_PER_MINUTE: Type.Integer({
     minimum: 1,
     default: 20,
     description:
-      'Failed authentications (wrong or missing API key, stream credential or operator token) a client address may make in a minute; past that it gets 429 until the minute is over.',
+      'Failed authentications (wrong or missing API key, stream credential or operator token) one client address may make in a minute; then 429 until the minute is over.',
   }),
   LINK_STREAMS_PER_TENANT: Type.Integer({
     minimum: 1,
     default: 50,
-    description: 'Live links streams (SSE) a tenant may hold open at once on one replica; more get 429.',
+    description: 'Live links streams (SSE) one tenant may hold open at once on one replica; more get 429.',
   }),
   LINK_STREAM_MAX_LIFETIME_MS: Type.Integer({
     minimum: 1000,
     default: 30 * 60 * 1000,
     description:
-      'How long one live links stream stays open; then it ends and the client reconnects with Last-Event-ID (its key checked again), missing nothing.',
+      'How long one live links stream stays open before it ends; the client reconnects with `Last-Event-ID` (its key checked again) and misses nothing.',
   }),
 });
 export type LinkServiceConfig = Static<typeof LinkServiceEnv>;

@@ -14,12 +14,13 @@ export const NoteRelayEnv = Type.Object({
   DELIVERY_ATTEMPT_MS: Type.Integer({
     minimum: 5_000,
     default: 120_000,
-    description: 'How long one delivery attempt may take (a 20 MB upload to a slow helpdesk included).',
+    description:
+      "How long one delivery attempt may take, a 20 MB upload to a slow helpdesk included (the consumer's ack wait and the delivery lease).",
   }),
   DELIVERY_MAX_ATTEMPTS: Type.Integer({
     minimum: 1,
     default: 10,
-    description: 'Attempts before a delivery is given up (delivery_failed with the last reason).',
+    description: 'Attempts before a delivery ends `delivery_failed` (with the last reason).',
   }),
   DELIVERY_CONCURRENCY: Type.Integer({
     minimum: 1,
@@ -30,14 +31,14 @@ export const NoteRelayEnv = Type.Object({
     pattern: '^https?://',
     default: 'http://127.0.0.1:8081/f/',
     description:
-      "Viewer links in notes and Flex entries are this plus a token: upload-gateway's /f/ route, at the address agents' browsers reach.",
+      "Viewer links in notes and Flex entries are this plus a token: upload-gateway's `/f/` route, at an address agents' browsers reach.",
   }),
   FILE_LINK_TTL_HOURS: Type.Integer({
     minimum: 1,
     maximum: 168,
     default: 168,
     description:
-      'How long a viewer link in a note or a Flex entry stays valid (notes link instead of attaching when the helpdesk refuses the size).',
+      'Validity of a viewer link (a Freshdesk note that could not attach the file, a Flex media entry).',
   }),
 });
 export type NoteRelayConfig = Static<typeof NoteRelayEnv>;

@@ -1,5 +1,5 @@
-import { CommonEnv, frameAncestorsEnv, port, TrustProxyEnv } from '@uplink/kit';
-import { AzureStorageEnv } from '@uplink/storage';
+import { CommonEnv, frameAncestorsEnv, PublicUploadUrlEnv, port, TrustProxyEnv } from '@uplink/kit';
+import { AzureStorageEnv, AzureStorageSetupEnv } from '@uplink/storage';
 import { type Static, Type } from 'typebox';
 
 const MiB = 1024 * 1024;
@@ -8,23 +8,19 @@ export const UploadGatewayEnv = Type.Object({
   ...CommonEnv,
   ...TrustProxyEnv,
   ...AzureStorageEnv,
+  ...AzureStorageSetupEnv,
+  ...PublicUploadUrlEnv,
   PORT: port(8081),
-  PUBLIC_UPLOAD_BASE_URL: Type.String({
-    pattern: '^https?://',
-    default: 'http://127.0.0.1:8081/u/',
-    description:
-      'Where customers open their links (the same value link-service uses). Its origin is the one storage CORS allows.',
-  }),
   FILE_VIEWER_FRAME_ANCESTORS: frameAncestorsEnv(
     [],
-    "Origins whose pages may show the file viewer (/f/<token>) in a frame, space-separated, or none. Twilio Flex `Embedded` media entries need Flex's.",
+    "Origins whose pages may show the file viewer (`/f/<token>`) in a frame, space-separated, or `none`. Twilio Flex's `Embedded` media entries show it inside Flex: list Flex's origins (`https://flex.twilio.com`, and the Flex Insights origin your account uses). The customer's upload page is never framed.",
   ),
   UPLOAD_BLOCK_BYTES: Type.Integer({
     minimum: 64 * 1024,
     maximum: 100 * MiB,
     default: 4 * MiB,
     description:
-      'Files larger than this are sent as staged blocks of this size, so a failed request is retried alone.',
+      'Larger files are uploaded as staged blocks of this size, so a failed request is retried alone.',
   }),
   SETTINGS_CACHE_MS: Type.Integer({
     minimum: 0,
@@ -35,7 +31,7 @@ export const UploadGatewayEnv = Type.Object({
     minimum: 1000,
     default: 60 * 60 * 1000,
     description:
-      "How often files past their tenant's retention (media policy retentionDays after delivery) are deleted.",
+      "How often files past their tenant's retention (the media policy's `retentionDays` after delivery) are deleted.",
   }),
   RATE_LIMIT_PER_IP: Type.Integer({
     minimum: 1,
