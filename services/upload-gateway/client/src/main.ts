@@ -5,6 +5,7 @@ import { setupAudio } from './audio.ts';
 import type { PanelController } from './dom.ts';
 import { setupFile } from './file.ts';
 import { Page } from './page.ts';
+import { offerScreenTab, setupScreen } from './screen.ts';
 import { setupTabs } from './tabs.ts';
 import { setupVideo } from './video.ts';
 
@@ -26,7 +27,8 @@ function start(config: ClientConfig): void {
   localizeTimes(config.locale);
   const page = new Page(config);
   const controllers = new Map<HTMLElement, PanelController>();
-  const setups = { audio: setupAudio, video: setupVideo, file: setupFile };
+  offerScreenTab();
+  const setups = { audio: setupAudio, video: setupVideo, screen: setupScreen, file: setupFile };
   for (const panel of document.querySelectorAll<HTMLElement>('[role="tabpanel"]')) {
     const setup = setups[panel.dataset.kind as keyof typeof setups] as typeof setupAudio | undefined;
     if (setup) controllers.set(panel, setup(panel, page));

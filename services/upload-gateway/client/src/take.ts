@@ -22,14 +22,17 @@ export class Takes {
   private readonly panel: HTMLElement;
   private readonly page: Page;
   private readonly kind: RecordingKind;
+  /** The recording's name before its date and extension (`voice-message`, `screen-recording`). */
+  private readonly fileBase: string;
   private recording: Recording | undefined;
   private timer = 0;
   private last: Blob | undefined;
 
-  constructor(panel: HTMLElement, page: Page, kind: RecordingKind) {
+  constructor(panel: HTMLElement, page: Page, kind: RecordingKind, fileBase = page.t.recordingNames[kind]) {
     this.panel = panel;
     this.page = page;
     this.kind = kind;
+    this.fileBase = fileBase;
     this.record = required<HTMLButtonElement>(panel, '[data-action="record"]');
     this.stop = required<HTMLButtonElement>(panel, '[data-action="stop"]');
     this.rerecord = required<HTMLButtonElement>(panel, '[data-action="rerecord"]');
@@ -108,7 +111,7 @@ export class Takes {
     if (!blob) return;
     const { kind, page } = this;
     const contentType = blob.type;
-    const fileName = recordingName(page.t.recordingNames[kind], contentType, kind);
+    const fileName = recordingName(this.fileBase, contentType, kind);
     void page.send(blob, { fileName, contentType, kind }, this.send);
   }
 }

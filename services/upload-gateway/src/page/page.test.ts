@@ -103,11 +103,18 @@ describe('renderUploadPage', () => {
   });
 
   it('offers the tabs the policy allows, and accepts only allowed types', () => {
-    expect(tabsOf(renderUploadPage(view()))).toEqual(['audio', 'video', 'file']);
+    const all = renderUploadPage(view());
+    expect(tabsOf(all)).toEqual(['audio', 'video', 'screen', 'file']);
+    // Hidden until the script finds the browser can share a screen.
+    expect(all).toMatch(/<button [^>]*id="tab-screen"[^>]* hidden>Screen<\/button>/);
     const noAudio = policyWith((policy) => {
       policy.categories.audio.allowed = false;
     });
-    expect(tabsOf(renderUploadPage(view({ policy: noAudio })))).toEqual(['video', 'file']);
+    expect(tabsOf(renderUploadPage(view({ policy: noAudio })))).toEqual(['video', 'screen', 'file']);
+    const noVideo = policyWith((policy) => {
+      policy.categories.video.allowed = false;
+    });
+    expect(tabsOf(renderUploadPage(view({ policy: noVideo })))).toEqual(['audio', 'file']);
     const imagesOnly = policyWith((policy) => {
       for (const category of Object.values(policy.categories)) category.allowed = false;
       policy.categories.image = { allowed: true, maxBytes: 5 * 1024 * 1024 };

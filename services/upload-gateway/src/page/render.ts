@@ -40,7 +40,7 @@ export type FileViewerView = {
 
 export type FileUnavailableReason = 'not_found' | 'expired' | 'revoked';
 
-type Tab = 'audio' | 'video' | 'file';
+type Tab = 'audio' | 'video' | 'screen' | 'file';
 
 function documentShell(
   locale: PageLocale,
@@ -121,7 +121,8 @@ function formatExpiry(date: Date, locale: PageLocale): string {
 function tabList(m: Messages, tabs: readonly Tab[]): SafeHtml {
   return html`<div class="tabs" role="tablist" aria-label="${m.page.tablistLabel}">${tabs.map(
     (tab, i) =>
-      html`<button type="button" role="tab" id="tab-${tab}" aria-controls="panel-${tab}" aria-selected="${i === 0 ? 'true' : 'false'}" tabindex="${i === 0 ? '0' : '-1'}">${m.page.tabs[tab]}</button>`,
+      // The Screen tab stays hidden until the script finds the browser can share a screen.
+      html`<button type="button" role="tab" id="tab-${tab}" aria-controls="panel-${tab}" aria-selected="${i === 0 ? 'true' : 'false'}" tabindex="${i === 0 ? '0' : '-1'}"${tab === 'screen' ? html` hidden` : ''}>${m.page.tabs[tab]}</button>`,
   )}</div>`;
 }
 
@@ -162,6 +163,26 @@ function videoPanel(m: Messages): SafeHtml {
 </div>
 <div class="actions">
 <button type="button" class="button primary" data-action="camera">${t.camera}</button>
+<button type="button" class="button primary" data-action="record" hidden>${t.record}</button>
+<button type="button" class="button danger" data-action="stop" hidden>${t.stop}</button>
+<button type="button" class="button" data-action="rerecord" hidden>${t.rerecord}</button>
+<button type="button" class="button primary" data-action="send" hidden>${t.send}</button>
+</div>`;
+}
+
+function screenPanel(m: Messages): SafeHtml {
+  const t = m.screen;
+  return html`<p class="intro">${t.intro}</p>
+<div class="stage video-stage">
+<video class="preview" muted playsinline aria-label="${t.previewLabel}"></video>
+<video class="playback" controls playsinline preload="metadata" aria-label="${t.playbackLabel}" hidden></video>
+<p class="timer" aria-hidden="true"><span class="rec-dot"></span><span class="time">0:00</span></p>
+</div>
+<div class="options">
+<label class="toggle" data-option="microphone"><input type="checkbox" data-action="microphone"> ${t.microphone}</label>
+</div>
+<div class="actions">
+<button type="button" class="button primary" data-action="share">${t.share}</button>
 <button type="button" class="button primary" data-action="record" hidden>${t.record}</button>
 <button type="button" class="button danger" data-action="stop" hidden>${t.stop}</button>
 <button type="button" class="button" data-action="rerecord" hidden>${t.rerecord}</button>
@@ -230,7 +251,8 @@ ${callout}
 
   const tabs: Tab[] = [];
   if (policy.categories.audio.allowed) tabs.push('audio');
-  if (policy.categories.video.allowed) tabs.push('video');
+  // A screen recording is a video: the same category, limit and verification.
+  if (policy.categories.video.allowed) tabs.push('video', 'screen');
   tabs.push('file');
 
   const panels = tabs.map((tab, i) => {
@@ -239,7 +261,9 @@ ${callout}
         ? audioPanel(m)
         : tab === 'video'
           ? videoPanel(m)
-          : filePanel(m, locale, policy, categories);
+          : tab === 'screen'
+            ? screenPanel(m)
+            : filePanel(m, locale, policy, categories);
     return panel(tab, i === 0, content);
   });
 

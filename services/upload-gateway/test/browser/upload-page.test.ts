@@ -196,7 +196,7 @@ describe('accessibility, language and policy', () => {
       });
       const first = await gateway.createLink();
       let opened = await openPage(browser, first.url);
-      expect(await opened.page.getByRole('tab').allTextContents()).toEqual(['Video', 'File']);
+      expect(await opened.page.getByRole('tab').allTextContents()).toEqual(['Video', 'Screen', 'File']);
       // The page checks the size against the category's limit before asking for an upload.
       await opened.page.getByRole('tab', { name: 'File' }).click();
       await opened.page.getByLabel('Choose a file').setInputFiles(pdfFile('big.pdf', 2048));

@@ -10,7 +10,7 @@ export const de: Messages = {
     noscript:
       'Diese Seite braucht JavaScript, um Dateien aufzunehmen und zu senden. Bitte schalten Sie JavaScript ein oder öffnen Sie den Link in einem anderen Browser.',
     tablistLabel: 'Was möchten Sie senden?',
-    tabs: { audio: 'Audio', video: 'Video', file: 'Datei' },
+    tabs: { audio: 'Audio', video: 'Video', screen: 'Bildschirm', file: 'Datei' },
     progressLabel: 'Fortschritt des Uploads',
   },
   audio: {
@@ -34,6 +34,18 @@ export const de: Messages = {
     send: 'Video senden',
     switchCamera: 'Kamera wechseln',
     blur: 'Hintergrund unscharf',
+  },
+  screen: {
+    intro:
+      'Nehmen Sie Ihren Bildschirm auf, um zum Beispiel zu zeigen, was darauf passiert. Ihr Browser fragt, welchen Bildschirm, welches Fenster oder welchen Tab Sie teilen möchten.',
+    previewLabel: 'Bildschirmvorschau',
+    playbackLabel: 'Ihre Bildschirmaufnahme',
+    share: 'Auswählen, was geteilt wird',
+    microphone: 'Auch meine Stimme aufnehmen (Mikrofon)',
+    record: 'Aufnahme starten',
+    stop: 'Aufnahme beenden',
+    rerecord: 'Neu aufnehmen',
+    send: 'Bildschirmaufnahme senden',
   },
   file: {
     intro: 'Senden Sie eine Datei von Ihrem Gerät.',
@@ -109,6 +121,10 @@ export const de: Messages = {
       'Das Mikrofon konnte nicht verwendet werden. Erlauben Sie den Zugriff in den Browser-Einstellungen und versuchen Sie es erneut.',
     cameraUnavailable:
       'Die Kamera konnte nicht verwendet werden. Erlauben Sie den Zugriff in den Browser-Einstellungen und versuchen Sie es erneut.',
+    screenOn: 'Ihr Bildschirm wird geteilt. Starten Sie die Aufnahme, sobald Sie bereit sind.',
+    screenUnavailable:
+      'Der Bildschirm konnte nicht geteilt werden. Wählen Sie aus, was geteilt werden soll, erlauben Sie es und versuchen Sie es erneut.',
+    screenEnded: 'Die Bildschirmfreigabe wurde beendet.',
     notSupported:
       'Dieser Browser kann hier nicht aufnehmen. Sie können aber im Tab „Datei“ eine Datei senden.',
     blurLoading: 'Hintergrundunschärfe wird geladen…',
@@ -125,7 +141,7 @@ export const de: Messages = {
     retrying: 'Die Verbindung wurde unterbrochen. Neuer Versuch…',
     offline: 'Sie sind offline. Der Upload geht weiter, sobald die Verbindung wieder da ist.',
     verifying: 'Die Datei wird geprüft…',
-    recordingNames: { audio: 'sprachnachricht', video: 'videonachricht' },
+    recordingNames: { audio: 'sprachnachricht', video: 'videonachricht', screen: 'bildschirmaufnahme' },
     errors: {
       link_gone: 'Dieser Link kann nicht mehr verwendet werden. Bitte fragen Sie nach einem neuen Link.',
       link_not_pending: 'Mit diesem Link wurde bereits eine Datei gesendet.',

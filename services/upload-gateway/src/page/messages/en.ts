@@ -10,7 +10,7 @@ export const en = {
     noscript:
       'This page needs JavaScript to record and send files. Please turn JavaScript on, or open the link in another browser.',
     tablistLabel: 'What would you like to send?',
-    tabs: { audio: 'Audio', video: 'Video', file: 'File' },
+    tabs: { audio: 'Audio', video: 'Video', screen: 'Screen', file: 'File' },
     progressLabel: 'Upload progress',
   },
   audio: {
@@ -33,6 +33,18 @@ export const en = {
     send: 'Send video',
     switchCamera: 'Switch camera',
     blur: 'Blur background',
+  },
+  screen: {
+    intro:
+      'Record your screen, for example to show what happens on it. Your browser will ask which screen, window or tab to share.',
+    previewLabel: 'Screen preview',
+    playbackLabel: 'Your screen recording',
+    share: 'Choose what to share',
+    microphone: 'Also record my voice (microphone)',
+    record: 'Start recording',
+    stop: 'Stop recording',
+    rerecord: 'Record again',
+    send: 'Send screen recording',
   },
   file: {
     intro: 'Send a file from your device.',
@@ -111,6 +123,9 @@ export const en = {
       'The microphone could not be used. Allow access to it in your browser settings and try again.',
     cameraUnavailable:
       'The camera could not be used. Allow access to it in your browser settings and try again.',
+    screenOn: 'Your screen is shared. Start recording when you are ready.',
+    screenUnavailable: 'The screen could not be shared. Choose what to share and allow it, then try again.',
+    screenEnded: 'Screen sharing has ended.',
     notSupported: 'This browser cannot record here. You can still send a file from the File tab.',
     blurLoading: 'Loading background blur…',
     blurOn: 'Background blur is on.',
@@ -127,7 +142,7 @@ export const en = {
     offline: 'You are offline. The upload continues when the connection is back.',
     verifying: 'Checking the file…',
     /** Names of recordings, as the agent sees them (date and extension are appended). */
-    recordingNames: { audio: 'voice-message', video: 'video-message' },
+    recordingNames: { audio: 'voice-message', video: 'video-message', screen: 'screen-recording' },
     errors: {
       link_gone: 'This link can no longer be used. Please ask the agent for a new link.',
       link_not_pending: 'A file has already been sent with this link.',

@@ -10,7 +10,7 @@ export const es: Messages = {
     noscript:
       'Esta página necesita JavaScript para grabar y enviar archivos. Active JavaScript o abra el enlace en otro navegador.',
     tablistLabel: '¿Qué desea enviar?',
-    tabs: { audio: 'Audio', video: 'Vídeo', file: 'Archivo' },
+    tabs: { audio: 'Audio', video: 'Vídeo', screen: 'Pantalla', file: 'Archivo' },
     progressLabel: 'Progreso del envío',
   },
   audio: {
@@ -33,6 +33,18 @@ export const es: Messages = {
     send: 'Enviar vídeo',
     switchCamera: 'Cambiar de cámara',
     blur: 'Desenfocar el fondo',
+  },
+  screen: {
+    intro:
+      'Grabe su pantalla, por ejemplo para mostrar lo que ocurre en ella. Su navegador le preguntará qué pantalla, ventana o pestaña desea compartir.',
+    previewLabel: 'Vista previa de la pantalla',
+    playbackLabel: 'Su grabación de pantalla',
+    share: 'Elegir qué compartir',
+    microphone: 'Grabar también mi voz (micrófono)',
+    record: 'Empezar a grabar',
+    stop: 'Detener la grabación',
+    rerecord: 'Volver a grabar',
+    send: 'Enviar grabación de pantalla',
   },
   file: {
     intro: 'Envíe un archivo desde su dispositivo.',
@@ -105,6 +117,10 @@ export const es: Messages = {
       'No se pudo usar el micrófono. Permita el acceso en la configuración del navegador y vuelva a intentarlo.',
     cameraUnavailable:
       'No se pudo usar la cámara. Permita el acceso en la configuración del navegador y vuelva a intentarlo.',
+    screenOn: 'Su pantalla se está compartiendo. Empiece a grabar cuando esté listo.',
+    screenUnavailable:
+      'No se pudo compartir la pantalla. Elija qué compartir, permítalo y vuelva a intentarlo.',
+    screenEnded: 'Se ha dejado de compartir la pantalla.',
     notSupported:
       'Este navegador no puede grabar aquí. Aun así, puede enviar un archivo desde la pestaña Archivo.',
     blurLoading: 'Cargando el desenfoque de fondo…',
@@ -121,7 +137,7 @@ export const es: Messages = {
     retrying: 'Se ha interrumpido la conexión. Volviendo a intentarlo…',
     offline: 'No tiene conexión. El envío continuará cuando vuelva la conexión.',
     verifying: 'Comprobando el archivo…',
-    recordingNames: { audio: 'mensaje-de-voz', video: 'mensaje-de-video' },
+    recordingNames: { audio: 'mensaje-de-voz', video: 'mensaje-de-video', screen: 'grabacion-de-pantalla' },
     errors: {
       link_gone: 'Este enlace ya no se puede usar. Pida un enlace nuevo.',
       link_not_pending: 'Ya se ha enviado un archivo con este enlace.',

@@ -10,7 +10,7 @@ export const fr: Messages = {
     noscript:
       'Cette page a besoin de JavaScript pour enregistrer et envoyer des fichiers. Veuillez activer JavaScript ou ouvrir le lien dans un autre navigateur.',
     tablistLabel: 'Que souhaitez-vous envoyer\u00a0?',
-    tabs: { audio: 'Audio', video: 'Vidéo', file: 'Fichier' },
+    tabs: { audio: 'Audio', video: 'Vidéo', screen: 'Écran', file: 'Fichier' },
     progressLabel: 'Progression de l’envoi',
   },
   audio: {
@@ -35,6 +35,18 @@ export const fr: Messages = {
     send: 'Envoyer la vidéo',
     switchCamera: 'Changer de caméra',
     blur: 'Flouter l’arrière-plan',
+  },
+  screen: {
+    intro:
+      'Enregistrez votre écran, par exemple pour montrer ce qui s’y passe. Votre navigateur vous demandera quel écran, quelle fenêtre ou quel onglet partager.',
+    previewLabel: 'Aperçu de l’écran',
+    playbackLabel: 'Votre enregistrement d’écran',
+    share: 'Choisir ce qui est partagé',
+    microphone: 'Enregistrer aussi ma voix (micro)',
+    record: 'Démarrer l’enregistrement',
+    stop: 'Arrêter l’enregistrement',
+    rerecord: 'Recommencer',
+    send: 'Envoyer l’enregistrement d’écran',
   },
   file: {
     intro: 'Envoyez un fichier depuis votre appareil.',
@@ -107,6 +119,10 @@ export const fr: Messages = {
       'Le micro n’a pas pu être utilisé. Autorisez-en l’accès dans les réglages de votre navigateur, puis réessayez.',
     cameraUnavailable:
       'La caméra n’a pas pu être utilisée. Autorisez-en l’accès dans les réglages de votre navigateur, puis réessayez.',
+    screenOn: 'Votre écran est partagé. Lancez l’enregistrement quand vous êtes prêt.',
+    screenUnavailable:
+      'L’écran n’a pas pu être partagé. Choisissez ce qui doit être partagé, autorisez-le, puis réessayez.',
+    screenEnded: 'Le partage d’écran est terminé.',
     notSupported:
       'Ce navigateur ne peut pas enregistrer ici. Vous pouvez toutefois envoyer un fichier depuis l’onglet Fichier.',
     blurLoading: 'Chargement du flou d’arrière-plan…',
@@ -123,7 +139,7 @@ export const fr: Messages = {
     retrying: 'La connexion a été interrompue. Nouvelle tentative…',
     offline: 'Vous êtes hors ligne. L’envoi reprendra dès le retour de la connexion.',
     verifying: 'Vérification du fichier…',
-    recordingNames: { audio: 'message-vocal', video: 'message-video' },
+    recordingNames: { audio: 'message-vocal', video: 'message-video', screen: 'enregistrement-ecran' },
     errors: {
       link_gone: 'Ce lien ne peut plus être utilisé. Veuillez demander un nouveau lien.',
       link_not_pending: 'Un fichier a déjà été envoyé avec ce lien.',

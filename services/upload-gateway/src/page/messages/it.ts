@@ -11,7 +11,7 @@ export const it: Messages = {
     noscript:
       'Questa pagina ha bisogno di JavaScript per registrare e inviare file. Attivi JavaScript o apra il link in un altro browser.',
     tablistLabel: 'Che cosa desidera inviare?',
-    tabs: { audio: 'Audio', video: 'Video', file: 'File' },
+    tabs: { audio: 'Audio', video: 'Video', screen: 'Schermo', file: 'File' },
     progressLabel: 'Avanzamento del caricamento',
   },
   audio: {
@@ -34,6 +34,18 @@ export const it: Messages = {
     send: 'Invia video',
     switchCamera: 'Cambia fotocamera',
     blur: 'Sfoca lo sfondo',
+  },
+  screen: {
+    intro:
+      'Registri lo schermo, ad esempio per mostrare che cosa succede. Il browser Le chiederà quale schermo, finestra o scheda condividere.',
+    previewLabel: 'Anteprima dello schermo',
+    playbackLabel: 'La Sua registrazione dello schermo',
+    share: 'Scegli che cosa condividere',
+    microphone: 'Registra anche la mia voce (microfono)',
+    record: 'Avvia registrazione',
+    stop: 'Interrompi registrazione',
+    rerecord: 'Registra di nuovo',
+    send: 'Invia registrazione dello schermo',
   },
   file: {
     intro: 'Invii un file dal Suo dispositivo.',
@@ -106,6 +118,10 @@ export const it: Messages = {
       'Non è stato possibile usare il microfono. Consenta l’accesso nelle impostazioni del browser e riprovi.',
     cameraUnavailable:
       'Non è stato possibile usare la fotocamera. Consenta l’accesso nelle impostazioni del browser e riprovi.',
+    screenOn: 'Lo schermo è condiviso. Avvii la registrazione quando è pronto.',
+    screenUnavailable:
+      'Non è stato possibile condividere lo schermo. Scelga che cosa condividere, lo consenta e riprovi.',
+    screenEnded: 'La condivisione dello schermo è terminata.',
     notSupported: 'Questo browser non può registrare qui. Può comunque inviare un file dalla scheda File.',
     blurLoading: 'Caricamento della sfocatura dello sfondo…',
     blurOn: 'Lo sfondo è sfocato.',
@@ -121,7 +137,7 @@ export const it: Messages = {
     retrying: 'La connessione si è interrotta. Nuovo tentativo…',
     offline: 'È offline. Il caricamento riprenderà quando la connessione tornerà disponibile.',
     verifying: 'Verifica del file in corso…',
-    recordingNames: { audio: 'messaggio-vocale', video: 'videomessaggio' },
+    recordingNames: { audio: 'messaggio-vocale', video: 'videomessaggio', screen: 'registrazione-schermo' },
     errors: {
       link_gone: 'Questo link non si può più usare. Chieda un nuovo link.',
       link_not_pending: 'Con questo link è già stato inviato un file.',

@@ -10,7 +10,7 @@ export const nl: Messages = {
     noscript:
       'Deze pagina heeft JavaScript nodig om bestanden op te nemen en te versturen. Zet JavaScript aan of open de link in een andere browser.',
     tablistLabel: 'Wat wilt u versturen?',
-    tabs: { audio: 'Audio', video: 'Video', file: 'Bestand' },
+    tabs: { audio: 'Audio', video: 'Video', screen: 'Scherm', file: 'Bestand' },
     progressLabel: 'Voortgang van het uploaden',
   },
   audio: {
@@ -33,6 +33,18 @@ export const nl: Messages = {
     send: 'Video versturen',
     switchCamera: 'Andere camera',
     blur: 'Achtergrond vervagen',
+  },
+  screen: {
+    intro:
+      'Neem uw scherm op, bijvoorbeeld om te laten zien wat er gebeurt. Uw browser vraagt welk scherm, venster of tabblad u wilt delen.',
+    previewLabel: 'Schermvoorbeeld',
+    playbackLabel: 'Uw schermopname',
+    share: 'Kiezen wat u deelt',
+    microphone: 'Ook mijn stem opnemen (microfoon)',
+    record: 'Opname starten',
+    stop: 'Opname stoppen',
+    rerecord: 'Opnieuw opnemen',
+    send: 'Schermopname versturen',
   },
   file: {
     intro: 'Verstuur een bestand vanaf uw apparaat.',
@@ -106,6 +118,10 @@ export const nl: Messages = {
       'De microfoon kon niet worden gebruikt. Geef toegang in de instellingen van uw browser en probeer het opnieuw.',
     cameraUnavailable:
       'De camera kon niet worden gebruikt. Geef toegang in de instellingen van uw browser en probeer het opnieuw.',
+    screenOn: 'Uw scherm wordt gedeeld. Start de opname zodra u klaar bent.',
+    screenUnavailable:
+      'Het scherm kon niet worden gedeeld. Kies wat u wilt delen, sta het toe en probeer het opnieuw.',
+    screenEnded: 'Het delen van het scherm is gestopt.',
     notSupported:
       'Deze browser kan hier niet opnemen. U kunt wel een bestand versturen via het tabblad Bestand.',
     blurLoading: 'Achtergrondvervaging wordt geladen…',
@@ -122,7 +138,7 @@ export const nl: Messages = {
     retrying: 'De verbinding is weggevallen. Nieuwe poging…',
     offline: 'U bent offline. Het uploaden gaat verder zodra de verbinding terug is.',
     verifying: 'Het bestand wordt gecontroleerd…',
-    recordingNames: { audio: 'spraakbericht', video: 'videobericht' },
+    recordingNames: { audio: 'spraakbericht', video: 'videobericht', screen: 'schermopname' },
     errors: {
       link_gone: 'Deze link kan niet meer worden gebruikt. Vraag om een nieuwe link.',
       link_not_pending: 'Met deze link is al een bestand verstuurd.',

@@ -11,7 +11,7 @@ export const ptBR: Messages = {
     noscript:
       'Esta página precisa de JavaScript para gravar e enviar arquivos. Ative o JavaScript ou abra o link em outro navegador.',
     tablistLabel: 'O que você quer enviar?',
-    tabs: { audio: 'Áudio', video: 'Vídeo', file: 'Arquivo' },
+    tabs: { audio: 'Áudio', video: 'Vídeo', screen: 'Tela', file: 'Arquivo' },
     progressLabel: 'Progresso do envio',
   },
   audio: {
@@ -34,6 +34,18 @@ export const ptBR: Messages = {
     send: 'Enviar vídeo',
     switchCamera: 'Trocar de câmera',
     blur: 'Desfocar o fundo',
+  },
+  screen: {
+    intro:
+      'Grave sua tela, por exemplo para mostrar o que acontece nela. Seu navegador vai perguntar qual tela, janela ou guia você quer compartilhar.',
+    previewLabel: 'Visualização da tela',
+    playbackLabel: 'Sua gravação de tela',
+    share: 'Escolher o que compartilhar',
+    microphone: 'Gravar também minha voz (microfone)',
+    record: 'Começar a gravar',
+    stop: 'Parar a gravação',
+    rerecord: 'Gravar de novo',
+    send: 'Enviar gravação de tela',
   },
   file: {
     intro: 'Envie um arquivo do seu dispositivo.',
@@ -106,6 +118,10 @@ export const ptBR: Messages = {
       'Não foi possível usar o microfone. Permita o acesso nas configurações do navegador e tente de novo.',
     cameraUnavailable:
       'Não foi possível usar a câmera. Permita o acesso nas configurações do navegador e tente de novo.',
+    screenOn: 'Sua tela está sendo compartilhada. Comece a gravar quando estiver pronto.',
+    screenUnavailable:
+      'Não foi possível compartilhar a tela. Escolha o que compartilhar, permita e tente de novo.',
+    screenEnded: 'O compartilhamento de tela foi encerrado.',
     notSupported:
       'Este navegador não consegue gravar aqui. Mas você ainda pode enviar um arquivo pela aba Arquivo.',
     blurLoading: 'Carregando o desfoque do fundo…',
@@ -122,7 +138,7 @@ export const ptBR: Messages = {
     retrying: 'A conexão caiu. Tentando de novo…',
     offline: 'Você está sem conexão. O envio continua quando a conexão voltar.',
     verifying: 'Verificando o arquivo…',
-    recordingNames: { audio: 'mensagem-de-voz', video: 'mensagem-de-video' },
+    recordingNames: { audio: 'mensagem-de-voz', video: 'mensagem-de-video', screen: 'gravacao-de-tela' },
     errors: {
       link_gone: 'Este link não pode mais ser usado. Peça um novo link.',
       link_not_pending: 'Um arquivo já foi enviado com este link.',
