@@ -42,7 +42,7 @@ export const AzureStorageSetupEnv = {
   AZURE_STORAGE_CONFIGURE: Type.Boolean({
     default: false,
     description:
-      "At start, create the container and add a CORS rule (PUT from the upload page's origin). Leave off when the deployment manages both.",
+      "At start, create the container and set the CORS rule for the upload page's origin (PUT; `etag`, `x-ms-request-id` and `retry-after` exposed), replacing an older rule for that origin. Leave off when the deployment manages both.",
   }),
 } as const;
 
