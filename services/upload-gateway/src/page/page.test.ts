@@ -246,6 +246,11 @@ describe('renderFileViewerPage', () => {
     expect(of('audio', 'audio/mpeg')).toMatch(/<audio class="player" controls/);
     expect(of('video', 'video/mp4')).toMatch(/<video class="player" controls playsinline/);
     expect(of('image', 'image/png')).toMatch(/<img class="player" src=/);
+    // No browser but Safari shows HEIC, and the viewer has no script to fall back with.
+    const heic = of('image', 'image/heic');
+    expect(heic).not.toMatch(/<img\b/);
+    expect(heic).toContain(en.viewer.noPreview);
+    expect(heic).toContain('<p class="file-facts">HEIC · 1 byte</p>');
     const archive = of('archive', 'application/zip');
     expect(archive).not.toMatch(/<(audio|video|img)\b/);
     expect(archive).toContain(en.viewer.noPreview);

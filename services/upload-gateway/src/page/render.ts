@@ -334,9 +334,16 @@ function fileTypeText(m: Messages, file: FileViewerView['file']): string {
   return type ? typeLabel(m, type) : file.contentType;
 }
 
+/**
+ * Photo types most browsers cannot show (HEIC: only Safari decodes it). The viewer has no script
+ * to fall back with, so they are offered for download; the console previews them as JPEG.
+ */
+const UNSHOWN_IMAGE_TYPES: ReadonlySet<string> = new Set(['image/heic', 'image/heif']);
+
 /** Audio and video get the browser's player, images are shown; other files only download. */
 function filePreview(m: Messages, view: FileViewerView): SafeHtml {
   const { file, fileUrl } = view;
+  if (UNSHOWN_IMAGE_TYPES.has(file.contentType)) return html`<p class="hint">${m.viewer.noPreview}</p>`;
   switch (file.category) {
     case 'audio':
       return html`<audio class="player" controls preload="metadata" src="${fileUrl}" aria-label="${file.fileName}"><p>${m.viewer.cannotPlay}</p></audio>`;
