@@ -7,13 +7,9 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Subjects } from '../packages/contracts/src/index.ts';
-import {
-  connectMongo,
-  connectNatsBus,
-  createLogger,
-  OutboxPublisher,
-  systemClock,
-} from '../packages/kit/src/index.ts';
+import { OutboxPublisher } from '../packages/event-bus/src/index.ts';
+import { openNatsBus } from '../packages/event-bus/src/nats.ts';
+import { connectMongo, createLogger, systemClock } from '../packages/kit/src/index.ts';
 import { type LinkDocument, MongoLinkStore } from '../packages/links/src/index.ts';
 import {
   type BenchChild,
@@ -67,7 +63,7 @@ export async function runExpiryPrecision(): Promise<BenchResult> {
   await mkdir(dirname(logFile), { recursive: true });
   const logger = createLogger({ service: 'bench', level: 'warn', destination: createWriteStream(logFile) });
   const mongo = await connectMongo(infra.mongo.uri, DB, 'bench-expiry');
-  const bus = await connectNatsBus(infra.nats.url, 'bench-expiry', logger);
+  const bus = await openNatsBus(infra.nats.url, 'bench-expiry', logger);
   try {
     await bus.ensureStreams();
     const links = new MongoLinkStore(mongo.db);

@@ -8,7 +8,8 @@
 // while the other is measured.
 import autocannon from 'autocannon';
 import { Subjects } from '../packages/contracts/src/index.ts';
-import { connectMongo, connectNatsBus, createLogger } from '../packages/kit/src/index.ts';
+import { openNatsBus } from '../packages/event-bus/src/nats.ts';
+import { connectMongo, createLogger } from '../packages/kit/src/index.ts';
 import {
   type BenchChild,
   type BenchResult,
@@ -184,7 +185,7 @@ export async function runLinkCreation(): Promise<BenchResult> {
     log(NAME, 'checking that every created link has its link.created event in the stream');
     const logger = createLogger({ service: 'bench', level: 'warn' });
     const mongo = await connectMongo(infra.mongo.uri, REAL_DB, 'bench-check');
-    const bus = await connectNatsBus(infra.nats.url, 'bench-check', logger);
+    const bus = await openNatsBus(infra.nats.url, 'bench-check', logger);
     let delivery: {
       createdViaHttp2xx: number;
       linksInDb: number;

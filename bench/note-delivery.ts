@@ -27,7 +27,8 @@ import { loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { pdfBytes, uploadWithIntent } from '@uplink/testing';
 import { STREAM_NAME, type UploadIntent } from '../packages/contracts/src/index.ts';
-import { connectNatsBus, createLogger, type NatsEventBus, SecretBox } from '../packages/kit/src/index.ts';
+import { type NatsEventBus, openNatsBus } from '../packages/event-bus/src/nats.ts';
+import { createLogger, SecretBox } from '../packages/kit/src/index.ts';
 import type { LinkDocument } from '../packages/links/src/index.ts';
 import { type FreshdeskDouble, startFreshdeskDouble } from '../packages/saas-doubles/src/index.ts';
 import { DestinationStore, MongoTenantStore } from '../packages/tenants/src/index.ts';
@@ -380,7 +381,7 @@ export async function runNoteDelivery(): Promise<BenchResult> {
   let baseline: BenchChild | undefined;
   let bus: NatsEventBus | undefined;
   try {
-    const natsBus = await connectNatsBus(
+    const natsBus = await openNatsBus(
       stack.upload.infra.nats.url,
       'bench-note-delivery',
       createLogger({ service: 'bench', level: 'warn' }),

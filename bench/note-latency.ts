@@ -15,7 +15,8 @@
 // The clocks are all this machine's; the claim time has millisecond resolution.
 import { loadavg } from 'node:os';
 import { Subjects } from '../packages/contracts/src/index.ts';
-import { connectNatsBus, createLogger } from '../packages/kit/src/index.ts';
+import { openNatsBus } from '../packages/event-bus/src/nats.ts';
+import { createLogger } from '../packages/kit/src/index.ts';
 import { type BenchResult, log, percentile, readSubject, round, sleep, summarizeLog } from './lib/common.ts';
 import {
   checkLink,
@@ -117,7 +118,7 @@ export async function runNoteLatency(): Promise<BenchResult> {
     // When each upload.completed was stored in the stream.
     const streamAt = new Map<string, number>();
     const wanted = new Set(samples.map((s) => s.linkId));
-    const bus = await connectNatsBus(
+    const bus = await openNatsBus(
       stack.upload.infra.nats.url,
       'bench-check',
       createLogger({ service: 'bench', level: 'warn' }),

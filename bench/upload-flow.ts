@@ -18,7 +18,8 @@
 import { loadavg } from 'node:os';
 import { pdfBytes, put, uploadWithIntent } from '@uplink/testing';
 import { Subjects, type UploadIntent } from '../packages/contracts/src/index.ts';
-import { connectNatsBus, createLogger } from '../packages/kit/src/index.ts';
+import { openNatsBus } from '../packages/event-bus/src/nats.ts';
+import { createLogger } from '../packages/kit/src/index.ts';
 import { type BenchResult, log, percentile, readSubject, round, summarizeLog } from './lib/common.ts';
 import { startUploadStack, type UploadStack } from './upload-intents.ts';
 
@@ -197,7 +198,7 @@ export async function runUploadFlow(): Promise<BenchResult> {
 
     // Each completed flow's upload.completed event must be in the stream, exactly once.
     const logger = createLogger({ service: 'bench', level: 'warn' });
-    const bus = await connectNatsBus(stack.infra.nats.url, 'bench-check', logger);
+    const bus = await openNatsBus(stack.infra.nats.url, 'bench-check', logger);
     const expected = new Set(flowLinks);
     const seen = new Map<string, number>();
     try {

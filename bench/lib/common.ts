@@ -15,7 +15,7 @@ import {
   startMongo,
   startNats,
 } from '../../packages/dev-servers/src/index.ts';
-import type { NatsEventBus } from '../../packages/kit/src/index.ts';
+import type { NatsEventBus } from '../../packages/event-bus/src/nats.ts';
 
 export const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -1,7 +1,7 @@
 // What the run left behind: notes on the double, link documents, events in the stream, and for
 // any link that did not end as expected, its document and every log line naming it.
 import { readFileSync } from 'node:fs';
-import type { NatsEventBus } from '@uplink/kit';
+import type { NatsEventBus } from '@uplink/event-bus/nats';
 import { streamMessages } from '@uplink/testing';
 import type { Collection } from 'mongodb';
 import { STREAM_NAME, Subjects } from '../../packages/contracts/src/index.ts';

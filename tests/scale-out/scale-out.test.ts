@@ -7,15 +7,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ferretDbBackendFromEnv, type MongoServer, startMongo, startNats } from '@uplink/dev-servers';
-import {
-  connectMongo,
-  connectNatsBus,
-  createLogger,
-  OutboxPublisher,
-  randomId,
-  SecretBox,
-  systemClock,
-} from '@uplink/kit';
+import { OutboxPublisher } from '@uplink/event-bus';
+import { openNatsBus } from '@uplink/event-bus/nats';
+import { connectMongo, createLogger, randomId, SecretBox, systemClock } from '@uplink/kit';
 import { mongoTestOptions } from '@uplink/testing';
 import { expect, inject, it } from 'vitest';
 import { MongoLinkStore } from '../../packages/links/src/index.ts';
@@ -74,7 +68,7 @@ it('runs two instances of every service through kills and graceful stops, each f
   const logger = createLogger({ service: 'scale-out-test', level: 'warn' });
   const db = `scaleout_${randomId('db', 10)}`;
   const mongo = await connectMongo(base, db, 'scale-out-test', mongoTestOptions());
-  const bus = await connectNatsBus(nats.url, 'scale-out-test', logger);
+  const bus = await openNatsBus(nats.url, 'scale-out-test', logger);
   const records: RequestRecord[] = [];
   const lb = {
     links: new Balancer('link-service', records),

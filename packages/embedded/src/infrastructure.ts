@@ -1,14 +1,8 @@
 // Azurite alone, not the dev-servers index: that also loads the MongoDB driver and Playwright,
 // which the embedded default does not use.
 import { AZURITE_ACCOUNT_NAME, startAzuriteInProcess } from '@uplink/dev-servers/azurite-in-process';
-import {
-  connectMongo,
-  connectNatsBus,
-  type EventBus,
-  type Logger,
-  loadConfig,
-  SqliteEventBus,
-} from '@uplink/kit';
+import { type EventBus, SqliteEventBus } from '@uplink/event-bus';
+import { connectMongo, type Logger, loadConfig } from '@uplink/kit';
 import {
   MongoSessionStore,
   preparedStore,
@@ -49,7 +43,7 @@ export async function openInfrastructure(
     opened.push(() => store.close());
 
     const bus: EventBus = env.NATS_URL
-      ? await connectNatsBus(env.NATS_URL, 'uplink', logger)
+      ? await openJetStream(env.NATS_URL, logger)
       : SqliteEventBus.open(data.file('events.sqlite'), { logger });
     opened.push(() => bus.close());
     await bus.ensureStreams();
@@ -78,6 +72,15 @@ export async function openSessionStore(
       ? new MongoSessionStore(await connectMongo(env.MONGODB_URI, env.MONGODB_DB || 'uplink', appName))
       : new SqliteSessionStore(data.file('sessions.sqlite')),
   );
+}
+
+/**
+ * The JetStream adapter, loaded only when NATS_URL asks for it: without it, npm start never
+ * loads the NATS client (a test checks), which is why this import is not at the top.
+ */
+async function openJetStream(url: string, logger: Logger): Promise<EventBus> {
+  const { openNatsBus } = await import('@uplink/event-bus/nats');
+  return openNatsBus(url, 'uplink', logger);
 }
 
 async function openBlobService(env: NodeJS.ProcessEnv, data: DataFolder): Promise<BlobService> {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subjects } from '@uplink/contracts';
 import { startUplink } from '@uplink/embedded';
-import { SqliteEventBus } from '@uplink/kit';
+import { SqliteEventBus } from '@uplink/event-bus';
 import { SqliteSessionStore } from '@uplink/session-store';
 import { embeddedUplinkEnv, requestInTwoParts } from '@uplink/testing';
 import { expect, it } from 'vitest';

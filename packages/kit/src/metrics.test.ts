@@ -1,7 +1,6 @@
 import { startTestTelemetry, type TestTelemetry } from '@uplink/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConsumerState } from './bus.ts';
-import { MetricNames, observeConsumerState, recordHttpRequest } from './metrics.ts';
+import { MetricNames, recordHttpRequest } from './metrics.ts';
 
 let telemetry: TestTelemetry;
 beforeAll(async () => {
@@ -12,22 +11,6 @@ afterAll(() => telemetry?.shutdown());
 const points = async (name: string) => (await telemetry.collect()).filter((p) => p.name === name);
 
 describe('metrics', () => {
-  it('observes no backlog while the bus does not answer, and the backlog once it does', async () => {
-    let state: Promise<ConsumerState> = Promise.reject(new Error('no connection'));
-    state.catch(() => {});
-    const stop = observeConsumerState({ consumerState: () => state }, 'relay');
-    try {
-      expect(await points(MetricNames.consumerPending)).toEqual([]);
-      state = Promise.resolve({ pending: 3, redelivered: 1 });
-      expect((await points(MetricNames.consumerPending)).map((p) => [p.attributes, p.value])).toEqual([
-        [{ consumer: 'relay' }, 3],
-      ]);
-      expect((await points(MetricNames.consumerRedelivered))[0]?.value).toBe(1);
-    } finally {
-      stop();
-    }
-  });
-
   it('records HTTP durations without letting clients choose label values', async () => {
     recordHttpRequest(0.02, { method: 'BREW', route: undefined, statusCode: 404 });
     recordHttpRequest(0.5, { method: 'GET', route: '/v1/links/:id', statusCode: 503 });

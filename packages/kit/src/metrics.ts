@@ -1,40 +1,26 @@
-// The metrics every service records alike (HTTP, events, consumers, sweeps) and the plumbing a
-// service's own metrics use (serviceInstruments, withObserveTimeout), through the OpenTelemetry
-// metrics API. Until startTelemetry
-// installs a meter provider (it does when metrics are exported or scraped) the API's no-op
+// The metrics every service records alike (HTTP, sweeps) and the plumbing the others use
+// (serviceInstruments, withObserveTimeout: the event bus's, each service's own), through the
+// OpenTelemetry metrics API. Until startTelemetry installs a meter provider (it does when
+// metrics are exported or scraped) the API's no-op
 // provider takes them, at no cost. Names as OTLP carries them; the Prometheus endpoint turns dots
 // into underscores and adds `_total` to counters (http_server_request_duration_{bucket,sum,count}).
 import {
   type Attributes,
-  type BatchObservableCallback,
   type Counter,
   type Histogram,
   type Meter,
   type MeterProvider,
   metrics,
-  type ObservableGauge,
 } from '@opentelemetry/api';
-import type { EventBus } from './bus.ts';
 
 export const METER_NAME = '@uplink/kit';
 
 export const MetricNames = {
   /** Histogram, seconds: http.request.method, http.route, http.response.status_code, error.type. */
   httpServerDuration: 'http.server.request.duration',
-  /** Counter: subject, outcome (published | duplicate | failed). */
-  eventsPublished: 'uplink.events.published',
-  /** Counter: subject, consumer, outcome (ack | retry | dead_lettered). */
-  eventsConsumed: 'uplink.events.consumed',
-  /** Gauge: consumer. Messages on the consumer's subjects not yet delivered. */
-  consumerPending: 'uplink.consumer.pending',
-  /** Gauge: consumer. Messages delivered more than once and not settled yet. */
-  consumerRedelivered: 'uplink.consumer.redelivered',
   /** Counter: sweep. Items a periodic sweep could not handle; each is tried again on the next run. */
   sweepFailures: 'uplink.sweep.failures',
 } as const;
-
-export type PublishOutcome = 'published' | 'duplicate' | 'failed';
-export type ConsumeOutcome = 'ack' | 'retry' | 'dead_lettered';
 
 /** Methods recorded as they are; any other is "_OTHER" (clients choose methods: no cardinality). */
 const HTTP_METHODS = new Set([
@@ -55,10 +41,6 @@ const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 
 type KitInstruments = {
   meter: Meter;
   httpServerDuration: Histogram;
-  eventsPublished: Counter;
-  eventsConsumed: Counter;
-  consumerPending: ObservableGauge;
-  consumerRedelivered: ObservableGauge;
   sweepFailures: Counter;
 };
 
@@ -87,22 +69,6 @@ const kitMetrics = serviceInstruments(
       unit: 's',
       advice: { explicitBucketBoundaries: HTTP_DURATION_BUCKETS },
     }),
-    eventsPublished: meter.createCounter(MetricNames.eventsPublished, {
-      description: 'Events published to the event bus, by subject and outcome.',
-      unit: '{event}',
-    }),
-    eventsConsumed: meter.createCounter(MetricNames.eventsConsumed, {
-      description: 'Event deliveries handled by a durable consumer, by outcome.',
-      unit: '{event}',
-    }),
-    consumerPending: meter.createObservableGauge(MetricNames.consumerPending, {
-      description: "Messages on a durable consumer's subjects not yet delivered to it.",
-      unit: '{message}',
-    }),
-    consumerRedelivered: meter.createObservableGauge(MetricNames.consumerRedelivered, {
-      description: 'Messages a durable consumer delivered more than once and that are not settled yet.',
-      unit: '{message}',
-    }),
     sweepFailures: meter.createCounter(MetricNames.sweepFailures, {
       description: 'Items a periodic sweep could not handle (tried again on its next run), by sweep.',
       unit: '{item}',
@@ -129,14 +95,6 @@ export function recordHttpRequest(
   kitMetrics().httpServerDuration.record(seconds, recorded);
 }
 
-export function recordPublished(subject: string, outcome: PublishOutcome): void {
-  kitMetrics().eventsPublished.add(1, { subject, outcome });
-}
-
-export function recordConsumed(subject: string, consumer: string, outcome: ConsumeOutcome): void {
-  kitMetrics().eventsConsumed.add(1, { subject, consumer, outcome });
-}
-
 /** One item a sweep skipped after a failure: the rest of the run went on without it. */
 export function recordSweepFailure(sweep: string): void {
   kitMetrics().sweepFailures.add(1, { sweep });
@@ -157,22 +115,4 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
     timer.unref();
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-/**
- * Reports the durable consumer's backlog (EventBus.consumerState) at each collection, until the
- * returned function runs. Every process sharing the consumer reports the same numbers: read them
- * with max(), not sum().
- */
-export function observeConsumerState(bus: Pick<EventBus, 'consumerState'>, durable: string): () => void {
-  const { meter, consumerPending, consumerRedelivered } = kitMetrics();
-  const gauges = [consumerPending, consumerRedelivered];
-  const callback: BatchObservableCallback = async (result) => {
-    const state = await withObserveTimeout(bus.consumerState(durable)).catch(() => undefined);
-    if (!state) return; // The bus does not answer now: nothing new observed.
-    result.observe(consumerPending, state.pending, { consumer: durable });
-    result.observe(consumerRedelivered, state.redelivered, { consumer: durable });
-  };
-  meter.addBatchObservableCallback(callback, gauges);
-  return () => meter.removeBatchObservableCallback(callback, gauges);
 }

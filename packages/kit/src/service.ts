@@ -1,10 +1,9 @@
 import type { Logger } from 'pino';
-import type { EventBus } from './bus.ts';
 import { systemClock } from './clock.ts';
 import { type CommonConfig, ConfigError } from './config.ts';
 import type { HttpApp } from './http.ts';
 import { createLogger } from './logger.ts';
-import type { AppDeps, StoreHandle } from './service-parts.ts';
+import type { AppDeps, BusHandle, StoreHandle } from './service-parts.ts';
 import { createShutdown, onSignals, type ShutdownPhase } from './shutdown.ts';
 import { startTelemetry } from './telemetry.ts';
 
@@ -31,11 +30,11 @@ export type StartupStep = { name: string; run(): Promise<void> };
 export type Service = { app: HttpApp; workers: Worker[]; startup?: StartupStep[] };
 
 /** Opens the session store and the event bus a service runs on (declaring streams and tables). */
-export type ConnectInfrastructure<C, S extends StoreHandle> = (
+export type ConnectInfrastructure<C, S extends StoreHandle, B extends BusHandle> = (
   config: C,
   name: string,
   logger: Logger,
-) => Promise<{ store: S; bus: EventBus }>;
+) => Promise<{ store: S; bus: B }>;
 
 /** Runs the service's start-up steps in the order it declared them. */
 export async function prepareService(service: Service): Promise<void> {
@@ -171,12 +170,12 @@ export async function startServices(opts: {
  * The `main` of every service: telemetry first, then config (failing fast with the variable's
  * name), connections, and the lifecycle (startServices) with a phased shutdown on SIGTERM/SIGINT.
  */
-export async function runService<C extends CommonConfig, S extends StoreHandle>(opts: {
+export async function runService<C extends CommonConfig, S extends StoreHandle, B extends BusHandle>(opts: {
   name: string;
   /** Parses the environment, e.g. `(env) => loadConfig(MyServiceEnv, env)`. */
   config: (env: NodeJS.ProcessEnv) => C;
-  connect: ConnectInfrastructure<C, S>;
-  build: (deps: AppDeps<C, S>) => Promise<Service> | Service;
+  connect: ConnectInfrastructure<C, S, B>;
+  build: (deps: AppDeps<C, S, B>) => Promise<Service> | Service;
 }): Promise<void> {
   const telemetry = await startTelemetry(opts.name);
   let config: C;
@@ -190,7 +189,7 @@ export async function runService<C extends CommonConfig, S extends StoreHandle>(
   const logger = createLogger({ service: opts.name, level: config.LOG_LEVEL });
   process.on('unhandledRejection', (err) => logger.error({ err, type: 'process' }, 'unhandled rejection'));
 
-  let infrastructure: { store: S; bus: EventBus };
+  let infrastructure: { store: S; bus: B };
   try {
     infrastructure = await opts.connect(config, opts.name, logger);
   } catch (err) {

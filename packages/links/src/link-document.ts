@@ -1,5 +1,5 @@
 import type { DeliveryTarget, LinkStatus, TicketRef, UploadedFile, ValidityHours } from '@uplink/contracts';
-import type { OutboxDocument } from '@uplink/kit';
+import type { OutboxDocument } from '@uplink/event-bus';
 
 /** One document per link: its state, and the events its transitions still have to publish. */
 export type LinkDocument = OutboxDocument & {

@@ -13,7 +13,7 @@ import {
   type UploadedFile,
   type UploadRejectedEvent,
 } from '@uplink/contracts';
-import { outboxEntry } from '@uplink/kit';
+import { outboxEntry } from '@uplink/event-bus';
 import type { LinkDocument, LinkFacts } from './link-document.ts';
 
 /** Each transition happens at most once per link, so this id is also its JetStream msgId. */

@@ -7,7 +7,8 @@ import type {
   ValidityHours,
 } from '@uplink/contracts';
 import { LINK_STATUSES } from '@uplink/contracts';
-import { hashSecret, newSecret, type OutboxStore, randomId, shortHex } from '@uplink/kit';
+import type { OutboxStore } from '@uplink/event-bus';
+import { hashSecret, newSecret, randomId, shortHex } from '@uplink/kit';
 import type { LinkDocument, LinkFacts } from './link-document.ts';
 import { transitionEntry } from './link-events.ts';
 

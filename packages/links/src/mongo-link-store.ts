@@ -1,5 +1,6 @@
 import type { DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
-import { ensureOutboxIndexes, hashSecret, MongoOutboxStore } from '@uplink/kit';
+import { ensureOutboxIndexes, MongoOutboxStore } from '@uplink/event-bus';
+import { hashSecret } from '@uplink/kit';
 import type { Collection, Db } from 'mongodb';
 import {
   effectiveStatus,

@@ -1,4 +1,10 @@
-import { type CommonConfig, connectMongo, connectNatsBus, type EventBus, type Logger } from '@uplink/kit';
+// The production composition root's connections (MongoDB and NATS JetStream), a subpath of its
+// own (`@uplink/session-store/production`): the one-process default imports the package's index
+// and must not load the NATS client.
+
+import type { EventBus } from '@uplink/event-bus';
+import { openNatsBus } from '@uplink/event-bus/nats';
+import { type CommonConfig, connectMongo, type Logger } from '@uplink/kit';
 import { MongoSessionStore } from './mongo-session-store.ts';
 import { preparedStore, type SessionStore } from './session-store.ts';
 
@@ -23,7 +29,7 @@ export async function connectProduction(
 ): Promise<{ store: SessionStore; bus: EventBus }> {
   const store = await connectProductionStore(config, name);
   try {
-    const bus = await connectNatsBus(config.NATS_URL, name, logger);
+    const bus = await openNatsBus(config.NATS_URL, name, logger);
     await bus.ensureStreams();
     return { store, bus };
   } catch (err) {

@@ -1,4 +1,3 @@
-export * from './connect.ts';
 export * from './mongo-session-store.ts';
 export * from './session-store.ts';
 export * from './sqlite/index.ts';

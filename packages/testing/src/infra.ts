@@ -4,15 +4,8 @@ import { Writable } from 'node:stream';
 import type { JsMsg } from '@nats-io/jetstream';
 import { SCHEMA_VERSION, STREAM_NAME, Subjects, type UplinkEvent } from '@uplink/contracts';
 import { type NatsServer, startNats } from '@uplink/dev-servers';
-import {
-  connectMongo,
-  connectNatsBus,
-  createLogger,
-  type Logger,
-  type Mongo,
-  type NatsEventBus,
-  randomId,
-} from '@uplink/kit';
+import { type NatsEventBus, openNatsBus } from '@uplink/event-bus/nats';
+import { connectMongo, createLogger, type Logger, type Mongo, randomId } from '@uplink/kit';
 import { inject } from 'vitest';
 
 export type LogLine = { level: number; msg: string; type?: string; [key: string]: unknown };
@@ -71,7 +64,7 @@ export async function startTestInfra(): Promise<TestInfra> {
     logger,
     logs: lines,
     async connectBus(name = 'test') {
-      const bus = await connectNatsBus(nats.url, name, logger);
+      const bus = await openNatsBus(nats.url, name, logger);
       await bus.ensureStreams();
       buses.push(bus);
       return bus;

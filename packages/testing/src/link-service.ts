@@ -1,6 +1,6 @@
+import type { NatsEventBus } from '@uplink/event-bus/nats';
 import {
   type Clock,
-  type NatsEventBus,
   prepareService,
   SecretBox,
   type Service,

@@ -1,14 +1,7 @@
 import type { NoteFailedEvent, NotePostedEvent, TicketRef, UploadIntent } from '@uplink/contracts';
 import { EgressClient, type Resolve } from '@uplink/egress';
-import {
-  type NatsEventBus,
-  prepareService,
-  SecretBox,
-  type Service,
-  startWorkers,
-  stopWorkers,
-  systemClock,
-} from '@uplink/kit';
+import type { NatsEventBus } from '@uplink/event-bus/nats';
+import { prepareService, SecretBox, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
 import { type LinkDocument, MongoLinkStore } from '@uplink/links';
 import { buildNoteRelay } from '@uplink/note-relay';
 import { MongoSessionStore } from '@uplink/session-store';

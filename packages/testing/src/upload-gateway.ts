@@ -1,9 +1,9 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import type { MediaPolicyUpdate, TicketRef, UploadCompletedEvent } from '@uplink/contracts';
 import { freePort } from '@uplink/dev-servers';
+import type { NatsEventBus } from '@uplink/event-bus/nats';
 import {
   type Clock,
-  type NatsEventBus,
   prepareService,
   type Service,
   startWorkers,

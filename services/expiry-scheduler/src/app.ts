@@ -1,12 +1,6 @@
 import { Subjects } from '@uplink/contracts';
-import {
-  type AppDeps,
-  consumerWorker,
-  OutboxPublisher,
-  outboxWorker,
-  type Service,
-  serviceHttpApp,
-} from '@uplink/kit';
+import { consumerWorker, type EventBus, OutboxPublisher, outboxWorker } from '@uplink/event-bus';
+import { type AppDeps, type Service, serviceHttpApp } from '@uplink/kit';
 import type { SessionStore } from '@uplink/session-store';
 import type { ExpirySchedulerConfig } from './env.ts';
 import { ExpiryScheduler } from './expiry-scheduler.ts';
@@ -15,7 +9,8 @@ export const CONSUMER = { durable: 'expiry-scheduler', subjects: [Subjects.linkC
 
 export type ExpirySchedulerDeps = AppDeps<
   Pick<ExpirySchedulerConfig, 'EXPIRY_LOOKAHEAD_MS' | 'EXPIRY_SWEEP_INTERVAL_MS'>,
-  SessionStore
+  SessionStore,
+  EventBus
 >;
 
 export async function buildExpiryScheduler(

@@ -1,4 +1,5 @@
-import type { Clock, Logger, OutboxPublisher } from '@uplink/kit';
+import type { OutboxPublisher } from '@uplink/event-bus';
+import type { Clock, Logger } from '@uplink/kit';
 import type { LinkFacts, LinkStore } from '@uplink/links';
 
 /** Waits before the 2nd, 3rd and 4th attempt to expire a link after a database error. */

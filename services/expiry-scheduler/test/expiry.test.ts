@@ -1,13 +1,7 @@
 import { DEAD_LETTER_STREAM_NAME, Headers, STREAM_NAME, Subjects } from '@uplink/contracts';
-import {
-  type NatsEventBus,
-  OutboxPublisher,
-  prepareService,
-  type Service,
-  startWorkers,
-  stopWorkers,
-  systemClock,
-} from '@uplink/kit';
+import { OutboxPublisher } from '@uplink/event-bus';
+import type { NatsEventBus } from '@uplink/event-bus/nats';
+import { prepareService, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
 import { type LinkDocument, MongoLinkStore } from '@uplink/links';
 import { MongoSessionStore } from '@uplink/session-store';
 import { eventually, startTestInfra, streamMessages, type TestInfra } from '@uplink/testing';

@@ -1,8 +1,7 @@
+import { type EventBus, OutboxPublisher, outboxWorker } from '@uplink/event-bus';
 import {
   type AppDeps,
-  OutboxPublisher,
   originList,
-  outboxWorker,
   registerOpenApi,
   SecretBox,
   type Service,
@@ -49,7 +48,8 @@ export type LinkServiceDeps = AppDeps<
         | 'LINK_STREAM_MAX_LIFETIME_MS'
       >
     >,
-  SessionStore
+  SessionStore,
+  EventBus
 >;
 
 /** The uploads container, read-only, when configured: it serves the console's previews. */

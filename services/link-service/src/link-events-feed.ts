@@ -1,5 +1,6 @@
 import { type LinkView, type TicketRef, validateEvent } from '@uplink/contracts';
-import type { Clock, EventBus, Logger, MessageSource, StreamMessage, Worker } from '@uplink/kit';
+import type { EventBus, MessageSource, StreamMessage } from '@uplink/event-bus';
+import type { Clock, Logger, Worker } from '@uplink/kit';
 import type { LinkStore } from '@uplink/links';
 import { toLinkView } from './routes/link-view.ts';
 

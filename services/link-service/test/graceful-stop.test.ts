@@ -5,15 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subjects } from '@uplink/contracts';
-import {
-  connectMongo,
-  type EventBus,
-  gracefulShutdown,
-  prepareService,
-  SqliteEventBus,
-  startWorkers,
-  systemClock,
-} from '@uplink/kit';
+import { type EventBus, SqliteEventBus } from '@uplink/event-bus';
+import { connectMongo, gracefulShutdown, prepareService, startWorkers, systemClock } from '@uplink/kit';
 import {
   MongoSessionStore,
   preparedStore,

@@ -1,5 +1,6 @@
 import { Subjects } from '@uplink/contracts';
-import { OutboxPublisher, publishEvent, systemClock } from '@uplink/kit';
+import { OutboxPublisher, publishEvent } from '@uplink/event-bus';
+import { systemClock } from '@uplink/kit';
 import type { LinkDocument } from '@uplink/links';
 import { MongoLinkStore } from '@uplink/links';
 import { eventually, streamMessages } from '@uplink/testing';

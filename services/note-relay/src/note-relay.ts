@@ -1,5 +1,6 @@
 import type { Provider, UploadCompletedEvent } from '@uplink/contracts';
-import { type Clock, type Logger, type OutboxPublisher, RetryLater } from '@uplink/kit';
+import { type OutboxPublisher, RetryLater } from '@uplink/event-bus';
+import type { Clock, Logger } from '@uplink/kit';
 import type { FileShareStore, LinkDocument, LinkStore } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
 import type { DestinationStore, Destinations } from '@uplink/tenants';

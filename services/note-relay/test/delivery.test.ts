@@ -1,14 +1,8 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Subjects, type UploadCompletedEvent } from '@uplink/contracts';
-import {
-  prepareService,
-  publishEvent,
-  RetryLater,
-  startWorkers,
-  stopWorkers,
-  systemClock,
-} from '@uplink/kit';
+import { publishEvent, RetryLater } from '@uplink/event-bus';
+import { prepareService, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
 import { buildLinkService } from '@uplink/link-service';
 import {
   type FreshdeskDouble,

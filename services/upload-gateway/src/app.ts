@@ -1,9 +1,8 @@
+import { type EventBus, OutboxPublisher, outboxWorker } from '@uplink/event-bus';
 import {
   type AppDeps,
   type CommonConfig,
-  OutboxPublisher,
   originList,
-  outboxWorker,
   periodicWorker,
   registerOpenApi,
   type Service,
@@ -25,7 +24,11 @@ import { UploadFlow } from './upload-flow.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 
-export type UploadGatewayDeps = AppDeps<Omit<UploadGatewayConfig, keyof CommonConfig>, SessionStore>;
+export type UploadGatewayDeps = AppDeps<
+  Omit<UploadGatewayConfig, keyof CommonConfig>,
+  SessionStore,
+  EventBus
+>;
 
 /** The customer-facing service: the upload page, its assets, and the upload API. Never listens. */
 export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Service> {

@@ -12,7 +12,8 @@ import {
   type UploadKind,
   type UploadReceipt,
 } from '@uplink/contracts';
-import { AppError, type Clock, type Logger, notFound, type OutboxPublisher, randomId } from '@uplink/kit';
+import type { OutboxPublisher } from '@uplink/event-bus';
+import { AppError, type Clock, type Logger, notFound, randomId } from '@uplink/kit';
 import type { UploadDocument, UploadStore } from '@uplink/links';
 import { effectiveStatus, type LinkDocument, type LinkStore } from '@uplink/links';
 import { type BlobStorage, isRefusedByStorage } from '@uplink/storage';

@@ -1,5 +1,6 @@
 import type { DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
-import { hashSecret, type OutboxEntry } from '@uplink/kit';
+import type { OutboxEntry } from '@uplink/event-bus';
+import { hashSecret } from '@uplink/kit';
 import {
   effectiveStatus,
   type LinkDelivery,

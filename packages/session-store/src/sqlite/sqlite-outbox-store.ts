@@ -1,4 +1,4 @@
-import type { OutboxDocument, OutboxEntry, OutboxStore } from '@uplink/kit';
+import type { OutboxDocument, OutboxEntry, OutboxStore } from '@uplink/event-bus';
 import type { SqliteDatabase } from './database.ts';
 import { type Columns, type DocumentTable, millis } from './document-table.ts';
 import { fromJson, toJson } from './json.ts';

@@ -8,7 +8,8 @@ import {
   LinkView,
   TicketParams,
 } from '@uplink/contracts';
-import { type Clock, conflict, type HttpApp, notFound, type OutboxPublisher, unavailable } from '@uplink/kit';
+import type { OutboxPublisher } from '@uplink/event-bus';
+import { type Clock, conflict, type HttpApp, notFound, unavailable } from '@uplink/kit';
 import type { FileShareStore, LinkStore } from '@uplink/links';
 import type { TenantStore } from '@uplink/tenants';
 import { Type } from 'typebox';

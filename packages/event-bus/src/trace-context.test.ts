@@ -6,9 +6,9 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { Subjects } from '@uplink/contracts';
+import { systemClock } from '@uplink/kit';
 import { eventually, sampleRevokedEvent, startTestInfra, type TestInfra } from '@uplink/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { systemClock } from './clock.ts';
 import { startConsumer } from './events.ts';
 import type { NatsEventBus } from './nats.ts';
 import { MongoOutboxStore, type OutboxDocument, OutboxPublisher, outboxEntry } from './outbox.ts';

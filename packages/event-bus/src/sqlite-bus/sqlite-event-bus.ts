@@ -1,5 +1,6 @@
 import { DEAD_LETTER_SUBJECT_PREFIX, STREAM_SUBJECTS } from '@uplink/contracts';
-import type { Logger } from 'pino';
+import type { Logger } from '@uplink/kit';
+import { type Clock, systemClock } from '@uplink/kit';
 import {
   type BusPublishOptions,
   type ConsumerMessage,
@@ -13,7 +14,6 @@ import {
   type PublishResult,
   type StreamMessage,
 } from '../bus.ts';
-import { type Clock, systemClock } from '../clock.ts';
 import { ConsumerSource, type DurableAccess, TailSource, toStreamMessage } from './sources.ts';
 import { BusStore, type StreamName } from './store.ts';
 import { filtersOverlap, isPublishableSubject, isValidFilter, subjectMatches } from './subjects.ts';

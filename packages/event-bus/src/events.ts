@@ -8,7 +8,7 @@ import {
   type UplinkEvent,
   validateEvent,
 } from '@uplink/contracts';
-import type { Logger } from 'pino';
+import type { Logger } from '@uplink/kit';
 import {
   type BusHeaders,
   type ConsumerMessage,
@@ -21,7 +21,7 @@ import { observeConsumerState, recordConsumed, recordPublished } from './metrics
 import { captureTraceContext, restoreTraceContext, type TraceCarrier } from './trace-context.ts';
 
 /** From the provider installed now (telemetry may start, or be replaced, after this module loads). */
-const tracer = () => trace.getTracer('@uplink/kit');
+const tracer = () => trace.getTracer('@uplink/event-bus');
 
 const messagingSystem = (bus: EventBus) => (bus.kind === 'nats' ? 'nats' : 'uplink_embedded');
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNats } from '@uplink/dev-servers';
 import { captureLogger } from '@uplink/testing';
-import { connectNatsBus } from '../src/nats-connect.ts';
+import { openNatsBus } from '../src/nats.ts';
 import { SqliteEventBus } from '../src/sqlite-bus/index.ts';
 import { describeEventBus } from './conformance/event-bus.ts';
 
@@ -31,14 +31,14 @@ describeEventBus('SQLite (embedded)', async () => {
 // A nats-server per test: fresh streams, and a real server restart for the restart test.
 describeEventBus('NATS JetStream', async () => {
   const nats = await startNats();
-  let bus = await connectNatsBus(nats.url, 'test', logger);
+  let bus = await openNatsBus(nats.url, 'test', logger);
   return {
     bus,
     async restart() {
       await bus.close();
       await nats.stop();
       await nats.start();
-      bus = await connectNatsBus(nats.url, 'test', logger);
+      bus = await openNatsBus(nats.url, 'test', logger);
       return bus;
     },
     async close() {

@@ -1,7 +1,7 @@
 // The event bus port. Services publish and consume Uplink's events through this interface only;
 // two adapters implement it: JetStream (nats.ts, production) and an embedded bus kept in
 // SQLite (sqlite-bus/, the one-process default). Both give the same guarantees, checked by one
-// conformance suite (packages/kit/test/conformance/event-bus.ts):
+// conformance suite (packages/event-bus/test/conformance/event-bus.ts):
 // - one stream of every event, numbered by a global, gap-free-per-publish sequence that survives
 //   restarts (the SSE feed's resume cursor);
 // - publishing is idempotent per `msgId` inside the duplicate window (a repeat answers the first

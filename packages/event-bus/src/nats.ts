@@ -24,7 +24,7 @@ import {
   STREAM_NAME,
   STREAM_SUBJECTS,
 } from '@uplink/contracts';
-import type { Logger } from 'pino';
+import type { Logger } from '@uplink/kit';
 import {
   type BusHeaders,
   type BusPublishOptions,
@@ -319,7 +319,7 @@ export class NatsEventBus implements EventBus {
   }
 }
 
-/** Call through connectNatsBus (nats-connect.ts), which loads this module only when it is used. */
+/** Connects the JetStream event bus (the composition roots import this module only when NATS is configured). */
 export async function openNatsBus(url: string, name: string, logger: Logger): Promise<NatsEventBus> {
   const nc = await connect({
     servers: url,

@@ -1,8 +1,7 @@
 import { type Subject, type UplinkEvent, validateEvent } from '@uplink/contracts';
+import type { Clock, Logger } from '@uplink/kit';
 import type { Collection } from 'mongodb';
-import type { Logger } from 'pino';
 import type { EventBus } from './bus.ts';
-import type { Clock } from './clock.ts';
 import { InvalidEventError, publishEvent } from './events.ts';
 import { captureTraceContext, type TraceCarrier } from './trace-context.ts';
 

@@ -1,8 +1,8 @@
 // The embedded bus's SQLite file: the two streams and the durable consumers' state, behind
 // prepared statements so that each publish or delivery costs a few indexed statements.
 import type { DatabaseSync } from 'node:sqlite';
+import { openSqliteFile, writeTransaction } from '@uplink/kit';
 import type { PublishResult } from '../bus.ts';
-import { openSqliteFile, writeTransaction } from '../sqlite.ts';
 import { subjectMatches } from './subjects.ts';
 
 /**
