@@ -6,6 +6,7 @@ export * from './health.ts';
 export * from './http.ts';
 export * from './ids.ts';
 export type { Instrumentations } from './instrumentation.ts';
+export * from './log-redaction.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
 export * from './mongo.ts';

@@ -9,7 +9,7 @@ import { FastifyOtelInstrumentation } from '@fastify/otel';
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { redactPath } from './logger.ts';
+import { redactPath } from './log-redaction.ts';
 import { activeInstrumentations, setActiveInstrumentations } from './telemetry.ts';
 
 export type Instrumentations = {
