@@ -37,7 +37,7 @@ export function setupAudio(panel: HTMLElement, page: Page): PanelController {
     }
     takes.discard();
     meter = startMeter(stream, canvas);
-    takes.start(stream, () => void finish());
+    if (!takes.start(stream, () => void finish())) release();
   };
 
   const finish = async () => {

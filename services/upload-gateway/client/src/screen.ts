@@ -104,7 +104,11 @@ export function setupScreen(panel: HTMLElement, page: Page): PanelController {
       }
     }
     const tracks = [...screen.getVideoTracks(), ...(voice?.getAudioTracks() ?? [])];
-    takes.start(new MediaStream(tracks), () => void finish());
+    if (!takes.start(new MediaStream(tracks), () => void finish())) {
+      stopTracks(voice);
+      voice = undefined;
+      return;
+    }
     microphone.disabled = true;
   };
 

@@ -61,15 +61,21 @@ export class Takes {
 
   /**
    * Records `stream` until `finish()`; `onLimit` runs (after telling the customer) when the
-   * recording nears the policy's size limit, and should finish the take.
+   * recording nears the policy's size limit, and should finish the take. False when this
+   * browser cannot record the stream at all (the customer has been told).
    */
-  start(stream: MediaStream, onLimit: () => void): void {
+  start(stream: MediaStream, onLimit: () => void): boolean {
     const { page, panel } = this;
     const limit = page.config.limits[this.kind] ?? 0;
-    this.recording = startRecording(stream, this.kind, limit, () => {
-      page.announce(page.t.limitReached);
-      onLimit();
-    });
+    try {
+      this.recording = startRecording(stream, this.kind, limit, () => {
+        page.announce(page.t.limitReached);
+        onLimit();
+      });
+    } catch {
+      page.showError(page.t.recordingFailed);
+      return false;
+    }
     const startedAt = this.recording.startedAt;
     this.time.textContent = '0:00';
     this.timer = window.setInterval(() => {
@@ -79,11 +85,14 @@ export class Takes {
     show([this.stop], [this.record, this.rerecord, this.send, this.playback]);
     this.stop.focus();
     page.announce(page.t.recording);
+    return true;
   }
 
   /**
-   * Ends the take being recorded and offers it to play back, send or record again. Resolves
-   * true once it has; false when no take was running (a second call, say).
+   * Ends the take being recorded and offers it to play back, send or record again; a take with
+   * nothing in it (the browser's recorder failed) is never offered: the customer is told, and
+   * pointed to the File tab. Resolves true once the take has ended; false when no take was
+   * running (a second call, say).
    */
   async finish(): Promise<boolean> {
     const current = this.recording;
@@ -93,6 +102,12 @@ export class Takes {
     const duration = formatDuration(Date.now() - current.startedAt);
     this.stopClock();
     this.panel.classList.remove('recording');
+    if (blob.size === 0) {
+      show([this.rerecord], [this.stop, this.record, this.playback, this.send]);
+      this.page.showError(this.page.t.recordingFailed);
+      this.rerecord.focus();
+      return true;
+    }
     this.last = blob;
     this.playback.src = URL.createObjectURL(blob);
     show([this.playback, this.rerecord, this.send], [this.stop, this.record]);

@@ -115,7 +115,11 @@ export function setupVideo(panel: HTMLElement, page: Page): PanelController {
     const audio = stream.getAudioTracks();
     canvasTrack = blurToggle.checked ? blur?.captureTrack() : undefined;
     const source = canvasTrack ? new MediaStream([canvasTrack, ...audio]) : stream;
-    takes.start(source, () => void finish());
+    if (!takes.start(source, () => void finish())) {
+      canvasTrack?.stop();
+      canvasTrack = undefined;
+      return;
+    }
     blurToggle.disabled = true;
     switchCamera.disabled = true;
   };

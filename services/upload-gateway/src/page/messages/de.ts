@@ -127,6 +127,8 @@ export const de: Messages = {
     screenEnded: 'Die Bildschirmfreigabe wurde beendet.',
     notSupported:
       'Dieser Browser kann hier nicht aufnehmen. Sie können aber im Tab „Datei“ eine Datei senden.',
+    recordingFailed:
+      'Die Aufnahme hat in diesem Browser nicht funktioniert. Sie können stattdessen im Tab „Datei“ eine Datei senden oder einen anderen Browser verwenden.',
     blurLoading: 'Hintergrundunschärfe wird geladen…',
     blurOn: 'Der Hintergrund ist unscharf.',
     blurOff: 'Der Hintergrund ist nicht mehr unscharf.',

@@ -127,6 +127,8 @@ export const en = {
     screenUnavailable: 'The screen could not be shared. Choose what to share and allow it, then try again.',
     screenEnded: 'Screen sharing has ended.',
     notSupported: 'This browser cannot record here. You can still send a file from the File tab.',
+    recordingFailed:
+      'The recording did not work in this browser. You can send a file from the File tab instead, or try another browser.',
     blurLoading: 'Loading background blur…',
     blurOn: 'Background blur is on.',
     blurOff: 'Background blur is off.',

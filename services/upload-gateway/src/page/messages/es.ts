@@ -123,6 +123,8 @@ export const es: Messages = {
     screenEnded: 'Se ha dejado de compartir la pantalla.',
     notSupported:
       'Este navegador no puede grabar aquí. Aun así, puede enviar un archivo desde la pestaña Archivo.',
+    recordingFailed:
+      'La grabación no funcionó en este navegador. Puede enviar un archivo desde la pestaña Archivo o probar con otro navegador.',
     blurLoading: 'Cargando el desenfoque de fondo…',
     blurOn: 'El fondo está desenfocado.',
     blurOff: 'El fondo ya no está desenfocado.',

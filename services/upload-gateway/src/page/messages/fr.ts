@@ -125,6 +125,8 @@ export const fr: Messages = {
     screenEnded: 'Le partage d’écran est terminé.',
     notSupported:
       'Ce navigateur ne peut pas enregistrer ici. Vous pouvez toutefois envoyer un fichier depuis l’onglet Fichier.',
+    recordingFailed:
+      'L’enregistrement n’a pas fonctionné dans ce navigateur. Vous pouvez envoyer un fichier depuis l’onglet Fichier, ou essayer un autre navigateur.',
     blurLoading: 'Chargement du flou d’arrière-plan…',
     blurOn: 'L’arrière-plan est flouté.',
     blurOff: 'L’arrière-plan n’est plus flouté.',

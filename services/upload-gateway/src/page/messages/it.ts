@@ -123,6 +123,8 @@ export const it: Messages = {
       'Non è stato possibile condividere lo schermo. Scelga che cosa condividere, lo consenta e riprovi.',
     screenEnded: 'La condivisione dello schermo è terminata.',
     notSupported: 'Questo browser non può registrare qui. Può comunque inviare un file dalla scheda File.',
+    recordingFailed:
+      'La registrazione non ha funzionato in questo browser. Può inviare un file dalla scheda File oppure provare un altro browser.',
     blurLoading: 'Caricamento della sfocatura dello sfondo…',
     blurOn: 'Lo sfondo è sfocato.',
     blurOff: 'Lo sfondo non è più sfocato.',

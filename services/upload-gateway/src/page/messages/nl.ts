@@ -124,6 +124,8 @@ export const nl: Messages = {
     screenEnded: 'Het delen van het scherm is gestopt.',
     notSupported:
       'Deze browser kan hier niet opnemen. U kunt wel een bestand versturen via het tabblad Bestand.',
+    recordingFailed:
+      'De opname werkte niet in deze browser. U kunt een bestand versturen via het tabblad Bestand, of een andere browser proberen.',
     blurLoading: 'Achtergrondvervaging wordt geladen…',
     blurOn: 'De achtergrond is vervaagd.',
     blurOff: 'De achtergrond is niet meer vervaagd.',

@@ -124,6 +124,8 @@ export const ptBR: Messages = {
     screenEnded: 'O compartilhamento de tela foi encerrado.',
     notSupported:
       'Este navegador não consegue gravar aqui. Mas você ainda pode enviar um arquivo pela aba Arquivo.',
+    recordingFailed:
+      'A gravação não funcionou neste navegador. Você pode enviar um arquivo pela aba Arquivo ou tentar outro navegador.',
     blurLoading: 'Carregando o desfoque do fundo…',
     blurOn: 'O fundo está desfocado.',
     blurOff: 'O fundo não está mais desfocado.',
