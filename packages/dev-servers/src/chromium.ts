@@ -81,3 +81,16 @@ export async function launchChromium<Browser>(
     timeout: 30_000,
   });
 }
+
+/**
+ * A phone as the tests emulate it (playwright-core's `browser.newContext(CHROMIUM_PHONE)`): a
+ * Pixel-sized touch screen, and the user agent Chrome on Android sends.
+ */
+export const CHROMIUM_PHONE = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 3,
+  isMobile: true,
+  hasTouch: true,
+  userAgent:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36',
+} as const;

@@ -39,6 +39,7 @@ export {
 export {
   CHROMIUM_ARGS,
   CHROMIUM_PATH,
+  CHROMIUM_PHONE,
   type ChromiumLauncher,
   ensureChromium,
   launchChromium,

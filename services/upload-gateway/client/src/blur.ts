@@ -20,8 +20,6 @@ declare global {
   }
 }
 
-const FILTER_BLUR = 'filter' in CanvasRenderingContext2D.prototype;
-
 let library: Promise<SelfieSegmentationClass> | undefined;
 
 /** Loads MediaPipe's script once (about 45 kB; it then fetches its wasm and model). */
@@ -42,19 +40,45 @@ function loadLibrary(base: string): Promise<SelfieSegmentationClass> {
   return library;
 }
 
-/** Desktop only: phones have neither the GPU headroom nor, usually, the need. */
+/**
+ * Offered only where it really hides the background: the canvas can be recorded, its `filter`
+ * really blurs (WebKit has no canvas filter, and a scaled-up copy did not hide enough), and the
+ * device has cores to spare for the segmentation. Not on phones, whatever their pointer: the
+ * model drains their battery and heats them, and a phone's camera is usually held up close.
+ * (The pointer was asked before: headless and touch-screen desktops have none that is fine.)
+ */
 export function blurAvailable(): boolean {
-  const desktop = window.matchMedia('(pointer: fine) and (hover: hover)').matches;
-  return desktop && typeof HTMLCanvasElement.prototype.captureStream === 'function';
+  return (
+    typeof HTMLCanvasElement.prototype.captureStream === 'function' &&
+    navigator.hardwareConcurrency >= 2 &&
+    !isPhone() &&
+    canvasFilterBlurs()
+  );
+}
+
+/** A phone's browser, as it says itself: every phone browser's user agent has "Mobi" in it. */
+function isPhone(): boolean {
+  return /Mobi/.test(navigator.userAgent);
+}
+
+/** Draws one dot through `filter: blur()`: a pixel beside it gets some of it only when the filter works. */
+function canvasFilterBlurs(): boolean {
+  const canvas = document.createElement('canvas');
+  canvas.width = 9;
+  canvas.height = 9;
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  if (!g || !('filter' in g)) return false;
+  g.filter = 'blur(2px)';
+  g.fillStyle = '#000';
+  g.fillRect(4, 4, 1, 1);
+  const alphaBeside = g.getImageData(2, 4, 1, 1).data[3] ?? 0;
+  return alphaBeside > 0;
 }
 
 export class BlurPipeline {
   private readonly segmentation: SelfieSegmentation;
   private readonly canvas: HTMLCanvasElement;
   private readonly graphics: CanvasRenderingContext2D;
-  /** Without canvas filters, the background is drawn small and scaled up instead. */
-  private readonly small = document.createElement('canvas');
-  private readonly smallGraphics: CanvasRenderingContext2D;
   private video: HTMLVideoElement | undefined;
   private running = false;
   private frames = 0;
@@ -63,10 +87,8 @@ export class BlurPipeline {
     this.segmentation = segmentation;
     this.canvas = canvas;
     const graphics = canvas.getContext('2d');
-    const smallGraphics = this.small.getContext('2d');
-    if (!graphics || !smallGraphics) throw new Error('no 2d canvas');
+    if (!graphics) throw new Error('no 2d canvas');
     this.graphics = graphics;
-    this.smallGraphics = smallGraphics;
     segmentation.onResults((results) => this.draw(results));
   }
 
@@ -123,8 +145,6 @@ export class BlurPipeline {
     if (this.canvas.width !== width || this.canvas.height !== height) {
       this.canvas.width = width;
       this.canvas.height = height;
-      this.small.width = Math.max(1, Math.round(width / 10));
-      this.small.height = Math.max(1, Math.round(height / 10));
     }
     const g = this.graphics;
     g.save();
@@ -133,17 +153,10 @@ export class BlurPipeline {
     g.globalCompositeOperation = 'source-in';
     g.drawImage(image, 0, 0, width, height);
     g.globalCompositeOperation = 'destination-over';
-    if (FILTER_BLUR) {
-      const radius = Math.round(width / 60);
-      g.filter = `blur(${radius}px)`;
-      // Drawn a little larger, so the blur does not pull transparent edges in.
-      g.drawImage(image, -2 * radius, -2 * radius, width + 4 * radius, height + 4 * radius);
-    } else {
-      // No canvas filters (older Safari): a small copy scaled up is blurry enough.
-      this.smallGraphics.drawImage(image, 0, 0, this.small.width, this.small.height);
-      g.imageSmoothingQuality = 'high';
-      g.drawImage(this.small, 0, 0, width, height);
-    }
+    const radius = Math.round(width / 60);
+    g.filter = `blur(${radius}px)`;
+    // Drawn a little larger, so the blur does not pull transparent edges in.
+    g.drawImage(image, -2 * radius, -2 * radius, width + 4 * radius, height + 4 * radius);
     g.restore();
     this.frames++;
     // How many frames went through the segmentation: visible to tests and to curious developers.

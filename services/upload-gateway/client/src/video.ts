@@ -1,5 +1,5 @@
 // The Video tab: camera preview, record, play back, record again, send; switch between cameras
-// when there are several; background blur on desktop.
+// when there are several; background blur where the browser really blurs (not on phones).
 import { BlurPipeline, blurAvailable } from './blur.ts';
 import { type PanelController, required, show } from './dom.ts';
 import type { Page } from './page.ts';

@@ -1,7 +1,7 @@
 // Helpers for the upload page's browser tests: headless Chromium (fake camera and microphone),
 // a probe that watches the page from the inside, and checks of what reached Blob storage.
 import { createHash } from 'node:crypto';
-import { cspViolations, launchChromium, PAGE_PROBE } from '@uplink/dev-servers';
+import { CHROMIUM_PHONE, cspViolations, launchChromium, PAGE_PROBE } from '@uplink/dev-servers';
 import { eventually } from '@uplink/testing';
 import type { GatewayHarness } from '@uplink/testing/upload-gateway';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -98,9 +98,7 @@ export async function openPage(
 ): Promise<OpenedPage> {
   const context = await browser.newContext({
     locale: options.locale ?? 'en-US',
-    ...(options.phone
-      ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
-      : { viewport: { width: 1000, height: 900 } }),
+    ...(options.phone ? CHROMIUM_PHONE : { viewport: { width: 1000, height: 900 } }),
   });
   await context.addInitScript({ content: PAGE_PROBE });
   await context.addInitScript({ content: PROBE });
