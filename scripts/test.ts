@@ -41,7 +41,9 @@ mustPass('Type-check the agent console script (TypeScript, DOM)', 'tsc', [
 ]);
 if (process.argv.includes('--static-only')) process.exit(0);
 
-process.stderr.write('\n== Test tools (nats-server, FerretDB, helm, Chromium) are installed when missing\n');
+process.stderr.write(
+  '\n== Test tools (nats-server, FerretDB, helm, Chromium, Firefox ESR, WebKitGTK) are installed when missing\n',
+);
 await ensureBinaries();
 const status = step('Tests (vitest, real NATS, MongoDB-wire and Azurite on loopback)', 'vitest', [
   'run',

@@ -8,8 +8,10 @@ import {
   toolsDir,
 } from './binaries.ts';
 import { ensureChromium } from './chromium.ts';
+import { ensureFirefox } from './firefox.ts';
 import { log } from './log.ts';
 import { ensureSchemathesis } from './schemathesis.ts';
+import { ensureWebKit } from './webkit.ts';
 
 export interface EnsuredBinaries {
   natsServer: string;
@@ -22,6 +24,10 @@ export interface EnsuredBinaries {
   postgres: string | null;
   /** Headless Chromium for the browser tests; null when not asked for. */
   chromium: string | null;
+  /** Firefox ESR for the engine tests; null when not asked for. */
+  firefox: string | null;
+  /** WebKitWebDriver (with MiniBrowser and Xvfb) for the engine tests; null when not asked for. */
+  webkit: string | null;
   /** helm, for the chart tests under charts/; null when not asked for. */
   helm: string | null;
   /** schemathesis, for the API fuzz tests under tests/api-fuzz; null when not asked for. */
@@ -32,25 +38,40 @@ export interface EnsuredBinaries {
  * Makes sure every server binary is present before tests start, so that slow installs never run
  * inside a test's timeout. FerretDB is only built when startMongo() would actually use it, and
  * PostgreSQL only installed when UPLINK_FERRETDB_BACKEND=postgresql asks FerretDB to use it.
- * Chromium (for the browser tests) is ensured unless `chromium: false`, helm (for the chart tests;
+ * Chromium (for the browser tests) is ensured unless `chromium: false`, Firefox ESR and
+ * WebKitGTK's driver with Xvfb (for the engine tests; Debian's packages, about a minute the first
+ * time) unless `firefox: false` and `webkit: false`, helm (for the chart tests;
  * built with Go the first time, a few minutes) unless `helm: false`, schemathesis (for the API
  * fuzz tests; from PyPI the first time, about a minute) unless `schemathesis: false`.
  */
 export async function ensureBinaries(
-  options: { chromium?: boolean; helm?: boolean; schemathesis?: boolean } = {},
+  options: {
+    chromium?: boolean;
+    firefox?: boolean;
+    webkit?: boolean;
+    helm?: boolean;
+    schemathesis?: boolean;
+  } = {},
 ): Promise<EnsuredBinaries> {
   log(`checking server binaries (tools dir ${toolsDir()})`);
   const ferretDbNeeded = needsFerretDb();
-  const [natsServer, ferretDb, postgres, chromium, helm, schemathesis] = await Promise.all([
-    ensureNatsServer(),
-    ferretDbNeeded.then((needed) => (needed ? ensureFerretDb() : null)),
-    ferretDbNeeded.then((needed) =>
-      needed && ferretDbBackendFromEnv() === 'postgresql' ? ensurePostgres().then((pg) => pg.binDir) : null,
-    ),
-    options.chromium === false ? null : ensureChromium(),
-    options.helm === false ? null : ensureHelm(),
-    options.schemathesis === false ? null : ensureSchemathesis(),
-  ]);
+  // apt-get installs one after another (they share dpkg's lock), so the browsers go in turn.
+  const browsers = (async () => ({
+    chromium: options.chromium === false ? null : await ensureChromium(),
+    firefox: options.firefox === false ? null : await ensureFirefox(),
+    webkit: options.webkit === false ? null : await ensureWebKit(),
+  }))();
+  const [natsServer, ferretDb, postgres, { chromium, firefox, webkit }, helm, schemathesis] =
+    await Promise.all([
+      ensureNatsServer(),
+      ferretDbNeeded.then((needed) => (needed ? ensureFerretDb() : null)),
+      ferretDbNeeded.then((needed) =>
+        needed && ferretDbBackendFromEnv() === 'postgresql' ? ensurePostgres().then((pg) => pg.binDir) : null,
+      ),
+      browsers,
+      options.helm === false ? null : ensureHelm(),
+      options.schemathesis === false ? null : ensureSchemathesis(),
+    ]);
   log(`nats-server: ${natsServer}`);
   log(
     ferretDb
@@ -59,7 +80,9 @@ export async function ensureBinaries(
   );
   if (postgres) log(`postgresql (FerretDB backend): ${postgres}`);
   if (chromium) log(`chromium: ${chromium}`);
+  if (firefox) log(`firefox: ${firefox}`);
+  if (webkit) log(`webkit: ${webkit}`);
   if (helm) log(`helm: ${helm}`);
   if (schemathesis) log(`schemathesis: ${schemathesis}`);
-  return { natsServer, ferretDb, postgres, chromium, helm, schemathesis };
+  return { natsServer, ferretDb, postgres, chromium, firefox, webkit, helm, schemathesis };
 }

@@ -46,6 +46,13 @@ export {
 } from './chromium.ts';
 export { type EnsuredBinaries, ensureBinaries } from './ensure-binaries.ts';
 export {
+  ensureFirefox,
+  FIREFOX_PATH,
+  FIREFOX_PREFS,
+  type FirefoxLauncher,
+  launchFirefox,
+} from './firefox.ts';
+export {
   openPreview,
   openTicketInConsole,
   playerDuration,
@@ -58,3 +65,11 @@ export { type NatsServer, type StartNatsOptions, startNats } from './nats.ts';
 export { freePort } from './ports.ts';
 export { type PostgresServer, type StartPostgresOptions, startPostgres } from './postgres.ts';
 export { ensureSchemathesis, SCHEMATHESIS_VERSION } from './schemathesis.ts';
+export {
+  ensureWebKit,
+  MINIBROWSER_PATH,
+  startWebKitDriver,
+  WEBKIT_CAPABILITIES,
+  WEBKIT_DRIVER_PATH,
+  type WebKitDriver,
+} from './webkit.ts';

@@ -198,7 +198,7 @@ async function mediaDuration(page: Page, bytes: Uint8Array, type: string): Promi
 }
 
 /** The link is received, exactly one upload.completed was published for it; its file and stored bytes. */
-async function deliveredFile(
+export async function deliveredFile(
   gateway: GatewayHarness,
   linkId: string,
 ): Promise<{ file: { blobName: string; contentType: string }; stored: Buffer }> {
