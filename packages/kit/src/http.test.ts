@@ -14,6 +14,13 @@ describe('the error handler', () => {
     const app = createHttpApp({ logger });
     app.get('/foreign', async () => {
       // As an SDK's error looks: a status of its own and a message about its own internals.
+      throw Object.assign(new Error('quota exceeded for project p-4711 on host db-3.internal'), {
+        name: 'SdkError',
+        statusCode: 409,
+        code: 'QuotaExceeded',
+      });
+    });
+    app.get('/storage', async () => {
       throw Object.assign(new Error('BlobAlreadyExists: account devstoreaccount1 container x'), {
         name: 'RestError',
         statusCode: 409,
@@ -27,6 +34,12 @@ describe('the error handler', () => {
       error: { code: 'internal', message: 'Something went wrong on our side.' },
     });
     expect(lines.some((line) => line.msg === 'request failed')).toBe(true);
+    // Blob storage's refusals are about our storage: Uplink's own 503, never Azure's words.
+    const storage = await app.inject({ url: '/storage' });
+    expect(storage.statusCode).toBe(503);
+    expect(storage.json()).toEqual({
+      error: { code: 'unavailable', message: 'File storage is unavailable; try again shortly.' },
+    });
 
     // Fastify's own refusals are meant for the client: they keep their status.
     const notJson = await app.inject({
