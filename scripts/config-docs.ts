@@ -70,14 +70,13 @@ type VariableSchema = {
   pattern?: string;
 };
 
-type Variable = {
-  name: string;
-  schema: VariableSchema;
-  /** Required in the schema and without a default: the service refuses to start without it. */
-  required: boolean;
-  /** The services that read it, each with its default (undefined: none). */
-  readers: { service: string; default: unknown }[];
-};
+/**
+ * One service's use of a variable: its default (undefined: none), and whether it is `required`
+ * (in the schema and without a default: the service refuses to start without it).
+ */
+type Reader = { service: string; default: unknown; required: boolean };
+
+type Variable = { name: string; schema: VariableSchema; readers: Reader[] };
 
 function variablesOf(schema: EnvSchema): [string, VariableSchema, boolean][] {
   const required = new Set(schema.required ?? []);
@@ -93,24 +92,21 @@ export function serviceVariables(): Variable[] {
   for (const service of SERVICES) {
     for (const [name, schema, required] of variablesOf(service.schema)) {
       const known = byName.get(name);
+      const reader = { service: service.name, default: schema.default, required };
       if (!known) {
-        byName.set(name, {
-          name,
-          schema,
-          required,
-          readers: [{ service: service.name, default: schema.default }],
-        });
+        byName.set(name, { name, schema, readers: [reader] });
         continue;
       }
-      // One variable, one meaning: only its default may differ between services (PORT).
+      // One variable, one meaning: only its default, or whether it is required, may differ
+      // between services (PORT; UPLINK_SECRET_KEYS).
       const { default: _, ...rest } = schema;
       const { default: __, ...knownRest } = known.schema;
-      if (JSON.stringify(rest) !== JSON.stringify(knownRest) || required !== known.required) {
+      if (JSON.stringify(rest) !== JSON.stringify(knownRest)) {
         throw new Error(
           `${name} is declared differently by ${known.readers[0]?.service} and ${service.name}: declare it once and use that declaration in both`,
         );
       }
-      known.readers.push({ service: service.name, default: schema.default });
+      known.readers.push(reader);
     }
   }
   const order = [...byName.keys()];
@@ -123,8 +119,7 @@ export function npmStartVariables(): Variable[] {
   return variablesOf(NpmStartEnv).map(([name, schema, required]) => ({
     name,
     schema,
-    required,
-    readers: [{ service: 'npm start', default: schema.default }],
+    readers: [{ service: 'npm start', default: schema.default, required }],
   }));
 }
 
@@ -150,11 +145,14 @@ function code(value: unknown): string {
 }
 
 function defaultText(variable: Variable): string {
-  if (variable.required) return '**required**';
-  const shown = (value: unknown) => (value === undefined ? 'unset' : value === '' ? 'empty' : code(value));
-  const distinct = new Set(variable.readers.map((reader) => JSON.stringify(reader.default)));
-  if (distinct.size === 1) return shown(variable.readers[0]?.default);
-  return variable.readers.map((reader) => `${shown(reader.default)} ${reader.service}`).join(', ');
+  const shown = (reader: Reader) => {
+    if (reader.required) return '**required**';
+    if (reader.default === undefined) return 'unset';
+    return reader.default === '' ? 'empty' : code(reader.default);
+  };
+  const distinct = new Set(variable.readers.map(shown));
+  if (distinct.size === 1) return [...distinct].join('');
+  return variable.readers.map((reader) => `${shown(reader)} ${reader.service}`).join(', ');
 }
 
 function cell(text: string): string {

@@ -11,11 +11,11 @@ import {
   type Telemetry,
 } from '@uplink/kit';
 import { buildLinkService } from '@uplink/link-service';
-import { LinkServiceEnv } from '@uplink/link-service/env';
+import { LinkServiceChecks, LinkServiceEnv } from '@uplink/link-service/env';
 import { buildNoteRelay } from '@uplink/note-relay';
-import { NoteRelayEnv } from '@uplink/note-relay/env';
+import { NoteRelayChecks, NoteRelayEnv } from '@uplink/note-relay/env';
 import { buildUploadGateway } from '@uplink/upload-gateway';
-import { UploadGatewayEnv } from '@uplink/upload-gateway/env';
+import { UploadGatewayChecks, UploadGatewayEnv } from '@uplink/upload-gateway/env';
 import { DataFolder } from './data-folder.ts';
 import { openInfrastructure } from './infrastructure.ts';
 import { NpmStartEnv } from './npm-start-env.ts';
@@ -95,7 +95,11 @@ export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: strin
           buildLinkService(
             deps(
               'link-service',
-              loadConfig(LinkServiceEnv, { ...shared, PORT: ports.link, UPLINK_BOOTSTRAP_API_KEY: apiKey }),
+              loadConfig(
+                LinkServiceEnv,
+                { ...shared, PORT: ports.link, UPLINK_BOOTSTRAP_API_KEY: apiKey },
+                LinkServiceChecks,
+              ),
             ),
           ),
         host,
@@ -106,12 +110,16 @@ export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: strin
           buildUploadGateway(
             deps(
               'upload-gateway',
-              loadConfig(UploadGatewayEnv, {
-                ...shared,
-                PORT: ports.gateway,
-                // Azurite in this process: the upload page's origin must be allowed to PUT blocks.
-                AZURE_STORAGE_CONFIGURE: env.AZURE_STORAGE_CONFIGURE ?? 'true',
-              }),
+              loadConfig(
+                UploadGatewayEnv,
+                {
+                  ...shared,
+                  PORT: ports.gateway,
+                  // Azurite in this process: the upload page's origin must be allowed to PUT blocks.
+                  AZURE_STORAGE_CONFIGURE: env.AZURE_STORAGE_CONFIGURE ?? 'true',
+                },
+                UploadGatewayChecks,
+              ),
             ),
           ),
         host,
@@ -119,7 +127,9 @@ export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: strin
       },
       {
         build: () =>
-          buildNoteRelay(deps('note-relay', loadConfig(NoteRelayEnv, { ...shared, PORT: ports.relay }))),
+          buildNoteRelay(
+            deps('note-relay', loadConfig(NoteRelayEnv, { ...shared, PORT: ports.relay }, NoteRelayChecks)),
+          ),
         host,
         port: Number(ports.relay),
       },

@@ -19,6 +19,23 @@ describe('loadConfig', () => {
     expect(() => loadConfig(Schema, {})).toThrow(/FEATURE_LIMIT/);
   });
 
+  it('runs the checks on a configuration the schema accepted, and reports their problems with its own', () => {
+    const limitBelowPort = (config: { FEATURE_LIMIT: number; PORT: number }) =>
+      config.FEATURE_LIMIT < config.PORT ? [] : ['FEATURE_LIMIT: must be below PORT'];
+    expect(loadConfig(Schema, { FEATURE_LIMIT: '5', PORT: '9000' }, [limitBelowPort]).FEATURE_LIMIT).toBe(5);
+    expect(() => loadConfig(Schema, { FEATURE_LIMIT: '9000', PORT: '80' }, [limitBelowPort])).toThrow(
+      /Invalid configuration:\n {2}FEATURE_LIMIT: must be below PORT/,
+    );
+    // A check never sees what the schema refused (its types would not hold).
+    const seen: unknown[] = [];
+    const recordSeen = (config: unknown) => {
+      seen.push(config);
+      return [];
+    };
+    expect(() => loadConfig(Schema, { PORT: 'eighty' }, [recordSeen])).toThrow(/PORT/);
+    expect(seen).toEqual([]);
+  });
+
   it('names the bad variable and the value it got', () => {
     const attempt = () =>
       loadConfig(Schema, { FEATURE_LIMIT: '1', PORT: 'eighty', MONGODB_URI: 'postgres://x' });

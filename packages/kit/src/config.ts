@@ -10,9 +10,17 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * A rule the schema cannot say, over the parsed configuration (several variables together, a
+ * value's inner format): each problem starts with the variable's name, and never repeats a value
+ * (it may be a secret).
+ */
+export type ConfigCheck<C> = (config: C) => string[];
+
 export function loadConfig<P extends TProperties>(
   schema: TObject<P>,
   env: Record<string, string | undefined> = process.env,
+  checks: readonly ConfigCheck<Static<TObject<P>>>[] = [],
 ): Static<TObject<P>> {
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(schema.properties)) {
@@ -27,6 +35,9 @@ export function loadConfig<P extends TProperties>(
       const given = name in raw ? ` (got ${JSON.stringify(raw[name])})` : '';
       return `${name}: ${e.message}${given}`;
     });
+  // The checks read a configuration the schema accepted, so they run only then.
+  if (problems.length === 0)
+    for (const check of checks) problems.push(...check(converted as Static<TObject<P>>));
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${[...new Set(problems)].join('\n  ')}`);
   }
@@ -99,16 +110,17 @@ export const TrustProxyEnv = {
   ),
 } as const;
 
-/** For services that store or use tenant credentials (see SecretBox). */
-export const SecretKeysEnv = {
-  UPLINK_SECRET_KEYS: Type.Optional(
-    Type.String({
-      minLength: 1,
-      description:
-        'Keys that seal tenant credentials: `kid:base64(32 bytes)`, comma-separated, the first seals, all open (rotation: put the new key first). `npm start` makes one in `.uplink/secret-keys`.',
-    }),
-  ),
-} as const;
+const SecretKeys = Type.String({
+  minLength: 1,
+  description:
+    'Keys that seal tenant credentials: `kid:base64(32 bytes)`, comma-separated, the first seals, all open (rotation: put the new key first). `npm start` makes one in `.uplink/secret-keys`.',
+});
+
+/** For services that store tenant credentials when they can (see SecretBox, checkSecretKeys). */
+export const SecretKeysEnv = { UPLINK_SECRET_KEYS: Type.Optional(SecretKeys) } as const;
+
+/** For services that cannot work without opening tenant credentials (note-relay). */
+export const RequiredSecretKeysEnv = { UPLINK_SECRET_KEYS: SecretKeys } as const;
 
 /** The TRUST_PROXY value as Fastify's `trustProxy` option: never trust unless configured. */
 export function trustedProxies(value: string | undefined): string[] | false {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SecretBox, SecretKeyError } from './secrets.ts';
+import { checkSecretKeys, SecretBox, SecretKeyError } from './secrets.ts';
 
 describe('SecretBox', () => {
   it('seals with the first key, opens with any listed key, and binds the associated data', () => {
@@ -21,5 +21,15 @@ describe('SecretBox', () => {
     expect(() => SecretBox.parse('')).toThrow(/no key/);
     expect(() => SecretBox.parse('k1:c2hvcnQ=')).toThrow(/32 bytes/);
     expect(() => SecretBox.parse('nokid')).toThrow(/kid:base64key/);
+  });
+});
+
+describe('checkSecretKeys', () => {
+  it('accepts no keys or keys SecretBox reads, and names the variable and the reason otherwise', () => {
+    expect(checkSecretKeys({})).toEqual([]);
+    expect(checkSecretKeys({ UPLINK_SECRET_KEYS: SecretBox.generateSpec('k2') })).toEqual([]);
+    expect(checkSecretKeys({ UPLINK_SECRET_KEYS: 'k1:c2hvcnQ=' })).toEqual([
+      'UPLINK_SECRET_KEYS: key k1 must be 32 bytes (base64), not 5',
+    ]);
   });
 });

@@ -75,3 +75,16 @@ export class SecretBox {
     );
   }
 }
+
+/** A ConfigCheck: UPLINK_SECRET_KEYS, when set, is what SecretBox.parse reads. */
+export function checkSecretKeys(config: { UPLINK_SECRET_KEYS?: string | undefined }): string[] {
+  if (config.UPLINK_SECRET_KEYS === undefined) return [];
+  try {
+    SecretBox.parse(config.UPLINK_SECRET_KEYS);
+    return [];
+  } catch (err) {
+    // The message names the key id at most, never key material.
+    if (err instanceof SecretKeyError) return [`UPLINK_SECRET_KEYS: ${err.message}`];
+    throw err;
+  }
+}

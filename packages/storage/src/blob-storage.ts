@@ -10,7 +10,7 @@ import {
   StorageSharedKeyCredential,
   type UserDelegationKey,
 } from '@azure/storage-blob';
-import type { AzureStorageConfig } from './storage-env.ts';
+import { type AzureStorageConfig, checkAzureStorage } from './storage-env.ts';
 
 /** Upload SAS lifetime: long enough for a 20 MB upload on a slow phone, short enough to be useless later. */
 export const UPLOAD_SAS_MS = 15 * 60 * 1000;
@@ -131,24 +131,20 @@ export class BlobStorage {
       }
       return new BlobStorage(service, container, { kind: 'shared-key', credential });
     }
-    const accountName = config.AZURE_STORAGE_ACCOUNT_NAME;
-    if (!accountName) {
-      throw new Error(
-        'Set AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT_NAME with a key or an identity.',
-      );
-    }
+    const [problem] = checkAzureStorage(config);
+    if (problem) throw new Error(problem);
+    // Set, with a key or an identity: checkAzureStorage found nothing missing.
+    const accountName = config.AZURE_STORAGE_ACCOUNT_NAME as string;
     const endpoint = config.AZURE_STORAGE_BLOB_ENDPOINT ?? `https://${accountName}.blob.core.windows.net`;
     if (config.AZURE_STORAGE_USE_IDENTITY) {
       const { DefaultAzureCredential } = await import('@azure/identity');
       const service = new BlobServiceClient(endpoint, new DefaultAzureCredential());
       return new BlobStorage(service, container, { kind: 'user-delegation', accountName });
     }
-    if (!config.AZURE_STORAGE_ACCOUNT_KEY) {
-      throw new Error(
-        'AZURE_STORAGE_ACCOUNT_NAME needs AZURE_STORAGE_ACCOUNT_KEY or AZURE_STORAGE_USE_IDENTITY=true.',
-      );
-    }
-    const credential = new StorageSharedKeyCredential(accountName, config.AZURE_STORAGE_ACCOUNT_KEY);
+    const credential = new StorageSharedKeyCredential(
+      accountName,
+      config.AZURE_STORAGE_ACCOUNT_KEY as string,
+    );
     return new BlobStorage(new BlobServiceClient(endpoint, credential), container, {
       kind: 'shared-key',
       credential,

@@ -6,7 +6,7 @@ export const AzureStorageEnv = {
     Type.String({
       minLength: 1,
       description:
-        'Storage account connection string with an account key (link-service: optional, for console previews); or instead `AZURE_STORAGE_ACCOUNT_NAME` with its key or an identity.',
+        'Storage account connection string with an account key. upload-gateway and note-relay need it, or instead `AZURE_STORAGE_ACCOUNT_NAME` with its key or an identity; link-service works without (no console previews).',
     }),
   ),
   AZURE_STORAGE_ACCOUNT_NAME: Type.Optional(
@@ -48,3 +48,41 @@ export const AzureStorageSetupEnv = {
 
 const AzureStorageSchema = Type.Object(AzureStorageEnv);
 export type AzureStorageConfig = Static<typeof AzureStorageSchema>;
+
+type AzureStorageCredentials = Pick<
+  AzureStorageConfig,
+  | 'AZURE_STORAGE_CONNECTION_STRING'
+  | 'AZURE_STORAGE_ACCOUNT_NAME'
+  | 'AZURE_STORAGE_ACCOUNT_KEY'
+  | 'AZURE_STORAGE_USE_IDENTITY'
+>;
+
+/** Whether any way to reach the storage account is configured (link-service: previews on). */
+export function hasAzureStorage(config: AzureStorageCredentials): boolean {
+  return Boolean(config.AZURE_STORAGE_CONNECTION_STRING || config.AZURE_STORAGE_ACCOUNT_NAME);
+}
+
+/**
+ * A ConfigCheck for a service that needs Blob Storage: a connection string, or an account name
+ * with its key or an identity. (Whether a connection string carries a key only the SDK can
+ * tell: BlobStorage.fromConfig checks that.)
+ */
+export function checkAzureStorage(config: AzureStorageCredentials): string[] {
+  if (config.AZURE_STORAGE_CONNECTION_STRING) return [];
+  if (!config.AZURE_STORAGE_ACCOUNT_NAME) {
+    return [
+      'AZURE_STORAGE_CONNECTION_STRING: set it, or AZURE_STORAGE_ACCOUNT_NAME with a key or an identity',
+    ];
+  }
+  if (!config.AZURE_STORAGE_USE_IDENTITY && !config.AZURE_STORAGE_ACCOUNT_KEY) {
+    return [
+      'AZURE_STORAGE_ACCOUNT_KEY: set it, or AZURE_STORAGE_USE_IDENTITY=true, to go with AZURE_STORAGE_ACCOUNT_NAME',
+    ];
+  }
+  return [];
+}
+
+/** A ConfigCheck for a service that may use Blob Storage: nothing configured, or enough. */
+export function checkOptionalAzureStorage(config: AzureStorageCredentials): string[] {
+  return hasAzureStorage(config) ? checkAzureStorage(config) : [];
+}

@@ -1,13 +1,15 @@
 import { EgressEnv } from '@uplink/egress';
 import {
   CommonEnv,
+  type ConfigCheck,
+  checkSecretKeys,
   frameAncestorsEnv,
   PublicUploadUrlEnv,
   port,
   SecretKeysEnv,
   TrustProxyEnv,
 } from '@uplink/kit';
-import { AzureStorageEnv } from '@uplink/storage';
+import { AzureStorageEnv, checkOptionalAzureStorage } from '@uplink/storage';
 import { DestinationHostsEnv } from '@uplink/tenants';
 import { type Static, Type } from 'typebox';
 import { DEFAULT_FRAME_ANCESTORS } from './console/csp.ts';
@@ -61,3 +63,9 @@ export const LinkServiceEnv = Type.Object({
   }),
 });
 export type LinkServiceConfig = Static<typeof LinkServiceEnv>;
+
+/** What LinkServiceEnv cannot say: the keys' format, and storage settings complete when given. */
+export const LinkServiceChecks: ConfigCheck<LinkServiceConfig>[] = [
+  checkSecretKeys,
+  checkOptionalAzureStorage,
+];

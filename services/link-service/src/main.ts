@@ -1,11 +1,11 @@
 import { loadConfig, runService } from '@uplink/kit';
 import { connectProduction } from '@uplink/session-store/production';
 import { buildLinkService } from './app.ts';
-import { LinkServiceEnv } from './env.ts';
+import { LinkServiceChecks, LinkServiceEnv } from './env.ts';
 
 await runService({
   name: 'link-service',
-  config: (env) => loadConfig(LinkServiceEnv, env),
+  config: (env) => loadConfig(LinkServiceEnv, env, LinkServiceChecks),
   connect: connectProduction,
   build: (deps) => buildLinkService(deps),
 });

@@ -31,9 +31,6 @@ export type NoteRelayDeps = AppDeps<Omit<NoteRelayConfig, keyof CommonConfig>, S
 /** Delivers received files to their tickets: a consumer of upload.completed. Never listens. */
 export async function buildNoteRelay(deps: NoteRelayDeps): Promise<Service & { relay: NoteRelay }> {
   const { config, logger, store, bus, clock } = deps;
-  if (!config.UPLINK_SECRET_KEYS) {
-    throw new Error("note-relay needs UPLINK_SECRET_KEYS to open the tenants' destination credentials.");
-  }
   const { links, shares } = store;
   const spec = { ...consumerSpec(config), ...(deps.backoffMs ? { backoffMs: deps.backoffMs } : {}) };
   const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock, ...deps.outbox });

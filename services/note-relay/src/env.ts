@@ -1,12 +1,13 @@
 import { EgressEnv } from '@uplink/egress';
-import { CommonEnv, port, SecretKeysEnv } from '@uplink/kit';
-import { AzureStorageEnv } from '@uplink/storage';
+import { CommonEnv, type ConfigCheck, checkSecretKeys, port, RequiredSecretKeysEnv } from '@uplink/kit';
+import { AzureStorageEnv, checkAzureStorage } from '@uplink/storage';
 import { DestinationHostsEnv } from '@uplink/tenants';
 import { type Static, Type } from 'typebox';
 
 export const NoteRelayEnv = Type.Object({
   ...CommonEnv,
-  ...SecretKeysEnv,
+  // Without them it could open no destination's credentials.
+  ...RequiredSecretKeysEnv,
   ...AzureStorageEnv,
   ...EgressEnv,
   ...DestinationHostsEnv,
@@ -42,3 +43,6 @@ export const NoteRelayEnv = Type.Object({
   }),
 });
 export type NoteRelayConfig = Static<typeof NoteRelayEnv>;
+
+/** What NoteRelayEnv cannot say: the keys' format, and a way to reach Blob Storage. */
+export const NoteRelayChecks: ConfigCheck<NoteRelayConfig>[] = [checkSecretKeys, checkAzureStorage];

@@ -1,11 +1,11 @@
 import { loadConfig, runService } from '@uplink/kit';
 import { connectProduction } from '@uplink/session-store/production';
 import { buildNoteRelay } from './app.ts';
-import { NoteRelayEnv } from './env.ts';
+import { NoteRelayChecks, NoteRelayEnv } from './env.ts';
 
 await runService({
   name: 'note-relay',
-  config: (env) => loadConfig(NoteRelayEnv, env),
+  config: (env) => loadConfig(NoteRelayEnv, env, NoteRelayChecks),
   connect: connectProduction,
   build: (deps) => buildNoteRelay(deps),
 });

@@ -1,5 +1,12 @@
-import { CommonEnv, frameAncestorsEnv, PublicUploadUrlEnv, port, TrustProxyEnv } from '@uplink/kit';
-import { AzureStorageEnv, AzureStorageSetupEnv } from '@uplink/storage';
+import {
+  CommonEnv,
+  type ConfigCheck,
+  frameAncestorsEnv,
+  PublicUploadUrlEnv,
+  port,
+  TrustProxyEnv,
+} from '@uplink/kit';
+import { AzureStorageEnv, AzureStorageSetupEnv, checkAzureStorage } from '@uplink/storage';
 import { type Static, Type } from 'typebox';
 
 const MiB = 1024 * 1024;
@@ -45,3 +52,6 @@ export const UploadGatewayEnv = Type.Object({
   }),
 });
 export type UploadGatewayConfig = Static<typeof UploadGatewayEnv>;
+
+/** What UploadGatewayEnv cannot say: a way to reach Blob Storage. */
+export const UploadGatewayChecks: ConfigCheck<UploadGatewayConfig>[] = [checkAzureStorage];
