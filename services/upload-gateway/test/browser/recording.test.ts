@@ -72,7 +72,8 @@ describe('recording in the browser', () => {
       await screenshot(page, 'video-tab');
 
       await page.getByRole('button', { name: 'Start recording' }).click();
-      await pause(1500);
+      // Until the page's own clock says two seconds: a fixed pause records less on a loaded machine.
+      await page.locator('.time:visible', { hasText: '0:02' }).waitFor();
       await page.getByRole('button', { name: 'Stop recording' }).click();
       await page.getByLabel('Your video').waitFor();
       await page.getByRole('button', { name: 'Send video' }).click();
@@ -111,7 +112,8 @@ describe('recording in the browser', () => {
 
       await page.getByRole('button', { name: 'Start recording' }).click();
       const atStart = await segmentedFrames();
-      await pause(1500);
+      // Until the page's own clock says two seconds: a fixed pause records less on a loaded machine.
+      await page.locator('.time:visible', { hasText: '0:02' }).waitFor();
       await page.getByRole('button', { name: 'Stop recording' }).click();
       const atStop = await segmentedFrames();
       // Frames kept going through the segmentation while the recorder took the canvas's stream.

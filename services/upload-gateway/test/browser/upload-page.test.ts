@@ -36,7 +36,8 @@ describe('sending a file from the page', () => {
       await screenshot(page, 'file-tab');
       const file = pdfFile('invoice.pdf', 2000);
       await page.getByLabel('Choose a file').setInputFiles(file);
-      await page.getByText('Selected: invoice.pdf').waitFor();
+      // The same words are announced in the status line too: wait for the panel's own.
+      await page.locator('.selected', { hasText: 'Selected: invoice.pdf' }).waitFor();
       await page.getByRole('button', { name: 'Send file' }).click();
       await page.getByRole('heading', { name: 'Sent!' }).waitFor();
       // The "Sent!" screen takes the focus, so screen readers land on it.
