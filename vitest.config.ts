@@ -9,6 +9,8 @@ export default defineConfig({
       'tests/**/*.test.ts',
     ],
     globalSetup: ['packages/dev-servers/src/vitest-global-setup.ts'],
+    // Closes the harnesses each test file opened (@uplink/testing).
+    setupFiles: ['packages/testing/src/vitest-setup.ts'],
     // Two cores: two files at a time, each with its own nats-server and database.
     maxWorkers: 2,
     testTimeout: 30_000,

@@ -390,12 +390,12 @@ export async function runNoteDelivery(): Promise<BenchResult> {
     // note-relay runs only while it delivers (see runRelay); its first start creates the
     // consumer and shows its idle memory.
     const relayLogs: string[] = [];
-    const startRelay = async (name: string) => {
+    const noteRelayHarness = async (name: string) => {
       const child = await stack.startNoteRelay({ DELIVERY_CONCURRENCY: String(FILES) }, name);
       relayLogs.push(child.logFile);
       return child;
     };
-    const idleRelay = await startRelay('note-relay-idle');
+    const idleRelay = await noteRelayHarness('note-relay-idle');
     await sleep(2_000);
     const relayIdleMB = round(rssMB(idleRelay.pid) ?? Number.NaN, 1);
     await idleRelay.stop();
@@ -466,7 +466,7 @@ export async function runNoteDelivery(): Promise<BenchResult> {
         }
         const meter = stack.upload.meter();
         const spawned = epochMs();
-        const relay = await startRelay(`note-relay-${r}`);
+        const relay = await noteRelayHarness(`note-relay-${r}`);
         // A fresh process: its high-water mark covers its whole life, start-up included.
         const rss = rssWindow(relay.pid);
         const relayMeter = cpuMeter({ 'note-relay': relay.pid });

@@ -127,7 +127,7 @@ export async function runUploadFlow(): Promise<BenchResult> {
   const started = Date.now();
   const stack = await startUploadStack(NAME, 'bench_upload_flow');
   try {
-    const onePut = await stack.startGateway('upload-gateway-one-put', {
+    const onePut = await stack.uploadGatewayHarness('upload-gateway-one-put', {
       UPLOAD_BLOCK_BYTES: String(ONE_PUT_BLOCK_BYTES),
     });
     const loadBefore = loadavg();

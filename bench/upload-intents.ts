@@ -65,7 +65,7 @@ export type UploadStack = {
   /** The gateways' container, through the same storage wrapper the gateway uses. */
   storage: BlobStorage;
   /** Another gateway process on the same servers, with `env` on top; stopped by `stop()`. */
-  startGateway(name: string, env: Record<string, string>): Promise<UploadGateway>;
+  uploadGatewayHarness(name: string, env: Record<string, string>): Promise<UploadGateway>;
   /**
    * CPU ms each process uses from now on: the gateways, the MongoDB-wire server, PostgreSQL
    * (postmaster and backends), nats-server, Azurite, this process, and `extra`.
@@ -103,7 +103,10 @@ export async function startUploadStack(
     const postgresPort = infra.mongo.postgresUrl ? new URL(infra.mongo.postgresUrl).port : undefined;
     const postmaster = postgresPort ? findPid(`-p ${postgresPort}`, 'listen_addresses') : undefined;
 
-    const startGateway = async (name: string, extraEnv: Record<string, string>): Promise<UploadGateway> => {
+    const uploadGatewayHarness = async (
+      name: string,
+      extraEnv: Record<string, string>,
+    ): Promise<UploadGateway> => {
       const child = await startService(
         name,
         'upload-gateway',
@@ -131,7 +134,7 @@ export async function startUploadStack(
       pids[name] = child.pid;
       return { child, url: `http://127.0.0.1:${child.ready.port}` };
     };
-    const gateway = await startGateway('upload-gateway', env);
+    const gateway = await uploadGatewayHarness('upload-gateway', env);
     const storage = await BlobStorage.fromConfig({
       AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
       AZURE_STORAGE_USE_IDENTITY: false,
@@ -146,7 +149,7 @@ export async function startUploadStack(
       links,
       tenantId,
       storage,
-      startGateway,
+      uploadGatewayHarness,
       meter(extra = {}) {
         const processes = cpuMeter({ ...pids, ...extra });
         const postgresStart = postmaster === undefined ? 0 : treeCpuMs(postmaster);

@@ -1,14 +1,31 @@
 // What the run left behind: notes on the double, link documents, events in the stream, and for
 // any link that did not end as expected, its document and every log line naming it.
 import { readFileSync } from 'node:fs';
+import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsEventBus } from '@uplink/event-bus/nats';
-import { streamMessages } from '@uplink/testing';
 import type { Collection } from 'mongodb';
 import { STREAM_NAME, Subjects } from '../../packages/contracts/src/index.ts';
 import type { LinkDocument } from '../../packages/links/src/index.ts';
 import type { FreshdeskDouble } from '../../packages/saas-doubles/src/index.ts';
 import type { Sent } from './flow.ts';
 import type { Instance } from './instances.ts';
+
+/**
+ * Every message JetStream holds on `subject`, with the time it stored each (which the event bus
+ * port does not tell): read without a durable consumer.
+ */
+async function streamMessages(bus: NatsEventBus, subject: string): Promise<JsMsg[]> {
+  const consumer = await bus.js.consumers.get(STREAM_NAME, { filter_subjects: [subject] });
+  const info = await consumer.info(true);
+  const messages: JsMsg[] = [];
+  if (info.num_pending === 0) return messages;
+  const batch = await consumer.fetch({ max_messages: info.num_pending, expires: 2_000 });
+  for await (const msg of batch) {
+    messages.push(msg);
+    if (messages.length >= info.num_pending) break;
+  }
+  return messages;
+}
 
 export function checkNotes(double: FreshdeskDouble, sent: readonly Sent[]) {
   const problems: string[] = [];

@@ -5,18 +5,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEAD_LETTER_STREAM_NAME, Headers, Subjects, type UplinkEvent } from '@uplink/contracts';
-import { eventually, sampleRevokedEvent, startTestInfra, type TestInfra } from '@uplink/testing';
+import { eventually, type ServerInfra, sampleRevokedEvent, startServerInfra } from '@uplink/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventBus } from './bus.ts';
 import { InvalidEventError, publishEvent, startConsumer } from './events.ts';
 import { NatsEventBus } from './nats.ts';
 import { SqliteEventBus } from './sqlite-bus/index.ts';
 
-let infra: TestInfra;
+let infra: ServerInfra;
 let dataDir: string;
 const buses: Record<string, EventBus> = {};
 beforeAll(async () => {
-  infra = await startTestInfra();
+  infra = await startServerInfra();
   dataDir = await mkdtemp(join(tmpdir(), 'uplink-events-'));
   buses.nats = await infra.connectBus();
   buses.embedded = SqliteEventBus.open(join(dataDir, 'events.sqlite'), { logger: infra.logger });
@@ -24,7 +24,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await buses.embedded?.close();
-  await infra?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 

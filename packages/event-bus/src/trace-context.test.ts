@@ -7,14 +7,14 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { Subjects } from '@uplink/contracts';
 import { systemClock } from '@uplink/kit';
-import { eventually, sampleRevokedEvent, startTestInfra, type TestInfra } from '@uplink/testing';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { eventually, type ServerInfra, sampleRevokedEvent, startServerInfra } from '@uplink/testing';
+import { beforeAll, expect, it } from 'vitest';
 import { startConsumer } from './events.ts';
 import type { NatsEventBus } from './nats.ts';
 import { MongoOutboxStore, type OutboxDocument, OutboxPublisher, outboxEntry } from './outbox.ts';
 
 const exporter = new InMemorySpanExporter();
-let infra: TestInfra;
+let infra: ServerInfra;
 let bus: NatsEventBus;
 beforeAll(async () => {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -22,10 +22,9 @@ beforeAll(async () => {
   trace.setGlobalTracerProvider(
     new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
   );
-  infra = await startTestInfra();
+  infra = await startServerInfra();
   bus = await infra.connectBus();
 });
-afterAll(() => infra?.close());
 
 it('carries the trace from the request through the outbox and JetStream to the consumer', async () => {
   const linkId = 'lnk_TTTTTTTTTTTTTTTTTTTT';

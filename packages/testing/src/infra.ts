@@ -1,12 +1,22 @@
 // Helpers for integration tests: real servers, a unique database per test file, captured logs.
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { JsMsg } from '@nats-io/jetstream';
-import { SCHEMA_VERSION, STREAM_NAME, Subjects, type UplinkEvent } from '@uplink/contracts';
+import { SCHEMA_VERSION, Subjects, type UplinkEvent } from '@uplink/contracts';
 import { type NatsServer, startNats } from '@uplink/dev-servers';
+import { type EventBus, SqliteEventBus, type StreamMessage } from '@uplink/event-bus';
 import { type NatsEventBus, openNatsBus } from '@uplink/event-bus/nats';
 import { connectMongo, createLogger, type Logger, type Mongo, randomId } from '@uplink/kit';
-import { inject } from 'vitest';
+import {
+  MongoSessionStore,
+  preparedStore,
+  type SessionStore,
+  SqliteSessionStore,
+} from '@uplink/session-store';
+import { inject, it } from 'vitest';
+import { closeWhenDone } from './auto-close.ts';
 
 export type LogLine = { level: number; msg: string; type?: string; [key: string]: unknown };
 
@@ -34,21 +44,67 @@ export function mongoTestOptions(): { maxPoolSize?: number } {
   return inject('mongoKind') === 'ferretdb' ? { maxPoolSize: 1 } : {};
 }
 
+/**
+ * Which adapters the service harnesses build the apps on: `servers` (the default) is MongoDB-wire
+ * and NATS JetStream, as in production; `embedded` is the SQLite session store and the SQLite
+ * event bus of `npm start`, in a temporary folder. Set with UPLINK_TEST_ADAPTERS.
+ */
+export type TestAdapters = 'servers' | 'embedded';
+
+export const TEST_ADAPTERS: TestAdapters = testAdaptersFrom(process.env.UPLINK_TEST_ADAPTERS);
+
+function testAdaptersFrom(value: string | undefined): TestAdapters {
+  if (value === undefined || value === '' || value === 'servers') return 'servers';
+  if (value === 'embedded') return 'embedded';
+  throw new Error(`UPLINK_TEST_ADAPTERS must be 'servers' or 'embedded', not '${value}'`);
+}
+
+/**
+ * `it` on MongoDB-wire + NATS; skipped on the embedded adapters. For a test that needs the
+ * servers themselves (stopping nats-server, reading MongoDB's raw documents): `why` says what.
+ */
+export function itOnServers(why: string): ReturnType<typeof it.skipIf> {
+  if (!why) throw new Error('say why the test needs MongoDB-wire and NATS');
+  return it.skipIf(TEST_ADAPTERS === 'embedded');
+}
+
+/** What one test file runs on: a session store and an event bus, with the logs they wrote. */
 export type TestInfra = {
-  mongo: Mongo;
-  nats: NatsServer;
+  adapters: TestAdapters;
   logger: Logger;
   logs: LogLine[];
-  /** A new connection to this file's NATS server, with the streams declared. */
-  connectBus(name?: string): Promise<NatsEventBus>;
+  /** The file's session store, prepared (one per file, shared by every service under test). */
+  store(): Promise<SessionStore>;
+  /**
+   * An event bus with the streams declared: a new connection to the file's nats-server, or the
+   * file's one embedded bus (one process owns an SQLite bus).
+   */
+  connectBus(name?: string): Promise<EventBus>;
+  /** The servers, on `servers` only; a test that needs them runs with itOnServers. */
+  servers(): ServerInfra;
   close(): Promise<void>;
 };
 
+/** Real servers for one test file, whatever UPLINK_TEST_ADAPTERS says. */
+export type ServerInfra = Omit<TestInfra, 'adapters' | 'connectBus' | 'servers'> & {
+  adapters: 'servers';
+  mongo: Mongo;
+  nats: NatsServer;
+  connectBus(name?: string): Promise<NatsEventBus>;
+  servers(): ServerInfra;
+};
+
+/** The adapters UPLINK_TEST_ADAPTERS names, for one test file; closed when the file is done. */
+export function startTestInfra(): Promise<TestInfra> {
+  return TEST_ADAPTERS === 'embedded' ? startEmbeddedInfra() : startServerInfra();
+}
+
 /**
  * Real servers for one test file: its own nats-server (tests stop and restart it), and a fresh
- * database on the run's shared MongoDB-wire server.
+ * database on the run's shared MongoDB-wire server. Closed when the test or file that started
+ * them is done.
  */
-export async function startTestInfra(): Promise<TestInfra> {
+export async function startServerInfra(): Promise<ServerInfra> {
   const nats = await startNats();
   const { logger, lines } = captureLogger();
   const mongo = await connectMongo(
@@ -58,38 +114,68 @@ export async function startTestInfra(): Promise<TestInfra> {
     mongoTestOptions(),
   );
   const buses: NatsEventBus[] = [];
-  return {
+  let store: Promise<SessionStore> | undefined;
+  const infra: ServerInfra = {
+    adapters: 'servers',
     mongo,
     nats,
     logger,
     logs: lines,
+    store() {
+      store ??= MongoSessionStore.prepared(mongo);
+      return store;
+    },
     async connectBus(name = 'test') {
       const bus = await openNatsBus(nats.url, name, logger);
       await bus.ensureStreams();
       buses.push(bus);
       return bus;
     },
-    async close() {
+    servers: () => infra,
+    close: closeWhenDone(async () => {
       await Promise.allSettled(buses.map((bus) => bus.close()));
       await mongo.db.dropDatabase().catch(() => {});
       await mongo.client.close();
       await nats.stop();
+    }),
+  };
+  return infra;
+}
+
+async function startEmbeddedInfra(): Promise<TestInfra> {
+  const dir = await mkdtemp(join(tmpdir(), 'uplink-test-'));
+  const { logger, lines } = captureLogger();
+  const store = await preparedStore(new SqliteSessionStore(join(dir, 'sessions.sqlite')));
+  const bus = SqliteEventBus.open(join(dir, 'events.sqlite'), { logger });
+  return {
+    adapters: 'embedded',
+    logger,
+    logs: lines,
+    store: async () => store,
+    connectBus: async () => bus,
+    servers() {
+      throw new Error('this test needs MongoDB-wire and NATS: declare it with itOnServers(why)');
     },
+    close: closeWhenDone(async () => {
+      await bus.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }),
   };
 }
 
-/** Every message currently in the stream on `subject` (read without a durable consumer). */
-export async function streamMessages(bus: NatsEventBus, subject: string): Promise<JsMsg[]> {
-  const consumer = await bus.js.consumers.get(STREAM_NAME, { filter_subjects: [subject] });
-  const info = await consumer.info(true);
-  const messages: JsMsg[] = [];
-  if (info.num_pending === 0) return messages;
-  const batch = await consumer.fetch({ max_messages: info.num_pending, expires: 2_000 });
-  for await (const msg of batch) {
-    messages.push(msg);
-    if (messages.length >= info.num_pending) break;
-  }
+/** Every message the main stream holds on `subject`, oldest first (read without a consumer). */
+export async function streamMessages(bus: EventBus, subject: string): Promise<StreamMessage[]> {
+  const { firstSeq, lastSeq } = await bus.streamInfo();
+  const messages: StreamMessage[] = [];
+  if (lastSeq === 0) return messages;
+  for await (const message of bus.read(firstSeq, lastSeq, subject)) messages.push(message);
   return messages;
+}
+
+/** The events the main stream holds on `subject`, oldest first. */
+export async function streamEvents<E>(bus: EventBus, subject: string): Promise<E[]> {
+  return (await streamMessages(bus, subject)).map((message) => message.json() as E);
 }
 
 /** Polls until `check` returns a truthy value, or fails with `what` after `timeoutMs`. */

@@ -1,81 +1,64 @@
-import type { NatsEventBus } from '@uplink/event-bus/nats';
-import {
-  type Clock,
-  prepareService,
-  SecretBox,
-  type Service,
-  startWorkers,
-  stopWorkers,
-  systemClock,
-} from '@uplink/kit';
+import type { EventBus } from '@uplink/event-bus';
+import { type Clock, prepareService, SecretBox, type Service, systemClock } from '@uplink/kit';
 import { buildLinkService, type LinkServiceDeps } from '@uplink/link-service';
-import { MongoSessionStore } from '@uplink/session-store';
+import type { SessionStore } from '@uplink/session-store';
 import { startTestInfra, type TestInfra } from './infra.ts';
+import { startService } from './service-under-test.ts';
 
 export const API_KEY = 'upk_test_key_for_tenant_a_000000000000';
 export const OTHER_API_KEY = 'upk_test_key_for_tenant_b_000000000000';
 export const OPERATOR_TOKEN = 'operator-token-for-tests-0000000000';
 export const SECRET_KEYS = SecretBox.generateSpec('test');
 
+type BuildOptions = { clock?: Clock; config?: Partial<LinkServiceDeps['config']> };
+
 export type LinkServiceHarness = {
   infra: TestInfra;
-  bus: NatsEventBus;
+  store: SessionStore;
+  bus: EventBus;
   service: Service;
-  /** Builds another instance of the service on the same servers. */
-  build(opts?: { clock?: Clock; config?: Partial<LinkServiceDeps['config']> }): Promise<Service>;
-  close(): Promise<void>;
+  /** Builds and starts another instance of the service on the same adapters. */
+  build(opts?: BuildOptions): Promise<Service>;
 };
 
-/** link-service on real NATS and MongoDB-wire servers, with two bootstrap tenants. */
-export async function startLinkService(): Promise<LinkServiceHarness> {
+/**
+ * link-service on the test adapters (UPLINK_TEST_ADAPTERS), with two bootstrap tenants; it and
+ * its adapters close when the test or file that started it is done.
+ */
+export async function linkServiceHarness(): Promise<LinkServiceHarness> {
   const infra = await startTestInfra();
+  const store = await infra.store();
   const bus = await infra.connectBus('link-service');
-  const services: Service[] = [];
-  const build = async (opts: { clock?: Clock; config?: Partial<LinkServiceDeps['config']> } = {}) => {
-    const service = await buildLinkService({
-      config: {
-        PUBLIC_UPLOAD_BASE_URL: 'https://uploads.example.com/u/',
-        UPLINK_BOOTSTRAP_API_KEY: API_KEY,
-        UPLINK_OPERATOR_TOKEN: OPERATOR_TOKEN,
-        UPLINK_SECRET_KEYS: SECRET_KEYS,
-        ...opts.config,
-      },
-      logger: infra.logger,
-      store: await MongoSessionStore.prepared(infra.mongo),
-      bus,
-      clock: opts.clock ?? systemClock,
-      outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
-    });
-    await prepareService(service);
-    await startWorkers(service);
-    services.push(service);
-    return service;
-  };
+  const build = async (opts: BuildOptions = {}) =>
+    startService(
+      await buildLinkService({
+        config: {
+          PUBLIC_UPLOAD_BASE_URL: 'https://uploads.example.com/u/',
+          UPLINK_BOOTSTRAP_API_KEY: API_KEY,
+          UPLINK_OPERATOR_TOKEN: OPERATOR_TOKEN,
+          UPLINK_SECRET_KEYS: SECRET_KEYS,
+          ...opts.config,
+        },
+        logger: infra.logger,
+        store,
+        bus,
+        clock: opts.clock ?? systemClock,
+        outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
+      }),
+    );
   const service = await build();
   // A second tenant, to prove tenants cannot see each other's links.
   await buildLinkService({
     config: { PUBLIC_UPLOAD_BASE_URL: 'https://x/u/', UPLINK_BOOTSTRAP_API_KEY: OTHER_API_KEY },
     logger: infra.logger,
-    store: await MongoSessionStore.prepared(infra.mongo),
+    store,
     bus,
     clock: systemClock,
   }).then(async (s) => {
     await prepareService(s);
     await s.app.close();
   });
-  return {
-    infra,
-    bus,
-    service,
-    build,
-    async close() {
-      for (const s of services) {
-        await stopWorkers(s);
-        await s.app.close();
-      }
-      await infra.close();
-    },
-  };
+  return { infra, store, bus, service, build };
 }
 
 export const auth = (key = API_KEY) => ({ authorization: `Bearer ${key}` });

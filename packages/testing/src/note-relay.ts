@@ -1,27 +1,30 @@
 import type { NoteFailedEvent, NotePostedEvent, TicketRef, UploadIntent } from '@uplink/contracts';
 import { EgressClient, type Resolve } from '@uplink/egress';
-import type { NatsEventBus } from '@uplink/event-bus/nats';
-import { prepareService, SecretBox, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
-import { type LinkDocument, MongoLinkStore } from '@uplink/links';
+import type { EventBus } from '@uplink/event-bus';
+import { SecretBox, systemClock } from '@uplink/kit';
+import type { LinkDocument, LinkStore } from '@uplink/links';
 import { buildNoteRelay } from '@uplink/note-relay';
-import { MongoSessionStore } from '@uplink/session-store';
-import { DestinationStore, type Destinations, MongoTenantStore } from '@uplink/tenants';
+import type { SessionStore } from '@uplink/session-store';
+import { DestinationStore, type Destinations } from '@uplink/tenants';
 import { inject } from 'vitest';
+import { closeWhenDone } from './auto-close.ts';
 import { uploadWithIntent } from './blob-upload.ts';
-import { startTestInfra, streamMessages, type TestInfra } from './infra.ts';
-import { type GatewayHarness, startGateway } from './upload-gateway.ts';
+import { startTestInfra, streamEvents, type TestInfra } from './infra.ts';
+import { startService } from './service-under-test.ts';
+import { type UploadGatewayHarness, uploadGatewayHarness } from './upload-gateway.ts';
 
-type NoteRelay = Awaited<ReturnType<typeof buildNoteRelay>>['relay'];
+type NoteRelayService = Awaited<ReturnType<typeof buildNoteRelay>>;
 
 export const SECRET_KEYS = SecretBox.generateSpec('test');
 
-export type RelayHarness = {
+export type NoteRelayHarness = {
   infra: TestInfra;
-  bus: NatsEventBus;
-  gateway: GatewayHarness;
-  links: MongoLinkStore;
-  relay: NoteRelay;
-  service: Service;
+  store: SessionStore;
+  bus: EventBus;
+  gateway: UploadGatewayHarness;
+  links: LinkStore;
+  relay: NoteRelayService['relay'];
+  service: NoteRelayService;
   /** An egress client as the relay's (loopback as configured), for destinations built by hand. */
   egress: EgressClient;
   setDestinations(update: Parameters<DestinationStore['update']>[1]): Promise<void>;
@@ -36,14 +39,14 @@ export type RelayHarness = {
   settled(linkId: string, timeoutMs?: number): Promise<LinkDocument>;
   posted(): Promise<NotePostedEvent[]>;
   failed(): Promise<NoteFailedEvent[]>;
-  close(): Promise<void>;
 };
 
 /**
- * The gateway and note-relay on one set of real servers (NATS, MongoDB-wire, Azurite): a file
- * goes in through the gateway's API and comes out at a destination double.
+ * The gateway and note-relay on one set of test adapters (UPLINK_TEST_ADAPTERS) and Azurite: a
+ * file goes in through the gateway's API and comes out at a destination double. Closed when the
+ * test or file that started it is done.
  */
-export async function startRelay(
+export async function noteRelayHarness(
   options: {
     attemptMs?: number;
     maxAttempts?: number;
@@ -57,16 +60,19 @@ export async function startRelay(
     /** DESTINATION_EXTRA_HOSTS (default: 127.0.0.1, where the doubles listen). */
     extraHosts?: string[];
   } = {},
-): Promise<RelayHarness> {
+): Promise<NoteRelayHarness> {
   const allowLoopback = options.allowLoopback ?? true;
   // The doubles' host: Freshdesk and Twilio Flex destinations may point only at their real hosts
   // otherwise (DESTINATION_EXTRA_HOSTS).
   const extraHosts = options.extraHosts ?? ['127.0.0.1'];
   const infra = await startTestInfra();
-  const gateway = await startGateway({ infra, blockBytes: 4 * 1024 * 1024 });
+  const store = await infra.store();
+  const gateway = await uploadGatewayHarness({ infra, blockBytes: 4 * 1024 * 1024 });
+  const egress = new EgressClient({ allowLoopback });
+  closeWhenDone(() => egress.close());
   const bus = await infra.connectBus('note-relay');
   const azurite = inject('azurite');
-  const service = await buildNoteRelay({
+  const built = await buildNoteRelay({
     config: {
       UPLINK_SECRET_KEYS: SECRET_KEYS,
       AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
@@ -82,29 +88,24 @@ export async function startRelay(
       DESTINATION_EXTRA_HOSTS: extraHosts.join(','),
     },
     logger: infra.logger,
-    store: await MongoSessionStore.prepared(infra.mongo),
+    store,
     bus,
     clock: systemClock,
     outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
     backoffMs: [200, 400, 800],
     ...(options.resolve ? { resolve: options.resolve } : {}),
   });
-  await prepareService(service);
-  await startWorkers(service);
-  const links = new MongoLinkStore(infra.mongo.db);
+  const service = await startService(built);
+  const { links } = store;
   // Settings are saved as link-service saves them; its rules allow loopback for the doubles.
-  const destinations = new DestinationStore(
-    new MongoTenantStore(infra.mongo.db),
-    SecretBox.parse(SECRET_KEYS),
-    {
-      allowLoopback: true,
-      extraHosts,
-    },
-  );
-  const egress = new EgressClient({ allowLoopback });
+  const destinations = new DestinationStore(store.tenants, SecretBox.parse(SECRET_KEYS), {
+    allowLoopback: true,
+    extraHosts,
+  });
 
-  const harness: RelayHarness = {
+  const harness: NoteRelayHarness = {
     infra,
+    store,
     bus,
     gateway,
     links,
@@ -139,7 +140,7 @@ export async function startRelay(
       return { linkId };
     },
     async link(linkId) {
-      const link = await links.collection.findOne({ _id: linkId });
+      const link = await links.getById(linkId);
       if (!link) throw new Error(`no link ${linkId}`);
       return link;
     },
@@ -155,19 +156,8 @@ export async function startRelay(
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
-    async posted() {
-      return (await streamMessages(bus, 'note.posted')).map((msg) => msg.json<NotePostedEvent>());
-    },
-    async failed() {
-      return (await streamMessages(bus, 'note.failed')).map((msg) => msg.json<NoteFailedEvent>());
-    },
-    async close() {
-      await stopWorkers(service);
-      await service.app.close();
-      await egress.close();
-      await gateway.close();
-      await infra.close();
-    },
+    posted: () => streamEvents<NotePostedEvent>(bus, 'note.posted'),
+    failed: () => streamEvents<NoteFailedEvent>(bus, 'note.failed'),
   };
   return harness;
 }

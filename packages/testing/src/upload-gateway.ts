@@ -1,28 +1,22 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import type { MediaPolicyUpdate, TicketRef, UploadCompletedEvent } from '@uplink/contracts';
 import { freePort } from '@uplink/dev-servers';
-import type { NatsEventBus } from '@uplink/event-bus/nats';
-import {
-  type Clock,
-  prepareService,
-  type Service,
-  startWorkers,
-  stopWorkers,
-  systemClock,
-} from '@uplink/kit';
-import { MongoLinkStore } from '@uplink/links';
-import { MongoSessionStore } from '@uplink/session-store';
+import type { EventBus } from '@uplink/event-bus';
+import { type Clock, type Service, systemClock } from '@uplink/kit';
+import type { LinkStore } from '@uplink/links';
+import type { SessionStore } from '@uplink/session-store';
 import { BlobStorage } from '@uplink/storage';
-import { MongoTenantStore } from '@uplink/tenants';
 import { buildUploadGateway } from '@uplink/upload-gateway';
 import { inject } from 'vitest';
-import { startTestInfra, streamMessages, type TestInfra } from './infra.ts';
+import { closeWhenDone } from './auto-close.ts';
+import { startTestInfra, streamEvents, type TestInfra } from './infra.ts';
+import { startService } from './service-under-test.ts';
 
 export const API_KEY = 'upk_gateway_test_tenant_key_00000000';
 let containers = 0;
 
-export type GatewayHarness = {
-  /** http://127.0.0.1:<port>: the gateway, listening, on real NATS, MongoDB-wire and Azurite. */
+export type UploadGatewayHarness = {
+  /** http://127.0.0.1:<port>: the gateway, listening, on the test adapters and Azurite. */
   baseUrl: string;
   storageOrigin: string;
   /** This harness's own container on the shared Azurite. */
@@ -30,10 +24,11 @@ export type GatewayHarness = {
   /** The same storage wrapper the gateway uses, on the same container. */
   storage: BlobStorage;
   infra: TestInfra;
-  bus: NatsEventBus;
+  store: SessionStore;
+  bus: EventBus;
   service: Service;
   tenantId: string;
-  links: MongoLinkStore;
+  links: LinkStore;
   createLink(options?: { contextMessage?: string; expiresAt?: Date; ticket?: TicketRef }): Promise<{
     linkId: string;
     token: string;
@@ -41,12 +36,16 @@ export type GatewayHarness = {
   }>;
   updateMediaPolicy(update: MediaPolicyUpdate): Promise<void>;
   linkStatus(linkId: string): Promise<string>;
-  /** upload.completed messages published to JetStream so far. */
+  /** upload.completed events in the stream so far. */
   completedEvents(): Promise<UploadCompletedEvent[]>;
-  close(): Promise<void>;
 };
 
-export async function startGateway(
+/**
+ * upload-gateway, listening, on the test adapters (UPLINK_TEST_ADAPTERS) and the run's Azurite,
+ * in a container of its own, with a bootstrap tenant; it, its container and (unless given) its
+ * adapters go when the test or file that started it is done.
+ */
+export async function uploadGatewayHarness(
   options: {
     blockBytes?: number;
     clock?: Clock;
@@ -56,7 +55,7 @@ export async function startGateway(
     trustProxy?: string;
     /** FILE_VIEWER_FRAME_ANCESTORS (default: framed by none). */
     viewerFrameAncestors?: string;
-    /** Servers shared with other services under test; the harness then leaves them running. */
+    /** Adapters shared with other services under test. */
     infra?: TestInfra;
     /**
      * The gateway's own storage connection string instead of the shared Azurite's (a wrong key, to
@@ -64,8 +63,9 @@ export async function startGateway(
      */
     gatewayStorageConnectionString?: string;
   } = {},
-): Promise<GatewayHarness> {
+): Promise<UploadGatewayHarness> {
   const infra = options.infra ?? (await startTestInfra());
+  const store = await infra.store();
   const bus = await infra.connectBus('upload-gateway');
   const azurite = inject('azurite');
   const port = await freePort();
@@ -73,8 +73,7 @@ export async function startGateway(
   const containerName = `test-${process.pid}-${++containers}-${Date.now().toString(36)}`;
   const clock = options.clock ?? systemClock;
 
-  const tenants = new MongoTenantStore(infra.mongo.db);
-  await tenants.ensureIndexes();
+  const { tenants, links } = store;
   const tenantId = await tenants.ensureBootstrapTenant(API_KEY, clock.now());
   await tenants.updateSettings(
     tenantId,
@@ -82,7 +81,15 @@ export async function startGateway(
     clock.now(),
   );
 
-  const service = await buildUploadGateway({
+  const storage = await BlobStorage.fromConfig({
+    AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+    AZURE_STORAGE_USE_IDENTITY: false,
+    AZURE_STORAGE_CONTAINER: containerName,
+  });
+  closeWhenDone(async () => {
+    await storage.container.deleteIfExists();
+  });
+  const built = await buildUploadGateway({
     config: {
       PUBLIC_UPLOAD_BASE_URL: `${baseUrl}/u/`,
       AZURE_STORAGE_CONNECTION_STRING: options.gatewayStorageConnectionString ?? azurite.connectionString,
@@ -99,21 +106,12 @@ export async function startGateway(
       ...(options.trustProxy ? { TRUST_PROXY: options.trustProxy } : {}),
     },
     logger: infra.logger,
-    store: await MongoSessionStore.prepared(infra.mongo),
+    store,
     bus,
     clock,
     outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
   });
-  await prepareService(service);
-  await service.app.listen({ host: '127.0.0.1', port });
-  await startWorkers(service);
-
-  const storage = await BlobStorage.fromConfig({
-    AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
-    AZURE_STORAGE_USE_IDENTITY: false,
-    AZURE_STORAGE_CONTAINER: containerName,
-  });
-  const links = new MongoLinkStore(infra.mongo.db);
+  const service = await startService(built, port);
 
   return {
     baseUrl,
@@ -121,6 +119,7 @@ export async function startGateway(
     container: storage.container,
     storage,
     infra,
+    store,
     bus,
     service,
     tenantId,
@@ -147,15 +146,6 @@ export async function startGateway(
       if (!link) throw new Error(`no link ${linkId}`);
       return link.status;
     },
-    async completedEvents() {
-      const messages = await streamMessages(bus, 'upload.completed');
-      return messages.map((msg) => msg.json<UploadCompletedEvent>());
-    },
-    async close() {
-      await stopWorkers(service);
-      await service.app.close();
-      await storage.container.deleteIfExists();
-      if (!options.infra) await infra.close();
-    },
+    completedEvents: () => streamEvents<UploadCompletedEvent>(bus, 'upload.completed'),
   };
 }

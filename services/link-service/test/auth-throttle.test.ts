@@ -7,10 +7,10 @@ import {
   API_KEY,
   auth,
   type LinkServiceHarness,
+  linkServiceHarness,
   OPERATOR_TOKEN,
-  startLinkService,
 } from '@uplink/testing/link-service';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const FAILURES_PER_MINUTE = 5;
 
@@ -20,7 +20,7 @@ let direct: Service;
 const baseOf = (service: Service) => `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
 
 beforeAll(async () => {
-  h = await startLinkService();
+  h = await linkServiceHarness();
   behindProxy = await h.build({
     config: { TRUST_PROXY: '127.0.0.1', AUTH_FAILURES_PER_MINUTE: FAILURES_PER_MINUTE },
   });
@@ -28,7 +28,6 @@ beforeAll(async () => {
   await behindProxy.app.listen({ host: '127.0.0.1', port: 0 });
   await direct.app.listen({ host: '127.0.0.1', port: 0 });
 }, 60_000);
-afterAll(() => h?.close());
 
 const ticketPath = '/v1/tickets/freshdesk/4711/links';
 

@@ -1,12 +1,12 @@
 import type { SettingsView } from '@uplink/contracts';
-import { auth, type LinkServiceHarness, startLinkService } from '@uplink/testing/link-service';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { bootstrapTenantId } from '@uplink/tenants';
+import { API_KEY, auth, type LinkServiceHarness, linkServiceHarness } from '@uplink/testing/link-service';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 let h: LinkServiceHarness;
 beforeAll(async () => {
-  h = await startLinkService();
+  h = await linkServiceHarness();
 });
-afterAll(() => h?.close());
 
 const put = (body: unknown) =>
   h.service.app.inject({ method: 'PUT', url: '/v1/settings', headers: auth(), payload: body as object });
@@ -31,7 +31,7 @@ describe('destinations in settings', () => {
     expect(get.body).not.toContain('fd-secret-api-key-123');
     expect(get.body).not.toContain('whsec-0123456789abcdef');
 
-    const stored = await h.infra.mongo.db.collection('tenants').find({}).toArray();
+    const stored = await h.store.tenants.readDestinations(bootstrapTenantId(API_KEY));
     const raw = JSON.stringify(stored);
     expect(raw).toContain('"kid":"test"');
     expect(raw).not.toContain('fd-secret-api-key-123');

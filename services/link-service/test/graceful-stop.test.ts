@@ -13,7 +13,7 @@ import {
   type SessionStore,
   SqliteSessionStore,
 } from '@uplink/session-store';
-import { captureLogger, mongoTestOptions, requestInTwoParts, startTestInfra } from '@uplink/testing';
+import { captureLogger, mongoTestOptions, requestInTwoParts, startServerInfra } from '@uplink/testing';
 import { API_KEY, SECRET_KEYS } from '@uplink/testing/link-service';
 import { describe, expect, inject, it } from 'vitest';
 import { buildLinkService } from '../src/app.ts';
@@ -50,7 +50,7 @@ const infrastructures: Record<string, () => Promise<Infrastructure>> = {
     };
   },
   'MongoDB-wire session store and NATS JetStream': async () => {
-    const infra = await startTestInfra();
+    const infra = await startServerInfra();
     // The service gets its own connections: the stop closes them, the test's stay open.
     const mongo = await connectMongo(
       inject('mongoUri'),

@@ -2,19 +2,18 @@
 // (also from Node's HTTP parser), nosniff, and a Swagger UI that cannot be framed or loop.
 import type { AddressInfo } from 'node:net';
 import { rawHttp } from '@uplink/testing';
-import { auth, type LinkServiceHarness, startLinkService } from '@uplink/testing/link-service';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auth, type LinkServiceHarness, linkServiceHarness } from '@uplink/testing/link-service';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 let h: LinkServiceHarness;
 let base: string;
 let port: number;
 beforeAll(async () => {
-  h = await startLinkService();
+  h = await linkServiceHarness();
   await h.service.app.listen({ host: '127.0.0.1', port: 0 });
   port = (h.service.app.server.address() as AddressInfo).port;
   base = `http://127.0.0.1:${port}`;
 });
-afterAll(() => h?.close());
 
 describe('requests Node refuses before any route', () => {
   it('answers 20 kB of headers with 431 in the error envelope', async () => {

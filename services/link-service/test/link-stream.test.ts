@@ -2,26 +2,24 @@ import { get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Subjects } from '@uplink/contracts';
 import { stopWorkers, systemClock } from '@uplink/kit';
-import { MongoLinkStore } from '@uplink/links';
 import { eventually, streamMessages } from '@uplink/testing';
 import {
   API_KEY,
   auth,
   type LinkServiceHarness,
+  linkServiceHarness,
   OTHER_API_KEY,
-  startLinkService,
 } from '@uplink/testing/link-service';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LinkEventsFeed } from '../src/link-events-feed.ts';
 
 let h: LinkServiceHarness;
 let base: string;
 beforeAll(async () => {
-  h = await startLinkService();
+  h = await linkServiceHarness();
   await h.service.app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(h.service.app.server.address() as AddressInfo).port}`;
 });
-afterAll(() => h?.close());
 
 type Frame = { event?: string; id?: string; data?: string; comment?: string };
 
@@ -162,7 +160,7 @@ describe('GET /v1/tickets/{provider}/{ticketId}/links/stream', () => {
     expect(revokedFrame.id).toBeGreaterThan(createdFrame.id);
 
     // upload.* events show too: a refused attempt marks the link.
-    const links = new MongoLinkStore(h.infra.mongo.db);
+    const { links } = h.store;
     const doc = await links.get(await tenantOf(existing.id), existing.id);
     expect(doc).not.toBeNull();
     if (doc) await links.noteRejectedAttempt(doc, new Date());
@@ -222,7 +220,7 @@ describe('GET /v1/tickets/{provider}/{ticketId}/links/stream', () => {
     const ticket = newTicket();
     const feed = new LinkEventsFeed({
       bus: h.bus,
-      links: new MongoLinkStore(h.infra.mongo.db),
+      links: h.store.links,
       clock: systemClock,
       logger: h.infra.logger,
       ringSize: 1,
@@ -374,9 +372,7 @@ describe('limits of live streams', () => {
 });
 
 async function tenantOf(linkId: string): Promise<string> {
-  const doc = await h.infra.mongo.db
-    .collection<{ _id: string; tenantId: string }>('links')
-    .findOne({ _id: linkId });
+  const doc = await h.store.links.getById(linkId);
   if (!doc) throw new Error(`no link ${linkId}`);
   return doc.tenantId;
 }

@@ -1,22 +1,21 @@
 import { createHash } from 'node:crypto';
 import { defaultMediaPolicy, Subjects, validateEvent } from '@uplink/contracts';
 import { type LinkDocument, MongoFileShareStore } from '@uplink/links';
-import { eventually, streamMessages } from '@uplink/testing';
+import { eventually, itOnServers, streamMessages } from '@uplink/testing';
 import {
   API_KEY,
   auth,
   type LinkServiceHarness,
+  linkServiceHarness,
   OPERATOR_TOKEN,
   OTHER_API_KEY,
-  startLinkService,
 } from '@uplink/testing/link-service';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 let h: LinkServiceHarness;
 beforeAll(async () => {
-  h = await startLinkService();
+  h = await linkServiceHarness();
 });
-afterAll(() => h?.close());
 
 const ticket = { provider: 'freshdesk', id: '4711' } as const;
 
@@ -70,7 +69,7 @@ describe('POST /v1/links', () => {
   it('stores the SHA-256 of the token, never the token', async () => {
     const link = (await createLink()).json();
     const token = link.url.split('/').pop() as string;
-    const doc = await h.infra.mongo.db.collection<LinkDocument>('links').findOne({ _id: link.id });
+    const doc = await h.store.links.getById(link.id);
     expect(doc?.tokenHash).toBe(createHash('sha256').update(token).digest('base64url'));
     expect(JSON.stringify(doc)).not.toContain(token);
     expect(Buffer.from(token, 'base64url')).toHaveLength(32);
@@ -80,14 +79,18 @@ describe('POST /v1/links', () => {
     const link = (await createLink()).json();
     const message = await eventually('link.created published', async () => {
       const all = await streamMessages(h.bus, Subjects.linkCreated);
-      return all.find((m) => m.json<{ linkId: string }>().linkId === link.id);
+      return all.find((m) => (m.json() as { linkId: string }).linkId === link.id);
     });
     expect(validateEvent(Subjects.linkCreated, message.json()).ok).toBe(true);
-    expect(message.headers?.get('Nats-Msg-Id')).toBe(`${link.id}:link.created`);
-    await eventually('outbox emptied', async () => {
-      const doc = await h.infra.mongo.db.collection<LinkDocument>('links').findOne({ _id: link.id });
-      return doc?.outbox?.length === 0;
+    // Published with the transition's id as its msg id: the same id again is a duplicate.
+    const again = await h.bus.publish(Subjects.linkCreated, message.data, {
+      msgId: `${link.id}:link.created`,
     });
+    expect(again.duplicate).toBe(true);
+    await eventually(
+      'outbox emptied',
+      async () => (await h.store.links.outbox.entries(link.id)).length === 0,
+    );
   });
 
   it.each([
@@ -203,29 +206,33 @@ describe('reading links', () => {
     expect(res.json().error.message).toContain('validityHours');
   });
 
-  it('reads a pending link past expiresAt as expired at once, before any scheduler runs', async () => {
-    const created = (await createLink({ ticket: { provider: 'webhook', id: 'exp-1' } })).json();
-    await h.infra.mongo.db
-      .collection<LinkDocument>('links')
-      .updateOne({ _id: created.id }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
-    const one = await h.service.app.inject({ url: `/v1/links/${created.id}`, headers: auth() });
-    expect(one.json().status).toBe('expired');
-    expect(one.json().expiresInSeconds).toBeUndefined();
-    const list = await h.service.app.inject({ url: '/v1/tickets/webhook/exp-1/links', headers: auth() });
-    expect(list.json().links[0].status).toBe('expired');
-    const stored = await h.infra.mongo.db.collection<LinkDocument>('links').findOne({ _id: created.id });
-    expect(stored?.status).toBe('pending');
-    const revoke = await h.service.app.inject({
-      method: 'DELETE',
-      url: `/v1/links/${created.id}`,
-      headers: auth(),
-    });
-    expect(revoke.statusCode).toBe(409);
-    expect(revoke.json().error).toEqual({
-      code: 'link_not_pending',
-      message: 'The link is expired; only pending links can be revoked.',
-    });
-  });
+  itOnServers('moves expiresAt into the past straight in MongoDB (no port operation does)')(
+    'reads a pending link past expiresAt as expired at once, before any scheduler runs',
+    async () => {
+      const created = (await createLink({ ticket: { provider: 'webhook', id: 'exp-1' } })).json();
+      await h.infra
+        .servers()
+        .mongo.db.collection<LinkDocument>('links')
+        .updateOne({ _id: created.id }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+      const one = await h.service.app.inject({ url: `/v1/links/${created.id}`, headers: auth() });
+      expect(one.json().status).toBe('expired');
+      expect(one.json().expiresInSeconds).toBeUndefined();
+      const list = await h.service.app.inject({ url: '/v1/tickets/webhook/exp-1/links', headers: auth() });
+      expect(list.json().links[0].status).toBe('expired');
+      const stored = await h.store.links.getById(created.id);
+      expect(stored?.status).toBe('pending');
+      const revoke = await h.service.app.inject({
+        method: 'DELETE',
+        url: `/v1/links/${created.id}`,
+        headers: auth(),
+      });
+      expect(revoke.statusCode).toBe(409);
+      expect(revoke.json().error).toEqual({
+        code: 'link_not_pending',
+        message: 'The link is expired; only pending links can be revoked.',
+      });
+    },
+  );
 });
 
 describe('DELETE /v1/links/:id', () => {
@@ -245,11 +252,10 @@ describe('DELETE /v1/links/:id', () => {
     });
     expect(again.statusCode).toBe(409);
     await eventually('link.revoked published', async () => {
-      const doc = await h.infra.mongo.db.collection<LinkDocument>('links').findOne({ _id: created.id });
-      return doc?.outbox?.length === 0;
+      return (await h.store.links.outbox.entries(created.id)).length === 0;
     });
     const events = (await streamMessages(h.bus, Subjects.linkRevoked)).filter(
-      (m) => m.json<{ linkId: string }>().linkId === created.id,
+      (m) => (m.json() as { linkId: string }).linkId === created.id,
     );
     expect(events).toHaveLength(1);
   });
@@ -263,11 +269,10 @@ describe('DELETE /v1/links/:id', () => {
     );
     expect(results.map((r) => r.statusCode).sort()).toEqual([200, ...Array(9).fill(409)]);
     await eventually('outbox drained', async () => {
-      const doc = await h.infra.mongo.db.collection<LinkDocument>('links').findOne({ _id: created.id });
-      return doc?.outbox?.length === 0;
+      return (await h.store.links.outbox.entries(created.id)).length === 0;
     });
     const events = (await streamMessages(h.bus, Subjects.linkRevoked)).filter(
-      (m) => m.json<{ linkId: string }>().linkId === created.id,
+      (m) => (m.json() as { linkId: string }).linkId === created.id,
     );
     expect(events).toHaveLength(1);
   });
@@ -288,11 +293,10 @@ describe('DELETE /v1/links/:id/file-links', () => {
     }) as const;
 
   it("revokes every working viewer link of the link's file, tenant-scoped", async () => {
-    const shares = new MongoFileShareStore(h.infra.mongo.db);
+    const { shares } = h.store;
     const created = (await createLink()).json();
     const other = (await createLink()).json();
-    const tenantId = (await h.infra.mongo.db.collection<LinkDocument>('links').findOne({ _id: created.id }))
-      ?.tenantId as string;
+    const tenantId = (await h.store.links.getById(created.id))?.tenantId as string;
     const now = new Date();
     const share = (linkId: string, ttlMs: number, at = now) =>
       shares.create({ tenantId, linkId, file: file('upl_AAAAAAAAAAAAAAAAAAAA'), ttlMs, now: at });
@@ -323,8 +327,8 @@ describe('DELETE /v1/links/:id/file-links', () => {
     expect(unknown.statusCode).toBe(404);
   });
 
-  it('stores only the hash of a viewer token', async () => {
-    const shares = new MongoFileShareStore(h.infra.mongo.db);
+  itOnServers("reads MongoDB's raw share documents")('stores only the hash of a viewer token', async () => {
+    const shares = new MongoFileShareStore(h.infra.servers().mongo.db);
     const { token } = await shares.create({
       tenantId: 'ten_AAAAAAAAAAAAAAAAAAAA',
       linkId: 'lnk_AAAAAAAAAAAAAAAAAAAA',
@@ -342,82 +346,94 @@ describe('DELETE /v1/links/:id/file-links', () => {
 });
 
 describe('GET /v1/links/:id/file-url', () => {
-  it('answers 404 with a clear message when no blob storage is configured', async () => {
-    const created = (await createLink()).json();
-    await h.infra.mongo.db.collection<LinkDocument>('links').updateOne(
-      { _id: created.id },
-      {
-        $set: {
-          status: 'received',
-          receivedAt: new Date(),
-          upload: {
-            uploadId: 'upl_BBBBBBBBBBBBBBBBBBBB',
-            kind: 'audio',
-            category: 'audio',
-            fileName: 'voice.webm',
-            contentType: 'audio/webm',
-            size: 1234,
-            container: 'uplink-uploads',
-            blobName: 'blob-voice',
-            etag: '"0x1"',
+  itOnServers("writes the link's received file straight into MongoDB")(
+    'answers 404 with a clear message when no blob storage is configured',
+    async () => {
+      const created = (await createLink()).json();
+      await h.infra
+        .servers()
+        .mongo.db.collection<LinkDocument>('links')
+        .updateOne(
+          { _id: created.id },
+          {
+            $set: {
+              status: 'received',
+              receivedAt: new Date(),
+              upload: {
+                uploadId: 'upl_BBBBBBBBBBBBBBBBBBBB',
+                kind: 'audio',
+                category: 'audio',
+                fileName: 'voice.webm',
+                contentType: 'audio/webm',
+                size: 1234,
+                container: 'uplink-uploads',
+                blobName: 'blob-voice',
+                etag: '"0x1"',
+              },
+            },
           },
-        },
-      },
-    );
-    const res = await h.service.app.inject({
-      method: 'GET',
-      url: `/v1/links/${created.id}/file-url`,
-      headers: auth(),
-    });
-    expect(res.statusCode).toBe(404);
-    expect(res.json().error.message).toBe(
-      'Previews are off: this link-service has no blob storage configured.',
-    );
-    const page = await h.service.app.inject({ method: 'GET', url: '/console' });
-    expect(String(page.headers['content-security-policy'])).not.toContain('media-src');
-  });
+        );
+      const res = await h.service.app.inject({
+        method: 'GET',
+        url: `/v1/links/${created.id}/file-url`,
+        headers: auth(),
+      });
+      expect(res.statusCode).toBe(404);
+      expect(res.json().error.message).toBe(
+        'Previews are off: this link-service has no blob storage configured.',
+      );
+      const page = await h.service.app.inject({ method: 'GET', url: '/console' });
+      expect(String(page.headers['content-security-policy'])).not.toContain('media-src');
+    },
+  );
 
-  it("answers 410 once the tenant's retention deleted the file, and the link says when", async () => {
-    const created = (await createLink()).json();
-    const deletedAt = new Date('2026-01-02T03:04:05.000Z');
-    await h.infra.mongo.db.collection<LinkDocument>('links').updateOne(
-      { _id: created.id },
-      {
-        $set: {
-          status: 'delivered',
-          receivedAt: new Date(),
-          deliveredAt: new Date(),
-          fileDeletedAt: deletedAt,
-          upload: {
-            uploadId: 'upl_CCCCCCCCCCCCCCCCCCCC',
-            kind: 'file',
-            category: 'document',
-            fileName: 'label.pdf',
-            contentType: 'application/pdf',
-            size: 99,
-            container: 'uplink-uploads',
-            blobName: 'blob-label',
-            etag: '"0x2"',
+  itOnServers("writes the link's deleted file straight into MongoDB")(
+    "answers 410 once the tenant's retention deleted the file, and the link says when",
+    async () => {
+      const created = (await createLink()).json();
+      const deletedAt = new Date('2026-01-02T03:04:05.000Z');
+      await h.infra
+        .servers()
+        .mongo.db.collection<LinkDocument>('links')
+        .updateOne(
+          { _id: created.id },
+          {
+            $set: {
+              status: 'delivered',
+              receivedAt: new Date(),
+              deliveredAt: new Date(),
+              fileDeletedAt: deletedAt,
+              upload: {
+                uploadId: 'upl_CCCCCCCCCCCCCCCCCCCC',
+                kind: 'file',
+                category: 'document',
+                fileName: 'label.pdf',
+                contentType: 'application/pdf',
+                size: 99,
+                container: 'uplink-uploads',
+                blobName: 'blob-label',
+                etag: '"0x2"',
+              },
+            },
           },
-        },
-      },
-    );
-    const view = await h.service.app.inject({ url: `/v1/links/${created.id}`, headers: auth() });
-    expect(view.json().file).toEqual({
-      fileName: 'label.pdf',
-      contentType: 'application/pdf',
-      size: 99,
-      kind: 'file',
-      deletedAt: '2026-01-02T03:04:05.000Z',
-    });
-    const res = await h.service.app.inject({ url: `/v1/links/${created.id}/file-url`, headers: auth() });
-    expect(res.statusCode).toBe(410);
-    expect(res.json().error).toEqual({
-      code: 'file_deleted',
-      message:
-        'The file was deleted on 2026-01-02: the retention period set in the media policy had run out.',
-    });
-  });
+        );
+      const view = await h.service.app.inject({ url: `/v1/links/${created.id}`, headers: auth() });
+      expect(view.json().file).toEqual({
+        fileName: 'label.pdf',
+        contentType: 'application/pdf',
+        size: 99,
+        kind: 'file',
+        deletedAt: '2026-01-02T03:04:05.000Z',
+      });
+      const res = await h.service.app.inject({ url: `/v1/links/${created.id}/file-url`, headers: auth() });
+      expect(res.statusCode).toBe(410);
+      expect(res.json().error).toEqual({
+        code: 'file_deleted',
+        message:
+          'The file was deleted on 2026-01-02: the retention period set in the media policy had run out.',
+      });
+    },
+  );
 });
 
 describe('settings', () => {

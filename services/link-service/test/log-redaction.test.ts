@@ -1,13 +1,12 @@
 // The request logs of link-service never carry an API key, however the client spells the URL.
 
-import { auth, type LinkServiceHarness, startLinkService } from '@uplink/testing/link-service';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { auth, type LinkServiceHarness, linkServiceHarness } from '@uplink/testing/link-service';
+import { beforeAll, expect, it } from 'vitest';
 
 let h: LinkServiceHarness;
 beforeAll(async () => {
-  h = await startLinkService();
+  h = await linkServiceHarness();
 });
-afterAll(() => h?.close());
 
 /** A key that looks real; refused (no stream stays open), yet it must not be logged either. */
 const key = 'upk_logged_nowhere_0123456789abcdef012345';

@@ -1,57 +1,57 @@
 import { Subjects } from '@uplink/contracts';
 import { OutboxPublisher, publishEvent } from '@uplink/event-bus';
 import { systemClock } from '@uplink/kit';
-import type { LinkDocument } from '@uplink/links';
-import { MongoLinkStore } from '@uplink/links';
-import { eventually, streamMessages } from '@uplink/testing';
-import { auth, type LinkServiceHarness, startLinkService } from '@uplink/testing/link-service';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, itOnServers, streamMessages } from '@uplink/testing';
+import { auth, type LinkServiceHarness, linkServiceHarness } from '@uplink/testing/link-service';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 let h: LinkServiceHarness;
 beforeAll(async () => {
-  h = await startLinkService();
+  h = await linkServiceHarness();
 });
-afterAll(() => h?.close());
 
 const linkCreatedFor = async (linkId: string) =>
   (await streamMessages(h.bus, Subjects.linkCreated)).filter(
-    (m) => m.json<{ linkId: string }>().linkId === linkId,
+    (m) => (m.json() as { linkId: string }).linkId === linkId,
   );
 
 describe('transactional outbox', () => {
-  it('keeps an event created while NATS is down and publishes it once NATS is back', async () => {
-    await h.infra.nats.stop();
-    const res = await h.service.app.inject({
-      method: 'POST',
-      url: '/v1/links',
-      headers: auth(),
-      payload: { ticket: { provider: 'freshdesk', id: 'nats-down' } },
-    });
-    // The API does not depend on the broker: the event waits in the link's outbox.
-    expect(res.statusCode).toBe(201);
-    const { id } = res.json();
-    await new Promise((r) => setTimeout(r, 500));
-    const doc = await h.infra.mongo.db.collection<LinkDocument>('links').findOne({ _id: id });
-    expect(doc?.outbox?.map((e) => e.subject)).toEqual([Subjects.linkCreated]);
+  itOnServers('stops and restarts nats-server')(
+    'keeps an event created while NATS is down and publishes it once NATS is back',
+    async () => {
+      const { nats } = h.infra.servers();
+      await nats.stop();
+      const res = await h.service.app.inject({
+        method: 'POST',
+        url: '/v1/links',
+        headers: auth(),
+        payload: { ticket: { provider: 'freshdesk', id: 'nats-down' } },
+      });
+      // The API does not depend on the broker: the event waits in the link's outbox.
+      expect(res.statusCode).toBe(201);
+      const { id } = res.json();
+      await new Promise((r) => setTimeout(r, 500));
+      const waiting = await h.store.links.outbox.entries(id);
+      expect(waiting.map((e) => e.subject)).toEqual([Subjects.linkCreated]);
 
-    await h.infra.nats.start();
-    const published = await eventually(
-      'link.created published after NATS returned',
-      async () => {
-        const found = await linkCreatedFor(id);
-        return found.length > 0 ? found : undefined;
-      },
-      20_000,
-    );
-    expect(published).toHaveLength(1);
-    await eventually('outbox emptied', async () => {
-      const after = await h.infra.mongo.db.collection<LinkDocument>('links').findOne({ _id: id });
-      return after?.outbox?.length === 0;
-    });
-  });
+      await nats.start();
+      const published = await eventually(
+        'link.created published after NATS returned',
+        async () => {
+          const found = await linkCreatedFor(id);
+          return found.length > 0 ? found : undefined;
+        },
+        20_000,
+      );
+      expect(published).toHaveLength(1);
+      await eventually('outbox emptied', async () => {
+        return (await h.store.links.outbox.entries(id)).length === 0;
+      });
+    },
+  );
 
   it('does not duplicate an event when the publisher dies between publish and bookkeeping', async () => {
-    const links = new MongoLinkStore(h.infra.mongo.db);
+    const { links } = h.store;
     // A link written without any publisher running, as if its writer crashed right after.
     const { link } = await links.create({
       tenantId: 'ten_AAAAAAAAAAAAAAAAAAAA',
@@ -64,7 +64,7 @@ describe('transactional outbox', () => {
     // The crashed publisher got as far as JetStream's ack, but never removed the entry.
     const first = await publishEvent(h.bus, entry.subject, entry.event, { msgId: entry.eventId });
     expect(first.duplicate).toBe(false);
-    expect((await links.collection.findOne({ _id: link._id }))?.outbox).toHaveLength(1);
+    expect(await links.outbox.entries(link._id)).toHaveLength(1);
 
     // Another replica's sweep finds the entry and sends it again.
     const sweeper = new OutboxPublisher({
@@ -76,7 +76,7 @@ describe('transactional outbox', () => {
     });
     await eventually('sweep handled the link', async () => {
       await sweeper.sweep();
-      return (await links.collection.findOne({ _id: link._id }))?.outbox?.length === 0;
+      return (await links.outbox.entries(link._id)).length === 0;
     });
     expect(await linkCreatedFor(link._id)).toHaveLength(1);
     expect(h.infra.logs.some((l) => l.msg === 'entry was already published' && l.docId === link._id)).toBe(

@@ -10,9 +10,8 @@ import {
   startTwilioDouble,
   type TwilioDouble,
 } from '@uplink/saas-doubles';
-import { MongoSessionStore } from '@uplink/session-store';
 import { eventually, pdfBytes } from '@uplink/testing';
-import { type RelayHarness, startRelay } from '@uplink/testing/note-relay';
+import { type NoteRelayHarness, noteRelayHarness } from '@uplink/testing/note-relay';
 import { API_KEY } from '@uplink/testing/upload-gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FreshdeskDestination } from '../src/destinations/freshdesk.ts';
@@ -20,7 +19,7 @@ import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, verifyWebhook } from '../src/dest
 
 const WEBHOOK_SECRET = 'whsec-test-0123456789abcdef';
 
-let h: RelayHarness;
+let h: NoteRelayHarness;
 let freshdesk: FreshdeskDouble;
 let twilio: TwilioDouble;
 const hooks: { headers: IncomingMessage['headers']; body: string }[] = [];
@@ -38,7 +37,7 @@ const hookServer = createServer((request, response) => {
 
 beforeAll(async () => {
   [h, freshdesk, twilio] = await Promise.all([
-    startRelay({ attemptMs: 8_000 }),
+    noteRelayHarness({ attemptMs: 8_000 }),
     startFreshdeskDouble({
       tickets: [{ id: 4711 }, { id: 4712, existingAttachmentBytes: 15 * 1024 * 1024 }, { id: 4713 }],
       hangMs: 4_000,
@@ -63,7 +62,6 @@ beforeAll(async () => {
   });
 }, 60_000);
 afterAll(async () => {
-  await h?.close();
   await Promise.all([freshdesk?.stop(), twilio?.stop()]);
   hookServer.close();
 });
@@ -93,7 +91,7 @@ describe('delivery end to end', () => {
     const api = await buildLinkService({
       config: { PUBLIC_UPLOAD_BASE_URL: `${h.gateway.baseUrl}/u/`, UPLINK_BOOTSTRAP_API_KEY: API_KEY },
       logger: h.infra.logger,
-      store: await MongoSessionStore.prepared(h.infra.mongo),
+      store: await h.infra.store(),
       bus: h.bus,
       clock: systemClock,
     });

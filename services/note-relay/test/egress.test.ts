@@ -6,12 +6,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Sealed, SecretBox } from '@uplink/kit';
-import { MongoTenantStore, type StoredDestinations } from '@uplink/tenants';
+import type { StoredDestinations } from '@uplink/tenants';
 import { pdfBytes } from '@uplink/testing';
-import { type RelayHarness, SECRET_KEYS, startRelay } from '@uplink/testing/note-relay';
+import { type NoteRelayHarness, noteRelayHarness, SECRET_KEYS } from '@uplink/testing/note-relay';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-let h: RelayHarness;
+let h: NoteRelayHarness;
 let listener: Server;
 let port: number;
 let connections = 0;
@@ -24,7 +24,7 @@ beforeAll(async () => {
   // '::' takes IPv4 too, so 127.0.0.1, ::1, 0.0.0.0 and the mapped forms all land here.
   await new Promise<void>((resolve) => listener.listen(0, '::', resolve));
   port = (listener.address() as AddressInfo).port;
-  h = await startRelay({
+  h = await noteRelayHarness({
     allowLoopback: false,
     maxAttempts: 2,
     // An operator's extra helpdesk host, and names whose DNS answers lead inside.
@@ -41,7 +41,6 @@ beforeAll(async () => {
   });
 }, 60_000);
 afterAll(async () => {
-  await h?.close();
   listener?.close();
 });
 beforeEach(() => {
@@ -53,7 +52,7 @@ beforeEach(() => {
  * sealed the old way, any URL. The relay must still refuse to call inside.
  */
 async function storeRaw(build: (seal: (field: string, value: string) => Sealed) => StoredDestinations) {
-  const tenants = new MongoTenantStore(h.infra.mongo.db);
+  const tenants = h.store.tenants;
   const box = SecretBox.parse(SECRET_KEYS);
   const { tenantId } = h.gateway;
   const record = await tenants.readDestinations(tenantId);

@@ -10,16 +10,14 @@ import type { AddressInfo } from 'node:net';
 import type { UploadIntent } from '@uplink/contracts';
 import { prepareService, systemClock } from '@uplink/kit';
 import { buildLinkService } from '@uplink/link-service';
-import { MongoFileShareStore } from '@uplink/links';
-import { MongoSessionStore } from '@uplink/session-store';
 import { exeBytes, pdfBytes, uploadWithIntent } from '@uplink/testing';
-import { type RelayHarness, startRelay } from '@uplink/testing/note-relay';
+import { type NoteRelayHarness, noteRelayHarness } from '@uplink/testing/note-relay';
 import { API_KEY } from '@uplink/testing/upload-gateway';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-let h: RelayHarness;
+let h: NoteRelayHarness;
 const hookBodies: string[] = [];
 const hookServer = createServer((request, response) => {
   let body = '';
@@ -34,7 +32,7 @@ const hookServer = createServer((request, response) => {
 });
 
 beforeAll(async () => {
-  h = await startRelay();
+  h = await noteRelayHarness();
   await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
   await h.setDestinations({
     webhook: {
@@ -44,7 +42,6 @@ beforeAll(async () => {
   });
 }, 60_000);
 afterAll(async () => {
-  await h?.close();
   hookServer.close();
 });
 
@@ -71,7 +68,7 @@ it('after completion and delivery, a PUT through the same SAS changes nothing an
       AZURE_STORAGE_CONTAINER: h.gateway.container.containerName,
     },
     logger: h.infra.logger,
-    store: await MongoSessionStore.prepared(h.infra.mongo),
+    store: await h.infra.store(),
     bus: h.bus,
     clock: systemClock,
   });
@@ -109,7 +106,7 @@ it('after completion and delivery, a PUT through the same SAS changes nothing an
     const previewBefore = await previewUrl();
     const link = await h.link(linkId);
     if (!link.upload) throw new Error('no file on the link');
-    const shares = new MongoFileShareStore(h.infra.mongo.db);
+    const shares = h.store.shares;
     const share = await shares.create({
       tenantId: link.tenantId,
       linkId,

@@ -5,7 +5,6 @@ import { freePort } from '@uplink/dev-servers';
 import { prepareService, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
 import { buildLinkService } from '@uplink/link-service';
 import { type FreshdeskDouble, startFreshdeskDouble } from '@uplink/saas-doubles';
-import { MongoSessionStore } from '@uplink/session-store';
 import {
   eventually,
   type MetricPoint,
@@ -13,14 +12,14 @@ import {
   startTestTelemetry,
   type TestTelemetry,
 } from '@uplink/testing';
-import { type RelayHarness, startRelay } from '@uplink/testing/note-relay';
+import { type NoteRelayHarness, noteRelayHarness } from '@uplink/testing/note-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const TICKET = 6160;
 const COMPLETE_ROUTE = '/u/:token/uploads/:uploadId/complete';
 
 let telemetry: TestTelemetry;
-let h: RelayHarness;
+let h: NoteRelayHarness;
 let freshdesk: FreshdeskDouble;
 let linkService: Service;
 let points: MetricPoint[];
@@ -31,13 +30,16 @@ beforeAll(async () => {
     HOST: '127.0.0.1',
     METRICS_PORT: String(await freePort()),
   });
-  [h, freshdesk] = await Promise.all([startRelay(), startFreshdeskDouble({ tickets: [{ id: TICKET }] })]);
+  [h, freshdesk] = await Promise.all([
+    noteRelayHarness(),
+    startFreshdeskDouble({ tickets: [{ id: TICKET }] }),
+  ]);
   // Freshdesk only: a Twilio Flex link fails for want of a destination.
   await h.setDestinations({ freshdesk: { baseUrl: freshdesk.url, apiKey: freshdesk.apiKey } });
   linkService = await buildLinkService({
     config: { PUBLIC_UPLOAD_BASE_URL: `${h.gateway.baseUrl}/u/` },
     logger: h.infra.logger,
-    store: await MongoSessionStore.prepared(h.infra.mongo),
+    store: await h.infra.store(),
     bus: h.bus,
     clock: systemClock,
   });
@@ -84,7 +86,6 @@ afterAll(async () => {
     await stopWorkers(linkService);
     await linkService.app.close();
   }
-  await h?.close();
   await freshdesk?.stop();
   await telemetry?.shutdown();
 });

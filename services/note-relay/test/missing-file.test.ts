@@ -13,11 +13,11 @@ import {
   type TwilioDouble,
 } from '@uplink/saas-doubles';
 import { eventually, pdfBytes } from '@uplink/testing';
-import { type RelayHarness, startRelay } from '@uplink/testing/note-relay';
+import { type NoteRelayHarness, noteRelayHarness } from '@uplink/testing/note-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FILE_MISSING_REASON } from '../src/note-relay.ts';
 
-let h: RelayHarness;
+let h: NoteRelayHarness;
 let freshdesk: FreshdeskDouble;
 let twilio: TwilioDouble;
 const hooks: IncomingMessage['headers'][] = [];
@@ -36,7 +36,7 @@ const cases: Case[] = (['freshdesk', 'twilio-flex', 'webhook'] as const).flatMap
 
 beforeAll(async () => {
   [h, freshdesk, twilio] = await Promise.all([
-    startRelay({ attemptMs: 8_000 }),
+    noteRelayHarness({ attemptMs: 8_000 }),
     startFreshdeskDouble(),
     startTwilioDouble(),
   ]);
@@ -84,7 +84,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await h?.close();
   await Promise.all([freshdesk?.stop(), twilio?.stop()]);
   hookServer.close();
 });

@@ -4,30 +4,29 @@
 
 import { SecretBox } from '@uplink/kit';
 import { type FreshdeskDouble, startFreshdeskDouble } from '@uplink/saas-doubles';
-import { MongoTenantStore, type StoredDestinations } from '@uplink/tenants';
+import type { StoredDestinations, TenantStore } from '@uplink/tenants';
 import { pdfBytes } from '@uplink/testing';
-import { type RelayHarness, SECRET_KEYS, startRelay } from '@uplink/testing/note-relay';
+import { type NoteRelayHarness, noteRelayHarness, SECRET_KEYS } from '@uplink/testing/note-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-let h: RelayHarness;
+let h: NoteRelayHarness;
 let freshdesk: FreshdeskDouble;
 /** Another Freshdesk on another origin: where a moved secret would go. */
 let elsewhere: FreshdeskDouble;
-let tenants: MongoTenantStore;
+let tenants: TenantStore;
 const box = SecretBox.parse(SECRET_KEYS);
 const SHARED_KEY = 'fd-shared-api-key-0000';
 
 beforeAll(async () => {
   [h, freshdesk, elsewhere] = await Promise.all([
-    startRelay({ maxAttempts: 2 }),
+    noteRelayHarness({ maxAttempts: 2 }),
     // Both take the same key, so only the seal's binding can keep it from the second.
     startFreshdeskDouble({ tickets: [{ id: 4711 }], apiKey: SHARED_KEY }),
     startFreshdeskDouble({ tickets: [{ id: 4711 }], apiKey: SHARED_KEY }),
   ]);
-  tenants = new MongoTenantStore(h.infra.mongo.db);
+  tenants = h.store.tenants;
 }, 60_000);
 afterAll(async () => {
-  await h?.close();
   await Promise.all([freshdesk?.stop(), elsewhere?.stop()]);
 });
 

@@ -4,20 +4,19 @@
 import { randomBytes } from 'node:crypto';
 import type { MediaCategory } from '@uplink/contracts';
 import { randomId } from '@uplink/kit';
-import { MongoFileShareStore } from '@uplink/links';
-import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FileShareStore } from '@uplink/links';
+import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { VIEW_SAS_MS } from '../src/routes/file-viewer.ts';
 import { shareFile } from './shares.ts';
 
-let gateway: GatewayHarness;
-let shares: MongoFileShareStore;
+let gateway: UploadGatewayHarness;
+let shares: FileShareStore;
 
 beforeAll(async () => {
-  gateway = await startGateway();
-  shares = new MongoFileShareStore(gateway.infra.mongo.db);
+  gateway = await uploadGatewayHarness();
+  shares = gateway.store.shares;
 }, 60_000);
-afterAll(() => gateway?.close());
 
 /** A blob in the gateway's container and a viewer link to it. */
 const sharedFile = (
@@ -215,30 +214,26 @@ describe('GET /f/:token', () => {
   });
 
   it('is rate limited per client address, with a page to read', async () => {
-    const limited = await startGateway({ ratePerMinute: 2, infra: gateway.infra });
-    try {
-      // In the limited gateway's own container: the viewer reads the file before it shows it.
-      const shared = await shareFile(limited, shares, {
-        fileName: 'label.png',
-        contentType: 'image/png',
-        category: 'image',
-      });
-      const url = `${limited.baseUrl}/f/${shared.token}`;
-      const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const response = await fetch(url);
-        statuses.push(response.status);
-        if (i === 2) {
-          expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
-          expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
-          expect(await response.text()).toContain('Too many attempts');
-        } else {
-          await response.arrayBuffer();
-        }
+    const limited = await uploadGatewayHarness({ ratePerMinute: 2, infra: gateway.infra });
+    // In the limited gateway's own container: the viewer reads the file before it shows it.
+    const shared = await shareFile(limited, shares, {
+      fileName: 'label.png',
+      contentType: 'image/png',
+      category: 'image',
+    });
+    const url = `${limited.baseUrl}/f/${shared.token}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(url);
+      statuses.push(response.status);
+      if (i === 2) {
+        expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+        expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(await response.text()).toContain('Too many attempts');
+      } else {
+        await response.arrayBuffer();
       }
-      expect(statuses).toEqual([200, 200, 429]);
-    } finally {
-      await limited.close();
     }
+    expect(statuses).toEqual([200, 200, 429]);
   });
 });

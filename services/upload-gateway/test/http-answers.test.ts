@@ -1,16 +1,15 @@
 // What every answer of upload-gateway, the customers' host, carries: the error envelope (also
 // from Node's HTTP parser), nosniff, and no Swagger UI at all (only the OpenAPI document).
 import { rawHttp } from '@uplink/testing';
-import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-let h: GatewayHarness;
+let h: UploadGatewayHarness;
 let port: number;
 beforeAll(async () => {
-  h = await startGateway();
+  h = await uploadGatewayHarness();
   port = Number(new URL(h.baseUrl).port);
 });
-afterAll(() => h?.close());
 
 const envelope = { error: { code: expect.any(String), message: expect.any(String) } };
 

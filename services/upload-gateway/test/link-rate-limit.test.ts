@@ -1,14 +1,14 @@
 // RATE_LIMIT_PER_TOKEN: the upload API's budget per link, whatever address the requests come from;
 // and the per-address budget, which one customer line cannot multiply.
 import type { ErrorEnvelope } from '@uplink/contracts';
-import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const PER_LINK = 30;
 
 const pdfIntent = { fileName: 'invoice.pdf', contentType: 'application/pdf', size: 100, kind: 'file' };
 
-function postIntent(gateway: GatewayHarness, token: string, headers: Record<string, string> = {}) {
+function postIntent(gateway: UploadGatewayHarness, token: string, headers: Record<string, string> = {}) {
   return fetch(`${gateway.baseUrl}/u/${token}/uploads`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -32,22 +32,18 @@ async function statusesOf(responses: Response[]): Promise<number[]> {
 const count = (statuses: number[], status: number) => statuses.filter((s) => s === status).length;
 
 describe('the per-link budget of the upload API', () => {
-  let direct: GatewayHarness;
-  let behindProxy: GatewayHarness;
+  let direct: UploadGatewayHarness;
+  let behindProxy: UploadGatewayHarness;
   beforeAll(async () => {
     // The default per-link budget, and per-address budgets large enough never to be the limit.
-    direct = await startGateway({ ratePerMinute: 10_000, perLinkPerMinute: PER_LINK });
-    behindProxy = await startGateway({
+    direct = await uploadGatewayHarness({ ratePerMinute: 10_000, perLinkPerMinute: PER_LINK });
+    behindProxy = await uploadGatewayHarness({
       infra: direct.infra,
       ratePerMinute: 10_000,
       perLinkPerMinute: PER_LINK,
       trustProxy: '127.0.0.1',
     });
   }, 60_000);
-  afterAll(async () => {
-    await behindProxy?.close();
-    await direct?.close();
-  });
 
   it('lets one address make only the budget of intents on one link; other links keep theirs', async () => {
     const { token } = await direct.createLink();
@@ -89,22 +85,18 @@ describe('the per-link budget of the upload API', () => {
 
 describe('the per-address budget', () => {
   it('counts an IPv6 /64 as one client, so rotating addresses inside it gains nothing', async () => {
-    const gateway = await startGateway({ ratePerMinute: 2, trustProxy: '127.0.0.1' });
-    try {
-      const { url } = await gateway.createLink();
-      const statuses: number[] = [];
-      for (const host of ['1', '2', 'abcd:1', 'ffff:ffff:ffff']) {
-        const response = await fetch(url, { headers: { 'x-forwarded-for': `2001:db8:0:7::${host}` } });
-        statuses.push(response.status);
-        await response.arrayBuffer();
-      }
-      expect(statuses).toEqual([200, 200, 429, 429]);
-      // Another /64 is another client.
-      const neighbour = await fetch(url, { headers: { 'x-forwarded-for': '2001:db8:0:8::1' } });
-      expect(neighbour.status).toBe(200);
-      await neighbour.arrayBuffer();
-    } finally {
-      await gateway.close();
+    const gateway = await uploadGatewayHarness({ ratePerMinute: 2, trustProxy: '127.0.0.1' });
+    const { url } = await gateway.createLink();
+    const statuses: number[] = [];
+    for (const host of ['1', '2', 'abcd:1', 'ffff:ffff:ffff']) {
+      const response = await fetch(url, { headers: { 'x-forwarded-for': `2001:db8:0:7::${host}` } });
+      statuses.push(response.status);
+      await response.arrayBuffer();
     }
+    expect(statuses).toEqual([200, 200, 429, 429]);
+    // Another /64 is another client.
+    const neighbour = await fetch(url, { headers: { 'x-forwarded-for': '2001:db8:0:8::1' } });
+    expect(neighbour.status).toBe(200);
+    await neighbour.arrayBuffer();
   }, 30_000);
 });

@@ -1,16 +1,15 @@
 // The request logs of upload-gateway never carry a link or viewer token, however the client
 // spells the path: tokens are recognised after decoding, by the route parameter's name.
 import { randomBytes } from 'node:crypto';
-import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
+import { beforeAll, expect, it } from 'vitest';
 
-let h: GatewayHarness;
+let h: UploadGatewayHarness;
 let token: string;
 beforeAll(async () => {
-  h = await startGateway();
+  h = await uploadGatewayHarness();
   ({ token } = await h.createLink());
 });
-afterAll(() => h?.close());
 
 const percentEncoded = (text: string) =>
   [...Buffer.from(text)].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');

@@ -5,7 +5,7 @@ import { createHttpApp, systemClock } from '@uplink/kit';
 import { MongoLinkStore } from '@uplink/links';
 import { MongoTenantStore } from '@uplink/tenants';
 import { captureLogger } from '@uplink/testing';
-import { startGateway } from '@uplink/testing/upload-gateway';
+import { uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { en } from '../src/page/messages/en.ts';
@@ -14,51 +14,47 @@ import { uploadPageRoutes } from '../src/routes/upload-page.ts';
 
 describe('the upload page when rate-limited', () => {
   it('answers 429 with a page in the customer language, the page headers and Retry-After', async () => {
-    const gateway = await startGateway({ ratePerMinute: 2 });
-    try {
-      const { url, token } = await gateway.createLink();
-      const statuses: number[] = [];
-      for (let i = 0; i < 2; i++) {
-        const response = await fetch(url);
-        statuses.push(response.status);
-        await response.arrayBuffer();
-      }
-      const english = await fetch(url, { headers: { 'accept-language': 'en-GB,en;q=0.9' } });
-      const german = await fetch(url, { headers: { 'accept-language': 'de-DE,de;q=0.9' } });
-      const head = await fetch(url, { method: 'HEAD' });
-      statuses.push(english.status, german.status, head.status);
-      expect(statuses).toEqual([200, 200, 429, 429, 429]);
-
-      for (const response of [english, german, head]) {
-        expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
-        expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
-        expect(response.headers.get('referrer-policy')).toBe('no-referrer');
-        expect(response.headers.get('cache-control')).toBe('no-store');
-        expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-        expect(response.headers.get('x-robots-tag')).toBe('noindex, nofollow');
-        expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
-      }
-      const englishPage = await english.text();
-      expect(englishPage).toContain('<html lang="en">');
-      expect(englishPage).toContain('<h1 id="rate-limited-heading">Too many attempts</h1>');
-      expect(englishPage).toContain('Please wait a minute, then reload it.');
-      const germanPage = await german.text();
-      expect(germanPage).toContain('<html lang="de">');
-      expect(germanPage).toContain('<h1 id="rate-limited-heading">Zu viele Versuche</h1>');
-      expect(germanPage).toContain('Bitte warten Sie eine Minute und laden Sie sie dann neu.');
-      expect(await head.text()).toBe('');
-
-      // The API the page calls shares the budget and keeps its JSON envelope.
-      const api = await fetch(`${gateway.baseUrl}/u/${token}/uploads`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{}',
-      });
-      expect(api.status).toBe(429);
-      expect(((await api.json()) as ErrorEnvelope).error.code).toBe('rate_limited');
-    } finally {
-      await gateway.close();
+    const gateway = await uploadGatewayHarness({ ratePerMinute: 2 });
+    const { url, token } = await gateway.createLink();
+    const statuses: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const response = await fetch(url);
+      statuses.push(response.status);
+      await response.arrayBuffer();
     }
+    const english = await fetch(url, { headers: { 'accept-language': 'en-GB,en;q=0.9' } });
+    const german = await fetch(url, { headers: { 'accept-language': 'de-DE,de;q=0.9' } });
+    const head = await fetch(url, { method: 'HEAD' });
+    statuses.push(english.status, german.status, head.status);
+    expect(statuses).toEqual([200, 200, 429, 429, 429]);
+
+    for (const response of [english, german, head]) {
+      expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-robots-tag')).toBe('noindex, nofollow');
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    const englishPage = await english.text();
+    expect(englishPage).toContain('<html lang="en">');
+    expect(englishPage).toContain('<h1 id="rate-limited-heading">Too many attempts</h1>');
+    expect(englishPage).toContain('Please wait a minute, then reload it.');
+    const germanPage = await german.text();
+    expect(germanPage).toContain('<html lang="de">');
+    expect(germanPage).toContain('<h1 id="rate-limited-heading">Zu viele Versuche</h1>');
+    expect(germanPage).toContain('Bitte warten Sie eine Minute und laden Sie sie dann neu.');
+    expect(await head.text()).toBe('');
+
+    // The API the page calls shares the budget and keeps its JSON envelope.
+    const api = await fetch(`${gateway.baseUrl}/u/${token}/uploads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(api.status).toBe(429);
+    expect(((await api.json()) as ErrorEnvelope).error.code).toBe('rate_limited');
   }, 30_000);
 
   it('leaves every other error of the page route to the app error handler', async () => {

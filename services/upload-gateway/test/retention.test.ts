@@ -4,12 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import type { UploadedFile } from '@uplink/contracts';
 import { MetricNames, randomId } from '@uplink/kit';
-import { MongoFileShareStore } from '@uplink/links';
+import type { FileShareStore } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
-import { MongoTenantStore } from '@uplink/tenants';
+import type { TenantStore } from '@uplink/tenants';
 import { startTestTelemetry } from '@uplink/testing';
-import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { blobsOfFile, verifiedBlobName } from '../src/blob-names.ts';
 import { FileRetention } from '../src/file-retention.ts';
 
@@ -17,16 +17,15 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const NOW = new Date();
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * DAY_MS);
 
-let gateway: GatewayHarness;
-let shares: MongoFileShareStore;
-let tenants: MongoTenantStore;
+let gateway: UploadGatewayHarness;
+let shares: FileShareStore;
+let tenants: TenantStore;
 
 beforeAll(async () => {
-  gateway = await startGateway();
-  shares = new MongoFileShareStore(gateway.infra.mongo.db);
-  tenants = new MongoTenantStore(gateway.infra.mongo.db);
+  gateway = await uploadGatewayHarness();
+  shares = gateway.store.shares;
+  tenants = gateway.store.tenants;
 }, 60_000);
-afterAll(() => gateway?.close());
 
 type Kept = { linkId: string; tenantId: string; blobName: string; viewerToken: string };
 

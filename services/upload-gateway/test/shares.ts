@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { MediaCategory, UploadedFile } from '@uplink/contracts';
 import { randomId } from '@uplink/kit';
 import type { FileShareStore } from '@uplink/links';
-import type { GatewayHarness } from '@uplink/testing/upload-gateway';
+import type { UploadGatewayHarness } from '@uplink/testing/upload-gateway';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -12,7 +12,7 @@ export type Shared = { token: string; url: string; bytes: Buffer; linkId: string
 
 /** A blob in the gateway's container and a viewer link to it. */
 export async function shareFile(
-  gateway: GatewayHarness,
+  gateway: UploadGatewayHarness,
   shares: Pick<FileShareStore, 'create'>,
   file: { fileName: string; contentType: string; category: MediaCategory },
   options: { ttlMs?: number; now?: Date; linkId?: string } = {},

@@ -2,14 +2,13 @@
 // browser fetch a tracker and navigate away is refused and its blob deleted; an inert one passes.
 import type { ErrorEnvelope, UploadIntent } from '@uplink/contracts';
 import { uploadWithIntent } from '@uplink/testing';
-import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-let gateway: GatewayHarness;
+let gateway: UploadGatewayHarness;
 beforeAll(async () => {
-  gateway = await startGateway();
+  gateway = await uploadGatewayHarness();
 }, 60_000);
-afterAll(() => gateway?.close());
 
 const TRACKER_SVG = new TextEncoder().encode(
   '<svg xmlns="http://www.w3.org/2000/svg" xmlns:html="http://www.w3.org/1999/xhtml" width="10" height="10">' +

@@ -10,8 +10,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ErrorEnvelope, UploadIntent } from '@uplink/contracts';
 import { AZURITE_ACCOUNT_NAME } from '@uplink/dev-servers';
 import { exeBytes, pdfBytes, uploadWithIntent } from '@uplink/testing';
-import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifiedBlobName } from '../src/blob-names.ts';
 
 const BLOCK_BYTES = 64 * 1024;
@@ -19,12 +19,11 @@ const BLOCK_BYTES = 64 * 1024;
 /** Bytes compared by digest: a failing comparison of megabytes prints a readable message. */
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-let gateway: GatewayHarness;
+let gateway: UploadGatewayHarness;
 
 beforeAll(async () => {
-  gateway = await startGateway({ blockBytes: BLOCK_BYTES });
+  gateway = await uploadGatewayHarness({ blockBytes: BLOCK_BYTES });
 }, 60_000);
-afterAll(() => gateway?.close());
 
 const post = (path: string, body?: unknown) =>
   fetch(`${gateway.baseUrl}${path}`, {
@@ -213,41 +212,34 @@ describe('storage errors', () => {
   it("answer in Uplink's envelope with its own code, never the storage service's status or message", async () => {
     const azurite = inject('azurite');
     const wrongKey = Buffer.from(randomBytes(64)).toString('base64');
-    const misconfigured = await startGateway({
+    const misconfigured = await uploadGatewayHarness({
       infra: gateway.infra,
       gatewayStorageConnectionString: azurite.connectionString.replace(
         /AccountKey=[^;]+/,
         `AccountKey=${wrongKey}`,
       ),
     });
-    try {
-      const { token } = await misconfigured.createLink();
-      const intent = (await (
-        await fetch(`${misconfigured.baseUrl}/u/${token}/uploads`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            fileName: 'a.pdf',
-            contentType: 'application/pdf',
-            size: 100,
-            kind: 'file',
-          }),
-        })
-      ).json()) as UploadIntent;
-      const response = await fetch(
-        `${misconfigured.baseUrl}/u/${token}/uploads/${intent.uploadId}/complete`,
-        {
-          method: 'POST',
-        },
-      );
-      const body = (await response.json()) as ErrorEnvelope;
-      expect(response.status, JSON.stringify(body)).toBe(503);
-      expect(body.error).toEqual({
-        code: 'unavailable',
-        message: 'File storage is unavailable; try again shortly.',
-      });
-    } finally {
-      await misconfigured.close();
-    }
+    const { token } = await misconfigured.createLink();
+    const intent = (await (
+      await fetch(`${misconfigured.baseUrl}/u/${token}/uploads`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          fileName: 'a.pdf',
+          contentType: 'application/pdf',
+          size: 100,
+          kind: 'file',
+        }),
+      })
+    ).json()) as UploadIntent;
+    const response = await fetch(`${misconfigured.baseUrl}/u/${token}/uploads/${intent.uploadId}/complete`, {
+      method: 'POST',
+    });
+    const body = (await response.json()) as ErrorEnvelope;
+    expect(response.status, JSON.stringify(body)).toBe(503);
+    expect(body.error).toEqual({
+      code: 'unavailable',
+      message: 'File storage is unavailable; try again shortly.',
+    });
   });
 });

@@ -5,28 +5,28 @@ import {
   type UploadReceipt,
 } from '@uplink/contracts';
 import { MetricNames } from '@uplink/kit';
-import { MongoFileShareStore, MongoUploadStore } from '@uplink/links';
+import { MongoUploadStore } from '@uplink/links';
 import {
   eventually,
   exeBytes,
   heicPhoto,
+  itOnServers,
   pdfBytes,
   put,
   startTestTelemetry,
   streamMessages,
   uploadWithIntent,
 } from '@uplink/testing';
-import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { AbandonedUploadSweeper } from '../src/abandoned-uploads.ts';
 import { verifiedBlobName } from '../src/blob-names.ts';
 
-let gateway: GatewayHarness;
+let gateway: UploadGatewayHarness;
 
 beforeAll(async () => {
-  gateway = await startGateway({ blockBytes: 64 * 1024 });
+  gateway = await uploadGatewayHarness({ blockBytes: 64 * 1024 });
 }, 60_000);
-afterAll(() => gateway?.close());
 
 const post = (path: string, body?: unknown) =>
   fetch(`${gateway.baseUrl}${path}`, {
@@ -361,65 +361,68 @@ describe('completion', () => {
 });
 
 describe('abandoned uploads', () => {
-  it('deletes the blobs of intents never completed, and keeps a received one whose record was not settled', async () => {
-    const uploads = new MongoUploadStore(gateway.infra.mongo.db);
-    const bytes = pdfBytes();
-    const abandonedLink = await gateway.createLink();
-    const abandoned = await intentFor(abandonedLink.token, pdfIntent(bytes.length));
-    await uploadWithIntent(abandoned, bytes);
-    // A completion that died after making the verified copy: the copy is the intent's too.
-    const abandonedEtag = (await gateway.storage.facts(blobNameOf(abandoned)))?.etag ?? '';
-    const abandonedCopy = verifiedBlobName(blobNameOf(abandoned));
-    expect(
-      (await gateway.storage.copyOnce(blobNameOf(abandoned), abandonedEtag, abandonedCopy, new Date()))
-        .outcome,
-    ).toBe('copied');
-    const receivedLink = await gateway.createLink();
-    const received = await intentFor(receivedLink.token, pdfIntent(bytes.length));
-    await uploadWithIntent(received, bytes);
-    expect((await post(`/u/${receivedLink.token}/uploads/${received.uploadId}/complete`)).status).toBe(200);
-    // As if the process died between the link update and settling the upload record.
-    await uploads.collection.updateOne({ _id: received.uploadId }, { $set: { state: 'issued' } });
+  itOnServers("moves an upload record back to 'issued' straight in MongoDB")(
+    'deletes the blobs of intents never completed, and keeps a received one whose record was not settled',
+    async () => {
+      const uploads = new MongoUploadStore(gateway.infra.servers().mongo.db);
+      const bytes = pdfBytes();
+      const abandonedLink = await gateway.createLink();
+      const abandoned = await intentFor(abandonedLink.token, pdfIntent(bytes.length));
+      await uploadWithIntent(abandoned, bytes);
+      // A completion that died after making the verified copy: the copy is the intent's too.
+      const abandonedEtag = (await gateway.storage.facts(blobNameOf(abandoned)))?.etag ?? '';
+      const abandonedCopy = verifiedBlobName(blobNameOf(abandoned));
+      expect(
+        (await gateway.storage.copyOnce(blobNameOf(abandoned), abandonedEtag, abandonedCopy, new Date()))
+          .outcome,
+      ).toBe('copied');
+      const receivedLink = await gateway.createLink();
+      const received = await intentFor(receivedLink.token, pdfIntent(bytes.length));
+      await uploadWithIntent(received, bytes);
+      expect((await post(`/u/${receivedLink.token}/uploads/${received.uploadId}/complete`)).status).toBe(200);
+      // As if the process died between the link update and settling the upload record.
+      await uploads.collection.updateOne({ _id: received.uploadId }, { $set: { state: 'issued' } });
 
-    const later = new Date(Date.now() + 2 * 60 * 60 * 1000);
-    // Viewer links: one long expired (purged), one still valid (kept).
-    const shares = new MongoFileShareStore(gateway.infra.mongo.db);
-    const file = (await eventuallyEvents(receivedLink.linkId, 1))[0]?.data.file;
-    if (!file) throw new Error('no upload.completed');
-    const share = { tenantId: gateway.tenantId, linkId: receivedLink.linkId, file };
-    const old = await shares.create({
-      ...share,
-      ttlMs: 1_000,
-      now: new Date(Date.now() - 30 * 24 * 60 * 60 * 1000),
-    });
-    const fresh = await shares.create({ ...share, ttlMs: 24 * 60 * 60 * 1000, now: new Date() });
-    const sweeper = new AbandonedUploadSweeper({
-      uploads,
-      links: gateway.links,
-      shares,
-      storage: gateway.storage,
-      clock: { now: () => later },
-      logger: gateway.infra.logger,
-      graceMs: 60 * 60 * 1000,
-      keepRecordsMs: 7 * 24 * 60 * 60 * 1000,
-    });
-    await sweeper.sweep();
-    const names = await blobNames();
-    expect(names).not.toContain(blobNameOf(abandoned));
-    expect(names).not.toContain(abandonedCopy);
-    expect(names).toContain(file.blobName);
-    expect((await uploads.get(abandoned.uploadId))?.state).toBe('abandoned');
-    expect((await uploads.get(received.uploadId))?.state).toBe('completed');
-    expect((await shares.find(old.token, later)).outcome).toBe('not_found');
-    expect((await shares.find(fresh.token, later)).outcome).toBe('found');
-  });
+      const later = new Date(Date.now() + 2 * 60 * 60 * 1000);
+      // Viewer links: one long expired (purged), one still valid (kept).
+      const shares = gateway.store.shares;
+      const file = (await eventuallyEvents(receivedLink.linkId, 1))[0]?.data.file;
+      if (!file) throw new Error('no upload.completed');
+      const share = { tenantId: gateway.tenantId, linkId: receivedLink.linkId, file };
+      const old = await shares.create({
+        ...share,
+        ttlMs: 1_000,
+        now: new Date(Date.now() - 30 * 24 * 60 * 60 * 1000),
+      });
+      const fresh = await shares.create({ ...share, ttlMs: 24 * 60 * 60 * 1000, now: new Date() });
+      const sweeper = new AbandonedUploadSweeper({
+        uploads,
+        links: gateway.links,
+        shares,
+        storage: gateway.storage,
+        clock: { now: () => later },
+        logger: gateway.infra.logger,
+        graceMs: 60 * 60 * 1000,
+        keepRecordsMs: 7 * 24 * 60 * 60 * 1000,
+      });
+      await sweeper.sweep();
+      const names = await blobNames();
+      expect(names).not.toContain(blobNameOf(abandoned));
+      expect(names).not.toContain(abandonedCopy);
+      expect(names).toContain(file.blobName);
+      expect((await uploads.get(abandoned.uploadId))?.state).toBe('abandoned');
+      expect((await uploads.get(received.uploadId))?.state).toBe('completed');
+      expect((await shares.find(old.token, later)).outcome).toBe('not_found');
+      expect((await shares.find(fresh.token, later)).outcome).toBe('found');
+    },
+  );
 });
 
 describe('abandoned uploads, whatever the SAS did', () => {
   it('deletes a snapshotted and a leased blob, and goes on past an intent that fails, counting it', async () => {
     const telemetry = await startTestTelemetry('abandoned-uploads-test');
     try {
-      const uploads = new MongoUploadStore(gateway.infra.mongo.db);
+      const { uploads } = gateway.store;
       const bytes = pdfBytes(100 * 1024);
       const intents: UploadIntent[] = [];
       for (let i = 0; i < 4; i++) {
@@ -438,7 +441,7 @@ describe('abandoned uploads, whatever the SAS did', () => {
       const sweeper = new AbandonedUploadSweeper({
         uploads,
         links: gateway.links,
-        shares: new MongoFileShareStore(gateway.infra.mongo.db),
+        shares: gateway.store.shares,
         storage: {
           // Storage refuses this one blob and serves the rest.
           async delete(blobName) {
@@ -476,20 +479,25 @@ describe('abandoned uploads, whatever the SAS did', () => {
 });
 
 describe('when NATS is down', () => {
-  it('still completes the upload, and publishes upload.completed once NATS is back', async () => {
-    const { token, linkId } = await gateway.createLink();
-    const bytes = pdfBytes();
-    const intent = await intentFor(token, pdfIntent(bytes.length));
-    await uploadWithIntent(intent, bytes);
-    await gateway.infra.nats.stop();
-    try {
-      expect((await post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
-      expect(await gateway.linkStatus(linkId)).toBe('received');
-    } finally {
-      await gateway.infra.nats.start();
-    }
-    expect(await eventuallyEvents(linkId, 1)).toHaveLength(1);
-  }, 30_000);
+  itOnServers('stops and restarts nats-server')(
+    'still completes the upload, and publishes upload.completed once NATS is back',
+    async () => {
+      const { token, linkId } = await gateway.createLink();
+      const bytes = pdfBytes();
+      const intent = await intentFor(token, pdfIntent(bytes.length));
+      await uploadWithIntent(intent, bytes);
+      const { nats } = gateway.infra.servers();
+      await nats.stop();
+      try {
+        expect((await post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
+        expect(await gateway.linkStatus(linkId)).toBe('received');
+      } finally {
+        await nats.start();
+      }
+      expect(await eventuallyEvents(linkId, 1)).toHaveLength(1);
+    },
+    30_000,
+  );
 });
 
 describe('receiving turned off', () => {
@@ -520,32 +528,28 @@ describe('receiving turned off', () => {
 
 describe('rate limits', () => {
   it('answers 429 with Retry-After once a client exceeds its budget', async () => {
-    const limited = await startGateway({ ratePerMinute: 3 });
-    try {
-      const { token } = await limited.createLink();
-      const statuses: number[] = [];
-      let retryAfter: string | null = null;
-      for (let i = 0; i < 5; i++) {
-        const response = await fetch(`${limited.baseUrl}/u/${token}/uploads`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(pdfIntent(100)),
-        });
-        statuses.push(response.status);
-        if (response.status === 429) {
-          retryAfter = response.headers.get('retry-after');
-          expect((await errorOf(response)).code).toBe('rate_limited');
-        }
+    const limited = await uploadGatewayHarness({ ratePerMinute: 3 });
+    const { token } = await limited.createLink();
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const response = await fetch(`${limited.baseUrl}/u/${token}/uploads`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(pdfIntent(100)),
+      });
+      statuses.push(response.status);
+      if (response.status === 429) {
+        retryAfter = response.headers.get('retry-after');
+        expect((await errorOf(response)).code).toBe('rate_limited');
       }
-      expect(statuses).toEqual([201, 201, 201, 429, 429]);
-      expect(Number(retryAfter)).toBeGreaterThan(0);
-    } finally {
-      await limited.close();
     }
+    expect(statuses).toEqual([201, 201, 201, 429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
   }, 30_000);
 
   it('counts clients by X-Forwarded-For only behind a trusted proxy', async () => {
-    const pageStatuses = async (harness: GatewayHarness) => {
+    const pageStatuses = async (harness: UploadGatewayHarness) => {
       const { url } = await harness.createLink();
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
@@ -555,16 +559,12 @@ describe('rate limits', () => {
       }
       return statuses;
     };
-    const behindProxy = await startGateway({ ratePerMinute: 2, trustProxy: '127.0.0.1' });
-    const direct = await startGateway({ ratePerMinute: 2 });
-    try {
-      // Four different customers behind the proxy each have their own budget...
-      expect(await pageStatuses(behindProxy)).toEqual([200, 200, 200, 200]);
-      // ...while a client that is not a trusted proxy cannot pick its address by a header.
-      expect(await pageStatuses(direct)).toEqual([200, 200, 429, 429]);
-    } finally {
-      await Promise.all([behindProxy.close(), direct.close()]);
-    }
+    const behindProxy = await uploadGatewayHarness({ ratePerMinute: 2, trustProxy: '127.0.0.1' });
+    const direct = await uploadGatewayHarness({ ratePerMinute: 2 });
+    // Four different customers behind the proxy each have their own budget...
+    expect(await pageStatuses(behindProxy)).toEqual([200, 200, 200, 200]);
+    // ...while a client that is not a trusted proxy cannot pick its address by a header.
+    expect(await pageStatuses(direct)).toEqual([200, 200, 429, 429]);
   }, 30_000);
 });
 
@@ -583,7 +583,7 @@ async function eventuallyEvents(linkId: string, count: number) {
 async function eventuallyMessages(subject: string, linkId: string, count: number) {
   return eventually(`${count} ${subject} for ${linkId}`, async () => {
     const messages = (await streamMessages(gateway.bus, subject))
-      .map((msg) => msg.json<{ linkId: string; type: string }>())
+      .map((msg) => msg.json() as { linkId: string; type: string })
       .filter((event) => event.linkId === linkId);
     return messages.length >= count ? messages : undefined;
   });

@@ -11,7 +11,8 @@ import {
 } from '@uplink/dev-servers';
 import { stopWorkers } from '@uplink/kit';
 import { MongoLinkStore } from '@uplink/links';
-import { API_KEY, auth, type LinkServiceHarness, startLinkService } from '@uplink/testing/link-service';
+import { itOnServers } from '@uplink/testing';
+import { API_KEY, auth, type LinkServiceHarness, linkServiceHarness } from '@uplink/testing/link-service';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -21,14 +22,13 @@ let origin: string;
 let ticketCounter = 0;
 
 beforeAll(async () => {
-  [harness, browser] = await Promise.all([startLinkService(), launchChromium(chromium)]);
+  [harness, browser] = await Promise.all([linkServiceHarness(), launchChromium(chromium)]);
   const port = await freePort();
   await harness.service.app.listen({ host: '127.0.0.1', port });
   origin = `http://127.0.0.1:${port}`;
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
-  await harness?.close();
 });
 
 /** A ticket no other test uses. */
@@ -261,117 +261,120 @@ describe('agent console', () => {
     }
   });
 
-  it('shows every status, and has no serious or critical axe-core violation', async () => {
-    const ticketId = newTicket();
-    const links = new MongoLinkStore(harness.infra.mongo.db);
-    const pending = await createLink(ticketId, { contextMessage: 'Screenshot of the error, please.' });
-    const delivered = await createLink(ticketId, { contextMessage: 'Voice note about the noise' });
-    const failed = await createLink(ticketId);
-    const refused = await createLink(ticketId, { contextMessage: 'A video of the fan' });
-    const purged = await createLink(ticketId, { contextMessage: 'The old invoice' });
-    const now = new Date();
-    const upload = (name: string) => ({
-      uploadId: `upl_${name.padEnd(20, 'X')}`,
-      kind: 'file' as const,
-      category: 'document' as const,
-      fileName: `${name}.pdf`,
-      contentType: 'application/pdf',
-      size: 1234,
-      container: 'uplink-uploads',
-      blobName: `blob-${name}`,
-      etag: '"0x1"',
-    });
-    await links.collection.updateOne(
-      { _id: delivered.id },
-      {
-        $set: {
-          status: 'delivered',
-          receivedAt: now,
-          deliveredAt: now,
-          delivery: {
-            attempts: 1,
-            target: {
-              destination: 'freshdesk',
-              noteId: '42',
-              url: 'https://acme.freshdesk.com/a/tickets/4711',
-              mode: 'attachment',
+  itOnServers('writes the statuses straight into MongoDB')(
+    'shows every status, and has no serious or critical axe-core violation',
+    async () => {
+      const ticketId = newTicket();
+      const links = new MongoLinkStore(harness.infra.servers().mongo.db);
+      const pending = await createLink(ticketId, { contextMessage: 'Screenshot of the error, please.' });
+      const delivered = await createLink(ticketId, { contextMessage: 'Voice note about the noise' });
+      const failed = await createLink(ticketId);
+      const refused = await createLink(ticketId, { contextMessage: 'A video of the fan' });
+      const purged = await createLink(ticketId, { contextMessage: 'The old invoice' });
+      const now = new Date();
+      const upload = (name: string) => ({
+        uploadId: `upl_${name.padEnd(20, 'X')}`,
+        kind: 'file' as const,
+        category: 'document' as const,
+        fileName: `${name}.pdf`,
+        contentType: 'application/pdf',
+        size: 1234,
+        container: 'uplink-uploads',
+        blobName: `blob-${name}`,
+        etag: '"0x1"',
+      });
+      await links.collection.updateOne(
+        { _id: delivered.id },
+        {
+          $set: {
+            status: 'delivered',
+            receivedAt: now,
+            deliveredAt: now,
+            delivery: {
+              attempts: 1,
+              target: {
+                destination: 'freshdesk',
+                noteId: '42',
+                url: 'https://acme.freshdesk.com/a/tickets/4711',
+                mode: 'attachment',
+              },
             },
           },
         },
-      },
-    );
-    await links.collection.updateOne(
-      { _id: failed.id },
-      {
-        $set: {
-          status: 'delivery_failed',
-          receivedAt: now,
-          deliveryFailedAt: now,
-          upload: upload('failed'),
-          delivery: { attempts: 3, reason: 'Freshdesk refused the API key.' },
-        },
-      },
-    );
-    await links.collection.updateOne(
-      { _id: purged.id },
-      {
-        $set: {
-          status: 'delivered',
-          receivedAt: now,
-          deliveredAt: now,
-          upload: upload('purged'),
-          fileDeletedAt: now,
-          delivery: {
-            attempts: 1,
-            target: { destination: 'freshdesk', noteId: '43', url: null, mode: 'attachment' },
+      );
+      await links.collection.updateOne(
+        { _id: failed.id },
+        {
+          $set: {
+            status: 'delivery_failed',
+            receivedAt: now,
+            deliveryFailedAt: now,
+            upload: upload('failed'),
+            delivery: { attempts: 3, reason: 'Freshdesk refused the API key.' },
           },
         },
-      },
-    );
-    await links.collection.updateOne({ _id: refused.id }, { $set: { rejectionNotifiedAt: now } });
-
-    const opened = await openConsole(`/console?provider=freshdesk&ticket=${ticketId}`);
-    const { page } = opened;
-    try {
-      expect(await seriousAxeViolations(page)).toEqual([]);
-
-      // Keyboard only: the key field has the focus, Enter signs in.
-      expect(await page.evaluate('document.activeElement?.id')).toBe('api-key');
-      await page.keyboard.type(API_KEY);
-      await page.keyboard.press('Enter');
-      await linkItem(page, pending.shortId).getByText('Pending').waitFor();
-      await linkItem(page, delivered.shortId).getByText('Delivered').waitFor();
-      const go = linkItem(page, delivered.shortId).getByRole('link', { name: 'Go to message' });
-      expect(await go.getAttribute('href')).toBe('https://acme.freshdesk.com/a/tickets/4711');
-      await linkItem(page, failed.shortId).getByText('Reason: Freshdesk refused the API key.').waitFor();
-      expect(await linkItem(page, failed.shortId).getByText('Failed', { exact: true }).isVisible()).toBe(
-        true,
       );
-      // A file that could not be posted can still be previewed; a deleted one says when it went.
-      const preview = (shortId: string) =>
-        linkItem(page, shortId).getByRole('button', { name: /^Preview the file/ });
-      expect(await preview(failed.shortId).count()).toBe(1);
-      await linkItem(page, purged.shortId)
-        .getByText(/^File deleted .+: the retention period ran out\.$/)
-        .waitFor();
-      expect(await preview(purged.shortId).count()).toBe(0);
-      const refusedItem = linkItem(page, refused.shortId);
-      expect(await refusedItem.getByText('Refused file attempted').isVisible()).toBe(true);
-      expect(await seriousAxeViolations(page)).toEqual([]);
-      await screenshot(page, 'console-statuses');
+      await links.collection.updateOne(
+        { _id: purged.id },
+        {
+          $set: {
+            status: 'delivered',
+            receivedAt: now,
+            deliveredAt: now,
+            upload: upload('purged'),
+            fileDeletedAt: now,
+            delivery: {
+              attempts: 1,
+              target: { destination: 'freshdesk', noteId: '43', url: null, mode: 'attachment' },
+            },
+          },
+        },
+      );
+      await links.collection.updateOne({ _id: refused.id }, { $set: { rejectionNotifiedAt: now } });
 
-      // The dialog opens and closes by keyboard, and is clean too.
-      await page.getByRole('button', { name: 'Request a file' }).focus();
-      await page.keyboard.press('Enter');
-      await page.getByRole('dialog', { name: 'Request a file' }).waitFor();
-      expect(await page.evaluate('document.activeElement?.id')).toBe('context');
-      expect(await seriousAxeViolations(page)).toEqual([]);
-      await page.keyboard.press('Escape');
-      await page.getByRole('dialog').waitFor({ state: 'hidden' });
-    } finally {
-      await opened.close();
-    }
-  });
+      const opened = await openConsole(`/console?provider=freshdesk&ticket=${ticketId}`);
+      const { page } = opened;
+      try {
+        expect(await seriousAxeViolations(page)).toEqual([]);
+
+        // Keyboard only: the key field has the focus, Enter signs in.
+        expect(await page.evaluate('document.activeElement?.id')).toBe('api-key');
+        await page.keyboard.type(API_KEY);
+        await page.keyboard.press('Enter');
+        await linkItem(page, pending.shortId).getByText('Pending').waitFor();
+        await linkItem(page, delivered.shortId).getByText('Delivered').waitFor();
+        const go = linkItem(page, delivered.shortId).getByRole('link', { name: 'Go to message' });
+        expect(await go.getAttribute('href')).toBe('https://acme.freshdesk.com/a/tickets/4711');
+        await linkItem(page, failed.shortId).getByText('Reason: Freshdesk refused the API key.').waitFor();
+        expect(await linkItem(page, failed.shortId).getByText('Failed', { exact: true }).isVisible()).toBe(
+          true,
+        );
+        // A file that could not be posted can still be previewed; a deleted one says when it went.
+        const preview = (shortId: string) =>
+          linkItem(page, shortId).getByRole('button', { name: /^Preview the file/ });
+        expect(await preview(failed.shortId).count()).toBe(1);
+        await linkItem(page, purged.shortId)
+          .getByText(/^File deleted .+: the retention period ran out\.$/)
+          .waitFor();
+        expect(await preview(purged.shortId).count()).toBe(0);
+        const refusedItem = linkItem(page, refused.shortId);
+        expect(await refusedItem.getByText('Refused file attempted').isVisible()).toBe(true);
+        expect(await seriousAxeViolations(page)).toEqual([]);
+        await screenshot(page, 'console-statuses');
+
+        // The dialog opens and closes by keyboard, and is clean too.
+        await page.getByRole('button', { name: 'Request a file' }).focus();
+        await page.keyboard.press('Enter');
+        await page.getByRole('dialog', { name: 'Request a file' }).waitFor();
+        expect(await page.evaluate('document.activeElement?.id')).toBe('context');
+        expect(await seriousAxeViolations(page)).toEqual([]);
+        await page.keyboard.press('Escape');
+        await page.getByRole('dialog').waitFor({ state: 'hidden' });
+      } finally {
+        await opened.close();
+      }
+    },
+  );
 
   it('changes the company name and a write-only secret on the settings page', async () => {
     const opened = await openConsole('/console');

@@ -21,23 +21,22 @@ import {
   seriousAxeViolations,
 } from '@uplink/dev-servers';
 import { prepareService, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
-import { MongoSessionStore } from '@uplink/session-store';
-import { MongoTenantStore } from '@uplink/tenants';
-import { heicPhoto, startTestInfra, type TestInfra } from '@uplink/testing';
-import { API_KEY, type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
+import { MongoLinkStore } from '@uplink/links';
+import { heicPhoto, type ServerInfra, startServerInfra } from '@uplink/testing';
+import { API_KEY, type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildLinkService } from '../../src/app.ts';
 
-let infra: TestInfra;
-let gateway: GatewayHarness;
+let infra: ServerInfra;
+let gateway: UploadGatewayHarness;
 let linkService: Service;
 let browser: Browser;
 let origin: string;
 
 beforeAll(async () => {
-  infra = await startTestInfra();
-  const [started, launched] = await Promise.all([startGateway({ infra }), launchChromium(chromium)]);
+  infra = await startServerInfra();
+  const [started, launched] = await Promise.all([uploadGatewayHarness({ infra }), launchChromium(chromium)]);
   gateway = started;
   browser = launched;
   linkService = await buildLinkService({
@@ -48,7 +47,7 @@ beforeAll(async () => {
       AZURE_STORAGE_CONTAINER: gateway.container.containerName,
     },
     logger: infra.logger,
-    store: await MongoSessionStore.prepared(infra.mongo),
+    store: await infra.store(),
     bus: await infra.connectBus('link-service'),
     clock: systemClock,
     outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
@@ -65,8 +64,6 @@ afterAll(async () => {
     await stopWorkers(linkService);
     await linkService.app.close();
   }
-  await gateway?.close();
-  await infra?.close();
 });
 
 describe('the whole flow', () => {
@@ -149,7 +146,7 @@ describe('the whole flow', () => {
         .setInputFiles({ name: 'IMG_0001.HEIC', mimeType: 'image/heic', buffer: Buffer.from(photo) });
       await page.getByRole('button', { name: 'Send file' }).click();
       await page.getByRole('heading', { name: 'Sent!' }).waitFor();
-      const stored = await gateway.links.collection.findOne({ _id: linkId });
+      const stored = await gateway.links.getById(linkId);
       expect(stored?.upload?.contentType).toBe('image/heic');
       const kept = await gateway.container.getBlobClient(stored?.upload?.blobName ?? '').downloadToBuffer();
       expect(new Uint8Array(kept)).toEqual(photo);
@@ -178,7 +175,7 @@ describe('the whole flow', () => {
       const notHeic = await gateway.createLink();
       if (!stored?.upload) throw new Error('the link has no upload');
       const asPng = { ...stored.upload, contentType: 'image/png' };
-      await gateway.links.collection.updateOne(
+      await new MongoLinkStore(infra.mongo.db).collection.updateOne(
         { _id: notHeic.linkId },
         { $set: { status: 'received', receivedAt: new Date(), upload: asPng } },
       );
@@ -207,7 +204,7 @@ describe('the whole flow', () => {
       'base64',
     );
     const uploaded = await gateway.container.getBlockBlobClient(blobName).uploadData(png);
-    await gateway.links.collection.updateOne(
+    await new MongoLinkStore(infra.mongo.db).collection.updateOne(
       { _id: linkId },
       {
         $set: {
@@ -244,7 +241,7 @@ describe('the whole flow', () => {
     expect(Buffer.from(await read.arrayBuffer())).toEqual(png);
 
     const otherKey = 'upk_flow_test_other_tenant_0000000000';
-    await new MongoTenantStore(infra.mongo.db).ensureBootstrapTenant(otherKey, new Date());
+    await gateway.store.tenants.ensureBootstrapTenant(otherKey, new Date());
     const otherTenant = await linkService.app.inject({
       method: 'GET',
       url,

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { CHROMIUM_PHONE, cspViolations, launchChromium, PAGE_PROBE } from '@uplink/dev-servers';
 import { eventually } from '@uplink/testing';
-import type { GatewayHarness } from '@uplink/testing/upload-gateway';
+import type { UploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 
@@ -146,7 +146,7 @@ export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update
  * the blob it names holds exactly `expected` (size and SHA-256).
  */
 export async function expectDelivered(
-  gateway: GatewayHarness,
+  gateway: UploadGatewayHarness,
   linkId: string,
   expected: { size: number; sha256: string },
 ): Promise<{ blobName: string; contentType: string }> {
@@ -166,7 +166,7 @@ const TRACKS_ID = Uint8Array.of(0x16, 0x54, 0xae, 0x6b);
  * recorder's own file has none. Returns that duration, in seconds.
  */
 export async function expectRecordingDelivered(
-  gateway: GatewayHarness,
+  gateway: UploadGatewayHarness,
   linkId: string,
   recorded: Recorded,
   page: Page,
@@ -199,7 +199,7 @@ async function mediaDuration(page: Page, bytes: Uint8Array, type: string): Promi
 
 /** The link is received, exactly one upload.completed was published for it; its file and stored bytes. */
 export async function deliveredFile(
-  gateway: GatewayHarness,
+  gateway: UploadGatewayHarness,
   linkId: string,
 ): Promise<{ file: { blobName: string; contentType: string }; stored: Buffer }> {
   expect(await gateway.linkStatus(linkId)).toBe('received');

@@ -3,8 +3,7 @@
 // entries), nowhere else; the customer's upload page never.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MongoFileShareStore } from '@uplink/links';
-import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
+import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import type { Browser, Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shareFile } from '../shares.ts';
@@ -26,16 +25,17 @@ async function startFramingSite(): Promise<{ server: Server; origin: string }> {
 
 let helpdesk: { server: Server; origin: string };
 let elsewhere: { server: Server; origin: string };
-let gateway: GatewayHarness;
+let gateway: UploadGatewayHarness;
 let browser: Browser;
 
 beforeAll(async () => {
   [helpdesk, elsewhere, browser] = await Promise.all([startFramingSite(), startFramingSite(), openBrowser()]);
-  gateway = await startGateway({ viewerFrameAncestors: `https://flex.twilio.com ${helpdesk.origin}` });
+  gateway = await uploadGatewayHarness({
+    viewerFrameAncestors: `https://flex.twilio.com ${helpdesk.origin}`,
+  });
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
-  await gateway?.close();
   helpdesk?.server.close();
   elsewhere?.server.close();
 });
@@ -52,7 +52,7 @@ async function framed(site: string, url: string): Promise<{ frame: Frame; close(
 
 describe('framing', () => {
   it('shows the file viewer inside a configured helpdesk and nowhere else', async () => {
-    const shares = new MongoFileShareStore(gateway.infra.mongo.db);
+    const shares = gateway.store.shares;
     const shared = await shareFile(gateway, shares, {
       fileName: 'photo.png',
       contentType: 'image/png',

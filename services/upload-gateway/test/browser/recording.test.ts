@@ -1,20 +1,19 @@
 // Recording in the page, in headless Chromium with a fake camera and microphone, against the
 // real gateway on NATS, MongoDB-wire and Azurite.
 import { screenshot } from '@uplink/dev-servers';
-import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
+import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectRecordingDelivered, openBrowser, openPage } from './browser.ts';
 
-let gateway: GatewayHarness;
+let gateway: UploadGatewayHarness;
 let browser: Browser;
 
 beforeAll(async () => {
-  [gateway, browser] = await Promise.all([startGateway(), openBrowser()]);
+  [gateway, browser] = await Promise.all([uploadGatewayHarness(), openBrowser()]);
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
-  await gateway?.close();
 });
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,20 +2,19 @@
 // (a 1280×720 fake monitor) and the fake microphone gives the voice. Against the real gateway on
 // NATS, MongoDB-wire and Azurite.
 import { screenshot, seriousAxeViolations } from '@uplink/dev-servers';
-import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
+import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectRecordingDelivered, openBrowser, openPage } from './browser.ts';
 
-let gateway: GatewayHarness;
+let gateway: UploadGatewayHarness;
 let browser: Browser;
 
 beforeAll(async () => {
-  [gateway, browser] = await Promise.all([startGateway(), openBrowser()]);
+  [gateway, browser] = await Promise.all([uploadGatewayHarness(), openBrowser()]);
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
-  await gateway?.close();
 });
 
 /** Whether a WebM's Tracks name a codec (`V_VP9`, `A_OPUS`): which tracks were recorded. */
@@ -63,7 +62,7 @@ describe('the Screen tab', () => {
       expect(blob.contentType).toBe('video/webm');
       expect(blob.durationSeconds).toBeGreaterThan(1.3);
       expect(blob.durationSeconds).toBeLessThan(5);
-      const link = await gateway.links.collection.findOne({ _id: linkId });
+      const link = await gateway.links.getById(linkId);
       expect(link?.upload).toMatchObject({ kind: 'video', category: 'video' });
       expect(link?.upload?.fileName).toMatch(/^screen-recording-\d{4}-\d{2}-\d{2}-\d{4}\.webm$/);
       expect(await opened.csp()).toEqual([]);

@@ -3,22 +3,21 @@
 import { DEFAULT_MAX_BYTES } from '@uplink/contracts';
 import { screenshot, seriousAxeViolations } from '@uplink/dev-servers';
 import { pdfBytes } from '@uplink/testing';
-import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
+import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import type { Browser, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectDelivered, openBrowser, openPage, sha256 } from './browser.ts';
 
 const BLOCK_BYTES = 64 * 1024;
 
-let gateway: GatewayHarness;
+let gateway: UploadGatewayHarness;
 let browser: Browser;
 
 beforeAll(async () => {
-  [gateway, browser] = await Promise.all([startGateway({ blockBytes: BLOCK_BYTES }), openBrowser()]);
+  [gateway, browser] = await Promise.all([uploadGatewayHarness({ blockBytes: BLOCK_BYTES }), openBrowser()]);
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
-  await gateway?.close();
 });
 
 function pdfFile(name: string, extra = 0) {

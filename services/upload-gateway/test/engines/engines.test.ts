@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { screenshot, seriousAxeViolations } from '@uplink/dev-servers';
 import { pdfBytes } from '@uplink/testing';
-import { type GatewayHarness, startGateway } from '@uplink/testing/upload-gateway';
+import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveredFile, expectDelivered, sha256 } from '../browser/browser.ts';
 import { openChromium } from './chromium.ts';
@@ -67,19 +67,18 @@ const ENGINES: Record<string, EngineCase> = {
   WebKitGTK: { open: openWebKit, audioType: /^audio\/mp4/, videoType: null, blur: false, screen: true },
 };
 
-let gateway: GatewayHarness;
+let gateway: UploadGatewayHarness;
 let fileDir: string;
 let pdfPath: string;
 const pdf = pdfBytes(3000);
 
 beforeAll(async () => {
-  gateway = await startGateway();
+  gateway = await uploadGatewayHarness();
   fileDir = await mkdtemp(join(tmpdir(), 'uplink-engines-'));
   pdfPath = join(fileDir, 'invoice.pdf');
   await writeFile(pdfPath, pdf);
 }, 60_000);
 afterAll(async () => {
-  await gateway?.close();
   if (fileDir) await rm(fileDir, { recursive: true, force: true });
 });
 
