@@ -112,18 +112,6 @@ function atLeast(version: readonly number[], minimum: readonly number[]): boolea
   return true;
 }
 
-/** Returns why the nats-server at `path` is unusable, or undefined when it is fine. */
-async function natsServerProblem(path: string): Promise<string | undefined> {
-  const { code, output } = await run(path, ['--version']);
-  if (code !== 0) return `'${path} --version' failed: ${lastLines(output, 3)}`;
-  const version = parseVersion(output);
-  if (!version) return `'${path} --version' printed no version: ${output.trim()}`;
-  if (!atLeast(version, NATS_SERVER_MIN_VERSION)) {
-    return `${path} is ${version.join('.')}, older than the ${NATS_SERVER_MIN_VERSION.join('.')} the NATS 3.x client needs`;
-  }
-  return undefined;
-}
-
 async function findGo(): Promise<string | undefined> {
   const candidates = [await findOnPath('go'), '/usr/local/go/bin/go'];
   for (const candidate of candidates) {
@@ -152,12 +140,6 @@ async function buildInto(
     await rm(scratch, { recursive: true, force: true });
   }
 }
-
-const natsInstallHint = (): string =>
-  `Install nats-server ${NATS_SERVER_MIN_VERSION.join('.')} or newer: either put it on PATH ` +
-  `(https://github.com/nats-io/nats-server/releases), or copy it to ${join(toolsBinDir(), 'nats-server')}, ` +
-  `or install Go (https://go.dev/dl/, found on PATH or at /usr/local/go/bin/go) so that ` +
-  `'go install ${NATS_MODULE}@${NATS_SERVER_VERSION}' can build it.`;
 
 /** Lookups run once per process and tools dir; failures are forgotten so a later call retries. */
 const lookups = new Map<string, Promise<unknown>>();
@@ -221,22 +203,38 @@ export async function aptGetInstall(
   log(`${packageName} installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
-/** Path to a nats-server >= 2.10, building one with Go when none is around. */
-export function ensureNatsServer(): Promise<string> {
-  return once('nats-server', locateNatsServer);
-}
+/**
+ * A Go program the tests run, and what differs in getting it. Every tool is found the same way
+ * (locateGoTool): our own build in the tools dir, else one on PATH when that may do, else built
+ * with Go into the tools dir and checked before it is trusted.
+ */
+type GoTool = {
+  name: string;
+  /** The pinned version we build. */
+  version: string;
+  /** Whether a binary found on PATH may do (it is then checked like ours). */
+  usePath: boolean;
+  /** For the log line: how long a build takes. */
+  buildTime: string;
+  /** Why the binary at `path` is unusable, or undefined; `ours`: built by us, so the pinned version. */
+  problem(path: string, ours: boolean): Promise<string | undefined>;
+  /** Builds the binary at `outputPath` (in the scratch folder `outputDir`) with the `go` given. */
+  build(go: string, outputPath: string, outputDir: string): Promise<void>;
+  /** What a person can do when there is none and none can be built. */
+  installHint(): string;
+};
 
-async function locateNatsServer(): Promise<string> {
+async function locateGoTool(tool: GoTool): Promise<string> {
   const problems: string[] = [];
-  const cached = join(toolsBinDir(), 'nats-server');
-  if (await isExecutable(cached)) {
-    const problem = await natsServerProblem(cached);
-    if (!problem) return cached;
+  const ours = join(toolsBinDir(), tool.name);
+  if (await isExecutable(ours)) {
+    const problem = await tool.problem(ours, true);
+    if (!problem) return ours;
     problems.push(problem);
   }
-  const onPath = await findOnPath('nats-server');
+  const onPath = tool.usePath ? await findOnPath(tool.name) : undefined;
   if (onPath) {
-    const problem = await natsServerProblem(onPath);
+    const problem = await tool.problem(onPath, false);
     if (!problem) return onPath;
     problems.push(problem);
   }
@@ -244,144 +242,124 @@ async function locateNatsServer(): Promise<string> {
   const go = await findGo();
   if (!go) {
     throw new Error(
-      `No usable nats-server and no Go toolchain to build one. ${problems.join('; ')}\n${natsInstallHint()}`,
+      `No usable ${tool.name} and no Go toolchain to build one. ${problems.join('; ')}\n${tool.installHint()}`,
     );
   }
-  log(`installing nats-server ${NATS_SERVER_VERSION} with ${go} into ${toolsBinDir()} (about a minute)`);
+  log(`building ${tool.name} ${tool.version} with ${go} into ${toolsBinDir()} (${tool.buildTime}; once)`);
   const started = Date.now();
-  await buildInto(cached, async (outputPath, outputDir) => {
-    const result = await run(go, ['install', `${NATS_MODULE}@${NATS_SERVER_VERSION}`], {
-      env: { ...process.env, GOBIN: outputDir },
-      timeoutMs: 15 * 60_000,
-    });
-    if (result.code !== 0) {
-      throw new Error(
-        `'go install ${NATS_MODULE}@${NATS_SERVER_VERSION}' failed (exit ${result.code}):\n` +
-          `${lastLines(result.output, 30)}\n${natsInstallHint()}`,
-      );
-    }
-    await rename(join(outputDir, 'nats-server'), outputPath);
-  });
-  const problem = await natsServerProblem(cached);
-  if (problem) {
-    throw new Error(`The freshly built nats-server does not work: ${problem}\n${natsInstallHint()}`);
-  }
-  log(
-    `nats-server ${NATS_SERVER_VERSION} installed in ${((Date.now() - started) / 1000).toFixed(0)} s: ${cached}`,
-  );
-  return cached;
+  await buildInto(ours, (outputPath, outputDir) => tool.build(go, outputPath, outputDir));
+  const problem = await tool.problem(ours, true);
+  if (problem)
+    throw new Error(`The freshly built ${tool.name} does not work: ${problem}\n${tool.installHint()}`);
+  log(`${tool.name} ${tool.version} built in ${((Date.now() - started) / 1000).toFixed(0)} s: ${ours}`);
+  return ours;
 }
+
+/** `go install <args> <target>` into `outputDir`, then the tool's binary moved to `outputPath`. */
+async function goInstall(
+  tool: GoTool,
+  go: string,
+  paths: { outputPath: string; outputDir: string },
+  install: { target: string; args?: string[]; env?: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<void> {
+  const result = await run(go, ['install', ...(install.args ?? []), install.target], {
+    env: { ...process.env, ...install.env, GOBIN: paths.outputDir },
+    timeoutMs: install.timeoutMs,
+  });
+  if (result.code !== 0) {
+    throw new Error(
+      `'go install ${install.target}' failed (exit ${result.code}):\n` +
+        `${lastLines(result.output, 30)}\n${tool.installHint()}`,
+    );
+  }
+  await rename(join(paths.outputDir, tool.name), paths.outputPath);
+}
+
+const NATS_SERVER: GoTool = {
+  name: 'nats-server',
+  version: NATS_SERVER_VERSION,
+  usePath: true,
+  buildTime: 'about a minute',
+  async problem(path) {
+    const { code, output } = await run(path, ['--version']);
+    if (code !== 0) return `'${path} --version' failed: ${lastLines(output, 3)}`;
+    const version = parseVersion(output);
+    if (!version) return `'${path} --version' printed no version: ${output.trim()}`;
+    if (!atLeast(version, NATS_SERVER_MIN_VERSION)) {
+      return `${path} is ${version.join('.')}, older than the ${NATS_SERVER_MIN_VERSION.join('.')} the NATS 3.x client needs`;
+    }
+    return undefined;
+  },
+  build: (go, outputPath, outputDir) =>
+    goInstall(
+      NATS_SERVER,
+      go,
+      { outputPath, outputDir },
+      {
+        target: `${NATS_MODULE}@${NATS_SERVER_VERSION}`,
+        timeoutMs: 15 * 60_000,
+      },
+    ),
+  installHint: () =>
+    `Install nats-server ${NATS_SERVER_MIN_VERSION.join('.')} or newer: either put it on PATH ` +
+    `(https://github.com/nats-io/nats-server/releases), or copy it to ${join(toolsBinDir(), 'nats-server')}, ` +
+    `or install Go (https://go.dev/dl/, found on PATH or at /usr/local/go/bin/go) so that ` +
+    `'go install ${NATS_MODULE}@${NATS_SERVER_VERSION}' can build it.`,
+};
 
 const HELM_MODULE = 'helm.sh/helm/v3';
 const HELM_PACKAGE = `${HELM_MODULE}/cmd/helm`;
 
-const helmInstallHint = (): string =>
-  `Install helm ${HELM_VERSION}: either put a helm ${HELM_MIN_VERSION.join('.')}+ (v3) on PATH ` +
-  `(https://helm.sh/docs/intro/install/), or copy it to ${join(toolsBinDir(), 'helm')}, or install Go ` +
-  `(https://go.dev/dl/, found on PATH or at /usr/local/go/bin/go) so that ` +
-  `'go install ${HELM_PACKAGE}@${HELM_VERSION}' can build it.`;
-
-/**
- * Returns why the helm at `path` is unusable, or undefined when it is fine: the pinned version
- * for the binary we build (`exact`), any Helm 3 from HELM_MIN_VERSION on for one found on PATH.
- */
-async function helmProblem(path: string, exact: boolean): Promise<string | undefined> {
-  const { code, output } = await run(path, ['version', '--template', '{{.Version}}']);
-  if (code !== 0) return `'${path} version' failed: ${lastLines(output, 3)}`;
-  const printed = output.trim();
-  if (exact) return printed === HELM_VERSION ? undefined : `${path} is ${printed}, not ${HELM_VERSION}`;
-  const version = parseVersion(printed);
-  if (!version) return `'${path} version' printed no version: ${printed}`;
-  if (version[0] !== 3 || !atLeast(version, HELM_MIN_VERSION)) {
-    return `${path} is ${printed}; the chart tests need Helm 3, ${HELM_MIN_VERSION.join('.')} or newer`;
-  }
-  return undefined;
-}
-
-/** Path to a helm 3 (the pinned one unless PATH has one recent enough), building it with Go when needed. */
-export function ensureHelm(): Promise<string> {
-  return once('helm', locateHelm);
-}
-
-async function locateHelm(): Promise<string> {
-  const problems: string[] = [];
-  const cached = join(toolsBinDir(), 'helm');
-  if (await isExecutable(cached)) {
-    const problem = await helmProblem(cached, true);
-    if (!problem) return cached;
-    problems.push(problem);
-  }
-  const onPath = await findOnPath('helm');
-  if (onPath) {
-    const problem = await helmProblem(onPath, false);
-    if (!problem) return onPath;
-    problems.push(problem);
-  }
-
-  const go = await findGo();
-  if (!go) {
-    throw new Error(
-      `No usable helm and no Go toolchain to build one. ${problems.join('; ')}\n${helmInstallHint()}`,
-    );
-  }
-  log(`installing helm ${HELM_VERSION} with ${go} into ${toolsBinDir()} (a few minutes on 2 cores; once)`);
-  const started = Date.now();
-  // What helm's Makefile passes: the version `helm version` prints and the Kubernetes version
-  // assumed without a cluster (without them: "v3.22" and v1.20.0, which fails kubeVersion checks).
-  const ldflags = [
-    '-s',
-    '-w',
-    `-X ${HELM_MODULE}/internal/version.version=${HELM_VERSION}`,
-    `-X ${HELM_MODULE}/internal/version.gitTreeState=clean`,
-    ...['pkg/chartutil', 'pkg/lint/rules'].flatMap((pkg) => [
-      `-X ${HELM_MODULE}/${pkg}.k8sVersionMajor=${HELM_KUBE_VERSION.major}`,
-      `-X ${HELM_MODULE}/${pkg}.k8sVersionMinor=${HELM_KUBE_VERSION.minor}`,
-    ]),
-  ].join(' ');
-  await buildInto(cached, async (outputPath, outputDir) => {
-    const result = await run(
+const HELM: GoTool = {
+  name: 'helm',
+  version: HELM_VERSION,
+  usePath: true,
+  buildTime: 'a few minutes on 2 cores',
+  /** Ours must be the pinned version; one on PATH any Helm 3 from HELM_MIN_VERSION on. */
+  async problem(path, ours) {
+    const { code, output } = await run(path, ['version', '--template', '{{.Version}}']);
+    if (code !== 0) return `'${path} version' failed: ${lastLines(output, 3)}`;
+    const printed = output.trim();
+    if (ours) return printed === HELM_VERSION ? undefined : `${path} is ${printed}, not ${HELM_VERSION}`;
+    const version = parseVersion(printed);
+    if (!version) return `'${path} version' printed no version: ${printed}`;
+    if (version[0] !== 3 || !atLeast(version, HELM_MIN_VERSION)) {
+      return `${path} is ${printed}; the chart tests need Helm 3, ${HELM_MIN_VERSION.join('.')} or newer`;
+    }
+    return undefined;
+  },
+  build(go, outputPath, outputDir) {
+    // What helm's Makefile passes: the version `helm version` prints and the Kubernetes version
+    // assumed without a cluster (without them: "v3.22" and v1.20.0, which fails kubeVersion checks).
+    const ldflags = [
+      '-s',
+      '-w',
+      `-X ${HELM_MODULE}/internal/version.version=${HELM_VERSION}`,
+      `-X ${HELM_MODULE}/internal/version.gitTreeState=clean`,
+      ...['pkg/chartutil', 'pkg/lint/rules'].flatMap((pkg) => [
+        `-X ${HELM_MODULE}/${pkg}.k8sVersionMajor=${HELM_KUBE_VERSION.major}`,
+        `-X ${HELM_MODULE}/${pkg}.k8sVersionMinor=${HELM_KUBE_VERSION.minor}`,
+      ]),
+    ].join(' ');
+    return goInstall(
+      HELM,
       go,
-      ['install', '-trimpath', `-ldflags=${ldflags}`, `${HELM_PACKAGE}@${HELM_VERSION}`],
+      { outputPath, outputDir },
       {
+        target: `${HELM_PACKAGE}@${HELM_VERSION}`,
+        args: ['-trimpath', `-ldflags=${ldflags}`],
         // GOWORK=off: a go.work of the caller's environment must not pull in other modules.
-        env: { ...process.env, GOBIN: outputDir, CGO_ENABLED: '0', GOWORK: 'off' },
+        env: { CGO_ENABLED: '0', GOWORK: 'off' },
         timeoutMs: 20 * 60_000,
       },
     );
-    if (result.code !== 0) {
-      throw new Error(
-        `'go install ${HELM_PACKAGE}@${HELM_VERSION}' failed (exit ${result.code}):\n` +
-          `${lastLines(result.output, 30)}\n${helmInstallHint()}`,
-      );
-    }
-    await rename(join(outputDir, 'helm'), outputPath);
-  });
-  const problem = await helmProblem(cached, true);
-  if (problem) throw new Error(`The freshly built helm does not work: ${problem}\n${helmInstallHint()}`);
-  log(`helm ${HELM_VERSION} installed in ${((Date.now() - started) / 1000).toFixed(0)} s: ${cached}`);
-  return cached;
-}
-
-const ferretInstallHint = (): string =>
-  `Install Go (https://go.dev/dl/, found on PATH or at /usr/local/go/bin/go) so that FerretDB ` +
-  `${FERRETDB_VERSION} can be built, or copy a ferretdb ${FERRETDB_VERSION} binary to ` +
-  `${join(toolsBinDir(), 'ferretdb')}, or put mongod on PATH, or set MONGODB_URI to a running MongoDB.`;
-
-/** Path to a working ferretdb v1.24.2, building it with Go when needed (1-3 minutes). */
-export function ensureFerretDb(): Promise<string> {
-  return once('ferretdb', locateFerretDb);
-}
-
-/** Returns why the ferretdb at `path` is unusable, or undefined when it runs and is the pinned version. */
-async function ferretDbProblem(path: string): Promise<string | undefined> {
-  const { code, output } = await run(path, ['--version']);
-  // FerretDB's panics put the reason first and a stack trace after it.
-  if (code !== 0) return `'${path} --version' failed: ${output.trim().split('\n')[0]}`;
-  if (!new RegExp(`^version:\\s*${FERRETDB_VERSION.replaceAll('.', '\\.')}$`, 'im').test(output)) {
-    return `${path} is not FerretDB ${FERRETDB_VERSION}: ${output.split('\n')[0]}`;
-  }
-  return undefined;
-}
+  },
+  installHint: () =>
+    `Install helm ${HELM_VERSION}: either put a helm ${HELM_MIN_VERSION.join('.')}+ (v3) on PATH ` +
+    `(https://helm.sh/docs/intro/install/), or copy it to ${join(toolsBinDir(), 'helm')}, or install Go ` +
+    `(https://go.dev/dl/, found on PATH or at /usr/local/go/bin/go) so that ` +
+    `'go install ${HELM_PACKAGE}@${HELM_VERSION}' can build it.`,
+};
 
 /** Files copied out of the Go module cache are read-only. */
 async function makeWritable(dir: string): Promise<void> {
@@ -392,50 +370,45 @@ async function makeWritable(dir: string): Promise<void> {
   }
 }
 
-async function locateFerretDb(): Promise<string> {
-  const cached = join(toolsBinDir(), 'ferretdb');
-  if (await isExecutable(cached)) {
-    // A binary made by a plain `go install`/`go build` panics at start-up (see below), so an
-    // existing binary is run once before it is trusted.
-    const problem = await ferretDbProblem(cached);
-    if (!problem) return cached;
-    log(`${cached} is unusable, rebuilding it: ${problem.split('\n')[0]}`);
-  }
-
-  const go = await findGo();
-  if (!go) {
-    throw new Error(
-      `ferretdb is not installed and there is no Go toolchain to build it.\n${ferretInstallHint()}`,
-    );
-  }
-
-  log(
-    `building FerretDB ${FERRETDB_VERSION} with ${go} into ${toolsBinDir()}; this takes 1-3 minutes and happens once`,
-  );
-  const started = Date.now();
-  // `go install ...@v1.24.2` fails here: its deprecation check asks the Go proxy for a version
-  // list it refuses, so we build from a throw-away module instead. Any build outside FerretDB's own
-  // tooling panics at start-up, because build/version/version.txt (embedded, written by their
-  // `task gen-version`) is missing; the module cache is read-only, so a copy of the FerretDB module
-  // gets that file and a `replace` points the build at it.
-  const workDir = await mkdtemp(join(tmpdir(), 'ferretbuild-'));
-  const goStep = async (args: string[]): Promise<string> => {
-    // GOWORK=off: a go.work of the caller's environment must not pull in other modules.
-    const result = await run(go, args, {
-      cwd: workDir,
-      env: { ...process.env, GOWORK: 'off' },
-      timeoutMs: 20 * 60_000,
-    });
-    if (result.code !== 0) {
-      throw new Error(
-        `'go ${args.join(' ')}' (in ${workDir}) failed (exit ${result.code}):\n` +
-          `${lastLines(result.output, 30)}\n${ferretInstallHint()}`,
-      );
+const FERRETDB: GoTool = {
+  name: 'ferretdb',
+  version: FERRETDB_VERSION,
+  // A binary made by a plain `go install`/`go build` panics at start-up (see build), so only
+  // ours is trusted, and only once it ran.
+  usePath: false,
+  buildTime: '1-3 minutes',
+  async problem(path) {
+    const { code, output } = await run(path, ['--version']);
+    // FerretDB's panics put the reason first and a stack trace after it.
+    if (code !== 0) return `'${path} --version' failed: ${output.trim().split('\n')[0]}`;
+    if (!new RegExp(`^version:\\s*${FERRETDB_VERSION.replaceAll('.', '\\.')}$`, 'im').test(output)) {
+      return `${path} is not FerretDB ${FERRETDB_VERSION}: ${output.split('\n')[0]}`;
     }
-    return result.stdout;
-  };
-  try {
-    await buildInto(cached, async (outputPath) => {
+    return undefined;
+  },
+  async build(go, outputPath) {
+    // `go install ...@v1.24.2` fails here: its deprecation check asks the Go proxy for a version
+    // list it refuses, so we build from a throw-away module instead. Any build outside FerretDB's
+    // own tooling panics at start-up, because build/version/version.txt (embedded, written by
+    // their `task gen-version`) is missing; the module cache is read-only, so a copy of the
+    // FerretDB module gets that file and a `replace` points the build at it.
+    const workDir = await mkdtemp(join(tmpdir(), 'ferretbuild-'));
+    const goStep = async (args: string[]): Promise<string> => {
+      // GOWORK=off: a go.work of the caller's environment must not pull in other modules.
+      const result = await run(go, args, {
+        cwd: workDir,
+        env: { ...process.env, GOWORK: 'off' },
+        timeoutMs: 20 * 60_000,
+      });
+      if (result.code !== 0) {
+        throw new Error(
+          `'go ${args.join(' ')}' (in ${workDir}) failed (exit ${result.code}):\n` +
+            `${lastLines(result.output, 30)}\n${FERRETDB.installHint()}`,
+        );
+      }
+      return result.stdout;
+    };
+    try {
       await goStep(['mod', 'init', 'ferretbuild']);
       await goStep(['get', `${FERRETDB_PACKAGE}@${FERRETDB_VERSION}`]);
       const moduleDir = (await goStep(['list', '-m', '-f', '{{.Dir}}', FERRETDB_MODULE])).trim();
@@ -445,16 +418,29 @@ async function locateFerretDb(): Promise<string> {
       await writeFile(join(sourceDir, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
       await goStep(['mod', 'edit', '-replace', `${FERRETDB_MODULE}=./ferretdb-src`]);
       await goStep(['build', '-trimpath', '-buildvcs=false', '-o', outputPath, FERRETDB_PACKAGE]);
-    });
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-  }
-  const problem = await ferretDbProblem(cached);
-  if (problem) {
-    throw new Error(`The freshly built ferretdb does not work: ${problem}\n${ferretInstallHint()}`);
-  }
-  log(`FerretDB ${FERRETDB_VERSION} built in ${((Date.now() - started) / 1000).toFixed(0)} s: ${cached}`);
-  return cached;
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  },
+  installHint: () =>
+    `Install Go (https://go.dev/dl/, found on PATH or at /usr/local/go/bin/go) so that FerretDB ` +
+    `${FERRETDB_VERSION} can be built, or copy a ferretdb ${FERRETDB_VERSION} binary to ` +
+    `${join(toolsBinDir(), 'ferretdb')}, or put mongod on PATH, or set MONGODB_URI to a running MongoDB.`,
+};
+
+/** Path to a nats-server >= 2.10, building one with Go when none is around. */
+export function ensureNatsServer(): Promise<string> {
+  return once(NATS_SERVER.name, () => locateGoTool(NATS_SERVER));
+}
+
+/** Path to a helm 3 (the pinned one unless PATH has one recent enough), building it with Go when needed. */
+export function ensureHelm(): Promise<string> {
+  return once(HELM.name, () => locateGoTool(HELM));
+}
+
+/** Path to a working ferretdb v1.24.2, building it with Go when needed (1-3 minutes). */
+export function ensureFerretDb(): Promise<string> {
+  return once(FERRETDB.name, () => locateGoTool(FERRETDB));
 }
 
 export type FerretDbBackend = 'sqlite' | 'postgresql';
