@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FRESHDESK_TICKET_ATTACHMENT_LIMIT_BYTES,
   type FreshdeskDouble,
-  type FreshdeskNoteJson,
   startFreshdeskDouble,
 } from './freshdesk-double.ts';
+import type { FreshdeskNoteJson } from './tickets.ts';
 
 const MiB = 1024 * 1024;
 // Built once: the large payloads are slices of one random buffer.

@@ -1,17 +1,14 @@
+export type { FreshdeskRequestRecord } from './exchange.ts';
 export {
   FRESHDESK_DEFAULT_FAULT_KINDS,
-  FRESHDESK_DOUBLE_API_KEY,
-  FRESHDESK_TICKET_ATTACHMENT_LIMIT_BYTES,
-  type FreshdeskAttachmentJson,
-  type FreshdeskDouble,
-  type FreshdeskDoubleOptions,
   type FreshdeskFaultKind,
   type FreshdeskFaultSettings,
-  type FreshdeskNoteJson,
-  type FreshdeskRequestRecord,
-  type FreshdeskStoredAttachment,
-  type FreshdeskStoredNote,
-  type FreshdeskTicketSeed,
+} from './faults.ts';
+export {
+  FRESHDESK_DOUBLE_API_KEY,
+  FRESHDESK_TICKET_ATTACHMENT_LIMIT_BYTES,
+  type FreshdeskDouble,
+  type FreshdeskDoubleOptions,
   startFreshdeskDouble,
 } from './freshdesk-double.ts';
 export type {
@@ -20,3 +17,10 @@ export type {
   FreshdeskRequestErrorBody,
   FreshdeskValidationErrorBody,
 } from './freshdesk-errors.ts';
+export type {
+  FreshdeskAttachmentJson,
+  FreshdeskNoteJson,
+  FreshdeskStoredAttachment,
+  FreshdeskStoredNote,
+  FreshdeskTicketSeed,
+} from './tickets.ts';

@@ -1,0 +1,65 @@
+// One request to the Freshdesk double as it is handled and logged, and how the double answers.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FreshdeskFaultKind } from './faults.ts';
+
+export interface FreshdeskRequestRecord {
+  readonly seq: number;
+  readonly method: string;
+  readonly path: string;
+  /** The ticket id in the path, when there is one. */
+  readonly ticketId: number | null;
+  /** ms since the epoch, sub-millisecond (performance clock): subtract two to time a retry. */
+  readonly receivedAt: number;
+  readonly finishedAt: number | null;
+  /** null: no HTTP response was sent (timeout, reset, lost response, client gone). */
+  readonly status: number | null;
+  readonly fault: FreshdeskFaultKind | 'rate-limit' | null;
+  readonly noteId: number | null;
+  /** Why the request was refused or failed, for test failure messages. */
+  readonly error: string | null;
+}
+
+export type MutableRecord = { -readonly [K in keyof FreshdeskRequestRecord]: FreshdeskRequestRecord[K] };
+
+export interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly record: MutableRecord;
+}
+
+/** Answers in Freshdesk's manner (its headers), or, for a lost-response fault, destroys the socket instead. */
+export async function reply(
+  exchange: Exchange,
+  status: number,
+  body: unknown,
+  options: { drain?: boolean; headers?: Record<string, string>; error?: string } = {},
+): Promise<void> {
+  const { req, res, record } = exchange;
+  if (options.drain ?? true) await drain(req);
+  if (options.error !== undefined) record.error = options.error;
+  if (record.fault === 'lost-response') {
+    record.error = `injected lost response: would have answered ${status}`;
+    req.socket.destroy();
+    return;
+  }
+  const payload = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+    'x-request-id': randomUUID(),
+    'x-ratelimit-total': '3000',
+    'x-ratelimit-remaining': '2999',
+    'x-ratelimit-used-currentrequest': '1',
+    ...options.headers,
+  });
+  res.end(payload);
+  record.status = status;
+}
+
+export async function drain(req: IncomingMessage): Promise<void> {
+  if (req.readableEnded) return;
+  for await (const _ of req) {
+    // discard
+  }
+}
