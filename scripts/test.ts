@@ -4,7 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { ensureBinaries } from '@uplink/dev-servers';
 
-const REPORT = 'test-artifacts/vitest.json';
+// The service suites on the embedded adapters (UPLINK_TEST_ADAPTERS=embedded) report apart.
+const REPORT =
+  process.env.UPLINK_TEST_ADAPTERS === 'embedded'
+    ? 'test-artifacts/vitest-embedded.json'
+    : 'test-artifacts/vitest.json';
 
 function step(title: string, cmd: string, args: string[]): number {
   process.stderr.write(`\n== ${title}\n`);

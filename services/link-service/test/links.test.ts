@@ -575,9 +575,9 @@ describe('OpenAPI and health', () => {
     expect(ui.statusCode).toBe(200);
   });
 
-  it('is ready when MongoDB and NATS answer', async () => {
+  it('is ready when its session store and event bus answer (MongoDB and NATS, or the SQLite files)', async () => {
     const res = await h.service.app.inject({ url: '/readyz' });
-    expect(res.json()).toEqual({ status: 'ready', checks: { mongodb: 'ok', nats: 'ok' } });
+    expect(res.json()).toEqual({ status: 'ready', checks: { [h.store.kind]: 'ok', [h.bus.kind]: 'ok' } });
     expect((await h.service.app.inject({ url: '/healthz' })).statusCode).toBe(200);
   });
 
