@@ -43,7 +43,8 @@ const producers: Record<Subject, () => unknown> = {
         contentType: 'audio/webm',
         size: 48_213,
         container: 'uplink-uploads',
-        blobName: 'ten_AbCdEfGhIjKlMnOpQrSt/lnk_AbCdEfGhIjKlMnOpQrSt/upl_AbCdEfGhIjKlMnOpQrSt',
+        // As completion names it: the verified copy of a day-prefixed random name (no tenant or link id).
+        blobName: 'verified/2026-11-23/upl_AbCdEfGhIjKlMnOpQrSt',
         etag: '"0x8DD2A1B2C3D4E5F"',
       },
       now,
