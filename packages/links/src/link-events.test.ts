@@ -1,7 +1,9 @@
 // Every event Uplink produces comes from a builder in a producer package; this proves each
 // builder's output validates against its subject's schema, and that no subject lacks a producer.
+import { EventSchemas, type Subject, Subjects, validateEvent } from '@uplink/contracts';
+import { describe, expect, it } from 'vitest';
+import type { LinkDocument } from './link-document.ts';
 import {
-  type LinkDocument,
   linkCreatedEvent,
   linkExpiredEvent,
   linkRevokedEvent,
@@ -9,9 +11,7 @@ import {
   notePostedEvent,
   uploadCompletedEvent,
   uploadRejectedEvent,
-} from '@uplink/links';
-import { describe, expect, it } from 'vitest';
-import { EventSchemas, type Subject, Subjects, validateEvent } from './index.ts';
+} from './link-events.ts';
 
 const link: LinkDocument = {
   _id: 'lnk_AbCdEfGhIjKlMnOpQrSt',
