@@ -21,7 +21,7 @@
 // - the floor: `node -e 0` spawn -> exit, and the idle RSS of a bare Node, also on a .ts file
 //   (type stripping loads its compiler on the first .ts file, as main.ts does);
 // - what each service's imports alone cost: a fresh Node, with the service's NODE_OPTIONS,
-//   imports fastify, mongodb, @uplink/kit, @uplink/session-store, @uplink/storage (where used) and
+//   imports fastify, mongodb, @uplink/kit, @uplink/store, @uplink/storage (where used) and
 //   the service's app.ts in that order, timing each, then idles; its RSS is read 5 s later;
 // - the image: `buildah images` is asked for localhost/uplink:latest (built by
 //   scripts/build-image.sh); the benchmark never builds it.
@@ -457,7 +457,7 @@ function importSteps(service: ServiceName): string[] {
     'fastify',
     'mongodb',
     '@uplink/kit',
-    '@uplink/session-store',
+    '@uplink/store',
     ...(deps.includes('@uplink/storage') ? ['@uplink/storage'] : []),
     './src/app.ts',
   ];

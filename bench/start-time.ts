@@ -341,7 +341,7 @@ async function oneRound(roundNo: number, warm: boolean, dataDir: string): Promis
 async function importTimes(): Promise<Record<string, number>> {
   const modules = [
     '@uplink/kit',
-    '@uplink/session-store',
+    '@uplink/store',
     '@uplink/dev-servers',
     '@uplink/link-service',
     '@uplink/upload-gateway',

@@ -3,12 +3,7 @@
 import { AZURITE_ACCOUNT_NAME, startAzuriteInProcess } from '@uplink/dev-servers/azurite-in-process';
 import { type EventBus, SqliteEventBus } from '@uplink/event-bus';
 import { connectMongo, type Logger, loadConfig } from '@uplink/kit';
-import {
-  MongoSessionStore,
-  preparedStore,
-  type SessionStore,
-  SqliteSessionStore,
-} from '@uplink/session-store';
+import { MongoStore, preparedStore, SqliteStore, type Store } from '@uplink/store';
 import type { DataFolder } from './data-folder.ts';
 import { NpmStartEnv } from './npm-start-env.ts';
 
@@ -17,7 +12,7 @@ export type BlobService = { connectionString: string; describe: string; stop(): 
 
 /** The session store, event bus and blob service the four services share in one process. */
 export type Infrastructure = {
-  store: SessionStore;
+  store: Store;
   bus: EventBus;
   blobs: BlobService;
   close(): Promise<void>;
@@ -39,7 +34,7 @@ export async function openInfrastructure(
     for (const closeOne of opened.reverse()) await closeOne().catch(() => undefined);
   };
   try {
-    const store = await openSessionStore(env, data, 'uplink');
+    const store = await openStore(env, data, 'uplink');
     opened.push(() => store.close());
 
     const bus: EventBus = env.NATS_URL
@@ -62,15 +57,11 @@ export async function openInfrastructure(
  * SQLite file in the data folder. `npm start` and `npm run tenant` both open it here, so they
  * always find the same data. Prepared (indexes, schema).
  */
-export async function openSessionStore(
-  env: NodeJS.ProcessEnv,
-  data: DataFolder,
-  appName: string,
-): Promise<SessionStore> {
+export async function openStore(env: NodeJS.ProcessEnv, data: DataFolder, appName: string): Promise<Store> {
   return preparedStore(
     env.MONGODB_URI
-      ? new MongoSessionStore(await connectMongo(env.MONGODB_URI, env.MONGODB_DB || 'uplink', appName))
-      : new SqliteSessionStore(data.file('sessions.sqlite')),
+      ? new MongoStore(await connectMongo(env.MONGODB_URI, env.MONGODB_DB || 'uplink', appName))
+      : new SqliteStore(data.file('sessions.sqlite')),
   );
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Subjects } from '@uplink/contracts';
 import { startUplink } from '@uplink/embedded';
 import { SqliteEventBus } from '@uplink/event-bus';
-import { SqliteSessionStore } from '@uplink/session-store';
+import { SqliteStore } from '@uplink/store';
 import { embeddedUplinkEnv, requestInTwoParts } from '@uplink/testing';
 import { expect, it } from 'vitest';
 
@@ -54,7 +54,7 @@ it('publishes the event of a link created while its HTTP server closes', async (
     await stopped;
 
     const bus = SqliteEventBus.open(join(dataDir, 'events.sqlite'));
-    const store = new SqliteSessionStore(join(dataDir, 'sessions.sqlite'));
+    const store = new SqliteStore(join(dataDir, 'sessions.sqlite'));
     try {
       const { lastSeq } = await bus.streamInfo();
       const createdFor: string[] = [];

@@ -21,7 +21,7 @@ import {
   sendVoiceMessage,
   seriousAxeViolations,
 } from '@uplink/dev-servers';
-import { SqliteSessionStore } from '@uplink/session-store';
+import { SqliteStore } from '@uplink/store';
 import { bootstrapTenantId } from '@uplink/tenants';
 import { embeddedUplinkEnv, eventually } from '@uplink/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -229,7 +229,7 @@ describe('npm start (embedded default)', () => {
 
       // A link due in 3 s, written by another process into the same session store: the running
       // scheduler finds it, expires it on time, and the event reaches the open console.
-      const store = new SqliteSessionStore(join(dataDir, 'sessions.sqlite'));
+      const store = new SqliteStore(join(dataDir, 'sessions.sqlite'));
       let shortId: string;
       try {
         // The demo tenant's id derives from its API key.

@@ -9,12 +9,7 @@ import { type NatsServer, startNats } from '@uplink/dev-servers';
 import { type EventBus, SqliteEventBus, type StreamMessage } from '@uplink/event-bus';
 import { type NatsEventBus, openNatsBus } from '@uplink/event-bus/nats';
 import { connectMongo, createLogger, type Logger, type Mongo, randomId } from '@uplink/kit';
-import {
-  MongoSessionStore,
-  preparedStore,
-  type SessionStore,
-  SqliteSessionStore,
-} from '@uplink/session-store';
+import { MongoStore, preparedStore, SqliteStore, type Store } from '@uplink/store';
 import { inject, it } from 'vitest';
 import { closeWhenDone } from './auto-close.ts';
 
@@ -74,7 +69,7 @@ export type TestInfra = {
   logger: Logger;
   logs: LogLine[];
   /** The file's session store, prepared (one per file, shared by every service under test). */
-  store(): Promise<SessionStore>;
+  store(): Promise<Store>;
   /**
    * An event bus with the streams declared: a new connection to the file's nats-server, or the
    * file's one embedded bus (one process owns an SQLite bus).
@@ -114,7 +109,7 @@ export async function startServerInfra(): Promise<ServerInfra> {
     mongoTestOptions(),
   );
   const buses: NatsEventBus[] = [];
-  let store: Promise<SessionStore> | undefined;
+  let store: Promise<Store> | undefined;
   const infra: ServerInfra = {
     adapters: 'servers',
     mongo,
@@ -122,7 +117,7 @@ export async function startServerInfra(): Promise<ServerInfra> {
     logger,
     logs: lines,
     store() {
-      store ??= MongoSessionStore.prepared(mongo);
+      store ??= MongoStore.prepared(mongo);
       return store;
     },
     async connectBus(name = 'test') {
@@ -145,7 +140,7 @@ export async function startServerInfra(): Promise<ServerInfra> {
 async function startEmbeddedInfra(): Promise<TestInfra> {
   const dir = await mkdtemp(join(tmpdir(), 'uplink-test-'));
   const { logger, lines } = captureLogger();
-  const store = await preparedStore(new SqliteSessionStore(join(dir, 'sessions.sqlite')));
+  const store = await preparedStore(new SqliteStore(join(dir, 'sessions.sqlite')));
   const bus = SqliteEventBus.open(join(dir, 'events.sqlite'), { logger });
   return {
     adapters: 'embedded',

@@ -1,7 +1,7 @@
 import type { EventBus } from '@uplink/event-bus';
 import { type Clock, prepareService, SecretBox, type Service, systemClock } from '@uplink/kit';
 import { buildLinkService, type LinkServiceDeps } from '@uplink/link-service';
-import type { SessionStore } from '@uplink/session-store';
+import type { Store } from '@uplink/store';
 import { startTestInfra, type TestInfra } from './infra.ts';
 import { startService } from './service-under-test.ts';
 
@@ -14,7 +14,7 @@ type BuildOptions = { clock?: Clock; config?: Partial<LinkServiceDeps['config']>
 
 export type LinkServiceHarness = {
   infra: TestInfra;
-  store: SessionStore;
+  store: Store;
   bus: EventBus;
   service: Service;
   /** Builds and starts another instance of the service on the same adapters. */

@@ -4,7 +4,7 @@ import type { EventBus } from '@uplink/event-bus';
 import { SecretBox, systemClock } from '@uplink/kit';
 import type { LinkDocument, LinkStore } from '@uplink/links';
 import { buildNoteRelay } from '@uplink/note-relay';
-import type { SessionStore } from '@uplink/session-store';
+import type { Store } from '@uplink/store';
 import { DestinationStore, type Destinations } from '@uplink/tenants';
 import { inject } from 'vitest';
 import { closeWhenDone } from './auto-close.ts';
@@ -19,7 +19,7 @@ export const SECRET_KEYS = SecretBox.generateSpec('test');
 
 export type NoteRelayHarness = {
   infra: TestInfra;
-  store: SessionStore;
+  store: Store;
   bus: EventBus;
   gateway: UploadGatewayHarness;
   links: LinkStore;

@@ -4,8 +4,8 @@ import { freePort } from '@uplink/dev-servers';
 import type { EventBus } from '@uplink/event-bus';
 import { type Clock, type Service, systemClock } from '@uplink/kit';
 import type { LinkStore } from '@uplink/links';
-import type { SessionStore } from '@uplink/session-store';
 import { BlobStorage } from '@uplink/storage';
+import type { Store } from '@uplink/store';
 import { buildUploadGateway } from '@uplink/upload-gateway';
 import { inject } from 'vitest';
 import { closeWhenDone } from './auto-close.ts';
@@ -24,7 +24,7 @@ export type UploadGatewayHarness = {
   /** The same storage wrapper the gateway uses, on the same container. */
   storage: BlobStorage;
   infra: TestInfra;
-  store: SessionStore;
+  store: Store;
   bus: EventBus;
   service: Service;
   tenantId: string;

@@ -1,7 +1,7 @@
 import { Subjects } from '@uplink/contracts';
 import { consumerWorker, type EventBus, OutboxPublisher, outboxWorker } from '@uplink/event-bus';
 import { type AppDeps, type Service, serviceHttpApp } from '@uplink/kit';
-import type { SessionStore } from '@uplink/session-store';
+import type { Store } from '@uplink/store';
 import type { ExpirySchedulerConfig } from './env.ts';
 import { ExpiryScheduler } from './expiry-scheduler.ts';
 
@@ -9,7 +9,7 @@ export const CONSUMER = { durable: 'expiry-scheduler', subjects: [Subjects.linkC
 
 export type ExpirySchedulerDeps = AppDeps<
   Pick<ExpirySchedulerConfig, 'EXPIRY_LOOKAHEAD_MS' | 'EXPIRY_SWEEP_INTERVAL_MS'>,
-  SessionStore,
+  Store,
   EventBus
 >;
 

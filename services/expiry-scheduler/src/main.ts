@@ -1,5 +1,5 @@
 import { loadConfig, runService } from '@uplink/kit';
-import { connectProduction } from '@uplink/session-store/production';
+import { connectProduction } from '@uplink/store/production';
 import { buildExpiryScheduler } from './app.ts';
 import { ExpirySchedulerEnv } from './env.ts';
 

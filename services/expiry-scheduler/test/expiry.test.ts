@@ -2,7 +2,7 @@ import { DEAD_LETTER_STREAM_NAME, Headers, STREAM_NAME, Subjects } from '@uplink
 import { type EventBus, OutboxPublisher } from '@uplink/event-bus';
 import { type Service, stopWorkers, systemClock } from '@uplink/kit';
 import type { LinkDocument, LinkStore } from '@uplink/links';
-import type { SessionStore } from '@uplink/session-store';
+import type { Store } from '@uplink/store';
 import {
   eventually,
   itOnServers,
@@ -15,7 +15,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildExpiryScheduler, CONSUMER } from '../src/app.ts';
 
 let infra: TestInfra;
-let store: SessionStore;
+let store: Store;
 let bus: EventBus;
 let links: LinkStore;
 let creator: OutboxPublisher;

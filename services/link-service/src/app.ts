@@ -8,8 +8,8 @@ import {
   serviceHttpApp,
   trustedProxies,
 } from '@uplink/kit';
-import type { SessionStore } from '@uplink/session-store';
 import { BlobStorage } from '@uplink/storage';
+import type { Store } from '@uplink/store';
 import { DestinationStore, extraHostList } from '@uplink/tenants';
 import { AuthFailureThrottle, BEARER_SCHEME, requireOperator, requireTenant } from './auth.ts';
 import { consoleRoutes } from './console/index.ts';
@@ -48,7 +48,7 @@ export type LinkServiceDeps = AppDeps<
         | 'LINK_STREAM_MAX_LIFETIME_MS'
       >
     >,
-  SessionStore,
+  Store,
   EventBus
 >;
 

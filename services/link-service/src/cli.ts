@@ -3,7 +3,7 @@
 // Opens the production session store with link-service's own configuration (MONGODB_URI,
 // MONGODB_DB), as its main.ts does. `npm run tenant` is the same commands on npm start's data.
 import { ConfigError, loadConfig, systemClock } from '@uplink/kit';
-import { connectProductionStore } from '@uplink/session-store/production';
+import { connectProductionStore } from '@uplink/store/production';
 import { type LinkServiceConfig, LinkServiceEnv } from './env.ts';
 import { runTenantCommand } from './tenant-commands.ts';
 

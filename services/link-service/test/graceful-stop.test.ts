@@ -7,12 +7,7 @@ import { join } from 'node:path';
 import { Subjects } from '@uplink/contracts';
 import { type EventBus, SqliteEventBus } from '@uplink/event-bus';
 import { connectMongo, gracefulShutdown, prepareService, startWorkers, systemClock } from '@uplink/kit';
-import {
-  MongoSessionStore,
-  preparedStore,
-  type SessionStore,
-  SqliteSessionStore,
-} from '@uplink/session-store';
+import { MongoStore, preparedStore, SqliteStore, type Store } from '@uplink/store';
 import { captureLogger, mongoTestOptions, requestInTwoParts, startServerInfra } from '@uplink/testing';
 import { API_KEY, SECRET_KEYS } from '@uplink/testing/link-service';
 import { describe, expect, inject, it } from 'vitest';
@@ -20,9 +15,9 @@ import { buildLinkService } from '../src/app.ts';
 
 /** What the service runs on, and fresh handles to look at it after the stop closed those. */
 type Infrastructure = {
-  store: SessionStore;
+  store: Store;
   bus: EventBus;
-  reopen(): Promise<{ store: SessionStore; bus: EventBus }>;
+  reopen(): Promise<{ store: Store; bus: EventBus }>;
   close(): Promise<void>;
 };
 
@@ -32,10 +27,10 @@ const infrastructures: Record<string, () => Promise<Infrastructure>> = {
     const open = async () => {
       const bus = SqliteEventBus.open(join(dir, 'events.sqlite'));
       await bus.ensureStreams();
-      return { store: await preparedStore(new SqliteSessionStore(join(dir, 'sessions.sqlite'))), bus };
+      return { store: await preparedStore(new SqliteStore(join(dir, 'sessions.sqlite'))), bus };
     };
-    const opened: Array<{ store: SessionStore; bus: EventBus }> = [await open()];
-    const [first] = opened as [{ store: SessionStore; bus: EventBus }];
+    const opened: Array<{ store: Store; bus: EventBus }> = [await open()];
+    const [first] = opened as [{ store: Store; bus: EventBus }];
     return {
       ...first,
       reopen: async () => {
@@ -58,13 +53,13 @@ const infrastructures: Record<string, () => Promise<Infrastructure>> = {
       'link-service',
       mongoTestOptions(),
     );
-    const store = await preparedStore(new MongoSessionStore(mongo));
+    const store = await preparedStore(new MongoStore(mongo));
     const bus = await infra.connectBus('link-service');
     return {
       store,
       bus,
       reopen: async () => ({
-        store: new MongoSessionStore(infra.mongo),
+        store: new MongoStore(infra.mongo),
         bus: await infra.connectBus('reader'),
       }),
       close: () => infra.close(),

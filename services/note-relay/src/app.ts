@@ -2,8 +2,8 @@ import { Subjects } from '@uplink/contracts';
 import { EgressClient, type Resolve } from '@uplink/egress';
 import { consumerWorker, type EventBus, OutboxPublisher, outboxWorker } from '@uplink/event-bus';
 import { type AppDeps, type CommonConfig, SecretBox, type Service, serviceHttpApp } from '@uplink/kit';
-import type { SessionStore } from '@uplink/session-store';
 import { BlobStorage } from '@uplink/storage';
+import type { Store } from '@uplink/store';
 import { DestinationStore, extraHostList } from '@uplink/tenants';
 import { destinationFactory } from './destinations/index.ts';
 import type { NoteRelayConfig } from './env.ts';
@@ -21,7 +21,7 @@ export function consumerSpec(config: Pick<NoteRelayConfig, 'DELIVERY_ATTEMPT_MS'
   };
 }
 
-export type NoteRelayDeps = AppDeps<Omit<NoteRelayConfig, keyof CommonConfig>, SessionStore, EventBus> & {
+export type NoteRelayDeps = AppDeps<Omit<NoteRelayConfig, keyof CommonConfig>, Store, EventBus> & {
   /** Tests shorten the consumer's backoff. */
   backoffMs?: number[];
   /** Tests resolve names of their own (DNS cannot be changed here): to loopback, say. */

@@ -9,8 +9,8 @@ import {
   serviceHttpApp,
   trustedProxies,
 } from '@uplink/kit';
-import type { SessionStore } from '@uplink/session-store';
 import { BlobStorage } from '@uplink/storage';
+import type { Store } from '@uplink/store';
 import { CachedSettings } from '@uplink/tenants';
 import { AbandonedUploadSweeper } from './abandoned-uploads.ts';
 import type { UploadGatewayConfig } from './env.ts';
@@ -24,11 +24,7 @@ import { UploadFlow } from './upload-flow.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 
-export type UploadGatewayDeps = AppDeps<
-  Omit<UploadGatewayConfig, keyof CommonConfig>,
-  SessionStore,
-  EventBus
->;
+export type UploadGatewayDeps = AppDeps<Omit<UploadGatewayConfig, keyof CommonConfig>, Store, EventBus>;
 
 /** The customer-facing service: the upload page, its assets, and the upload API. Never listens. */
 export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Service> {

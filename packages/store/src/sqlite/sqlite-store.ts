@@ -1,5 +1,5 @@
 import { isSqliteBusy } from '@uplink/kit';
-import type { SessionStore } from '../session-store.ts';
+import type { Store } from '../store.ts';
 import { SqliteDatabase } from './database.ts';
 import { SqliteFileShareStore } from './sqlite-file-share-store.ts';
 import { SqliteLinkStore } from './sqlite-link-store.ts';
@@ -7,11 +7,11 @@ import { SqliteTenantStore } from './sqlite-tenant-store.ts';
 import { SqliteUploadStore } from './sqlite-upload-store.ts';
 
 /**
- * The embedded SessionStore: one SQLite file through Node's built-in `node:sqlite`, opened (and
+ * The embedded Store: one SQLite file through Node's built-in `node:sqlite`, opened (and
  * its schema migrated) by the constructor. Other processes may open the same file, a CLI for
  * instance: every write is a BEGIN IMMEDIATE transaction.
  */
-export class SqliteSessionStore implements SessionStore {
+export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly location: string;
   readonly links: SqliteLinkStore;

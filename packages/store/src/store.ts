@@ -2,12 +2,13 @@ import type { FileShareStore, LinkStore, UploadStore } from '@uplink/links';
 import type { TenantStore } from '@uplink/tenants';
 
 /**
- * Everything Uplink keeps about link sessions, behind one port with two adapters: MongoDB
+ * Everything Uplink keeps (links and their outbox, upload intents, file shares, tenants with
+ * their keys, settings and sealed destinations), behind one port with two adapters: MongoDB
  * (production, `MONGODB_URI`) and SQLite through Node's built-in `node:sqlite` (the embedded
  * default, a file under the data folder). One conformance suite
- * (packages/session-store/test/conformance.ts) runs against both.
+ * (packages/store/test/conformance.ts) runs against both.
  */
-export interface SessionStore {
+export interface Store {
   readonly kind: 'mongodb' | 'sqlite';
   /** Where the data lives, for the startup banner and logs (no credentials). */
   readonly location: string;
@@ -25,7 +26,7 @@ export interface SessionStore {
 }
 
 /** `store` with its indexes or tables in place; closed again when that fails. */
-export async function preparedStore<S extends SessionStore>(store: S): Promise<S> {
+export async function preparedStore<S extends Store>(store: S): Promise<S> {
   try {
     await store.prepare();
     return store;

@@ -4,22 +4,22 @@ import { join } from 'node:path';
 import { connectMongo, randomId } from '@uplink/kit';
 import { mongoTestOptions } from '@uplink/testing';
 import { inject } from 'vitest';
-import { MongoSessionStore } from '../src/mongo-session-store.ts';
-import type { SessionStore } from '../src/session-store.ts';
-import { SqliteSessionStore } from '../src/sqlite/sqlite-session-store.ts';
+import { MongoStore } from '../src/mongo-store.ts';
+import { SqliteStore } from '../src/sqlite/sqlite-store.ts';
+import type { Store } from '../src/store.ts';
 
 /** How tests get a fresh, empty store of one adapter, and get rid of it. */
-export type Adapter<S extends SessionStore = SessionStore> = {
+export type Adapter<S extends Store = Store> = {
   name: string;
   open(): Promise<S>;
   dispose(store: S): Promise<void>;
 };
 
 /** A database of its own on the run's shared MongoDB-wire server, dropped afterwards. */
-export const mongoAdapter: Adapter<MongoSessionStore> = {
+export const mongoAdapter: Adapter<MongoStore> = {
   name: 'MongoDB',
   open: async () =>
-    new MongoSessionStore(
+    new MongoStore(
       await connectMongo(inject('mongoUri'), `test_${randomId('db', 12)}`, 'tests', mongoTestOptions()),
     ),
   dispose: async (store) => {
@@ -37,15 +37,15 @@ export function tempFolder(): { path(name: string): string; remove(): void } {
   };
 }
 
-const folders = new WeakMap<SqliteSessionStore, ReturnType<typeof tempFolder>>();
+const folders = new WeakMap<SqliteStore, ReturnType<typeof tempFolder>>();
 
 /** A file in a temporary folder, the folder removed afterwards. */
-export const sqliteAdapter: Adapter<SqliteSessionStore> = {
+export const sqliteAdapter: Adapter<SqliteStore> = {
   name: 'SQLite',
   open: async () => {
     const folder = tempFolder();
     // A folder that does not exist yet: the store creates it.
-    const store = new SqliteSessionStore(folder.path('data/sessions.sqlite'));
+    const store = new SqliteStore(folder.path('data/sessions.sqlite'));
     folders.set(store, folder);
     return store;
   },

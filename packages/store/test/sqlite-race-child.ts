@@ -1,8 +1,8 @@
-// A second process on the same SQLite file, as a CLI would be: started by sqlite-session-store.test.ts,
+// A second process on the same SQLite file, as a CLI would be: started by sqlite-store.test.ts,
 // it tries to receive every link it is given once the parent says go, and reports the ones it won.
 import { randomId } from '@uplink/kit';
 import type { LinkDocument } from '@uplink/links';
-import { SqliteSessionStore } from '../src/sqlite/sqlite-session-store.ts';
+import { SqliteStore } from '../src/sqlite/sqlite-store.ts';
 import { T0, uploadedFile } from './conformance/fixtures.ts';
 
 export type RaceOrder = { path: string; linkIds: string[] };
@@ -11,7 +11,7 @@ export type RaceReport = { ready: true } | { won: string[] };
 const send = (report: RaceReport) => process.send?.(report);
 
 process.once('message', async ({ path, linkIds }: RaceOrder) => {
-  const store = new SqliteSessionStore(path);
+  const store = new SqliteStore(path);
   const links: LinkDocument[] = [];
   for (const id of linkIds) {
     const link = await store.links.getById(id);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe } from 'vitest';
-import type { SessionStore } from '../src/session-store.ts';
+import type { Store } from '../src/store.ts';
 import { describeLinkReads } from './conformance/link-reads.ts';
 import { describeLinkTransitions } from './conformance/link-transitions.ts';
 import { describeOutbox } from './conformance/outbox.ts';
@@ -8,16 +8,16 @@ import { describeTenants } from './conformance/tenants.ts';
 import { describeUploads } from './conformance/uploads.ts';
 
 /**
- * The SessionStore port's behaviour, registered as vitest tests against one adapter. Every
+ * The Store port's behaviour, registered as vitest tests against one adapter. Every
  * adapter runs the same suite, so what it asserts is the contract the services rely on. Each
  * test gets a store of its own: several of the port's queries span all documents.
  */
-export function describeSessionStore<S extends SessionStore>(
+export function describeSessionStore<S extends Store>(
   name: string,
   open: () => Promise<S>,
   dispose: (store: S) => Promise<void>,
 ): void {
-  describe(`SessionStore conformance: ${name}`, () => {
+  describe(`Store conformance: ${name}`, () => {
     let store: S | undefined;
     beforeEach(async () => {
       store = await open();

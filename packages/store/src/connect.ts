@@ -1,21 +1,19 @@
 // The production composition root's connections (MongoDB and NATS JetStream), a subpath of its
-// own (`@uplink/session-store/production`): the one-process default imports the package's index
+// own (`@uplink/store/production`): the one-process default imports the package's index
 // and must not load the NATS client.
 
 import type { EventBus } from '@uplink/event-bus';
 import { openNatsBus } from '@uplink/event-bus/nats';
 import { type CommonConfig, connectMongo, type Logger } from '@uplink/kit';
-import { MongoSessionStore } from './mongo-session-store.ts';
-import { preparedStore, type SessionStore } from './session-store.ts';
+import { MongoStore } from './mongo-store.ts';
+import { preparedStore, type Store } from './store.ts';
 
 /** The production session store (MongoDB), its indexes declared: what the tenant CLI opens in a deployment. */
 export async function connectProductionStore(
   config: Pick<CommonConfig, 'MONGODB_URI' | 'MONGODB_DB'>,
   name: string,
-): Promise<SessionStore> {
-  return preparedStore(
-    new MongoSessionStore(await connectMongo(config.MONGODB_URI, config.MONGODB_DB, name)),
-  );
+): Promise<Store> {
+  return preparedStore(new MongoStore(await connectMongo(config.MONGODB_URI, config.MONGODB_DB, name)));
 }
 
 /**
@@ -26,7 +24,7 @@ export async function connectProduction(
   config: Pick<CommonConfig, 'MONGODB_URI' | 'MONGODB_DB' | 'NATS_URL'>,
   name: string,
   logger: Logger,
-): Promise<{ store: SessionStore; bus: EventBus }> {
+): Promise<{ store: Store; bus: EventBus }> {
   const store = await connectProductionStore(config, name);
   try {
     const bus = await openNatsBus(config.NATS_URL, name, logger);

@@ -1,9 +1,9 @@
 import { isMongoUnavailable, type Mongo, pingMongo } from '@uplink/kit';
 import { MongoFileShareStore, MongoLinkStore, MongoUploadStore } from '@uplink/links';
 import { MongoTenantStore } from '@uplink/tenants';
-import { preparedStore, type SessionStore } from './session-store.ts';
+import { preparedStore, type Store } from './store.ts';
 
-export class MongoSessionStore implements SessionStore {
+export class MongoStore implements Store {
   readonly kind = 'mongodb';
   readonly location: string;
   readonly links: MongoLinkStore;
@@ -22,8 +22,8 @@ export class MongoSessionStore implements SessionStore {
   }
 
   /** A store on `mongo` with its indexes in place. */
-  static prepared(mongo: Mongo): Promise<MongoSessionStore> {
-    return preparedStore(new MongoSessionStore(mongo));
+  static prepared(mongo: Mongo): Promise<MongoStore> {
+    return preparedStore(new MongoStore(mongo));
   }
 
   async prepare(): Promise<void> {

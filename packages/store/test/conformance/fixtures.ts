@@ -1,7 +1,7 @@
 import type { DeliveryTarget, TicketRef, UploadedFile } from '@uplink/contracts';
 import { randomId } from '@uplink/kit';
 import type { LinkDocument, NewLink } from '@uplink/links';
-import type { SessionStore } from '../../src/session-store.ts';
+import type { Store } from '../../src/store.ts';
 
 /** The suite's clock: tests pass explicit times, so expiry boundaries are exact. */
 export const T0 = new Date('2031-03-04T05:06:07.089Z');
@@ -14,7 +14,7 @@ export const SECOND = 1000;
 export const HOUR = 60 * 60 * SECOND;
 
 /** The store of the test running now (each test gets a fresh one). */
-export type CurrentStore = () => SessionStore;
+export type CurrentStore = () => Store;
 
 export const newTenantId = () => randomId('ten');
 
@@ -53,7 +53,7 @@ export function withoutOutbox({ outbox: _outbox, ...link }: LinkDocument): LinkD
 }
 
 /** A created link moved to `received` (at T0) with a fresh file. */
-export async function receivedLink(store: SessionStore, tenantId = newTenantId()): Promise<LinkDocument> {
+export async function receivedLink(store: Store, tenantId = newTenantId()): Promise<LinkDocument> {
   const { link } = await store.links.create(newLink(tenantId));
   const received = await store.links.markReceived(link, uploadedFile(), T0);
   if (!received) throw new Error('fixture: markReceived refused a fresh link');

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Subjects } from '@uplink/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../src/sqlite/schema.ts';
-import { SqliteSessionStore } from '../src/sqlite/sqlite-session-store.ts';
+import { SqliteStore } from '../src/sqlite/sqlite-store.ts';
 import { tempFolder } from './adapters.ts';
 import {
   at,
@@ -27,16 +27,16 @@ beforeEach(() => {
 });
 afterEach(() => folder.remove());
 
-describe('SqliteSessionStore', () => {
+describe('SqliteStore', () => {
   it('describes itself by its file', async () => {
-    const store = new SqliteSessionStore(path);
+    const store = new SqliteStore(path);
     expect(store.kind).toBe('sqlite');
     expect(store.location).toBe(path);
     await store.close();
   });
 
   it('keeps everything across closing and reopening the file', async () => {
-    const first = new SqliteSessionStore(path);
+    const first = new SqliteStore(path);
     const tenant = await first.tenants.createTenant('Acme', T0);
     const key = await first.tenants.createApiKey(tenant._id, 'ci', T0);
     await first.tenants.updateSettings(tenant._id, { mediaPolicy: { retentionDays: 9 } }, at(SECOND));
@@ -51,7 +51,7 @@ describe('SqliteSessionStore', () => {
     });
     await first.close();
 
-    const second = new SqliteSessionStore(path);
+    const second = new SqliteStore(path);
     try {
       expect(received).not.toBeNull();
       expect(await second.links.findByToken(token)).toStrictEqual(received && withoutOutbox(received));
@@ -66,7 +66,7 @@ describe('SqliteSessionStore', () => {
   });
 
   it('answers ping until closed, then rejects', async () => {
-    const store = new SqliteSessionStore(path);
+    const store = new SqliteStore(path);
     await expect(store.ping()).resolves.toBeUndefined();
     await store.close();
     await expect(store.ping()).rejects.toThrow();
@@ -75,7 +75,7 @@ describe('SqliteSessionStore', () => {
   });
 
   it('writes a WAL-mode file at the current schema version, and prepare is repeatable', async () => {
-    const store = new SqliteSessionStore(path);
+    const store = new SqliteStore(path);
     await store.prepare();
     await store.prepare();
     await store.close();
@@ -86,18 +86,18 @@ describe('SqliteSessionStore', () => {
   });
 
   it('refuses a file written by a newer schema instead of misreading it', async () => {
-    await new SqliteSessionStore(path).close();
+    await new SqliteStore(path).close();
     const raw = new DatabaseSync(path);
     raw.exec('PRAGMA user_version = 99');
     raw.close();
-    expect(() => new SqliteSessionStore(path)).toThrow(/schema version 99/);
+    expect(() => new SqliteStore(path)).toThrow(/schema version 99/);
   });
 
   it("migrates a version 1 file, finding its links' kept files from their documents", async () => {
     // The links as the store writes their documents, driven through their transitions in a
     // scratch file...
     const scratchPath = folder.path('scratch.sqlite');
-    const scratch = new SqliteSessionStore(scratchPath);
+    const scratch = new SqliteStore(scratchPath);
     const tenantId = newTenantId();
     const received = async () => {
       const { link } = await scratch.links.create(newLink(tenantId));
@@ -129,7 +129,7 @@ describe('SqliteSessionStore', () => {
     raw.exec('DETACH DATABASE scratch');
     raw.close();
 
-    const store = new SqliteSessionStore(path);
+    const store = new SqliteStore(path);
     try {
       expect(await store.links.findFilesPastRetention(tenantId, at(HOUR), 10)).toStrictEqual([
         withoutOutbox(failed),
@@ -160,8 +160,8 @@ describe('SqliteSessionStore', () => {
   });
 
   it('lets two connections to one file see each other and still receive a link once', async () => {
-    const a = new SqliteSessionStore(path);
-    const b = new SqliteSessionStore(path);
+    const a = new SqliteStore(path);
+    const b = new SqliteStore(path);
     try {
       const { link } = await a.links.create(newLink(newTenantId()));
       const results = await Promise.all(
@@ -179,7 +179,7 @@ describe('SqliteSessionStore', () => {
   });
 
   it('receives each link once when several processes race on the same file', async () => {
-    const store = new SqliteSessionStore(path);
+    const store = new SqliteStore(path);
     const linkIds: string[] = [];
     for (let i = 0; i < 100; i++) linkIds.push((await store.links.create(newLink(newTenantId()))).link._id);
 

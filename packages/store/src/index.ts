@@ -1,0 +1,3 @@
+export * from './mongo-store.ts';
+export * from './sqlite/index.ts';
+export * from './store.ts';
