@@ -10,7 +10,8 @@ import { Subjects } from '../packages/contracts/src/index.ts';
 import { OutboxPublisher } from '../packages/event-bus/src/index.ts';
 import { openNatsBus } from '../packages/event-bus/src/nats.ts';
 import { connectMongo, createLogger, systemClock } from '../packages/kit/src/index.ts';
-import { type LinkDocument, MongoLinkStore } from '../packages/links/src/index.ts';
+import type { LinkDocument } from '../packages/links/src/index.ts';
+import { MongoLinkStore } from '../packages/store/src/index.ts';
 import {
   type BenchChild,
   type BenchResult,

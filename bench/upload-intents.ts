@@ -13,9 +13,8 @@ import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { type AzuriteServer, startAzurite } from '../packages/dev-servers/src/index.ts';
 import { connectMongo, type Mongo } from '../packages/kit/src/index.ts';
-import { MongoLinkStore } from '../packages/links/src/index.ts';
 import { BlobStorage } from '../packages/storage/src/index.ts';
-import { MongoTenantStore } from '../packages/tenants/src/index.ts';
+import { MongoLinkStore, MongoTenantStore } from '../packages/store/src/index.ts';
 import {
   type BenchChild,
   type BenchResult,

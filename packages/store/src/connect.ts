@@ -5,7 +5,7 @@
 import type { EventBus } from '@uplink/event-bus';
 import { openNatsBus } from '@uplink/event-bus/nats';
 import { type CommonConfig, connectMongo, type Logger } from '@uplink/kit';
-import { MongoStore } from './mongo-store.ts';
+import { MongoStore } from './mongo/mongo-store.ts';
 import { preparedStore, type Store } from './store.ts';
 
 /** The production session store (MongoDB), its indexes declared: what the tenant CLI opens in a deployment. */

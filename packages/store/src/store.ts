@@ -1,5 +1,7 @@
-import type { FileShareStore, LinkStore, UploadStore } from '@uplink/links';
-import type { TenantStore } from '@uplink/tenants';
+import type { FileShareStore } from './file-share-store.ts';
+import type { LinkStore } from './link-store.ts';
+import type { TenantStore } from './tenant-store.ts';
+import type { UploadStore } from './upload-store.ts';
 
 /**
  * Everything Uplink keeps (links and their outbox, upload intents, file shares, tenants with

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { connectMongo, randomId } from '@uplink/kit';
 import { mongoTestOptions } from '@uplink/testing';
 import { inject } from 'vitest';
-import { MongoStore } from '../src/mongo-store.ts';
+import { MongoStore } from '../src/mongo/mongo-store.ts';
 import { SqliteStore } from '../src/sqlite/sqlite-store.ts';
 import type { Store } from '../src/store.ts';
 
@@ -30,7 +30,7 @@ export const mongoAdapter: Adapter<MongoStore> = {
 
 /** A fresh folder for a test's SQLite files, and a way to remove it. */
 export function tempFolder(): { path(name: string): string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'uplink-session-store-'));
+  const dir = mkdtempSync(join(tmpdir(), 'uplink-store-'));
   return {
     path: (name) => join(dir, name),
     remove: () => rmSync(dir, { recursive: true, force: true }),

@@ -1,5 +1,6 @@
 import { connectMongo, type Mongo } from '@uplink/kit';
-import { API_KEY_PREFIX, bootstrapTenantId, MongoTenantStore } from '@uplink/tenants';
+import { MongoTenantStore } from '@uplink/store';
+import { API_KEY_PREFIX, bootstrapTenantId } from '@uplink/tenants';
 import { mongoTestOptions } from '@uplink/testing';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { mongoAdapter } from './adapters.ts';

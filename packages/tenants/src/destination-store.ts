@@ -1,7 +1,6 @@
 import { type DestinationsUpdate, type DestinationsView, TWILIO_TASKROUTER_URL } from '@uplink/contracts';
 import { AppError, type Sealed, type SecretBox, SecretKeyError } from '@uplink/kit';
 import { checkDestinationUrl, type DestinationKind, type DestinationPolicy } from './destination-urls.ts';
-import type { TenantStore } from './tenant-store.ts';
 
 /** How each destination is stored: secrets sealed, the rest plain. */
 export type StoredDestinations = {
@@ -15,6 +14,29 @@ export type StoredDestinations = {
   };
   webhook?: { url: string; secret: Sealed };
 };
+
+/** Destinations as stored, with a revision counting their changes (0: never set). */
+export type DestinationsRecord = { stored: StoredDestinations; revision: number };
+
+/**
+ * Where a tenant's destinations are kept: the part of the TenantStore (@uplink/store) that
+ * DestinationStore works on.
+ */
+export interface DestinationsStorage {
+  /** The tenant's stored destinations (secrets sealed) and their revision; null when there is no such tenant. */
+  readDestinations(tenantId: string): Promise<DestinationsRecord | null>;
+  /**
+   * Replaces the tenant's destinations if they are still at `revision`, so two concurrent
+   * changes cannot silently undo each other. Null when there is no such tenant; 'conflict' when
+   * they changed meanwhile.
+   */
+  writeDestinations(
+    tenantId: string,
+    revision: number,
+    next: StoredDestinations,
+    now: Date,
+  ): Promise<DestinationsRecord | null | 'conflict'>;
+}
 
 /** A stored destination that must not be used, and what the tenant should do about it. */
 export type RefusedDestination = { refused: string };
@@ -79,16 +101,12 @@ function legacyData(tenantId: string, kind: DestinationKind): string {
  * address stored with them, and are sealed again bound to it on the tenant's next change.
  */
 export class DestinationStore {
-  private readonly tenants: Pick<TenantStore, 'readDestinations' | 'writeDestinations'>;
+  private readonly tenants: DestinationsStorage;
   private readonly box: SecretBox | undefined;
   private readonly policy: DestinationPolicy;
 
   /** Without a SecretBox, destinations can be shown but not changed or opened. */
-  constructor(
-    tenants: Pick<TenantStore, 'readDestinations' | 'writeDestinations'>,
-    box: SecretBox | undefined,
-    policy: DestinationPolicy,
-  ) {
+  constructor(tenants: DestinationsStorage, box: SecretBox | undefined, policy: DestinationPolicy) {
     this.tenants = tenants;
     this.box = box;
     this.policy = policy;

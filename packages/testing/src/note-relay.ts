@@ -2,9 +2,9 @@ import type { NoteFailedEvent, NotePostedEvent, TicketRef, UploadIntent } from '
 import { EgressClient, type Resolve } from '@uplink/egress';
 import type { EventBus } from '@uplink/event-bus';
 import { SecretBox, systemClock } from '@uplink/kit';
-import type { LinkDocument, LinkStore } from '@uplink/links';
+import type { LinkDocument } from '@uplink/links';
 import { buildNoteRelay } from '@uplink/note-relay';
-import type { Store } from '@uplink/store';
+import type { LinkStore, Store } from '@uplink/store';
 import { DestinationStore, type Destinations } from '@uplink/tenants';
 import { inject } from 'vitest';
 import { closeWhenDone } from './auto-close.ts';

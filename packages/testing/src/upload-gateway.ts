@@ -3,9 +3,8 @@ import type { MediaPolicyUpdate, TicketRef, UploadCompletedEvent } from '@uplink
 import { freePort } from '@uplink/dev-servers';
 import type { EventBus } from '@uplink/event-bus';
 import { type Clock, type Service, systemClock } from '@uplink/kit';
-import type { LinkStore } from '@uplink/links';
 import { BlobStorage } from '@uplink/storage';
-import type { Store } from '@uplink/store';
+import type { LinkStore, Store } from '@uplink/store';
 import { buildUploadGateway } from '@uplink/upload-gateway';
 import { inject } from 'vitest';
 import { closeWhenDone } from './auto-close.ts';

@@ -1,6 +1,7 @@
 import type { OutboxPublisher } from '@uplink/event-bus';
 import type { Clock, Logger } from '@uplink/kit';
-import type { LinkFacts, LinkStore } from '@uplink/links';
+import type { LinkFacts } from '@uplink/links';
+import type { LinkStore } from '@uplink/store';
 
 /** Waits before the 2nd, 3rd and 4th attempt to expire a link after a database error. */
 const RETRY_DELAYS_MS = [100, 500, 2_000];

@@ -1,8 +1,8 @@
 import { DEAD_LETTER_STREAM_NAME, Headers, STREAM_NAME, Subjects } from '@uplink/contracts';
 import { type EventBus, OutboxPublisher } from '@uplink/event-bus';
 import { type Service, stopWorkers, systemClock } from '@uplink/kit';
-import type { LinkDocument, LinkStore } from '@uplink/links';
-import type { Store } from '@uplink/store';
+import type { LinkDocument } from '@uplink/links';
+import type { LinkStore, Store } from '@uplink/store';
 import {
   eventually,
   itOnServers,

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { ErrorEnvelope } from '@uplink/contracts';
 import { AppError, type Clock, hashSecret, unauthorized } from '@uplink/kit';
-import type { TenantStore } from '@uplink/tenants';
+import type { TenantStore } from '@uplink/store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 declare module 'fastify' {

@@ -1,7 +1,7 @@
 import { type LinkView, type TicketRef, validateEvent } from '@uplink/contracts';
 import type { EventBus, MessageSource, StreamMessage } from '@uplink/event-bus';
 import type { Clock, Logger, Worker } from '@uplink/kit';
-import type { LinkStore } from '@uplink/links';
+import type { LinkStore } from '@uplink/store';
 import { toLinkView } from './routes/link-view.ts';
 
 // One feed per process, fanning the UPLINK stream out to every open links stream.

@@ -4,7 +4,7 @@
 //   tenant add-key --tenant ten_... --label zendesk  -> prints a new API key of that tenant
 import { parseArgs } from 'node:util';
 import type { Clock } from '@uplink/kit';
-import type { TenantStore } from '@uplink/tenants';
+import type { TenantStore } from '@uplink/store';
 
 const USAGE = 'usage: tenant create --name <company> | tenant add-key --tenant <id> [--label <text>]\n';
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { defaultMediaPolicy, Subjects, validateEvent } from '@uplink/contracts';
-import { type LinkDocument, MongoFileShareStore } from '@uplink/links';
+import type { LinkDocument } from '@uplink/links';
+import { MongoFileShareStore } from '@uplink/store';
 import { eventually, itOnServers, streamMessages } from '@uplink/testing';
 import {
   API_KEY,

@@ -1,8 +1,9 @@
 import type { Provider, UploadCompletedEvent } from '@uplink/contracts';
 import { type OutboxPublisher, RetryLater } from '@uplink/event-bus';
 import type { Clock, Logger } from '@uplink/kit';
-import type { FileShareStore, LinkDocument, LinkStore } from '@uplink/links';
+import type { LinkDocument } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
+import type { FileShareStore, LinkStore } from '@uplink/store';
 import type { DestinationStore, Destinations } from '@uplink/tenants';
 import { recordDelivery } from './delivery-metrics.ts';
 import type { Delivery, DeliveryOutcome, Destination } from './destinations/destination.ts';

@@ -4,7 +4,8 @@
 
 import { SecretBox } from '@uplink/kit';
 import { type FreshdeskDouble, startFreshdeskDouble } from '@uplink/saas-doubles';
-import type { StoredDestinations, TenantStore } from '@uplink/tenants';
+import type { TenantStore } from '@uplink/store';
+import type { StoredDestinations } from '@uplink/tenants';
 import { pdfBytes } from '@uplink/testing';
 import { type NoteRelayHarness, noteRelayHarness, SECRET_KEYS } from '@uplink/testing/note-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,7 @@
 import { type Clock, type Logger, sweepEach } from '@uplink/kit';
-import type { FileShareStore, LinkStore, UploadDocument, UploadStore } from '@uplink/links';
+import type { UploadDocument } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
+import type { FileShareStore, LinkStore, UploadStore } from '@uplink/store';
 import { blobsOfUpload } from './blob-names.ts';
 
 /**

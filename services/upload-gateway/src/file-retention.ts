@@ -1,7 +1,8 @@
 import { type Clock, type Logger, sweepEach } from '@uplink/kit';
-import type { FileShareStore, LinkDocument, LinkStore } from '@uplink/links';
+import type { LinkDocument } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
-import type { SettingsSource, TenantStore } from '@uplink/tenants';
+import type { FileShareStore, LinkStore, TenantStore } from '@uplink/store';
+import type { SettingsSource } from '@uplink/tenants';
 import { blobsOfFile } from './blob-names.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,6 +1,6 @@
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import { AppError } from '@uplink/kit';
-import type { LinkStore } from '@uplink/links';
+import type { LinkStore } from '@uplink/store';
 import type {
   FastifyInstance,
   FastifyRequest,

@@ -14,9 +14,10 @@ import {
 } from '@uplink/contracts';
 import type { OutboxPublisher } from '@uplink/event-bus';
 import { AppError, type Clock, type Logger, notFound, randomId } from '@uplink/kit';
-import type { UploadDocument, UploadStore } from '@uplink/links';
-import { effectiveStatus, type LinkDocument, type LinkStore } from '@uplink/links';
+import type { UploadDocument } from '@uplink/links';
+import { effectiveStatus, type LinkDocument } from '@uplink/links';
 import { type BlobStorage, isRefusedByStorage } from '@uplink/storage';
+import type { LinkStore, UploadStore } from '@uplink/store';
 import type { SettingsSource } from '@uplink/tenants';
 import { blobsOfUpload, uploadBlobName, verifiedBlobName } from './blob-names.ts';
 import { cleanFileName } from './file-name.ts';

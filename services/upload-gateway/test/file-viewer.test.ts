@@ -1,10 +1,11 @@
 // The file viewer (/f/<token>): the page agents open from a note or a Flex entry. A share made
 // with FileShareStore (as note-relay makes them) for a blob in the gateway's container; the page's
 // player and download button get a fresh read SAS that serves the exact bytes.
+
 import { randomBytes } from 'node:crypto';
 import type { MediaCategory } from '@uplink/contracts';
 import { randomId } from '@uplink/kit';
-import type { FileShareStore } from '@uplink/links';
+import type { FileShareStore } from '@uplink/store';
 import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VIEW_SAS_MS } from '../src/routes/file-viewer.ts';

@@ -2,8 +2,7 @@
 // language, with the page's security headers and Retry-After, instead of the API's JSON.
 import type { ErrorEnvelope } from '@uplink/contracts';
 import { createHttpApp, systemClock } from '@uplink/kit';
-import { MongoLinkStore } from '@uplink/links';
-import { MongoTenantStore } from '@uplink/tenants';
+import { MongoLinkStore, MongoTenantStore } from '@uplink/store';
 import { captureLogger } from '@uplink/testing';
 import { uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { MongoClient } from 'mongodb';

@@ -1,12 +1,12 @@
 // The tenant's retention: files are deleted from storage `retentionDays` after their delivery
 // ended, read from the settings at each sweep. Real MongoDB-wire server and Azurite; the links
 // are driven through the store's own transitions, with times in the past.
+
 import { randomBytes } from 'node:crypto';
 import type { UploadedFile } from '@uplink/contracts';
 import { MetricNames, randomId } from '@uplink/kit';
-import type { FileShareStore } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
-import type { TenantStore } from '@uplink/tenants';
+import type { FileShareStore, TenantStore } from '@uplink/store';
 import { startTestTelemetry } from '@uplink/testing';
 import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,9 +1,10 @@
 // Viewer links (/f/<token>) to files in the gateway's container, made the way note-relay makes
 // them: a blob with the file's bytes and content type, and a FileShareStore share of it.
+
 import { randomBytes } from 'node:crypto';
 import type { MediaCategory, UploadedFile } from '@uplink/contracts';
 import { randomId } from '@uplink/kit';
-import type { FileShareStore } from '@uplink/links';
+import type { FileShareStore } from '@uplink/store';
 import type { UploadGatewayHarness } from '@uplink/testing/upload-gateway';
 
 const HOUR_MS = 60 * 60 * 1000;

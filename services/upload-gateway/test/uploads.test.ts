@@ -5,7 +5,7 @@ import {
   type UploadReceipt,
 } from '@uplink/contracts';
 import { MetricNames } from '@uplink/kit';
-import { MongoUploadStore } from '@uplink/links';
+import { MongoUploadStore } from '@uplink/store';
 import {
   eventually,
   exeBytes,

@@ -2,11 +2,11 @@ import { hashSecret } from '@uplink/kit';
 import {
   type FileShareDocument,
   type FileShareLookup,
-  type FileShareStore,
   type NewFileShare,
   newFileShare,
   shareLookup,
 } from '@uplink/links';
+import type { FileShareStore } from '../file-share-store.ts';
 import type { SqliteDatabase } from './database.ts';
 import { DocumentTable, millis } from './document-table.ts';
 

@@ -6,14 +6,12 @@ import {
   type LinkDelivery,
   type LinkDocument,
   type LinkFacts,
-  type LinkStore,
   type NewLink,
   newLinkDocument,
-  type RevokeResult,
   settledAt,
   transitionEntry,
-  zeroStatusCounts,
 } from '@uplink/links';
+import { type LinkStore, type RevokeResult, zeroStatusCounts } from '../link-store.ts';
 import type { SqliteDatabase } from './database.ts';
 import { type Columns, DocumentTable, millis } from './document-table.ts';
 import { outboxLeaseColumn, SqliteOutboxStore } from './sqlite-outbox-store.ts';

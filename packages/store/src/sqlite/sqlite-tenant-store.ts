@@ -2,17 +2,15 @@ import type { Settings, SettingsUpdate } from '@uplink/contracts';
 import { hashSecret, newSecret, randomId } from '@uplink/kit';
 import {
   API_KEY_PREFIX,
-  ApiKeyCache,
-  type ApiKeyDocument,
   bootstrapTenantId,
-  collectPaths,
   type DestinationsRecord,
   newTenant,
   type StoredDestinations,
   type TenantDocument,
-  type TenantStore,
   withDefaults,
 } from '@uplink/tenants';
+import { ApiKeyCache, type ApiKeyDocument } from '../api-keys.ts';
+import { collectPaths, type TenantStore } from '../tenant-store.ts';
 import type { SqliteDatabase } from './database.ts';
 import { DocumentTable } from './document-table.ts';
 

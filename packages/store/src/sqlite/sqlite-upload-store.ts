@@ -1,4 +1,5 @@
-import type { UploadDocument, UploadState, UploadStore } from '@uplink/links';
+import type { UploadDocument, UploadState } from '@uplink/links';
+import type { UploadStore } from '../upload-store.ts';
 import type { SqliteDatabase } from './database.ts';
 import { DocumentTable } from './document-table.ts';
 

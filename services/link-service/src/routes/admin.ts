@@ -1,7 +1,7 @@
 import { ErrorEnvelope, TenantId } from '@uplink/contracts';
 import type { Clock, HttpApp } from '@uplink/kit';
 import { notFound } from '@uplink/kit';
-import type { TenantStore } from '@uplink/tenants';
+import type { TenantStore } from '@uplink/store';
 import { Type } from 'typebox';
 
 const CreatedTenant = Type.Object({ tenantId: TenantId, apiKey: Type.String() });

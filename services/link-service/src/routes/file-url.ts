@@ -1,7 +1,7 @@
 import { ErrorEnvelope, FileUrl, LinkParams, type UploadedFile } from '@uplink/contracts';
 import { AppError, type Clock, type HttpApp, notFound } from '@uplink/kit';
-import type { LinkStore } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
+import type { LinkStore } from '@uplink/store';
 import { Type } from 'typebox';
 import { MAX_RENDERED_BYTES, RENDERED_TYPES, renderHeicAsJpeg } from '../heic-rendering.ts';
 

@@ -1,7 +1,6 @@
 import { ErrorEnvelope, type LinkView, TicketParams } from '@uplink/contracts';
 import { AppError, type Clock, type HttpApp, unavailable } from '@uplink/kit';
-import type { LinkStore } from '@uplink/links';
-import type { TenantStore } from '@uplink/tenants';
+import type { LinkStore, TenantStore } from '@uplink/store';
 import { Type } from 'typebox';
 import { type AuthFailureThrottle, requireTenant } from '../auth.ts';
 import type { LinkChange, LinkEventsFeed } from '../link-events-feed.ts';

@@ -10,8 +10,7 @@ import {
 } from '@uplink/contracts';
 import type { OutboxPublisher } from '@uplink/event-bus';
 import { type Clock, conflict, type HttpApp, notFound, unavailable } from '@uplink/kit';
-import type { FileShareStore, LinkStore } from '@uplink/links';
-import type { TenantStore } from '@uplink/tenants';
+import type { FileShareStore, LinkStore, TenantStore } from '@uplink/store';
 import { Type } from 'typebox';
 import { replyText, toLinkView } from './link-view.ts';
 

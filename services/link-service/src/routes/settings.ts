@@ -1,6 +1,7 @@
 import { ErrorEnvelope, SettingsUpdate, SettingsView } from '@uplink/contracts';
 import { type Clock, type HttpApp, notFound } from '@uplink/kit';
-import type { DestinationStore, TenantStore } from '@uplink/tenants';
+import type { TenantStore } from '@uplink/store';
+import type { DestinationStore } from '@uplink/tenants';
 
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 404: ErrorEnvelope, 503: ErrorEnvelope } as const;
 const security = [{ apiKey: [] }];

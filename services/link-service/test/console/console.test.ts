@@ -1,5 +1,6 @@
 // The agent console in headless Chromium against link-service on real NATS and MongoDB-wire:
 // sign in, open a ticket, request a file, watch the links panel change without a reload.
+
 import type { CreatedLink, LinkView } from '@uplink/contracts';
 import {
   cspViolations,
@@ -10,7 +11,7 @@ import {
   seriousAxeViolations,
 } from '@uplink/dev-servers';
 import { stopWorkers } from '@uplink/kit';
-import { MongoLinkStore } from '@uplink/links';
+import { MongoLinkStore } from '@uplink/store';
 import { itOnServers } from '@uplink/testing';
 import { API_KEY, auth, type LinkServiceHarness, linkServiceHarness } from '@uplink/testing/link-service';
 import { type Browser, chromium, type Page } from 'playwright-core';

@@ -3,6 +3,7 @@
 // records a voice message and sends it; the console shows the link as Received without a reload,
 // and plays the recording inline from Blob storage through a short-lived read URL.
 // link-service and upload-gateway share one NATS, MongoDB-wire and Azurite, as in production.
+
 import { join } from 'node:path';
 import type { FileUrl } from '@uplink/contracts';
 import {
@@ -21,7 +22,7 @@ import {
   seriousAxeViolations,
 } from '@uplink/dev-servers';
 import { prepareService, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
-import { MongoLinkStore } from '@uplink/links';
+import { MongoLinkStore } from '@uplink/store';
 import { heicPhoto, type ServerInfra, startServerInfra } from '@uplink/testing';
 import { API_KEY, type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { type Browser, chromium } from 'playwright-core';

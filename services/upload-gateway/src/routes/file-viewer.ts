@@ -1,6 +1,6 @@
 import type { Clock, HttpApp } from '@uplink/kit';
-import type { FileShareStore } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
+import type { FileShareStore } from '@uplink/store';
 import type { SettingsSource } from '@uplink/tenants';
 import {
   contentSecurityPolicy,

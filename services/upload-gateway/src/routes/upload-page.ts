@@ -1,5 +1,6 @@
 import type { Clock, HttpApp } from '@uplink/kit';
-import { effectiveStatus, type LinkStore } from '@uplink/links';
+import { effectiveStatus } from '@uplink/links';
+import type { LinkStore } from '@uplink/store';
 import type { SettingsSource } from '@uplink/tenants';
 import { goneReason } from '../link-availability.ts';
 import {

@@ -1,28 +1,7 @@
-import type {
-  DeliveryTarget,
-  LinkStatus,
-  Provider,
-  TicketRef,
-  UploadedFile,
-  ValidityHours,
-} from '@uplink/contracts';
+import type { DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
 import { LINK_STATUSES } from '@uplink/contracts';
 import type { OutboxStore } from '@uplink/event-bus';
-import { hashSecret, newSecret, randomId, shortHex } from '@uplink/kit';
-import type { LinkDocument, LinkFacts } from './link-document.ts';
-import { transitionEntry } from './link-events.ts';
-
-const HOUR_MS = 60 * 60 * 1000;
-
-export type NewLink = {
-  tenantId: string;
-  ticket: TicketRef;
-  contextMessage?: string | undefined;
-  validityHours: ValidityHours;
-  now: Date;
-  /** Only benchmarks and tests set this; links otherwise expire `validityHours` after `now`. */
-  expiresAt?: Date;
-};
+import type { LinkDocument, LinkFacts, NewLink } from '@uplink/links';
 
 /** Results of transitions carry the document as written, outbox included. */
 export type RevokeResult =
@@ -113,25 +92,4 @@ export interface LinkStore {
 /** Every status at 0, for countByStatus implementations to fill. */
 export function zeroStatusCounts(): Record<LinkStatus, number> {
   return Object.fromEntries(LINK_STATUSES.map((status) => [status, 0])) as Record<LinkStatus, number>;
-}
-
-/** A new pending link's document, its `link.created` event already in the outbox. */
-export function newLinkDocument(input: NewLink): { link: LinkDocument; token: string } {
-  const token = newSecret();
-  const { now } = input;
-  const link: LinkDocument = {
-    _id: randomId('lnk'),
-    tenantId: input.tenantId,
-    shortId: shortHex(4),
-    ticket: { provider: input.ticket.provider, id: input.ticket.id },
-    tokenHash: hashSecret(token),
-    ...(input.contextMessage !== undefined ? { contextMessage: input.contextMessage } : {}),
-    validityHours: input.validityHours,
-    status: 'pending',
-    createdAt: now,
-    expiresAt: input.expiresAt ?? new Date(now.getTime() + input.validityHours * HOUR_MS),
-    updatedAt: now,
-  };
-  link.outbox = [transitionEntry.created(link)];
-  return { link, token };
 }

@@ -1,13 +1,13 @@
 import { hashSecret } from '@uplink/kit';
-import type { Collection, Db } from 'mongodb';
 import {
   type FileShareDocument,
   type FileShareLookup,
-  type FileShareStore,
   type NewFileShare,
   newFileShare,
   shareLookup,
-} from './file-share-store.ts';
+} from '@uplink/links';
+import type { Collection, Db } from 'mongodb';
+import type { FileShareStore } from '../file-share-store.ts';
 
 /** FileShareStore on MongoDB: `file_shares`, keyed by the token's hash. */
 export class MongoFileShareStore implements FileShareStore {

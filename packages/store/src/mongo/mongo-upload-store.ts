@@ -1,5 +1,6 @@
+import type { UploadDocument, UploadState } from '@uplink/links';
 import type { Collection, Db } from 'mongodb';
-import type { UploadDocument, UploadState, UploadStore } from './upload-store.ts';
+import type { UploadStore } from '../upload-store.ts';
 
 /** UploadStore on MongoDB: the `uploads` collection. */
 export class MongoUploadStore implements UploadStore {

@@ -1,22 +1,18 @@
 import type { DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
-import { ensureOutboxIndexes, MongoOutboxStore } from '@uplink/event-bus';
 import { hashSecret } from '@uplink/kit';
-import type { Collection, Db } from 'mongodb';
 import {
   effectiveStatus,
   LINK_FACTS_PROJECTION,
   type LinkDocument,
   type LinkFacts,
-  settledAt,
-} from './link-document.ts';
-import { transitionEntry } from './link-events.ts';
-import {
-  type LinkStore,
   type NewLink,
   newLinkDocument,
-  type RevokeResult,
-  zeroStatusCounts,
-} from './link-store.ts';
+  settledAt,
+  transitionEntry,
+} from '@uplink/links';
+import type { Collection, Db } from 'mongodb';
+import { type LinkStore, type RevokeResult, zeroStatusCounts } from '../link-store.ts';
+import { ensureOutboxIndexes, MongoOutboxStore } from './mongo-outbox-store.ts';
 
 /**
  * LinkStore on MongoDB: one document per link in `links`, its outbox an array inside it, each

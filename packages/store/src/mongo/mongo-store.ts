@@ -1,7 +1,9 @@
 import { isMongoUnavailable, type Mongo, pingMongo } from '@uplink/kit';
-import { MongoFileShareStore, MongoLinkStore, MongoUploadStore } from '@uplink/links';
-import { MongoTenantStore } from '@uplink/tenants';
-import { preparedStore, type Store } from './store.ts';
+import { preparedStore, type Store } from '../store.ts';
+import { MongoFileShareStore } from './mongo-file-share-store.ts';
+import { MongoLinkStore } from './mongo-link-store.ts';
+import { MongoTenantStore } from './mongo-tenant-store.ts';
+import { MongoUploadStore } from './mongo-upload-store.ts';
 
 export class MongoStore implements Store {
   readonly kind = 'mongodb';

@@ -1,17 +1,17 @@
-// One trace across the outbox: the request that made a transition, the JetStream publish (even
-// when it happens later, outside the request), and the consumer that handled the event.
+// One trace across the outbox, kept in MongoDB: the request that made a transition, the JetStream
+// publish (even when it happens later, outside the request), and the consumer that handled the event.
 
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { Subjects } from '@uplink/contracts';
+import { type OutboxDocument, OutboxPublisher, outboxEntry, startConsumer } from '@uplink/event-bus';
+import type { NatsEventBus } from '@uplink/event-bus/nats';
 import { systemClock } from '@uplink/kit';
 import { eventually, type ServerInfra, sampleRevokedEvent, startServerInfra } from '@uplink/testing';
 import { beforeAll, expect, it } from 'vitest';
-import { startConsumer } from './events.ts';
-import type { NatsEventBus } from './nats.ts';
-import { MongoOutboxStore, type OutboxDocument, OutboxPublisher, outboxEntry } from './outbox.ts';
+import { MongoOutboxStore } from '../src/mongo/mongo-outbox-store.ts';
 
 const exporter = new InMemorySpanExporter();
 let infra: ServerInfra;
