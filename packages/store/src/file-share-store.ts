@@ -9,8 +9,11 @@ export interface FileShareStore {
   ensureIndexes(): Promise<void>;
   /** A new share of `file`, valid `ttlMs` from `now`; the token is returned once. */
   create(input: NewFileShare): Promise<{ token: string; expiresAt: Date }>;
-  /** The share a token opens, or why it opens nothing (revoked wins over expired). */
-  find(token: string, now: Date): Promise<FileShareLookup>;
+  /**
+   * The share a token opens, found by the token's hash (kit's hashSecret), or why it opens
+   * nothing (revoked wins over expired).
+   */
+  findByTokenHash(tokenHash: string, now: Date): Promise<FileShareLookup>;
   /**
    * Revokes every share of a link that still works. Returns how many stopped working; shares
    * already revoked or expired are left as they are, so a repeated call answers 0.

@@ -26,8 +26,11 @@ export interface LinkStore {
   get(tenantId: string, id: string): Promise<LinkDocument | null>;
   /** Any tenant's link by id: for workers that learned the id from an event. */
   getById(id: string): Promise<LinkDocument | null>;
-  /** The link a customer's token opens, or null. Only the token's hash is compared. */
-  findByToken(token: string): Promise<LinkDocument | null>;
+  /**
+   * The link a customer's token opens, or null: found by the token's hash (kit's hashSecret),
+   * the only form of it stored.
+   */
+  findByTokenHash(tokenHash: string): Promise<LinkDocument | null>;
   /** A ticket's links, newest first (ties by id, descending). */
   listByTicket(tenantId: string, ticket: TicketRef, limit: number): Promise<LinkDocument[]>;
   /** pending (and not past expiresAt) -> revoked. */

@@ -16,8 +16,11 @@ export interface TenantStore extends DestinationsStorage {
    * replicas starting together converge on one tenant instead of racing to create several.
    */
   ensureBootstrapTenant(key: string, now: Date): Promise<string>;
-  /** The tenant a key belongs to, or null for an unknown key. */
-  tenantIdForKey(key: string, nowMs?: number): Promise<string | null>;
+  /**
+   * The tenant the key with this hash (kit's hashSecret) belongs to, or null for an unknown key.
+   * Verified keys are trusted for 10 s without asking the database again.
+   */
+  tenantIdForKeyHash(keyHash: string, nowMs?: number): Promise<string | null>;
   getSettings(tenantId: string): Promise<Settings | null>;
   /** Sets exactly the fields the update names, however deep, so nothing else is overwritten. */
   updateSettings(tenantId: string, update: SettingsUpdate, now: Date): Promise<Settings | null>;

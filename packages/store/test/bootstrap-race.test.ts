@@ -1,4 +1,4 @@
-import { connectMongo, type Mongo } from '@uplink/kit';
+import { connectMongo, hashSecret, type Mongo } from '@uplink/kit';
 import { MongoTenantStore } from '@uplink/store';
 import { API_KEY_PREFIX, bootstrapTenantId } from '@uplink/tenants';
 import { mongoTestOptions } from '@uplink/testing';
@@ -27,7 +27,7 @@ describe('bootstrap tenant across connections', () => {
           opened.map((mongo) => new MongoTenantStore(mongo.db).ensureBootstrapTenant(key, T0)),
         );
         expect(new Set(ids)).toEqual(new Set([bootstrapTenantId(key)]));
-        expect(await store.tenants.tenantIdForKey(key)).toBe(bootstrapTenantId(key));
+        expect(await store.tenants.tenantIdForKeyHash(hashSecret(key))).toBe(bootstrapTenantId(key));
         expect(await store.tenants.tenants.countDocuments({ _id: bootstrapTenantId(key) })).toBe(1);
       }
     } finally {

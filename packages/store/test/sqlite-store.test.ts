@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { Subjects } from '@uplink/contracts';
+import { hashSecret } from '@uplink/kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../src/sqlite/schema.ts';
 import { SqliteStore } from '../src/sqlite/sqlite-store.ts';
@@ -54,12 +55,14 @@ describe('SqliteStore', () => {
     const second = new SqliteStore(path);
     try {
       expect(received).not.toBeNull();
-      expect(await second.links.findByToken(token)).toStrictEqual(received && withoutOutbox(received));
+      expect(await second.links.findByTokenHash(hashSecret(token))).toStrictEqual(
+        received && withoutOutbox(received),
+      );
       expect(await second.links.outbox.entries(link._id)).toStrictEqual(received?.outbox);
       expect(await second.links.findPendingDueBefore(at(2 * 60 * 60 * SECOND), 10)).toEqual([]);
-      expect(await second.tenants.tenantIdForKey(key)).toBe(tenant._id);
+      expect(await second.tenants.tenantIdForKeyHash(hashSecret(key))).toBe(tenant._id);
       expect((await second.tenants.getSettings(tenant._id))?.mediaPolicy.retentionDays).toBe(9);
-      expect((await second.shares.find(share.token, T0)).outcome).toBe('found');
+      expect((await second.shares.findByTokenHash(hashSecret(share.token), T0)).outcome).toBe('found');
     } finally {
       await second.close();
     }

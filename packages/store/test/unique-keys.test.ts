@@ -1,4 +1,4 @@
-import { newSecret } from '@uplink/kit';
+import { hashSecret, newSecret } from '@uplink/kit';
 import { describe, expect, it, vi } from 'vitest';
 import { type Adapter, mongoAdapter, sqliteAdapter } from './adapters.ts';
 import { newLink, newTenantId } from './conformance/fixtures.ts';
@@ -18,7 +18,7 @@ describe.each<Adapter>([mongoAdapter, sqliteAdapter])('unique keys: $name', (ada
       const { link } = await store.links.create(newLink(newTenantId()));
       await expect(store.links.create(newLink(newTenantId()))).rejects.toThrow(/duplicate key|UNIQUE/);
       // The first link is untouched and has only its own outbox.
-      expect(await store.links.findByToken('same-token')).toMatchObject({ _id: link._id });
+      expect(await store.links.findByTokenHash(hashSecret('same-token'))).toMatchObject({ _id: link._id });
       expect(await store.links.outbox.entries(link._id)).toHaveLength(1);
     } finally {
       await adapter.dispose(store);

@@ -132,7 +132,7 @@ export function requireTenant(
   scope.addHook('onRequest', async (request, reply) => {
     throttle.refuseIfThrottled(request, reply);
     const key = bearerToken(request);
-    const tenantId = key ? await tenants.tenantIdForKey(key) : undefined;
+    const tenantId = key ? await tenants.tenantIdForKeyHash(hashSecret(key)) : undefined;
     if (!tenantId) {
       throttle.recordFailure(request.ip);
       throw key

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { defaultMediaPolicy, Subjects, validateEvent } from '@uplink/contracts';
+import { hashSecret } from '@uplink/kit';
 import type { LinkDocument } from '@uplink/links';
 import { MongoFileShareStore } from '@uplink/store';
 import { eventually, itOnServers, streamMessages } from '@uplink/testing';
@@ -309,14 +310,17 @@ describe('DELETE /v1/links/:id/file-links', () => {
     const foreign = await h.service.app.inject({ method: 'DELETE', url, headers: auth(OTHER_API_KEY) });
     expect(foreign.statusCode).toBe(404);
     expect(foreign.json().error.code).toBe('not_found');
-    expect((await shares.find(live[0]?.token as string, new Date())).outcome).toBe('found');
+    expect((await shares.findByTokenHash(hashSecret(live[0]?.token as string), new Date())).outcome).toBe(
+      'found',
+    );
 
     const res = await h.service.app.inject({ method: 'DELETE', url, headers: auth() });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ revoked: 2 });
-    for (const { token } of live) expect((await shares.find(token, new Date())).outcome).toBe('revoked');
-    expect((await shares.find(expired.token, new Date())).outcome).toBe('expired');
-    expect((await shares.find(otherLink.token, new Date())).outcome).toBe('found');
+    for (const { token } of live)
+      expect((await shares.findByTokenHash(hashSecret(token), new Date())).outcome).toBe('revoked');
+    expect((await shares.findByTokenHash(hashSecret(expired.token), new Date())).outcome).toBe('expired');
+    expect((await shares.findByTokenHash(hashSecret(otherLink.token), new Date())).outcome).toBe('found');
 
     const again = await h.service.app.inject({ method: 'DELETE', url, headers: auth() });
     expect(again.json()).toEqual({ revoked: 0 });
@@ -342,7 +346,7 @@ describe('DELETE /v1/links/:id/file-links', () => {
     const stored = await shares.collection.findOne({ _id: hash });
     expect(stored).toMatchObject({ blobName: 'blob-upl_BBBBBBBBBBBBBBBBBBBB', category: 'document' });
     expect(JSON.stringify(await shares.collection.find().toArray())).not.toContain(token);
-    expect((await shares.find('x'.repeat(43), new Date())).outcome).toBe('not_found');
+    expect((await shares.findByTokenHash(hashSecret('x'.repeat(43)), new Date())).outcome).toBe('not_found');
   });
 });
 

@@ -1,5 +1,5 @@
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
-import { AppError } from '@uplink/kit';
+import { AppError, hashSecret } from '@uplink/kit';
 import type { LinkStore } from '@uplink/store';
 import type {
   FastifyInstance,
@@ -32,7 +32,7 @@ export type PublicRateLimits = {
 export async function registerRateLimits(
   app: FastifyInstance,
   limits: { perIpPerMinute: number; perLinkPerMinute: number },
-  links: Pick<LinkStore, 'findByToken'>,
+  links: Pick<LinkStore, 'findByTokenHash'>,
 ): Promise<PublicRateLimits> {
   await app.register(rateLimit, {
     global: false,
@@ -44,7 +44,7 @@ export async function registerRateLimits(
   const linkKey = async (request: FastifyRequest) => {
     const token = (request.params as { token?: unknown }).token;
     if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) return NOT_A_LINK;
-    const link = await links.findByToken(token);
+    const link = await links.findByTokenHash(hashSecret(token));
     return link ? `link:${link._id}` : NOT_A_LINK;
   };
   const linkBudget = app.createRateLimit({

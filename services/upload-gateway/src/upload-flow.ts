@@ -13,7 +13,7 @@ import {
   type UploadReceipt,
 } from '@uplink/contracts';
 import type { OutboxPublisher } from '@uplink/event-bus';
-import { AppError, type Clock, type Logger, notFound, randomId } from '@uplink/kit';
+import { AppError, type Clock, hashSecret, type Logger, notFound, randomId } from '@uplink/kit';
 import type { UploadDocument } from '@uplink/links';
 import { effectiveStatus, type LinkDocument } from '@uplink/links';
 import { type BlobStorage, isRefusedByStorage } from '@uplink/storage';
@@ -146,7 +146,8 @@ export class UploadFlow {
   async complete(token: string, uploadId: string): Promise<UploadReceipt> {
     const { links, uploads, clock } = this.deps;
     const now = clock.now();
-    const [link, upload] = await Promise.all([links.findByToken(token), uploads.get(uploadId)]);
+    const tokenHash = hashSecret(token);
+    const [link, upload] = await Promise.all([links.findByTokenHash(tokenHash), uploads.get(uploadId)]);
     if (!link) throw notFound('This link does not exist.');
     if (upload?.linkId !== link._id) throw notFound('This upload does not exist for this link.');
     if (link.upload?.uploadId === uploadId && link.receivedAt) {
@@ -169,7 +170,7 @@ export class UploadFlow {
 
     const file = await this.verify(link, upload, now);
     const received = await links.markReceived(link, file, now);
-    if (!received) return this.lostRace(token, upload, now);
+    if (!received) return this.lostRace(tokenHash, upload, now);
     this.deps.outbox.publishSoon(received._id);
     await uploads.settle(upload._id, 'completed', now);
     await this.deleteUploadBlob(upload);
@@ -273,8 +274,8 @@ export class UploadFlow {
   }
 
   /** The conditional update found the link no longer pending: a concurrent completion won. */
-  private async lostRace(token: string, upload: UploadDocument, now: Date): Promise<UploadReceipt> {
-    const current = await this.deps.links.findByToken(token);
+  private async lostRace(tokenHash: string, upload: UploadDocument, now: Date): Promise<UploadReceipt> {
+    const current = await this.deps.links.findByTokenHash(tokenHash);
     if (current?.upload?.uploadId === upload._id && current.receivedAt) {
       return { status: 'received', receivedAt: current.receivedAt.toISOString() };
     }
@@ -321,7 +322,7 @@ export class UploadFlow {
 
   /** The link behind a token if a file may still be sent through it; otherwise a 404 or 410. */
   private async pendingLink(token: string, now: Date): Promise<LinkDocument> {
-    const link = await this.deps.links.findByToken(token);
+    const link = await this.deps.links.findByTokenHash(hashSecret(token));
     if (!link) throw notFound('This link does not exist.');
     const status = effectiveStatus(link, now);
     if (status !== 'pending') throw new AppError('link_gone', GONE_MESSAGES[goneReason(status)]);

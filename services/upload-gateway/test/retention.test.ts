@@ -4,7 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { UploadedFile } from '@uplink/contracts';
-import { MetricNames, randomId } from '@uplink/kit';
+import { hashSecret, MetricNames, randomId } from '@uplink/kit';
 import type { BlobStorage } from '@uplink/storage';
 import type { FileShareStore, TenantStore } from '@uplink/store';
 import { startTestTelemetry } from '@uplink/testing';
@@ -126,7 +126,7 @@ describe('file retention', () => {
 
     for (const gone of [oldDelivered, oldFailed]) {
       expect(await blobExists(gone.blobName)).toBe(false);
-      expect((await shares.find(gone.viewerToken, NOW)).outcome).toBe('revoked');
+      expect((await shares.findByTokenHash(hashSecret(gone.viewerToken), NOW)).outcome).toBe('revoked');
       const link = await gateway.links.getById(gone.linkId);
       expect(link?.fileDeletedAt).toEqual(NOW);
       // The link keeps its status and history; only the file is gone.
@@ -135,7 +135,7 @@ describe('file retention', () => {
     }
     for (const kept of [recent, otherTenants]) {
       expect(await blobExists(kept.blobName)).toBe(true);
-      expect((await shares.find(kept.viewerToken, NOW)).outcome).toBe('found');
+      expect((await shares.findByTokenHash(hashSecret(kept.viewerToken), NOW)).outcome).toBe('found');
       expect((await gateway.links.getById(kept.linkId))?.fileDeletedAt).toBeUndefined();
     }
     expect(await gateway.linkStatus(pending.linkId)).toBe('pending');

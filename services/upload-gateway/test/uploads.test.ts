@@ -4,7 +4,7 @@ import {
   type UploadIntent,
   type UploadReceipt,
 } from '@uplink/contracts';
-import { MetricNames } from '@uplink/kit';
+import { hashSecret, MetricNames } from '@uplink/kit';
 import { MongoUploadStore } from '@uplink/store';
 import {
   eventually,
@@ -412,8 +412,8 @@ describe('abandoned uploads', () => {
       expect(names).toContain(file.blobName);
       expect((await uploads.get(abandoned.uploadId))?.state).toBe('abandoned');
       expect((await uploads.get(received.uploadId))?.state).toBe('completed');
-      expect((await shares.find(old.token, later)).outcome).toBe('not_found');
-      expect((await shares.find(fresh.token, later)).outcome).toBe('found');
+      expect((await shares.findByTokenHash(hashSecret(old.token), later)).outcome).toBe('not_found');
+      expect((await shares.findByTokenHash(hashSecret(fresh.token), later)).outcome).toBe('found');
     },
   );
 });

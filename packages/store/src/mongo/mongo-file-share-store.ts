@@ -1,4 +1,3 @@
-import { hashSecret } from '@uplink/kit';
 import {
   type FileShareDocument,
   type FileShareLookup,
@@ -27,8 +26,8 @@ export class MongoFileShareStore implements FileShareStore {
     return { token, expiresAt: share.expiresAt };
   }
 
-  async find(token: string, now: Date): Promise<FileShareLookup> {
-    return shareLookup(await this.collection.findOne({ _id: hashSecret(token) }), now);
+  async findByTokenHash(tokenHash: string, now: Date): Promise<FileShareLookup> {
+    return shareLookup(await this.collection.findOne({ _id: tokenHash }), now);
   }
 
   async revokeForLink(tenantId: string, linkId: string, now: Date): Promise<number> {

@@ -1,5 +1,4 @@
 import type { DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
-import { hashSecret } from '@uplink/kit';
 import {
   effectiveStatus,
   LINK_FACTS_PROJECTION,
@@ -11,12 +10,14 @@ import {
   transitionEntry,
 } from '@uplink/links';
 import type { Collection, Db } from 'mongodb';
+import { linkGuards } from '../link-guards.ts';
 import { type LinkStore, type RevokeResult, zeroStatusCounts } from '../link-store.ts';
 import { ensureOutboxIndexes, MongoOutboxStore } from './mongo-outbox-store.ts';
 
 /**
  * LinkStore on MongoDB: one document per link in `links`, its outbox an array inside it, each
- * transition one conditional single-document update (filter on the status) with `$push`.
+ * transition one conditional single-document update (its guard's filter, see link-guards.ts)
+ * with `$push`.
  */
 export class MongoLinkStore implements LinkStore {
   readonly collection: Collection<LinkDocument>;
@@ -61,8 +62,8 @@ export class MongoLinkStore implements LinkStore {
     return this.collection.findOne({ _id: id }, { projection: { outbox: 0 } });
   }
 
-  findByToken(token: string): Promise<LinkDocument | null> {
-    return this.collection.findOne({ tokenHash: hashSecret(token) }, { projection: { outbox: 0 } });
+  findByTokenHash(tokenHash: string): Promise<LinkDocument | null> {
+    return this.collection.findOne({ tokenHash }, { projection: { outbox: 0 } });
   }
 
   listByTicket(tenantId: string, ticket: TicketRef, limit: number): Promise<LinkDocument[]> {
@@ -80,7 +81,7 @@ export class MongoLinkStore implements LinkStore {
     const link = await this.get(tenantId, id);
     if (!link) return { outcome: 'not_found' };
     const revoked = await this.collection.findOneAndUpdate(
-      { _id: id, tenantId, status: 'pending', expiresAt: { $gt: now } },
+      { _id: id, tenantId, ...linkGuards.open.filter(now) },
       {
         $set: { status: 'revoked', revokedAt: now, updatedAt: now },
         $push: { outbox: transitionEntry.revoked(link, now) },
@@ -99,7 +100,7 @@ export class MongoLinkStore implements LinkStore {
    */
   expire(link: LinkFacts, now: Date): Promise<LinkDocument | null> {
     return this.collection.findOneAndUpdate(
-      { _id: link._id, status: 'pending', expiresAt: { $lte: now } },
+      { _id: link._id, ...linkGuards.due.filter(now) },
       {
         $set: { status: 'expired', expiredAt: now, updatedAt: now },
         $push: { outbox: transitionEntry.expired(link, now) },
@@ -115,7 +116,7 @@ export class MongoLinkStore implements LinkStore {
    */
   markReceived(link: LinkDocument, file: UploadedFile, now: Date): Promise<LinkDocument | null> {
     return this.collection.findOneAndUpdate(
-      { _id: link._id, status: 'pending', expiresAt: { $gt: now } },
+      { _id: link._id, ...linkGuards.open.filter(now) },
       {
         $set: { status: 'received', receivedAt: now, upload: file, updatedAt: now },
         $push: { outbox: transitionEntry.received(link, file, now) },
@@ -133,11 +134,7 @@ export class MongoLinkStore implements LinkStore {
    */
   claimDelivery(linkId: string, now: Date, leaseMs: number): Promise<LinkDocument | null> {
     return this.collection.findOneAndUpdate(
-      {
-        _id: linkId,
-        status: 'received',
-        $or: [{ delivery: { $exists: false } }, { 'delivery.leaseUntil': { $lte: now } }],
-      },
+      { _id: linkId, ...linkGuards.deliveryFree.filter(now) },
       {
         $set: {
           'delivery.leaseUntil': new Date(now.getTime() + leaseMs),
@@ -152,7 +149,7 @@ export class MongoLinkStore implements LinkStore {
   /** Gives the lease back after a failed attempt, so the next redelivery may claim at once. */
   async releaseDelivery(linkId: string, error: string, now: Date): Promise<void> {
     await this.collection.updateOne(
-      { _id: linkId, status: 'received' },
+      { _id: linkId, ...linkGuards.received.filter(now) },
       { $set: { 'delivery.leaseUntil': now, 'delivery.lastError': error.slice(0, 1000), updatedAt: now } },
     );
   }
@@ -160,7 +157,7 @@ export class MongoLinkStore implements LinkStore {
   /** received -> delivered with where the agent finds the file, and `note.posted`. */
   markDelivered(link: LinkDocument, target: DeliveryTarget, now: Date): Promise<LinkDocument | null> {
     return this.collection.findOneAndUpdate(
-      { _id: link._id, status: 'received' },
+      { _id: link._id, ...linkGuards.received.filter(now) },
       {
         $set: {
           status: 'delivered',
@@ -184,7 +181,7 @@ export class MongoLinkStore implements LinkStore {
     now: Date,
   ): Promise<LinkDocument | null> {
     return this.collection.findOneAndUpdate(
-      { _id: link._id, status: 'received' },
+      { _id: link._id, ...linkGuards.received.filter(now) },
       {
         $set: {
           status: 'delivery_failed',
@@ -216,7 +213,7 @@ export class MongoLinkStore implements LinkStore {
    */
   noteRejectedAttempt(link: LinkDocument, now: Date): Promise<LinkDocument | null> {
     return this.collection.findOneAndUpdate(
-      { _id: link._id, status: 'pending', rejectionNotifiedAt: { $exists: false } },
+      { _id: link._id, ...linkGuards.rejectionUnnoted.filter(now) },
       {
         $set: { rejectionNotifiedAt: now, updatedAt: now },
         $push: { outbox: transitionEntry.rejected(link, now) },
@@ -228,7 +225,7 @@ export class MongoLinkStore implements LinkStore {
   /** Pending links due before `before`, soonest first (served by the pending_expiry index). */
   findPendingDueBefore(before: Date, limit: number): Promise<LinkFacts[]> {
     return this.collection
-      .find({ status: 'pending', expiresAt: { $lte: before } }, { projection: LINK_FACTS_PROJECTION })
+      .find(linkGuards.due.filter(before), { projection: LINK_FACTS_PROJECTION })
       .sort({ expiresAt: 1 })
       .limit(limit)
       .toArray();
@@ -273,7 +270,7 @@ export class MongoLinkStore implements LinkStore {
    */
   async markFileDeleted(linkId: string, now: Date): Promise<boolean> {
     const result = await this.collection.updateOne(
-      { _id: linkId, fileDeletedAt: { $exists: false } },
+      { _id: linkId, ...linkGuards.fileKept.filter(now) },
       { $set: { fileDeletedAt: now, updatedAt: now } },
     );
     return result.modifiedCount === 1;

@@ -1,8 +1,6 @@
 import type { Settings, SettingsUpdate } from '@uplink/contracts';
-import { hashSecret, isDuplicateKeyError, newSecret, randomId } from '@uplink/kit';
+import { isDuplicateKeyError, randomId } from '@uplink/kit';
 import {
-  API_KEY_PREFIX,
-  bootstrapTenantId,
   type DestinationsRecord,
   newTenant,
   type StoredDestinations,
@@ -10,7 +8,7 @@ import {
   withDefaults,
 } from '@uplink/tenants';
 import type { Collection, Db, OptionalUnlessRequiredId } from 'mongodb';
-import { ApiKeyCache, type ApiKeyDocument } from '../api-keys.ts';
+import { type ApiKeyDocument, ApiKeys } from '../api-keys.ts';
 import { collectPaths, type TenantStore } from '../tenant-store.ts';
 
 /** TenantStore on MongoDB: `tenants` (settings and destinations inside) and `api_keys`. */
@@ -19,11 +17,23 @@ export class MongoTenantStore implements TenantStore {
     TenantDocument & { destinations?: StoredDestinations; destinationsRevision?: number }
   >;
   readonly keys: Collection<ApiKeyDocument>;
-  readonly #keyCache = new ApiKeyCache();
+  readonly #apiKeys: ApiKeys;
 
   constructor(db: Db) {
     this.tenants = db.collection('tenants');
     this.keys = db.collection<ApiKeyDocument>('api_keys');
+    this.#apiKeys = new ApiKeys({
+      insertKey: async (key) => {
+        await this.keys.insertOne(key);
+      },
+      findKey: (keyHash) => this.keys.findOne({ _id: keyHash }),
+      // Replicas start together: an upsert can lose the race with a duplicate-key error, and the
+      // server only sometimes retries it. An insert whose _id is taken means the document is there.
+      insertBootstrap: async (tenant, key) => {
+        await insertIfAbsent(this.tenants, tenant);
+        await insertIfAbsent(this.keys, key);
+      },
+    });
   }
 
   async ensureIndexes(): Promise<void> {
@@ -36,34 +46,16 @@ export class MongoTenantStore implements TenantStore {
     return tenant;
   }
 
-  async createApiKey(tenantId: string, label: string, now: Date): Promise<string> {
-    const key = `${API_KEY_PREFIX}${newSecret()}`;
-    await this.keys.insertOne({ _id: hashSecret(key), tenantId, label, createdAt: now });
-    return key;
+  createApiKey(tenantId: string, label: string, now: Date): Promise<string> {
+    return this.#apiKeys.create(tenantId, label, now);
   }
 
-  async ensureBootstrapTenant(key: string, now: Date): Promise<string> {
-    const tenantId = bootstrapTenantId(key);
-    // Replicas start together: an upsert can lose the race with a duplicate-key error, and the
-    // server only sometimes retries it. An insert whose _id is taken means the document is there.
-    await insertIfAbsent(this.tenants, newTenant(tenantId, 'Demo Company', now));
-    await insertIfAbsent(this.keys, {
-      _id: hashSecret(key),
-      tenantId,
-      label: 'bootstrap',
-      createdAt: now,
-    });
-    return tenantId;
+  ensureBootstrapTenant(key: string, now: Date): Promise<string> {
+    return this.#apiKeys.ensureBootstrapTenant(key, now);
   }
 
-  async tenantIdForKey(key: string, nowMs = Date.now()): Promise<string | null> {
-    const keyHash = hashSecret(key);
-    const cached = this.#keyCache.get(keyHash, nowMs);
-    if (cached) return cached;
-    const doc = await this.keys.findOne({ _id: keyHash });
-    if (!doc) return null;
-    this.#keyCache.set(keyHash, doc.tenantId, nowMs);
-    return doc.tenantId;
+  tenantIdForKeyHash(keyHash: string, nowMs = Date.now()): Promise<string | null> {
+    return this.#apiKeys.tenantIdForKeyHash(keyHash, nowMs);
   }
 
   async getSettings(tenantId: string): Promise<Settings | null> {

@@ -1,4 +1,3 @@
-import { hashSecret } from '@uplink/kit';
 import {
   type FileShareDocument,
   type FileShareLookup,
@@ -34,8 +33,8 @@ export class SqliteFileShareStore implements FileShareStore {
     return { token, expiresAt: share.expiresAt };
   }
 
-  async find(token: string, now: Date): Promise<FileShareLookup> {
-    return shareLookup(this.#shares.get(hashSecret(token)), now);
+  async findByTokenHash(tokenHash: string, now: Date): Promise<FileShareLookup> {
+    return shareLookup(this.#shares.get(tokenHash), now);
   }
 
   async revokeForLink(tenantId: string, linkId: string, now: Date): Promise<number> {

@@ -1,6 +1,5 @@
 import type { DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
 import type { OutboxEntry } from '@uplink/event-bus';
-import { hashSecret } from '@uplink/kit';
 import {
   effectiveStatus,
   type LinkDelivery,
@@ -11,6 +10,7 @@ import {
   settledAt,
   transitionEntry,
 } from '@uplink/links';
+import { linkGuards } from '../link-guards.ts';
 import { type LinkStore, type RevokeResult, zeroStatusCounts } from '../link-store.ts';
 import type { SqliteDatabase } from './database.ts';
 import { type Columns, DocumentTable, millis } from './document-table.ts';
@@ -29,15 +29,6 @@ const linkColumns: Columns<LinkDocument> = {
   ...outboxLeaseColumn,
 };
 
-/** Pending and not past `expiresAt`: the only state a customer can still act on. */
-const isOpen = (link: LinkDocument, now: Date) =>
-  link.status === 'pending' && link.expiresAt.getTime() > now.getTime();
-
-/** Nobody holds the delivery: never claimed, or the holder's lease ran out. */
-const isDeliveryFree = (link: LinkDocument, now: Date) =>
-  link.delivery === undefined ||
-  (link.delivery.leaseUntil !== undefined && link.delivery.leaseUntil.getTime() <= now.getTime());
-
 /**
  * What MongoDB's `$set: { 'delivery.<field>': … }` makes: the fields set, the others kept, the
  * subdocument created when missing (then without `attempts`, exactly as there).
@@ -53,8 +44,8 @@ function linkFacts({ _id, tenantId, shortId, ticket, expiresAt }: LinkDocument):
 /**
  * LinkStore on SQLite: a row per link in `links` (the document as JSON beside the columns
  * queries use), its outbox in `link_outbox`. Each transition is one write transaction that
- * checks the guard, rewrites the link and appends the outbox entry. The checks mirror
- * MongoLinkStore's update filters one for one.
+ * checks the guard (link-guards.ts, the same rule MongoLinkStore's filters encode), rewrites
+ * the link and appends the outbox entry.
  */
 export class SqliteLinkStore implements LinkStore {
   readonly outbox: SqliteOutboxStore<LinkDocument>;
@@ -88,8 +79,8 @@ export class SqliteLinkStore implements LinkStore {
     return this.#links.get(id);
   }
 
-  async findByToken(token: string): Promise<LinkDocument | null> {
-    return this.#links.find('token_hash = ?', [hashSecret(token)])[0] ?? null;
+  async findByTokenHash(tokenHash: string): Promise<LinkDocument | null> {
+    return this.#links.find('token_hash = ?', [tokenHash])[0] ?? null;
   }
 
   async listByTicket(tenantId: string, ticket: TicketRef, limit: number): Promise<LinkDocument[]> {
@@ -107,7 +98,9 @@ export class SqliteLinkStore implements LinkStore {
       const revoked = this.#transition(
         id,
         (current) =>
-          isOpen(current, now) ? { ...current, status: 'revoked', revokedAt: now, updatedAt: now } : null,
+          linkGuards.open.holds(current, now)
+            ? { ...current, status: 'revoked', revokedAt: now, updatedAt: now }
+            : null,
         transitionEntry.revoked(link, now),
       );
       if (revoked) return { outcome: 'revoked', link: revoked };
@@ -119,7 +112,7 @@ export class SqliteLinkStore implements LinkStore {
     return this.#transition(
       link._id,
       (current) =>
-        current.status === 'pending' && current.expiresAt.getTime() <= now.getTime()
+        linkGuards.due.holds(current, now)
           ? { ...current, status: 'expired', expiredAt: now, updatedAt: now }
           : null,
       transitionEntry.expired(link, now),
@@ -130,7 +123,7 @@ export class SqliteLinkStore implements LinkStore {
     return this.#transition(
       link._id,
       (current) =>
-        isOpen(current, now)
+        linkGuards.open.holds(current, now)
           ? { ...current, status: 'received', receivedAt: now, upload: file, updatedAt: now }
           : null,
       transitionEntry.received(link, file, now),
@@ -139,7 +132,7 @@ export class SqliteLinkStore implements LinkStore {
 
   async claimDelivery(linkId: string, now: Date, leaseMs: number): Promise<LinkDocument | null> {
     return this.#transition(linkId, (current) =>
-      current.status === 'received' && isDeliveryFree(current, now)
+      linkGuards.deliveryFree.holds(current, now)
         ? {
             ...current,
             delivery: withDelivery(current, {
@@ -154,7 +147,7 @@ export class SqliteLinkStore implements LinkStore {
 
   async releaseDelivery(linkId: string, error: string, now: Date): Promise<void> {
     this.#links.update(linkId, (current) =>
-      current.status === 'received'
+      linkGuards.received.holds(current, now)
         ? {
             ...current,
             delivery: withDelivery(current, { leaseUntil: now, lastError: error.slice(0, 1000) }),
@@ -168,7 +161,7 @@ export class SqliteLinkStore implements LinkStore {
     return this.#transition(
       link._id,
       (current) =>
-        current.status === 'received'
+        linkGuards.received.holds(current, now)
           ? {
               ...current,
               status: 'delivered',
@@ -190,7 +183,7 @@ export class SqliteLinkStore implements LinkStore {
     return this.#transition(
       link._id,
       (current) =>
-        current.status === 'received'
+        linkGuards.received.holds(current, now)
           ? {
               ...current,
               status: 'delivery_failed',
@@ -211,7 +204,7 @@ export class SqliteLinkStore implements LinkStore {
     return this.#transition(
       link._id,
       (current) =>
-        current.status === 'pending' && current.rejectionNotifiedAt === undefined
+        linkGuards.rejectionUnnoted.holds(current, now)
           ? { ...current, rejectionNotifiedAt: now, updatedAt: now }
           : null,
       transitionEntry.rejected(link, now),
@@ -242,7 +235,7 @@ export class SqliteLinkStore implements LinkStore {
 
   async markFileDeleted(linkId: string, now: Date): Promise<boolean> {
     const written = this.#links.update(linkId, (current) =>
-      current.fileDeletedAt === undefined ? { ...current, fileDeletedAt: now, updatedAt: now } : null,
+      linkGuards.fileKept.holds(current, now) ? { ...current, fileDeletedAt: now, updatedAt: now } : null,
     );
     return written !== null;
   }

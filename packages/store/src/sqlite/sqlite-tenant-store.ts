@@ -1,15 +1,13 @@
 import type { Settings, SettingsUpdate } from '@uplink/contracts';
-import { hashSecret, newSecret, randomId } from '@uplink/kit';
+import { randomId } from '@uplink/kit';
 import {
-  API_KEY_PREFIX,
-  bootstrapTenantId,
   type DestinationsRecord,
   newTenant,
   type StoredDestinations,
   type TenantDocument,
   withDefaults,
 } from '@uplink/tenants';
-import { ApiKeyCache, type ApiKeyDocument } from '../api-keys.ts';
+import { type ApiKeyDocument, ApiKeys } from '../api-keys.ts';
 import { collectPaths, type TenantStore } from '../tenant-store.ts';
 import type { SqliteDatabase } from './database.ts';
 import { DocumentTable } from './document-table.ts';
@@ -41,12 +39,21 @@ export class SqliteTenantStore implements TenantStore {
   readonly #db: SqliteDatabase;
   readonly #tenants: DocumentTable<TenantRecord>;
   readonly #keys: DocumentTable<ApiKeyDocument>;
-  readonly #keyCache = new ApiKeyCache();
+  readonly #apiKeys: ApiKeys;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
     this.#tenants = new DocumentTable(db, 'tenants', {});
     this.#keys = new DocumentTable(db, 'api_keys', { tenant_id: (key) => key.tenantId });
+    this.#apiKeys = new ApiKeys({
+      insertKey: async (key) => this.#keys.insert(key),
+      findKey: async (keyHash) => this.#keys.get(keyHash),
+      insertBootstrap: async (tenant, key) =>
+        this.#db.transaction(() => {
+          this.#tenants.insertIfAbsent(tenant);
+          this.#keys.insertIfAbsent(key);
+        }),
+    });
   }
 
   /** The schema is created when the database is opened. */
@@ -58,29 +65,16 @@ export class SqliteTenantStore implements TenantStore {
     return tenant;
   }
 
-  async createApiKey(tenantId: string, label: string, now: Date): Promise<string> {
-    const key = `${API_KEY_PREFIX}${newSecret()}`;
-    this.#keys.insert({ _id: hashSecret(key), tenantId, label, createdAt: now });
-    return key;
+  createApiKey(tenantId: string, label: string, now: Date): Promise<string> {
+    return this.#apiKeys.create(tenantId, label, now);
   }
 
-  async ensureBootstrapTenant(key: string, now: Date): Promise<string> {
-    const tenantId = bootstrapTenantId(key);
-    this.#db.transaction(() => {
-      this.#tenants.insertIfAbsent(newTenant(tenantId, 'Demo Company', now));
-      this.#keys.insertIfAbsent({ _id: hashSecret(key), tenantId, label: 'bootstrap', createdAt: now });
-    });
-    return tenantId;
+  ensureBootstrapTenant(key: string, now: Date): Promise<string> {
+    return this.#apiKeys.ensureBootstrapTenant(key, now);
   }
 
-  async tenantIdForKey(key: string, nowMs = Date.now()): Promise<string | null> {
-    const keyHash = hashSecret(key);
-    const cached = this.#keyCache.get(keyHash, nowMs);
-    if (cached) return cached;
-    const doc = this.#keys.get(keyHash);
-    if (!doc) return null;
-    this.#keyCache.set(keyHash, doc.tenantId, nowMs);
-    return doc.tenantId;
+  tenantIdForKeyHash(keyHash: string, nowMs = Date.now()): Promise<string | null> {
+    return this.#apiKeys.tenantIdForKeyHash(keyHash, nowMs);
   }
 
   async getSettings(tenantId: string): Promise<Settings | null> {

@@ -1,4 +1,5 @@
 import { Subjects } from '@uplink/contracts';
+import { hashSecret } from '@uplink/kit';
 import type { LinkDocument } from '@uplink/links';
 import { describe, expect, it } from 'vitest';
 import {
@@ -50,7 +51,7 @@ export function describeLinkReads(store: CurrentStore): void {
       expect(read?.createdAt).toBeInstanceOf(Date);
       expect(read).not.toHaveProperty('outbox');
       expect(await store().links.getById(link._id)).toStrictEqual(stored);
-      expect(await store().links.findByToken(token)).toStrictEqual(stored);
+      expect(await store().links.findByTokenHash(hashSecret(token))).toStrictEqual(stored);
     });
 
     it('keeps tenants apart and answers null for what does not exist', async () => {
@@ -58,7 +59,7 @@ export function describeLinkReads(store: CurrentStore): void {
       expect(await store().links.get(newTenantId(), link._id)).toBeNull();
       expect(await store().links.get(link.tenantId, 'lnk_AAAAAAAAAAAAAAAAAAAA')).toBeNull();
       expect(await store().links.getById('lnk_AAAAAAAAAAAAAAAAAAAA')).toBeNull();
-      expect(await store().links.findByToken(`${token}x`)).toBeNull();
+      expect(await store().links.findByTokenHash(hashSecret(`${token}x`))).toBeNull();
       expect(await store().links.revoke(newTenantId(), link._id, T0)).toEqual({ outcome: 'not_found' });
     });
 

@@ -1,4 +1,4 @@
-import { randomId } from '@uplink/kit';
+import { hashSecret, randomId } from '@uplink/kit';
 import type { NewFileShare } from '@uplink/links';
 import { describe, expect, it } from 'vitest';
 import { at, type CurrentStore, HOUR, newTenantId, SECOND, T0, uploadedFile } from './fixtures.ts';
@@ -20,7 +20,7 @@ export function describeShares(store: CurrentStore): void {
       const { token, expiresAt } = await shares().create(input);
       expect(expiresAt).toEqual(at(HOUR));
 
-      const found = await shares().find(token, at(HOUR - 1));
+      const found = await shares().findByTokenHash(hashSecret(token), at(HOUR - 1));
       expect(found.outcome).toBe('found');
       expect(found.outcome === 'found' ? found.share : null).toStrictEqual({
         _id: expect.any(String),
@@ -36,8 +36,8 @@ export function describeShares(store: CurrentStore): void {
         createdAt: T0,
         expiresAt: at(HOUR),
       });
-      expect(await shares().find(token, at(HOUR))).toEqual({ outcome: 'expired' });
-      expect(await shares().find(`${token}x`, T0)).toEqual({ outcome: 'not_found' });
+      expect(await shares().findByTokenHash(hashSecret(token), at(HOUR))).toEqual({ outcome: 'expired' });
+      expect(await shares().findByTokenHash(hashSecret(`${token}x`), T0)).toEqual({ outcome: 'not_found' });
     });
 
     it("revokes a link's working shares, counts them, and answers 0 when repeated", async () => {
@@ -51,12 +51,22 @@ export function describeShares(store: CurrentStore): void {
 
       expect(await shares().revokeForLink(tenantId, linkId, at(10 * SECOND))).toBe(2);
       expect(await shares().revokeForLink(tenantId, linkId, at(11 * SECOND))).toBe(0);
-      expect(await shares().find(first.token, at(10 * SECOND))).toEqual({ outcome: 'revoked' });
+      expect(await shares().findByTokenHash(hashSecret(first.token), at(10 * SECOND))).toEqual({
+        outcome: 'revoked',
+      });
       // Revoked wins over expired.
-      expect(await shares().find(second.token, at(3 * HOUR))).toEqual({ outcome: 'revoked' });
-      expect(await shares().find(alreadyExpired.token, at(10 * SECOND))).toEqual({ outcome: 'expired' });
-      expect((await shares().find(otherLink.token, at(10 * SECOND))).outcome).toBe('found');
-      expect((await shares().find(otherTenant.token, at(10 * SECOND))).outcome).toBe('found');
+      expect(await shares().findByTokenHash(hashSecret(second.token), at(3 * HOUR))).toEqual({
+        outcome: 'revoked',
+      });
+      expect(await shares().findByTokenHash(hashSecret(alreadyExpired.token), at(10 * SECOND))).toEqual({
+        outcome: 'expired',
+      });
+      expect((await shares().findByTokenHash(hashSecret(otherLink.token), at(10 * SECOND))).outcome).toBe(
+        'found',
+      );
+      expect((await shares().findByTokenHash(hashSecret(otherTenant.token), at(10 * SECOND))).outcome).toBe(
+        'found',
+      );
     });
 
     it('purges shares that expired before the given time', async () => {
@@ -65,9 +75,11 @@ export function describeShares(store: CurrentStore): void {
       const working = await shares().create(share({ ttlMs: HOUR }));
 
       expect(await shares().purgeExpired(at(2 * SECOND))).toBe(1);
-      expect(await shares().find(expiredEarlier.token, T0)).toEqual({ outcome: 'not_found' });
-      expect((await shares().find(expiringAtCutoff.token, T0)).outcome).toBe('found');
-      expect((await shares().find(working.token, T0)).outcome).toBe('found');
+      expect(await shares().findByTokenHash(hashSecret(expiredEarlier.token), T0)).toEqual({
+        outcome: 'not_found',
+      });
+      expect((await shares().findByTokenHash(hashSecret(expiringAtCutoff.token), T0)).outcome).toBe('found');
+      expect((await shares().findByTokenHash(hashSecret(working.token), T0)).outcome).toBe('found');
       expect(await shares().purgeExpired(at(2 * SECOND))).toBe(0);
     });
   });

@@ -1,4 +1,5 @@
 import type { Clock, HttpApp } from '@uplink/kit';
+import { hashSecret } from '@uplink/kit';
 import type { BlobStorage } from '@uplink/storage';
 import type { FileShareStore } from '@uplink/store';
 import type { SettingsSource } from '@uplink/tenants';
@@ -26,7 +27,7 @@ export const VIEW_SAS_MS = 10 * 60 * 1000;
 export function fileViewerRoutes(
   app: HttpApp,
   deps: {
-    shares: Pick<FileShareStore, 'find'>;
+    shares: Pick<FileShareStore, 'findByTokenHash'>;
     tenants: SettingsSource;
     storage: Pick<BlobStorage, 'origin' | 'readUrlIfUnchanged'>;
     clock: Clock;
@@ -52,7 +53,7 @@ export function fileViewerRoutes(
       const { token } = request.params;
       const now = clock.now();
       const found = TOKEN_PATTERN.test(token)
-        ? await shares.find(token, now)
+        ? await shares.findByTokenHash(hashSecret(token), now)
         : ({ outcome: 'not_found' } as const);
       if (found.outcome !== 'found') {
         const status = found.outcome === 'not_found' ? 404 : 410;

@@ -1,4 +1,5 @@
 import type { Clock, HttpApp } from '@uplink/kit';
+import { hashSecret } from '@uplink/kit';
 import { effectiveStatus } from '@uplink/links';
 import type { LinkStore } from '@uplink/store';
 import type { SettingsSource } from '@uplink/tenants';
@@ -38,7 +39,7 @@ export function uploadPageRoutes(
     async (request, reply) => {
       const locale = negotiateLocale(request.headers['accept-language']);
       const { token } = request.params;
-      const link = TOKEN_PATTERN.test(token) ? await links.findByToken(token) : null;
+      const link = TOKEN_PATTERN.test(token) ? await links.findByTokenHash(hashSecret(token)) : null;
       if (!link) return pages.send(reply, 404, renderUnavailablePage(locale, 'not_found'));
       const status = effectiveStatus(link, clock.now());
       if (status !== 'pending')
