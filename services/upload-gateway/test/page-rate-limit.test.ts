@@ -1,7 +1,7 @@
 // The customer's page when its per-address budget is spent: a page to read in the customer's
 // language, with the page's security headers and Retry-After, instead of the API's JSON.
 import type { ErrorEnvelope } from '@uplink/contracts';
-import { createHttpApp, systemClock } from '@uplink/kit';
+import { createHttpApp, isMongoUnavailable, systemClock } from '@uplink/kit';
 import { MongoLinkStore, MongoTenantStore } from '@uplink/store';
 import { captureLogger } from '@uplink/testing';
 import { uploadGatewayHarness } from '@uplink/testing/upload-gateway';
@@ -62,7 +62,8 @@ describe('the upload page when rate-limited', () => {
       serverSelectionTimeoutMS: 200,
       connectTimeoutMS: 200,
     });
-    const app = createHttpApp({ logger: captureLogger().logger });
+    // Classified as the gateway's MongoDB store classifies its errors (MongoStore.isUnavailable).
+    const app = createHttpApp({ logger: captureLogger().logger, isUnavailable: isMongoUnavailable });
     try {
       const links = new MongoLinkStore(mongo.db('down'));
       const rateLimits = await registerRateLimits(app, { perIpPerMinute: 1, perLinkPerMinute: 1 }, links);
