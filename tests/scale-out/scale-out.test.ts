@@ -63,7 +63,7 @@ it('runs two instances of every service through kills and graceful stops, each f
   const nats = await startNats();
   const double = await startFreshdeskDouble({
     retainAttachmentBytes: false,
-    latencyMs: FRESHDESK_LATENCY_MS,
+    chaos: { latencyMs: FRESHDESK_LATENCY_MS },
   });
   const logger = createLogger({ service: 'scale-out-test', level: 'warn' });
   const db = `scaleout_${randomId('db', 10)}`;

@@ -40,7 +40,6 @@ beforeAll(async () => {
     noteRelayHarness({ attemptMs: 8_000 }),
     startFreshdeskDouble({
       tickets: [{ id: 4711 }, { id: 4712, existingAttachmentBytes: 15 * 1024 * 1024 }, { id: 4713 }],
-      hangMs: 4_000,
       // Repeatable fault draws, so the 30% test always meets some faults.
       seed: 7,
     }),
@@ -174,7 +173,7 @@ describe('delivery end to end', () => {
 
   it('recovers a note whose response was lost without posting it twice', async () => {
     freshdesk.addTicket({ id: 4714 });
-    freshdesk.failNext(1, 'lost-response');
+    freshdesk.injectFaults({ type: 'reset', applyFirst: true });
     const { linkId } = await h.upload({ provider: 'freshdesk', id: '4714' }, pdfBytes());
     const link = await h.settled(linkId);
     expect(link.status).toBe('delivered');
@@ -229,7 +228,7 @@ describe('delivery end to end', () => {
 
   it('honours Retry-After on 429', async () => {
     freshdesk.addTicket({ id: 4715 });
-    freshdesk.rateLimit(1, 2);
+    freshdesk.injectFaults({ type: 'rate-limit', retryAfterSeconds: 2 });
     const { linkId } = await h.upload({ provider: 'freshdesk', id: '4715' }, pdfBytes());
     expect((await h.settled(linkId)).status).toBe('delivered');
     const attempts = freshdesk.requests.filter((r) => r.ticketId === 4715 && r.method === 'POST');
@@ -277,10 +276,10 @@ describe('delivery end to end', () => {
     expect(Buffer.from(await file.arrayBuffer()).equals(Buffer.from(bytes))).toBe(true);
   }, 60_000);
 
-  it('delivers every upload once through 30% injected 5xx, resets and timeouts', async () => {
+  it('delivers every upload once through 30% injected 5xx and resets, some after the note was stored', async () => {
     const ids = [4801, 4802, 4803, 4804, 4805, 4806];
     for (const id of ids) freshdesk.addTicket({ id });
-    freshdesk.setFaults({ probability: 0.3, kinds: ['http500', 'http503', 'reset', 'timeout'] });
+    freshdesk.setChaos({ serverErrorRate: 0.2, resetRate: 0.1 });
     try {
       const uploads = await Promise.all(
         ids.map((id) => h.upload({ provider: 'freshdesk', id: String(id) }, pdfBytes())),
@@ -290,8 +289,9 @@ describe('delivery end to end', () => {
       for (const id of ids) expect(freshdesk.notes(id)).toHaveLength(1);
       const faulted = freshdesk.requests.filter((r) => ids.includes(r.ticketId ?? 0) && r.fault);
       expect(faulted.length).toBeGreaterThan(0);
+      expect(faulted.some((r) => r.error?.includes('after performing the request'))).toBe(true);
     } finally {
-      freshdesk.setFaults(null);
+      freshdesk.setChaos({});
     }
   }, 90_000);
 });

@@ -47,7 +47,7 @@ beforeAll(async () => {
   await startWorkers(linkService);
 
   // Traffic: a delivery that needs a second attempt, a failed one, and a 404.
-  freshdesk.failNext(1, 'http503');
+  freshdesk.injectFaults({ type: 'server-error', status: 503 });
   const delivered = await h.upload({ provider: 'freshdesk', id: String(TICKET) }, pdfBytes(100));
   const failed = await h.upload({ provider: 'twilio-flex', id: 'WT0001' }, pdfBytes(100));
   expect((await h.settled(delivered.linkId)).status).toBe('delivered');

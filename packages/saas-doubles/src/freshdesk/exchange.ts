@@ -1,7 +1,7 @@
 // One request to the Freshdesk double as it is handled and logged, and how the double answers.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FreshdeskFaultKind } from './faults.ts';
+import type { DoubleFault } from '../faults.ts';
 
 export interface FreshdeskRequestRecord {
   readonly seq: number;
@@ -12,9 +12,10 @@ export interface FreshdeskRequestRecord {
   /** ms since the epoch, sub-millisecond (performance clock): subtract two to time a retry. */
   readonly receivedAt: number;
   readonly finishedAt: number | null;
-  /** null: no HTTP response was sent (timeout, reset, lost response, client gone). */
+  /** null: no HTTP response was sent (reset, lost response, client gone). */
   readonly status: number | null;
-  readonly fault: FreshdeskFaultKind | 'rate-limit' | null;
+  /** The injected fault that shaped the answer, if one did. */
+  readonly fault: DoubleFault['type'] | null;
   readonly noteId: number | null;
   /** Why the request was refused or failed, for test failure messages. */
   readonly error: string | null;
@@ -26,9 +27,11 @@ export interface Exchange {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly record: MutableRecord;
+  /** Set by a fault that lets the request be performed: what happens instead of the answer. */
+  answerInstead?: ((status: number) => Promise<void>) | undefined;
 }
 
-/** Answers in Freshdesk's manner (its headers), or, for a lost-response fault, destroys the socket instead. */
+/** Answers in Freshdesk's manner (its headers), unless a fault takes the answer's place. */
 export async function reply(
   exchange: Exchange,
   status: number,
@@ -38,9 +41,10 @@ export async function reply(
   const { req, res, record } = exchange;
   if (options.drain ?? true) await drain(req);
   if (options.error !== undefined) record.error = options.error;
-  if (record.fault === 'lost-response') {
-    record.error = `injected lost response: would have answered ${status}`;
-    req.socket.destroy();
+  const instead = exchange.answerInstead;
+  if (instead !== undefined) {
+    exchange.answerInstead = undefined;
+    await instead(status);
     return;
   }
   const payload = body === undefined ? '' : JSON.stringify(body);

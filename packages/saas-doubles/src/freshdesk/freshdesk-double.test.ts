@@ -21,7 +21,6 @@ let double: FreshdeskDouble;
 beforeAll(async () => {
   double = await startFreshdeskDouble({
     apiKey: 'test-key',
-    hangMs: 150,
     tickets: [
       { id: TICKET },
       { id: FULL_TICKET, existingAttachmentBytes: 15 * MiB },
@@ -330,7 +329,7 @@ describe('Freshdesk double: POST /api/v2/tickets/{id}/notes', () => {
 
 describe('Freshdesk double: injected faults', () => {
   it('answers 429 with Retry-After, and the request log times the attempts', async () => {
-    double.rateLimit(1, 2);
+    double.injectFaults({ type: 'rate-limit', retryAfterSeconds: 2 });
     const first = await postNote(TICKET, form({ body: 'rate limited' }));
     expect(first.status).toBe(429);
     expect(first.headers.get('retry-after')).toBe('2');
@@ -343,47 +342,61 @@ describe('Freshdesk double: injected faults', () => {
   });
 
   it('injects 5xx answers, queued or by probability', async () => {
-    double.failNext(1, 'http503');
-    double.failNext(1, 'http502');
+    double.injectFaults([
+      { type: 'server-error', status: 503 },
+      { type: 'server-error', status: 502 },
+    ]);
     const unavailable = await postNote(TICKET, form({ body: 'x' }));
     expect(unavailable.status).toBe(503);
+    expect(unavailable.headers.get('content-type')).toBe('text/html');
     expect((await postNote(TICKET, form({ body: 'x' }))).status).toBe(502);
 
-    double.setFaults({ probability: 1, kinds: ['http500'] });
+    // Only the matching request gets a fault.
+    double.injectFaults({ type: 'server-error' }, { method: 'POST', ticketId: FULL_TICKET });
+    expect((await postNote(TICKET, form({ body: 'x' }))).status).toBe(201);
+    expect((await postNote(FULL_TICKET, form({ body: 'x' }))).status).toBe(500);
+
+    double.setChaos({ serverErrorRate: 1 });
     const before = double.notes(TICKET).length;
     const failed = await postNote(TICKET, form({ body: 'x' }));
-    expect(failed.status).toBe(500);
-    expect(await failed.json()).toEqual({
+    expect([500, 503]).toContain(failed.status);
+    expect(double.requests.at(-1)?.fault).toBe('server-error');
+    double.clearFaults();
+    double.injectFaults({ type: 'server-error' });
+    const internal = await postNote(TICKET, form({ body: 'x' }));
+    expect(internal.status).toBe(500);
+    expect(await internal.json()).toEqual({
       code: 'internal_error',
       message: "We're sorry, but something went wrong.",
     });
-    expect(double.notes(TICKET)).toHaveLength(before);
+    // The random 5xx may have stored its note first (applyFirst); the scripted one did not.
+    expect(double.notes(TICKET).length - before).toBeLessThanOrEqual(1);
     double.clearFaults();
     expect((await postNote(TICKET, form({ body: 'x' }))).status).toBe(201);
   });
 
   it('resets connections, holds requests until they time out, and loses responses after storing', async () => {
-    double.failNext(1, 'reset');
+    double.injectFaults({ type: 'reset' });
     await expect(postNote(TICKET, form({ body: 'x' }))).rejects.toThrow();
 
-    double.failNext(1, 'timeout');
+    double.injectFaults({ type: 'reset', delayMs: 150 });
     const started = performance.now();
     await expect(postNote(TICKET, form({ body: 'x' }))).rejects.toThrow();
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
 
     const before = double.notes(TICKET).length;
-    double.failNext(1, 'lost-response');
+    double.injectFaults({ type: 'reset', applyFirst: true });
     await expect(postNote(TICKET, form({ body: '<p>stored but unanswered</p>' }))).rejects.toThrow();
     expect(double.notes(TICKET)).toHaveLength(before + 1);
-    expect(double.requests.slice(-3).map((r) => [r.fault, r.status])).toEqual([
-      ['reset', null],
-      ['timeout', null],
-      ['lost-response', null],
+    expect(double.requests.slice(-3).map((r) => [r.fault, r.status, r.error])).toEqual([
+      ['reset', null, 'injected reset'],
+      ['reset', null, 'injected reset after 150 ms'],
+      ['reset', null, 'injected reset after performing the request (would have answered 201)'],
     ]);
   });
 
   it('adds latency and rolls reproducible fault dice with a seed', async () => {
-    double.setLatency(50);
+    double.setChaos({ latencyMs: 50 });
     const started = performance.now();
     expect((await postNote(TICKET, form({ body: 'slow' }))).status).toBe(201);
     expect(performance.now() - started).toBeGreaterThanOrEqual(45);
@@ -393,7 +406,7 @@ describe('Freshdesk double: injected faults', () => {
       [1, 2].map(async () => {
         const seeded = await startFreshdeskDouble({
           seed: 7,
-          faults: { probability: 0.3, kinds: ['http500', 'http503'] },
+          chaos: { serverErrorRate: 0.3 },
           tickets: [{ id: 1 }],
         });
         try {

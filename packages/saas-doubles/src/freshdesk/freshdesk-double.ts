@@ -1,15 +1,18 @@
 // A local Freshdesk double that implements the v2 API subset Uplink uses, strictly: basic auth with
 // the API key, the notes endpoint with multipart (streamed) or JSON bodies, Freshdesk's validation
-// envelope, and the 20 MB cap on all attachments of one ticket together. Faults (5xx, timeouts,
-// resets, lost responses, 429 with Retry-After, latency) can be injected at run time.
+// envelope, and the 20 MB cap on all attachments of one ticket together. Faults (5xx, 429 with
+// Retry-After, resets, held requests, lost responses, latency) are injected as every double does
+// (../faults.ts).
 // For tests and benchmarks only. This file is its HTTP side (routing, authentication, the order
 // of faults and checks); the state is tickets.ts, reading a note note-body.ts, checking it
 // note-validation.ts, the faults faults.ts.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import { type DoubleChaos, type DoubleFault, FaultPlan } from '../faults.ts';
 import { listenOnLoopback, seededRandom } from '../loopback.ts';
 import { drain, type Exchange, type FreshdeskRequestRecord, type MutableRecord, reply } from './exchange.ts';
-import { type FreshdeskFaultKind, type FreshdeskFaultSettings, FreshdeskFaults } from './faults.ts';
+import { FreshdeskFaultAnswers, type FreshdeskFaultMatch } from './faults.ts';
 import { fieldErrors, internalError, invalidCredentials, validationFailed } from './freshdesk-errors.ts';
 import { multipartBoundary } from './multipart.ts';
 import { type ReadNote, readJsonNote, readMultipartNote } from './note-body.ts';
@@ -31,12 +34,9 @@ export interface FreshdeskDoubleOptions {
   /** The API key basic auth must carry as user name; defaults to FRESHDESK_DOUBLE_API_KEY. */
   readonly apiKey?: string;
   readonly tickets?: readonly FreshdeskTicketSeed[];
-  /** Added before every API request is handled. */
-  readonly latencyMs?: number;
-  readonly faults?: FreshdeskFaultSettings | null;
-  /** How long a `timeout` fault holds the request before destroying the socket (default 30 s). */
-  readonly hangMs?: number;
-  /** Seeds the fault dice so a run is reproducible; Math.random when absent. */
+  /** Random faults and latency from the start (see setChaos). */
+  readonly chaos?: DoubleChaos;
+  /** Seed of the generator behind random faults and latency (default 1). */
   readonly seed?: number;
   /** Keep attachment bytes for tests to compare (default true); sizes and SHA-256 are always kept. */
   readonly retainAttachmentBytes?: boolean;
@@ -58,13 +58,11 @@ export interface FreshdeskDouble {
   addTicket(seed: FreshdeskTicketSeed): void;
   /** Resolves once the ticket holds at least `count` notes. */
   waitForNotes(ticketId: number, count: number, timeoutMs?: number): Promise<readonly FreshdeskStoredNote[]>;
-  /** The next `count` API requests get this fault (before any probabilistic ones). */
-  failNext(count: number, kind: FreshdeskFaultKind): void;
-  /** The next `count` authenticated API requests get 429 with Retry-After: `retryAfterSeconds`. */
-  rateLimit(count: number, retryAfterSeconds: number): void;
-  setFaults(settings: FreshdeskFaultSettings | null): void;
-  setLatency(ms: number): void;
-  /** Drops queued faults, rate limits, probabilistic faults and latency. */
+  /** Queues faults for the next API requests that match (all when no match is given), in order. */
+  injectFaults(faults: DoubleFault | readonly DoubleFault[], match?: FreshdeskFaultMatch): void;
+  /** Random faults and latency for every API request without a scripted fault. */
+  setChaos(chaos: DoubleChaos): void;
+  /** Drops the scripted faults and the chaos. */
   clearFaults(): void;
   stop(): Promise<void>;
 }
@@ -79,7 +77,8 @@ class FreshdeskDoubleServer implements FreshdeskDouble {
   readonly apiKey: string;
   readonly #server: Server;
   readonly #tickets: Tickets;
-  readonly #faults: FreshdeskFaults;
+  readonly #faults: FaultPlan<FreshdeskFaultMatch>;
+  readonly #faultAnswers = new FreshdeskFaultAnswers();
   readonly #requests: MutableRecord[] = [];
   readonly #retainBytes: boolean;
   readonly #limitBytes: number;
@@ -97,12 +96,7 @@ class FreshdeskDoubleServer implements FreshdeskDouble {
       retainBytes: this.#retainBytes,
       agentId: options.agentId ?? 43_000_000_100,
     });
-    this.#faults = new FreshdeskFaults({
-      settings: options.faults ?? null,
-      latencyMs: options.latencyMs ?? 0,
-      hangMs: options.hangMs ?? 30_000,
-      random: options.seed === undefined ? Math.random : seededRandom(options.seed),
-    });
+    this.#faults = new FaultPlan('freshdesk', options.chaos ?? {}, seededRandom(options.seed ?? 1));
     for (const ticket of options.tickets ?? []) this.addTicket(ticket);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res));
   }
@@ -127,20 +121,12 @@ class FreshdeskDoubleServer implements FreshdeskDouble {
     return this.#tickets.waitForNotes(ticketId, count, timeoutMs);
   }
 
-  failNext(count: number, kind: FreshdeskFaultKind): void {
-    this.#faults.failNext(count, kind);
+  injectFaults(faults: DoubleFault | readonly DoubleFault[], match: FreshdeskFaultMatch = {}): void {
+    this.#faults.inject(faults, match);
   }
 
-  rateLimit(count: number, retryAfterSeconds: number): void {
-    this.#faults.rateLimit(count, retryAfterSeconds);
-  }
-
-  setFaults(settings: FreshdeskFaultSettings | null): void {
-    this.#faults.setFaults(settings);
-  }
-
-  setLatency(ms: number): void {
-    this.#faults.setLatency(ms);
+  setChaos(chaos: DoubleChaos): void {
+    this.#faults.setChaos(chaos);
   }
 
   clearFaults(): void {
@@ -149,7 +135,7 @@ class FreshdeskDoubleServer implements FreshdeskDouble {
 
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
-      this.#faults.stop();
+      this.#faultAnswers.stop();
       this.#tickets.stop();
       const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
       this.#server.closeAllConnections();
@@ -179,31 +165,22 @@ class FreshdeskDoubleServer implements FreshdeskDouble {
         return;
       }
       this.#requests.push(record);
-      await this.#faults.latency();
-      const fault = this.#faults.take();
+      const latencyMs = this.#faults.latencyMs();
+      if (latencyMs > 0) await delay(latencyMs);
+      // Faults come before authentication, as a load balancer's or an overloaded server's would.
+      const fault = this.#faults.next({ method: record.method, ticketId: record.ticketId ?? undefined });
       if (fault !== undefined) {
-        record.fault = fault;
-        if (fault !== 'lost-response') {
-          await this.#faults.inject(exchange, fault);
+        record.fault = fault.type;
+        if (fault.delayMs) await this.#faultAnswers.hold(exchange, fault.delayMs);
+        if ('applyFirst' in fault && fault.applyFirst) {
+          exchange.answerInstead = (status) => this.#faultAnswers.answer(exchange, fault, status);
+        } else if (fault.type !== 'slow') {
+          await this.#faultAnswers.answer(exchange, fault);
           return;
         }
       }
       if (!this.#authorized(req)) {
         await reply(exchange, 401, invalidCredentials, { error: 'invalid credentials' });
-        return;
-      }
-      const retryAfterSeconds = this.#faults.takeRateLimit();
-      if (retryAfterSeconds !== undefined) {
-        record.fault ??= 'rate-limit';
-        await reply(
-          exchange,
-          429,
-          { message: 'You have exceeded the limit of requests per hour' },
-          {
-            headers: { 'retry-after': String(retryAfterSeconds), 'x-ratelimit-remaining': '0' },
-            error: 'rate limited',
-          },
-        );
         return;
       }
       await this.#route(exchange, path);

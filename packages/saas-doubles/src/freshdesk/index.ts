@@ -1,9 +1,5 @@
 export type { FreshdeskRequestRecord } from './exchange.ts';
-export {
-  FRESHDESK_DEFAULT_FAULT_KINDS,
-  type FreshdeskFaultKind,
-  type FreshdeskFaultSettings,
-} from './faults.ts';
+export type { FreshdeskFaultMatch } from './faults.ts';
 export {
   FRESHDESK_DOUBLE_API_KEY,
   FRESHDESK_TICKET_ATTACHMENT_LIMIT_BYTES,

@@ -1,6 +1,5 @@
 // The Twilio TaskRouter double. Names carry "Twilio" so that `export *` next to the other doubles
 // cannot clash.
-export type { FaultMatch as TwilioFaultMatch, TwilioChaos, TwilioFault } from './faults.ts';
 export {
   type ConcurrentWrite as TwilioConcurrentWrite,
   type ConcurrentWriteRecord as TwilioConcurrentWriteRecord,
@@ -13,6 +12,7 @@ export {
   type TaskAssignmentStatus as TwilioTaskAssignmentStatus,
   type TwilioDouble,
   type TwilioDoubleOptions,
+  type TwilioFaultMatch,
   type TwilioRequestRecord,
   type TwilioTaskSeed,
   type TwilioTaskSnapshot,

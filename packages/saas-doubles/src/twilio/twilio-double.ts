@@ -13,8 +13,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type DoubleChaos, type DoubleFault, FaultPlan, gatewayErrorPage } from '../faults.ts';
 import { listenOnLoopback, seededRandom } from '../loopback.ts';
-import { type FaultMatch, FaultPlan, type TwilioChaos, type TwilioFault } from './faults.ts';
 import {
   authenticate,
   invalidParameter,
@@ -59,6 +59,9 @@ export type TwilioTaskSeed = {
   priority?: number;
 };
 
+/** Which TaskRouter requests a scripted fault may hit; all of them when empty. */
+export type TwilioFaultMatch = { method?: 'GET' | 'POST'; taskSid?: string };
+
 export type TwilioDoubleOptions = {
   accountSid?: string;
   authToken?: string;
@@ -72,7 +75,7 @@ export type TwilioDoubleOptions = {
   finalStateAttributeUpdates?: 'reject' | 'accept';
   /** Refuse `Attributes` longer than this many bytes (TaskRouter limits them; off by default). */
   maxAttributesBytes?: number;
-  chaos?: TwilioChaos;
+  chaos?: DoubleChaos;
   /** Seed of the generator behind random faults and latency (default 1). */
   seed?: number;
   now?: () => Date;
@@ -107,7 +110,7 @@ export type TwilioRequestRecord = {
   /** The status answered, or `reset` when the connection was destroyed. */
   status: number | 'reset';
   /** The injected fault that shaped the answer, if one did. */
-  fault: TwilioFault['type'] | undefined;
+  fault: DoubleFault['type'] | undefined;
   /** True when a concurrent write was made to the task just before this request was evaluated. */
   raced: boolean;
 };
@@ -148,8 +151,8 @@ export type TwilioDouble = {
    */
   raceNextUpdates(count?: number, options?: RaceOptions): void;
   readonly concurrentWrites: readonly ConcurrentWriteRecord[];
-  injectFaults(faults: TwilioFault | readonly TwilioFault[], match?: FaultMatch): void;
-  setChaos(chaos: TwilioChaos): void;
+  injectFaults(faults: DoubleFault | readonly DoubleFault[], match?: TwilioFaultMatch): void;
+  setChaos(chaos: DoubleChaos): void;
   clearFaults(): void;
   readonly requests: readonly TwilioRequestRecord[];
   stop(): Promise<void>;
@@ -189,7 +192,11 @@ export async function startTwilioDouble(options: TwilioDoubleOptions = {}): Prom
   const authToken = options.authToken ?? randomBytes(16).toString('hex');
   const now = options.now ?? (() => new Date());
   const finalStateUpdates = options.finalStateAttributeUpdates ?? 'reject';
-  const faults = new FaultPlan(options.chaos ?? {}, seededRandom(options.seed ?? 1));
+  const faults = new FaultPlan<TwilioFaultMatch>(
+    'twilio',
+    options.chaos ?? {},
+    seededRandom(options.seed ?? 1),
+  );
   const tasks = new Map<string, TaskState>();
   const requests: TwilioRequestRecord[] = [];
   const concurrentWrites: ConcurrentWriteRecord[] = [];
@@ -308,7 +315,7 @@ export async function startTwilioDouble(options: TwilioDoubleOptions = {}): Prom
     if (task === undefined) return reply(404, notFound(path));
     if (method !== 'GET' && method !== 'POST') return reply(405, methodNotAllowed(), { Allow: 'GET, POST' });
 
-    const fault = faults.next(method, task.sid);
+    const fault = faults.next({ method, taskSid: task.sid });
     record.fault = fault?.type;
     if (fault?.delayMs) await sleep(fault.delayMs);
     const failAfterApply = fault !== undefined && 'applyFirst' in fault && fault.applyFirst === true;
@@ -345,14 +352,18 @@ export async function startTwilioDouble(options: TwilioDoubleOptions = {}): Prom
     return reply(200, taskJson(task), { ETag: task.etag });
   }
 
-  function failWith(fault: TwilioFault, record: TwilioRequestRecord, res: ServerResponse): void {
+  function failWith(fault: DoubleFault, record: TwilioRequestRecord, res: ServerResponse): void {
     if (fault.type === 'rate-limit') {
       record.status = 429;
       send(res, 429, tooManyRequests(), { 'Retry-After': String(fault.retryAfterSeconds ?? 1) });
     } else if (fault.type === 'server-error') {
       const status = fault.status ?? 500;
       record.status = status;
-      send(res, status, serverError(status));
+      if (status === 502) {
+        const page = gatewayErrorPage(status);
+        res.writeHead(status, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(page) });
+        res.end(page);
+      } else send(res, status, serverError(status));
     } else if (fault.type === 'reset') {
       record.status = 'reset';
       res.socket?.destroy();
@@ -469,14 +480,13 @@ export async function startTwilioDouble(options: TwilioDoubleOptions = {}): Prom
     },
     concurrentWrites,
     injectFaults(list, match = {}) {
-      faults.inject(Array.isArray(list) ? list : [list as TwilioFault], match);
+      faults.inject(list, match);
     },
     setChaos(chaos) {
       faults.setChaos(chaos);
     },
     clearFaults() {
       faults.clear();
-      faults.setChaos({});
       races.length = 0;
     },
     requests,
