@@ -68,6 +68,8 @@ type VariableSchema = {
   maximum?: number;
   minLength?: number;
   pattern?: string;
+  /** A secret: loadConfig never repeats its value. */
+  writeOnly?: boolean;
 };
 
 /**
@@ -137,6 +139,7 @@ function describe(variable: Variable): string {
   }
   if (schema.minLength !== undefined && schema.minLength > 1)
     limits.push(`At least ${schema.minLength} characters.`);
+  if (schema.writeOnly) limits.push('A secret: a refusal names it, never its value.');
   return [schema.description, ...limits].join(' ');
 }
 

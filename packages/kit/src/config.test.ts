@@ -36,12 +36,18 @@ describe('loadConfig', () => {
     expect(seen).toEqual([]);
   });
 
-  it('names the bad variable and the value it got', () => {
+  it('never repeats the value of a secret (writeOnly) it refuses', () => {
     const attempt = () =>
-      loadConfig(Schema, { FEATURE_LIMIT: '1', PORT: 'eighty', MONGODB_URI: 'postgres://x' });
+      loadConfig(Schema, { FEATURE_LIMIT: '1', MONGODB_URI: 'postgres://admin:hunter2@db' });
+    expect(attempt).toThrow(/MONGODB_URI: must match pattern/);
+    expect(attempt).not.toThrow(/hunter2/);
+  });
+
+  it('names the bad variable and the value it got', () => {
+    const attempt = () => loadConfig(Schema, { FEATURE_LIMIT: '1', PORT: 'eighty', NATS_URL: 'http://x' });
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/PORT: .*\(got "eighty"\)/);
-    expect(attempt).toThrow(/MONGODB_URI: must match pattern .*\(got "postgres:\/\/x"\)/);
+    expect(attempt).toThrow(/NATS_URL: must match pattern .*\(got "http:\/\/x"\)/);
   });
 });
 

@@ -32,7 +32,9 @@ export function loadConfig<P extends TProperties>(
     .filter((e) => !/\/anyOf\/\d+$/.test(e.schemaPath))
     .map((e) => {
       const name = e.instancePath.replace(/^\//, '') || missingName(e.params);
-      const given = name in raw ? ` (got ${JSON.stringify(raw[name])})` : '';
+      // A secret's value (JSON Schema's writeOnly) would end up in the logs: only its name is said.
+      const secret = (schema.properties[name] as { writeOnly?: boolean } | undefined)?.writeOnly === true;
+      const given = name in raw && !secret ? ` (got ${JSON.stringify(raw[name])})` : '';
       return `${name}: ${e.message}${given}`;
     });
   // The checks read a configuration the schema accepted, so they run only then.
@@ -64,6 +66,8 @@ export const CommonEnv = {
   }),
   MONGODB_URI: Type.String({
     pattern: '^mongodb(\\+srv)?://',
+    // It may carry a password.
+    writeOnly: true,
     default: 'mongodb://127.0.0.1:27017/',
     description: 'MongoDB (or MongoDB-compatible) server.',
   }),
@@ -112,6 +116,7 @@ export const TrustProxyEnv = {
 
 const SecretKeys = Type.String({
   minLength: 1,
+  writeOnly: true,
   description:
     'Keys that seal tenant credentials: `kid:base64(32 bytes)`, comma-separated, the first seals, all open (rotation: put the new key first). `npm start` makes one in `.uplink/secret-keys`.',
 });

@@ -5,6 +5,7 @@ export const AzureStorageEnv = {
   AZURE_STORAGE_CONNECTION_STRING: Type.Optional(
     Type.String({
       minLength: 1,
+      writeOnly: true,
       description:
         'Storage account connection string with an account key. upload-gateway and note-relay need it, or instead `AZURE_STORAGE_ACCOUNT_NAME` with its key or an identity; link-service works without (no console previews).',
     }),
@@ -17,7 +18,7 @@ export const AzureStorageEnv = {
     }),
   ),
   AZURE_STORAGE_ACCOUNT_KEY: Type.Optional(
-    Type.String({ minLength: 1, description: "The storage account's key." }),
+    Type.String({ minLength: 1, writeOnly: true, description: "The storage account's key." }),
   ),
   AZURE_STORAGE_BLOB_ENDPOINT: Type.Optional(
     Type.String({

@@ -34,6 +34,7 @@ export const LinkServiceEnv = Type.Object({
   UPLINK_BOOTSTRAP_API_KEY: Type.Optional(
     Type.String({
       minLength: 24,
+      writeOnly: true,
       description: 'A demo tenant with this API key exists after start.',
     }),
   ),
@@ -42,7 +43,11 @@ export const LinkServiceEnv = Type.Object({
     'Origins whose pages may show the console in a frame (helpdesk sidebars), space-separated, or none; the console itself always may.',
   ),
   UPLINK_OPERATOR_TOKEN: Type.Optional(
-    Type.String({ minLength: 24, description: 'Enables the `/admin` routes, guarded by this bearer token.' }),
+    Type.String({
+      minLength: 24,
+      writeOnly: true,
+      description: 'Enables the `/admin` routes, guarded by this bearer token.',
+    }),
   ),
   AUTH_FAILURES_PER_MINUTE: Type.Integer({
     minimum: 1,
