@@ -238,15 +238,53 @@ export function chartConfigBlock(service: (typeof SERVICES)[number]): Record<str
   };
 }
 
-type ChartSchema = { properties: Record<string, { properties: Record<string, unknown> }> };
+/**
+ * Chart values that set one variable for every service (uplink.config in _helpers.tpl), each with
+ * its variable: their entries are generated from it too, bounds and meaning but not the default
+ * (values.yaml chooses that for a cluster).
+ */
+export const CHART_VALUES: Readonly<Record<string, string>> = {
+  logLevel: 'LOG_LEVEL',
+  'nats.url': 'NATS_URL',
+  'mongodb.database': 'MONGODB_DB',
+  'shutdown.drainDelayMs': 'SHUTDOWN_DRAIN_DELAY_MS',
+  'shutdown.timeoutMs': 'SHUTDOWN_TIMEOUT_MS',
+  'metrics.port': 'METRICS_PORT',
+};
 
-/** The chart's values schema with every service's `config` block as the schemas say now. */
+/** The values schema's entry for a value in CHART_VALUES. */
+export function chartValueEntry(path: string): Record<string, unknown> {
+  const name = CHART_VALUES[path];
+  const variable = serviceVariables().find((v) => v.name === name);
+  if (!variable) throw new Error(`${path}: no service reads ${name}`);
+  const { default: _, description, ...bounds } = valuesSchema(variable);
+  return { ...bounds, description: `${variable.name}: ${description}` };
+}
+
+type SchemaNode = { properties?: Record<string, SchemaNode> } & Record<string, unknown>;
+
+/** The properties that hold the last key of a dotted values path. */
+export function valuesParent(schema: SchemaNode, path: string): Record<string, SchemaNode> {
+  const keys = path.split('.');
+  let node = schema;
+  for (const key of keys.slice(0, -1)) {
+    const child = node.properties?.[key];
+    if (!child) throw new Error(`${CHART_SCHEMA_FILE} has no ${path}`);
+    node = child;
+  }
+  if (!node.properties) throw new Error(`${CHART_SCHEMA_FILE} has no ${path}`);
+  return node.properties;
+}
+
+/** The chart's values schema with what the env schemas say now: config blocks, CHART_VALUES. */
 export function renderChartSchema(text: string): string {
-  const schema = JSON.parse(text) as ChartSchema;
+  const schema = JSON.parse(text) as SchemaNode;
   for (const service of SERVICES) {
-    const values = schema.properties[service.valuesKey];
-    if (!values) throw new Error(`${CHART_SCHEMA_FILE} has no ${service.valuesKey}`);
-    values.properties.config = chartConfigBlock(service);
+    valuesParent(schema, `${service.valuesKey}.config`).config = chartConfigBlock(service);
+  }
+  for (const path of Object.keys(CHART_VALUES)) {
+    const key = path.split('.').at(-1) as string;
+    valuesParent(schema, path)[key] = chartValueEntry(path);
   }
   return `${JSON.stringify(schema, null, 2)}\n`;
 }

@@ -5,12 +5,15 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   CHART_SCHEMA_FILE,
+  CHART_VALUES,
   chartConfigBlock,
+  chartValueEntry,
   FIX,
   README_FILE,
   renderReadme,
   SERVICES,
   serviceVariables,
+  valuesParent,
 } from '../../scripts/config-docs.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -25,14 +28,18 @@ describe('the configuration reference', () => {
   });
 
   it(`the chart's config blocks accept what the env schemas do (to fix: ${FIX})`, async () => {
-    const schema = JSON.parse(await read(CHART_SCHEMA_FILE)) as {
-      properties: Record<string, { properties: { config: unknown } }>;
-    };
+    const schema = JSON.parse(await read(CHART_SCHEMA_FILE));
     for (const service of SERVICES) {
       expect(
-        schema.properties[service.valuesKey]?.properties.config,
+        valuesParent(schema, `${service.valuesKey}.config`).config,
         `${CHART_SCHEMA_FILE} ${service.valuesKey}.config drifted from ${service.name}'s env schema: run ${FIX}`,
       ).toEqual(chartConfigBlock(service));
+    }
+    for (const path of Object.keys(CHART_VALUES)) {
+      expect(
+        valuesParent(schema, path)[path.split('.').at(-1) as string],
+        `${CHART_SCHEMA_FILE} ${path} drifted from ${CHART_VALUES[path]}: run ${FIX}`,
+      ).toEqual(chartValueEntry(path));
     }
   });
 

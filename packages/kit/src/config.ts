@@ -85,6 +85,8 @@ export const CommonEnv = {
   }),
   SHUTDOWN_DRAIN_DELAY_MS: Type.Integer({
     minimum: 0,
+    // Longer would hold a stopping pod (and a rollout) for minutes.
+    maximum: 120_000,
     default: 5_000,
     description:
       'On SIGTERM, how long `/readyz` answers 503 while the service still serves, before the shutdown phases close it: the time load balancers need to stop sending it traffic (Kubernetes: endpoint propagation). Not part of `SHUTDOWN_TIMEOUT_MS`; `0` closes at once.',
