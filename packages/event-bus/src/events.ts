@@ -8,7 +8,7 @@ import {
   type UplinkEvent,
   validateEvent,
 } from '@uplink/contracts';
-import type { Logger } from '@uplink/kit';
+import { type Logger, logFor } from '@uplink/kit';
 import {
   type BusHeaders,
   type ConsumerMessage,
@@ -128,7 +128,7 @@ export function startConsumer(opts: {
   concurrency?: number;
 }): RunningConsumer {
   const { bus, spec } = opts;
-  const log = opts.logger.child({ type: 'consumer', consumer: spec.durable });
+  const log = logFor(opts.logger, 'consumer', { consumer: spec.durable });
   const maxDeliver = spec.maxDeliver ?? DEFAULT_MAX_DELIVER;
   const backoff = spec.backoffMs ?? DEFAULT_BACKOFF_MS;
   const concurrency = opts.concurrency ?? 1;

@@ -24,7 +24,7 @@ import {
   STREAM_NAME,
   STREAM_SUBJECTS,
 } from '@uplink/contracts';
-import type { Logger } from '@uplink/kit';
+import { type Logger, logFor } from '@uplink/kit';
 import {
   type BusHeaders,
   type BusPublishOptions,
@@ -328,7 +328,7 @@ export async function openNatsBus(url: string, name: string, logger: Logger): Pr
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
   });
-  const log = logger.child({ type: 'nats' });
+  const log = logFor(logger, 'nats');
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') {

@@ -1,5 +1,5 @@
 import { type Subject, type UplinkEvent, validateEvent } from '@uplink/contracts';
-import type { Clock, Logger } from '@uplink/kit';
+import { type Clock, type Logger, logFor } from '@uplink/kit';
 import type { EventBus } from './bus.ts';
 import { InvalidEventError, publishEvent } from './events.ts';
 import { captureTraceContext, type TraceCarrier } from './trace-context.ts';
@@ -97,7 +97,7 @@ export class OutboxPublisher {
       sweepBatch: 200,
       ...opts,
     };
-    this.#log = opts.logger.child({ type: 'outbox', collection: opts.store.name });
+    this.#log = logFor(opts.logger, 'outbox', { collection: opts.store.name });
   }
 
   /**

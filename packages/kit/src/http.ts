@@ -13,6 +13,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { AppError, isStorageError } from './errors.ts';
 import { type ReadinessCheck, registerHealth } from './health.ts';
+import { logFor } from './logger.ts';
 import { answerMethodNotAllowed } from './method-not-allowed.ts';
 import { recordHttpRequest } from './metrics.ts';
 import { parseQuery } from './query.ts';
@@ -78,7 +79,7 @@ export type HttpAppOptions = {
  */
 export function createHttpApp(opts: HttpAppOptions) {
   const app = Fastify({
-    loggerInstance: opts.logger.child({ type: 'http' }) as FastifyBaseLogger,
+    loggerInstance: logFor(opts.logger, 'http') as FastifyBaseLogger,
     genReqId: () => randomUUID(),
     requestTimeout: 30_000,
     connectionTimeout: 60_000,

@@ -15,8 +15,36 @@ type LoggedRequest = {
 };
 
 /**
+ * What a log line is about. Every line has one, from this closed list, so a reader can filter on
+ * it; a new component adds its name here.
+ */
+export type LogType =
+  // Every service: start and stop, the process, HTTP, periodic sweeps.
+  | 'lifecycle'
+  | 'process'
+  | 'shutdown'
+  | 'http'
+  | 'sweep'
+  // The event bus: its adapters, consumers and outbox publishers.
+  | 'nats'
+  | 'event-bus'
+  | 'consumer'
+  | 'outbox'
+  // The services' own work.
+  | 'link-events-feed'
+  | 'upload'
+  | 'retention'
+  | 'delivery'
+  | 'expiry';
+
+/** A logger whose every line says it is about `type` (and carries `bindings`). */
+export function logFor(logger: Logger, type: LogType, bindings: Record<string, unknown> = {}): Logger {
+  return logger.child({ ...bindings, type });
+}
+
+/**
  * JSON logs with the service name and, inside a span, its trace and span ids. Components log
- * through `logger.child({ type: '<component>' })` so every line says where it came from.
+ * through `logFor(logger, '<type>')` so every line says what it is about.
  */
 export function createLogger(opts: {
   service: string;

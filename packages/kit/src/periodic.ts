@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { logFor } from './logger.ts';
 import { recordSweepFailure } from './metrics.ts';
 import type { Worker } from './service.ts';
 
@@ -19,7 +20,7 @@ export function periodicWorker(
     start() {
       timer = setInterval(() => {
         running ??= task()
-          .catch((err: unknown) => logger.warn({ err, type: 'sweep' }, `${name} failed`))
+          .catch((err: unknown) => logFor(logger, 'sweep').warn({ err }, `${name} failed`))
           .finally(() => {
             running = undefined;
           });
@@ -53,8 +54,8 @@ export async function sweepEach<T>(
     } catch (err) {
       failed += 1;
       recordSweepFailure(sweep);
-      options.logger.warn(
-        { type: 'sweep', sweep, err, ...options.describe(item) },
+      logFor(options.logger, 'sweep').warn(
+        { sweep, err, ...options.describe(item) },
         `${sweep}: one item failed; the next run tries it again`,
       );
     }

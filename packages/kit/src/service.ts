@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { systemClock } from './clock.ts';
 import { type CommonConfig, ConfigError } from './config.ts';
 import type { HttpApp } from './http.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, logFor } from './logger.ts';
 import type { AppDeps, BusHandle, StoreHandle } from './service-parts.ts';
 import { createShutdown, onSignals, type ShutdownPhase } from './shutdown.ts';
 import { startTelemetry } from './telemetry.ts';
@@ -108,8 +108,8 @@ export function gracefulShutdown(opts: {
     stopping ??= (async () => {
       for (const service of services) service.app.draining = true;
       if (drainDelayMs > 0) {
-        logger.info(
-          { type: 'shutdown', reason, drainMs: drainDelayMs },
+        logFor(logger, 'shutdown').info(
+          { reason, drainMs: drainDelayMs },
           'not ready; serving until load balancers notice',
         );
         await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
@@ -187,14 +187,14 @@ export async function runService<C extends CommonConfig, S extends StoreHandle, 
     process.exit(78); // EX_CONFIG
   }
   const logger = createLogger({ service: opts.name, level: config.LOG_LEVEL });
-  process.on('unhandledRejection', (err) => logger.error({ err, type: 'process' }, 'unhandled rejection'));
+  process.on('unhandledRejection', (err) => logFor(logger, 'process').error({ err }, 'unhandled rejection'));
 
   let infrastructure: { store: S; bus: B };
   try {
     infrastructure = await opts.connect(config, opts.name, logger);
   } catch (err) {
     // Exit and let the supervisor (Kubernetes, systemd) start it again, with a line that says why.
-    logger.fatal({ err, type: 'lifecycle' }, `cannot start: ${(err as Error).message}`);
+    logFor(logger, 'lifecycle').fatal({ err }, `cannot start: ${(err as Error).message}`);
     logger.flush();
     process.exit(69); // EX_UNAVAILABLE
   }
@@ -221,10 +221,10 @@ export async function runService<C extends CommonConfig, S extends StoreHandle, 
   } catch (err) {
     // A setting the schema cannot check (a malformed connection string, a missing key a
     // service needs, a port in use): one line that says which, not a stack trace.
-    logger.fatal({ err, type: 'lifecycle' }, `cannot start: ${(err as Error).message}`);
+    logFor(logger, 'lifecycle').fatal({ err }, `cannot start: ${(err as Error).message}`);
     logger.flush();
     process.exit(1);
   }
   onSignals(running.stop, logger);
-  logger.info({ type: 'lifecycle', host: config.HOST, port: config.PORT }, `${opts.name} ready`);
+  logFor(logger, 'lifecycle').info({ host: config.HOST, port: config.PORT }, `${opts.name} ready`);
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { logFor } from './logger.ts';
 
 export type ShutdownPhase = { name: string; run: () => Promise<void> | void };
 
@@ -10,7 +11,7 @@ export type ShutdownPhase = { name: string; run: () => Promise<void> | void };
  * number of phases (what the chart's terminationGracePeriodSeconds is derived from).
  */
 export function createShutdown(logger: Logger, phases: ShutdownPhase[], budgetMs: number) {
-  const log = logger.child({ type: 'shutdown' });
+  const log = logFor(logger, 'shutdown');
   let running: Promise<void> | undefined;
   return (reason: string): Promise<void> => {
     running ??= (async () => {
@@ -52,7 +53,7 @@ export function onSignals(shutdown: (reason: string) => Promise<void>, logger: L
   let signalled = false;
   const handle = (signal: NodeJS.Signals) => {
     if (signalled) {
-      logger.warn({ type: 'shutdown', signal }, 'second signal: exiting now');
+      logFor(logger, 'shutdown').warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
     signalled = true;

@@ -1,5 +1,5 @@
 import type { OutboxPublisher } from '@uplink/event-bus';
-import type { Clock, Logger } from '@uplink/kit';
+import { type Clock, type Logger, logFor } from '@uplink/kit';
 import type { LinkFacts } from '@uplink/links';
 import type { LinkStore } from '@uplink/store';
 
@@ -44,7 +44,7 @@ export class ExpiryScheduler {
 
   constructor(opts: ExpirySchedulerOptions) {
     this.#opts = { concurrency: 16, sweepBatch: 5_000, ...opts };
-    this.#log = opts.logger.child({ type: 'expiry' });
+    this.#log = logFor(opts.logger, 'expiry');
   }
 
   /**

@@ -1,6 +1,7 @@
 import { type EventBus, OutboxPublisher, outboxWorker } from '@uplink/event-bus';
 import {
   type AppDeps,
+  logFor,
   originList,
   registerOpenApi,
   SecretBox,
@@ -75,7 +76,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     },
   );
   const storage = await previewStorage(config);
-  if (!storage) logger.info({ type: 'lifecycle' }, 'no blob storage configured: file previews are off');
+  if (!storage) logFor(logger, 'lifecycle').info('no blob storage configured: file previews are off');
   const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock, ...deps.outbox });
 
   const app = serviceHttpApp(deps, { trustProxy: trustedProxies(config.TRUST_PROXY) });
@@ -144,7 +145,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
             name: 'bootstrap tenant',
             run: async () => {
               const tenantId = await tenants.ensureBootstrapTenant(bootstrapApiKey, clock.now());
-              logger.info({ type: 'lifecycle', tenantId }, 'bootstrap tenant ready');
+              logFor(logger, 'lifecycle').info({ tenantId }, 'bootstrap tenant ready');
             },
           },
         ]

@@ -1,6 +1,6 @@
 import { type LinkView, type TicketRef, validateEvent } from '@uplink/contracts';
 import type { EventBus, MessageSource, StreamMessage } from '@uplink/event-bus';
-import type { Clock, Logger, Worker } from '@uplink/kit';
+import { type Clock, type Logger, logFor, type Worker } from '@uplink/kit';
 import type { LinkStore } from '@uplink/store';
 import { toLinkView } from './routes/link-view.ts';
 
@@ -64,7 +64,7 @@ export class LinkEventsFeed {
     this.#bus = deps.bus;
     this.#links = deps.links;
     this.#clock = deps.clock;
-    this.#log = deps.logger.child({ type: 'link-events-feed' });
+    this.#log = logFor(deps.logger, 'link-events-feed');
     this.#ringSize = deps.ringSize ?? 10_000;
   }
 

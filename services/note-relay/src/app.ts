@@ -1,7 +1,14 @@
 import { Subjects } from '@uplink/contracts';
 import { EgressClient, type Resolve } from '@uplink/egress';
 import { consumerWorker, type EventBus, OutboxPublisher, outboxWorker } from '@uplink/event-bus';
-import { type AppDeps, type CommonConfig, SecretBox, type Service, serviceHttpApp } from '@uplink/kit';
+import {
+  type AppDeps,
+  type CommonConfig,
+  logFor,
+  SecretBox,
+  type Service,
+  serviceHttpApp,
+} from '@uplink/kit';
 import { BlobStorage } from '@uplink/storage';
 import type { Store } from '@uplink/store';
 import { DestinationStore, extraHostList } from '@uplink/tenants';
@@ -52,7 +59,7 @@ export async function buildNoteRelay(deps: NoteRelayDeps): Promise<Service & { r
     outbox,
     destinationFor: destinationFactory({ fileLinkTtlMs: config.FILE_LINK_TTL_HOURS * HOUR_MS, egress }),
     clock,
-    logger: logger.child({ type: 'relay' }),
+    logger: logFor(logger, 'delivery'),
     attemptMs: config.DELIVERY_ATTEMPT_MS,
   });
 

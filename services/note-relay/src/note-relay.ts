@@ -184,7 +184,6 @@ export class NoteRelay {
     recordDelivery(provider, 'posted');
     this.#deps.logger.info(
       {
-        type: 'delivery',
         linkId: link._id,
         provider,
         noteId: outcome.target.noteId,
@@ -198,7 +197,7 @@ export class NoteRelay {
     const failed = await this.#deps.links.markDeliveryFailed(link, provider, reason, this.#deps.clock.now());
     if (failed) this.#deps.outbox.publishSoon(failed._id);
     recordDelivery(provider, 'failed');
-    this.#deps.logger.error({ type: 'delivery', linkId: link._id, provider, reason }, 'delivery failed');
+    this.#deps.logger.error({ linkId: link._id, provider, reason }, 'delivery failed');
   }
 
   /** The claim found nothing to do, or someone else doing it. */

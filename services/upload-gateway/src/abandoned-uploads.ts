@@ -1,4 +1,4 @@
-import { type Clock, type Logger, sweepEach } from '@uplink/kit';
+import { type Clock, type Logger, logFor, sweepEach } from '@uplink/kit';
 import type { UploadDocument } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
 import type { FileShareStore, LinkStore, UploadStore } from '@uplink/store';
@@ -41,7 +41,7 @@ export class AbandonedUploadSweeper {
     const keepSince = new Date(now.getTime() - this.deps.keepRecordsMs);
     await uploads.purgeSettled(keepSince);
     await this.deps.shares.purgeExpired(keepSince);
-    if (done > 0) this.deps.logger.info({ type: 'sweep', count: done }, 'deleted abandoned uploads');
+    if (done > 0) logFor(this.deps.logger, 'sweep').info({ count: done }, 'deleted abandoned uploads');
     return done;
   }
 

@@ -1,4 +1,4 @@
-import { type Clock, type Logger, sweepEach } from '@uplink/kit';
+import { type Clock, type Logger, logFor, sweepEach } from '@uplink/kit';
 import type { LinkDocument } from '@uplink/links';
 import type { BlobStorage } from '@uplink/storage';
 import type { FileShareStore, LinkStore, TenantStore } from '@uplink/store';
@@ -48,7 +48,7 @@ export class FileRetention {
       { logger, describe: (tenantId) => ({ tenantId }) },
     );
     if (deleted > 0) {
-      this.deps.logger.info({ type: 'retention', count: deleted }, 'deleted files past their retention');
+      logFor(this.deps.logger, 'retention').info({ count: deleted }, 'deleted files past their retention');
     }
     return deleted;
   }

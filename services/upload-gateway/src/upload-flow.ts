@@ -13,7 +13,7 @@ import {
   type UploadReceipt,
 } from '@uplink/contracts';
 import type { OutboxPublisher } from '@uplink/event-bus';
-import { AppError, type Clock, hashSecret, type Logger, notFound, randomId } from '@uplink/kit';
+import { AppError, type Clock, hashSecret, type Logger, logFor, notFound, randomId } from '@uplink/kit';
 import type { UploadDocument } from '@uplink/links';
 import { effectiveStatus, type LinkDocument } from '@uplink/links';
 import { type BlobStorage, isRefusedByStorage } from '@uplink/storage';
@@ -174,8 +174,8 @@ export class UploadFlow {
     this.deps.outbox.publishSoon(received._id);
     await uploads.settle(upload._id, 'completed', now);
     await this.deleteUploadBlob(upload);
-    this.deps.logger.info(
-      { type: 'upload', linkId: link._id, uploadId, size: file.size, contentType: file.contentType },
+    logFor(this.deps.logger, 'upload').info(
+      { linkId: link._id, uploadId, size: file.size, contentType: file.contentType },
       'upload received',
     );
     return { status: 'received', receivedAt: now.toISOString() };
@@ -190,8 +190,8 @@ export class UploadFlow {
       return await this.verifyStored(link, upload, now);
     } catch (err) {
       if (!isRefusedByStorage(err)) throw err;
-      this.deps.logger.warn(
-        { type: 'upload', err, linkId: link._id, uploadId: upload._id },
+      logFor(this.deps.logger, 'upload').warn(
+        { err, linkId: link._id, uploadId: upload._id },
         'storage refused an operation on an uploaded file',
       );
       await this.discard(upload, 'rejected', now, NOT_AN_UPLOAD_MESSAGE);
@@ -217,9 +217,8 @@ export class UploadFlow {
     // The SAS lets more than the page does: copying another blob in (by name, from anywhere storage
     // can read), making an append or page blob, taking snapshots. None of that is an upload.
     if (uploaded.copied || uploaded.blobType !== 'BlockBlob' || uploaded.snapshots > 0) {
-      this.deps.logger.warn(
+      logFor(this.deps.logger, 'upload').warn(
         {
-          type: 'upload',
           linkId: link._id,
           uploadId: upload._id,
           blobType: uploaded.blobType,
@@ -306,8 +305,8 @@ export class UploadFlow {
     try {
       await this.deps.storage.delete(upload.blobName);
     } catch (err) {
-      this.deps.logger.warn(
-        { type: 'upload', err, uploadId: upload._id },
+      logFor(this.deps.logger, 'upload').warn(
+        { err, uploadId: upload._id },
         'could not delete the upload blob of a received file; retention will',
       );
     }

@@ -1,6 +1,5 @@
 import { DEAD_LETTER_SUBJECT_PREFIX, STREAM_SUBJECTS } from '@uplink/contracts';
-import type { Logger } from '@uplink/kit';
-import { type Clock, systemClock } from '@uplink/kit';
+import { type Clock, type Logger, logFor, systemClock } from '@uplink/kit';
 import {
   type BusPublishOptions,
   type ConsumerMessage,
@@ -56,7 +55,7 @@ export class SqliteEventBus implements EventBus {
   private constructor(store: BusStore, options: SqliteEventBusOptions) {
     this.#store = store;
     this.#clock = options.clock ?? systemClock;
-    this.#log = options.logger?.child({ type: 'event-bus' });
+    this.#log = options.logger && logFor(options.logger, 'event-bus');
     const released = store.releaseOutstanding(this.#now());
     this.#prune(this.#now());
     this.#log?.info({ ...store.streamInfo(), released }, 'embedded event bus opened');

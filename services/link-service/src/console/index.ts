@@ -1,5 +1,6 @@
 // The agent console at /console: one server-rendered page and its assets. Public (the page
 // holds no tenant data); the browser calls the /v1 API with the tenant key the agent pastes.
+import { type Logger, logFor } from '@uplink/kit';
 import { registerFavicon, registerStaticAssets } from '@uplink/web';
 import type { FastifyInstance } from 'fastify';
 import { CONSOLE_ASSET_PREFIX, consoleAssets } from './assets.ts';
@@ -15,8 +16,8 @@ export type ConsoleOptions = {
 
 export function consoleRoutes(app: FastifyInstance, options: ConsoleOptions = {}): void {
   const assets = consoleAssets();
-  app.log.info(
-    { type: 'lifecycle', script: assets.script, style: assets.style, payload: assets.payload },
+  logFor(app.log as Logger, 'lifecycle').info(
+    { script: assets.script, style: assets.style, payload: assets.payload },
     'console assets built',
   );
   registerStaticAssets(app, CONSOLE_ASSET_PREFIX, assets.files);
