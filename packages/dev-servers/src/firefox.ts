@@ -1,4 +1,4 @@
-// Headless Firefox ESR for the browser tests: Debian's `firefox-esr` package, driven by
+// Firefox ESR for the browser tests (headless, or on a virtual display to share its screen): Debian's `firefox-esr` package, driven by
 // puppeteer-core over WebDriver BiDi (no geckodriver, no downloaded browser).
 import { aptGetInstall, isExecutable, once } from './binaries.ts';
 import { log } from './log.ts';
@@ -44,19 +44,33 @@ export type FirefoxLauncher<Browser> = {
     browser: 'firefox';
     protocol: 'webDriverBiDi';
     executablePath: string;
-    headless: true;
+    headless: boolean;
+    env?: Record<string, string | undefined>;
     extraPrefsFirefox: Record<string, boolean>;
     timeout: number;
   }): Promise<Browser>;
 };
 
-/** Starts headless Firefox ESR with fake media devices. Pass puppeteer-core's default export. */
-export async function launchFirefox<Browser>(launcher: FirefoxLauncher<Browser>): Promise<Browser> {
+export type LaunchFirefoxOptions = {
+  /**
+   * An X display (`:412`, from startVirtualDisplay) to draw on instead of running headless:
+   * headless Firefox has no screen, so sharing one fails (NotFoundError); on a display,
+   * getDisplayMedia shares it without asking (permissions are off).
+   */
+  display?: string;
+};
+
+/** Starts Firefox ESR with fake media devices, headless unless given a display. Pass puppeteer-core's default export. */
+export async function launchFirefox<Browser>(
+  launcher: FirefoxLauncher<Browser>,
+  options: LaunchFirefoxOptions = {},
+): Promise<Browser> {
   return launcher.launch({
     browser: 'firefox',
     protocol: 'webDriverBiDi',
     executablePath: await ensureFirefox(),
-    headless: true,
+    headless: options.display === undefined,
+    ...(options.display !== undefined ? { env: { ...process.env, DISPLAY: options.display } } : {}),
     extraPrefsFirefox: { ...FIREFOX_PREFS },
     timeout: 60_000,
   });

@@ -50,6 +50,7 @@ export {
   FIREFOX_PATH,
   FIREFOX_PREFS,
   type FirefoxLauncher,
+  type LaunchFirefoxOptions,
   launchFirefox,
 } from './firefox.ts';
 export {
@@ -73,3 +74,4 @@ export {
   WEBKIT_DRIVER_PATH,
   type WebKitDriver,
 } from './webkit.ts';
+export { startVirtualDisplay, type VirtualDisplay } from './xvfb.ts';

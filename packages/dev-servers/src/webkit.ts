@@ -13,10 +13,10 @@ import {
 } from './child-process.ts';
 import { log } from './log.ts';
 import { freePort } from './ports.ts';
+import { ensureXvfb, startXvfb, XVFB_PATH } from './xvfb.ts';
 
 export const WEBKIT_DRIVER_PATH = '/usr/bin/WebKitWebDriver';
 export const MINIBROWSER_PATH = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
-export const XVFB_PATH = '/usr/bin/Xvfb';
 const GSTREAMER_PLUGINS = '/usr/lib/x86_64-linux-gnu/gstreamer-1.0';
 
 const webkitInstallHint = (): string =>
@@ -50,7 +50,7 @@ export function ensureWebKit(): Promise<string> {
   return once('webkit2gtk-driver', async () => {
     await ensureInstalled(WEBKIT_DRIVER_PATH, 'webkit2gtk-driver', 'about a minute');
     await ensureInstalled(MINIBROWSER_PATH, 'webkit2gtk-driver', 'about a minute');
-    await ensureInstalled(XVFB_PATH, 'xvfb', 'about 10 s');
+    await ensureXvfb();
     await ensureInstalled(join(GSTREAMER_PLUGINS, 'libgstlibav.so'), 'gstreamer1.0-libav', 'about 30 s');
     await ensureInstalled(
       join(GSTREAMER_PLUGINS, 'libgstopenh264.so'),
@@ -107,28 +107,5 @@ export async function startWebKitDriver(): Promise<WebKitDriver> {
   } catch (error) {
     await stop();
     throw error;
-  }
-}
-
-/**
- * Xvfb on a display number no other X server holds (engineers and test runs share the machine:
- * a taken number makes Xvfb exit at once, and the next one is tried).
- */
-async function startXvfb(dir: string): Promise<{ name: string; process: ManagedProcess }> {
-  const first = 100 + Math.floor(Math.random() * 800);
-  for (let number = first; ; number++) {
-    try {
-      const started = await startProcess({
-        name: 'Xvfb',
-        command: XVFB_PATH,
-        args: [`:${number}`, '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'],
-        logFile: join(dir, 'xvfb.log'),
-        ready: () => exists(`/tmp/.X11-unix/X${number}`),
-        readyTimeoutMs: 10_000,
-      });
-      return { name: `:${number}`, process: started };
-    } catch (error) {
-      if (number - first >= 5) throw error;
-    }
   }
 }

@@ -10,12 +10,20 @@ const CANDIDATES = {
 
 export type RecordingKind = keyof typeof CANDIDATES;
 
+/**
+ * Video without sound (a screen recorded without the microphone). Naming an audio codec for a
+ * stream that has no audio makes Firefox's recorder start, then produce nothing and never stop.
+ */
+const SILENT_VIDEO = ['video/webm;codecs=vp9', 'video/webm;codecs=vp8', 'video/webm', 'video/mp4'] as const;
+
 export function canRecord(): boolean {
   return typeof MediaRecorder === 'function' && Boolean(navigator.mediaDevices?.getUserMedia);
 }
 
-function pickMimeType(kind: RecordingKind): string | undefined {
-  return CANDIDATES[kind].find((type) => MediaRecorder.isTypeSupported(type));
+function pickMimeType(kind: RecordingKind, stream: MediaStream): string | undefined {
+  const silent = kind === 'video' && stream.getAudioTracks().length === 0;
+  const candidates: readonly string[] = silent ? SILENT_VIDEO : CANDIDATES[kind];
+  return candidates.find((type) => MediaRecorder.isTypeSupported(type));
 }
 
 /** The file extension the seed list gives a recorded type: webm, m4a, mp4, ogg. */
@@ -35,7 +43,7 @@ export function startRecording(
   maxBytes: number,
   onLimit: () => void,
 ): Recording {
-  const mimeType = pickMimeType(kind);
+  const mimeType = pickMimeType(kind, stream);
   const recorder = new MediaRecorder(stream, {
     ...(mimeType ? { mimeType } : {}),
     audioBitsPerSecond: kind === 'audio' ? 96_000 : 64_000,

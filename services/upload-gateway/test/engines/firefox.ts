@@ -1,10 +1,18 @@
-// Firefox ESR through puppeteer-core over WebDriver BiDi.
-import { launchFirefox, PAGE_PROBE } from '@uplink/dev-servers';
+// Firefox ESR through puppeteer-core over WebDriver BiDi, drawing on a virtual display of its own:
+// headless Firefox has no screen for the Screen tab to share.
+import { launchFirefox, PAGE_PROBE, startVirtualDisplay } from '@uplink/dev-servers';
 import puppeteer from 'puppeteer-core';
 import { type Engine, PROBLEM_PROBE, PROBLEMS_SEEN } from './engine.ts';
 
 export async function openFirefox(): Promise<Engine> {
-  const browser = await launchFirefox(puppeteer);
+  const display = await startVirtualDisplay();
+  let browser: Awaited<ReturnType<typeof puppeteer.launch>>;
+  try {
+    browser = await launchFirefox(puppeteer, { display: display.name });
+  } catch (error) {
+    await display.stop();
+    throw error;
+  }
   return {
     name: 'firefox',
     version: (await browser.version()).replace(/^firefox\//, 'Firefox ESR '),
@@ -31,6 +39,9 @@ export async function openFirefox(): Promise<Engine> {
         close: () => context.close(),
       };
     },
-    close: () => browser.close(),
+    async close() {
+      await browser.close();
+      await display.stop();
+    },
   };
 }

@@ -32,13 +32,16 @@ export async function waitFor(
 export const waitVisible = (page: EnginePage, selector: string, timeoutMs?: number) =>
   waitFor(page, `${selector} to show`, isVisible(selector), timeoutMs);
 
-export async function selectTab(page: EnginePage, tab: 'audio' | 'video' | 'screen' | 'file'): Promise<void> {
+/** The tabs that record a take. */
+export type RecordingPanel = 'audio' | 'video' | 'screen';
+
+export async function selectTab(page: EnginePage, tab: RecordingPanel | 'file'): Promise<void> {
   await page.click(`#tab-${tab}`);
   await waitVisible(page, `#panel-${tab}`);
 }
 
 /** Records for `ms` in the panel, stops, and waits for the take to end. */
-export async function recordTake(page: EnginePage, panel: 'audio' | 'video', ms: number): Promise<void> {
+export async function recordTake(page: EnginePage, panel: RecordingPanel, ms: number): Promise<void> {
   await page.click(`#panel-${panel} [data-action="record"]`);
   await waitVisible(page, `#panel-${panel} [data-action="stop"]`);
   await pause(ms);
@@ -50,7 +53,7 @@ export async function recordTake(page: EnginePage, panel: 'audio' | 'video', ms:
  * The length the engine's own player reads from the take the page offers (its playback element
  * holds the very Blob the page sends), in seconds; 'Infinity' or 'NaN' when it reads none.
  */
-export async function playbackDuration(page: EnginePage, panel: 'audio' | 'video'): Promise<number | string> {
+export async function playbackDuration(page: EnginePage, panel: RecordingPanel): Promise<number | string> {
   return page.evaluate(`(async () => {
     const media = document.querySelector('#panel-${panel} .playback');
     if (media.readyState < 1) {
@@ -64,7 +67,7 @@ export async function playbackDuration(page: EnginePage, panel: 'audio' | 'video
 }
 
 /** Clicks the panel's send button and waits for "Sent!"; returns the size the page uploaded. */
-export async function sendAndWait(page: EnginePage, panel: 'audio' | 'video' | 'file'): Promise<number> {
+export async function sendAndWait(page: EnginePage, panel: RecordingPanel | 'file'): Promise<number> {
   await page.click(`#panel-${panel} [data-action="send"]`);
   await waitVisible(page, '#sent');
   return Number(await page.evaluate('document.getElementById("progress").max'));
