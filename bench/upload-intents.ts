@@ -13,7 +13,7 @@ import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { type AzuriteServer, startAzurite } from '../packages/dev-servers/src/index.ts';
 import { connectMongo, type Mongo } from '../packages/kit/src/index.ts';
-import { BlobStorage } from '../packages/storage/src/index.ts';
+import { AzureBlobStore } from '../packages/storage/src/index.ts';
 import { MongoLinkStore, MongoTenantStore } from '../packages/store/src/index.ts';
 import {
   type BenchChild,
@@ -62,7 +62,7 @@ export type UploadStack = {
   links: MongoLinkStore;
   tenantId: string;
   /** The gateways' container, through the same storage wrapper the gateway uses. */
-  storage: BlobStorage;
+  storage: AzureBlobStore;
   /** Another gateway process on the same servers, with `env` on top; stopped by `stop()`. */
   uploadGatewayHarness(name: string, env: Record<string, string>): Promise<UploadGateway>;
   /**
@@ -134,7 +134,7 @@ export async function startUploadStack(
       return { child, url: `http://127.0.0.1:${child.ready.port}` };
     };
     const gateway = await uploadGatewayHarness('upload-gateway', env);
-    const storage = await BlobStorage.fromConfig({
+    const storage = await AzureBlobStore.fromConfig({
       AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
       AZURE_STORAGE_USE_IDENTITY: false,
       AZURE_STORAGE_CONTAINER: CONTAINER,

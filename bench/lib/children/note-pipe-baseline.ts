@@ -11,7 +11,7 @@ import { Agent, createServer, type IncomingMessage, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BlobStorage } from '../../../packages/storage/src/index.ts';
+import { AzureBlobStore } from '../../../packages/storage/src/index.ts';
 import { childLifecycle } from '../common.ts';
 
 export type PipeJob = {
@@ -29,7 +29,7 @@ const env = (name: string): string => {
   return value;
 };
 
-const storage = await BlobStorage.fromConfig({
+const storage = await AzureBlobStore.fromConfig({
   AZURE_STORAGE_CONNECTION_STRING: env('AZURE_STORAGE_CONNECTION_STRING'),
   AZURE_STORAGE_USE_IDENTITY: false,
   AZURE_STORAGE_CONTAINER: env('AZURE_STORAGE_CONTAINER'),

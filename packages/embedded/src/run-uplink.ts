@@ -14,6 +14,7 @@ import { buildLinkService } from '@uplink/link-service';
 import { LinkServiceChecks, LinkServiceEnv } from '@uplink/link-service/env';
 import { buildNoteRelay } from '@uplink/note-relay';
 import { NoteRelayChecks, NoteRelayEnv } from '@uplink/note-relay/env';
+import { AzureBlobStore } from '@uplink/storage';
 import { buildUploadGateway } from '@uplink/upload-gateway';
 import { UploadGatewayChecks, UploadGatewayEnv } from '@uplink/upload-gateway/env';
 import { DataFolder } from './data-folder.ts';
@@ -91,45 +92,48 @@ export async function startUplink(opts: { env: NodeJS.ProcessEnv; dataDir: strin
     logger,
     services: [
       {
-        build: () =>
-          buildLinkService(
-            deps(
-              'link-service',
-              loadConfig(
-                LinkServiceEnv,
-                { ...shared, PORT: ports.link, UPLINK_BOOTSTRAP_API_KEY: apiKey },
-                LinkServiceChecks,
-              ),
-            ),
-          ),
+        build: async () => {
+          const config = loadConfig(
+            LinkServiceEnv,
+            { ...shared, PORT: ports.link, UPLINK_BOOTSTRAP_API_KEY: apiKey },
+            LinkServiceChecks,
+          );
+          return buildLinkService({
+            ...deps('link-service', config),
+            storage: await AzureBlobStore.fromConfig(config),
+          });
+        },
         host,
         port: Number(ports.link),
       },
       {
-        build: () =>
-          buildUploadGateway(
-            deps(
-              'upload-gateway',
-              loadConfig(
-                UploadGatewayEnv,
-                {
-                  ...shared,
-                  PORT: ports.gateway,
-                  // Azurite in this process: the upload page's origin must be allowed to PUT blocks.
-                  AZURE_STORAGE_CONFIGURE: env.AZURE_STORAGE_CONFIGURE ?? 'true',
-                },
-                UploadGatewayChecks,
-              ),
-            ),
-          ),
+        build: async () => {
+          const config = loadConfig(
+            UploadGatewayEnv,
+            {
+              ...shared,
+              PORT: ports.gateway,
+              // Azurite in this process: the upload page's origin must be allowed to PUT blocks.
+              AZURE_STORAGE_CONFIGURE: env.AZURE_STORAGE_CONFIGURE ?? 'true',
+            },
+            UploadGatewayChecks,
+          );
+          return buildUploadGateway({
+            ...deps('upload-gateway', config),
+            storage: await AzureBlobStore.fromConfig(config),
+          });
+        },
         host,
         port: Number(ports.gateway),
       },
       {
-        build: () =>
-          buildNoteRelay(
-            deps('note-relay', loadConfig(NoteRelayEnv, { ...shared, PORT: ports.relay }, NoteRelayChecks)),
-          ),
+        build: async () => {
+          const config = loadConfig(NoteRelayEnv, { ...shared, PORT: ports.relay }, NoteRelayChecks);
+          return buildNoteRelay({
+            ...deps('note-relay', config),
+            storage: await AzureBlobStore.fromConfig(config),
+          });
+        },
         host,
         port: Number(ports.relay),
       },

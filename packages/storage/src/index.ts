@@ -1,2 +1,3 @@
-export * from './blob-storage.ts';
+export * from './azure-blob-store.ts';
+export * from './blob-store.ts';
 export * from './storage-env.ts';

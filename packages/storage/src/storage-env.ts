@@ -66,7 +66,7 @@ export function hasAzureStorage(config: AzureStorageCredentials): boolean {
 /**
  * A ConfigCheck for a service that needs Blob Storage: a connection string, or an account name
  * with its key or an identity. (Whether a connection string carries a key only the SDK can
- * tell: BlobStorage.fromConfig checks that.)
+ * tell: AzureBlobStore.fromConfig checks that.)
  */
 export function checkAzureStorage(config: AzureStorageCredentials): string[] {
   if (config.AZURE_STORAGE_CONNECTION_STRING) return [];

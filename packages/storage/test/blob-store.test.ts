@@ -1,4 +1,4 @@
-// The BlobStorage conformance suite against each blob store Uplink runs on: the run's shared
+// The AzureBlobStore conformance suite against each blob store Uplink runs on: the run's shared
 // Azurite (a child process), Azurite inside this process (what `npm start` runs), and real Azure
 // when UPLINK_CONFORMANCE_AZURE_CONNECTION_STRING names an account to test against.
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -1,13 +1,14 @@
-// One behaviour, every blob store: the BlobStorage port checked against whatever serves the Blob
-// REST API (Azurite as a child process, Azurite in this process, real Azure). What a browser
-// does with a SAS is done here with plain fetch, as the upload page does it.
+// One behaviour, every blob store: the BlobStore port, its Azure adapter checked against whatever
+// serves the Blob REST API (Azurite as a child process, Azurite in this process, real Azure).
+// What a browser does with a SAS is done here with plain fetch, as the upload page does it.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlobStorage, UPLOAD_SAS_MS, uploadCorsRule } from '../src/blob-storage.ts';
+import { AzureBlobStore, uploadCorsRule } from '../src/azure-blob-store.ts';
+import { UPLOAD_SAS_MS } from '../src/blob-store.ts';
 import type { AzureStorageConfig } from '../src/storage-env.ts';
 
-/** How BlobStorage.fromConfig reaches a store. */
-export type BlobStoreConfig = Parameters<typeof BlobStorage.fromConfig>[0];
+/** How AzureBlobStore.fromConfig reaches a store. */
+export type BlobStoreConfig = Parameters<typeof AzureBlobStore.fromConfig>[0];
 /** Everything but the container: each run of the suite makes and removes its own. */
 export type BlobStoreConnection = Omit<BlobStoreConfig, 'AZURE_STORAGE_CONTAINER'>;
 
@@ -129,7 +130,7 @@ async function eventually(check: () => Promise<void>, timeoutMs: number): Promis
 }
 
 /**
- * The BlobStorage contract against one store. `open` runs once for the suite; the suite creates
+ * The BlobStore contract against one store. `open` runs once for the suite; the suite creates
  * its own container (through configure()) and deletes it at the end.
  */
 export function describeBlobStore(
@@ -137,11 +138,11 @@ export function describeBlobStore(
   open: () => Promise<BlobStoreTarget>,
   options: DescribeBlobStoreOptions = {},
 ): void {
-  describe.skipIf(options.skip ?? false)(`BlobStorage on ${name}`, () => {
+  describe.skipIf(options.skip ?? false)(`AzureBlobStore on ${name}`, () => {
     const containerName = containerNameFor(name);
     const pageOrigin = `https://${containerName}.upload.uplink.test`;
     let target: BlobStoreTarget | undefined;
-    let storage: BlobStorage;
+    let storage: AzureBlobStore;
 
     const configFor = (connection: BlobStoreConnection): BlobStoreConfig => ({
       ...connection,
@@ -166,7 +167,7 @@ export function describeBlobStore(
 
     beforeAll(async () => {
       target = await open();
-      storage = await BlobStorage.fromConfig(configFor(target.connection));
+      storage = await AzureBlobStore.fromConfig(configFor(target.connection));
       await storage.configure(pageOrigin);
     }, 120_000);
 
@@ -595,7 +596,7 @@ export function describeBlobStore(
           staged: await storage.facts(stagedName),
         };
 
-        storage = await BlobStorage.fromConfig(configFor(await target.restart()));
+        storage = await AzureBlobStore.fromConfig(configFor(await target.restart()));
 
         expect(await storage.facts(put.blobName)).toEqual(before.single);
         expect(await storage.facts(stagedName)).toEqual(before.staged);

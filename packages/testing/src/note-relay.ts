@@ -91,6 +91,7 @@ export async function noteRelayHarness(
     store,
     bus,
     clock: systemClock,
+    storage: gateway.storage,
     outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
     backoffMs: [200, 400, 800],
     ...(options.resolve ? { resolve: options.resolve } : {}),

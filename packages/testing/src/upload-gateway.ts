@@ -3,7 +3,7 @@ import type { MediaPolicyUpdate, TicketRef, UploadCompletedEvent } from '@uplink
 import { freePort } from '@uplink/dev-servers';
 import type { EventBus } from '@uplink/event-bus';
 import { type Clock, type Service, systemClock } from '@uplink/kit';
-import { BlobStorage } from '@uplink/storage';
+import { AzureBlobStore } from '@uplink/storage';
 import type { LinkStore, Store } from '@uplink/store';
 import { buildUploadGateway } from '@uplink/upload-gateway';
 import { inject } from 'vitest';
@@ -21,7 +21,7 @@ export type UploadGatewayHarness = {
   /** This harness's own container on the shared Azurite. */
   container: ContainerClient;
   /** The same storage wrapper the gateway uses, on the same container. */
-  storage: BlobStorage;
+  storage: AzureBlobStore;
   infra: TestInfra;
   store: Store;
   bus: EventBus;
@@ -80,7 +80,7 @@ export async function uploadGatewayHarness(
     clock.now(),
   );
 
-  const storage = await BlobStorage.fromConfig({
+  const storage = await AzureBlobStore.fromConfig({
     AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
     AZURE_STORAGE_USE_IDENTITY: false,
     AZURE_STORAGE_CONTAINER: containerName,
@@ -108,6 +108,14 @@ export async function uploadGatewayHarness(
     store,
     bus,
     clock,
+    storage:
+      options.gatewayStorageConnectionString === undefined
+        ? storage
+        : await AzureBlobStore.fromConfig({
+            AZURE_STORAGE_CONNECTION_STRING: options.gatewayStorageConnectionString,
+            AZURE_STORAGE_USE_IDENTITY: false,
+            AZURE_STORAGE_CONTAINER: containerName,
+          }),
     outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
   });
   const service = await startService(built, port);

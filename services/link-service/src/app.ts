@@ -1,6 +1,7 @@
 import { type EventBus, OutboxPublisher, outboxWorker } from '@uplink/event-bus';
 import {
   type AppDeps,
+  type CommonConfig,
   logFor,
   originList,
   registerOpenApi,
@@ -9,7 +10,7 @@ import {
   serviceHttpApp,
   trustedProxies,
 } from '@uplink/kit';
-import { BlobStorage } from '@uplink/storage';
+import type { BlobStore } from '@uplink/storage';
 import type { Store } from '@uplink/store';
 import { DestinationStore, extraHostList } from '@uplink/tenants';
 import { AuthFailureThrottle, BEARER_SCHEME, requireOperator, requireTenant } from './auth.ts';
@@ -23,45 +24,16 @@ import { linkStreamRoutes } from './routes/link-stream.ts';
 import { linkRoutes } from './routes/links.ts';
 import { settingsRoutes } from './routes/settings.ts';
 
+/**
+ * What link-service is built from. A setting with a default may be left out (tests and npm start
+ * give what they change). `storage`, the uploads container read-only, serves the console's
+ * previews; without it previews are off.
+ */
 export type LinkServiceDeps = AppDeps<
-  Pick<
-    LinkServiceConfig,
-    | 'PUBLIC_UPLOAD_BASE_URL'
-    | 'UPLINK_BOOTSTRAP_API_KEY'
-    | 'UPLINK_OPERATOR_TOKEN'
-    | 'TRUST_PROXY'
-    | 'UPLINK_SECRET_KEYS'
-    | 'AZURE_STORAGE_CONNECTION_STRING'
-    | 'AZURE_STORAGE_ACCOUNT_NAME'
-    | 'AZURE_STORAGE_ACCOUNT_KEY'
-    | 'AZURE_STORAGE_BLOB_ENDPOINT'
-  > &
-    Partial<
-      Pick<
-        LinkServiceConfig,
-        | 'AZURE_STORAGE_USE_IDENTITY'
-        | 'AZURE_STORAGE_CONTAINER'
-        | 'CONSOLE_FRAME_ANCESTORS'
-        | 'EGRESS_ALLOW_LOOPBACK'
-        | 'DESTINATION_EXTRA_HOSTS'
-        | 'AUTH_FAILURES_PER_MINUTE'
-        | 'LINK_STREAMS_PER_TENANT'
-        | 'LINK_STREAM_MAX_LIFETIME_MS'
-      >
-    >,
+  Pick<LinkServiceConfig, 'PUBLIC_UPLOAD_BASE_URL'> & Partial<Omit<LinkServiceConfig, keyof CommonConfig>>,
   Store,
   EventBus
->;
-
-/** The uploads container, read-only, when configured: it serves the console's previews. */
-async function previewStorage(config: LinkServiceDeps['config']): Promise<BlobStorage | undefined> {
-  if (!config.AZURE_STORAGE_CONNECTION_STRING && !config.AZURE_STORAGE_ACCOUNT_NAME) return undefined;
-  return BlobStorage.fromConfig({
-    ...config,
-    AZURE_STORAGE_USE_IDENTITY: config.AZURE_STORAGE_USE_IDENTITY ?? false,
-    AZURE_STORAGE_CONTAINER: config.AZURE_STORAGE_CONTAINER ?? 'uplink-uploads',
-  });
-}
+> & { storage?: BlobStore };
 
 /** The tenant API: links, settings, operator routes and the OpenAPI document. Never listens. */
 export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> {
@@ -75,7 +47,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
       extraHosts: extraHostList(config.DESTINATION_EXTRA_HOSTS ?? ''),
     },
   );
-  const storage = await previewStorage(config);
+  const { storage } = deps;
   if (!storage) logFor(logger, 'lifecycle').info('no blob storage configured: file previews are off');
   const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock, ...deps.outbox });
 

@@ -9,7 +9,7 @@ import {
   type Service,
   serviceHttpApp,
 } from '@uplink/kit';
-import { BlobStorage } from '@uplink/storage';
+import type { BlobStore } from '@uplink/storage';
 import type { Store } from '@uplink/store';
 import { DestinationStore, extraHostList } from '@uplink/tenants';
 import { destinationFactory } from './destinations/index.ts';
@@ -29,6 +29,8 @@ export function consumerSpec(config: Pick<NoteRelayConfig, 'DELIVERY_ATTEMPT_MS'
 }
 
 export type NoteRelayDeps = AppDeps<Omit<NoteRelayConfig, keyof CommonConfig>, Store, EventBus> & {
+  /** The uploads container: delivered files are read from it. */
+  storage: BlobStore;
   /** Tests shorten the consumer's backoff. */
   backoffMs?: number[];
   /** Tests resolve names of their own (DNS cannot be changed here): to loopback, say. */
@@ -55,7 +57,7 @@ export async function buildNoteRelay(deps: NoteRelayDeps): Promise<Service & { r
     shares,
     publicFileBaseUrl: config.PUBLIC_FILE_BASE_URL,
     destinations: new DestinationStore(store.tenants, SecretBox.parse(config.UPLINK_SECRET_KEYS), policy),
-    storage: await BlobStorage.fromConfig(config),
+    storage: deps.storage,
     outbox,
     destinationFor: destinationFactory({ fileLinkTtlMs: config.FILE_LINK_TTL_HOURS * HOUR_MS, egress }),
     clock,

@@ -2,7 +2,7 @@ import type { Provider, UploadCompletedEvent } from '@uplink/contracts';
 import { type OutboxPublisher, RetryLater } from '@uplink/event-bus';
 import type { Clock, Logger } from '@uplink/kit';
 import type { LinkDocument } from '@uplink/links';
-import type { BlobStorage } from '@uplink/storage';
+import type { BlobStore } from '@uplink/storage';
 import type { FileShareStore, LinkStore } from '@uplink/store';
 import type { DestinationStore, Destinations } from '@uplink/tenants';
 import { recordDelivery } from './delivery-metrics.ts';
@@ -17,7 +17,7 @@ export type NoteRelayOptions = {
   /** Viewer links are this plus the share's token (upload-gateway's `/f/`), ending in '/'. */
   publicFileBaseUrl: string;
   destinations: Pick<DestinationStore, 'open'>;
-  storage: BlobStorage;
+  storage: BlobStore;
   outbox: OutboxPublisher;
   destinationFor: DestinationFactory;
   clock: Clock;

@@ -13,7 +13,7 @@ import { buildLinkService } from '@uplink/link-service';
 import { exeBytes, pdfBytes, uploadWithIntent } from '@uplink/testing';
 import { type NoteRelayHarness, noteRelayHarness } from '@uplink/testing/note-relay';
 import { API_KEY } from '@uplink/testing/upload-gateway';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -59,18 +59,16 @@ function attribute(html: string, pattern: RegExp): string {
 }
 
 it('after completion and delivery, a PUT through the same SAS changes nothing any read URL serves', async () => {
-  const azurite = inject('azurite');
   const api = await buildLinkService({
     config: {
       PUBLIC_UPLOAD_BASE_URL: `${h.gateway.baseUrl}/u/`,
       UPLINK_BOOTSTRAP_API_KEY: API_KEY,
-      AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
-      AZURE_STORAGE_CONTAINER: h.gateway.container.containerName,
     },
     logger: h.infra.logger,
     store: await h.infra.store(),
     bus: h.bus,
     clock: systemClock,
+    storage: h.gateway.storage,
   });
   await prepareService(api);
   try {

@@ -1,6 +1,6 @@
 import { type Clock, type Logger, logFor, sweepEach } from '@uplink/kit';
 import type { UploadDocument } from '@uplink/links';
-import type { BlobStorage } from '@uplink/storage';
+import type { BlobStore } from '@uplink/storage';
 import type { FileShareStore, LinkStore, UploadStore } from '@uplink/store';
 import { blobsOfUpload } from './blob-names.ts';
 
@@ -17,7 +17,7 @@ export class AbandonedUploadSweeper {
     uploads: UploadStore;
     links: Pick<LinkStore, 'getById'>;
     shares: FileShareStore;
-    storage: Pick<BlobStorage, 'delete'>;
+    storage: Pick<BlobStore, 'delete'>;
     clock: Clock;
     logger: Logger;
     graceMs: number;

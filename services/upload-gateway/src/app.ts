@@ -9,7 +9,7 @@ import {
   serviceHttpApp,
   trustedProxies,
 } from '@uplink/kit';
-import { BlobStorage } from '@uplink/storage';
+import type { BlobStore } from '@uplink/storage';
 import type { Store } from '@uplink/store';
 import { CachedSettings } from '@uplink/tenants';
 import { AbandonedUploadSweeper } from './abandoned-uploads.ts';
@@ -24,14 +24,17 @@ import { UploadFlow } from './upload-flow.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 
-export type UploadGatewayDeps = AppDeps<Omit<UploadGatewayConfig, keyof CommonConfig>, Store, EventBus>;
+export type UploadGatewayDeps = AppDeps<Omit<UploadGatewayConfig, keyof CommonConfig>, Store, EventBus> & {
+  /** The uploads container: SAS for the browser, verification, copies, reads and deletes. */
+  storage: BlobStore;
+};
 
 /** The customer-facing service: the upload page, its assets, and the upload API. Never listens. */
 export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Service> {
   const { config, logger, store, bus, clock } = deps;
   const { links, tenants, uploads, shares } = store;
 
-  const storage = await BlobStorage.fromConfig(config);
+  const { storage } = deps;
   const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock, ...deps.outbox });
   const settings = new CachedSettings(tenants, config.SETTINGS_CACHE_MS);
   const flow = new UploadFlow({

@@ -1,6 +1,6 @@
 import { type Clock, type Logger, logFor, sweepEach } from '@uplink/kit';
 import type { LinkDocument } from '@uplink/links';
-import type { BlobStorage } from '@uplink/storage';
+import type { BlobStore } from '@uplink/storage';
 import type { FileShareStore, LinkStore, TenantStore } from '@uplink/store';
 import type { SettingsSource } from '@uplink/tenants';
 import { blobsOfFile } from './blob-names.ts';
@@ -25,7 +25,7 @@ export class FileRetention {
     shares: Pick<FileShareStore, 'revokeForLink'>;
     tenants: Pick<TenantStore, 'listTenantIds'>;
     settings: SettingsSource;
-    storage: Pick<BlobStorage, 'delete'>;
+    storage: Pick<BlobStore, 'delete'>;
     clock: Clock;
     logger: Logger;
   };

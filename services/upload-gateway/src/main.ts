@@ -1,4 +1,5 @@
 import { loadConfig, runService } from '@uplink/kit';
+import { AzureBlobStore } from '@uplink/storage';
 import { connectProduction } from '@uplink/store/production';
 import { buildUploadGateway } from './app.ts';
 import { UploadGatewayChecks, UploadGatewayEnv } from './env.ts';
@@ -7,5 +8,6 @@ await runService({
   name: 'upload-gateway',
   config: (env) => loadConfig(UploadGatewayEnv, env, UploadGatewayChecks),
   connect: connectProduction,
-  build: (deps) => buildUploadGateway(deps),
+  build: async (deps) =>
+    buildUploadGateway({ ...deps, storage: await AzureBlobStore.fromConfig(deps.config) }),
 });

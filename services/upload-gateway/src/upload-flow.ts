@@ -16,7 +16,7 @@ import type { OutboxPublisher } from '@uplink/event-bus';
 import { AppError, type Clock, hashSecret, type Logger, logFor, notFound, randomId } from '@uplink/kit';
 import type { UploadDocument } from '@uplink/links';
 import { effectiveStatus, type LinkDocument } from '@uplink/links';
-import { type BlobStorage, isRefusedByStorage } from '@uplink/storage';
+import type { BlobStore } from '@uplink/storage';
 import type { LinkStore, UploadStore } from '@uplink/store';
 import type { SettingsSource } from '@uplink/tenants';
 import { blobsOfUpload, uploadBlobName, verifiedBlobName } from './blob-names.ts';
@@ -28,7 +28,7 @@ export type UploadFlowDeps = {
   links: LinkStore;
   tenants: SettingsSource;
   uploads: UploadStore;
-  storage: BlobStorage;
+  storage: BlobStore;
   outbox: OutboxPublisher;
   clock: Clock;
   logger: Logger;
@@ -189,7 +189,7 @@ export class UploadFlow {
     try {
       return await this.verifyStored(link, upload, now);
     } catch (err) {
-      if (!isRefusedByStorage(err)) throw err;
+      if (!this.deps.storage.isRefused(err)) throw err;
       logFor(this.deps.logger, 'upload').warn(
         { err, linkId: link._id, uploadId: upload._id },
         'storage refused an operation on an uploaded file',
@@ -266,7 +266,7 @@ export class UploadFlow {
       fileName: withExtensionFor(upload.fileName, check.contentType),
       contentType: check.contentType,
       size: facts.size,
-      container: storage.container.containerName,
+      container: storage.containerName,
       blobName: verifiedName,
       etag: facts.etag,
     };

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { UploadedFile } from '@uplink/contracts';
 import { hashSecret, MetricNames, randomId } from '@uplink/kit';
-import type { BlobStorage } from '@uplink/storage';
+import type { BlobStore } from '@uplink/storage';
 import type { FileShareStore, TenantStore } from '@uplink/store';
 import { startTestTelemetry } from '@uplink/testing';
 import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
@@ -97,7 +97,7 @@ async function withUploadSas(blobName: string, query: string, headers: Record<st
   expect(response.status, await response.text()).toBe(201);
 }
 
-function retention(now = NOW, storage: Pick<BlobStorage, 'delete'> = gateway.storage): FileRetention {
+function retention(now = NOW, storage: Pick<BlobStore, 'delete'> = gateway.storage): FileRetention {
   return new FileRetention({
     links: gateway.links,
     shares,
@@ -209,7 +209,7 @@ describe('file retention', () => {
       const failing = await settledLink(9, 'delivered');
       const others = [await settledLink(9, 'delivered'), await settledLink(10, 'failed')];
       // Storage refuses this one blob (as it would a blob under a legal hold) and serves the rest.
-      const refusing: Pick<BlobStorage, 'delete'> = {
+      const refusing: Pick<BlobStore, 'delete'> = {
         async delete(blobName) {
           if (blobName === failing.blobName) throw new Error('storage refused the delete');
           await gateway.storage.delete(blobName);

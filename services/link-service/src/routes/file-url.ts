@@ -1,6 +1,6 @@
 import { ErrorEnvelope, FileUrl, LinkParams, type UploadedFile } from '@uplink/contracts';
 import { AppError, type Clock, type HttpApp, notFound } from '@uplink/kit';
-import type { BlobStorage } from '@uplink/storage';
+import type { BlobStore } from '@uplink/storage';
 import type { LinkStore } from '@uplink/store';
 import { Type } from 'typebox';
 import { MAX_RENDERED_BYTES, RENDERED_TYPES, renderHeicAsJpeg } from '../heic-rendering.ts';
@@ -11,7 +11,7 @@ export const PREVIEW_URL_MS = 5 * 60 * 1000;
 export type FileUrlRoutesDeps = {
   links: LinkStore;
   /** Absent when link-service has no blob storage configured: previews are then off. */
-  storage: BlobStorage | undefined;
+  storage: BlobStore | undefined;
   clock: Clock;
 };
 
@@ -24,7 +24,7 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
   async function receivedFile(
     tenantId: string,
     linkId: string,
-  ): Promise<{ file: UploadedFile; storage: BlobStorage }> {
+  ): Promise<{ file: UploadedFile; storage: BlobStore }> {
     const link = await links.get(tenantId, linkId);
     if (!link) throw notFound('No such link.');
     const file = link.upload;

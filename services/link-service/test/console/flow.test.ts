@@ -26,7 +26,7 @@ import { MongoLinkStore } from '@uplink/store';
 import { heicPhoto, type ServerInfra, startServerInfra } from '@uplink/testing';
 import { API_KEY, type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLinkService } from '../../src/app.ts';
 
 let infra: ServerInfra;
@@ -44,13 +44,12 @@ beforeAll(async () => {
     config: {
       PUBLIC_UPLOAD_BASE_URL: `${gateway.baseUrl}/u/`,
       UPLINK_BOOTSTRAP_API_KEY: API_KEY,
-      AZURE_STORAGE_CONNECTION_STRING: inject('azurite').connectionString,
-      AZURE_STORAGE_CONTAINER: gateway.container.containerName,
     },
     logger: infra.logger,
     store: await infra.store(),
     bus: await infra.connectBus('link-service'),
     clock: systemClock,
+    storage: gateway.storage,
     outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
   });
   const port = await freePort();

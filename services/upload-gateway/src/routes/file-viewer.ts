@@ -1,6 +1,6 @@
 import type { Clock, HttpApp } from '@uplink/kit';
 import { hashSecret } from '@uplink/kit';
-import type { BlobStorage } from '@uplink/storage';
+import type { BlobStore } from '@uplink/storage';
 import type { FileShareStore } from '@uplink/store';
 import type { SettingsSource } from '@uplink/tenants';
 import {
@@ -29,7 +29,7 @@ export function fileViewerRoutes(
   deps: {
     shares: Pick<FileShareStore, 'findByTokenHash'>;
     tenants: SettingsSource;
-    storage: Pick<BlobStorage, 'origin' | 'readUrlIfUnchanged'>;
+    storage: Pick<BlobStore, 'origin' | 'readUrlIfUnchanged'>;
     clock: Clock;
     rateLimits: PublicRateLimits;
     /** Origins that may show the viewer in a frame (FILE_VIEWER_FRAME_ANCESTORS). */

@@ -10,10 +10,15 @@ import {
   StorageSharedKeyCredential,
   type UserDelegationKey,
 } from '@azure/storage-blob';
+import {
+  type BlobFacts,
+  type BlobStore,
+  type ReadUrlResponse,
+  UPLOAD_SAS_MS,
+  type UploadedBlob,
+} from './blob-store.ts';
 import { type AzureStorageConfig, checkAzureStorage } from './storage-env.ts';
 
-/** Upload SAS lifetime: long enough for a 20 MB upload on a slow phone, short enough to be useless later. */
-export const UPLOAD_SAS_MS = 15 * 60 * 1000;
 /** User delegation keys may live 7 days; one is fetched per hour and used for SAS issued within it. */
 const DELEGATION_KEY_MS = 2 * 60 * 60 * 1000;
 const DELEGATION_KEY_REFRESH_MS = 60 * 60 * 1000;
@@ -57,40 +62,15 @@ function isChangedOrGone(err: unknown): boolean {
   return err instanceof RestError && (err.statusCode === 412 || err.statusCode === 404);
 }
 
-/**
- * The storage service refused the request for the state the blob is in (409: wrong blob type,
- * archived, snapshots present; 412: a lease, a condition), rather than failing to answer or
- * refusing our credentials. For a blob a customer's SAS wrote, that is the customer's doing.
- */
-export function isRefusedByStorage(err: unknown): boolean {
-  return err instanceof RestError && (err.statusCode === 409 || err.statusCode === 412);
-}
-
-export type BlobFacts = { size: number; etag: string };
-
-/**
- * What a blob written through an upload SAS turned out to be. A plain upload is a block blob
- * with no snapshots, made by Put Blob or Put Block List; a SAS that may create can also make an
- * append or page blob, copy another blob (by name, from anywhere the service can read), or
- * snapshot its blob.
- */
-export type UploadedBlob = BlobFacts & {
-  blobType: 'BlockBlob' | 'AppendBlob' | 'PageBlob' | undefined;
-  /** Made by Copy Blob or Put Blob From URL: its bytes came from another blob, not the browser. */
-  copied: boolean;
-  snapshots: number;
-};
-
 type Signer =
   | { kind: 'shared-key'; credential: StorageSharedKeyCredential }
   | { kind: 'user-delegation'; accountName: string };
 
 /**
- * The uploads container, seen from the gateway: it issues SAS for single new blobs, inspects and
- * reads them (properties, snapshots, first bytes) during verification, copies them on the server,
- * and deletes them. The browser only ever gets a SAS; credentials stay here.
+ * The BlobStore on Azure Blob Storage (and Azurite, which speaks its API): SAS signed with the
+ * account key or a user delegation key from the Azure identity.
  */
-export class BlobStorage {
+export class AzureBlobStore implements BlobStore {
   readonly service: BlobServiceClient;
   readonly container: ContainerClient;
   readonly origin: string;
@@ -108,6 +88,10 @@ export class BlobStorage {
     this.httpsOnly = url.protocol === 'https:';
   }
 
+  get containerName(): string {
+    return this.container.containerName;
+  }
+
   /** Loads @azure/identity only when an identity is used: it is large and most setups sign with a key. */
   static async fromConfig(
     config: Pick<
@@ -119,7 +103,7 @@ export class BlobStorage {
       | 'AZURE_STORAGE_USE_IDENTITY'
       | 'AZURE_STORAGE_CONTAINER'
     >,
-  ): Promise<BlobStorage> {
+  ): Promise<AzureBlobStore> {
     const container = config.AZURE_STORAGE_CONTAINER;
     if (config.AZURE_STORAGE_CONNECTION_STRING) {
       const service = BlobServiceClient.fromConnectionString(config.AZURE_STORAGE_CONNECTION_STRING);
@@ -129,7 +113,7 @@ export class BlobStorage {
           'AZURE_STORAGE_CONNECTION_STRING must carry an AccountKey (a SAS connection string cannot sign).',
         );
       }
-      return new BlobStorage(service, container, { kind: 'shared-key', credential });
+      return new AzureBlobStore(service, container, { kind: 'shared-key', credential });
     }
     const [problem] = checkAzureStorage(config);
     if (problem) throw new Error(problem);
@@ -139,13 +123,13 @@ export class BlobStorage {
     if (config.AZURE_STORAGE_USE_IDENTITY) {
       const { DefaultAzureCredential } = await import('@azure/identity');
       const service = new BlobServiceClient(endpoint, new DefaultAzureCredential());
-      return new BlobStorage(service, container, { kind: 'user-delegation', accountName });
+      return new AzureBlobStore(service, container, { kind: 'user-delegation', accountName });
     }
     const credential = new StorageSharedKeyCredential(
       accountName,
       config.AZURE_STORAGE_ACCOUNT_KEY as string,
     );
-    return new BlobStorage(new BlobServiceClient(endpoint, credential), container, {
+    return new AzureBlobStore(new BlobServiceClient(endpoint, credential), container, {
       kind: 'shared-key',
       credential,
     });
@@ -307,12 +291,7 @@ export class BlobStorage {
    * type, so the verified type is given here, and a file is shown inline or saved under its
    * cleaned name.
    */
-  async readUrl(
-    blobName: string,
-    ttlMs: number,
-    now: Date,
-    response: { contentType?: string; fileName?: string; disposition?: 'inline' | 'attachment' } = {},
-  ): Promise<string> {
+  async readUrl(blobName: string, ttlMs: number, now: Date, response: ReadUrlResponse = {}): Promise<string> {
     const disposition = response.fileName
       ? `${response.disposition ?? 'inline'}; filename*=UTF-8''${encodeURIComponent(response.fileName)}`
       : response.disposition;
@@ -339,7 +318,7 @@ export class BlobStorage {
     etag: string,
     ttlMs: number,
     now: Date,
-    response: Parameters<BlobStorage['readUrl']>[3] = {},
+    response: ReadUrlResponse = {},
   ): Promise<string | undefined> {
     const facts = await this.facts(blobName);
     if (facts?.etag !== etag) return undefined;
@@ -379,6 +358,11 @@ export class BlobStorage {
       await blob.getBlobLeaseClient().breakLease(0);
       await blob.deleteIfExists({ deleteSnapshots: 'include' });
     }
+  }
+
+  /** 409 (wrong blob type, archived, snapshots present) or 412 (a lease, a condition). */
+  isRefused(err: unknown): boolean {
+    return err instanceof RestError && (err.statusCode === 409 || err.statusCode === 412);
   }
 
   private async userDelegationKey(now: Date): Promise<UserDelegationKey> {
