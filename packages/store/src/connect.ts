@@ -8,7 +8,7 @@ import { type CommonConfig, connectMongo, type Logger } from '@uplink/kit';
 import { MongoStore } from './mongo/mongo-store.ts';
 import { preparedStore, type Store } from './store.ts';
 
-/** The production session store (MongoDB), its indexes declared: what the tenant CLI opens in a deployment. */
+/** The production store (MongoDB), its indexes declared: what the tenant CLI opens in a deployment. */
 export async function connectProductionStore(
   config: Pick<CommonConfig, 'MONGODB_URI' | 'MONGODB_DB'>,
   name: string,

@@ -10,12 +10,12 @@ export type RevokeResult =
   | { outcome: 'not_pending'; link: LinkDocument };
 
 /**
- * The links and their state machine: the session-store port for links. Every transition is one
+ * The links and their state machine: the store port for links. Every transition is one
  * atomic conditional change of one link that also appends the transition's event to the link's
  * outbox: the condition on the current status (and, for pending, `expiresAt > now`) is what makes
- * a link single-use under concurrency and makes expiry follow the server's clock. Adapters:
- * MongoLinkStore (production) and the embedded SQLite one; one conformance suite checks both.
- * Reads never return the outbox.
+ * a link single-use under concurrency and makes expiry follow the server's clock (each condition
+ * is in link-guards.ts, in both adapters' encodings). Adapters: MongoLinkStore (production) and
+ * the embedded SQLite one; one conformance suite checks both. Reads never return the outbox.
  */
 export interface LinkStore {
   /** The links' outbox, for the publisher. */

@@ -12,7 +12,7 @@ import { describeUploads } from './conformance/uploads.ts';
  * adapter runs the same suite, so what it asserts is the contract the services rely on. Each
  * test gets a store of its own: several of the port's queries span all documents.
  */
-export function describeSessionStore<S extends Store>(
+export function describeStore<S extends Store>(
   name: string,
   open: () => Promise<S>,
   dispose: (store: S) => Promise<void>,

@@ -1,5 +1,5 @@
 import { mongoAdapter, sqliteAdapter } from './adapters.ts';
-import { describeSessionStore } from './conformance.ts';
+import { describeStore } from './conformance.ts';
 
-describeSessionStore(mongoAdapter.name, mongoAdapter.open, mongoAdapter.dispose);
-describeSessionStore(sqliteAdapter.name, sqliteAdapter.open, sqliteAdapter.dispose);
+describeStore(mongoAdapter.name, mongoAdapter.open, mongoAdapter.dispose);
+describeStore(sqliteAdapter.name, sqliteAdapter.open, sqliteAdapter.dispose);
