@@ -15,12 +15,12 @@ export class SecretKeyError extends Error {
  * longer opens.
  */
 export class SecretBox {
-  private readonly keys: Map<string, Buffer>;
-  private readonly activeKid: string;
+  readonly #keys: Map<string, Buffer>;
+  readonly #activeKid: string;
 
   constructor(keys: Map<string, Buffer>, activeKid: string) {
-    this.keys = keys;
-    this.activeKid = activeKid;
+    this.#keys = keys;
+    this.#activeKid = activeKid;
   }
 
   static parse(spec: string): SecretBox {
@@ -51,13 +51,13 @@ export class SecretBox {
   }
 
   seal(plaintext: string, associatedData: string): Sealed {
-    const key = this.keys.get(this.activeKid) as Buffer;
+    const key = this.#keys.get(this.#activeKid) as Buffer;
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(Buffer.from(associatedData));
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return {
-      kid: this.activeKid,
+      kid: this.#activeKid,
       iv: iv.toString('base64'),
       data: data.toString('base64'),
       tag: cipher.getAuthTag().toString('base64'),
@@ -65,7 +65,7 @@ export class SecretBox {
   }
 
   open(sealed: Sealed, associatedData: string): string {
-    const key = this.keys.get(sealed.kid);
+    const key = this.#keys.get(sealed.kid);
     if (!key) throw new SecretKeyError(`no key ${sealed.kid} to open this secret; add it to the key list`);
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
     decipher.setAAD(Buffer.from(associatedData));

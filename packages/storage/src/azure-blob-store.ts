@@ -74,18 +74,18 @@ export class AzureBlobStore implements BlobStore {
   readonly service: BlobServiceClient;
   readonly container: ContainerClient;
   readonly origin: string;
-  private readonly signer: Signer;
-  private readonly httpsOnly: boolean;
-  private delegationKey: { key: UserDelegationKey; fetchedAt: number } | undefined;
+  readonly #signer: Signer;
+  readonly #httpsOnly: boolean;
+  #delegationKey: { key: UserDelegationKey; fetchedAt: number } | undefined;
 
   constructor(service: BlobServiceClient, containerName: string, signer: Signer) {
     this.service = service;
     this.container = service.getContainerClient(containerName);
-    this.signer = signer;
+    this.#signer = signer;
     const url = new URL(service.url);
     this.origin = url.origin;
     // Production endpoints are HTTPS and so is every SAS; Azurite in development speaks HTTP.
-    this.httpsOnly = url.protocol === 'https:';
+    this.#httpsOnly = url.protocol === 'https:';
   }
 
   get containerName(): string {
@@ -166,7 +166,7 @@ export class AzureBlobStore implements BlobStore {
    */
   async uploadUrl(blobName: string, staged: boolean, now: Date): Promise<{ url: string; expiresAt: Date }> {
     const expiresOn = new Date(now.getTime() + UPLOAD_SAS_MS);
-    const url = await this.signedUrl(
+    const url = await this.#signedUrl(
       blobName,
       { permissions: BlobSASPermissions.parse(staged ? 'cw' : 'c'), expiresOn },
       now,
@@ -295,7 +295,7 @@ export class AzureBlobStore implements BlobStore {
     const disposition = response.fileName
       ? `${response.disposition ?? 'inline'}; filename*=UTF-8''${encodeURIComponent(response.fileName)}`
       : response.disposition;
-    return this.signedUrl(
+    return this.#signedUrl(
       blobName,
       {
         permissions: BlobSASPermissions.parse('r'),
@@ -326,7 +326,7 @@ export class AzureBlobStore implements BlobStore {
   }
 
   /** The blob's URL with a SAS for `values`, signed by the account key or a user delegation key. */
-  private async signedUrl(
+  async #signedUrl(
     blobName: string,
     values: Omit<BlobSASSignatureValues, 'containerName' | 'blobName' | 'protocol'>,
     now: Date,
@@ -335,12 +335,16 @@ export class AzureBlobStore implements BlobStore {
       ...values,
       containerName: this.container.containerName,
       blobName,
-      protocol: this.httpsOnly ? SASProtocol.Https : SASProtocol.HttpsAndHttp,
+      protocol: this.#httpsOnly ? SASProtocol.Https : SASProtocol.HttpsAndHttp,
     };
     const sas =
-      this.signer.kind === 'shared-key'
-        ? generateBlobSASQueryParameters(options, this.signer.credential)
-        : generateBlobSASQueryParameters(options, await this.userDelegationKey(now), this.signer.accountName);
+      this.#signer.kind === 'shared-key'
+        ? generateBlobSASQueryParameters(options, this.#signer.credential)
+        : generateBlobSASQueryParameters(
+            options,
+            await this.#userDelegationKey(now),
+            this.#signer.accountName,
+          );
     return `${this.container.getBlobClient(blobName).url}?${sas.toString()}`;
   }
 
@@ -365,8 +369,8 @@ export class AzureBlobStore implements BlobStore {
     return err instanceof RestError && (err.statusCode === 409 || err.statusCode === 412);
   }
 
-  private async userDelegationKey(now: Date): Promise<UserDelegationKey> {
-    const cached = this.delegationKey;
+  async #userDelegationKey(now: Date): Promise<UserDelegationKey> {
+    const cached = this.#delegationKey;
     if (cached && now.getTime() - cached.fetchedAt < DELEGATION_KEY_REFRESH_MS) return cached.key;
     // Valid from a little before now, in case our clock is ahead of Azure's.
     const startsOn = new Date(now.getTime() - 5 * 60 * 1000);
@@ -374,7 +378,7 @@ export class AzureBlobStore implements BlobStore {
       startsOn,
       new Date(now.getTime() + DELEGATION_KEY_MS),
     );
-    this.delegationKey = { key, fetchedAt: now.getTime() };
+    this.#delegationKey = { key, fetchedAt: now.getTime() };
     return key;
   }
 }

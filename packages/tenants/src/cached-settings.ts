@@ -11,28 +11,28 @@ const MAX_ENTRIES = 10_000;
  * through link-service takes effect here within `ttlMs`. A failed read is not cached.
  */
 export class CachedSettings implements SettingsSource {
-  private readonly entries = new Map<string, { readAt: number; settings: Promise<Settings | null> }>();
-  private readonly source: SettingsSource;
-  private readonly ttlMs: number;
-  private readonly now: () => number;
+  readonly #entries = new Map<string, { readAt: number; settings: Promise<Settings | null> }>();
+  readonly #source: SettingsSource;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
 
   constructor(source: SettingsSource, ttlMs: number, now: () => number = Date.now) {
-    this.source = source;
-    this.ttlMs = ttlMs;
-    this.now = now;
+    this.#source = source;
+    this.#ttlMs = ttlMs;
+    this.#now = now;
   }
 
   getSettings(tenantId: string): Promise<Settings | null> {
-    const now = this.now();
-    const cached = this.entries.get(tenantId);
-    if (cached && now - cached.readAt < this.ttlMs) return cached.settings;
-    const settings = this.source.getSettings(tenantId);
-    this.entries.delete(tenantId);
+    const now = this.#now();
+    const cached = this.#entries.get(tenantId);
+    if (cached && now - cached.readAt < this.#ttlMs) return cached.settings;
+    const settings = this.#source.getSettings(tenantId);
+    this.#entries.delete(tenantId);
     // Maps iterate in insertion order: the first key is the entry read longest ago.
-    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(tenantId, { readAt: now, settings });
+    if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value as string);
+    this.#entries.set(tenantId, { readAt: now, settings });
     settings.catch(() => {
-      if (this.entries.get(tenantId)?.settings === settings) this.entries.delete(tenantId);
+      if (this.#entries.get(tenantId)?.settings === settings) this.#entries.delete(tenantId);
     });
     return settings;
   }

@@ -101,29 +101,29 @@ function legacyData(tenantId: string, kind: DestinationKind): string {
  * address stored with them, and are sealed again bound to it on the tenant's next change.
  */
 export class DestinationStore {
-  private readonly tenants: DestinationsStorage;
-  private readonly box: SecretBox | undefined;
-  private readonly policy: DestinationPolicy;
+  readonly #tenants: DestinationsStorage;
+  readonly #box: SecretBox | undefined;
+  readonly #policy: DestinationPolicy;
 
   /** Without a SecretBox, destinations can be shown but not changed or opened. */
   constructor(tenants: DestinationsStorage, box: SecretBox | undefined, policy: DestinationPolicy) {
-    this.tenants = tenants;
-    this.box = box;
-    this.policy = policy;
+    this.#tenants = tenants;
+    this.#box = box;
+    this.#policy = policy;
   }
 
   async view(tenantId: string): Promise<DestinationsView | null> {
-    const record = await this.tenants.readDestinations(tenantId);
+    const record = await this.#tenants.readDestinations(tenantId);
     return record ? toView(record.stored) : null;
   }
 
   async open(tenantId: string): Promise<Destinations | null> {
-    const record = await this.tenants.readDestinations(tenantId);
+    const record = await this.#tenants.readDestinations(tenantId);
     if (!record) return null;
     const { freshdesk, twilioFlex, webhook } = record.stored;
     const opened: Destinations = {};
     if (freshdesk) {
-      opened.freshdesk = this.openOne(
+      opened.freshdesk = this.#openOne(
         tenantId,
         'freshdesk',
         freshdesk.baseUrl,
@@ -136,7 +136,7 @@ export class DestinationStore {
       );
     }
     if (twilioFlex) {
-      opened.twilioFlex = this.openOne(
+      opened.twilioFlex = this.#openOne(
         tenantId,
         'twilioFlex',
         twilioFlex.baseUrl,
@@ -146,7 +146,7 @@ export class DestinationStore {
       );
     }
     if (webhook) {
-      opened.webhook = this.openOne(
+      opened.webhook = this.#openOne(
         tenantId,
         'webhook',
         webhook.url,
@@ -165,17 +165,17 @@ export class DestinationStore {
   async update(tenantId: string, update: DestinationsUpdate, now: Date): Promise<DestinationsView | null> {
     // A concurrent change makes the write conflict: apply this one again on top of it.
     for (let attempt = 0; attempt < 5; attempt++) {
-      const record = await this.tenants.readDestinations(tenantId);
+      const record = await this.#tenants.readDestinations(tenantId);
       if (!record) return null;
-      const next = this.applyUpdate(tenantId, record.stored, update);
-      const written = await this.tenants.writeDestinations(tenantId, record.revision, next, now);
+      const next = this.#applyUpdate(tenantId, record.stored, update);
+      const written = await this.#tenants.writeDestinations(tenantId, record.revision, next, now);
       if (written === null) return null;
       if (written !== 'conflict') return toView(written.stored);
     }
     throw new AppError('conflict', 'The destinations kept changing while saving; try again.');
   }
 
-  private openOne<T>(
+  #openOne<T>(
     tenantId: string,
     kind: DestinationKind,
     url: string,
@@ -184,13 +184,13 @@ export class DestinationStore {
     build: (secret: string) => T,
   ): T | RefusedDestination {
     const { title, secretTitle } = NAMES[kind];
-    const checked = checkDestinationUrl(kind, url, this.policy);
+    const checked = checkDestinationUrl(kind, url, this.#policy);
     if (!checked.ok) {
       return {
         refused: `The ${title} destination's stored address ${checked.problem}; set it again in Settings.`,
       };
     }
-    const secret = this.openSecret(tenantId, kind, url, sealed, accountSid);
+    const secret = this.#openSecret(tenantId, kind, url, sealed, accountSid);
     if (secret === undefined) {
       return {
         refused: `The ${title} ${secretTitle} was not entered for ${checked.url.origin}; enter it again in Settings.`,
@@ -200,14 +200,14 @@ export class DestinationStore {
   }
 
   /** The secret, when it was sealed for this address (or before secrets were bound to one). */
-  private openSecret(
+  #openSecret(
     tenantId: string,
     kind: DestinationKind,
     url: string,
     sealed: Sealed,
     accountSid: string | undefined,
   ): string | undefined {
-    const box = this.requireBox();
+    const box = this.#requireBox();
     for (const associatedData of [boundData(tenantId, kind, url, accountSid), legacyData(tenantId, kind)]) {
       try {
         return box.open(sealed, associatedData);
@@ -220,14 +220,14 @@ export class DestinationStore {
   }
 
   /** A kept secret, sealed again bound to its address when it was sealed the old way. */
-  private keep(
+  #keep(
     tenantId: string,
     kind: DestinationKind,
     url: string,
     sealed: Sealed,
     accountSid: string | undefined,
   ): Sealed {
-    const box = this.requireBox();
+    const box = this.#requireBox();
     const bound = boundData(tenantId, kind, url, accountSid);
     try {
       box.open(sealed, bound);
@@ -245,23 +245,23 @@ export class DestinationStore {
   }
 
   /** The URL in its stored form, or a 400 naming the field. */
-  private checkedUrl(kind: DestinationKind, value: string): string {
-    const checked = checkDestinationUrl(kind, value, this.policy);
+  #checkedUrl(kind: DestinationKind, value: string): string {
+    const checked = checkDestinationUrl(kind, value, this.#policy);
     if (!checked.ok) throw invalid(`destinations/${kind}/${NAMES[kind].url} ${checked.problem}`);
     return checked.normalized;
   }
 
-  private sameUrl(kind: DestinationKind, stored: string, next: string): boolean {
-    const before = checkDestinationUrl(kind, stored, this.policy);
+  #sameUrl(kind: DestinationKind, stored: string, next: string): boolean {
+    const before = checkDestinationUrl(kind, stored, this.#policy);
     return before.ok ? before.normalized === next : stored === next;
   }
 
-  private applyUpdate(
+  #applyUpdate(
     tenantId: string,
     current: StoredDestinations,
     update: DestinationsUpdate,
   ): StoredDestinations {
-    const box = this.requireBox();
+    const box = this.#requireBox();
     const next: StoredDestinations = {};
     const secretAgain = (kind: DestinationKind, changed: string) => {
       const { secret } = NAMES[kind];
@@ -273,21 +273,21 @@ export class DestinationStore {
     if (update.freshdesk === undefined) {
       if (current.freshdesk) {
         const { baseUrl, apiKey } = current.freshdesk;
-        next.freshdesk = { baseUrl, apiKey: this.keep(tenantId, 'freshdesk', baseUrl, apiKey, undefined) };
+        next.freshdesk = { baseUrl, apiKey: this.#keep(tenantId, 'freshdesk', baseUrl, apiKey, undefined) };
       }
     } else if (update.freshdesk !== null) {
       const { baseUrl, apiKey } = update.freshdesk;
       const old = current.freshdesk;
       if (!old && (!baseUrl || !apiKey)) throw invalid('destinations/freshdesk needs baseUrl and apiKey');
-      const url = this.checkedUrl('freshdesk', baseUrl ?? old?.baseUrl ?? '');
-      if (old && !apiKey && !this.sameUrl('freshdesk', old.baseUrl, url)) {
+      const url = this.#checkedUrl('freshdesk', baseUrl ?? old?.baseUrl ?? '');
+      if (old && !apiKey && !this.#sameUrl('freshdesk', old.baseUrl, url)) {
         throw secretAgain('freshdesk', 'destinations/freshdesk/baseUrl');
       }
       next.freshdesk = {
         baseUrl: url,
         apiKey: apiKey
           ? box.seal(apiKey, boundData(tenantId, 'freshdesk', url))
-          : this.keep(tenantId, 'freshdesk', url, (old as { apiKey: Sealed }).apiKey, undefined),
+          : this.#keep(tenantId, 'freshdesk', url, (old as { apiKey: Sealed }).apiKey, undefined),
       };
     }
 
@@ -296,7 +296,7 @@ export class DestinationStore {
         const old = current.twilioFlex;
         next.twilioFlex = {
           ...old,
-          authToken: this.keep(tenantId, 'twilioFlex', old.baseUrl, old.authToken, old.accountSid),
+          authToken: this.#keep(tenantId, 'twilioFlex', old.baseUrl, old.authToken, old.accountSid),
         };
       }
     } else if (update.twilioFlex !== null) {
@@ -305,10 +305,10 @@ export class DestinationStore {
       if (!old && (!change.accountSid || !change.workspaceSid || !change.authToken)) {
         throw invalid('destinations/twilioFlex needs accountSid, workspaceSid and authToken');
       }
-      const url = this.checkedUrl('twilioFlex', change.baseUrl ?? old?.baseUrl ?? TWILIO_TASKROUTER_URL);
+      const url = this.#checkedUrl('twilioFlex', change.baseUrl ?? old?.baseUrl ?? TWILIO_TASKROUTER_URL);
       const accountSid = change.accountSid ?? old?.accountSid ?? '';
       if (old && !change.authToken) {
-        if (!this.sameUrl('twilioFlex', old.baseUrl, url)) {
+        if (!this.#sameUrl('twilioFlex', old.baseUrl, url)) {
           throw secretAgain('twilioFlex', 'destinations/twilioFlex/baseUrl');
         }
         if (accountSid !== old.accountSid)
@@ -321,41 +321,41 @@ export class DestinationStore {
         mediaEntry: change.mediaEntry ?? old?.mediaEntry ?? 'Referenced',
         authToken: change.authToken
           ? box.seal(change.authToken, boundData(tenantId, 'twilioFlex', url, accountSid))
-          : this.keep(tenantId, 'twilioFlex', url, (old as { authToken: Sealed }).authToken, accountSid),
+          : this.#keep(tenantId, 'twilioFlex', url, (old as { authToken: Sealed }).authToken, accountSid),
       };
     }
 
     if (update.webhook === undefined) {
       if (current.webhook) {
         const { url, secret } = current.webhook;
-        next.webhook = { url, secret: this.keep(tenantId, 'webhook', url, secret, undefined) };
+        next.webhook = { url, secret: this.#keep(tenantId, 'webhook', url, secret, undefined) };
       }
     } else if (update.webhook !== null) {
       const { url: newUrl, secret } = update.webhook;
       const old = current.webhook;
       if (!old && (!newUrl || !secret)) throw invalid('destinations/webhook needs url and secret');
-      const url = this.checkedUrl('webhook', newUrl ?? old?.url ?? '');
-      if (old && !secret && !this.sameUrl('webhook', old.url, url)) {
+      const url = this.#checkedUrl('webhook', newUrl ?? old?.url ?? '');
+      if (old && !secret && !this.#sameUrl('webhook', old.url, url)) {
         throw secretAgain('webhook', 'destinations/webhook/url');
       }
       next.webhook = {
         url,
         secret: secret
           ? box.seal(secret, boundData(tenantId, 'webhook', url))
-          : this.keep(tenantId, 'webhook', url, (old as { secret: Sealed }).secret, undefined),
+          : this.#keep(tenantId, 'webhook', url, (old as { secret: Sealed }).secret, undefined),
       };
     }
     return next;
   }
 
-  private requireBox(): SecretBox {
-    if (!this.box) {
+  #requireBox(): SecretBox {
+    if (!this.#box) {
       throw new AppError(
         'unavailable',
         'UPLINK_SECRET_KEYS is not configured, so credentials cannot be stored.',
       );
     }
-    return this.box;
+    return this.#box;
   }
 }
 

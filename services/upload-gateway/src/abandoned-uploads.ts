@@ -4,6 +4,18 @@ import type { BlobStore } from '@uplink/storage';
 import type { FileShareStore, LinkStore, UploadStore } from '@uplink/store';
 import { blobsOfUpload } from './blob-names.ts';
 
+export type AbandonedUploadSweeperDeps = {
+  uploads: UploadStore;
+  links: Pick<LinkStore, 'getById'>;
+  shares: FileShareStore;
+  storage: Pick<BlobStore, 'delete'>;
+  clock: Clock;
+  logger: Logger;
+  graceMs: number;
+  /** Settled upload records are kept this long (for support questions), then purged. */
+  keepRecordsMs: number;
+};
+
 /**
  * A customer may get a SAS and never complete (closed tab, dead battery). Once the SAS has been
  * expired for `graceMs` (a completion may still arrive for an upload that finished just in time),
@@ -13,40 +25,30 @@ import { blobsOfUpload } from './blob-names.ts';
  * viewer links go too.
  */
 export class AbandonedUploadSweeper {
-  private readonly deps: {
-    uploads: UploadStore;
-    links: Pick<LinkStore, 'getById'>;
-    shares: FileShareStore;
-    storage: Pick<BlobStore, 'delete'>;
-    clock: Clock;
-    logger: Logger;
-    graceMs: number;
-    /** Settled upload records are kept this long (for support questions), then purged. */
-    keepRecordsMs: number;
-  };
+  readonly #deps: AbandonedUploadSweeperDeps;
 
-  constructor(deps: AbandonedUploadSweeper['deps']) {
-    this.deps = deps;
+  constructor(deps: AbandonedUploadSweeperDeps) {
+    this.#deps = deps;
   }
 
   /** Deletes up to one batch of abandoned uploads' blobs; returns how many intents it settled. */
   async sweep(batch = 100): Promise<number> {
-    const { uploads, clock, logger } = this.deps;
+    const { uploads, clock, logger } = this.#deps;
     const now = clock.now();
-    const abandoned = await uploads.findAbandoned(new Date(now.getTime() - this.deps.graceMs), batch);
-    const { done } = await sweepEach('abandoned_uploads', abandoned, (upload) => this.clearUp(upload, now), {
+    const abandoned = await uploads.findAbandoned(new Date(now.getTime() - this.#deps.graceMs), batch);
+    const { done } = await sweepEach('abandoned_uploads', abandoned, (upload) => this.#clearUp(upload, now), {
       logger,
       describe: (upload) => ({ uploadId: upload._id, linkId: upload.linkId }),
     });
-    const keepSince = new Date(now.getTime() - this.deps.keepRecordsMs);
+    const keepSince = new Date(now.getTime() - this.#deps.keepRecordsMs);
     await uploads.purgeSettled(keepSince);
-    await this.deps.shares.purgeExpired(keepSince);
-    if (done > 0) logFor(this.deps.logger, 'sweep').info({ count: done }, 'deleted abandoned uploads');
+    await this.#deps.shares.purgeExpired(keepSince);
+    if (done > 0) logFor(this.#deps.logger, 'sweep').info({ count: done }, 'deleted abandoned uploads');
     return done;
   }
 
-  private async clearUp(upload: UploadDocument, now: Date): Promise<void> {
-    const { uploads, links, storage } = this.deps;
+  async #clearUp(upload: UploadDocument, now: Date): Promise<void> {
+    const { uploads, links, storage } = this.#deps;
     // A completion that received the link but failed to settle its record keeps the link's file.
     const file = (await links.getById(upload.linkId))?.upload;
     const kept = file?.uploadId === upload._id ? file.blobName : undefined;

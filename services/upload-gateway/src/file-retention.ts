@@ -8,6 +8,16 @@ import { blobsOfFile } from './blob-names.ts';
 const DAY_MS = 24 * 60 * 60 * 1000;
 const BATCH = 100;
 
+export type FileRetentionDeps = {
+  links: Pick<LinkStore, 'findFilesPastRetention' | 'markFileDeleted'>;
+  shares: Pick<FileShareStore, 'revokeForLink'>;
+  tenants: Pick<TenantStore, 'listTenantIds'>;
+  settings: SettingsSource;
+  storage: Pick<BlobStore, 'delete'>;
+  clock: Clock;
+  logger: Logger;
+};
+
 /**
  * Keeps each tenant's media policy: a received file is deleted from storage `retentionDays` after
  * its delivery ended (posted, or failed for good). The days are read from the tenant's settings
@@ -20,41 +30,33 @@ const BATCH = 100;
  * the others are not held up. A helpdesk's own copy (a Freshdesk attachment) is the helpdesk's.
  */
 export class FileRetention {
-  private readonly deps: {
-    links: Pick<LinkStore, 'findFilesPastRetention' | 'markFileDeleted'>;
-    shares: Pick<FileShareStore, 'revokeForLink'>;
-    tenants: Pick<TenantStore, 'listTenantIds'>;
-    settings: SettingsSource;
-    storage: Pick<BlobStore, 'delete'>;
-    clock: Clock;
-    logger: Logger;
-  };
+  readonly #deps: FileRetentionDeps;
 
-  constructor(deps: FileRetention['deps']) {
-    this.deps = deps;
+  constructor(deps: FileRetentionDeps) {
+    this.#deps = deps;
   }
 
   /** Deletes every file whose retention has run out; returns how many. */
   async sweep(): Promise<number> {
-    const { tenants, clock, logger } = this.deps;
+    const { tenants, clock, logger } = this.#deps;
     const now = clock.now();
     let deleted = 0;
     await sweepEach(
       'file_retention',
       await tenants.listTenantIds(),
       async (tenantId) => {
-        deleted += await this.sweepTenant(tenantId, now);
+        deleted += await this.#sweepTenant(tenantId, now);
       },
       { logger, describe: (tenantId) => ({ tenantId }) },
     );
     if (deleted > 0) {
-      logFor(this.deps.logger, 'retention').info({ count: deleted }, 'deleted files past their retention');
+      logFor(this.#deps.logger, 'retention').info({ count: deleted }, 'deleted files past their retention');
     }
     return deleted;
   }
 
-  private async sweepTenant(tenantId: string, now: Date): Promise<number> {
-    const { links, settings, logger } = this.deps;
+  async #sweepTenant(tenantId: string, now: Date): Promise<number> {
+    const { links, settings, logger } = this.#deps;
     const policy = (await settings.getSettings(tenantId))?.mediaPolicy;
     if (!policy) return 0;
     const settledBefore = new Date(now.getTime() - policy.retentionDays * DAY_MS);
@@ -65,7 +67,7 @@ export class FileRetention {
       const batch = await links.findFilesPastRetention(tenantId, settledBefore, BATCH);
       const due = batch.filter((link) => !seen.has(link._id));
       for (const link of due) seen.add(link._id);
-      const { done } = await sweepEach('file_retention', due, (link) => this.deleteFile(link, now), {
+      const { done } = await sweepEach('file_retention', due, (link) => this.#deleteFile(link, now), {
         logger,
         describe: (link) => ({ tenantId, linkId: link._id }),
       });
@@ -75,8 +77,8 @@ export class FileRetention {
     return deleted;
   }
 
-  private async deleteFile(link: LinkDocument, now: Date): Promise<void> {
-    const { shares, storage, links } = this.deps;
+  async #deleteFile(link: LinkDocument, now: Date): Promise<void> {
+    const { shares, storage, links } = this.#deps;
     await shares.revokeForLink(link.tenantId, link._id, now);
     if (link.upload) {
       for (const blobName of blobsOfFile(link.upload.blobName)) await storage.delete(blobName);

@@ -74,21 +74,21 @@ export function withExtensionFor(fileName: string, contentType: string): string 
  * blob itself was checked.
  */
 export class UploadFlow {
-  private readonly deps: UploadFlowDeps;
+  readonly #deps: UploadFlowDeps;
 
   constructor(deps: UploadFlowDeps) {
-    this.deps = deps;
+    this.#deps = deps;
   }
 
   /** Checks link and policy, records the intent, and returns a SAS for one new blob. */
   async intent(token: string, body: UploadIntentBody): Promise<UploadIntent> {
-    const { links, uploads, storage, clock } = this.deps;
+    const { links, uploads, storage, clock } = this.#deps;
     const now = clock.now();
-    const link = await this.pendingLink(token, now);
-    const policy = await this.policyOf(link);
+    const link = await this.#pendingLink(token, now);
+    const policy = await this.#policyOf(link);
     if (!policy.receiveEnabled) {
       const noted = await links.noteRejectedAttempt(link, now);
-      if (noted) this.deps.outbox.publishSoon(noted._id);
+      if (noted) this.#deps.outbox.publishSoon(noted._id);
       throw new AppError('receiving_disabled', policy.disabledMessage ?? DEFAULT_DISABLED_MESSAGE);
     }
 
@@ -108,7 +108,7 @@ export class UploadFlow {
 
     const uploadId = randomId('upl');
     const blobName = uploadBlobName(uploadId, now);
-    const staged = body.size > this.deps.blockBytes;
+    const staged = body.size > this.#deps.blockBytes;
     const sas = await storage.uploadUrl(blobName, staged, now);
     await uploads.insert({
       _id: uploadId,
@@ -131,7 +131,7 @@ export class UploadFlow {
       uploadUrl: sas.url,
       method: 'PUT',
       headers: staged ? contentTypeHeader : { 'x-ms-blob-type': 'BlockBlob', ...contentTypeHeader },
-      blockBytes: staged ? this.deps.blockBytes : null,
+      blockBytes: staged ? this.#deps.blockBytes : null,
       expiresAt: sas.expiresAt.toISOString(),
     };
   }
@@ -144,7 +144,7 @@ export class UploadFlow {
    * after a network error.
    */
   async complete(token: string, uploadId: string): Promise<UploadReceipt> {
-    const { links, uploads, clock } = this.deps;
+    const { links, uploads, clock } = this.#deps;
     const now = clock.now();
     const tokenHash = hashSecret(token);
     const [link, upload] = await Promise.all([links.findByTokenHash(tokenHash), uploads.get(uploadId)]);
@@ -161,20 +161,20 @@ export class UploadFlow {
     }
     const status = effectiveStatus(link, now);
     if (status !== 'pending') {
-      await this.discard(upload, 'abandoned', now);
+      await this.#discard(upload, 'abandoned', now);
       if (goneReason(status) === 'used') {
         throw new AppError('link_not_pending', 'Another file was already received through this link.');
       }
       throw new AppError('link_gone', GONE_MESSAGES[goneReason(status)]);
     }
 
-    const file = await this.verify(link, upload, now);
+    const file = await this.#verify(link, upload, now);
     const received = await links.markReceived(link, file, now);
-    if (!received) return this.lostRace(tokenHash, upload, now);
-    this.deps.outbox.publishSoon(received._id);
+    if (!received) return this.#lostRace(tokenHash, upload, now);
+    this.#deps.outbox.publishSoon(received._id);
     await uploads.settle(upload._id, 'completed', now);
-    await this.deleteUploadBlob(upload);
-    logFor(this.deps.logger, 'upload').info(
+    await this.#deleteUploadBlob(upload);
+    logFor(this.#deps.logger, 'upload').info(
       { linkId: link._id, uploadId, size: file.size, contentType: file.contentType },
       'upload received',
     );
@@ -185,39 +185,39 @@ export class UploadFlow {
    * The checks, with storage's refusals as one of them: a request storage refuses for what the
    * blob is (a lease, an archive tier, a type no upload makes) refuses the file, in our words.
    */
-  private async verify(link: LinkDocument, upload: UploadDocument, now: Date): Promise<UploadedFile> {
+  async #verify(link: LinkDocument, upload: UploadDocument, now: Date): Promise<UploadedFile> {
     try {
-      return await this.verifyStored(link, upload, now);
+      return await this.#verifyStored(link, upload, now);
     } catch (err) {
-      if (!this.deps.storage.isRefused(err)) throw err;
-      logFor(this.deps.logger, 'upload').warn(
+      if (!this.#deps.storage.isRefused(err)) throw err;
+      logFor(this.#deps.logger, 'upload').warn(
         { err, linkId: link._id, uploadId: upload._id },
         'storage refused an operation on an uploaded file',
       );
-      await this.discard(upload, 'rejected', now, NOT_AN_UPLOAD_MESSAGE);
+      await this.#discard(upload, 'rejected', now, NOT_AN_UPLOAD_MESSAGE);
       throw new AppError('upload_rejected', NOT_AN_UPLOAD_MESSAGE, { cause: err });
     }
   }
 
-  private async verifyStored(link: LinkDocument, upload: UploadDocument, now: Date): Promise<UploadedFile> {
-    const { storage } = this.deps;
-    const [uploaded, policy] = await Promise.all([storage.inspect(upload.blobName), this.policyOf(link)]);
+  async #verifyStored(link: LinkDocument, upload: UploadDocument, now: Date): Promise<UploadedFile> {
+    const { storage } = this.#deps;
+    const [uploaded, policy] = await Promise.all([storage.inspect(upload.blobName), this.#policyOf(link)]);
     if (!uploaded) {
       // Nothing stored yet (the browser called too early): nothing to delete, the intent stays open.
       throw new AppError('upload_rejected', 'The file has not arrived in storage yet; send it again.');
     }
     const reject = async (reason: string): Promise<never> => {
-      await this.discard(upload, 'rejected', now, reason);
+      await this.#discard(upload, 'rejected', now, reason);
       throw new AppError('upload_rejected', reason);
     };
     if (!policy.receiveEnabled) {
-      await this.discard(upload, 'rejected', now, policy.disabledMessage ?? DEFAULT_DISABLED_MESSAGE);
+      await this.#discard(upload, 'rejected', now, policy.disabledMessage ?? DEFAULT_DISABLED_MESSAGE);
       throw new AppError('receiving_disabled', policy.disabledMessage ?? DEFAULT_DISABLED_MESSAGE);
     }
     // The SAS lets more than the page does: copying another blob in (by name, from anywhere storage
     // can read), making an append or page blob, taking snapshots. None of that is an upload.
     if (uploaded.copied || uploaded.blobType !== 'BlockBlob' || uploaded.snapshots > 0) {
-      logFor(this.deps.logger, 'upload').warn(
+      logFor(this.#deps.logger, 'upload').warn(
         {
           linkId: link._id,
           uploadId: upload._id,
@@ -273,12 +273,12 @@ export class UploadFlow {
   }
 
   /** The conditional update found the link no longer pending: a concurrent completion won. */
-  private async lostRace(tokenHash: string, upload: UploadDocument, now: Date): Promise<UploadReceipt> {
-    const current = await this.deps.links.findByTokenHash(tokenHash);
+  async #lostRace(tokenHash: string, upload: UploadDocument, now: Date): Promise<UploadReceipt> {
+    const current = await this.#deps.links.findByTokenHash(tokenHash);
     if (current?.upload?.uploadId === upload._id && current.receivedAt) {
       return { status: 'received', receivedAt: current.receivedAt.toISOString() };
     }
-    await this.discard(upload, 'abandoned', now);
+    await this.#discard(upload, 'abandoned', now);
     const status = current ? effectiveStatus(current, now) : 'expired';
     if (status !== 'pending' && goneReason(status) !== 'used') {
       throw new AppError('link_gone', GONE_MESSAGES[goneReason(status)]);
@@ -287,41 +287,41 @@ export class UploadFlow {
   }
 
   /** Deletes every blob of the upload, then settles it: a failed delete leaves it for the sweeper. */
-  private async discard(
+  async #discard(
     upload: UploadDocument,
     state: 'rejected' | 'abandoned',
     now: Date,
     reason?: string,
   ): Promise<void> {
-    for (const blobName of blobsOfUpload(upload.blobName)) await this.deps.storage.delete(blobName);
-    await this.deps.uploads.settle(upload._id, state, now, reason);
+    for (const blobName of blobsOfUpload(upload.blobName)) await this.#deps.storage.delete(blobName);
+    await this.#deps.uploads.settle(upload._id, state, now, reason);
   }
 
   /**
    * The file is received (its verified copy is kept): the upload blob is no longer needed. A
    * failure here does not undo the receipt; retention deletes the upload blob with the file.
    */
-  private async deleteUploadBlob(upload: UploadDocument): Promise<void> {
+  async #deleteUploadBlob(upload: UploadDocument): Promise<void> {
     try {
-      await this.deps.storage.delete(upload.blobName);
+      await this.#deps.storage.delete(upload.blobName);
     } catch (err) {
-      logFor(this.deps.logger, 'upload').warn(
+      logFor(this.#deps.logger, 'upload').warn(
         { err, uploadId: upload._id },
         'could not delete the upload blob of a received file; retention will',
       );
     }
   }
 
-  private async policyOf(link: LinkDocument): Promise<MediaPolicy> {
-    const settings = await this.deps.tenants.getSettings(link.tenantId);
+  async #policyOf(link: LinkDocument): Promise<MediaPolicy> {
+    const settings = await this.#deps.tenants.getSettings(link.tenantId);
     // A deleted tenant's links are as good as unknown.
     if (!settings) throw notFound('This link does not exist.');
     return settings.mediaPolicy;
   }
 
   /** The link behind a token if a file may still be sent through it; otherwise a 404 or 410. */
-  private async pendingLink(token: string, now: Date): Promise<LinkDocument> {
-    const link = await this.deps.links.findByTokenHash(hashSecret(token));
+  async #pendingLink(token: string, now: Date): Promise<LinkDocument> {
+    const link = await this.#deps.links.findByTokenHash(hashSecret(token));
     if (!link) throw notFound('This link does not exist.');
     const status = effectiveStatus(link, now);
     if (status !== 'pending') throw new AppError('link_gone', GONE_MESSAGES[goneReason(status)]);

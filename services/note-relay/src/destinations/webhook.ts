@@ -53,11 +53,11 @@ export function verifyWebhook(
  * upload, so a receiver can drop duplicates (it may get one after a timeout that did arrive).
  */
 export class WebhookDestination implements Destination {
-  private readonly url: string;
-  private readonly secret: string;
-  private readonly linkTtlMs: number;
-  private readonly now: () => Date;
-  private readonly egress: EgressClient;
+  readonly #url: string;
+  readonly #secret: string;
+  readonly #linkTtlMs: number;
+  readonly #now: () => Date;
+  readonly #egress: EgressClient;
 
   /**
    * `linkTtlMs`: how long the agent's viewer link ("Go to message") stays valid; `egress`: the
@@ -67,11 +67,11 @@ export class WebhookDestination implements Destination {
     config: { url: string; secret: string },
     options: { linkTtlMs: number; egress: EgressClient; now?: () => Date },
   ) {
-    this.url = config.url;
-    this.secret = config.secret;
-    this.linkTtlMs = options.linkTtlMs;
-    this.egress = options.egress;
-    this.now = options.now ?? (() => new Date());
+    this.#url = config.url;
+    this.#secret = config.secret;
+    this.#linkTtlMs = options.linkTtlMs;
+    this.#egress = options.egress;
+    this.#now = options.now ?? (() => new Date());
   }
 
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
@@ -94,21 +94,21 @@ export class WebhookDestination implements Destination {
         kind: file.kind,
         category: file.category,
         url: await delivery.fileUrl(FILE_URL_TTL_MS),
-        urlExpiresAt: new Date(this.now().getTime() + FILE_URL_TTL_MS).toISOString(),
+        urlExpiresAt: new Date(this.#now().getTime() + FILE_URL_TTL_MS).toISOString(),
       },
     });
     // The receiver's own system is out of our sight: the agent's "Go to message" opens the file's
     // viewer page. Made before posting, so a posted webhook is never retried for want of it.
-    const viewer = await delivery.viewerUrl(this.linkTtlMs);
-    const timestamp = Math.floor(this.now().getTime() / 1000);
+    const viewer = await delivery.viewerUrl(this.#linkTtlMs);
+    const timestamp = Math.floor(this.#now().getTime() / 1000);
     let response: EgressResponse;
     try {
-      response = await this.egress.request(this.url, {
+      response = await this.#egress.request(this.#url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Uplink-Webhook/1',
-          [SIGNATURE_HEADER]: signWebhook(this.secret, body, timestamp),
+          [SIGNATURE_HEADER]: signWebhook(this.#secret, body, timestamp),
           [DELIVERY_ID_HEADER]: deliveryId,
         },
         body,
