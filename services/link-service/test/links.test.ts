@@ -3,6 +3,7 @@ import { defaultMediaPolicy, Subjects, validateEvent } from '@uplink/contracts';
 import { hashSecret } from '@uplink/kit';
 import type { LinkDocument } from '@uplink/links';
 import { MongoFileShareStore } from '@uplink/store';
+import { bootstrapTenantId } from '@uplink/tenants';
 import { eventually, itOnServers, streamMessages } from '@uplink/testing';
 import {
   API_KEY,
@@ -208,33 +209,33 @@ describe('reading links', () => {
     expect(res.json().error.message).toContain('validityHours');
   });
 
-  itOnServers('moves expiresAt into the past straight in MongoDB (no port operation does)')(
-    'reads a pending link past expiresAt as expired at once, before any scheduler runs',
-    async () => {
-      const created = (await createLink({ ticket: { provider: 'webhook', id: 'exp-1' } })).json();
-      await h.infra
-        .servers()
-        .mongo.db.collection<LinkDocument>('links')
-        .updateOne({ _id: created.id }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
-      const one = await h.service.app.inject({ url: `/v1/links/${created.id}`, headers: auth() });
-      expect(one.json().status).toBe('expired');
-      expect(one.json().expiresInSeconds).toBeUndefined();
-      const list = await h.service.app.inject({ url: '/v1/tickets/webhook/exp-1/links', headers: auth() });
-      expect(list.json().links[0].status).toBe('expired');
-      const stored = await h.store.links.getById(created.id);
-      expect(stored?.status).toBe('pending');
-      const revoke = await h.service.app.inject({
-        method: 'DELETE',
-        url: `/v1/links/${created.id}`,
-        headers: auth(),
-      });
-      expect(revoke.statusCode).toBe(409);
-      expect(revoke.json().error).toEqual({
-        code: 'link_not_pending',
-        message: 'The link is expired; only pending links can be revoked.',
-      });
-    },
-  );
+  it('reads a pending link past expiresAt as expired at once, before any scheduler runs', async () => {
+    // Stored pending with an expiresAt already past, as a link is once its time ran out.
+    const { link: created } = await h.store.links.create({
+      tenantId: bootstrapTenantId(API_KEY),
+      ticket: { provider: 'webhook', id: 'exp-1' },
+      validityHours: 1,
+      now: new Date(Date.now() - 60 * 60 * 1000),
+      expiresAt: new Date(Date.now() - 1000),
+    });
+    const one = await h.service.app.inject({ url: `/v1/links/${created._id}`, headers: auth() });
+    expect(one.json().status).toBe('expired');
+    expect(one.json().expiresInSeconds).toBeUndefined();
+    const list = await h.service.app.inject({ url: '/v1/tickets/webhook/exp-1/links', headers: auth() });
+    expect(list.json().links[0].status).toBe('expired');
+    const stored = await h.store.links.getById(created._id);
+    expect(stored?.status).toBe('pending');
+    const revoke = await h.service.app.inject({
+      method: 'DELETE',
+      url: `/v1/links/${created._id}`,
+      headers: auth(),
+    });
+    expect(revoke.statusCode).toBe(409);
+    expect(revoke.json().error).toEqual({
+      code: 'link_not_pending',
+      message: 'The link is expired; only pending links can be revoked.',
+    });
+  });
 });
 
 describe('DELETE /v1/links/:id', () => {
@@ -351,46 +352,38 @@ describe('DELETE /v1/links/:id/file-links', () => {
 });
 
 describe('GET /v1/links/:id/file-url', () => {
-  itOnServers("writes the link's received file straight into MongoDB")(
-    'answers 404 with a clear message when no blob storage is configured',
-    async () => {
-      const created = (await createLink()).json();
-      await h.infra
-        .servers()
-        .mongo.db.collection<LinkDocument>('links')
-        .updateOne(
-          { _id: created.id },
-          {
-            $set: {
-              status: 'received',
-              receivedAt: new Date(),
-              upload: {
-                uploadId: 'upl_BBBBBBBBBBBBBBBBBBBB',
-                kind: 'audio',
-                category: 'audio',
-                fileName: 'voice.webm',
-                contentType: 'audio/webm',
-                size: 1234,
-                container: 'uplink-uploads',
-                blobName: 'blob-voice',
-                etag: '"0x1"',
-              },
-            },
-          },
-        );
-      const res = await h.service.app.inject({
-        method: 'GET',
-        url: `/v1/links/${created.id}/file-url`,
-        headers: auth(),
-      });
-      expect(res.statusCode).toBe(404);
-      expect(res.json().error.message).toBe(
-        'Previews are off: this link-service has no blob storage configured.',
-      );
-      const page = await h.service.app.inject({ method: 'GET', url: '/console' });
-      expect(String(page.headers['content-security-policy'])).not.toContain('media-src');
-    },
-  );
+  it('answers 404 with a clear message when no blob storage is configured', async () => {
+    const created = (await createLink()).json();
+    const pending = await h.store.links.getById(created.id);
+    if (!pending) throw new Error('link not stored');
+    const received = await h.store.links.markReceived(
+      pending,
+      {
+        uploadId: 'upl_BBBBBBBBBBBBBBBBBBBB',
+        kind: 'audio',
+        category: 'audio',
+        fileName: 'voice.webm',
+        contentType: 'audio/webm',
+        size: 1234,
+        container: 'uplink-uploads',
+        blobName: 'blob-voice',
+        etag: '"0x1"',
+      },
+      new Date(),
+    );
+    expect(received?.status).toBe('received');
+    const res = await h.service.app.inject({
+      method: 'GET',
+      url: `/v1/links/${created.id}/file-url`,
+      headers: auth(),
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.message).toBe(
+      'Previews are off: this link-service has no blob storage configured.',
+    );
+    const page = await h.service.app.inject({ method: 'GET', url: '/console' });
+    expect(String(page.headers['content-security-policy'])).not.toContain('media-src');
+  });
 
   itOnServers("writes the link's deleted file straight into MongoDB")(
     "answers 410 once the tenant's retention deleted the file, and the link says when",
