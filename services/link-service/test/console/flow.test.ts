@@ -1,11 +1,12 @@
-// The whole flow on real servers, in headless Chromium with a fake microphone: the agent opens a
+// The whole flow in headless Chromium with a fake microphone: the agent opens a
 // ticket in the console and requests a file; the customer opens the link in another page,
 // records a voice message and sends it; the console shows the link as Received without a reload,
 // and plays the recording inline from Blob storage through a short-lived read URL.
-// link-service and upload-gateway share one NATS, MongoDB-wire and Azurite, as in production.
+// link-service and upload-gateway share one session store, event bus and Azurite, as in production
+// (MongoDB-wire and NATS, or the embedded adapters with UPLINK_TEST_ADAPTERS=embedded).
 
 import { join } from 'node:path';
-import type { FileUrl } from '@uplink/contracts';
+import type { FileUrl, UploadedFile } from '@uplink/contracts';
 import {
   cspViolations,
   freePort,
@@ -21,26 +22,25 @@ import {
   sendVoiceMessage,
   seriousAxeViolations,
 } from '@uplink/dev-servers';
-import { prepareService, type Service, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
-import { MongoLinkStore } from '@uplink/store';
-import { heicPhoto, type ServerInfra, startServerInfra } from '@uplink/testing';
+import { randomId, type Service, systemClock } from '@uplink/kit';
+import { heicPhoto, startService, startTestInfra, type TestInfra } from '@uplink/testing';
 import { API_KEY, type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLinkService } from '../../src/app.ts';
 
-let infra: ServerInfra;
+let infra: TestInfra;
 let gateway: UploadGatewayHarness;
 let linkService: Service;
 let browser: Browser;
 let origin: string;
 
 beforeAll(async () => {
-  infra = await startServerInfra();
+  infra = await startTestInfra();
   const [started, launched] = await Promise.all([uploadGatewayHarness({ infra }), launchChromium(chromium)]);
   gateway = started;
   browser = launched;
-  linkService = await buildLinkService({
+  const built = await buildLinkService({
     config: {
       PUBLIC_UPLOAD_BASE_URL: `${gateway.baseUrl}/u/`,
       UPLINK_BOOTSTRAP_API_KEY: API_KEY,
@@ -53,18 +53,19 @@ beforeAll(async () => {
     outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
   });
   const port = await freePort();
-  await prepareService(linkService);
-  await linkService.app.listen({ host: '127.0.0.1', port });
-  await startWorkers(linkService);
+  linkService = await startService(built, port);
   origin = `http://127.0.0.1:${port}`;
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
-  if (linkService) {
-    await stopWorkers(linkService);
-    await linkService.app.close();
-  }
 });
+
+/** The link as completion leaves it: received, with `file` as its upload. */
+async function receive(linkId: string, file: UploadedFile): Promise<void> {
+  const pending = await gateway.links.getById(linkId);
+  if (!pending || !(await gateway.links.markReceived(pending, file, new Date())))
+    throw new Error(`link ${linkId} could not be received`);
+}
 
 describe('the whole flow', () => {
   it('console -> link -> customer records audio -> panel shows Received within 2 s -> preview plays', {
@@ -175,10 +176,7 @@ describe('the whole flow', () => {
       const notHeic = await gateway.createLink();
       if (!stored?.upload) throw new Error('the link has no upload');
       const asPng = { ...stored.upload, contentType: 'image/png' };
-      await new MongoLinkStore(infra.mongo.db).collection.updateOne(
-        { _id: notHeic.linkId },
-        { $set: { status: 'received', receivedAt: new Date(), upload: asPng } },
-      );
+      await receive(notHeic.linkId, asPng);
       const refused = await linkService.app.inject({
         url: `/v1/links/${notHeic.linkId}/file-rendering`,
         headers,
@@ -204,27 +202,18 @@ describe('the whole flow', () => {
       'base64',
     );
     const uploaded = await gateway.container.getBlockBlobClient(blobName).uploadData(png);
-    await new MongoLinkStore(infra.mongo.db).collection.updateOne(
-      { _id: linkId },
-      {
-        $set: {
-          status: 'received',
-          receivedAt: new Date(),
-          upload: {
-            uploadId: `up-${linkId}`,
-            kind: 'file',
-            category: 'image',
-            fileName: 'photo.png',
-            contentType: 'image/png',
-            size: png.length,
-            container: gateway.container.containerName,
-            blobName,
-            // Previews are read URLs only while the blob has the ETag verified at completion.
-            etag: uploaded.etag ?? '',
-          },
-        },
-      },
-    );
+    await receive(linkId, {
+      uploadId: randomId('upl'),
+      kind: 'file',
+      category: 'image',
+      fileName: 'photo.png',
+      contentType: 'image/png',
+      size: png.length,
+      container: gateway.container.containerName,
+      blobName,
+      // Previews are read URLs only while the blob has the ETag verified at completion.
+      etag: uploaded.etag ?? '',
+    });
     const started = Date.now();
     const response = await linkService.app.inject({ method: 'GET', url, headers });
     expect(response.statusCode).toBe(200);
