@@ -1,6 +1,6 @@
 import { DEAD_LETTER_STREAM_NAME, Headers, STREAM_NAME, Subjects } from '@uplink/contracts';
 import { type EventBus, OutboxPublisher } from '@uplink/event-bus';
-import { type Service, stopWorkers, systemClock } from '@uplink/kit';
+import { systemClock } from '@uplink/kit';
 import type { LinkDocument } from '@uplink/links';
 import type { LinkStore, Store } from '@uplink/store';
 import {
@@ -11,7 +11,7 @@ import {
   streamMessages,
   type TestInfra,
 } from '@uplink/testing';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildExpiryScheduler, CONSUMER } from '../src/app.ts';
 
 let infra: TestInfra;
@@ -19,7 +19,6 @@ let store: Store;
 let bus: EventBus;
 let links: LinkStore;
 let creator: OutboxPublisher;
-const running: Service[] = [];
 
 beforeAll(async () => {
   infra = await startTestInfra();
@@ -34,16 +33,9 @@ beforeAll(async () => {
     clock: systemClock,
   });
 });
-// Each test starts the schedulers it needs.
-afterEach(async () => {
-  for (const service of running.splice(0)) {
-    await stopWorkers(service);
-    await service.app.close();
-  }
-});
-
+/** A scheduler for the test that starts it, stopped when that test is done (startService). */
 async function startScheduler(opts: { lookaheadMs?: number; sweepIntervalMs?: number } = {}) {
-  const service = await startService(
+  return startService(
     await buildExpiryScheduler({
       config: {
         EXPIRY_LOOKAHEAD_MS: opts.lookaheadMs ?? 60_000,
@@ -56,8 +48,6 @@ async function startScheduler(opts: { lookaheadMs?: number; sweepIntervalMs?: nu
       outbox: { sweepIntervalMs: 200, staleAfterMs: 500 },
     }),
   );
-  running.push(service);
-  return service;
 }
 
 async function createLinks(count: number, expiresInMs: (i: number) => number, ticketId: string) {

@@ -330,8 +330,6 @@ describe('limits of live streams', () => {
       expect((await again.next()).event).toBe('snapshot');
     } finally {
       for (const stream of open) await stream.close();
-      await stopWorkers(service);
-      await service.app.close();
     }
   });
 
@@ -341,33 +339,28 @@ describe('limits of live streams', () => {
     });
     await service.app.listen({ host: '127.0.0.1', port: 0 });
     const url = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`;
-    try {
-      const ticket = newTicket();
-      const first = await openStream(streamPath(ticket), auth(), url);
-      const snapshot = await first.next();
-      expect(snapshot.event).toBe('snapshot');
-      const started = Date.now();
-      await eventually('the stream to reach its lifetime', () => first.ended, 5_000);
-      expect(Date.now() - started).toBeLessThan(3_000);
+    const ticket = newTicket();
+    const first = await openStream(streamPath(ticket), auth(), url);
+    const snapshot = await first.next();
+    expect(snapshot.event).toBe('snapshot');
+    const started = Date.now();
+    await eventually('the stream to reach its lifetime', () => first.ended, 5_000);
+    expect(Date.now() - started).toBeLessThan(3_000);
 
-      // While the client is away, a link is created; its reconnection (the one slot is free again)
-      // resumes after the last id it saw.
-      const created = await createLink(ticket);
-      await published(Subjects.linkCreated, created.id);
-      const second = await openStream(
-        streamPath(ticket),
-        { ...auth(), 'last-event-id': String(snapshot.id) },
-        url,
-      );
-      expect(second.status).toBe(200);
-      const resumed = await second.next();
-      expect(resumed).toMatchObject({ event: 'link', data: { id: created.id, status: 'pending' } });
-      expect(resumed.id).toBeGreaterThan(snapshot.id);
-      await second.close();
-    } finally {
-      await stopWorkers(service);
-      await service.app.close();
-    }
+    // While the client is away, a link is created; its reconnection (the one slot is free again)
+    // resumes after the last id it saw.
+    const created = await createLink(ticket);
+    await published(Subjects.linkCreated, created.id);
+    const second = await openStream(
+      streamPath(ticket),
+      { ...auth(), 'last-event-id': String(snapshot.id) },
+      url,
+    );
+    expect(second.status).toBe(200);
+    const resumed = await second.next();
+    expect(resumed).toMatchObject({ event: 'link', data: { id: created.id, status: 'pending' } });
+    expect(resumed.id).toBeGreaterThan(snapshot.id);
+    await second.close();
   });
 });
 

@@ -10,7 +10,6 @@ import {
   screenshot,
   seriousAxeViolations,
 } from '@uplink/dev-servers';
-import { stopWorkers } from '@uplink/kit';
 import { MongoLinkStore } from '@uplink/store';
 import { itOnServers } from '@uplink/testing';
 import { API_KEY, auth, type LinkServiceHarness, linkServiceHarness } from '@uplink/testing/link-service';
@@ -257,8 +256,6 @@ describe('agent console', () => {
       expect(await page.evaluate(() => performance.timeOrigin)).toBe(loadId);
     } finally {
       await context.close();
-      await stopWorkers(service);
-      await service.app.close();
     }
   });
 
