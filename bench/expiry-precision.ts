@@ -9,9 +9,9 @@ import { dirname, join } from 'node:path';
 import { Subjects } from '../packages/contracts/src/index.ts';
 import { OutboxPublisher } from '../packages/event-bus/src/index.ts';
 import { openNatsBus } from '../packages/event-bus/src/nats.ts';
-import { connectMongo, createLogger, systemClock } from '../packages/kit/src/index.ts';
+import { createLogger, systemClock } from '../packages/kit/src/index.ts';
 import type { LinkDocument } from '../packages/links/src/index.ts';
-import { MongoLinkStore } from '../packages/store/src/index.ts';
+import { connectMongo, MongoLinkStore } from '../packages/store/src/mongo/index.ts';
 import {
   type BenchChild,
   type BenchResult,

@@ -9,7 +9,8 @@
 import autocannon from 'autocannon';
 import { Subjects } from '../packages/contracts/src/index.ts';
 import { openNatsBus } from '../packages/event-bus/src/nats.ts';
-import { connectMongo, createLogger } from '../packages/kit/src/index.ts';
+import { createLogger } from '../packages/kit/src/index.ts';
+import { connectMongo } from '../packages/store/src/mongo/index.ts';
 import {
   type BenchChild,
   type BenchResult,

@@ -31,7 +31,7 @@ import { type NatsEventBus, openNatsBus } from '../packages/event-bus/src/nats.t
 import { createLogger, SecretBox } from '../packages/kit/src/index.ts';
 import type { LinkDocument } from '../packages/links/src/index.ts';
 import { type FreshdeskDouble, startFreshdeskDouble } from '../packages/saas-doubles/src/index.ts';
-import { MongoTenantStore } from '../packages/store/src/index.ts';
+import { MongoTenantStore } from '../packages/store/src/mongo/index.ts';
 import { DestinationStore } from '../packages/tenants/src/index.ts';
 import { NOTE_RELAY_NODE_OPTIONS } from '../services/note-relay/src/runtime.ts';
 import type { PipeJob, PipeResult } from './lib/children/note-pipe-baseline.ts';

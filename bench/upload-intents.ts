@@ -12,9 +12,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { type AzuriteServer, startAzurite } from '../packages/dev-servers/src/index.ts';
-import { connectMongo, type Mongo } from '../packages/kit/src/index.ts';
 import { AzureBlobStore } from '../packages/storage/src/index.ts';
-import { MongoLinkStore, MongoTenantStore } from '../packages/store/src/index.ts';
+import {
+  connectMongo,
+  type Mongo,
+  MongoLinkStore,
+  MongoTenantStore,
+} from '../packages/store/src/mongo/index.ts';
 import {
   type BenchChild,
   type BenchResult,

@@ -2,8 +2,8 @@
 // which the embedded default does not use.
 import { AZURITE_ACCOUNT_NAME, startAzuriteInProcess } from '@uplink/dev-servers/azurite-in-process';
 import { type EventBus, SqliteEventBus } from '@uplink/event-bus';
-import { connectMongo, type Logger, loadConfig } from '@uplink/kit';
-import { MongoStore, preparedStore, SqliteStore, type Store } from '@uplink/store';
+import { type Logger, loadConfig } from '@uplink/kit';
+import { preparedStore, SqliteStore, type Store } from '@uplink/store';
 import type { DataFolder } from './data-folder.ts';
 import { NpmStartEnv } from './npm-start-env.ts';
 
@@ -60,9 +60,15 @@ export async function openInfrastructure(
 export async function openStore(env: NodeJS.ProcessEnv, data: DataFolder, appName: string): Promise<Store> {
   return preparedStore(
     env.MONGODB_URI
-      ? new MongoStore(await connectMongo(env.MONGODB_URI, env.MONGODB_DB || 'uplink', appName))
+      ? await openMongoStore(env.MONGODB_URI, env.MONGODB_DB || 'uplink', appName)
       : new SqliteStore(data.file('sessions.sqlite')),
   );
+}
+
+/** The MongoDB adapters and driver, loaded only when MONGODB_URI asks for them (as NATS below). */
+async function openMongoStore(uri: string, dbName: string, appName: string): Promise<Store> {
+  const { connectMongo, MongoStore } = await import('@uplink/store/mongo');
+  return new MongoStore(await connectMongo(uri, dbName, appName));
 }
 
 /**

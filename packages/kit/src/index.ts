@@ -9,7 +9,6 @@ export type { Instrumentations } from './instrumentation.ts';
 export * from './log-redaction.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
-export * from './mongo.ts';
 export * from './periodic.ts';
 export * from './retry-after.ts';
 export * from './secrets.ts';

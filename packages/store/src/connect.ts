@@ -4,7 +4,8 @@
 
 import type { EventBus } from '@uplink/event-bus';
 import { openNatsBus } from '@uplink/event-bus/nats';
-import { type CommonConfig, connectMongo, type Logger } from '@uplink/kit';
+import type { CommonConfig, Logger } from '@uplink/kit';
+import { connectMongo } from './mongo/connection.ts';
 import { MongoStore } from './mongo/mongo-store.ts';
 import { preparedStore, type Store } from './store.ts';
 

@@ -1,7 +1,6 @@
 export * from './api-keys.ts';
 export * from './file-share-store.ts';
 export * from './link-store.ts';
-export * from './mongo/index.ts';
 export * from './sqlite/index.ts';
 export * from './store.ts';
 export * from './tenant-store.ts';

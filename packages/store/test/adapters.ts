@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectMongo, randomId } from '@uplink/kit';
+import { randomId } from '@uplink/kit';
+import { connectMongo } from '@uplink/store/mongo';
 import { mongoTestOptions } from '@uplink/testing';
 import { inject } from 'vitest';
 import { MongoStore } from '../src/mongo/mongo-store.ts';

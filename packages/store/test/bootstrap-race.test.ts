@@ -1,5 +1,5 @@
-import { connectMongo, hashSecret, type Mongo } from '@uplink/kit';
-import { MongoTenantStore } from '@uplink/store';
+import { hashSecret } from '@uplink/kit';
+import { connectMongo, type Mongo, MongoTenantStore } from '@uplink/store/mongo';
 import { API_KEY_PREFIX, bootstrapTenantId } from '@uplink/tenants';
 import { mongoTestOptions } from '@uplink/testing';
 import { afterEach, describe, expect, inject, it } from 'vitest';

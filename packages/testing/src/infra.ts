@@ -8,8 +8,9 @@ import { SCHEMA_VERSION, Subjects, type UplinkEvent } from '@uplink/contracts';
 import { type NatsServer, startNats } from '@uplink/dev-servers';
 import { type EventBus, SqliteEventBus, type StreamMessage } from '@uplink/event-bus';
 import { type NatsEventBus, openNatsBus } from '@uplink/event-bus/nats';
-import { connectMongo, createLogger, type Logger, type Mongo, randomId } from '@uplink/kit';
-import { MongoStore, preparedStore, SqliteStore, type Store } from '@uplink/store';
+import { createLogger, type Logger, randomId } from '@uplink/kit';
+import { preparedStore, SqliteStore, type Store } from '@uplink/store';
+import { connectMongo, type Mongo, MongoStore } from '@uplink/store/mongo';
 import { inject, it } from 'vitest';
 import { closeWhenDone } from './auto-close.ts';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { defaultMediaPolicy, Subjects, validateEvent } from '@uplink/contracts';
 import { hashSecret } from '@uplink/kit';
 import type { LinkDocument } from '@uplink/links';
-import { MongoFileShareStore } from '@uplink/store';
+import { MongoFileShareStore } from '@uplink/store/mongo';
 import { bootstrapTenantId } from '@uplink/tenants';
 import { eventually, itOnServers, streamMessages } from '@uplink/testing';
 import {

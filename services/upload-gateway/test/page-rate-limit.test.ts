@@ -1,8 +1,8 @@
 // The customer's page when its per-address budget is spent: a page to read in the customer's
 // language, with the page's security headers and Retry-After, instead of the API's JSON.
 import type { ErrorEnvelope } from '@uplink/contracts';
-import { createHttpApp, isMongoUnavailable, systemClock } from '@uplink/kit';
-import { MongoLinkStore, MongoTenantStore } from '@uplink/store';
+import { createHttpApp, systemClock } from '@uplink/kit';
+import { isMongoUnavailable, MongoLinkStore, MongoTenantStore } from '@uplink/store/mongo';
 import { captureLogger } from '@uplink/testing';
 import { uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { MongoClient } from 'mongodb';

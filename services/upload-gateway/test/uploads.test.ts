@@ -5,7 +5,7 @@ import {
   type UploadReceipt,
 } from '@uplink/contracts';
 import { hashSecret, MetricNames } from '@uplink/kit';
-import { MongoUploadStore } from '@uplink/store';
+import { MongoUploadStore } from '@uplink/store/mongo';
 import {
   eventually,
   exeBytes,

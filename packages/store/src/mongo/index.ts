@@ -1,3 +1,4 @@
+export * from './connection.ts';
 export * from './mongo-file-share-store.ts';
 export * from './mongo-link-store.ts';
 export * from './mongo-outbox-store.ts';

@@ -1,5 +1,5 @@
-import { isMongoUnavailable, type Mongo, pingMongo } from '@uplink/kit';
 import { preparedStore, type Store } from '../store.ts';
+import { isMongoUnavailable, type Mongo, pingMongo } from './connection.ts';
 import { MongoFileShareStore } from './mongo-file-share-store.ts';
 import { MongoLinkStore } from './mongo-link-store.ts';
 import { MongoTenantStore } from './mongo-tenant-store.ts';

@@ -1,5 +1,5 @@
 import type { Settings, SettingsUpdate } from '@uplink/contracts';
-import { isDuplicateKeyError, randomId } from '@uplink/kit';
+import { randomId } from '@uplink/kit';
 import {
   type DestinationsRecord,
   newTenant,
@@ -10,6 +10,7 @@ import {
 import type { Collection, Db, OptionalUnlessRequiredId } from 'mongodb';
 import { type ApiKeyDocument, ApiKeys } from '../api-keys.ts';
 import { collectPaths, type TenantStore } from '../tenant-store.ts';
+import { isDuplicateKeyError } from './connection.ts';
 
 /** TenantStore on MongoDB: `tenants` (settings and destinations inside) and `api_keys`. */
 export class MongoTenantStore implements TenantStore {

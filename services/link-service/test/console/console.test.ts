@@ -10,7 +10,7 @@ import {
   screenshot,
   seriousAxeViolations,
 } from '@uplink/dev-servers';
-import { MongoLinkStore } from '@uplink/store';
+import { MongoLinkStore } from '@uplink/store/mongo';
 import { itOnServers } from '@uplink/testing';
 import { API_KEY, auth, type LinkServiceHarness, linkServiceHarness } from '@uplink/testing/link-service';
 import { type Browser, chromium, type Page } from 'playwright-core';
