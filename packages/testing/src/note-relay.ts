@@ -1,9 +1,18 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { NoteFailedEvent, NotePostedEvent, TicketRef, UploadIntent } from '@uplink/contracts';
 import { EgressClient, type Resolve } from '@uplink/egress';
 import type { EventBus } from '@uplink/event-bus';
 import { SecretBox, systemClock } from '@uplink/kit';
 import type { LinkDocument } from '@uplink/links';
 import { buildNoteRelay } from '@uplink/note-relay';
+import {
+  type FreshdeskDouble,
+  type FreshdeskDoubleOptions,
+  startFreshdeskDouble,
+  startTwilioDouble,
+  type TwilioDouble,
+} from '@uplink/saas-doubles';
 import type { LinkStore, Store } from '@uplink/store';
 import { DestinationStore, type Destinations } from '@uplink/tenants';
 import { inject } from 'vitest';
@@ -161,6 +170,77 @@ export async function noteRelayHarness(
     failed: () => streamEvents<NoteFailedEvent>(bus, 'note.failed'),
   };
   return harness;
+}
+
+/** A webhook destination's receiver on 127.0.0.1: it answers 204 and keeps what it was sent. */
+export type WebhookReceiver = {
+  /** The receiver's address, for a webhook destination. */
+  url: string;
+  /** The secret its destination is saved with, to verify signatures. */
+  secret: string;
+  received: { headers: IncomingHttpHeaders; body: string }[];
+};
+
+/** Starts a webhook receiver, closed when the test or file that started it is done. */
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const received: WebhookReceiver['received'] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      received.push({ headers: request.headers, body });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closeWhenDone(async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/uplink`,
+    secret: 'whsec-test-0123456789abcdef',
+    received,
+  };
+}
+
+/** The three destinations' doubles, each closed when the test or file that started it is done. */
+export type DestinationDoubles = {
+  freshdesk: FreshdeskDouble;
+  twilio: TwilioDouble;
+  webhook: WebhookReceiver;
+};
+
+/**
+ * Starts a Freshdesk double, a Twilio double and a webhook receiver, and saves all three
+ * destinations of the harness's tenant pointing at them.
+ */
+export async function startDestinationDoubles(
+  h: NoteRelayHarness,
+  options: { freshdesk?: FreshdeskDoubleOptions } = {},
+): Promise<DestinationDoubles> {
+  const [freshdesk, twilio, webhook] = await Promise.all([
+    startFreshdeskDouble(options.freshdesk),
+    startTwilioDouble(),
+    startWebhookReceiver(),
+  ]);
+  closeWhenDone(() => freshdesk.stop());
+  closeWhenDone(() => twilio.stop());
+  await h.setDestinations({
+    freshdesk: { baseUrl: freshdesk.url, apiKey: freshdesk.apiKey },
+    twilioFlex: {
+      accountSid: twilio.accountSid,
+      workspaceSid: twilio.workspaceSid,
+      authToken: twilio.authToken,
+      baseUrl: twilio.url,
+    },
+    webhook: { url: webhook.url, secret: webhook.secret },
+  });
+  return { freshdesk, twilio, webhook };
 }
 
 export type { Destinations };

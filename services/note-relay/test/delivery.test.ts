@@ -1,69 +1,35 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Subjects, type UploadCompletedEvent } from '@uplink/contracts';
 import { publishEvent, RetryLater } from '@uplink/event-bus';
 import { prepareService, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
 import { buildLinkService } from '@uplink/link-service';
-import {
-  type FreshdeskDouble,
-  startFreshdeskDouble,
-  startTwilioDouble,
-  type TwilioDouble,
-} from '@uplink/saas-doubles';
+import type { FreshdeskDouble, TwilioDouble } from '@uplink/saas-doubles';
 import { eventually, pdfBytes } from '@uplink/testing';
-import { type NoteRelayHarness, noteRelayHarness } from '@uplink/testing/note-relay';
+import {
+  type NoteRelayHarness,
+  noteRelayHarness,
+  startDestinationDoubles,
+  type WebhookReceiver,
+} from '@uplink/testing/note-relay';
 import { API_KEY } from '@uplink/testing/upload-gateway';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FreshdeskDestination } from '../src/destinations/freshdesk.ts';
 import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, verifyWebhook } from '../src/destinations/webhook.ts';
-
-const WEBHOOK_SECRET = 'whsec-test-0123456789abcdef';
 
 let h: NoteRelayHarness;
 let freshdesk: FreshdeskDouble;
 let twilio: TwilioDouble;
-const hooks: { headers: IncomingMessage['headers']; body: string }[] = [];
-const hookServer = createServer((request, response) => {
-  let body = '';
-  request.setEncoding('utf8');
-  request.on('data', (chunk: string) => {
-    body += chunk;
-  });
-  request.on('end', () => {
-    hooks.push({ headers: request.headers, body });
-    response.writeHead(204).end();
-  });
-});
+let webhook: WebhookReceiver;
 
 beforeAll(async () => {
-  [h, freshdesk, twilio] = await Promise.all([
-    noteRelayHarness({ attemptMs: 8_000 }),
-    startFreshdeskDouble({
+  h = await noteRelayHarness({ attemptMs: 8_000 });
+  ({ freshdesk, twilio, webhook } = await startDestinationDoubles(h, {
+    freshdesk: {
       tickets: [{ id: 4711 }, { id: 4712, existingAttachmentBytes: 15 * 1024 * 1024 }, { id: 4713 }],
       // Repeatable fault draws, so the 30% test always meets some faults.
       seed: 7,
-    }),
-    startTwilioDouble(),
-  ]);
-  await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
-  await h.setDestinations({
-    freshdesk: { baseUrl: freshdesk.url, apiKey: freshdesk.apiKey },
-    twilioFlex: {
-      accountSid: twilio.accountSid,
-      workspaceSid: twilio.workspaceSid,
-      authToken: twilio.authToken,
-      baseUrl: twilio.url,
     },
-    webhook: {
-      url: `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/uplink`,
-      secret: WEBHOOK_SECRET,
-    },
-  });
+  }));
 }, 60_000);
-afterAll(async () => {
-  await Promise.all([freshdesk?.stop(), twilio?.stop()]);
-  hookServer.close();
-});
 
 describe('delivery end to end', () => {
   it('posts a private Freshdesk note with the exact bytes attached, and the link is delivered', async () => {
@@ -144,10 +110,10 @@ describe('delivery end to end', () => {
     const bytes = pdfBytes(500);
     const { linkId } = await h.upload({ provider: 'webhook', id: 'case-77' }, bytes);
     expect((await h.settled(linkId)).status).toBe('delivered');
-    const hook = hooks.find((entry) => JSON.parse(entry.body).linkId === linkId);
+    const hook = webhook.received.find((entry) => JSON.parse(entry.body).linkId === linkId);
     if (!hook) throw new Error('no webhook for the link');
     const signature = hook.headers[SIGNATURE_HEADER.toLowerCase()] as string;
-    expect(verifyWebhook(WEBHOOK_SECRET, hook.body, signature, Math.floor(Date.now() / 1000))).toBe(true);
+    expect(verifyWebhook(webhook.secret, hook.body, signature, Math.floor(Date.now() / 1000))).toBe(true);
     expect(verifyWebhook('another-secret-000000', hook.body, signature, Math.floor(Date.now() / 1000))).toBe(
       false,
     );

@@ -5,45 +5,29 @@
 // webhook's read URL, and the ETag-conditional stream the Freshdesk attachment is read from.
 // Real NATS, MongoDB-wire and Azurite; the webhook receiver is a local HTTP server.
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { UploadIntent } from '@uplink/contracts';
 import { prepareService, systemClock } from '@uplink/kit';
 import { buildLinkService } from '@uplink/link-service';
 import { exeBytes, pdfBytes, uploadWithIntent } from '@uplink/testing';
-import { type NoteRelayHarness, noteRelayHarness } from '@uplink/testing/note-relay';
+import {
+  type NoteRelayHarness,
+  noteRelayHarness,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '@uplink/testing/note-relay';
 import { API_KEY } from '@uplink/testing/upload-gateway';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 let h: NoteRelayHarness;
-const hookBodies: string[] = [];
-const hookServer = createServer((request, response) => {
-  let body = '';
-  request.setEncoding('utf8');
-  request.on('data', (chunk: string) => {
-    body += chunk;
-  });
-  request.on('end', () => {
-    hookBodies.push(body);
-    response.writeHead(204).end();
-  });
-});
+let webhook: WebhookReceiver;
 
 beforeAll(async () => {
   h = await noteRelayHarness();
-  await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
-  await h.setDestinations({
-    webhook: {
-      url: `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/uplink`,
-      secret: 'whsec-swap-test-0123456789',
-    },
-  });
+  webhook = await startWebhookReceiver();
+  await h.setDestinations({ webhook: { url: webhook.url, secret: webhook.secret } });
 }, 60_000);
-afterAll(async () => {
-  hookServer.close();
-});
 
 /** The digest of what a read URL serves; a refusal counts as serving nothing. */
 async function servedBy(url: string): Promise<string | undefined> {
@@ -92,7 +76,7 @@ it('after completion and delivery, a PUT through the same SAS changes nothing an
     });
     expect(complete.status).toBe(200);
     expect((await h.settled(linkId)).status).toBe('delivered');
-    const hook = hookBodies.map((body) => JSON.parse(body)).find((body) => body.linkId === linkId);
+    const hook = webhook.received.map(({ body }) => JSON.parse(body)).find((body) => body.linkId === linkId);
     if (!hook) throw new Error('no webhook for the link');
     const webhookUrl: string = hook.file.url;
 

@@ -2,30 +2,23 @@
 // never reported delivered: whatever the destination, the link ends delivery_failed with the
 // missing-file reason and the destination is not called. The webhook and Flex destinations only
 // pass a link to the file, so without the relay's own check they would "deliver" a dead link.
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TicketRef } from '@uplink/contracts';
 import { startWorkers, stopWorkers } from '@uplink/kit';
-import {
-  type FreshdeskDouble,
-  startFreshdeskDouble,
-  startTwilioDouble,
-  type TwilioDouble,
-} from '@uplink/saas-doubles';
+import type { FreshdeskDouble, TwilioDouble } from '@uplink/saas-doubles';
 import { eventually, pdfBytes } from '@uplink/testing';
-import { type NoteRelayHarness, noteRelayHarness } from '@uplink/testing/note-relay';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type NoteRelayHarness,
+  noteRelayHarness,
+  startDestinationDoubles,
+  type WebhookReceiver,
+} from '@uplink/testing/note-relay';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FILE_MISSING_REASON } from '../src/note-relay.ts';
 
 let h: NoteRelayHarness;
 let freshdesk: FreshdeskDouble;
 let twilio: TwilioDouble;
-const hooks: IncomingMessage['headers'][] = [];
-const hookServer = createServer((request, response) => {
-  hooks.push(request.headers);
-  request.resume();
-  request.on('end', () => response.writeHead(204).end());
-});
+let webhook: WebhookReceiver;
 
 type Tampering = 'deleted' | 'overwritten';
 type Case = { destination: 'freshdesk' | 'twilio-flex' | 'webhook'; tampering: Tampering; linkId?: string };
@@ -35,25 +28,8 @@ const cases: Case[] = (['freshdesk', 'twilio-flex', 'webhook'] as const).flatMap
 );
 
 beforeAll(async () => {
-  [h, freshdesk, twilio] = await Promise.all([
-    noteRelayHarness({ attemptMs: 8_000 }),
-    startFreshdeskDouble(),
-    startTwilioDouble(),
-  ]);
-  await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
-  await h.setDestinations({
-    freshdesk: { baseUrl: freshdesk.url, apiKey: freshdesk.apiKey },
-    twilioFlex: {
-      accountSid: twilio.accountSid,
-      workspaceSid: twilio.workspaceSid,
-      authToken: twilio.authToken,
-      baseUrl: twilio.url,
-    },
-    webhook: {
-      url: `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/uplink`,
-      secret: 'whsec-test-0123456789abcdef',
-    },
-  });
+  h = await noteRelayHarness({ attemptMs: 8_000 });
+  ({ freshdesk, twilio, webhook } = await startDestinationDoubles(h));
 
   // Each file is received and verified while the relay is stopped, then changed behind its back.
   await stopWorkers(h.service);
@@ -83,11 +59,6 @@ beforeAll(async () => {
   await startWorkers(h.service);
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.all([freshdesk?.stop(), twilio?.stop()]);
-  hookServer.close();
-});
-
 describe('a received file missing from storage at delivery', () => {
   it.each(cases)(
     '$destination, file $tampering: delivery_failed with the missing-file reason',
@@ -106,6 +77,6 @@ describe('a received file missing from storage at delivery', () => {
     for (const item of cases) expect((await h.settled(item.linkId ?? '')).status).not.toBe('received');
     expect(freshdesk.requests).toEqual([]);
     expect(twilio.requests).toEqual([]);
-    expect(hooks).toEqual([]);
+    expect(webhook.received).toEqual([]);
   });
 });
