@@ -37,6 +37,8 @@ export type UploadGatewayHarness = {
   linkStatus(linkId: string): Promise<string>;
   /** upload.completed events in the stream so far. */
   completedEvents(): Promise<UploadCompletedEvent[]>;
+  /** A POST to the gateway at `path`: `body` as JSON when given, no body otherwise. */
+  post(path: string, body?: unknown): Promise<Response>;
 };
 
 /**
@@ -154,5 +156,12 @@ export async function uploadGatewayHarness(
       return link.status;
     },
     completedEvents: () => streamEvents<UploadCompletedEvent>(bus, 'upload.completed'),
+    post: (path, body) =>
+      fetch(`${baseUrl}${path}`, {
+        method: 'POST',
+        ...(body === undefined
+          ? {}
+          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      }),
   };
 }

@@ -25,16 +25,8 @@ beforeAll(async () => {
   gateway = await uploadGatewayHarness({ blockBytes: BLOCK_BYTES });
 }, 60_000);
 
-const post = (path: string, body?: unknown) =>
-  fetch(`${gateway.baseUrl}${path}`, {
-    method: 'POST',
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-
 async function intentFor(token: string, size: number): Promise<UploadIntent> {
-  const response = await post(`/u/${token}/uploads`, {
+  const response = await gateway.post(`/u/${token}/uploads`, {
     fileName: 'invoice.pdf',
     contentType: 'application/pdf',
     size,
@@ -165,7 +157,7 @@ describe('completion refuses what the upload page does not make', () => {
       const intent = await intentFor(token, bytes.length);
       await abuse(intent, bytes);
 
-      const response = await post(`/u/${token}/uploads/${intent.uploadId}/complete`);
+      const response = await gateway.post(`/u/${token}/uploads/${intent.uploadId}/complete`);
       const body = (await response.json()) as ErrorEnvelope;
       expect(response.status, JSON.stringify(body)).toBe(422);
       expect(body.error.code).toBe('upload_rejected');
@@ -178,7 +170,7 @@ describe('completion refuses what the upload page does not make', () => {
 
       const retry = await intentFor(token, single.length);
       await uploadWithIntent(retry, single);
-      expect((await post(`/u/${token}/uploads/${retry.uploadId}/complete`)).status).toBe(200);
+      expect((await gateway.post(`/u/${token}/uploads/${retry.uploadId}/complete`)).status).toBe(200);
     },
   );
 });
@@ -189,7 +181,7 @@ describe('a file swapped after completion', () => {
     const intent = await intentFor(token, staged.length);
     expect(intent.blockBytes).not.toBeNull();
     await uploadWithIntent(intent, staged);
-    expect((await post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
+    expect((await gateway.post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
     const file = (await gateway.links.getById(linkId))?.upload;
     if (!file) throw new Error('no file on the link');
 

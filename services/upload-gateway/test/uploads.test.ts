@@ -28,16 +28,8 @@ beforeAll(async () => {
   gateway = await uploadGatewayHarness({ blockBytes: 64 * 1024 });
 }, 60_000);
 
-const post = (path: string, body?: unknown) =>
-  fetch(`${gateway.baseUrl}${path}`, {
-    method: 'POST',
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-
 async function intentFor(token: string, body: Record<string, unknown>): Promise<UploadIntent> {
-  const response = await post(`/u/${token}/uploads`, body);
+  const response = await gateway.post(`/u/${token}/uploads`, body);
   expect(response.status, await response.clone().text()).toBe(201);
   return (await response.json()) as UploadIntent;
 }
@@ -96,14 +88,14 @@ describe('the upload page', () => {
     const page = await fetch(expired.url);
     expect(page.status).toBe(410);
     expect(page.headers.get('cache-control')).toBe('no-store');
-    const intent = await post(`/u/${expired.token}/uploads`, pdfIntent(100));
+    const intent = await gateway.post(`/u/${expired.token}/uploads`, pdfIntent(100));
     expect(intent.status).toBe(410);
     expect((await errorOf(intent)).code).toBe('link_gone');
 
     const revoked = await gateway.createLink();
     await gateway.links.revoke(gateway.tenantId, revoked.linkId, new Date());
     expect((await fetch(revoked.url)).status).toBe(410);
-    expect((await post(`/u/${revoked.token}/uploads`, pdfIntent(100))).status).toBe(410);
+    expect((await gateway.post(`/u/${revoked.token}/uploads`, pdfIntent(100))).status).toBe(410);
   });
 
   it('serves a page and scripts that carry no storage key, connection string or secret', async () => {
@@ -176,7 +168,7 @@ describe('upload intents', () => {
 
   it('refuses types the kind or the policy does not allow (415) and files over the limit (413)', async () => {
     const { token } = await gateway.createLink();
-    const exe = await post(`/u/${token}/uploads`, {
+    const exe = await gateway.post(`/u/${token}/uploads`, {
       fileName: 'setup.exe',
       contentType: 'application/x-msdownload',
       size: 1000,
@@ -184,9 +176,9 @@ describe('upload intents', () => {
     });
     expect(exe.status).toBe(415);
     expect((await errorOf(exe)).code).toBe('unsupported_media_type');
-    const pdfAsAudio = await post(`/u/${token}/uploads`, { ...pdfIntent(1000), kind: 'audio' });
+    const pdfAsAudio = await gateway.post(`/u/${token}/uploads`, { ...pdfIntent(1000), kind: 'audio' });
     expect(pdfAsAudio.status).toBe(415);
-    const tooLarge = await post(`/u/${token}/uploads`, pdfIntent(20 * 1024 * 1024 + 1));
+    const tooLarge = await gateway.post(`/u/${token}/uploads`, pdfIntent(20 * 1024 * 1024 + 1));
     expect(tooLarge.status).toBe(413);
     expect((await errorOf(tooLarge)).message).toMatch(/20 MB/);
   });
@@ -200,7 +192,7 @@ describe('upload intents', () => {
     });
     expect(malformed.status).toBe(400);
     expect((await errorOf(malformed)).code).toBe('invalid_request');
-    const unknown = await post(`/u/${token}/uploads`, { ...pdfIntent(10), owner: 'me' });
+    const unknown = await gateway.post(`/u/${token}/uploads`, { ...pdfIntent(10), owner: 'me' });
     expect(unknown.status).toBe(400);
     expect((await errorOf(unknown)).message).toContain('owner');
   });
@@ -212,11 +204,11 @@ describe('completion', () => {
     const bytes = pdfBytes();
     const intent = await intentFor(token, pdfIntent(bytes.length, '../../etc/passwd.pdf'));
     await uploadWithIntent(intent, bytes);
-    const first = await post(`/u/${token}/uploads/${intent.uploadId}/complete`);
+    const first = await gateway.post(`/u/${token}/uploads/${intent.uploadId}/complete`);
     expect(first.status).toBe(200);
     const receipt = (await first.json()) as UploadReceipt;
     expect(receipt.status).toBe('received');
-    const again = await post(`/u/${token}/uploads/${intent.uploadId}/complete`);
+    const again = await gateway.post(`/u/${token}/uploads/${intent.uploadId}/complete`);
     expect(await again.json()).toEqual(receipt);
     expect(await gateway.linkStatus(linkId)).toBe('received');
     expect((await fetch(`${gateway.baseUrl}/u/${token}`)).status).toBe(410);
@@ -249,7 +241,7 @@ describe('completion', () => {
       { ...intent, headers: { ...intent.headers, 'x-ms-blob-content-type': 'text/html' } },
       bytes,
     );
-    expect((await post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
+    expect((await gateway.post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
     const file = (await eventuallyEvents(linkId, 1))[0]?.data.file;
     if (!file) throw new Error('no upload.completed');
     expect(file.contentType).toBe('application/pdf');
@@ -272,7 +264,7 @@ describe('completion', () => {
     try {
       await gateway.updateMediaPolicy({ categories: { image: { maxBytes: photo.length - 1 } } });
       const over = await gateway.createLink();
-      const refused = await post(`/u/${over.token}/uploads`, heic);
+      const refused = await gateway.post(`/u/${over.token}/uploads`, heic);
       expect(refused.status).toBe(413);
     } finally {
       await gateway.updateMediaPolicy({ categories: { image: { maxBytes: DEFAULT_MAX_BYTES } } });
@@ -280,7 +272,7 @@ describe('completion', () => {
     const { token, linkId } = await gateway.createLink();
     const intent = await intentFor(token, heic);
     await uploadWithIntent(intent, photo);
-    expect((await post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
+    expect((await gateway.post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
     const file = (await eventuallyEvents(linkId, 1))[0]?.data.file;
     expect(file).toMatchObject({ fileName: 'IMG_0042.HEIC', contentType: 'image/heic', size: photo.length });
     const stored = await gateway.container.getBlobClient(file?.blobName ?? '').downloadToBuffer();
@@ -293,7 +285,7 @@ describe('completion', () => {
     const intent = await intentFor(token, pdfIntent(bytes.length));
     expect(intent.blockBytes).not.toBeNull();
     await uploadWithIntent(intent, bytes);
-    expect((await post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
+    expect((await gateway.post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
     expect(await gateway.linkStatus(linkId)).toBe('received');
   });
 
@@ -302,7 +294,7 @@ describe('completion', () => {
     const exe = exeBytes();
     const intent = await intentFor(token, pdfIntent(exe.length, 'invoice.pdf'));
     await uploadWithIntent(intent, exe);
-    const response = await post(`/u/${token}/uploads/${intent.uploadId}/complete`);
+    const response = await gateway.post(`/u/${token}/uploads/${intent.uploadId}/complete`);
     expect(response.status).toBe(422);
     const error = await errorOf(response);
     expect(error.code).toBe('upload_rejected');
@@ -312,14 +304,14 @@ describe('completion', () => {
 
     const retry = await intentFor(token, pdfIntent(pdfBytes().length));
     await uploadWithIntent(retry, pdfBytes());
-    expect((await post(`/u/${token}/uploads/${retry.uploadId}/complete`)).status).toBe(200);
+    expect((await gateway.post(`/u/${token}/uploads/${retry.uploadId}/complete`)).status).toBe(200);
   });
 
   it('rejects a blob larger than declared', async () => {
     const { token, linkId } = await gateway.createLink();
     const intent = await intentFor(token, pdfIntent(100));
     await uploadWithIntent(intent, pdfBytes(400));
-    const response = await post(`/u/${token}/uploads/${intent.uploadId}/complete`);
+    const response = await gateway.post(`/u/${token}/uploads/${intent.uploadId}/complete`);
     expect(response.status).toBe(422);
     expect((await errorOf(response)).message).toMatch(/bytes/);
     expect(await gateway.linkStatus(linkId)).toBe('pending');
@@ -333,7 +325,9 @@ describe('completion', () => {
     );
     await Promise.all(intents.map((intent) => uploadWithIntent(intent, bytes)));
     const statuses = await Promise.all(
-      intents.map(async (intent) => (await post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status),
+      intents.map(
+        async (intent) => (await gateway.post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status,
+      ),
     );
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(49);
@@ -352,7 +346,7 @@ describe('completion', () => {
     const bytes = pdfBytes();
     const intent = await intentFor(token, pdfIntent(bytes.length, `${'ä'.repeat(900)}\u202e.pdf`));
     await uploadWithIntent(intent, bytes);
-    expect((await post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
+    expect((await gateway.post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
     const name = (await eventuallyEvents(linkId, 1))[0]?.data.file.fileName ?? '';
     expect(new TextEncoder().encode(name).length).toBeLessThanOrEqual(200);
     expect(name.endsWith('.pdf')).toBe(true);
@@ -379,7 +373,9 @@ describe('abandoned uploads', () => {
       const receivedLink = await gateway.createLink();
       const received = await intentFor(receivedLink.token, pdfIntent(bytes.length));
       await uploadWithIntent(received, bytes);
-      expect((await post(`/u/${receivedLink.token}/uploads/${received.uploadId}/complete`)).status).toBe(200);
+      expect(
+        (await gateway.post(`/u/${receivedLink.token}/uploads/${received.uploadId}/complete`)).status,
+      ).toBe(200);
       // As if the process died between the link update and settling the upload record.
       await uploads.collection.updateOne({ _id: received.uploadId }, { $set: { state: 'issued' } });
 
@@ -489,7 +485,7 @@ describe('when NATS is down', () => {
       const { nats } = gateway.infra.servers();
       await nats.stop();
       try {
-        expect((await post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
+        expect((await gateway.post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
         expect(await gateway.linkStatus(linkId)).toBe('received');
       } finally {
         await nats.start();
@@ -509,7 +505,7 @@ describe('receiving turned off', () => {
     });
     try {
       for (let i = 0; i < 3; i++) {
-        const response = await post(`/u/${token}/uploads`, pdfIntent(100));
+        const response = await gateway.post(`/u/${token}/uploads`, pdfIntent(100));
         expect(response.status).toBe(403);
         expect(await response.json()).toEqual({
           error: { code: 'receiving_disabled', message: 'Please email files to help@acme.test.' },
