@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { CreatedLink, LinkView, UploadIntent } from '@uplink/contracts';
 import { embeddedUplinkEnv } from '@uplink/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endNpmStart, type StartedUplink, startNpmStart } from './npm-start-process.ts';
+import { endNpmStart, type StartedUplink, startNpmStart, tenantApi } from './npm-start-process.ts';
 
 /** Concurrent upload flows per round. */
 const FLOWS = 30;
@@ -40,22 +40,6 @@ afterAll(async () => {
   await endNpmStart(uplink?.child, 'SIGKILL');
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
-
-async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
-  if (!uplink) throw new Error('not running');
-  const response = await fetch(`${uplink.api}${path}`, {
-    ...init,
-    headers: {
-      authorization: `Bearer ${uplink.apiKey}`,
-      ...(init.body ? { 'content-type': 'application/json' } : {}),
-    },
-  });
-  if (!response.ok) {
-    const logs = uplink.output().trimEnd().split('\n').slice(-10).join('\n');
-    throw new Error(`${path}: ${response.status} ${await response.text()}\nlast output:\n${logs}`);
-  }
-  return (await response.json()) as T;
-}
 
 /** A small PDF that differs from every other one, so a mixed-up file cannot pass for it. */
 function uniquePdf(): Uint8Array {
@@ -92,7 +76,7 @@ async function uploadThroughPage(linkUrl: string, bytes: Uint8Array): Promise<nu
 
 /** The received file's bytes, through the console's preview URL. */
 async function storedFileHash(linkId: string): Promise<string> {
-  const { url } = await api<{ url: string }>(`/links/${linkId}/file-url`);
+  const { url } = await tenantApi<{ url: string }>(uplink, `/links/${linkId}/file-url`);
   const read = await fetch(url);
   expect(read.status, `the file of link ${linkId}`).toBe(200);
   return sha256(new Uint8Array(await read.arrayBuffer()));
@@ -105,7 +89,7 @@ async function storedFileHash(linkId: string): Promise<string> {
 async function uploadAndKill(round: number, killDelayMs: number): Promise<Flow[]> {
   const flows: Flow[] = [];
   for (let i = 0; i < FLOWS; i++) {
-    const link = await api<CreatedLink>('/links', {
+    const link = await tenantApi<CreatedLink>(uplink, '/links', {
       method: 'POST',
       body: JSON.stringify({ ticket: { provider: 'webhook', id: `kill-${round}-${i}` } }),
     });
@@ -145,7 +129,7 @@ describe('npm start killed with SIGKILL while customers upload', () => {
 
       uplink = await startNpmStart(env);
       for (const flow of flows) {
-        const link = await api<LinkView>(`/links/${flow.link.id}`);
+        const link = await tenantApi<LinkView>(uplink, `/links/${flow.link.id}`);
         if (flow.completion === 200) {
           expect(RECEIVED_OR_LATER, `link ${link.id} answered 200`).toContain(link.status);
           expect(await storedFileHash(link.id), `link ${link.id} answered 200`).toBe(sha256(flow.bytes));

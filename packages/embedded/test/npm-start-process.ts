@@ -97,6 +97,30 @@ async function notReady(child: ChildProcess, reports: string, output: string): P
   );
 }
 
+/**
+ * A call to the started process's tenant API with its demo key, answering the parsed JSON; a
+ * refusal throws with the answer and the process's last lines of output.
+ */
+export async function tenantApi<T>(
+  uplink: StartedUplink | undefined,
+  path: string,
+  init: RequestInit = {},
+): Promise<T> {
+  if (!uplink) throw new Error('not running');
+  const response = await fetch(`${uplink.api}${path}`, {
+    ...init,
+    headers: {
+      authorization: `Bearer ${uplink.apiKey}`,
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+    },
+  });
+  if (!response.ok) {
+    const logs = uplink.output().trimEnd().split('\n').slice(-10).join('\n');
+    throw new Error(`${path}: ${response.status} ${await response.text()}\nlast output:\n${logs}`);
+  }
+  return (await response.json()) as T;
+}
+
 /** Sends `signal` (SIGTERM: a graceful stop; SIGKILL: `kill -9`) and resolves with the exit code. */
 export async function endNpmStart(
   child: ChildProcess | undefined,

@@ -26,7 +26,14 @@ import { bootstrapTenantId } from '@uplink/tenants';
 import { embeddedUplinkEnv, eventually } from '@uplink/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endNpmStart, ROOT, START, type StartedUplink, startNpmStart } from './npm-start-process.ts';
+import {
+  endNpmStart,
+  ROOT,
+  START,
+  type StartedUplink,
+  startNpmStart,
+  tenantApi,
+} from './npm-start-process.ts';
 
 let dataDir: string;
 /** Every npm package the started processes loaded (record-packages.ts). */
@@ -55,21 +62,8 @@ async function stopUplink(): Promise<number | null> {
   return endNpmStart(child);
 }
 
-async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
-  if (!uplink) throw new Error('not running');
-  const response = await fetch(`${uplink.api}${path}`, {
-    ...init,
-    headers: {
-      authorization: `Bearer ${uplink.apiKey}`,
-      ...(init.body ? { 'content-type': 'application/json' } : {}),
-    },
-  });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
 async function ticketLinks(ticketId: string): Promise<LinkView[]> {
-  const { links } = await api<{ links: LinkView[] }>(`/tickets/webhook/${ticketId}/links`);
+  const { links } = await tenantApi<{ links: LinkView[] }>(uplink, `/tickets/webhook/${ticketId}/links`);
   return links;
 }
 
@@ -150,7 +144,7 @@ describe('npm start (embedded default)', () => {
     expect(secondErr).toContain(
       `another Uplink (pid ${uplink.child.pid}) is using the data folder ${dataDir}`,
     );
-    await api('/settings', {
+    await tenantApi(uplink, '/settings', {
       method: 'PUT',
       body: JSON.stringify({
         destinations: { webhook: { url: webhook.url, secret: 'whsec_npm_start_test_0000' } },
@@ -216,7 +210,7 @@ describe('npm start (embedded default)', () => {
       const loadId = await consolePage.evaluate('window.__probe?.loadedAt ?? 0');
 
       // Revoked from elsewhere (the API, as a helpdesk integration would): the panel follows.
-      const created = await api<{ id: string; shortId: string }>('/links', {
+      const created = await tenantApi<{ id: string; shortId: string }>(uplink, '/links', {
         method: 'POST',
         body: JSON.stringify({ ticket: { provider: 'webhook', id: ticketId } }),
       });
@@ -224,7 +218,7 @@ describe('npm start (embedded default)', () => {
         name: new RegExp(`^Link #${created.shortId}`),
       });
       await revokedItem.getByText('Pending').waitFor({ timeout: 5_000 });
-      await api(`/links/${created.id}`, { method: 'DELETE' });
+      await tenantApi(uplink, `/links/${created.id}`, { method: 'DELETE' });
       await revokedItem.getByText('Revoked').waitFor({ timeout: 5_000 });
 
       // A link due in 3 s, written by another process into the same session store: the running
@@ -269,7 +263,7 @@ describe('npm start (embedded default)', () => {
     expect(new Map(after.map((link) => [link.id, link.status]))).toEqual(before);
     // The delivered file is still there: its preview URL serves the recording.
     const delivered = after.find((link) => link.status === 'delivered');
-    const file = await api<{ url: string }>(`/links/${delivered?.id}/file-url`);
+    const file = await tenantApi<{ url: string }>(uplink, `/links/${delivered?.id}/file-url`);
     const read = await fetch(file.url);
     expect(read.status).toBe(200);
     expect((await read.arrayBuffer()).byteLength).toBe(delivered?.file?.size);
