@@ -2,13 +2,16 @@
 // a probe that watches the page from the inside, and checks of what reached Blob storage.
 import { createHash } from 'node:crypto';
 import { CHROMIUM_PHONE, cspViolations, launchChromium, PAGE_PROBE } from '@uplink/dev-servers';
-import { eventually } from '@uplink/testing';
+import { closeWhenDone, eventually } from '@uplink/testing';
 import type { UploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 
-export function openBrowser(): Promise<Browser> {
-  return launchChromium(chromium);
+/** Headless Chromium, closed when the test or file that opened it is done. */
+export async function openBrowser(): Promise<Browser> {
+  const browser = await launchChromium(chromium);
+  closeWhenDone(() => browser.close());
+  return browser;
 }
 
 /**

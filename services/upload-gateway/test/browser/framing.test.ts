@@ -35,7 +35,6 @@ beforeAll(async () => {
   });
 }, 60_000);
 afterAll(async () => {
-  await browser?.close();
   helpdesk?.server.close();
   elsewhere?.server.close();
 });

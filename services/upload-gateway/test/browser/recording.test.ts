@@ -3,7 +3,7 @@
 import { screenshot } from '@uplink/dev-servers';
 import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { expectRecordingDelivered, openBrowser, openPage } from './browser.ts';
 
 let gateway: UploadGatewayHarness;
@@ -12,9 +12,6 @@ let browser: Browser;
 beforeAll(async () => {
   [gateway, browser] = await Promise.all([uploadGatewayHarness(), openBrowser()]);
 }, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -4,7 +4,7 @@
 import { screenshot, seriousAxeViolations } from '@uplink/dev-servers';
 import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { expectRecordingDelivered, openBrowser, openPage } from './browser.ts';
 
 let gateway: UploadGatewayHarness;
@@ -13,9 +13,6 @@ let browser: Browser;
 beforeAll(async () => {
   [gateway, browser] = await Promise.all([uploadGatewayHarness(), openBrowser()]);
 }, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
 
 /** Whether a WebM's Tracks name a codec (`V_VP9`, `A_OPUS`): which tracks were recorded. */
 const hasCodec = (webm: Uint8Array, codec: string) => Buffer.from(webm).includes(codec, 0, 'latin1');

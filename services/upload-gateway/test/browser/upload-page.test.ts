@@ -5,7 +5,7 @@ import { screenshot, seriousAxeViolations } from '@uplink/dev-servers';
 import { pdfBytes } from '@uplink/testing';
 import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import type { Browser, Request } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { expectDelivered, openBrowser, openPage, sha256 } from './browser.ts';
 
 const BLOCK_BYTES = 64 * 1024;
@@ -16,9 +16,6 @@ let browser: Browser;
 beforeAll(async () => {
   [gateway, browser] = await Promise.all([uploadGatewayHarness({ blockBytes: BLOCK_BYTES }), openBrowser()]);
 }, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
 
 function pdfFile(name: string, extra = 0) {
   const bytes = pdfBytes(extra);
