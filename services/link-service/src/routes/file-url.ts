@@ -17,6 +17,14 @@ export type FileUrlRoutesDeps = {
 
 const FILE_GONE = 'The file is no longer in storage as it was received.';
 
+/** The refusals of every route that reads a link's received file (receivedFile's, and the API key's). */
+const receivedFileErrors = {
+  400: ErrorEnvelope,
+  401: ErrorEnvelope,
+  404: ErrorEnvelope,
+  410: ErrorEnvelope,
+} as const;
+
 export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
   const { links, storage, clock } = deps;
 
@@ -49,13 +57,7 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
         tags: ['links'],
         security: [{ apiKey: [] }],
         params: LinkParams,
-        response: {
-          200: FileUrl,
-          400: ErrorEnvelope,
-          401: ErrorEnvelope,
-          404: ErrorEnvelope,
-          410: ErrorEnvelope,
-        },
+        response: { 200: FileUrl, ...receivedFileErrors },
       },
     },
     async (request, reply) => {
@@ -90,10 +92,7 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
         produces: ['image/jpeg', 'application/json'],
         response: {
           200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'The photo as a JPEG.' }),
-          400: ErrorEnvelope,
-          401: ErrorEnvelope,
-          404: ErrorEnvelope,
-          410: ErrorEnvelope,
+          ...receivedFileErrors,
           413: ErrorEnvelope,
           415: ErrorEnvelope,
         },
