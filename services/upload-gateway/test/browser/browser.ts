@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { CHROMIUM_PHONE, cspViolations, launchChromium, PAGE_PROBE } from '@uplink/dev-servers';
 import { closeWhenDone, eventually } from '@uplink/testing';
 import type { UploadGatewayHarness } from '@uplink/testing/upload-gateway';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 /** Headless Chromium, closed when the test or file that opened it is done. */
@@ -140,6 +140,13 @@ export async function openPage(
     },
     close: () => context.close(),
   };
+}
+
+/** Waits until `player`, an audio or video element, has loaded its media (HAVE_METADATA or better). */
+export async function expectPlayable(player: Locator): Promise<void> {
+  await expect
+    .poll(() => player.evaluate((media) => (media as unknown as { readyState: number }).readyState))
+    .toBeGreaterThanOrEqual(1);
 }
 
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');

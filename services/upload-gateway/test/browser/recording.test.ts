@@ -4,7 +4,7 @@ import { screenshot } from '@uplink/dev-servers';
 import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import type { Browser } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectRecordingDelivered, openBrowser, openPage } from './browser.ts';
+import { expectPlayable, expectRecordingDelivered, openBrowser, openPage } from './browser.ts';
 
 let gateway: UploadGatewayHarness;
 let browser: Browser;
@@ -33,10 +33,7 @@ describe('recording in the browser', () => {
       await page.getByRole('button', { name: 'Stop recording' }).click();
       await page.getByLabel('Your recording').waitFor();
       // Listening back works: the recording loads as media (HAVE_METADATA or better).
-      const playback = page.getByLabel('Your recording');
-      await expect
-        .poll(() => playback.evaluate((audio) => (audio as unknown as { readyState: number }).readyState))
-        .toBeGreaterThanOrEqual(1);
+      await expectPlayable(page.getByLabel('Your recording'));
       await screenshot(page, 'audio-recorded');
 
       await page.getByRole('button', { name: 'Send voice message' }).click();

@@ -5,7 +5,7 @@ import { screenshot, seriousAxeViolations } from '@uplink/dev-servers';
 import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import type { Browser, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectRecordingDelivered, openBrowser, openPage } from './browser.ts';
+import { expectPlayable, expectRecordingDelivered, openBrowser, openPage } from './browser.ts';
 
 let gateway: UploadGatewayHarness;
 let browser: Browser;
@@ -43,10 +43,7 @@ describe('the Screen tab', () => {
       expect(await seriousAxeViolations(page)).toEqual([]);
 
       await recordScreen(page, true);
-      const playback = page.getByLabel('Your screen recording');
-      await expect
-        .poll(() => playback.evaluate((video) => (video as unknown as { readyState: number }).readyState))
-        .toBeGreaterThanOrEqual(1);
+      await expectPlayable(page.getByLabel('Your screen recording'));
       await screenshot(page, 'screen-recorded');
       await page.getByRole('button', { name: 'Send screen recording' }).click();
       await page.getByRole('heading', { name: 'Sent!' }).waitFor();
