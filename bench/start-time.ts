@@ -20,7 +20,7 @@
 // the module graph start.ts loads, package by package, in a fresh Node.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,6 +193,8 @@ async function oneRound(roundNo: number, warm: boolean, dataDir: string): Promis
   };
   const azuritePort = env.AZURITE_BLOB_PORT as string;
   const logFile = join(benchDir, 'results', `${NAME}-round${roundNo}.log`);
+  // A fresh checkout has no results folder yet.
+  await mkdir(join(benchDir, 'results'), { recursive: true });
   const out = createWriteStream(logFile);
   const t0 = performance.now();
   const spawnedAt = Date.now();
