@@ -132,6 +132,20 @@ ${content}
 </section>`;
 }
 
+/**
+ * The buttons of a take (client/src/take.ts finds them by `data-action`): record, stop, record
+ * again, send. Recording can start at once only where no device needs turning on first (audio).
+ */
+function takeButtons(
+  t: { record: string; stop: string; rerecord: string; send: string },
+  recordShown: boolean,
+): SafeHtml {
+  return html`<button type="button" class="button primary" data-action="record"${recordShown ? '' : html` hidden`}>${t.record}</button>
+<button type="button" class="button danger" data-action="stop" hidden>${t.stop}</button>
+<button type="button" class="button" data-action="rerecord" hidden>${t.rerecord}</button>
+<button type="button" class="button primary" data-action="send" hidden>${t.send}</button>`;
+}
+
 function audioPanel(m: Messages): SafeHtml {
   const t = m.audio;
   return html`<p class="intro">${t.intro}</p>
@@ -141,10 +155,7 @@ function audioPanel(m: Messages): SafeHtml {
 </div>
 <audio class="playback" controls preload="metadata" aria-label="${t.playbackLabel}" hidden></audio>
 <div class="actions">
-<button type="button" class="button primary" data-action="record">${t.record}</button>
-<button type="button" class="button danger" data-action="stop" hidden>${t.stop}</button>
-<button type="button" class="button" data-action="rerecord" hidden>${t.rerecord}</button>
-<button type="button" class="button primary" data-action="send" hidden>${t.send}</button>
+${takeButtons(t, true)}
 </div>`;
 }
 
@@ -163,10 +174,7 @@ function videoPanel(m: Messages): SafeHtml {
 </div>
 <div class="actions">
 <button type="button" class="button primary" data-action="camera">${t.camera}</button>
-<button type="button" class="button primary" data-action="record" hidden>${t.record}</button>
-<button type="button" class="button danger" data-action="stop" hidden>${t.stop}</button>
-<button type="button" class="button" data-action="rerecord" hidden>${t.rerecord}</button>
-<button type="button" class="button primary" data-action="send" hidden>${t.send}</button>
+${takeButtons(t, false)}
 </div>`;
 }
 
@@ -183,10 +191,7 @@ function screenPanel(m: Messages): SafeHtml {
 </div>
 <div class="actions">
 <button type="button" class="button primary" data-action="share">${t.share}</button>
-<button type="button" class="button primary" data-action="record" hidden>${t.record}</button>
-<button type="button" class="button danger" data-action="stop" hidden>${t.stop}</button>
-<button type="button" class="button" data-action="rerecord" hidden>${t.rerecord}</button>
-<button type="button" class="button primary" data-action="send" hidden>${t.send}</button>
+${takeButtons(t, false)}
 </div>`;
 }
 
