@@ -1,11 +1,12 @@
 import type { FileShareStore } from './file-share-store.ts';
 import type { LinkStore } from './link-store.ts';
+import type { StreamTicketStore } from './stream-ticket-store.ts';
 import type { TenantStore } from './tenant-store.ts';
 import type { UploadStore } from './upload-store.ts';
 
 /**
  * Everything Uplink keeps (links and their outbox, upload intents, file shares, tenants with
- * their keys, settings and sealed destinations), behind one port with two adapters: MongoDB
+ * their keys, settings and sealed destinations, stream tickets), behind one port with two adapters: MongoDB
  * (production, `MONGODB_URI`) and SQLite through Node's built-in `node:sqlite` (the embedded
  * default, a file under the data folder). One conformance suite
  * (packages/store/test/conformance.ts) runs against both.
@@ -16,6 +17,7 @@ export interface Store {
   readonly location: string;
   readonly links: LinkStore;
   readonly shares: FileShareStore;
+  readonly streamTickets: StreamTicketStore;
   readonly tenants: TenantStore;
   readonly uploads: UploadStore;
   /** Creates indexes / tables; safe to repeat and to run from several processes at once. */

@@ -4,6 +4,7 @@ import { describeLinkReads } from './conformance/link-reads.ts';
 import { describeLinkTransitions } from './conformance/link-transitions.ts';
 import { describeOutbox } from './conformance/outbox.ts';
 import { describeShares } from './conformance/shares.ts';
+import { describeStreamTickets } from './conformance/stream-tickets.ts';
 import { describeTenants } from './conformance/tenants.ts';
 import { describeUploads } from './conformance/uploads.ts';
 
@@ -36,6 +37,7 @@ export function describeStore<S extends Store>(
     describeLinkTransitions(current);
     describeOutbox(current);
     describeShares(current);
+    describeStreamTickets(current);
     describeUploads(current);
     describeTenants(current);
   });

@@ -84,7 +84,7 @@ describe('SqliteStore', () => {
     await store.close();
     const raw = new DatabaseSync(path);
     expect(raw.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
-    expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 2 });
+    expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: MIGRATIONS.length });
     raw.close();
   });
 
@@ -151,7 +151,7 @@ describe('SqliteStore', () => {
     // The backfill computed the columns exactly as the store does when it writes a link.
     const migrated = new DatabaseSync(path);
     try {
-      expect(migrated.prepare('PRAGMA user_version').get()).toEqual({ user_version: 2 });
+      expect(migrated.prepare('PRAGMA user_version').get()).toEqual({ user_version: MIGRATIONS.length });
       expect(migrated.prepare(columns).all()).toEqual(
         expectedColumns.map((row) =>
           row.id === failed._id ? { ...row, file_deleted_at: at(HOUR).getTime() } : row,

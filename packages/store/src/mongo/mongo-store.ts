@@ -2,6 +2,7 @@ import { preparedStore, type Store } from '../store.ts';
 import { isMongoUnavailable, type Mongo, pingMongo } from './connection.ts';
 import { MongoFileShareStore } from './mongo-file-share-store.ts';
 import { MongoLinkStore } from './mongo-link-store.ts';
+import { MongoStreamTicketStore } from './mongo-stream-ticket-store.ts';
 import { MongoTenantStore } from './mongo-tenant-store.ts';
 import { MongoUploadStore } from './mongo-upload-store.ts';
 
@@ -10,6 +11,7 @@ export class MongoStore implements Store {
   readonly location: string;
   readonly links: MongoLinkStore;
   readonly shares: MongoFileShareStore;
+  readonly streamTickets: MongoStreamTicketStore;
   readonly tenants: MongoTenantStore;
   readonly uploads: MongoUploadStore;
   readonly mongo: Mongo;
@@ -19,6 +21,7 @@ export class MongoStore implements Store {
     this.location = `mongodb database ${mongo.db.databaseName}`;
     this.links = new MongoLinkStore(mongo.db);
     this.shares = new MongoFileShareStore(mongo.db);
+    this.streamTickets = new MongoStreamTicketStore(mongo.db);
     this.tenants = new MongoTenantStore(mongo.db);
     this.uploads = new MongoUploadStore(mongo.db);
   }
@@ -31,6 +34,7 @@ export class MongoStore implements Store {
   async prepare(): Promise<void> {
     await this.links.ensureIndexes();
     await this.shares.ensureIndexes();
+    await this.streamTickets.ensureIndexes();
     await this.tenants.ensureIndexes();
     await this.uploads.ensureIndexes();
   }

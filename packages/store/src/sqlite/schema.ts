@@ -91,6 +91,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX links_files_kept ON links (tenant_id, file_settled_at, id)
     WHERE file_deleted_at IS NULL AND file_settled_at IS NOT NULL;
   `,
+  `
+  -- Stream tickets (id: the token's SHA-256): taken out when used, purged when they expire unused.
+  CREATE TABLE stream_tickets (
+    id TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL,
+    doc TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX stream_tickets_by_expiry ON stream_tickets (expires_at);
+  `,
 ];
 
 /** Applies the migrations this file lacks; run inside a write transaction, so racing openers apply each once. */

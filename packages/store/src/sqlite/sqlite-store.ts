@@ -3,6 +3,7 @@ import type { Store } from '../store.ts';
 import { SqliteDatabase } from './database.ts';
 import { SqliteFileShareStore } from './sqlite-file-share-store.ts';
 import { SqliteLinkStore } from './sqlite-link-store.ts';
+import { SqliteStreamTicketStore } from './sqlite-stream-ticket-store.ts';
 import { SqliteTenantStore } from './sqlite-tenant-store.ts';
 import { SqliteUploadStore } from './sqlite-upload-store.ts';
 
@@ -16,6 +17,7 @@ export class SqliteStore implements Store {
   readonly location: string;
   readonly links: SqliteLinkStore;
   readonly shares: SqliteFileShareStore;
+  readonly streamTickets: SqliteStreamTicketStore;
   readonly tenants: SqliteTenantStore;
   readonly uploads: SqliteUploadStore;
   readonly #db: SqliteDatabase;
@@ -26,6 +28,7 @@ export class SqliteStore implements Store {
     this.location = path;
     this.links = new SqliteLinkStore(this.#db);
     this.shares = new SqliteFileShareStore(this.#db);
+    this.streamTickets = new SqliteStreamTicketStore(this.#db);
     this.tenants = new SqliteTenantStore(this.#db);
     this.uploads = new SqliteUploadStore(this.#db);
   }
