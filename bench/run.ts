@@ -3,6 +3,8 @@
 //
 //   npm run bench                      all of them
 //   npm run bench -- link-creation     one
+//   npm run bench -- embedded          a group: the benchmarks of the one-process default
+import { runEmbedded } from './embedded.ts';
 import { runExpiryPrecision } from './expiry-precision.ts';
 import { type BenchResult, machine, writeResult } from './lib/common.ts';
 import { runLinkCreation } from './link-creation.ts';
@@ -24,12 +26,22 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'start-time': runStartTime,
   'service-start': runServiceStart,
   'sse-fanout': runSseFanout,
+  'embedded-load': runEmbedded,
 };
 
-const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+/** Names that run several benchmarks, in this order. */
+const GROUPS: Record<string, string[]> = {
+  embedded: ['embedded-load'],
+};
+
+const requested = process.argv
+  .slice(2)
+  .filter((a) => !a.startsWith('-'))
+  .flatMap((name) => GROUPS[name] ?? [name]);
 const unknown = requested.filter((name) => !(name in BENCHMARKS));
 if (unknown.length > 0) {
-  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  const known = [...Object.keys(BENCHMARKS), ...Object.keys(GROUPS)];
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${known.join(', ')}`);
   process.exit(2);
 }
 const names = requested.length > 0 ? requested : Object.keys(BENCHMARKS);
