@@ -9,11 +9,15 @@ import { createRequire, Module } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { AZURITE_ACCOUNT_NAME, type AzuriteServer, azuriteConnection } from './azurite.ts';
+import { journalLokiStore, type LokiMetadataStore } from './loki-journal.ts';
 
 export { AZURITE_ACCOUNT_NAME };
 
 export interface StartAzuriteInProcessOptions {
-  /** Blob metadata (LokiJS JSON files) and blob contents live here; a restart on it keeps every blob. */
+  /**
+   * Blob metadata (LokiJS JSON files and their journals) and blob contents live here; a restart
+   * on it keeps every blob, after a crash too.
+   */
   dataDir: string;
   /** Default: a free port chosen by the OS. */
   port?: number;
@@ -45,22 +49,6 @@ type BlobConfigurationClass = new (
   disableProductStyleUrl: boolean,
   isMemoryPersistence: boolean,
 ) => object;
-
-/** The part of a LokiJS database (azurite's dependency `lokijs`) that writeThrough uses. */
-interface LokiDatabase {
-  readonly collections: ReadonlyArray<{
-    on(event: 'insert' | 'update' | 'delete', listener: () => void): void;
-  }>;
-  /** True by default: a save asked for while one runs waits for the next one, never overlaps it. */
-  readonly throttledSaves: boolean;
-  saveDatabase(callback: (err?: unknown) => void): void;
-}
-
-/** Azurite's blob metadata store and extent metadata store: each keeps a LokiJS database. */
-interface LokiMetadataStore {
-  readonly db: LokiDatabase;
-  init(): Promise<void>;
-}
 
 interface BlobServerInstance {
   /** Inits the stores and the GC, then listens. */
@@ -140,51 +128,6 @@ function azuriteBlobModules(): AzuriteBlobModules {
 }
 
 /**
- * Azurite keeps its metadata (which blobs exist, their blocks, which extent file holds their
- * bytes) in LokiJS databases in memory, saved to JSON files every 5 seconds. A process killed
- * in between forgets blobs it has already acknowledged, while Uplink's SQLite session store
- * remembers them as received. Here every call of `store` that changed its database resolves only
- * once a save that holds the change is on disk: LokiJS serialises when a save starts, and a save
- * asked for while one runs waits for the next one, so concurrent writers share saves. Azurite
- * answers a request after its store calls resolve, so whatever it acknowledges (a PUT, a block
- * list, a copy, a delete) survives `kill -9`; the extent store writes the bytes before their
- * metadata. (A power cut is another matter: nothing here calls fsync.)
- */
-function writeThrough(store: LokiMetadataStore): void {
-  const methods = store as unknown as Record<string, unknown>;
-  let changes = 0;
-  const save = () =>
-    new Promise<void>((resolve, reject) => store.db.saveDatabase((err) => (err ? reject(err) : resolve())));
-  for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(store))) {
-    const method = methods[name];
-    if (name === 'constructor' || typeof method !== 'function') continue;
-    methods[name] = (...args: unknown[]): unknown => {
-      const before = changes;
-      const result: unknown = method.apply(store, args);
-      if (!(result instanceof Promise)) return result;
-      // A concurrent call's change counts too: waiting for its save costs little and is never wrong.
-      return result.then(async (value: unknown) => {
-        if (changes !== before) await save();
-        return value;
-      });
-    };
-  }
-  const init = store.init.bind(store);
-  store.init = async () => {
-    await init();
-    // Without throttled saves, two saves could write the same temporary file at once.
-    if (!store.db.throttledSaves) throw new Error('azurite: LokiJS saves are not throttled');
-    // The collections exist only now: loaded from the file, or created.
-    const count = () => {
-      changes++;
-    };
-    for (const collection of store.db.collections) {
-      for (const event of ['insert', 'update', 'delete'] as const) collection.on(event, count);
-    }
-  };
-}
-
-/**
  * Azurite's blob service on 127.0.0.1, in this process, persisted to `dataDir` in the same
  * layout `azurite --location dataDir` uses (so data written by the child-process Azurite is
  * read back). Loose mode, any API version, no telemetry, no access or debug log.
@@ -196,12 +139,14 @@ export async function startAzuriteInProcess(options: StartAzuriteInProcessOption
   const [defaultLocation] = constants.DEFAULT_BLOB_PERSISTENCE_ARRAY;
   if (!defaultLocation) throw new Error('azurite declares no default blob persistence location');
 
+  const metadataDbPath = join(dataDir, constants.DEFAULT_BLOB_LOKI_DB_PATH);
+  const extentDbPath = join(dataDir, constants.DEFAULT_BLOB_EXTENT_LOKI_DB_PATH);
   const configuration = new BlobConfiguration(
     '127.0.0.1',
     options.port ?? 0,
     constants.DEFAULT_BLOB_KEEP_ALIVE_TIMEOUT,
-    join(dataDir, constants.DEFAULT_BLOB_LOKI_DB_PATH),
-    join(dataDir, constants.DEFAULT_BLOB_EXTENT_LOKI_DB_PATH),
+    metadataDbPath,
+    extentDbPath,
     // A copy: Azurite's own factory mutates the shared default array.
     [{ ...defaultLocation, locationPath: join(dataDir, constants.DEFAULT_BLOB_PERSISTENCE_PATH) }],
     false, // access log
@@ -218,8 +163,9 @@ export async function startAzuriteInProcess(options: StartAzuriteInProcessOption
     false, // on disk, not in memory
   );
   const server = new BlobServer(configuration);
-  writeThrough(server.extentMetadataStore);
-  writeThrough(server.metadataStore);
+  // Azurite alone saves its metadata every 5 seconds: a crash would forget blobs it acknowledged.
+  journalLokiStore(server.extentMetadataStore, extentDbPath);
+  journalLokiStore(server.metadataStore, metadataDbPath);
   // Accounts from AZURITE_ACCOUNTS would replace the well-known one our connection string names;
   // the child-process Azurite drops that variable from its environment, this one ignores it.
   if (server.accountDataStore) server.accountDataStore.refresh = () => {};
