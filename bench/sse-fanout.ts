@@ -1,6 +1,6 @@
 // Benchmark: SSE fan-out. 1,000 clients stream one ticket's links from link-service
-// (`GET /v1/tickets/{provider}/{ticketId}/links/stream?access_token=`), then links of that ticket
-// are created through the API (`POST /v1/links`), one every 200 ms. Measured: the time from each
+// (`GET /v1/tickets/{provider}/{ticketId}/links/stream`, the API key in its header), then links of
+// that ticket are created through the API (`POST /v1/links`), one every 200 ms. Measured: the time from each
 // change's HTTP answer to each client receiving the matching `event: link` frame, and to the last
 // of the 1,000 receiving it; the RSS of the process serving the streams.
 //
@@ -91,7 +91,13 @@ function openStream(agent: Agent, port: number, path: string, receipts: Receipts
   return new Promise((resolve, reject) => {
     let settled = false;
     const req = request(
-      { host: '127.0.0.1', port, path, agent, headers: { accept: 'text/event-stream' } },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        agent,
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${API_KEY}` },
+      },
       (res) => {
         if (res.statusCode !== 200) {
           res.resume();
@@ -233,7 +239,7 @@ async function measureTarget({ label, port, pid }: Target): Promise<Record<strin
     await sleep(1_000);
     const idleRssMB = rssMB(pid);
     const receipts = new Receipts();
-    const path = `/v1/tickets/${TICKET.provider}/${TICKET.id}/links/stream?access_token=${API_KEY}`;
+    const path = `/v1/tickets/${TICKET.provider}/${TICKET.id}/links/stream`;
     log(NAME, `${label}: opening ${CLIENTS} streams (pid ${pid}, idle RSS ${idleRssMB} MB)`);
     const opened = await openStreams(port, path, receipts);
     streams = opened.streams;

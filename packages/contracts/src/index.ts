@@ -4,6 +4,7 @@ export * from './errors.ts';
 export * from './events.ts';
 export * from './http.ts';
 export * from './media.ts';
+export * from './stream-tickets.ts';
 export * from './subjects.ts';
 export * from './uploads.ts';
 export * from './validation.ts';

@@ -13,7 +13,7 @@ export function isCredentialName(name: string): boolean {
   return (
     /token|secret|passw|apikey|accesskey|privatekey|authorization|credential|signature|cookie|connectionstring/.test(
       bare,
-    ) || ['key', 'sig', 'code', 'jwt', 'auth', 'session', 'sessionid'].includes(bare)
+    ) || ['key', 'sig', 'code', 'jwt', 'auth', 'session', 'sessionid', 'streamticket'].includes(bare)
   );
 }
 

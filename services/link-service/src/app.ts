@@ -4,6 +4,7 @@ import {
   type CommonConfig,
   logFor,
   originList,
+  periodicWorker,
   registerOpenApi,
   SecretBox,
   type Service,
@@ -23,6 +24,7 @@ import { fileUrlRoutes } from './routes/file-url.ts';
 import { linkStreamRoutes } from './routes/link-stream.ts';
 import { linkRoutes } from './routes/links.ts';
 import { settingsRoutes } from './routes/settings.ts';
+import { streamTicketRoutes } from './routes/stream-tickets.ts';
 
 /**
  * What link-service is built from. A setting with a default may be left out (tests and npm start
@@ -35,10 +37,12 @@ export type LinkServiceDeps = AppDeps<
   EventBus
 > & { storage?: BlobStore };
 
+const STREAM_TICKET_PURGE_INTERVAL_MS = 10 * 60 * 1000;
+
 /** The tenant API: links, settings, operator routes and the OpenAPI document. Never listens. */
 export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> {
   const { config, logger, store, bus, clock } = deps;
-  const { links, shares, tenants } = store;
+  const { links, shares, tenants, streamTickets } = store;
   const destinations = new DestinationStore(
     tenants,
     config.UPLINK_SECRET_KEYS ? SecretBox.parse(config.UPLINK_SECRET_KEYS) : undefined,
@@ -75,7 +79,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     clock,
   });
   await app.register(async (tenantScope) => {
-    requireTenant(tenantScope, tenants, authFailures);
+    requireTenant(tenantScope, { tenants }, authFailures);
     linkRoutes(tenantScope, {
       links,
       shares,
@@ -86,12 +90,14 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     });
     settingsRoutes(tenantScope, { tenants, destinations, clock });
     fileUrlRoutes(tenantScope, { links, storage, clock });
+    streamTicketRoutes(tenantScope, { streamTickets, clock });
   });
-  // Its own scope: the only route that also takes the API key as ?access_token= (EventSource).
+  // Its own scope: the only route that also takes a stream ticket as ?stream_ticket= (EventSource).
   const feed = new LinkEventsFeed({ bus, links, clock, logger });
   await app.register(async (streamScope) => {
     linkStreamRoutes(streamScope, {
       tenants,
+      streamTickets,
       links,
       feed,
       clock,
@@ -123,6 +129,17 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
         ]
       : [],
     // The links gauge comes from link-service alone: one aggregate query a minute per replica.
-    workers: [outboxWorker(outbox), linkEventsFeedWorker(feed), linkStatusGauge(() => links.countByStatus())],
+    workers: [
+      outboxWorker(outbox),
+      linkEventsFeedWorker(feed),
+      linkStatusGauge(() => links.countByStatus()),
+      // Tickets used are gone already; those never used go once expired.
+      periodicWorker(
+        'stream ticket purge',
+        STREAM_TICKET_PURGE_INTERVAL_MS,
+        () => streamTickets.purgeExpired(clock.now()),
+        logger,
+      ),
+    ],
   };
 }

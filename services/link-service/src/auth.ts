@@ -4,6 +4,12 @@ import { ErrorEnvelope } from '@uplink/contracts';
 import { AppError, type Clock, hashSecret, unauthorized } from '@uplink/kit';
 import type { TenantStore } from '@uplink/store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  STREAM_TICKET_PARAMETER,
+  type StreamTicketRoutesDeps,
+  streamTicketOf,
+  tenantOfStreamTicket,
+} from './routes/stream-tickets.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -121,23 +127,55 @@ function documentAuthRefusals(scope: FastifyInstance): void {
   });
 }
 
-/** Every route registered in this scope requires `Authorization: Bearer <tenant API key>`. */
+export type CredentialSources = {
+  tenants: TenantStore;
+  /** Only the live stream's scope takes stream tickets (EventSource cannot send headers). */
+  streamTickets?: StreamTicketRoutesDeps;
+};
+
+/**
+ * The tenant behind the request's credential, or undefined without a usable one. Every credential
+ * source is read here, side by side: a stream ticket in the query (`?stream_ticket=`, where the
+ * scope takes them), else `Authorization: Bearer` with an API key. An API key is never taken
+ * from a URL.
+ */
+async function tenantOf(request: FastifyRequest, sources: CredentialSources): Promise<string | undefined> {
+  const { streamTickets } = sources;
+  const streamTicket = streamTickets ? streamTicketOf(request) : undefined;
+  if (streamTickets && streamTicket) return tenantOfStreamTicket(request, streamTicket, streamTickets);
+  const key = bearerToken(request);
+  if (!key) return undefined;
+  return (await sources.tenants.tenantIdForKeyHash(hashSecret(key))) ?? undefined;
+}
+
+function refusal(request: FastifyRequest, sources: CredentialSources): AppError {
+  if (sources.streamTickets && streamTicketOf(request)) {
+    return unauthorized(
+      'The stream ticket is not valid: unknown, used, expired, or for another stream. Get a new one from POST /v1/stream-tickets.',
+    );
+  }
+  if (bearerToken(request)) return unauthorized('The API key is not valid.');
+  return sources.streamTickets
+    ? unauthorized(
+        `Send a tenant API key as "Authorization: Bearer <key>", or a stream ticket from POST /v1/stream-tickets as ?${STREAM_TICKET_PARAMETER}=. An API key is never accepted in a URL.`,
+      )
+    : unauthorized('Send a tenant API key as "Authorization: Bearer <key>".');
+}
+
+/** Every route registered in this scope requires a credential (see tenantOf). */
 export function requireTenant(
   scope: FastifyInstance,
-  tenants: TenantStore,
+  sources: CredentialSources,
   throttle: AuthFailureThrottle,
 ): void {
   documentAuthRefusals(scope);
   scope.decorateRequest('tenantId', '');
   scope.addHook('onRequest', async (request, reply) => {
     throttle.refuseIfThrottled(request, reply);
-    const key = bearerToken(request);
-    const tenantId = key ? await tenants.tenantIdForKeyHash(hashSecret(key)) : undefined;
+    const tenantId = await tenantOf(request, sources);
     if (!tenantId) {
       throttle.recordFailure(request.ip);
-      throw key
-        ? unauthorized('The API key is not valid.')
-        : unauthorized('Send a tenant API key as "Authorization: Bearer <key>".');
+      throw refusal(request, sources);
     }
     request.tenantId = tenantId;
   });

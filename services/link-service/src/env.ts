@@ -64,7 +64,7 @@ export const LinkServiceEnv = Type.Object({
     minimum: 1000,
     default: 30 * 60 * 1000,
     description:
-      'How long one live links stream stays open before it ends; the client reconnects with `Last-Event-ID` (its key checked again) and misses nothing.',
+      'How long one live links stream stays open before it ends; the client reconnects with `Last-Event-ID` (its credential checked again) and misses nothing.',
   }),
 });
 export type LinkServiceConfig = Static<typeof LinkServiceEnv>;

@@ -81,10 +81,15 @@ describe('failed authentication', () => {
     expect(await statusesOf(missing)).toEqual(BUDGET_THEN_REFUSED);
   });
 
-  it('counts wrong or unknown stream credentials (?access_token=)', async () => {
+  it('counts unknown stream tickets, and API keys put in a stream URL', async () => {
     const base = baseOf(behindProxy);
     const attempts = await sequentially(FAILURES_PER_MINUTE + 2, (i) =>
-      fetch(`${base}${ticketPath}/stream?access_token=upk_guess_${i}`, { headers: from('203.0.113.20') }),
+      fetch(
+        i % 2 === 0
+          ? `${base}${ticketPath}/stream?stream_ticket=ust_guess_${i}`
+          : `${base}${ticketPath}/stream?access_token=upk_guess_${i}`,
+        { headers: from('203.0.113.20') },
+      ),
     );
     expect(await statusesOf(attempts)).toEqual(BUDGET_THEN_REFUSED);
   });

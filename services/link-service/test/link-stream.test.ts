@@ -1,6 +1,6 @@
 import { get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Subjects } from '@uplink/contracts';
+import { type StreamTicket, Subjects } from '@uplink/contracts';
 import { stopWorkers, systemClock } from '@uplink/kit';
 import { eventually, streamMessages } from '@uplink/testing';
 import {
@@ -94,6 +94,22 @@ async function createLink(ticket: { provider: string; id: string }, key = API_KE
   expect(res.statusCode).toBe(201);
   return res.json() as { id: string };
 }
+
+async function mintStreamTicket(
+  ticket: { provider: string; id: string },
+  key = API_KEY,
+): Promise<StreamTicket> {
+  const res = await h.service.app.inject({
+    method: 'POST',
+    url: '/v1/stream-tickets',
+    headers: auth(key),
+    payload: { ticket },
+  });
+  expect(res.statusCode).toBe(201);
+  return res.json();
+}
+
+const withTicket = (path: string, { streamTicket }: StreamTicket) => `${path}?stream_ticket=${streamTicket}`;
 
 async function revoke(id: string) {
   const res = await h.service.app.inject({ method: 'DELETE', url: `/v1/links/${id}`, headers: auth() });
@@ -266,15 +282,122 @@ describe('GET /v1/tickets/{provider}/{ticketId}/links/stream', () => {
     expect(Object.keys(op.responses['200'].content)).toEqual(['text/event-stream']);
   });
 
-  it('takes the key as ?access_token= and never logs it', async () => {
+  it('refuses an API key in the query string, and never logs it', async () => {
     const ticket = newTicket();
-    const stream = await openStream(`${streamPath(ticket)}?access_token=${API_KEY}`, {});
-    expect(stream.status).toBe(200);
-    expect((await stream.next()).event).toBe('snapshot');
-    await stream.close();
-    const lines = h.infra.logs.map((line) => JSON.stringify(line));
+    const before = h.infra.logs.length;
+    const alone = await fetch(`${base}${streamPath(ticket)}?access_token=${API_KEY}`);
+    expect(alone.status).toBe(401);
+    expect(((await alone.json()) as { error: { code: string; message: string } }).error).toEqual({
+      code: 'unauthorized',
+      message: expect.stringContaining('never accepted in a URL'),
+    });
+    // Beside a valid header too: the key in the URL is not ignored, the request is refused.
+    const withHeader = await fetch(`${base}${streamPath(ticket)}?access_token=${API_KEY}`, {
+      headers: auth(),
+    });
+    expect(withHeader.status).toBe(400);
+    expect(((await withHeader.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+    const lines = h.infra.logs.slice(before).map((line) => JSON.stringify(line));
     expect(lines.some((line) => line.includes('access_token=[redacted]'))).toBe(true);
     expect(lines.filter((line) => line.includes(API_KEY))).toEqual([]);
+  });
+
+  it('opens with a stream ticket once: a second use is 401', async () => {
+    const ticket = newTicket();
+    const link = await createLink(ticket);
+    await published(Subjects.linkCreated, link.id);
+    const streamTicket = await mintStreamTicket(ticket);
+    expect(streamTicket.streamTicket).toMatch(/^ust_/);
+    expect(Date.parse(streamTicket.expiresAt) - Date.now()).toBeLessThanOrEqual(60_000);
+
+    const before = h.infra.logs.length;
+    const stream = await openStream(withTicket(streamPath(ticket), streamTicket), {});
+    expect(stream.status).toBe(200);
+    expect(await stream.next()).toMatchObject({ event: 'snapshot', data: { links: [{ id: link.id }] } });
+    await stream.close();
+    const again = await fetch(`${base}${withTicket(streamPath(ticket), streamTicket)}`);
+    expect(again.status).toBe(401);
+    expect(((await again.json()) as { error: { code: string; message: string } }).error).toEqual({
+      code: 'unauthorized',
+      message: expect.stringContaining('stream ticket is not valid'),
+    });
+    // The request log shows where the ticket went, never the ticket.
+    const lines = h.infra.logs.slice(before).map((line) => JSON.stringify(line));
+    expect(lines.some((line) => line.includes('stream_ticket=[redacted]'))).toBe(true);
+    expect(lines.filter((line) => line.includes(streamTicket.streamTicket.slice(4)))).toEqual([]);
+  });
+
+  it('refuses a stream ticket past its minute', async () => {
+    let now = new Date();
+    const service = await h.build({ clock: { now: () => now } });
+    const ticket = newTicket();
+    const minted = await service.app.inject({
+      method: 'POST',
+      url: '/v1/stream-tickets',
+      headers: auth(),
+      payload: { ticket },
+    });
+    expect(minted.statusCode).toBe(201);
+    const streamTicket = minted.json() as StreamTicket;
+    expect(Date.parse(streamTicket.expiresAt)).toBe(now.getTime() + 60_000);
+    now = new Date(now.getTime() + 60_000);
+    const late = await service.app.inject({ url: withTicket(streamPath(ticket), streamTicket) });
+    expect(late.statusCode).toBe(401);
+    expect(late.json().error.code).toBe('unauthorized');
+  });
+
+  it("refuses a stream ticket on another ticket's stream, and opens only its own tenant's links", async () => {
+    const ticket = newTicket();
+    const forOtherTicket = await mintStreamTicket(newTicket());
+    const refused = await fetch(`${base}${withTicket(streamPath(ticket), forOtherTicket)}`);
+    expect(refused.status).toBe(401);
+
+    // The same ticket id at two tenants: another tenant's stream ticket shows only its links.
+    const ours = await createLink(ticket);
+    const theirs = await createLink(ticket, OTHER_API_KEY);
+    await published(Subjects.linkCreated, ours.id);
+    await published(Subjects.linkCreated, theirs.id);
+    const stream = await openStream(
+      withTicket(streamPath(ticket), await mintStreamTicket(ticket, OTHER_API_KEY)),
+      {},
+    );
+    expect(stream.status).toBe(200);
+    const snapshot = await stream.next();
+    expect((snapshot.data.links as { id: string }[]).map((l) => l.id)).toEqual([theirs.id]);
+    await stream.close();
+  });
+
+  it('resumes with a new stream ticket and ?lastEventId=, as the console does', async () => {
+    const ticket = newTicket();
+    const first = await openStream(withTicket(streamPath(ticket), await mintStreamTicket(ticket)), {});
+    const snapshot = await first.next();
+    await first.close();
+    const missed = await createLink(ticket);
+    await published(Subjects.linkCreated, missed.id);
+    const second = await openStream(
+      `${withTicket(streamPath(ticket), await mintStreamTicket(ticket))}&lastEventId=${snapshot.id}`,
+      {},
+    );
+    expect(await second.next()).toMatchObject({ event: 'link', data: { id: missed.id, status: 'pending' } });
+    await second.close();
+  });
+
+  it('mints stream tickets for API key holders only', async () => {
+    const ticket = newTicket();
+    const none = await fetch(`${base}/v1/stream-tickets`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ticket }),
+    });
+    expect(none.status).toBe(401);
+    // A stream ticket is no credential for anything but its stream, not even for another ticket.
+    const streamTicket = await mintStreamTicket(ticket);
+    const chained = await fetch(`${base}/v1/stream-tickets`, {
+      method: 'POST',
+      headers: { ...auth(streamTicket.streamTicket), 'content-type': 'application/json' },
+      body: JSON.stringify({ ticket }),
+    });
+    expect(chained.status).toBe(401);
   });
 
   it('ends open streams when the service shuts down', async () => {

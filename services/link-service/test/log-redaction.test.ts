@@ -19,7 +19,8 @@ it.each([
   ['a repeated parameter', `${stream}?access_token=x&access_token=${key}`],
   ['a ; separator', `${stream}?lastEventId=1;access_token=${key}`],
   ['a percent-encoded value', `${stream}?access_token=${encodeURIComponent(key).replace('_', '%5F')}`],
-])('never logs the API key of a stream request with %s', async (_, url) => {
+  ['?stream_ticket= (a ticket, not a key)', `${stream}?stream_ticket=${key.replace('upk_', 'ust_')}`],
+])('never logs the credential of a stream request with %s', async (_, url) => {
   const before = h.infra.logs.length;
   const res = await h.service.app.inject({ method: 'GET', url });
   expect(res.statusCode).toBe(401);

@@ -6,6 +6,7 @@ import type {
   LinkView,
   SettingsUpdate,
   SettingsView,
+  StreamTicket,
 } from '@uplink/contracts';
 
 export type Ticket = { provider: string; id: string };
@@ -111,8 +112,15 @@ export class Api {
     ).blob();
   }
 
-  /** The ticket's live feed (Server-Sent Events); EventSource cannot send headers, hence the query. */
-  streamUrl(ticket: Ticket): string {
-    return `${ticketPath(ticket)}/stream?access_token=${encodeURIComponent(this.key)}`;
+  /**
+   * The URL of the ticket's live feed (Server-Sent Events), resuming after `lastEventId` when
+   * given. EventSource cannot send headers, and the API key never goes in a URL: the URL carries
+   * a stream ticket instead, which opens it once within a minute. Ask again for each connection.
+   */
+  async streamUrl(ticket: Ticket, lastEventId: string | undefined): Promise<string> {
+    const { streamTicket } = await this.call<StreamTicket>('POST', '/v1/stream-tickets', { ticket });
+    const query = new URLSearchParams({ stream_ticket: streamTicket });
+    if (lastEventId) query.set('lastEventId', lastEventId);
+    return `${ticketPath(ticket)}/stream?${query}`;
   }
 }

@@ -1,6 +1,8 @@
 // Live updates of one ticket's links: Server-Sent Events (`snapshot`, then one `link` event per
-// change; EventSource reconnects by itself and resumes with Last-Event-ID). When the stream
-// cannot be opened at all, the console polls the list instead.
+// change). Each connection takes a fresh stream ticket, which opens the stream once: when a
+// stream ends (its lifetime, the network), the feed reconnects with a new ticket and resumes
+// after the last event it saw. When the stream cannot be opened at all, the console polls the
+// list instead.
 import type { LinkView } from '@uplink/contracts';
 import { type Api, ApiError, type Ticket } from './api.ts';
 
@@ -14,11 +16,18 @@ export type FeedHooks = {
 };
 
 const POLL_MS = 3_000;
+/** The first reconnection comes at once; each failed one doubles the wait, up to the maximum. */
+const RECONNECT_FIRST_MS = 250;
+const RECONNECT_MAX_MS = 15_000;
 
 export class LiveFeed {
   private source: EventSource | undefined;
   private pollTimer: number | undefined;
+  private reconnectTimer: number | undefined;
   private stopped = false;
+  /** The id of the last event received: the next connection resumes after it. */
+  private lastEventId: string | undefined;
+  private failedReconnections = 0;
   private readonly api: Api;
   private readonly ticket: Ticket;
   private readonly hooks: FeedHooks;
@@ -30,27 +39,7 @@ export class LiveFeed {
   }
 
   start(): void {
-    const source = new EventSource(this.api.streamUrl(this.ticket));
-    this.source = source;
-    source.addEventListener('open', () => this.hooks.state('live'));
-    source.addEventListener('snapshot', (event) => {
-      const data = JSON.parse((event as MessageEvent<string>).data) as { links: LinkView[] };
-      this.hooks.snapshot(data.links);
-    });
-    source.addEventListener('link', (event) => {
-      this.hooks.link(JSON.parse((event as MessageEvent<string>).data) as LinkView);
-    });
-    source.addEventListener('error', () => {
-      if (this.stopped) return;
-      if (source.readyState === EventSource.CLOSED) {
-        // Refused outright (no stream route, a rejected key, not an event stream): poll instead.
-        source.close();
-        this.source = undefined;
-        this.startPolling();
-      } else {
-        this.hooks.state('reconnecting');
-      }
-    });
+    void this.connect();
   }
 
   stop(): void {
@@ -58,6 +47,58 @@ export class LiveFeed {
     this.source?.close();
     this.source = undefined;
     if (this.pollTimer !== undefined) window.clearTimeout(this.pollTimer);
+    if (this.reconnectTimer !== undefined) window.clearTimeout(this.reconnectTimer);
+  }
+
+  private async connect(): Promise<void> {
+    let url: string;
+    try {
+      url = await this.api.streamUrl(this.ticket, this.lastEventId);
+    } catch (error) {
+      if (this.stopped) return;
+      if (error instanceof ApiError && error.status === 401) this.hooks.unauthorized();
+      // Refused (an older server without stream tickets): poll. Unreachable: try again.
+      else if (error instanceof ApiError) this.startPolling();
+      else this.reconnectLater();
+      return;
+    }
+    if (this.stopped) return;
+    const source = new EventSource(url);
+    this.source = source;
+    source.addEventListener('open', () => {
+      this.failedReconnections = 0;
+      this.hooks.state('live');
+    });
+    source.addEventListener('snapshot', (event) => {
+      const message = event as MessageEvent<string>;
+      this.lastEventId = message.lastEventId;
+      this.hooks.snapshot((JSON.parse(message.data) as { links: LinkView[] }).links);
+    });
+    source.addEventListener('link', (event) => {
+      const message = event as MessageEvent<string>;
+      this.lastEventId = message.lastEventId;
+      this.hooks.link(JSON.parse(message.data) as LinkView);
+    });
+    source.addEventListener('error', () => {
+      // CLOSED: refused outright (a rejected ticket, too many streams, not an event stream).
+      const refused = source.readyState === EventSource.CLOSED;
+      // Otherwise EventSource would reconnect by itself, to this URL, whose ticket is used up.
+      source.close();
+      this.source = undefined;
+      if (this.stopped) return;
+      if (refused) {
+        this.startPolling();
+      } else {
+        this.hooks.state('reconnecting');
+        this.reconnectLater();
+      }
+    });
+  }
+
+  private reconnectLater(): void {
+    const wait = Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** this.failedReconnections);
+    this.failedReconnections++;
+    this.reconnectTimer = window.setTimeout(() => void this.connect(), wait);
   }
 
   private startPolling(): void {

@@ -1,13 +1,15 @@
 import { ErrorEnvelope, type LinkView, TicketParams } from '@uplink/contracts';
 import { AppError, type Clock, type HttpApp, unavailable } from '@uplink/kit';
-import type { LinkStore, TenantStore } from '@uplink/store';
+import type { LinkStore, StreamTicketStore, TenantStore } from '@uplink/store';
 import { Type } from 'typebox';
 import { type AuthFailureThrottle, requireTenant } from '../auth.ts';
 import type { LinkChange, LinkEventsFeed } from '../link-events-feed.ts';
 import { toLinkView } from './link-view.ts';
+import { STREAM_TICKET_PARAMETER } from './stream-tickets.ts';
 
 export type LinkStreamDeps = {
   tenants: TenantStore;
+  streamTickets: StreamTicketStore;
   links: LinkStore;
   feed: LinkEventsFeed;
   clock: Clock;
@@ -26,8 +28,11 @@ const CURSOR = /^\d{1,15}$/;
 
 const StreamQuery = Type.Object(
   {
-    access_token: Type.Optional(
-      Type.String({ description: 'The API key, for EventSource clients that cannot set headers.' }),
+    [STREAM_TICKET_PARAMETER]: Type.Optional(
+      Type.String({
+        description:
+          'A stream ticket from `POST /v1/stream-tickets`, for EventSource clients that cannot set headers; used up by this request. API keys are never accepted in a URL.',
+      }),
     ),
     lastEventId: Type.Optional(Type.String({ description: 'Resume after this event id.' })),
   },
@@ -38,8 +43,9 @@ const frame = (event: string, id: number, json: string) => `event: ${event}\nid:
 
 /**
  * `GET /v1/tickets/{provider}/{ticketId}/links/stream`: a ticket's links as Server-Sent Events.
- * Registered in its own scope: only here may the API key come as `?access_token=` (the request
- * log redacts it, see the kit's `redactUrl`).
+ * Registered in its own scope: only here may the credential be a stream ticket in the query
+ * (`?stream_ticket=`; the request log redacts it, see the kit's `redactUrl`), which opens this
+ * stream once and is worthless after a minute. `Authorization: Bearer` works as everywhere.
  */
 export function linkStreamRoutes(app: HttpApp, deps: LinkStreamDeps): void {
   const { tenants, links, feed, clock } = deps;
@@ -51,13 +57,11 @@ export function linkStreamRoutes(app: HttpApp, deps: LinkStreamDeps): void {
   // tenant keeps one tenant's key from taking them all.
   const openPerTenant = new Map<string, number>();
 
-  app.addHook('onRequest', async (request) => {
-    const token = (request.query as { access_token?: unknown }).access_token;
-    if (!request.headers.authorization && typeof token === 'string' && token) {
-      request.headers.authorization = `Bearer ${token}`;
-    }
-  });
-  requireTenant(app, tenants, deps.authFailures);
+  requireTenant(
+    app,
+    { tenants, streamTickets: { streamTickets: deps.streamTickets, clock } },
+    deps.authFailures,
+  );
   // Open streams never end by themselves: end them before the server waits for its connections.
   app.addHook('preClose', async () => {
     for (const end of [...open]) end();

@@ -227,11 +227,10 @@ describe('agent console', () => {
     const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
     try {
       const page = await context.newPage();
-      // Each stream request's Last-Event-ID (allHeaders: headers() leaves some out).
-      const streams: Promise<string | undefined>[] = [];
+      // Each stream request's URL: its stream ticket and where it resumes.
+      const streams: URL[] = [];
       page.on('request', (request) => {
-        if (!request.url().includes('/links/stream')) return;
-        streams.push(request.allHeaders().then((headers) => headers['last-event-id']));
+        if (request.url().includes('/links/stream')) streams.push(new URL(request.url()));
       });
       const firstEnded = new Promise<void>((resolve) =>
         page.on('requestfinished', (request) => {
@@ -249,10 +248,15 @@ describe('agent console', () => {
       const created = await createLink(ticketId);
       await linkItem(page, created.shortId).getByText('Pending').waitFor({ timeout: 10_000 });
       await page.getByText('Live', { exact: true }).waitFor();
-      const lastEventIds = await Promise.all(streams);
-      expect(lastEventIds.length).toBeGreaterThanOrEqual(2);
-      expect(lastEventIds[0]).toBeUndefined();
-      expect(lastEventIds[1]).toMatch(/^\d+$/);
+      expect(streams.length).toBeGreaterThanOrEqual(2);
+      const [first, second] = streams;
+      expect(first?.searchParams.get('lastEventId')).toBeNull();
+      expect(second?.searchParams.get('lastEventId')).toMatch(/^\d+$/);
+      // Each connection with a ticket of its own; the API key in no URL.
+      const tickets = streams.map((url) => url.searchParams.get('stream_ticket'));
+      expect(tickets.every((ticket) => ticket?.startsWith('ust_'))).toBe(true);
+      expect(new Set(tickets).size).toBe(tickets.length);
+      expect(streams.filter((url) => url.href.includes(API_KEY))).toEqual([]);
       expect(await page.evaluate(() => performance.timeOrigin)).toBe(loadId);
     } finally {
       await context.close();
