@@ -7,6 +7,7 @@ import { type Static, Type } from 'typebox';
 export const ErrorCodes = {
   invalid_request: 400,
   unauthorized: 401,
+  forbidden: 403,
   receiving_disabled: 403,
   not_found: 404,
   method_not_allowed: 405,

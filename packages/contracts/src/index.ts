@@ -1,3 +1,4 @@
+export * from './access.ts';
 export * from './common.ts';
 export * from './destinations.ts';
 export * from './errors.ts';

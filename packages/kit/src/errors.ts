@@ -15,6 +15,8 @@ export class AppError extends Error {
 
 export const unauthorized = (message = 'A valid API key is required.') =>
   new AppError('unauthorized', message);
+/** Authenticated, but the credential's role may not do this; the message names the role needed. */
+export const forbidden = (message: string) => new AppError('forbidden', message);
 export const notFound = (message: string) => new AppError('not_found', message);
 export const conflict = (code: 'conflict' | 'link_not_pending', message: string) =>
   new AppError(code, message);
