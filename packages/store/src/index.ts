@@ -1,3 +1,4 @@
+export * from './agent-sessions.ts';
 export * from './api-keys.ts';
 export * from './file-share-store.ts';
 export * from './link-store.ts';

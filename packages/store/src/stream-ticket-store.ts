@@ -1,4 +1,4 @@
-import type { TicketRef } from '@uplink/contracts';
+import type { Actor, Role, TicketRef } from '@uplink/contracts';
 import { hashSecret, newSecret } from '@uplink/kit';
 
 /** Stream tickets are recognisable in logs and support requests by this prefix. */
@@ -15,11 +15,21 @@ export type StreamTicketDocument = {
   tenantId: string;
   /** The helpdesk ticket whose links stream this ticket opens; no other stream. */
   ticket: TicketRef;
+  /** Who asked for the ticket: the stream it opens runs as them. */
+  role: Role;
+  actor: Actor;
   createdAt: Date;
   expiresAt: Date;
 };
 
-export type NewStreamTicket = { tenantId: string; ticket: TicketRef; ttlMs: number; now: Date };
+export type NewStreamTicket = {
+  tenantId: string;
+  ticket: TicketRef;
+  role: Role;
+  actor: Actor;
+  ttlMs: number;
+  now: Date;
+};
 
 /** A new stream ticket: the token (returned once) and the document stored by its hash. */
 export function newStreamTicket(input: NewStreamTicket): { token: string; document: StreamTicketDocument } {
@@ -30,6 +40,8 @@ export function newStreamTicket(input: NewStreamTicket): { token: string; docume
       _id: hashSecret(token),
       tenantId: input.tenantId,
       ticket: { provider: input.ticket.provider, id: input.ticket.id },
+      role: input.role,
+      actor: input.actor,
       createdAt: input.now,
       expiresAt: new Date(input.now.getTime() + input.ttlMs),
     },

@@ -27,7 +27,9 @@ describe('bootstrap tenant across connections', () => {
           opened.map((mongo) => new MongoTenantStore(mongo.db).ensureBootstrapTenant(key, T0)),
         );
         expect(new Set(ids)).toEqual(new Set([bootstrapTenantId(key)]));
-        expect(await store.tenants.tenantIdForKeyHash(hashSecret(key))).toBe(bootstrapTenantId(key));
+        expect((await store.tenants.verifyApiKey(hashSecret(key), T0))?.tenantId).toBe(
+          bootstrapTenantId(key),
+        );
         expect(await store.tenants.tenants.countDocuments({ _id: bootstrapTenantId(key) })).toBe(1);
       }
     } finally {

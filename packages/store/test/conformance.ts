@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../src/store.ts';
+import { describeAgentSessions } from './conformance/agent-sessions.ts';
 import { describeLinkReads } from './conformance/link-reads.ts';
 import { describeLinkTransitions } from './conformance/link-transitions.ts';
 import { describeOutbox } from './conformance/outbox.ts';
@@ -40,5 +41,6 @@ export function describeStore<S extends Store>(
     describeStreamTickets(current);
     describeUploads(current);
     describeTenants(current);
+    describeAgentSessions(current);
   });
 }

@@ -39,7 +39,7 @@ describe('SqliteStore', () => {
   it('keeps everything across closing and reopening the file', async () => {
     const first = new SqliteStore(path);
     const tenant = await first.tenants.createTenant('Acme', T0);
-    const key = await first.tenants.createApiKey(tenant._id, 'ci', T0);
+    const { key } = await first.tenants.createApiKey(tenant._id, { label: 'ci', role: 'admin' }, T0);
     await first.tenants.updateSettings(tenant._id, { mediaPolicy: { retentionDays: 9 } }, at(SECOND));
     const { link, token } = await first.links.create(newLink(tenant._id));
     const received = await first.links.markReceived(link, uploadedFile(), at(SECOND));
@@ -60,7 +60,7 @@ describe('SqliteStore', () => {
       );
       expect(await second.links.outbox.entries(link._id)).toStrictEqual(received?.outbox);
       expect(await second.links.findPendingDueBefore(at(2 * 60 * 60 * SECOND), 10)).toEqual([]);
-      expect(await second.tenants.tenantIdForKeyHash(hashSecret(key))).toBe(tenant._id);
+      expect((await second.tenants.verifyApiKey(hashSecret(key), T0))?.tenantId).toBe(tenant._id);
       expect((await second.tenants.getSettings(tenant._id))?.mediaPolicy.retentionDays).toBe(9);
       expect((await second.shares.findByTokenHash(hashSecret(share.token), T0)).outcome).toBe('found');
     } finally {

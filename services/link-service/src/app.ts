@@ -14,12 +14,13 @@ import {
 import type { BlobStore } from '@uplink/storage';
 import type { Store } from '@uplink/store';
 import { DestinationStore, extraHostList } from '@uplink/tenants';
-import { AuthFailureThrottle, BEARER_SCHEME, requireOperator, requireTenant } from './auth.ts';
+import { AuthFailureThrottle, requireOperator, requirePrincipal, SECURITY_SCHEMES } from './auth.ts';
 import { consoleRoutes } from './console/index.ts';
 import type { LinkServiceConfig } from './env.ts';
 import { LinkEventsFeed, linkEventsFeedWorker } from './link-events-feed.ts';
 import { linkStatusGauge } from './link-metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { agentSessionRoutes } from './routes/agent-sessions.ts';
 import { fileUrlRoutes } from './routes/file-url.ts';
 import { linkStreamRoutes } from './routes/link-stream.ts';
 import { linkRoutes } from './routes/links.ts';
@@ -63,7 +64,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
       version: '1',
       description: 'Create, list and revoke secure single-use upload links for support tickets.',
     },
-    BEARER_SCHEME,
+    SECURITY_SCHEMES,
   );
   consoleRoutes(app, {
     ...(config.CONSOLE_FRAME_ANCESTORS !== undefined
@@ -78,8 +79,9 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     windowMs: 60_000,
     clock,
   });
+  const principals = { tenants, agentSessions: store.agentSessions, clock };
   await app.register(async (tenantScope) => {
-    requireTenant(tenantScope, { tenants }, authFailures);
+    requirePrincipal(tenantScope, principals, authFailures);
     linkRoutes(tenantScope, {
       links,
       shares,
@@ -91,12 +93,13 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     settingsRoutes(tenantScope, { tenants, destinations, clock });
     fileUrlRoutes(tenantScope, { links, storage, clock });
     streamTicketRoutes(tenantScope, { streamTickets, clock });
+    agentSessionRoutes(tenantScope, { agentSessions: store.agentSessions, clock });
   });
   // Its own scope: the only route that also takes a stream ticket as ?stream_ticket= (EventSource).
   const feed = new LinkEventsFeed({ bus, links, clock, logger });
   await app.register(async (streamScope) => {
     linkStreamRoutes(streamScope, {
-      tenants,
+      principals,
       streamTickets,
       links,
       feed,

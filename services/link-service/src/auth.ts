@@ -1,25 +1,63 @@
 import { timingSafeEqual } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import { ErrorEnvelope } from '@uplink/contracts';
-import { AppError, type Clock, hashSecret, unauthorized } from '@uplink/kit';
-import type { TenantStore } from '@uplink/store';
+import { type Actor, ErrorEnvelope, type Role } from '@uplink/contracts';
+import { AppError, type Clock, forbidden, hashSecret, unauthorized } from '@uplink/kit';
+import { AGENT_SESSION_PREFIX, type AgentSessionStore, agentActor, type TenantStore } from '@uplink/store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  principalOfStreamTicket,
   STREAM_TICKET_PARAMETER,
   type StreamTicketRoutesDeps,
   streamTicketOf,
-  tenantOfStreamTicket,
 } from './routes/stream-tickets.ts';
 
+/** Who is asking: the tenant, what the credential may do, and who acts (links record it). */
+export type Principal = {
+  tenantId: string;
+  role: Role;
+  actor: Actor;
+  /** Set when the credential is an agent session. */
+  sessionId?: string;
+};
+
+/**
+ * Who may do what: each authenticated route names one of these families in its `config.access`,
+ * and one hook (requirePrincipal) refuses every other role with 403. The README's "Who can do
+ * what" table is this one.
+ */
+export const ACCESS = {
+  links: {
+    roles: ['admin', 'integration', 'agent'],
+    what: 'links (create, read, list, revoke, previews, the live stream)',
+  },
+  agentSessions: { roles: ['admin', 'integration'], what: 'agent sessions' },
+  readSettings: { roles: ['admin', 'integration'], what: 'reading settings' },
+  admin: { roles: ['admin'], what: 'changing settings and destinations, and API keys' },
+} as const satisfies Record<string, { roles: readonly Role[]; what: string }>;
+export type Access = keyof typeof ACCESS;
+
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Which roles may call the route (see ACCESS); every authenticated route names one. */
+    access?: Access;
+  }
   interface FastifyRequest {
-    /** Set on authenticated routes: the tenant the API key belongs to. */
-    tenantId: string;
+    /** Set on authenticated routes. */
+    principal: Principal;
   }
 }
 
-export const BEARER_SCHEME = {
-  apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key (upk_...).' },
+export const SECURITY_SCHEMES = {
+  apiKey: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A tenant API key (upk_...), with the role admin or integration.',
+  },
+  agentSession: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An agent session token (ups_...) from POST /v1/agent-sessions: the role agent.',
+  },
 } as const;
 
 function bearerToken(request: FastifyRequest): string | undefined {
@@ -127,57 +165,113 @@ function documentAuthRefusals(scope: FastifyInstance): void {
   });
 }
 
-export type CredentialSources = {
+/**
+ * Each route's access, from its `config.access`, into its OpenAPI operation: the security
+ * schemes, the roles (`x-uplink-roles` and a line of its description) and the 403. A route
+ * without one is a mistake that would leave it open to every role: registering it throws.
+ */
+function documentAccess(scope: FastifyInstance): void {
+  scope.addHook('onRoute', (route) => {
+    const access = route.config?.access;
+    if (!access) throw new Error(`${route.method} ${route.url} must name its access (config.access)`);
+    const { roles } = ACCESS[access];
+    const schema = route.schema as Record<string, unknown> | undefined;
+    // A GET's HEAD route comes here with the same schema: document it once.
+    if (!schema || schema['x-uplink-roles']) return;
+    schema.security = [{ apiKey: [] }, { agentSession: [] }];
+    schema['x-uplink-roles'] = [...roles];
+    const rolesLine = `Roles: ${roles.join(', ')}.`;
+    schema.description = schema.description ? `${schema.description}\n\n${rolesLine}` : rolesLine;
+    const response = schema.response as Record<number, unknown> | undefined;
+    if (response) response[403] ??= ErrorEnvelope;
+  });
+}
+
+export type PrincipalSources = {
   tenants: TenantStore;
+  agentSessions: AgentSessionStore;
+  clock: Clock;
   /** Only the live stream's scope takes stream tickets (EventSource cannot send headers). */
   streamTickets?: StreamTicketRoutesDeps;
 };
 
 /**
- * The tenant behind the request's credential, or undefined without a usable one. Every credential
- * source is read here, side by side: a stream ticket in the query (`?stream_ticket=`, where the
- * scope takes them), else `Authorization: Bearer` with an API key. An API key is never taken
- * from a URL.
+ * The principal behind the request's credential, or undefined without a usable one. Every
+ * credential source is read here, side by side: a stream ticket in the query (`?stream_ticket=`,
+ * where the scope takes them: it acts for whoever asked for it), else `Authorization: Bearer`
+ * with an API key (upk_) or an agent session token (ups_). An API key is never taken from a URL.
  */
-async function tenantOf(request: FastifyRequest, sources: CredentialSources): Promise<string | undefined> {
+async function principalOf(
+  request: FastifyRequest,
+  sources: PrincipalSources,
+): Promise<Principal | undefined> {
   const { streamTickets } = sources;
   const streamTicket = streamTickets ? streamTicketOf(request) : undefined;
-  if (streamTickets && streamTicket) return tenantOfStreamTicket(request, streamTicket, streamTickets);
-  const key = bearerToken(request);
-  if (!key) return undefined;
-  return (await sources.tenants.tenantIdForKeyHash(hashSecret(key))) ?? undefined;
+  if (streamTickets && streamTicket) return principalOfStreamTicket(request, streamTicket, streamTickets);
+  const token = bearerToken(request);
+  if (!token) return undefined;
+  const now = sources.clock.now();
+  if (token.startsWith(AGENT_SESSION_PREFIX)) {
+    const session = await sources.agentSessions.findUsable(hashSecret(token), now);
+    if (!session) return undefined;
+    return {
+      tenantId: session.tenantId,
+      role: session.role,
+      actor: agentActor(session),
+      sessionId: session.sessionId,
+    };
+  }
+  const key = await sources.tenants.verifyApiKey(hashSecret(token), now);
+  return key ? { tenantId: key.tenantId, role: key.role, actor: key.actor } : undefined;
 }
 
-function refusal(request: FastifyRequest, sources: CredentialSources): AppError {
+function refusal(request: FastifyRequest, sources: PrincipalSources): AppError {
   if (sources.streamTickets && streamTicketOf(request)) {
     return unauthorized(
       'The stream ticket is not valid: unknown, used, expired, or for another stream. Get a new one from POST /v1/stream-tickets.',
     );
   }
-  if (bearerToken(request)) return unauthorized('The API key is not valid.');
-  return sources.streamTickets
-    ? unauthorized(
-        `Send a tenant API key as "Authorization: Bearer <key>", or a stream ticket from POST /v1/stream-tickets as ?${STREAM_TICKET_PARAMETER}=. An API key is never accepted in a URL.`,
-      )
-    : unauthorized('Send a tenant API key as "Authorization: Bearer <key>".');
+  const token = bearerToken(request);
+  if (!token) {
+    const bearer = 'an API key or an agent session token as "Authorization: Bearer <credential>"';
+    return sources.streamTickets
+      ? unauthorized(
+          `Send ${bearer}, or a stream ticket from POST /v1/stream-tickets as ?${STREAM_TICKET_PARAMETER}=. An API key is never accepted in a URL.`,
+        )
+      : unauthorized(`Send ${bearer}.`);
+  }
+  return token.startsWith(AGENT_SESSION_PREFIX)
+    ? unauthorized('The agent session is not valid: unknown, expired or revoked.')
+    : unauthorized('The API key is not valid: unknown, expired or revoked.');
 }
 
-/** Every route registered in this scope requires a credential (see tenantOf). */
-export function requireTenant(
+/**
+ * Every route registered in this scope requires a credential (see principalOf), and a role its
+ * `config.access` allows: `request.principal` says who asks.
+ */
+export function requirePrincipal(
   scope: FastifyInstance,
-  sources: CredentialSources,
+  sources: PrincipalSources,
   throttle: AuthFailureThrottle,
 ): void {
   documentAuthRefusals(scope);
-  scope.decorateRequest('tenantId', '');
+  documentAccess(scope);
+  scope.decorateRequest('principal', null as unknown as Principal);
   scope.addHook('onRequest', async (request, reply) => {
     throttle.refuseIfThrottled(request, reply);
-    const tenantId = await tenantOf(request, sources);
-    if (!tenantId) {
+    const principal = await principalOf(request, sources);
+    if (!principal) {
       throttle.recordFailure(request.ip);
       throw refusal(request, sources);
     }
-    request.tenantId = tenantId;
+    // documentAccess makes every route name its access; the strictest stands in otherwise.
+    const { roles, what } = ACCESS[request.routeOptions.config.access ?? 'admin'];
+    if (!(roles as readonly Role[]).includes(principal.role)) {
+      throw forbidden(
+        `Only the role ${roles.join(' or ')} may do this (${what}); this credential has the role ${principal.role}.`,
+      );
+    }
+    request.principal = principal;
   });
 }
 

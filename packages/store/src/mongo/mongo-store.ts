@@ -1,5 +1,6 @@
 import { preparedStore, type Store } from '../store.ts';
 import { isMongoUnavailable, type Mongo, pingMongo } from './connection.ts';
+import { MongoAgentSessionStore } from './mongo-agent-session-store.ts';
 import { MongoFileShareStore } from './mongo-file-share-store.ts';
 import { MongoLinkStore } from './mongo-link-store.ts';
 import { MongoStreamTicketStore } from './mongo-stream-ticket-store.ts';
@@ -12,6 +13,7 @@ export class MongoStore implements Store {
   readonly links: MongoLinkStore;
   readonly shares: MongoFileShareStore;
   readonly streamTickets: MongoStreamTicketStore;
+  readonly agentSessions: MongoAgentSessionStore;
   readonly tenants: MongoTenantStore;
   readonly uploads: MongoUploadStore;
   readonly mongo: Mongo;
@@ -23,6 +25,7 @@ export class MongoStore implements Store {
     this.shares = new MongoFileShareStore(mongo.db);
     this.streamTickets = new MongoStreamTicketStore(mongo.db);
     this.tenants = new MongoTenantStore(mongo.db);
+    this.agentSessions = new MongoAgentSessionStore(mongo.db);
     this.uploads = new MongoUploadStore(mongo.db);
   }
 
@@ -36,6 +39,7 @@ export class MongoStore implements Store {
     await this.shares.ensureIndexes();
     await this.streamTickets.ensureIndexes();
     await this.tenants.ensureIndexes();
+    await this.agentSessions.ensureIndexes();
     await this.uploads.ensureIndexes();
   }
 

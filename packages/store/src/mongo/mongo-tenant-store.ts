@@ -8,7 +8,13 @@ import {
   withDefaults,
 } from '@uplink/tenants';
 import type { Collection, Db, OptionalUnlessRequiredId } from 'mongodb';
-import { type ApiKeyDocument, ApiKeys } from '../api-keys.ts';
+import {
+  type ApiKeyDocument,
+  ApiKeys,
+  legacyKeyFields,
+  type NewApiKey,
+  type VerifiedApiKey,
+} from '../api-keys.ts';
 import { collectPaths, type TenantStore } from '../tenant-store.ts';
 import { isDuplicateKeyError } from './connection.ts';
 
@@ -28,6 +34,17 @@ export class MongoTenantStore implements TenantStore {
         await this.keys.insertOne(key);
       },
       findKey: (keyHash) => this.keys.findOne({ _id: keyHash }),
+      listKeys: (tenantId) => this.keys.find({ tenantId }).sort({ createdAt: 1, _id: 1 }).toArray(),
+      revokeKey: async (tenantId, keyId, now) => {
+        await this.keys.updateOne(
+          { tenantId, keyId, revokedAt: { $exists: false } },
+          { $set: { revokedAt: now } },
+        );
+        return this.keys.findOne({ tenantId, keyId });
+      },
+      touchKey: async (keyHash, now) => {
+        await this.keys.updateOne({ _id: keyHash }, { $set: { lastUsedAt: now } });
+      },
       // Replicas start together: an upsert can lose the race with a duplicate-key error, and the
       // server only sometimes retries it. An insert whose _id is taken means the document is there.
       insertBootstrap: async (tenant, key) => {
@@ -38,7 +55,20 @@ export class MongoTenantStore implements TenantStore {
   }
 
   async ensureIndexes(): Promise<void> {
+    await this.#migrateLegacyKeys();
     await this.keys.createIndex({ tenantId: 1 }, { name: 'tenant_keys' });
+    await this.keys.createIndex({ keyId: 1 }, { name: 'key_id' });
+  }
+
+  /**
+   * Keys stored before roles become admin keys with their derived id. Repeatable, and replicas
+   * starting together write the same values.
+   */
+  async #migrateLegacyKeys(): Promise<void> {
+    const legacy = await this.keys.find({ role: { $exists: false } }, { projection: { _id: 1 } }).toArray();
+    for (const { _id } of legacy) {
+      await this.keys.updateOne({ _id, role: { $exists: false } }, { $set: legacyKeyFields(_id) });
+    }
   }
 
   async createTenant(name: string, now: Date): Promise<TenantDocument> {
@@ -47,16 +77,28 @@ export class MongoTenantStore implements TenantStore {
     return tenant;
   }
 
-  createApiKey(tenantId: string, label: string, now: Date): Promise<string> {
-    return this.#apiKeys.create(tenantId, label, now);
+  createApiKey(
+    tenantId: string,
+    options: NewApiKey,
+    now: Date,
+  ): Promise<{ key: string; stored: ApiKeyDocument }> {
+    return this.#apiKeys.create(tenantId, options, now);
   }
 
   ensureBootstrapTenant(key: string, now: Date): Promise<string> {
     return this.#apiKeys.ensureBootstrapTenant(key, now);
   }
 
-  tenantIdForKeyHash(keyHash: string, nowMs = Date.now()): Promise<string | null> {
-    return this.#apiKeys.tenantIdForKeyHash(keyHash, nowMs);
+  verifyApiKey(keyHash: string, now: Date): Promise<VerifiedApiKey | null> {
+    return this.#apiKeys.verify(keyHash, now);
+  }
+
+  listApiKeys(tenantId: string): Promise<ApiKeyDocument[]> {
+    return this.#apiKeys.list(tenantId);
+  }
+
+  revokeApiKey(tenantId: string, keyId: string, now: Date): Promise<ApiKeyDocument | null> {
+    return this.#apiKeys.revoke(tenantId, keyId, now);
   }
 
   async getSettings(tenantId: string): Promise<Settings | null> {

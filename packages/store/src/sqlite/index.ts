@@ -1,3 +1,4 @@
+export * from './sqlite-agent-session-store.ts';
 export * from './sqlite-file-share-store.ts';
 export * from './sqlite-link-store.ts';
 export * from './sqlite-outbox-store.ts';

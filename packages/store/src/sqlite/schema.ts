@@ -100,6 +100,28 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX stream_tickets_by_expiry ON stream_tickets (expires_at);
   `,
+  `
+  -- Roles on API keys: keys stored before them were all-powerful, so they become admin keys, with
+  -- their public id derived from their hash as keyIdOf does (api-keys.ts) and the bare prefix.
+  ALTER TABLE api_keys ADD COLUMN key_id TEXT;
+  UPDATE api_keys SET
+    key_id = 'key_' || substr(replace(replace(id, '-', ''), '_', ''), 1, 20),
+    doc = json_set(doc,
+      '$.keyId', 'key_' || substr(replace(replace(id, '-', ''), '_', ''), 1, 20),
+      '$.role', 'admin',
+      '$.prefix', 'upk_');
+  CREATE UNIQUE INDEX api_keys_by_key_id ON api_keys (key_id);
+
+  -- Agent sessions, id: the token's SHA-256.
+  CREATE TABLE agent_sessions (
+    id TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL UNIQUE,
+    tenant_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    doc TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
 
 /** Applies the migrations this file lacks; run inside a write transaction, so racing openers apply each once. */

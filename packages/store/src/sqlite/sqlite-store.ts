@@ -1,6 +1,7 @@
 import { isSqliteBusy } from '@uplink/kit';
 import type { Store } from '../store.ts';
 import { SqliteDatabase } from './database.ts';
+import { SqliteAgentSessionStore } from './sqlite-agent-session-store.ts';
 import { SqliteFileShareStore } from './sqlite-file-share-store.ts';
 import { SqliteLinkStore } from './sqlite-link-store.ts';
 import { SqliteStreamTicketStore } from './sqlite-stream-ticket-store.ts';
@@ -18,6 +19,7 @@ export class SqliteStore implements Store {
   readonly links: SqliteLinkStore;
   readonly shares: SqliteFileShareStore;
   readonly streamTickets: SqliteStreamTicketStore;
+  readonly agentSessions: SqliteAgentSessionStore;
   readonly tenants: SqliteTenantStore;
   readonly uploads: SqliteUploadStore;
   readonly #db: SqliteDatabase;
@@ -30,6 +32,7 @@ export class SqliteStore implements Store {
     this.shares = new SqliteFileShareStore(this.#db);
     this.streamTickets = new SqliteStreamTicketStore(this.#db);
     this.tenants = new SqliteTenantStore(this.#db);
+    this.agentSessions = new SqliteAgentSessionStore(this.#db);
     this.uploads = new SqliteUploadStore(this.#db);
   }
 

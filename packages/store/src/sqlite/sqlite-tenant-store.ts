@@ -7,7 +7,7 @@ import {
   type TenantDocument,
   withDefaults,
 } from '@uplink/tenants';
-import { type ApiKeyDocument, ApiKeys } from '../api-keys.ts';
+import { type ApiKeyDocument, ApiKeys, type NewApiKey, type VerifiedApiKey } from '../api-keys.ts';
 import { collectPaths, type TenantStore } from '../tenant-store.ts';
 import type { SqliteDatabase } from './database.ts';
 import { DocumentTable } from './document-table.ts';
@@ -44,10 +44,26 @@ export class SqliteTenantStore implements TenantStore {
   constructor(db: SqliteDatabase) {
     this.#db = db;
     this.#tenants = new DocumentTable(db, 'tenants', {});
-    this.#keys = new DocumentTable(db, 'api_keys', { tenant_id: (key) => key.tenantId });
+    this.#keys = new DocumentTable(db, 'api_keys', {
+      tenant_id: (key) => key.tenantId,
+      key_id: (key) => key.keyId,
+    });
     this.#apiKeys = new ApiKeys({
       insertKey: async (key) => this.#keys.insert(key),
       findKey: async (keyHash) => this.#keys.get(keyHash),
+      listKeys: async (tenantId) => this.#keys.find('tenant_id = ?', [tenantId], 'ORDER BY rowid'),
+      revokeKey: async (tenantId, keyId, now) =>
+        this.#db.transaction(() => {
+          const [key] = this.#keys.find('tenant_id = ? AND key_id = ?', [tenantId, keyId]);
+          if (!key) return null;
+          if (key.revokedAt) return key;
+          const revoked = { ...key, revokedAt: now };
+          this.#keys.replace(revoked);
+          return revoked;
+        }),
+      touchKey: async (keyHash, now) => {
+        this.#keys.update(keyHash, (key) => ({ ...key, lastUsedAt: now }));
+      },
       insertBootstrap: async (tenant, key) =>
         this.#db.transaction(() => {
           this.#tenants.insertIfAbsent(tenant);
@@ -65,16 +81,28 @@ export class SqliteTenantStore implements TenantStore {
     return tenant;
   }
 
-  createApiKey(tenantId: string, label: string, now: Date): Promise<string> {
-    return this.#apiKeys.create(tenantId, label, now);
+  createApiKey(
+    tenantId: string,
+    options: NewApiKey,
+    now: Date,
+  ): Promise<{ key: string; stored: ApiKeyDocument }> {
+    return this.#apiKeys.create(tenantId, options, now);
   }
 
   ensureBootstrapTenant(key: string, now: Date): Promise<string> {
     return this.#apiKeys.ensureBootstrapTenant(key, now);
   }
 
-  tenantIdForKeyHash(keyHash: string, nowMs = Date.now()): Promise<string | null> {
-    return this.#apiKeys.tenantIdForKeyHash(keyHash, nowMs);
+  verifyApiKey(keyHash: string, now: Date): Promise<VerifiedApiKey | null> {
+    return this.#apiKeys.verify(keyHash, now);
+  }
+
+  listApiKeys(tenantId: string): Promise<ApiKeyDocument[]> {
+    return this.#apiKeys.list(tenantId);
+  }
+
+  revokeApiKey(tenantId: string, keyId: string, now: Date): Promise<ApiKeyDocument | null> {
+    return this.#apiKeys.revoke(tenantId, keyId, now);
   }
 
   async getSettings(tenantId: string): Promise<Settings | null> {

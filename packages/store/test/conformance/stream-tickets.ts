@@ -8,6 +8,8 @@ export function describeStreamTickets(store: CurrentStore): void {
   const newTicket = (overrides: Partial<NewStreamTicket> = {}): NewStreamTicket => ({
     tenantId: newTenantId(),
     ticket: ticket(),
+    role: 'agent',
+    actor: { kind: 'agent', id: 'agent-7', name: 'Ada Agent', source: 'console' },
     ttlMs: 60 * SECOND,
     now: T0,
     ...overrides,
@@ -24,6 +26,8 @@ export function describeStreamTickets(store: CurrentStore): void {
         _id: hashSecret(token),
         tenantId: input.tenantId,
         ticket: input.ticket,
+        role: 'agent',
+        actor: input.actor,
         createdAt: T0,
         expiresAt: at(60 * SECOND),
       });

@@ -2,7 +2,8 @@ import { DEFAULT_VALIDITY_HOURS, defaultMediaPolicy } from '@uplink/contracts';
 import { hashSecret } from '@uplink/kit';
 import { API_KEY_PREFIX, bootstrapTenantId, type StoredDestinations } from '@uplink/tenants';
 import { describe, expect, it } from 'vitest';
-import { at, type CurrentStore, newTenantId, SECOND, T0 } from './fixtures.ts';
+import { keyIdOf } from '../../src/api-keys.ts';
+import { at, type CurrentStore, HOUR, newTenantId, SECOND, T0 } from './fixtures.ts';
 
 const sealed = (data: string) => ({ kid: 'k1', iv: 'aXY=', data, tag: 'dGFn' });
 const webhook = (url: string): StoredDestinations => ({ webhook: { url, secret: sealed('c2VjcmV0') } });
@@ -29,15 +30,78 @@ export function describeTenants(store: CurrentStore): void {
       expect(await tenants().getSettings(newTenantId())).toBeNull();
     });
 
-    it("answers a key's tenant, and null for an unknown key", async () => {
+    it('verifies a key as its tenant, role and actor, and refuses an unknown key', async () => {
       const tenant = await tenants().createTenant('Acme', T0);
-      const key = await tenants().createApiKey(tenant._id, 'ci', T0);
+      const { key, stored } = await tenants().createApiKey(
+        tenant._id,
+        { label: 'ci', role: 'integration' },
+        T0,
+      );
       expect(key.startsWith(API_KEY_PREFIX)).toBe(true);
-      expect(await tenants().tenantIdForKeyHash(hashSecret(key))).toBe(tenant._id);
-      expect(await tenants().tenantIdForKeyHash(hashSecret(`${key}x`))).toBeNull();
-      const second = await tenants().createApiKey(tenant._id, 'ci-2', T0);
-      expect(second).not.toBe(key);
-      expect(await tenants().tenantIdForKeyHash(hashSecret(second))).toBe(tenant._id);
+      expect(stored).toStrictEqual({
+        _id: hashSecret(key),
+        keyId: keyIdOf(hashSecret(key)),
+        tenantId: tenant._id,
+        role: 'integration',
+        label: 'ci',
+        prefix: key.slice(0, 12),
+        createdAt: T0,
+      });
+      expect(await tenants().verifyApiKey(hashSecret(key), T0)).toStrictEqual({
+        tenantId: tenant._id,
+        keyId: stored.keyId,
+        role: 'integration',
+        actor: { kind: 'api_key', keyPrefix: key.slice(0, 12), label: 'ci' },
+      });
+      expect(await tenants().verifyApiKey(hashSecret(`${key}x`), T0)).toBeNull();
+      const second = await tenants().createApiKey(tenant._id, { label: 'admin', role: 'admin' }, T0);
+      expect(second.key).not.toBe(key);
+      expect((await tenants().verifyApiKey(hashSecret(second.key), T0))?.role).toBe('admin');
+    });
+
+    it('lists keys with when they were last used, and revokes one (the process forgets it at once)', async () => {
+      const tenant = await tenants().createTenant('Acme', T0);
+      const other = await tenants().createTenant('Globex', T0);
+      const first = await tenants().createApiKey(tenant._id, { label: 'first', role: 'admin' }, T0);
+      const second = await tenants().createApiKey(
+        tenant._id,
+        { label: 'second', role: 'integration', expiresAt: at(HOUR) },
+        at(SECOND),
+      );
+      await tenants().createApiKey(other._id, { label: 'other', role: 'admin' }, T0);
+      await tenants().verifyApiKey(hashSecret(first.key), at(2 * SECOND));
+      expect(await tenants().listApiKeys(tenant._id)).toStrictEqual([
+        { ...first.stored, lastUsedAt: at(2 * SECOND) },
+        second.stored,
+      ]);
+
+      // Verified (and so remembered) just now, yet refused at once after revocation.
+      const revoked = await tenants().revokeApiKey(tenant._id, first.stored.keyId, at(3 * SECOND));
+      expect(revoked).toStrictEqual({
+        ...first.stored,
+        lastUsedAt: at(2 * SECOND),
+        revokedAt: at(3 * SECOND),
+      });
+      expect(await tenants().verifyApiKey(hashSecret(first.key), at(3 * SECOND))).toBeNull();
+      // Revoking again changes nothing; another tenant's key is not found.
+      expect(await tenants().revokeApiKey(tenant._id, first.stored.keyId, at(4 * SECOND))).toStrictEqual(
+        revoked,
+      );
+      expect(await tenants().revokeApiKey(other._id, second.stored.keyId, at(4 * SECOND))).toBeNull();
+      expect((await tenants().verifyApiKey(hashSecret(second.key), at(4 * SECOND)))?.role).toBe(
+        'integration',
+      );
+    });
+
+    it('refuses a key from its expiry on, even one verified just before', async () => {
+      const tenant = await tenants().createTenant('Acme', T0);
+      const { key } = await tenants().createApiKey(
+        tenant._id,
+        { label: 'temp', role: 'integration', expiresAt: at(5 * SECOND) },
+        T0,
+      );
+      expect(await tenants().verifyApiKey(hashSecret(key), at(5 * SECOND - 1))).not.toBeNull();
+      expect(await tenants().verifyApiKey(hashSecret(key), at(5 * SECOND))).toBeNull();
     });
 
     it('bootstraps one demo tenant per key, however many replicas race to do it', async () => {
@@ -47,7 +111,11 @@ export function describeTenants(store: CurrentStore): void {
       );
       expect(new Set(ids)).toEqual(new Set([bootstrapTenantId(key)]));
       expect(await tenants().ensureBootstrapTenant(key, at(SECOND))).toBe(bootstrapTenantId(key));
-      expect(await tenants().tenantIdForKeyHash(hashSecret(key))).toBe(bootstrapTenantId(key));
+      expect(await tenants().verifyApiKey(hashSecret(key), T0)).toMatchObject({
+        tenantId: bootstrapTenantId(key),
+        role: 'admin',
+        actor: { kind: 'api_key', label: 'bootstrap' },
+      });
       expect((await tenants().getSettings(bootstrapTenantId(key)))?.companyName).toBe('Demo Company');
     });
 

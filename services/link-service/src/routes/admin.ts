@@ -1,4 +1,4 @@
-import { ErrorEnvelope, TenantId } from '@uplink/contracts';
+import { ApiKeyRole, ErrorEnvelope, TenantId } from '@uplink/contracts';
 import type { Clock, HttpApp } from '@uplink/kit';
 import { notFound } from '@uplink/kit';
 import type { TenantStore } from '@uplink/store';
@@ -12,7 +12,7 @@ export function adminRoutes(app: HttpApp, deps: { tenants: TenantStore; clock: C
     '/admin/tenants',
     {
       schema: {
-        summary: 'Create a tenant and its first API key',
+        summary: 'Create a tenant and its first API key (an admin key)',
         tags: ['admin'],
         body: Type.Object(
           { name: Type.String({ minLength: 1, maxLength: 100 }) },
@@ -24,8 +24,8 @@ export function adminRoutes(app: HttpApp, deps: { tenants: TenantStore; clock: C
     async (request, reply) => {
       const now = deps.clock.now();
       const tenant = await deps.tenants.createTenant(request.body.name, now);
-      const apiKey = await deps.tenants.createApiKey(tenant._id, 'first key', now);
-      return reply.code(201).send({ tenantId: tenant._id, apiKey });
+      const { key } = await deps.tenants.createApiKey(tenant._id, { label: 'first key', role: 'admin' }, now);
+      return reply.code(201).send({ tenantId: tenant._id, apiKey: key });
     },
   );
 
@@ -34,10 +34,11 @@ export function adminRoutes(app: HttpApp, deps: { tenants: TenantStore; clock: C
     {
       schema: {
         summary: 'Create another API key for a tenant',
+        description: 'An admin key unless `role` says integration.',
         tags: ['admin'],
         params: Type.Object({ tenantId: TenantId }),
         body: Type.Object(
-          { label: Type.String({ minLength: 1, maxLength: 100 }) },
+          { label: Type.String({ minLength: 1, maxLength: 100 }), role: Type.Optional(ApiKeyRole) },
           { additionalProperties: false },
         ),
         response: { 201: CreatedTenant, 400: ErrorEnvelope, 401: ErrorEnvelope, 404: ErrorEnvelope },
@@ -46,8 +47,9 @@ export function adminRoutes(app: HttpApp, deps: { tenants: TenantStore; clock: C
     async (request, reply) => {
       const { tenantId } = request.params;
       if (!(await deps.tenants.getSettings(tenantId))) throw notFound('No such tenant.');
-      const apiKey = await deps.tenants.createApiKey(tenantId, request.body.label, deps.clock.now());
-      return reply.code(201).send({ tenantId, apiKey });
+      const { label, role = 'admin' } = request.body;
+      const { key } = await deps.tenants.createApiKey(tenantId, { label, role }, deps.clock.now());
+      return reply.code(201).send({ tenantId, apiKey: key });
     },
   );
 }

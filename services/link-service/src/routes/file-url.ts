@@ -50,18 +50,18 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
   app.get(
     '/v1/links/:id/file-url',
     {
+      config: { access: 'links' },
       schema: {
         summary: "A short-lived read URL for a link's received file",
         description:
           "For an inline preview: read-only, valid 5 minutes, served with the verified content type and shown inline. 404 while the link has no file, or when this link-service has no blob storage configured; 410 once the file was deleted (the tenant's retention ran out).",
         tags: ['links'],
-        security: [{ apiKey: [] }],
         params: LinkParams,
         response: { 200: FileUrl, ...receivedFileErrors },
       },
     },
     async (request, reply) => {
-      const { file, storage } = await receivedFile(request.tenantId, request.params.id);
+      const { file, storage } = await receivedFile(request.principal.tenantId, request.params.id);
       const now = clock.now();
       // Only the bytes verified at completion: for files stored before verified copies, the blob
       // could have been replaced while its upload SAS was valid.
@@ -82,12 +82,12 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
   app.get(
     '/v1/links/:id/file-rendering',
     {
+      config: { access: 'links' },
       schema: {
         summary: "A JPEG rendering of a link's received HEIC or HEIF photo",
         description:
           'For previews in browsers that cannot show HEIC (all but Safari): the verified photo decoded and encoded as JPEG, made on each request and never stored; the file itself stays as the customer sent it. 415 for any other type, 413 for a photo over 25 MB; otherwise as the file URL route.',
         tags: ['links'],
-        security: [{ apiKey: [] }],
         params: LinkParams,
         produces: ['image/jpeg', 'application/json'],
         response: {
@@ -99,7 +99,7 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
       },
     },
     async (request, reply) => {
-      const { file, storage } = await receivedFile(request.tenantId, request.params.id);
+      const { file, storage } = await receivedFile(request.principal.tenantId, request.params.id);
       if (!RENDERED_TYPES.has(file.contentType)) {
         throw new AppError('unsupported_media_type', 'Renderings are made of HEIC and HEIF photos only.');
       }

@@ -1,14 +1,14 @@
 import { ErrorEnvelope, type LinkView, TicketParams } from '@uplink/contracts';
 import { AppError, type Clock, type HttpApp, unavailable } from '@uplink/kit';
-import type { LinkStore, StreamTicketStore, TenantStore } from '@uplink/store';
+import type { LinkStore, StreamTicketStore } from '@uplink/store';
 import { Type } from 'typebox';
-import { type AuthFailureThrottle, requireTenant } from '../auth.ts';
+import { type AuthFailureThrottle, type PrincipalSources, requirePrincipal } from '../auth.ts';
 import type { LinkChange, LinkEventsFeed } from '../link-events-feed.ts';
 import { toLinkView } from './link-view.ts';
 import { STREAM_TICKET_PARAMETER } from './stream-tickets.ts';
 
 export type LinkStreamDeps = {
-  tenants: TenantStore;
+  principals: PrincipalSources;
   streamTickets: StreamTicketStore;
   links: LinkStore;
   feed: LinkEventsFeed;
@@ -48,7 +48,7 @@ const frame = (event: string, id: number, json: string) => `event: ${event}\nid:
  * stream once and is worthless after a minute. `Authorization: Bearer` works as everywhere.
  */
 export function linkStreamRoutes(app: HttpApp, deps: LinkStreamDeps): void {
-  const { tenants, links, feed, clock } = deps;
+  const { links, feed, clock } = deps;
   const keepAliveMs = deps.keepAliveMs ?? 15_000;
   const streamsPerTenant = deps.streamsPerTenant ?? 50;
   const maxLifetimeMs = deps.maxLifetimeMs ?? 30 * 60 * 1000;
@@ -57,9 +57,9 @@ export function linkStreamRoutes(app: HttpApp, deps: LinkStreamDeps): void {
   // tenant keeps one tenant's key from taking them all.
   const openPerTenant = new Map<string, number>();
 
-  requireTenant(
+  requirePrincipal(
     app,
-    { tenants, streamTickets: { streamTickets: deps.streamTickets, clock } },
+    { ...deps.principals, streamTickets: { streamTickets: deps.streamTickets, clock } },
     deps.authFailures,
   );
   // Open streams never end by themselves: end them before the server waits for its connections.
@@ -70,12 +70,12 @@ export function linkStreamRoutes(app: HttpApp, deps: LinkStreamDeps): void {
   app.get(
     '/v1/tickets/:provider/:ticketId/links/stream',
     {
+      config: { access: 'links' },
       schema: {
         summary: "A ticket's links, live (Server-Sent Events)",
         description:
           'First `event: snapshot` with `{"links": [...]}`, then `event: link` with a link\'s current view whenever it changes; `: keep-alive` comments every 15 s. Each event\'s `id` is a cursor: reconnect with `Last-Event-ID` (or `?lastEventId=`) to be sent the changes missed since, then live ones.',
         tags: ['links'],
-        security: [{ apiKey: [] }],
         params: TicketParams,
         querystring: StreamQuery,
         response: {
@@ -91,7 +91,7 @@ export function linkStreamRoutes(app: HttpApp, deps: LinkStreamDeps): void {
     },
     async (request, reply) => {
       if (!feed.running) throw unavailable('Live updates are not available yet; try again shortly.');
-      const { tenantId } = request;
+      const { tenantId } = request.principal;
       const openForTenant = openPerTenant.get(tenantId) ?? 0;
       if (openForTenant >= streamsPerTenant) {
         throw new AppError(

@@ -24,7 +24,6 @@ export type LinkRoutesDeps = {
 };
 
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 404: ErrorEnvelope } as const;
-const security = [{ apiKey: [] }];
 
 export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
   const { links, shares, tenants, outbox, clock } = deps;
@@ -40,19 +39,19 @@ export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
   app.post(
     '/v1/links',
     {
+      config: { access: 'links' },
       schema: {
         summary: 'Create an upload link for a ticket',
         tags: ['links'],
-        security,
         body: CreateLinkBody,
         response: { 201: CreatedLink, ...errors, 503: ErrorEnvelope },
       },
     },
     async (request, reply) => {
-      const validityHours = request.body.validityHours ?? (await defaultValidity(request.tenantId));
+      const validityHours = request.body.validityHours ?? (await defaultValidity(request.principal.tenantId));
       const now = clock.now();
       const { link, token } = await links.create({
-        tenantId: request.tenantId,
+        tenantId: request.principal.tenantId,
         ticket: request.body.ticket,
         contextMessage: request.body.contextMessage,
         validityHours,
@@ -70,16 +69,16 @@ export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
   app.get(
     '/v1/links/:id',
     {
+      config: { access: 'links' },
       schema: {
         summary: 'Get a link with its current status',
         tags: ['links'],
-        security,
         params: LinkParams,
         response: { 200: LinkView, ...errors },
       },
     },
     async (request) => {
-      const link = await links.get(request.tenantId, request.params.id);
+      const link = await links.get(request.principal.tenantId, request.params.id);
       if (!link) throw notFound('No such link.');
       return toLinkView(link, clock.now());
     },
@@ -88,10 +87,10 @@ export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
   app.get(
     '/v1/tickets/:provider/:ticketId/links',
     {
+      config: { access: 'links' },
       schema: {
         summary: "List a ticket's links, newest first",
         tags: ['links'],
-        security,
         params: TicketParams,
         querystring: Type.Object(
           { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })) },
@@ -103,7 +102,7 @@ export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
     async (request) => {
       const { provider, ticketId } = request.params;
       const found = await links.listByTicket(
-        request.tenantId,
+        request.principal.tenantId,
         { provider, id: ticketId },
         request.query.limit ?? 50,
       );
@@ -115,17 +114,17 @@ export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
   app.delete(
     '/v1/links/:id',
     {
+      config: { access: 'links' },
       schema: {
         summary: 'Revoke a pending link',
         tags: ['links'],
-        security,
         params: LinkParams,
         response: { 200: LinkView, ...errors, 409: ErrorEnvelope },
       },
     },
     async (request) => {
       const now = clock.now();
-      const result = await links.revoke(request.tenantId, request.params.id, now);
+      const result = await links.revoke(request.principal.tenantId, request.params.id, now);
       if (result.outcome === 'not_found') throw notFound('No such link.');
       if (result.outcome === 'not_pending') {
         throw conflict(
@@ -141,20 +140,20 @@ export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
   app.delete(
     '/v1/links/:id/file-links',
     {
+      config: { access: 'links' },
       schema: {
         summary: "Revoke the viewer links of a link's file",
         description:
           'Every viewer link note-relay put in a note or a Flex entry for this link stops working at once: new views answer 410. A page already open keeps its player for at most 10 minutes.',
         tags: ['links'],
-        security,
         params: LinkParams,
         response: { 200: FileLinksRevoked, ...errors },
       },
     },
     async (request) => {
-      const link = await links.get(request.tenantId, request.params.id);
+      const link = await links.get(request.principal.tenantId, request.params.id);
       if (!link) throw notFound('No such link.');
-      return { revoked: await shares.revokeForLink(request.tenantId, link._id, clock.now()) };
+      return { revoked: await shares.revokeForLink(request.principal.tenantId, link._id, clock.now()) };
     },
   );
 }

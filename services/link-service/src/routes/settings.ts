@@ -4,7 +4,6 @@ import type { TenantStore } from '@uplink/store';
 import type { DestinationStore } from '@uplink/tenants';
 
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 404: ErrorEnvelope, 503: ErrorEnvelope } as const;
-const security = [{ apiKey: [] }];
 
 export function settingsRoutes(
   app: HttpApp,
@@ -24,27 +23,27 @@ export function settingsRoutes(
   app.get(
     '/v1/settings',
     {
+      config: { access: 'readSettings' },
       schema: {
         summary: "The tenant's settings",
         description:
           'Destination credentials are never returned; `apiKeySet` and the like say whether one is stored.',
         tags: ['settings'],
-        security,
         response: { 200: SettingsView, ...errors },
       },
     },
-    (request) => view(request.tenantId),
+    (request) => view(request.principal.tenantId),
   );
 
   app.put(
     '/v1/settings',
     {
+      config: { access: 'admin' },
       schema: {
         summary: "Change the tenant's settings",
         description:
           'Fields you leave out keep their current value. Destination secrets (`apiKey`, `authToken`, `secret`) are write-only and stored encrypted; `null` removes a destination.',
         tags: ['settings'],
-        security,
         body: SettingsUpdate,
         response: { 200: SettingsView, ...errors },
       },
@@ -53,10 +52,10 @@ export function settingsRoutes(
       const { destinations: destinationsUpdate, ...settingsUpdate } = request.body;
       const now = clock.now();
       // Destinations first: their checks (URLs, required fields) may refuse the whole request.
-      if (destinationsUpdate) await destinations.update(request.tenantId, destinationsUpdate, now);
+      if (destinationsUpdate) await destinations.update(request.principal.tenantId, destinationsUpdate, now);
       if (Object.keys(settingsUpdate).length > 0)
-        await tenants.updateSettings(request.tenantId, settingsUpdate, now);
-      return view(request.tenantId);
+        await tenants.updateSettings(request.principal.tenantId, settingsUpdate, now);
+      return view(request.principal.tenantId);
     },
   );
 }

@@ -7,6 +7,7 @@ import {
 import { type Clock, type HttpApp, hashSecret } from '@uplink/kit';
 import type { StreamTicketStore } from '@uplink/store';
 import type { FastifyRequest } from 'fastify';
+import type { Principal } from '../auth.ts';
 
 export type StreamTicketRoutesDeps = { streamTickets: StreamTicketStore; clock: Clock };
 
@@ -23,19 +24,21 @@ export function streamTicketRoutes(app: HttpApp, deps: StreamTicketRoutesDeps): 
   app.post(
     '/v1/stream-tickets',
     {
+      config: { access: 'links' },
       schema: {
         summary: "A single-use ticket for a ticket's live links stream",
         description: `For browsers' EventSource, which cannot send headers: open \`GET /v1/tickets/{provider}/{ticketId}/links/stream?${STREAM_TICKET_PARAMETER}=<streamTicket>\` with it within ${STREAM_TICKET_TTL_SECONDS} seconds. It opens that stream once, for the tenant that asked; reconnecting takes a new one (with \`?lastEventId=\` to resume).`,
         tags: ['links'],
-        security: [{ apiKey: [] }],
         body: CreateStreamTicketBody,
         response: { 201: StreamTicket, 400: ErrorEnvelope, 401: ErrorEnvelope },
       },
     },
     async (request, reply) => {
       const { token, expiresAt } = await streamTickets.create({
-        tenantId: request.tenantId,
+        tenantId: request.principal.tenantId,
         ticket: request.body.ticket,
+        role: request.principal.role,
+        actor: request.principal.actor,
         ttlMs: STREAM_TICKET_TTL_SECONDS * 1000,
         now: clock.now(),
       });
@@ -51,19 +54,19 @@ export function streamTicketOf(request: FastifyRequest): string | undefined {
 }
 
 /**
- * The tenant a stream ticket lets into the stream this request asks for; undefined when the
- * ticket is unknown, used, expired, or for another ticket's stream. The ticket is used up either
- * way: a ticket tried on the wrong stream is not kept for a second try.
+ * Who a stream ticket lets into the stream this request asks for (whoever asked for the ticket);
+ * undefined when the ticket is unknown, used, expired, or for another ticket's stream. The ticket
+ * is used up either way: a ticket tried on the wrong stream is not kept for a second try.
  */
-export async function tenantOfStreamTicket(
+export async function principalOfStreamTicket(
   request: FastifyRequest,
   token: string,
   deps: StreamTicketRoutesDeps,
-): Promise<string | undefined> {
+): Promise<Principal | undefined> {
   const ticket = await deps.streamTickets.consume(hashSecret(token), deps.clock.now());
   const params = request.params as { provider?: string; ticketId?: string };
   if (!ticket || ticket.ticket.provider !== params.provider || ticket.ticket.id !== params.ticketId) {
     return undefined;
   }
-  return ticket.tenantId;
+  return { tenantId: ticket.tenantId, role: ticket.role, actor: ticket.actor };
 }

@@ -1,0 +1,247 @@
+// Who may do what: every role against every route family, on the harness's adapters (MongoDB-wire
+// and NATS, or the embedded SQLite ones), and the credentials' lifetimes and storage.
+import { DatabaseSync } from 'node:sqlite';
+import type { ErrorEnvelope } from '@uplink/contracts';
+import type { Store } from '@uplink/store';
+import { MongoStore } from '@uplink/store/mongo';
+import { bootstrapTenantId } from '@uplink/tenants';
+import { API_KEY, auth, type LinkServiceHarness, linkServiceHarness } from '@uplink/testing/link-service';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+let h: LinkServiceHarness;
+const tenantId = bootstrapTenantId(API_KEY);
+const agent = { id: 'agent-42', name: 'Ada Agent', email: 'ada@acme.example' };
+const ticket = { provider: 'freshdesk', id: 'roles-1' } as const;
+
+/** The credentials of each role, by the name the table below uses. */
+const credentials: Record<string, string> = {};
+
+beforeAll(async () => {
+  h = await linkServiceHarness();
+  credentials.admin = API_KEY;
+  credentials.integration = (
+    await h.store.tenants.createApiKey(tenantId, { label: 'helpdesk app', role: 'integration' }, new Date())
+  ).key;
+  const minted = await h.service.app.inject({
+    method: 'POST',
+    url: '/v1/agent-sessions',
+    headers: auth(credentials.integration),
+    payload: { agent, source: 'freshdesk' },
+  });
+  expect(minted.statusCode).toBe(201);
+  credentials.agent = minted.json().token;
+  credentials['admin session'] = (
+    await h.store.agentSessions.create(
+      { tenantId, role: 'admin', agent, source: 'console', ttlMinutes: 60 },
+      new Date(),
+    )
+  ).token;
+});
+
+type Call = { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; url: string; payload?: object };
+
+async function call(credential: string, request: Call | (() => Promise<Call>)) {
+  const { method, url, payload } = typeof request === 'function' ? await request() : request;
+  return h.service.app.inject({ method, url, headers: auth(credential), ...(payload ? { payload } : {}) });
+}
+
+async function pendingLink(): Promise<string> {
+  const res = await call(API_KEY, { method: 'POST', url: '/v1/links', payload: { ticket } });
+  return res.json().id;
+}
+
+const families: { family: string; request: Call | (() => Promise<Call>); ok: number; roles: string[] }[] = [
+  {
+    family: 'create a link',
+    request: { method: 'POST', url: '/v1/links', payload: { ticket } },
+    ok: 201,
+    roles: ['admin', 'integration', 'agent', 'admin session'],
+  },
+  {
+    family: "list a ticket's links",
+    request: { method: 'GET', url: '/v1/tickets/freshdesk/roles-1/links' },
+    ok: 200,
+    roles: ['admin', 'integration', 'agent', 'admin session'],
+  },
+  {
+    family: 'revoke a link',
+    request: async () => ({ method: 'DELETE', url: `/v1/links/${await pendingLink()}` }),
+    ok: 200,
+    roles: ['admin', 'integration', 'agent', 'admin session'],
+  },
+  {
+    family: 'start an agent session',
+    request: {
+      method: 'POST',
+      url: '/v1/agent-sessions',
+      payload: { agent, source: 'twilio-flex', ttlMinutes: 5 },
+    },
+    ok: 201,
+    roles: ['admin', 'integration', 'admin session'],
+  },
+  {
+    family: 'read settings',
+    request: { method: 'GET', url: '/v1/settings' },
+    ok: 200,
+    roles: ['admin', 'integration', 'admin session'],
+  },
+  {
+    family: 'change settings',
+    request: { method: 'PUT', url: '/v1/settings', payload: { companyName: 'Acme' } },
+    ok: 200,
+    roles: ['admin', 'admin session'],
+  },
+  {
+    family: 'change destinations',
+    request: { method: 'PUT', url: '/v1/settings', payload: { destinations: { webhook: null } } },
+    ok: 200,
+    roles: ['admin', 'admin session'],
+  },
+];
+
+describe('each role against each route family', () => {
+  const cases = families.flatMap(({ family, request, ok, roles }) =>
+    ['admin', 'integration', 'agent', 'admin session'].map((role) => ({
+      family,
+      request,
+      role,
+      expected: roles.includes(role) ? ok : 403,
+    })),
+  );
+
+  it.each(cases)('$role: $family -> $expected', async ({ request, role, expected }) => {
+    const res = await call(credentials[role] ?? '', request);
+    expect(res.statusCode).toBe(expected);
+    if (expected !== 403) return;
+    const { error } = res.json() as ErrorEnvelope;
+    expect(error.code).toBe('forbidden');
+    expect(error.message).toMatch(
+      /^Only the role (admin|admin or integration) may do this \(.+\); this credential has the role (agent|integration)\.$/,
+    );
+  });
+});
+
+describe('agent sessions', () => {
+  it('answer 401 once revoked, and only their own tenant revokes them', async () => {
+    const minted = await call(credentials.integration ?? '', {
+      method: 'POST',
+      url: '/v1/agent-sessions',
+      payload: { agent, source: 'freshdesk' },
+    });
+    const { id, token, expiresAt } = minted.json();
+    expect(Date.parse(expiresAt) - Date.now()).toBeGreaterThan(59 * 60_000);
+    expect(Date.parse(expiresAt) - Date.now()).toBeLessThanOrEqual(60 * 60_000);
+    const list = { method: 'GET', url: '/v1/tickets/freshdesk/roles-1/links' } as const;
+    expect((await call(token, list)).statusCode).toBe(200);
+
+    const revoke = { method: 'DELETE', url: `/v1/agent-sessions/${id}` } as const;
+    expect((await call(token, revoke)).statusCode).toBe(403);
+    expect((await call(credentials.integration ?? '', revoke)).statusCode).toBe(204);
+    const refused = await call(token, list);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().error).toStrictEqual({
+      code: 'unauthorized',
+      message: 'The agent session is not valid: unknown, expired or revoked.',
+    });
+    expect((await call(credentials.integration ?? '', revoke)).statusCode).toBe(404);
+  });
+
+  it('answer 401 from their expiry on (the service clock)', async () => {
+    const clock = { ms: Date.now(), now: () => new Date(clock.ms) };
+    const service = await h.build({ clock });
+    const minted = await service.app.inject({
+      method: 'POST',
+      url: '/v1/agent-sessions',
+      headers: auth(credentials.integration),
+      payload: { agent, source: 'freshdesk', ttlMinutes: 10 },
+    });
+    const { token } = minted.json();
+    const list = () =>
+      service.app.inject({ url: '/v1/tickets/freshdesk/roles-1/links', headers: auth(token) });
+    clock.ms += 10 * 60_000 - 1;
+    expect((await list()).statusCode).toBe(200);
+    clock.ms += 1;
+    expect((await list()).statusCode).toBe(401);
+  });
+
+  it('refuse a lifetime over 12 hours', async () => {
+    const res = await call(credentials.integration ?? '', {
+      method: 'POST',
+      url: '/v1/agent-sessions',
+      payload: { agent, source: 'freshdesk', ttlMinutes: 12 * 60 + 1 },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('invalid_request');
+  });
+});
+
+describe('API keys', () => {
+  it('stop working at their expiry (the service clock), though verified a moment before', async () => {
+    const clock = { ms: Date.now(), now: () => new Date(clock.ms) };
+    const service = await h.build({ clock });
+    const { key } = await h.store.tenants.createApiKey(
+      tenantId,
+      { label: 'expiring', role: 'integration', expiresAt: new Date(clock.ms + 60_000) },
+      clock.now(),
+    );
+    const list = () => service.app.inject({ url: '/v1/tickets/freshdesk/roles-1/links', headers: auth(key) });
+    clock.ms += 60_000 - 1;
+    expect((await list()).statusCode).toBe(200);
+    clock.ms += 1;
+    const refused = await list();
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().error.message).toBe('The API key is not valid: unknown, expired or revoked.');
+  });
+});
+
+/** Every stored row or document of a table / collection, as text, read past the store's code. */
+async function storedText(store: Store, name: 'api_keys' | 'agent_sessions'): Promise<string> {
+  if (store instanceof MongoStore) {
+    return JSON.stringify(await store.mongo.db.collection(name).find({}).toArray());
+  }
+  const raw = new DatabaseSync(store.location, { readOnly: true });
+  try {
+    return JSON.stringify(raw.prepare(`SELECT * FROM ${name}`).all());
+  } finally {
+    raw.close();
+  }
+}
+
+describe('credentials at rest', () => {
+  it('are stored as hashes only: no key or session token appears in what is stored', async () => {
+    const keys = await storedText(h.store, 'api_keys');
+    const sessions = await storedText(h.store, 'agent_sessions');
+    expect(keys).toContain(tenantId);
+    expect(sessions).toContain(agent.id);
+    for (const credential of Object.values(credentials)) {
+      const secretPart = credential.slice(4);
+      expect(keys).not.toContain(secretPart);
+      expect(sessions).not.toContain(secretPart);
+    }
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('names both security schemes and, for each /v1 operation, the roles it needs and its 403', async () => {
+    const doc = (await h.service.app.inject({ url: '/docs/json' })).json();
+    expect(Object.keys(doc.components.securitySchemes)).toStrictEqual(['apiKey', 'agentSession']);
+    const operations = Object.entries(doc.paths as Record<string, Record<string, Record<string, unknown>>>)
+      .filter(([path]) => path.startsWith('/v1/'))
+      .flatMap(([path, methods]) =>
+        Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+      );
+    expect(operations.length).toBeGreaterThan(8);
+    for (const { path, method, operation } of operations) {
+      const roles = operation['x-uplink-roles'] as string[];
+      expect(roles, `${method} ${path}`).toContain('admin');
+      expect((operation.description as string).split('Roles:'), `${method} ${path}`).toHaveLength(2);
+      expect(operation.description, `${method} ${path}`).toMatch(
+        new RegExp(`Roles: ${roles.join(', ')}\\.$`),
+      );
+      expect(operation.security).toStrictEqual([{ apiKey: [] }, { agentSession: [] }]);
+      expect(Object.keys(operation.responses as object)).toContain('403');
+    }
+    expect(doc.paths['/v1/settings'].put['x-uplink-roles']).toStrictEqual(['admin']);
+    expect(doc.paths['/v1/links'].post['x-uplink-roles']).toStrictEqual(['admin', 'integration', 'agent']);
+  });
+});
