@@ -25,6 +25,8 @@ function pathPattern(url: string): RegExp {
 export function answerMethodNotAllowed(app: FastifyInstance): void {
   const known = new Map<string, KnownPath>();
   app.addHook('onRoute', (route) => {
+    // A catch-all (CORS's OPTIONS preflight route) says nothing about which paths exist.
+    if (route.url === '*') return;
     const entry = known.get(route.url) ?? { pattern: pathPattern(route.url), methods: new Set<string>() };
     for (const method of [route.method].flat()) entry.methods.add(method);
     known.set(route.url, entry);

@@ -16,6 +16,7 @@ import type { Store } from '@uplink/store';
 import { DestinationStore, extraHostList } from '@uplink/tenants';
 import { AuthFailureThrottle, requireOperator, requirePrincipal, SECURITY_SCHEMES } from './auth.ts';
 import { consoleRoutes } from './console/index.ts';
+import { corsOriginList, registerApiCors } from './cors.ts';
 import type { LinkServiceConfig } from './env.ts';
 import { LinkEventsFeed, linkEventsFeedWorker } from './link-events-feed.ts';
 import { linkStatusGauge } from './link-metrics.ts';
@@ -57,6 +58,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
   const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock, ...deps.outbox });
 
   const app = serviceHttpApp(deps, { trustProxy: trustedProxies(config.TRUST_PROXY) });
+  await registerApiCors(app, corsOriginList(config.CORS_ALLOWED_ORIGINS ?? ''));
   await registerOpenApi(
     app,
     {

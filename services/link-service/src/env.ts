@@ -13,6 +13,7 @@ import { AzureStorageEnv, checkOptionalAzureStorage } from '@uplink/storage';
 import { DestinationHostsEnv } from '@uplink/tenants';
 import { type Static, Type } from 'typebox';
 import { DEFAULT_FRAME_ANCESTORS } from './console/csp.ts';
+import { checkCorsOrigins } from './cors.ts';
 
 export const LinkServiceEnv = Type.Object({
   ...CommonEnv,
@@ -55,6 +56,11 @@ export const LinkServiceEnv = Type.Object({
     description:
       'Failed authentications (wrong or missing API key, stream credential or operator token) one client address may make in a minute; then 429 until the minute is over.',
   }),
+  CORS_ALLOWED_ORIGINS: Type.String({
+    default: '',
+    description:
+      'Origins whose pages may call the API and open the live stream from the browser (helpdesk apps), comma-separated, each exactly `scheme://host[:port]`; the origin is echoed back, never `*`, and cookies are never allowed cross-origin. Empty: CORS is off, no page elsewhere may read an answer.',
+  }),
   LINK_STREAMS_PER_TENANT: Type.Integer({
     minimum: 1,
     default: 50,
@@ -69,8 +75,12 @@ export const LinkServiceEnv = Type.Object({
 });
 export type LinkServiceConfig = Static<typeof LinkServiceEnv>;
 
-/** What LinkServiceEnv cannot say: the keys' format, and storage settings complete when given. */
+/**
+ * What LinkServiceEnv cannot say: the keys' format, storage settings complete when given, and
+ * the CORS origins exact.
+ */
 export const LinkServiceChecks: ConfigCheck<LinkServiceConfig>[] = [
   checkSecretKeys,
   checkOptionalAzureStorage,
+  checkCorsOrigins,
 ];

@@ -141,6 +141,7 @@ describe('GET /v1/tickets/{provider}/{ticketId}/links/stream', () => {
     expect(stream.headers['content-type']).toBe('text/event-stream');
     expect(stream.headers['cache-control']).toBe('no-cache');
     expect(stream.headers['x-accel-buffering']).toBe('no');
+    expect(stream.headers['x-content-type-options']).toBe('nosniff');
 
     const snapshot = await stream.next();
     expect(snapshot.event).toBe('snapshot');

@@ -106,6 +106,10 @@ export function linkStreamRoutes(app: HttpApp, deps: LinkStreamDeps): void {
 
       const res = reply.raw;
       reply.hijack();
+      // What the hooks set (nosniff, CORS for a listed origin): a hijacked reply would drop them.
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (value !== undefined) res.setHeader(name, value);
+      }
       res.writeHead(200, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-cache',
