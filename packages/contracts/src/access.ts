@@ -96,3 +96,67 @@ export const CreatedAgentSession = Type.Object(
 export type CreatedAgentSession = Static<typeof CreatedAgentSession>;
 
 export const AgentSessionParams = Type.Object({ id: AgentSessionId }, { additionalProperties: false });
+
+export const ApiKeyId = Type.String({
+  pattern: '^key_[A-Za-z0-9]{20}$',
+  description: 'The key id (not the key).',
+});
+
+/** An API key as the key management API shows it: never the key itself. */
+export const ApiKeyView = Type.Object(
+  {
+    id: ApiKeyId,
+    prefix: Type.String({
+      description:
+        'The first characters of the key, to tell keys apart (`upk_` alone for keys made before prefixes were kept).',
+    }),
+    role: ApiKeyRole,
+    label: Type.String(),
+    createdAt: Timestamp,
+    expiresAt: Type.Optional(Timestamp),
+    lastUsedAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'When a request last used the key, to within about 10 seconds.',
+      }),
+    ),
+    revokedAt: Type.Optional(Timestamp),
+  },
+  { additionalProperties: false },
+);
+export type ApiKeyView = Static<typeof ApiKeyView>;
+
+export const ApiKeyList = Type.Object({ keys: Type.Array(ApiKeyView) }, { additionalProperties: false });
+export type ApiKeyList = Static<typeof ApiKeyList>;
+
+export const CreateApiKeyBody = Type.Object(
+  {
+    label: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'What the key is for, e.g. "Freshdesk app".',
+    }),
+    role: ApiKeyRole,
+    expiresInDays: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 3650,
+        description: 'The key stops working this many days from now.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CreateApiKeyBody = Static<typeof CreateApiKeyBody>;
+
+// One closed object, not an intersection with ApiKeyView (see CreatedLink).
+export const CreatedApiKey = Type.Object(
+  {
+    ...ApiKeyView.properties,
+    key: Type.String({ description: 'The API key. Shown once: only its hash is stored.' }),
+  },
+  { additionalProperties: false },
+);
+export type CreatedApiKey = Static<typeof CreatedApiKey>;
+
+export const ApiKeyParams = Type.Object({ id: ApiKeyId }, { additionalProperties: false });

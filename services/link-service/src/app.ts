@@ -22,6 +22,7 @@ import { LinkEventsFeed, linkEventsFeedWorker } from './link-events-feed.ts';
 import { linkStatusGauge } from './link-metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { agentSessionRoutes } from './routes/agent-sessions.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
 import { fileUrlRoutes } from './routes/file-url.ts';
 import { linkStreamRoutes } from './routes/link-stream.ts';
 import { linkRoutes } from './routes/links.ts';
@@ -96,6 +97,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     fileUrlRoutes(tenantScope, { links, storage, clock });
     streamTicketRoutes(tenantScope, { streamTickets, clock });
     agentSessionRoutes(tenantScope, { agentSessions: store.agentSessions, clock });
+    apiKeyRoutes(tenantScope, { tenants, clock });
   });
   // Its own scope: the only route that also takes a stream ticket as ?stream_ticket= (EventSource).
   const feed = new LinkEventsFeed({ bus, links, clock, logger });

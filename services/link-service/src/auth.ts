@@ -18,6 +18,8 @@ export type Principal = {
   actor: Actor;
   /** Set when the credential is an agent session. */
   sessionId?: string;
+  /** Set when the credential is an API key. */
+  keyId?: string;
 };
 
 /**
@@ -222,7 +224,7 @@ async function principalOf(
     };
   }
   const key = await sources.tenants.verifyApiKey(hashSecret(token), now);
-  return key ? { tenantId: key.tenantId, role: key.role, actor: key.actor } : undefined;
+  return key ? { tenantId: key.tenantId, role: key.role, actor: key.actor, keyId: key.keyId } : undefined;
 }
 
 function refusal(request: FastifyRequest, sources: PrincipalSources): AppError {

@@ -92,6 +92,18 @@ const families: { family: string; request: Call | (() => Promise<Call>); ok: num
     roles: ['admin', 'admin session'],
   },
   {
+    family: 'list API keys',
+    request: { method: 'GET', url: '/v1/api-keys' },
+    ok: 200,
+    roles: ['admin', 'admin session'],
+  },
+  {
+    family: 'create an API key',
+    request: { method: 'POST', url: '/v1/api-keys', payload: { label: 'ci', role: 'integration' } },
+    ok: 201,
+    roles: ['admin', 'admin session'],
+  },
+  {
     family: 'change destinations',
     request: { method: 'PUT', url: '/v1/settings', payload: { destinations: { webhook: null } } },
     ok: 200,
@@ -191,6 +203,84 @@ describe('API keys', () => {
     const refused = await list();
     expect(refused.statusCode).toBe(401);
     expect(refused.json().error.message).toBe('The API key is not valid: unknown, expired or revoked.');
+  });
+});
+
+describe('the key management API', () => {
+  const admin = (request: Call) => call(API_KEY, request);
+
+  it('shows a new key once, lists it without the key, and the key has the role it was given', async () => {
+    const created = await admin({
+      method: 'POST',
+      url: '/v1/api-keys',
+      payload: { label: 'Freshdesk app', role: 'integration' },
+    });
+    expect(created.statusCode).toBe(201);
+    const { key, ...view } = created.json();
+    expect(key).toMatch(/^upk_[A-Za-z0-9_-]{43}$/);
+    expect(view).toStrictEqual({
+      id: expect.stringMatching(/^key_[A-Za-z0-9]{20}$/),
+      prefix: key.slice(0, 12),
+      role: 'integration',
+      label: 'Freshdesk app',
+      createdAt: expect.any(String),
+    });
+    expect((await call(key, { method: 'GET', url: '/v1/settings' })).statusCode).toBe(200);
+    expect(
+      (await call(key, { method: 'PUT', url: '/v1/settings', payload: { companyName: 'X' } })).statusCode,
+    ).toBe(403);
+
+    const listed = await admin({ method: 'GET', url: '/v1/api-keys' });
+    expect(listed.body).not.toContain(key.slice(4));
+    const keys = listed.json().keys as { id: string; lastUsedAt?: string; label: string; role: string }[];
+    expect(keys.find((k) => k.id === view.id)).toMatchObject({ ...view, lastUsedAt: expect.any(String) });
+    expect(keys.find((k) => k.label === 'bootstrap')).toMatchObject({ role: 'admin', prefix: 'upk_' });
+  });
+
+  it('revokes a key: refused at once though this process verified it a moment ago', async () => {
+    const { key, id } = (
+      await admin({ method: 'POST', url: '/v1/api-keys', payload: { label: 'leaked', role: 'admin' } })
+    ).json();
+    expect((await call(key, { method: 'GET', url: '/v1/api-keys' })).statusCode).toBe(200);
+    const revoked = await admin({ method: 'DELETE', url: `/v1/api-keys/${id}` });
+    expect(revoked.statusCode).toBe(200);
+    expect(revoked.json()).toMatchObject({ id, revokedAt: expect.any(String) });
+    const refused = await call(key, { method: 'GET', url: '/v1/api-keys' });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().error.message).toBe('The API key is not valid: unknown, expired or revoked.');
+    expect((await admin({ method: 'DELETE', url: '/v1/api-keys/key_AAAAAAAAAAAAAAAAAAAA' })).statusCode).toBe(
+      404,
+    );
+  });
+
+  it('does not let a key revoke itself', async () => {
+    const { key, id } = (
+      await admin({ method: 'POST', url: '/v1/api-keys', payload: { label: 'self', role: 'admin' } })
+    ).json();
+    const res = await call(key, { method: 'DELETE', url: `/v1/api-keys/${id}` });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.message).toBe(
+      'This request is made with that key: revoke it with another admin key.',
+    );
+    expect((await call(key, { method: 'GET', url: '/v1/api-keys' })).statusCode).toBe(200);
+  });
+
+  it('makes a key that stops working after the days it was given (the service clock)', async () => {
+    const clock = { ms: Date.now(), now: () => new Date(clock.ms) };
+    const service = await h.build({ clock });
+    const created = await service.app.inject({
+      method: 'POST',
+      url: '/v1/api-keys',
+      headers: auth(),
+      payload: { label: 'contractor', role: 'integration', expiresInDays: 2 },
+    });
+    const { key, expiresAt } = created.json();
+    expect(Date.parse(expiresAt)).toBe(clock.ms + 2 * 24 * 3600_000);
+    const list = () => service.app.inject({ url: '/v1/tickets/freshdesk/roles-1/links', headers: auth(key) });
+    clock.ms += 2 * 24 * 3600_000 - 1;
+    expect((await list()).statusCode).toBe(200);
+    clock.ms += 1;
+    expect((await list()).statusCode).toBe(401);
   });
 });
 
