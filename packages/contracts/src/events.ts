@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from 'typebox';
+import { Actor } from './access.ts';
 import {
   ContextMessage,
   LinkId,
@@ -40,7 +41,13 @@ const linkFacts = {
 export const LinkCreatedEvent = envelope(
   Subjects.linkCreated,
   Type.Object(
-    { ...linkFacts, validityHours: ValidityHours, contextMessage: Type.Optional(ContextMessage) },
+    {
+      ...linkFacts,
+      validityHours: ValidityHours,
+      contextMessage: Type.Optional(ContextMessage),
+      // Optional: events published before links recorded who made them stay valid.
+      createdBy: Type.Optional(Actor),
+    },
     { additionalProperties: false },
   ),
 );
@@ -54,7 +61,11 @@ export type LinkExpiredEvent = Static<typeof LinkExpiredEvent>;
 
 export const LinkRevokedEvent = envelope(
   Subjects.linkRevoked,
-  Type.Object({ ...linkFacts, revokedAt: Timestamp }, { additionalProperties: false }),
+  Type.Object(
+    // revokedBy is optional: events published before links recorded who revoked them stay valid.
+    { ...linkFacts, revokedAt: Timestamp, revokedBy: Type.Optional(Actor) },
+    { additionalProperties: false },
+  ),
 );
 export type LinkRevokedEvent = Static<typeof LinkRevokedEvent>;
 

@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { Actor } from './access.ts';
 import {
   ContextMessage,
   LinkId,
@@ -38,7 +39,13 @@ export const LinkView = Type.Object(
     expiresInSeconds: Type.Optional(
       Type.Integer({ minimum: 0, description: 'Seconds until expiry, for pending links only.' }),
     ),
+    createdBy: Type.Optional(
+      Type.Union(Actor.anyOf, {
+        description: 'Who created the link (absent for links made before this was recorded).',
+      }),
+    ),
     revokedAt: Type.Optional(Timestamp),
+    revokedBy: Type.Optional(Type.Union(Actor.anyOf, { description: 'Who revoked the link.' })),
     receivedAt: Type.Optional(Timestamp),
     deliveredAt: Type.Optional(Timestamp),
     delivery: Type.Optional(DeliveryTarget),

@@ -1,4 +1,11 @@
-import type { DeliveryTarget, LinkStatus, TicketRef, UploadedFile, ValidityHours } from '@uplink/contracts';
+import type {
+  Actor,
+  DeliveryTarget,
+  LinkStatus,
+  TicketRef,
+  UploadedFile,
+  ValidityHours,
+} from '@uplink/contracts';
 import type { OutboxDocument } from '@uplink/event-bus';
 
 /** One document per link: its state, and the events its transitions still have to publish. */
@@ -15,8 +22,11 @@ export type LinkDocument = OutboxDocument & {
   createdAt: Date;
   expiresAt: Date;
   updatedAt: Date;
+  /** Who created the link; absent on links made before this was recorded. */
+  createdBy?: Actor;
   expiredAt?: Date;
   revokedAt?: Date;
+  revokedBy?: Actor;
   receivedAt?: Date;
   /** The verified file, set by the pending -> received transition. */
   upload?: UploadedFile;

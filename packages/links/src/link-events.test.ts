@@ -25,13 +25,21 @@ const link: LinkDocument = {
   createdAt: new Date('2026-11-23T10:00:00Z'),
   expiresAt: new Date('2026-11-23T12:00:00Z'),
   updatedAt: new Date('2026-11-23T10:00:00Z'),
+  createdBy: {
+    kind: 'agent',
+    id: 'agent-7',
+    name: 'Ada Agent',
+    email: 'ada@acme.example',
+    source: 'freshdesk',
+  },
 };
+const revokedBy = { kind: 'api_key', keyPrefix: 'upk_AbCdEfGh', label: 'helpdesk app' } as const;
 const now = new Date('2026-11-23T12:00:01Z');
 
 const producers: Record<Subject, () => unknown> = {
   [Subjects.linkCreated]: () => linkCreatedEvent(link),
   [Subjects.linkExpired]: () => linkExpiredEvent(link, now),
-  [Subjects.linkRevoked]: () => linkRevokedEvent(link, now),
+  [Subjects.linkRevoked]: () => linkRevokedEvent(link, now, revokedBy),
   [Subjects.uploadCompleted]: () =>
     uploadCompletedEvent(
       link,
@@ -110,7 +118,47 @@ describe('event contracts', () => {
   });
 
   it('refuses unknown fields, so producers and consumers cannot drift apart silently', () => {
-    const result = validateEvent(Subjects.linkRevoked, { ...linkRevokedEvent(link, now), extra: 1 });
+    const result = validateEvent(Subjects.linkRevoked, {
+      ...linkRevokedEvent(link, now, revokedBy),
+      extra: 1,
+    });
     expect(result.ok).toBe(false);
+  });
+
+  it('carries who created and who revoked the link', () => {
+    expect(linkCreatedEvent(link).data.createdBy).toStrictEqual(link.createdBy);
+    expect(linkRevokedEvent(link, now, revokedBy).data.revokedBy).toStrictEqual(revokedBy);
+  });
+
+  it('still accepts events published before links recorded who did it', () => {
+    // As published before createdBy and revokedBy existed: consumers must not dead-letter them.
+    const facts = {
+      shortId: '3bc4',
+      ticket: { provider: 'freshdesk', id: '4711' },
+      expiresAt: '2026-11-23T12:00:00.000Z',
+    };
+    const envelope = {
+      schemaVersion: 1,
+      tenantId: 'ten_AbCdEfGhIjKlMnOpQrSt',
+      linkId: 'lnk_AbCdEfGhIjKlMnOpQrSt',
+      occurredAt: '2026-11-23T10:00:00.000Z',
+    };
+    const oldCreated = {
+      ...envelope,
+      eventId: 'lnk_AbCdEfGhIjKlMnOpQrSt:link.created',
+      type: 'link.created',
+      data: { ...facts, validityHours: 2, contextMessage: 'A photo of the label, please' },
+    };
+    const oldRevoked = {
+      ...envelope,
+      eventId: 'lnk_AbCdEfGhIjKlMnOpQrSt:link.revoked',
+      type: 'link.revoked',
+      data: { ...facts, revokedAt: '2026-11-23T11:00:00.000Z' },
+    };
+    expect(validateEvent(Subjects.linkCreated, oldCreated)).toMatchObject({ ok: true });
+    expect(validateEvent(Subjects.linkRevoked, oldRevoked)).toMatchObject({ ok: true });
+    // And an actor that is neither an agent nor a key is refused.
+    const badActor = { ...oldRevoked, data: { ...oldRevoked.data, revokedBy: { kind: 'robot' } } };
+    expect(validateEvent(Subjects.linkRevoked, badActor).ok).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import {
+  type Actor,
   type DeliveryTarget,
   type LinkCreatedEvent,
   type LinkExpiredEvent,
@@ -43,6 +44,7 @@ export function linkCreatedEvent(doc: LinkDocument): LinkCreatedEvent {
       ...facts(doc),
       validityHours: doc.validityHours,
       ...(doc.contextMessage !== undefined ? { contextMessage: doc.contextMessage } : {}),
+      ...(doc.createdBy ? { createdBy: doc.createdBy } : {}),
     },
   };
 }
@@ -51,8 +53,11 @@ export function linkExpiredEvent(link: LinkFacts, now: Date): LinkExpiredEvent {
   return { ...base(link, Subjects.linkExpired, now), data: { ...facts(link), expiredAt: now.toISOString() } };
 }
 
-export function linkRevokedEvent(link: LinkFacts, now: Date): LinkRevokedEvent {
-  return { ...base(link, Subjects.linkRevoked, now), data: { ...facts(link), revokedAt: now.toISOString() } };
+export function linkRevokedEvent(link: LinkFacts, now: Date, revokedBy: Actor): LinkRevokedEvent {
+  return {
+    ...base(link, Subjects.linkRevoked, now),
+    data: { ...facts(link), revokedAt: now.toISOString(), revokedBy },
+  };
 }
 
 export function uploadCompletedEvent(
@@ -117,8 +122,8 @@ export function noteFailedEvent(
  */
 export const transitionEntry = {
   created: (link: LinkDocument) => outboxEntry(Subjects.linkCreated, linkCreatedEvent(link), link.createdAt),
-  revoked: (link: LinkFacts, now: Date) =>
-    outboxEntry(Subjects.linkRevoked, linkRevokedEvent(link, now), now),
+  revoked: (link: LinkFacts, now: Date, revokedBy: Actor) =>
+    outboxEntry(Subjects.linkRevoked, linkRevokedEvent(link, now, revokedBy), now),
   expired: (link: LinkFacts, now: Date) =>
     outboxEntry(Subjects.linkExpired, linkExpiredEvent(link, now), now),
   received: (link: LinkDocument, file: UploadedFile, now: Date) =>

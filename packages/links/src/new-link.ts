@@ -1,4 +1,4 @@
-import type { TicketRef, ValidityHours } from '@uplink/contracts';
+import type { Actor, TicketRef, ValidityHours } from '@uplink/contracts';
 import { hashSecret, newSecret, randomId, shortHex } from '@uplink/kit';
 import type { LinkDocument } from './link-document.ts';
 import { transitionEntry } from './link-events.ts';
@@ -10,6 +10,8 @@ export type NewLink = {
   ticket: TicketRef;
   contextMessage?: string | undefined;
   validityHours: ValidityHours;
+  /** Who creates it: the API always says; scripts, benchmarks and tests may not. */
+  createdBy?: Actor | undefined;
   now: Date;
   /** Only benchmarks and tests set this; links otherwise expire `validityHours` after `now`. */
   expiresAt?: Date;
@@ -31,6 +33,7 @@ export function newLinkDocument(input: NewLink): { link: LinkDocument; token: st
     createdAt: now,
     expiresAt: input.expiresAt ?? new Date(now.getTime() + input.validityHours * HOUR_MS),
     updatedAt: now,
+    ...(input.createdBy ? { createdBy: input.createdBy } : {}),
   };
   link.outbox = [transitionEntry.created(link)];
   return { link, token };

@@ -1,4 +1,4 @@
-import type { DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
+import type { Actor, DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
 import { LINK_STATUSES } from '@uplink/contracts';
 import type { OutboxStore } from '@uplink/event-bus';
 import type { LinkDocument, LinkFacts, NewLink } from '@uplink/links';
@@ -33,8 +33,8 @@ export interface LinkStore {
   findByTokenHash(tokenHash: string): Promise<LinkDocument | null>;
   /** A ticket's links, newest first (ties by id, descending). */
   listByTicket(tenantId: string, ticket: TicketRef, limit: number): Promise<LinkDocument[]>;
-  /** pending (and not past expiresAt) -> revoked. */
-  revoke(tenantId: string, id: string, now: Date): Promise<RevokeResult>;
+  /** pending (and not past expiresAt) -> revoked, recording who revoked it. */
+  revoke(tenantId: string, id: string, revokedBy: Actor, now: Date): Promise<RevokeResult>;
   /**
    * pending (and due) -> expired. Returns the expired document (its outbox included, so the
    * caller can publish without reading it back), or null when another replica got there first,

@@ -144,7 +144,12 @@ describe('expiry-scheduler', () => {
   it('never expires a link before its time, nor one that was revoked', async () => {
     const [later, revoked] = await createLinks(2, () => 1_500, 'not-yet');
     if (!later || !revoked) throw new Error('links not created');
-    await links.revoke(revoked.tenantId, revoked._id, new Date());
+    await links.revoke(
+      revoked.tenantId,
+      revoked._id,
+      { kind: 'api_key', keyPrefix: 'upk_', label: 'test' },
+      new Date(),
+    );
     await startScheduler();
     await new Promise((r) => setTimeout(r, 500));
     expect(await statusOf(later._id)).toBe('pending');

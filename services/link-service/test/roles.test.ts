@@ -1,10 +1,11 @@
 // Who may do what: every role against every route family, on the harness's adapters (MongoDB-wire
 // and NATS, or the embedded SQLite ones), and the credentials' lifetimes and storage.
 import { DatabaseSync } from 'node:sqlite';
-import type { ErrorEnvelope } from '@uplink/contracts';
+import { type ErrorEnvelope, Subjects } from '@uplink/contracts';
 import type { Store } from '@uplink/store';
 import { MongoStore } from '@uplink/store/mongo';
 import { bootstrapTenantId } from '@uplink/tenants';
+import { eventually, streamMessages } from '@uplink/testing';
 import { API_KEY, auth, type LinkServiceHarness, linkServiceHarness } from '@uplink/testing/link-service';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -281,6 +282,36 @@ describe('the key management API', () => {
     expect((await list()).statusCode).toBe(200);
     clock.ms += 1;
     expect((await list()).statusCode).toBe(401);
+  });
+});
+
+describe('who did it', () => {
+  it('a link records who created and who revoked it: in its view, the ticket list and its events', async () => {
+    const created = await call(credentials.agent ?? '', {
+      method: 'POST',
+      url: '/v1/links',
+      payload: { ticket: { provider: 'freshdesk', id: 'who-did-it' } },
+    });
+    const { id } = created.json();
+    const agentActor = { kind: 'agent', ...agent, source: 'freshdesk' };
+    expect(created.json().createdBy).toStrictEqual(agentActor);
+
+    const integrationPrefix = (credentials.integration ?? '').slice(0, 12);
+    const revoked = await call(credentials.integration ?? '', { method: 'DELETE', url: `/v1/links/${id}` });
+    const keyActor = { kind: 'api_key', keyPrefix: integrationPrefix, label: 'helpdesk app' };
+    expect(revoked.json()).toMatchObject({ status: 'revoked', createdBy: agentActor, revokedBy: keyActor });
+
+    const read = await call(API_KEY, { method: 'GET', url: `/v1/links/${id}` });
+    expect(read.json()).toMatchObject({ createdBy: agentActor, revokedBy: keyActor });
+    const list = await call(API_KEY, { method: 'GET', url: '/v1/tickets/freshdesk/who-did-it/links' });
+    expect(list.json().links).toMatchObject([{ id, createdBy: agentActor, revokedBy: keyActor }]);
+
+    const published = async (subject: string) =>
+      eventually(`${subject} published`, async () =>
+        (await streamMessages(h.bus, subject)).find((m) => (m.json() as { linkId: string }).linkId === id),
+      );
+    expect((await published(Subjects.linkCreated)).json()).toMatchObject({ data: { createdBy: agentActor } });
+    expect((await published(Subjects.linkRevoked)).json()).toMatchObject({ data: { revokedBy: keyActor } });
   });
 });
 

@@ -93,7 +93,12 @@ describe('the upload page', () => {
     expect((await errorOf(intent)).code).toBe('link_gone');
 
     const revoked = await gateway.createLink();
-    await gateway.links.revoke(gateway.tenantId, revoked.linkId, new Date());
+    await gateway.links.revoke(
+      gateway.tenantId,
+      revoked.linkId,
+      { kind: 'agent', id: 'agent-1', name: 'Ada Agent', source: 'freshdesk' },
+      new Date(),
+    );
     expect((await fetch(revoked.url)).status).toBe(410);
     expect((await gateway.post(`/u/${revoked.token}/uploads`, pdfIntent(100))).status).toBe(410);
   });

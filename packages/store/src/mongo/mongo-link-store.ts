@@ -1,4 +1,4 @@
-import type { DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
+import type { Actor, DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
 import {
   effectiveStatus,
   LINK_FACTS_PROJECTION,
@@ -77,14 +77,14 @@ export class MongoLinkStore implements LinkStore {
       .toArray();
   }
 
-  async revoke(tenantId: string, id: string, now: Date): Promise<RevokeResult> {
+  async revoke(tenantId: string, id: string, revokedBy: Actor, now: Date): Promise<RevokeResult> {
     const link = await this.get(tenantId, id);
     if (!link) return { outcome: 'not_found' };
     const revoked = await this.collection.findOneAndUpdate(
       { _id: id, tenantId, ...linkGuards.open.filter(now) },
       {
-        $set: { status: 'revoked', revokedAt: now, updatedAt: now },
-        $push: { outbox: transitionEntry.revoked(link, now) },
+        $set: { status: 'revoked', revokedAt: now, revokedBy, updatedAt: now },
+        $push: { outbox: transitionEntry.revoked(link, now, revokedBy) },
       },
       { returnDocument: 'after' },
     );

@@ -1,4 +1,4 @@
-import type { DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
+import type { Actor, DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
 import type { OutboxEntry } from '@uplink/event-bus';
 import {
   effectiveStatus,
@@ -91,7 +91,7 @@ export class SqliteLinkStore implements LinkStore {
     );
   }
 
-  async revoke(tenantId: string, id: string, now: Date): Promise<RevokeResult> {
+  async revoke(tenantId: string, id: string, revokedBy: Actor, now: Date): Promise<RevokeResult> {
     return this.#db.transaction((): RevokeResult => {
       const link = this.#tenantLink(tenantId, id);
       if (!link) return { outcome: 'not_found' };
@@ -99,9 +99,9 @@ export class SqliteLinkStore implements LinkStore {
         id,
         (current) =>
           linkGuards.open.holds(current, now)
-            ? { ...current, status: 'revoked', revokedAt: now, updatedAt: now }
+            ? { ...current, status: 'revoked', revokedAt: now, revokedBy, updatedAt: now }
             : null,
-        transitionEntry.revoked(link, now),
+        transitionEntry.revoked(link, now, revokedBy),
       );
       if (revoked) return { outcome: 'revoked', link: revoked };
       return { outcome: 'not_pending', link: { ...link, status: effectiveStatus(link, now) } };

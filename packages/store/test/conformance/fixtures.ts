@@ -1,4 +1,4 @@
-import type { DeliveryTarget, TicketRef, UploadedFile } from '@uplink/contracts';
+import type { Actor, DeliveryTarget, TicketRef, UploadedFile } from '@uplink/contracts';
 import { randomId } from '@uplink/kit';
 import type { LinkDocument, NewLink } from '@uplink/links';
 import type { Store } from '../../src/store.ts';
@@ -13,6 +13,10 @@ export function at(offsetMs: number): Date {
 export const SECOND = 1000;
 export const HOUR = 60 * 60 * SECOND;
 
+/** Who the suite's links are created and revoked by. */
+export const agentActor: Actor = { kind: 'agent', id: 'agent-7', name: 'Ada Agent', source: 'freshdesk' };
+export const keyActor: Actor = { kind: 'api_key', keyPrefix: 'upk_AbCdEfGh', label: 'helpdesk app' };
+
 /** The store of the test running now (each test gets a fresh one). */
 export type CurrentStore = () => Store;
 
@@ -23,7 +27,7 @@ export function ticket(id = randomId('tk', 8)): TicketRef {
 }
 
 export function newLink(tenantId: string, overrides: Partial<NewLink> = {}): NewLink {
-  return { tenantId, ticket: ticket(), validityHours: 1, now: T0, ...overrides };
+  return { tenantId, ticket: ticket(), validityHours: 1, createdBy: agentActor, now: T0, ...overrides };
 }
 
 export function uploadedFile(uploadId = randomId('upl')): UploadedFile {

@@ -6,6 +6,7 @@ import {
   at,
   type CurrentStore,
   HOUR,
+  keyActor,
   newLink,
   newTenantId,
   SECOND,
@@ -60,7 +61,9 @@ export function describeLinkReads(store: CurrentStore): void {
       expect(await store().links.get(link.tenantId, 'lnk_AAAAAAAAAAAAAAAAAAAA')).toBeNull();
       expect(await store().links.getById('lnk_AAAAAAAAAAAAAAAAAAAA')).toBeNull();
       expect(await store().links.findByTokenHash(hashSecret(`${token}x`))).toBeNull();
-      expect(await store().links.revoke(newTenantId(), link._id, T0)).toEqual({ outcome: 'not_found' });
+      expect(await store().links.revoke(newTenantId(), link._id, keyActor, T0)).toEqual({
+        outcome: 'not_found',
+      });
     });
 
     it("lists a ticket's links newest first, ties by id descending, within the tenant and limit", async () => {
@@ -101,7 +104,7 @@ export function describeLinkReads(store: CurrentStore): void {
       const second = await create(2000);
       await create(5000); // not due
       const revoked = await create(500);
-      await store().links.revoke(tenantId, revoked._id, T0);
+      await store().links.revoke(tenantId, revoked._id, keyActor, T0);
       const received = await create(600);
       await store().links.markReceived(received, uploadedFile(), T0);
       const expired = await create(700);
@@ -138,7 +141,7 @@ export function describeLinkReads(store: CurrentStore): void {
       await create();
       await links.markReceived(await create(), uploadedFile(), T0);
       await links.expire(await create(), at(2 * HOUR));
-      await links.revoke(tenantId, (await create())._id, T0);
+      await links.revoke(tenantId, (await create())._id, keyActor, T0);
 
       const tied = [tiedA, tiedB].sort((a, b) => (a._id < b._id ? -1 : 1));
       const expected = [delivered, failed, ...tied, latest];
@@ -209,7 +212,7 @@ export function describeLinkReads(store: CurrentStore): void {
       // Past expiresAt but not moved yet: still stored as pending.
       await links.create(newLink(newTenantId(), { expiresAt: at(-1000) }));
       const revoked = await create();
-      await links.revoke(revoked.tenantId, revoked._id, T0);
+      await links.revoke(revoked.tenantId, revoked._id, keyActor, T0);
       const expired = await create();
       await links.expire(expired, at(2 * HOUR));
       const delivered = await links.markReceived(await create(), uploadedFile(), T0);

@@ -2,9 +2,11 @@ import { Subjects } from '@uplink/contracts';
 import type { LinkDocument } from '@uplink/links';
 import { describe, expect, it } from 'vitest';
 import {
+  agentActor,
   at,
   type CurrentStore,
   HOUR,
+  keyActor,
   newLink,
   newTenantId,
   receivedLink,
@@ -26,21 +28,31 @@ export function describeLinkTransitions(store: CurrentStore): void {
   describe('links: pending -> revoked / expired / received', () => {
     it('revokes a pending link once; the result carries its outbox', async () => {
       const link = await pendingLink();
-      const result = await store().links.revoke(link.tenantId, link._id, at(SECOND));
+      const result = await store().links.revoke(link.tenantId, link._id, keyActor, at(SECOND));
       expect(result.outcome).toBe('revoked');
       const revoked = result.outcome === 'revoked' ? result.link : null;
-      expect(revoked).toMatchObject({ status: 'revoked', revokedAt: at(SECOND), updatedAt: at(SECOND) });
+      expect(revoked).toMatchObject({
+        status: 'revoked',
+        revokedAt: at(SECOND),
+        revokedBy: keyActor,
+        updatedAt: at(SECOND),
+        createdBy: agentActor,
+      });
       expect(subjects(revoked)).toEqual([Subjects.linkCreated, Subjects.linkRevoked]);
+      expect(revoked?.outbox?.map((entry) => entry.event.data)).toMatchObject([
+        { createdBy: agentActor },
+        { revokedBy: keyActor },
+      ]);
       expect(await stored(link)).toStrictEqual(revoked && withoutOutbox(revoked));
 
-      const again = await store().links.revoke(link.tenantId, link._id, at(2 * SECOND));
+      const again = await store().links.revoke(link.tenantId, link._id, keyActor, at(2 * SECOND));
       expect(again).toStrictEqual({ outcome: 'not_pending', link: revoked && withoutOutbox(revoked) });
     });
 
     it('refuses to revoke or receive once expiresAt is reached, by the clock passed in', async () => {
       const link = await pendingLink();
       const expiry = link.expiresAt;
-      const revoke = await store().links.revoke(link.tenantId, link._id, expiry);
+      const revoke = await store().links.revoke(link.tenantId, link._id, keyActor, expiry);
       expect(revoke).toStrictEqual({
         outcome: 'not_pending',
         link: { ...withoutOutbox(link), status: 'expired' },
@@ -75,7 +87,9 @@ export function describeLinkTransitions(store: CurrentStore): void {
       expect(await stored(link)).toStrictEqual(received && withoutOutbox(received));
       expect(await store().links.markReceived(link, uploadedFile(), at(SECOND))).toBeNull();
       expect(await store().links.expire(link, at(2 * HOUR))).toBeNull();
-      expect((await store().links.revoke(link.tenantId, link._id, at(SECOND))).outcome).toBe('not_pending');
+      expect((await store().links.revoke(link.tenantId, link._id, keyActor, at(SECOND))).outcome).toBe(
+        'not_pending',
+      );
     });
 
     it('lets exactly one of 50 concurrent completions win', async () => {

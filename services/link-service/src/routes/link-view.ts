@@ -16,7 +16,9 @@ export function toLinkView(link: LinkDocument, now: Date): LinkView {
     ...(status === 'pending'
       ? { expiresInSeconds: Math.floor((link.expiresAt.getTime() - now.getTime()) / 1000) }
       : {}),
+    ...(link.createdBy ? { createdBy: link.createdBy } : {}),
     ...(link.revokedAt ? { revokedAt: link.revokedAt.toISOString() } : {}),
+    ...(link.revokedBy ? { revokedBy: link.revokedBy } : {}),
     ...(link.receivedAt ? { receivedAt: link.receivedAt.toISOString() } : {}),
     ...(link.deliveredAt ? { deliveredAt: link.deliveredAt.toISOString() } : {}),
     ...(link.delivery?.target ? { delivery: link.delivery.target } : {}),

@@ -55,6 +55,7 @@ export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
         ticket: request.body.ticket,
         contextMessage: request.body.contextMessage,
         validityHours,
+        createdBy: request.principal.actor,
         now,
       });
       outbox.publishSoon(link._id, link.outbox);
@@ -124,7 +125,8 @@ export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
     },
     async (request) => {
       const now = clock.now();
-      const result = await links.revoke(request.principal.tenantId, request.params.id, now);
+      const { tenantId, actor } = request.principal;
+      const result = await links.revoke(tenantId, request.params.id, actor, now);
       if (result.outcome === 'not_found') throw notFound('No such link.');
       if (result.outcome === 'not_pending') {
         throw conflict(
