@@ -43,6 +43,7 @@ export const SET_BY_CHART: Readonly<Record<string, string>> = {
   UPLINK_SECRET_KEYS: 'secret',
   UPLINK_OPERATOR_TOKEN: 'secret',
   UPLINK_BOOTSTRAP_API_KEY: 'secret',
+  OIDC_CLIENT_SECRET: 'secret',
   AZURE_STORAGE_CONNECTION_STRING: 'secret',
   AZURE_STORAGE_ACCOUNT_KEY: 'secret',
   AZURE_STORAGE_ACCOUNT_NAME: 'azureStorage.accountName',

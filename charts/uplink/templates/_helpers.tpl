@@ -220,7 +220,8 @@ last and wins. Call with (dict "root" $ "component" "link-service").
 
 {{/*
 A component's secret variables, as "<variable>: <optional>": MONGODB_URI everywhere, the sealing
-keys where tenants' credentials are used, the storage credential azureStorage.auth needs where
+keys where tenants' credentials are used, link-service's operator token, bootstrap key and OpenID
+client secret, the storage credential azureStorage.auth needs where
 Blob Storage is used (optional for link-service, whose previews are optional).
 */}}
 {{- define "uplink.secretVariables" -}}
@@ -231,6 +232,7 @@ Blob Storage is used (optional for link-service, whose previews are optional).
 {{- if eq .component "link-service" }}
 {{- $_ := set $vars "UPLINK_OPERATOR_TOKEN" true }}
 {{- $_ := set $vars "UPLINK_BOOTSTRAP_API_KEY" true }}
+{{- $_ := set $vars "OIDC_CLIENT_SECRET" true }}
 {{- end }}
 {{- if include "uplink.usesStorage" . }}
 {{- $optional := eq .component "link-service" }}

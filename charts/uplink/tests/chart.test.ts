@@ -837,6 +837,8 @@ describe('secrets', () => {
       UPLINK_SECRET_KEYS: { name: 'creds', key: 'UPLINK_SECRET_KEYS' },
       UPLINK_OPERATOR_TOKEN: { name: 'creds', key: 'UPLINK_OPERATOR_TOKEN', optional: true },
       UPLINK_BOOTSTRAP_API_KEY: { name: 'creds', key: 'UPLINK_BOOTSTRAP_API_KEY', optional: true },
+      // Sign-in with an identity provider is optional, so is its client secret.
+      OIDC_CLIENT_SECRET: { name: 'creds', key: 'OIDC_CLIENT_SECRET', optional: true },
       // The console's previews are optional, so is their credential.
       AZURE_STORAGE_CONNECTION_STRING: {
         name: 'creds',

@@ -32,6 +32,7 @@ export type LogType =
   | 'outbox'
   // The services' own work.
   | 'link-events-feed'
+  | 'sign-in'
   | 'upload'
   | 'retention'
   | 'delivery'

@@ -1,5 +1,5 @@
 import type { EventBus } from '@uplink/event-bus';
-import { type Clock, prepareService, SecretBox, type Service, systemClock } from '@uplink/kit';
+import { type Clock, type Logger, prepareService, SecretBox, type Service, systemClock } from '@uplink/kit';
 import { buildLinkService, type LinkServiceDeps } from '@uplink/link-service';
 import type { Store } from '@uplink/store';
 import { startTestInfra, type TestInfra } from './infra.ts';
@@ -10,7 +10,8 @@ export const OTHER_API_KEY = 'upk_test_key_for_tenant_b_000000000000';
 export const OPERATOR_TOKEN = 'operator-token-for-tests-0000000000';
 export const SECRET_KEYS = SecretBox.generateSpec('test');
 
-type BuildOptions = { clock?: Clock; config?: Partial<LinkServiceDeps['config']> };
+/** A test's own clock, settings, or logger (to assert on what the service logged). */
+type BuildOptions = { clock?: Clock; config?: Partial<LinkServiceDeps['config']>; logger?: Logger };
 
 export type LinkServiceHarness = {
   infra: TestInfra;
@@ -39,7 +40,7 @@ export async function linkServiceHarness(): Promise<LinkServiceHarness> {
           UPLINK_SECRET_KEYS: SECRET_KEYS,
           ...opts.config,
         },
-        logger: infra.logger,
+        logger: opts.logger ?? infra.logger,
         store,
         bus,
         clock: opts.clock ?? systemClock,

@@ -14,8 +14,14 @@ import {
 import type { BlobStore } from '@uplink/storage';
 import type { Store } from '@uplink/store';
 import { DestinationStore, extraHostList } from '@uplink/tenants';
-import { AuthFailureThrottle, requireOperator, requirePrincipal, SECURITY_SCHEMES } from './auth.ts';
-import { consoleRoutes } from './console/index.ts';
+import {
+  AuthFailureThrottle,
+  type PrincipalSources,
+  requireOperator,
+  requirePrincipal,
+  SECURITY_SCHEMES,
+} from './auth.ts';
+import { type ConsoleOptions, consolePageHeaders, consoleRoutes } from './console/index.ts';
 import { corsOriginList, registerApiCors } from './cors.ts';
 import type { LinkServiceConfig } from './env.ts';
 import { LinkEventsFeed, linkEventsFeedWorker } from './link-events-feed.ts';
@@ -28,6 +34,7 @@ import { linkStreamRoutes } from './routes/link-stream.ts';
 import { linkRoutes } from './routes/links.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { streamTicketRoutes } from './routes/stream-tickets.ts';
+import { consoleSessionRoute, registerCookies, signInRoutes, signInSettings } from './sign-in/index.ts';
 
 /**
  * What link-service is built from. A setting with a default may be left out (tests and npm start
@@ -69,12 +76,26 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     },
     SECURITY_SCHEMES,
   );
-  consoleRoutes(app, {
+  await registerCookies(app);
+  // Off (undefined) unless the deployment configured an identity provider.
+  const signIn = signInSettings(config);
+  const consoleOptions: ConsoleOptions = {
     ...(config.CONSOLE_FRAME_ANCESTORS !== undefined
       ? { frameAncestors: originList(config.CONSOLE_FRAME_ANCESTORS) }
       : {}),
     ...(storage ? { mediaOrigin: storage.origin } : {}),
-  });
+    ...(signIn ? { providerName: signIn.providerName } : {}),
+  };
+  consoleRoutes(app, consoleOptions);
+  if (signIn) {
+    signInRoutes(app, {
+      ...signIn,
+      tenants,
+      agentSessions: store.agentSessions,
+      clock,
+      pageHeaders: consolePageHeaders(consoleOptions),
+    });
+  }
   // One count for every credential this service checks: a client guessing API keys and
   // operator tokens in turn spends one budget.
   const authFailures = new AuthFailureThrottle({
@@ -82,7 +103,12 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     windowMs: 60_000,
     clock,
   });
-  const principals = { tenants, agentSessions: store.agentSessions, clock };
+  const principals: PrincipalSources = {
+    tenants,
+    agentSessions: store.agentSessions,
+    clock,
+    ...(signIn ? { consoleOrigin: signIn.consoleOrigin } : {}),
+  };
   await app.register(async (tenantScope) => {
     requirePrincipal(tenantScope, principals, authFailures);
     linkRoutes(tenantScope, {
@@ -98,6 +124,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     streamTicketRoutes(tenantScope, { streamTickets, clock });
     agentSessionRoutes(tenantScope, { agentSessions: store.agentSessions, clock });
     apiKeyRoutes(tenantScope, { tenants, clock });
+    consoleSessionRoute(tenantScope);
   });
   // Its own scope: the only route that also takes a stream ticket as ?stream_ticket= (EventSource).
   const feed = new LinkEventsFeed({ bus, links, clock, logger });

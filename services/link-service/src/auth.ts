@@ -10,6 +10,7 @@ import {
   type StreamTicketRoutesDeps,
   streamTicketOf,
 } from './routes/stream-tickets.ts';
+import { isAllowedCookieRequest, sessionCookieOf } from './sign-in/session-cookie.ts';
 
 /** Who is asking: the tenant, what the credential may do, and who acts (links record it). */
 export type Principal = {
@@ -195,13 +196,36 @@ export type PrincipalSources = {
   clock: Clock;
   /** Only the live stream's scope takes stream tickets (EventSource cannot send headers). */
   streamTickets?: StreamTicketRoutesDeps;
+  /**
+   * Set where the console signs in with the identity provider (PUBLIC_CONSOLE_ORIGIN): the
+   * session cookie is taken too, for writes only from this origin.
+   */
+  consoleOrigin?: string;
 };
+
+/**
+ * The agent session token in the console's session cookie, where sign-in with a provider is on.
+ * A write it carries must come from the console's own origin (CSRF; see isAllowedCookieRequest).
+ */
+function consoleSessionToken(request: FastifyRequest, sources: PrincipalSources): string | undefined {
+  const { consoleOrigin } = sources;
+  const token = consoleOrigin === undefined ? undefined : sessionCookieOf(request);
+  // The cookie only ever holds an agent session: an API key is never taken from it.
+  if (consoleOrigin === undefined || !token?.startsWith(AGENT_SESSION_PREFIX)) return undefined;
+  if (!isAllowedCookieRequest(request, consoleOrigin))
+    throw forbidden(
+      `A change made with the console's session cookie must come from the console (${consoleOrigin}).`,
+    );
+  return token;
+}
 
 /**
  * The principal behind the request's credential, or undefined without a usable one. Every
  * credential source is read here, side by side: a stream ticket in the query (`?stream_ticket=`,
  * where the scope takes them: it acts for whoever asked for it), else `Authorization: Bearer`
- * with an API key (upk_) or an agent session token (ups_). An API key is never taken from a URL.
+ * with an API key (upk_) or an agent session token (ups_), else the console's session cookie (an
+ * agent session, where the scope's sources name the console's origin). An API key is never taken
+ * from a URL or a cookie.
  */
 async function principalOf(
   request: FastifyRequest,
@@ -210,7 +234,7 @@ async function principalOf(
   const { streamTickets } = sources;
   const streamTicket = streamTickets ? streamTicketOf(request) : undefined;
   if (streamTickets && streamTicket) return principalOfStreamTicket(request, streamTicket, streamTickets);
-  const token = bearerToken(request);
+  const token = bearerToken(request) ?? consoleSessionToken(request, sources);
   if (!token) return undefined;
   const now = sources.clock.now();
   if (token.startsWith(AGENT_SESSION_PREFIX)) {
@@ -234,6 +258,8 @@ function refusal(request: FastifyRequest, sources: PrincipalSources): AppError {
     );
   }
   const token = bearerToken(request);
+  if (!token && sources.consoleOrigin !== undefined && sessionCookieOf(request))
+    return unauthorized('The console session is not valid: expired or revoked. Sign in again.');
   if (!token) {
     const bearer = 'an API key or an agent session token as "Authorization: Bearer <credential>"';
     return sources.streamTickets

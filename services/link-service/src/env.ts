@@ -14,6 +14,7 @@ import { DestinationHostsEnv } from '@uplink/tenants';
 import { type Static, Type } from 'typebox';
 import { DEFAULT_FRAME_ANCESTORS } from './console/csp.ts';
 import { checkCorsOrigins } from './cors.ts';
+import { checkSignIn, SignInEnv } from './sign-in/env.ts';
 
 export const LinkServiceEnv = Type.Object({
   ...CommonEnv,
@@ -72,15 +73,18 @@ export const LinkServiceEnv = Type.Object({
     description:
       'How long one live links stream stays open before it ends; the client reconnects with `Last-Event-ID` (its credential checked again) and misses nothing.',
   }),
+  ...SignInEnv,
 });
 export type LinkServiceConfig = Static<typeof LinkServiceEnv>;
 
 /**
  * What LinkServiceEnv cannot say: the keys' format, storage settings complete when given, and
- * the CORS origins exact.
+ * the CORS origins exact, and sign-in with an identity provider configured completely or not at
+ * all.
  */
 export const LinkServiceChecks: ConfigCheck<LinkServiceConfig>[] = [
   checkSecretKeys,
   checkOptionalAzureStorage,
   checkCorsOrigins,
+  checkSignIn,
 ];

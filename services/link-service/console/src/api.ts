@@ -1,4 +1,5 @@
-// The tenant API as the console uses it: every call carries the agent's API key.
+// The tenant API as the console uses it: every call carries the pasted API key, or, signed in
+// with the identity provider, the browser's session cookie (same origin: fetch sends it).
 import type {
   CreatedLink,
   FileUrl,
@@ -8,6 +9,7 @@ import type {
   SettingsView,
   StreamTicket,
 } from '@uplink/contracts';
+import { type ConsoleSession, SESSION_PATH } from '../../src/console/config.ts';
 
 export type Ticket = { provider: string; id: string };
 
@@ -30,14 +32,16 @@ export function ticketPath(ticket: Ticket): string {
 }
 
 export class Api {
-  readonly key: string;
-  constructor(key: string) {
+  /** The pasted API key; undefined when the session cookie signs the console in. */
+  readonly key: string | undefined;
+  constructor(key: string | undefined) {
     this.key = key;
   }
 
   /** The response of a 2xx answer; an ApiError with the envelope's code otherwise. */
   private async send(method: string, path: string, accept: string, body?: unknown): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.key}`, accept };
+    const headers: Record<string, string> = { accept };
+    if (this.key !== undefined) headers.authorization = `Bearer ${this.key}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
@@ -70,6 +74,11 @@ export class Api {
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const text = await (await this.send(method, path, 'application/json', body)).text();
     return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** Who the credential signs in (the session cookie's role). */
+  session(): Promise<ConsoleSession> {
+    return this.call('GET', SESSION_PATH);
   }
 
   settings(): Promise<SettingsView> {

@@ -2,7 +2,13 @@
 // forbids it); its configuration comes from a JSON element, which never executes.
 
 import { fill } from '@uplink/web/text';
-import { API_KEY_STORAGE, CONFIG_ELEMENT_ID, type ConsoleConfig } from '../../src/console/config.ts';
+import {
+  API_KEY_STORAGE,
+  CONFIG_ELEMENT_ID,
+  type ConsoleConfig,
+  SIGN_IN_PATH,
+  SIGN_OUT_PATH,
+} from '../../src/console/config.ts';
 import { Api, ApiError, NetworkError, type Ticket } from './api.ts';
 import { LinksPanel } from './links-panel.ts';
 import { type FeedState, LiveFeed } from './live.ts';
@@ -42,6 +48,13 @@ const keyStore = {
   },
 };
 
+/**
+ * What signs the console in: an API key pasted into the form (kept in the tab, sent as a bearer
+ * credential), or the session cookie the identity provider's sign-in set (HttpOnly: the script
+ * never sees it; the browser sends it with every call), with the role it has.
+ */
+type Credential = { kind: 'key'; key: string } | { kind: 'cookie'; role: string };
+
 function start(config: ConsoleConfig): void {
   const m = config.messages;
   const el = {
@@ -52,6 +65,7 @@ function start(config: ConsoleConfig): void {
     settingsError: byId<HTMLElement>('settings-error'),
     signIn: byId<HTMLElement>('sign-in'),
     signInForm: byId<HTMLFormElement>('sign-in-form'),
+    signInProvider: document.getElementById('sign-in-provider') as HTMLAnchorElement | null,
     apiKey: byId<HTMLInputElement>('api-key'),
     signInError: byId<HTMLElement>('sign-in-error'),
     workspace: byId<HTMLElement>('workspace'),
@@ -78,6 +92,7 @@ function start(config: ConsoleConfig): void {
   };
 
   let api: Api | undefined;
+  let credential: Credential | undefined;
   let ticket: Ticket | undefined;
   let feed: LiveFeed | undefined;
   let defaultValidity = config.defaultValidityHours;
@@ -138,8 +153,12 @@ function start(config: ConsoleConfig): void {
     feed?.stop();
     feed = undefined;
     api = undefined;
+    credential = undefined;
     ticket = undefined;
     panel.clear();
+    // The provider's sign-in comes back to this ticket.
+    if (el.signInProvider)
+      el.signInProvider.href = `${SIGN_IN_PATH}?return=${encodeURIComponent(window.location.pathname + window.location.search)}`;
     el.workspace.hidden = true;
     el.settings.hidden = true;
     el.signOut.hidden = true;
@@ -150,19 +169,21 @@ function start(config: ConsoleConfig): void {
     el.apiKey.focus();
   }
 
-  /** A 401 from any call: the key no longer works, so the agent signs in again. */
+  /** A 401 from any call: the key or the session no longer works, so the agent signs in again. */
   function handleUnauthorized(error: unknown): boolean {
     if (!(error instanceof ApiError && error.status === 401)) return false;
+    const ended = credential?.kind === 'cookie' ? m.errors.sessionEnded : m.errors.signedOut;
     keyStore.set(undefined);
-    showSignIn(m.errors.signedOut);
+    showSignIn(ended);
     return true;
   }
 
-  async function signIn(key: string, fromStorage: boolean): Promise<void> {
-    const candidate = new Api(key);
+  async function signIn(next: Credential, fromStorage: boolean): Promise<void> {
+    const candidate = new Api(next.kind === 'key' ? next.key : undefined);
+    // Agents may not read settings; keys and admin sessions may (and the tenant's default validity is there).
+    const readsSettings = next.kind === 'key' || next.role === 'admin';
     try {
-      const settings = await candidate.settings();
-      defaultValidity = settings.defaultValidityHours;
+      if (readsSettings) defaultValidity = (await candidate.settings()).defaultValidityHours;
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
         keyStore.set(undefined);
@@ -173,12 +194,13 @@ function start(config: ConsoleConfig): void {
       return;
     }
     api = candidate;
-    keyStore.set(key);
+    credential = next;
+    if (next.kind === 'key') keyStore.set(next.key);
     el.signIn.hidden = true;
     el.signInError.textContent = '';
     el.workspace.hidden = false;
     el.signOut.hidden = false;
-    el.settingsToggle.hidden = false;
+    el.settingsToggle.hidden = !readsSettings;
     showSettings(false);
 
     const params = new URLSearchParams(window.location.search);
@@ -237,7 +259,7 @@ function start(config: ConsoleConfig): void {
       el.apiKey.focus();
       return;
     }
-    void signIn(key, false);
+    void signIn({ kind: 'key', key }, false);
   });
 
   /** The settings page in place of the ticket view, or back. */
@@ -292,8 +314,11 @@ function start(config: ConsoleConfig): void {
   });
 
   el.signOut.addEventListener('click', () => {
+    const signedOut = credential;
     keyStore.set(undefined);
     showSignIn();
+    // The session dies on the server too (revoked), and the browser drops its cookie.
+    if (signedOut?.kind === 'cookie') void fetch(SIGN_OUT_PATH, { method: 'POST' }).catch(() => undefined);
   });
 
   el.ticketForm.addEventListener('submit', (event) => {
@@ -365,8 +390,19 @@ function start(config: ConsoleConfig): void {
     panel.dispose();
   });
 
+  /** A session cookie from the identity provider's sign-in signs the console in, when there is one. */
+  async function resumeSession(): Promise<void> {
+    try {
+      const { role } = await new Api(undefined).session();
+      await signIn({ kind: 'cookie', role }, true);
+    } catch {
+      showSignIn();
+    }
+  }
+
   const stored = keyStore.get();
-  if (stored) void signIn(stored, true);
+  if (stored) void signIn({ kind: 'key', key: stored }, true);
+  else if (config.providerSignIn) void resumeSession();
   else showSignIn();
 }
 

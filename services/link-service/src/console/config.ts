@@ -8,10 +8,25 @@ export const CONFIG_ELEMENT_ID = 'uplink-console-config';
 /** sessionStorage key of the tenant API key. */
 export const API_KEY_STORAGE = 'uplink.apiKey';
 
+/**
+ * The sign-in with the identity provider (src/sign-in/): where it starts (`?return=` the console
+ * path to come back to), where the provider sends the browser back, who the session cookie
+ * signs in, and signing out.
+ */
+export const SIGN_IN_PATH = '/console/sign-in';
+export const SIGN_IN_CALLBACK_PATH = '/console/sign-in/callback';
+export const SESSION_PATH = '/console/session';
+export const SIGN_OUT_PATH = '/console/sign-out';
+
+/** What SESSION_PATH answers: the role of the credential, and who it speaks for. */
+export type ConsoleSession = { role: 'admin' | 'integration' | 'agent'; name: string };
+
 export type ConsoleConfig = {
   providers: readonly string[];
   validityHours: readonly number[];
   defaultValidityHours: number;
   mediaCategories: readonly MediaCategory[];
+  /** The deployment has an identity provider: a session cookie may already sign the agent in. */
+  providerSignIn: boolean;
   messages: ConsoleMessages['client'];
 };

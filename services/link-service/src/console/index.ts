@@ -5,14 +5,30 @@ import { registerFavicon, registerStaticAssets } from '@uplink/web';
 import type { FastifyInstance } from 'fastify';
 import { CONSOLE_ASSET_PREFIX, consoleAssets } from './assets.ts';
 import { consoleContentSecurityPolicy, DEFAULT_FRAME_ANCESTORS } from './csp.ts';
-import { renderConsolePage } from './render.ts';
+import { type ConsolePageOptions, renderConsolePage } from './render.ts';
 
-export type ConsoleOptions = {
+export type ConsoleOptions = ConsolePageOptions & {
   /** Origins allowed to frame the console (helpdesk sidebars), besides our own. */
   frameAncestors?: readonly string[];
   /** The blob storage origin that previews of received files load from; none, no previews. */
   mediaOrigin?: string;
 };
+
+/** The headers of every console page (the sign-in's pages too): its CSP, no caching, no referrer. */
+export function consolePageHeaders(options: ConsoleOptions): Record<string, string> {
+  return {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': consoleContentSecurityPolicy(
+      options.frameAncestors ?? DEFAULT_FRAME_ANCESTORS,
+      options.mediaOrigin,
+    ),
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+    'x-robots-tag': 'noindex, nofollow',
+    'x-content-type-options': 'nosniff',
+    'permissions-policy': 'camera=(), microphone=(), geolocation=()',
+  };
+}
 
 export function consoleRoutes(app: FastifyInstance, options: ConsoleOptions = {}): void {
   const assets = consoleAssets();
@@ -22,22 +38,11 @@ export function consoleRoutes(app: FastifyInstance, options: ConsoleOptions = {}
   );
   registerStaticAssets(app, CONSOLE_ASSET_PREFIX, assets.files);
   registerFavicon(app);
-  const page = renderConsolePage();
-  const csp = consoleContentSecurityPolicy(
-    options.frameAncestors ?? DEFAULT_FRAME_ANCESTORS,
-    options.mediaOrigin,
+  const page = renderConsolePage(
+    options.providerName !== undefined ? { providerName: options.providerName } : {},
   );
+  const headers = consolePageHeaders(options);
   app.get('/console', { schema: { hide: true } }, async (_request, reply) =>
-    reply
-      .headers({
-        'content-type': 'text/html; charset=utf-8',
-        'content-security-policy': csp,
-        'referrer-policy': 'no-referrer',
-        'cache-control': 'no-store',
-        'x-robots-tag': 'noindex, nofollow',
-        'x-content-type-options': 'nosniff',
-        'permissions-policy': 'camera=(), microphone=(), geolocation=()',
-      })
-      .send(page),
+    reply.headers(headers).send(page),
   );
 }

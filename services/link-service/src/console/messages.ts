@@ -8,9 +8,41 @@ export const messages = {
     signOut: 'Sign out',
     signIn: {
       heading: 'Sign in',
+      withProvider: 'Sign in with {provider}',
+      providerIntro: 'Agents and admins sign in with their company account.',
+      keyHeading: 'Administrators: sign in with an API key',
       intro: "Paste your team's Uplink API key. It stays in this browser tab only.",
       keyLabel: 'API key',
       submit: 'Sign in',
+    },
+    /** The pages of a sign-in with the identity provider that ends without a session. */
+    signInRefused: {
+      title: 'Not signed in · Uplink',
+      again: 'Back to sign-in',
+      expired: {
+        heading: 'This sign-in has expired',
+        text: 'It was started too long ago, was already used, or was started in another browser. Sign in again.',
+      },
+      notVerified: {
+        heading: 'Sign-in refused',
+        text: "Uplink could not verify your identity provider's answer, so you are not signed in. Sign in again; if this happens again, tell your administrator.",
+      },
+      providerRefused: {
+        heading: 'Your identity provider did not sign you in',
+        text: 'It answered: {error}. Sign in again, or ask your administrator for access to Uplink.',
+      },
+      unreachable: {
+        heading: 'Your identity provider could not be reached',
+        text: 'Uplink could not reach it to complete your sign-in. Try again in a moment.',
+      },
+      noTenant: {
+        heading: 'No Uplink access for your account',
+        text: 'You signed in as {name}, but your account does not say which Uplink tenant you belong to, so Uplink cannot let you in. Ask your administrator to give your account access to Uplink.',
+      },
+      unknownTenant: {
+        heading: 'No Uplink access for your account',
+        text: 'You signed in as {name}, but the Uplink tenant your account names does not exist. Ask your administrator to check your account.',
+      },
     },
     ticket: {
       formLabel: 'Ticket',
@@ -130,6 +162,7 @@ export const messages = {
     errors: {
       invalidKey: 'That API key is not valid.',
       signedOut: 'The API key stopped working. Sign in again.',
+      sessionEnded: 'Your session ended. Sign in again.',
       invalidTicket: 'Enter a ticket id made of letters, digits and . _ : -',
       network: 'Uplink could not be reached. Try again.',
       generic: 'Something went wrong: {message}',

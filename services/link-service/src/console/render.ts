@@ -8,21 +8,28 @@ import {
 } from '@uplink/contracts';
 import { fill, html, htmlDocument } from '@uplink/web';
 import { consoleAssets } from './assets.ts';
-import { CONFIG_ELEMENT_ID, type ConsoleConfig } from './config.ts';
+import { CONFIG_ELEMENT_ID, type ConsoleConfig, SIGN_IN_PATH } from './config.ts';
 import { messages } from './messages.ts';
+
+export type ConsolePageOptions = {
+  /** Set when the deployment has an identity provider: the sign-in offers it first. */
+  providerName?: string;
+};
 
 /**
  * The agent console: a sign-in form, the ticket picker, the links panel and the "Request a
  * file" dialog. The script fills in the links; the page itself holds no tenant data.
  */
-export function renderConsolePage(): string {
+export function renderConsolePage(options: ConsolePageOptions = {}): string {
   const m = messages.page;
+  const { providerName } = options;
   const assets = consoleAssets();
   const config: ConsoleConfig = {
     providers: PROVIDERS,
     validityHours: VALIDITY_HOURS,
     defaultValidityHours: DEFAULT_VALIDITY_HOURS,
     mediaCategories: MEDIA_CATEGORIES,
+    providerSignIn: providerName !== undefined,
     messages: messages.client,
   };
   return htmlDocument({
@@ -43,6 +50,13 @@ export function renderConsolePage(): string {
 <noscript><p class="notice">${m.noscript}</p></noscript>
 <section class="card" id="sign-in" aria-labelledby="sign-in-heading" hidden>
 <h2 id="sign-in-heading">${m.signIn.heading}</h2>
+${
+  providerName
+    ? html`<p>${m.signIn.providerIntro}</p>
+<p><a class="button primary" id="sign-in-provider" href="${SIGN_IN_PATH}">${fill(m.signIn.withProvider, { provider: providerName })}</a></p>
+<h3>${m.signIn.keyHeading}</h3>`
+    : ''
+}
 <p>${m.signIn.intro}</p>
 <form id="sign-in-form" novalidate>
 <label for="api-key">${m.signIn.keyLabel}</label>
