@@ -20,12 +20,13 @@ export class ProviderUnreachable extends Error {
 }
 
 /**
- * The provider's answer did not verify (state, PKCE, nonce, signature, issuer, audience), or the
- * provider itself refused (`error=access_denied`, `invalid_grant`): nobody is signed in.
+ * The provider's answer did not verify (state, PKCE, nonce, signature, issuer, audience; the
+ * token endpoint refusing the code is one of these), or the provider sent the user back with an
+ * error instead of a code (`access_denied`, …): nobody is signed in.
  */
 export class SignInNotVerified extends Error {
   override name = 'SignInNotVerified';
-  /** From the provider (`error` in the callback or the token answer), when it gave one. */
+  /** The `error` the provider sent the user back with, instead of a code. */
   readonly providerError: string | undefined;
   constructor(message: string, providerError: string | undefined, options: { cause: unknown }) {
     super(message, options);
@@ -94,12 +95,16 @@ export class IdentityProvider {
         idTokenExpected: true,
       });
     } catch (error) {
-      if (error instanceof oidc.AuthorizationResponseError || error instanceof oidc.ResponseBodyError)
-        throw new SignInNotVerified(
-          `the provider refused: ${error.error}${error.error_description ? ` (${error.error_description})` : ''}`,
-          error.error,
-          { cause: error },
-        );
+      if (error instanceof oidc.AuthorizationResponseError || error instanceof oidc.ResponseBodyError) {
+        const said = `${error.error}${error.error_description ? ` (${error.error_description})` : ''}`;
+        throw error instanceof oidc.AuthorizationResponseError
+          ? new SignInNotVerified(`the provider did not sign the user in: ${said}`, error.error, {
+              cause: error,
+            })
+          : new SignInNotVerified(`the token endpoint refused the code: ${said}`, undefined, {
+              cause: error,
+            });
+      }
       if (error instanceof TypeError)
         throw new ProviderUnreachable(`the token request failed: ${messageOf(error)}`, { cause: error });
       throw new SignInNotVerified(`the provider's answer did not verify: ${messageOf(error)}`, undefined, {

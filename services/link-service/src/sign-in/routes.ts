@@ -100,7 +100,7 @@ export function signInRoutes(app: FastifyInstance, options: SignInOptions): void
     } catch (error) {
       if (error instanceof SignInNotVerified) {
         log.warn({ reason: error.message }, 'sign-in refused');
-        return error.providerError === 'access_denied'
+        return error.providerError
           ? refuse(reply, 'providerRefused', { error: error.providerError })
           : refuse(reply, 'notVerified');
       }

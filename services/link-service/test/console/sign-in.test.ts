@@ -315,6 +315,41 @@ describe('each check of the provider answer, tampered with, is refused', () => {
   });
 });
 
+describe('a sign-in the provider does not complete', () => {
+  it('the user sent back with an error (access_denied) gets a page saying so', async () => {
+    const { authorizationUrl, pendingCookie } = await startSignIn();
+    const back = new URL(SIGN_IN_CALLBACK_PATH, origin);
+    back.searchParams.set('error', 'access_denied');
+    back.searchParams.set('state', new URL(authorizationUrl).searchParams.get('state') ?? '');
+    back.searchParams.set('iss', idp.issuer);
+    const page = await expectRefused(
+      await callback(back, pendingCookie),
+      403,
+      'Your identity provider did not sign you in',
+    );
+    expect(page).toContain('It answered: access_denied.');
+  });
+
+  it('a provider that cannot be reached: a page, and the console still serves', async () => {
+    const closedPort = await freePort();
+    const unreachable = await harness.build({
+      config: {
+        OIDC_ISSUER_URL: `http://127.0.0.1:${closedPort}`,
+        OIDC_CLIENT_ID: 'uplink-console',
+        OIDC_CLIENT_SECRET: 'unused',
+        OIDC_TENANT_CLAIM: 'uplink_tenant',
+        PUBLIC_CONSOLE_ORIGIN: origin,
+      },
+    });
+    const answer = await unreachable.app.inject({ url: SIGN_IN_PATH });
+    expect(answer.statusCode).toBe(503);
+    expect(answer.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(answer.body).toContain('Your identity provider could not be reached');
+    expect(answer.headers['set-cookie']).toBeUndefined();
+    expect((await unreachable.app.inject({ url: '/console' })).statusCode).toBe(200);
+  });
+});
+
 describe('the session cookie and cross-site requests', () => {
   async function agentCookie(): Promise<string> {
     const { authorizationUrl, pendingCookie } = await startSignIn();
