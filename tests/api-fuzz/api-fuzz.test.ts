@@ -1,5 +1,5 @@
 // Fuzzing the two public HTTP APIs with Schemathesis, from their own OpenAPI documents: link-service
-// (/v1, with a tenant API key) and upload-gateway (/u/{token}/..., with a real link's token).
+// (/v1, with an admin API key and again with an agent session) and upload-gateway (/u/{token}/..., with a real link's token).
 // Every response must be documented (status, content type, headers, body schema), requests the
 // schema allows must be accepted and those it forbids refused with a 4xx, no 5xx, 405 for
 // methods a path does not have. Runs against `npm start`'s embedded Uplink in this process.
@@ -62,11 +62,32 @@ async function fuzz(name: string, openApiUrl: string, extra: readonly string[], 
 }
 
 describe('API fuzzing (Schemathesis)', () => {
-  it('link-service: every documented operation, every check', { timeout: 10 * 60_000 }, async () => {
+  it('link-service with an admin key: every documented operation, every check', {
+    timeout: 10 * 60_000,
+  }, async () => {
     const docs = new URL(uplink.urls.docs);
     const { code, output } = await fuzz('link-service', `${docs.origin}/docs/json`, [
       '--header',
       `Authorization: Bearer ${API_KEY}`,
+    ]);
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/\d+ passed/);
+  });
+
+  it('link-service with an agent session: every documented operation, every check (403 where the role may not)', {
+    timeout: 10 * 60_000,
+  }, async () => {
+    const started = await fetch(`${uplink.urls.api}/agent-sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ agent: { id: 'fuzz-agent', name: 'Fuzz Agent' }, source: 'console' }),
+    });
+    expect(started.status).toBe(201);
+    const { token } = (await started.json()) as { token: string };
+    const docs = new URL(uplink.urls.docs);
+    const { code, output } = await fuzz('link-service-agent', `${docs.origin}/docs/json`, [
+      '--header',
+      `Authorization: Bearer ${token}`,
     ]);
     expect(code, output).toBe(0);
     expect(output).toMatch(/\d+ passed/);
