@@ -219,7 +219,7 @@ describe('npm start (embedded default)', () => {
       });
       await revokedItem.getByText('Pending').waitFor({ timeout: 5_000 });
       await tenantApi(uplink, `/links/${created.id}`, { method: 'DELETE' });
-      await revokedItem.getByText('Revoked').waitFor({ timeout: 5_000 });
+      await revokedItem.getByText('Revoked', { exact: true }).waitFor({ timeout: 5_000 });
 
       // A link due in 3 s, written by another process into the same session store: the running
       // scheduler finds it, expires it on time, and the event reaches the open console.

@@ -1,6 +1,10 @@
 // The tenant API as the console uses it: every call carries the pasted API key, or, signed in
 // with the identity provider, the browser's session cookie (same origin: fetch sends it).
 import type {
+  ApiKeyList,
+  ApiKeyRole,
+  ApiKeyView,
+  CreatedApiKey,
   CreatedLink,
   FileUrl,
   LinkList,
@@ -87,6 +91,18 @@ export class Api {
 
   saveSettings(update: SettingsUpdate): Promise<SettingsView> {
     return this.call('PUT', '/v1/settings', update);
+  }
+
+  async apiKeys(): Promise<ApiKeyView[]> {
+    return (await this.call<ApiKeyList>('GET', '/v1/api-keys')).keys;
+  }
+
+  createApiKey(label: string, role: ApiKeyRole, expiresInDays: number | undefined): Promise<CreatedApiKey> {
+    return this.call('POST', '/v1/api-keys', { label, role, ...(expiresInDays ? { expiresInDays } : {}) });
+  }
+
+  revokeApiKey(id: string): Promise<ApiKeyView> {
+    return this.call('DELETE', `/v1/api-keys/${encodeURIComponent(id)}`);
   }
 
   async links(ticket: Ticket): Promise<LinkView[]> {

@@ -1,6 +1,6 @@
 // The links panel: one entry per link, newest first, kept current from the API's answers and
 // the live feed. Built with DOM calls and textContent only, so no text becomes markup.
-import type { FileUrl, LinkStatus, LinkView } from '@uplink/contracts';
+import type { Actor, FileUrl, LinkStatus, LinkView } from '@uplink/contracts';
 import { fill } from '@uplink/web/text';
 import type { ConsoleConfig } from '../../src/console/config.ts';
 import { formatRemaining, formatTime } from './format.ts';
@@ -34,6 +34,13 @@ function element<K extends keyof HTMLElementTagNameMap>(
 }
 
 const tagOf = (link: LinkView) => `#${link.shortId}`;
+
+/** Who did something, as the links panel names them: an agent with where they work, or a key. */
+function actorText(actor: Actor, m: Messages): string {
+  return actor.kind === 'agent'
+    ? fill(m.actorAgent, { name: actor.name, source: actor.source })
+    : fill(m.actorKey, { prefix: actor.keyPrefix, label: actor.label });
+}
 
 export class LinksPanel {
   private readonly links = new Map<string, PanelLink>();
@@ -177,7 +184,11 @@ export class LinksPanel {
     time.dateTime = link.createdAt;
     const [before = '', after = ''] = m.sent.split('{time}');
     meta.append(before, time, after);
+    if (link.createdBy) meta.append(fill(m.by, { actor: actorText(link.createdBy, m) }));
     parts.push(meta);
+    if (link.revokedBy) {
+      parts.push(element('p', 'meta', fill(m.revokedBy, { actor: actorText(link.revokedBy, m) })));
+    }
     if (link.status === 'delivery_failed' && link.deliveryFailure) {
       parts.push(element('p', 'failure', fill(m.failure, { reason: link.deliveryFailure })));
     }

@@ -10,6 +10,7 @@ import {
   SIGN_OUT_PATH,
 } from '../../src/console/config.ts';
 import { Api, ApiError, NetworkError, type Ticket } from './api.ts';
+import { KeysPage } from './keys-page.ts';
 import { LinksPanel } from './links-panel.ts';
 import { type FeedState, LiveFeed } from './live.ts';
 import { SettingsForm } from './settings-form.ts';
@@ -63,6 +64,8 @@ function start(config: ConsoleConfig): void {
     settings: byId<HTMLElement>('settings'),
     settingsForm: byId<HTMLFormElement>('settings-form'),
     settingsError: byId<HTMLElement>('settings-error'),
+    keysToggle: byId<HTMLButtonElement>('keys-toggle'),
+    keys: byId<HTMLElement>('keys'),
     signIn: byId<HTMLElement>('sign-in'),
     signInForm: byId<HTMLFormElement>('sign-in-form'),
     signInProvider: document.getElementById('sign-in-provider') as HTMLAnchorElement | null,
@@ -143,6 +146,8 @@ function start(config: ConsoleConfig): void {
     },
   });
 
+  const keysPage = new KeysPage(m, { announce, unauthorized: handleUnauthorized, errorText });
+
   const feedStates: Record<FeedState, string> = {
     live: m.live,
     reconnecting: m.reconnecting,
@@ -161,8 +166,11 @@ function start(config: ConsoleConfig): void {
       el.signInProvider.href = `${SIGN_IN_PATH}?return=${encodeURIComponent(window.location.pathname + window.location.search)}`;
     el.workspace.hidden = true;
     el.settings.hidden = true;
+    el.keys.hidden = true;
+    keysPage.close();
     el.signOut.hidden = true;
     el.settingsToggle.hidden = true;
+    el.keysToggle.hidden = true;
     el.signIn.hidden = false;
     el.signInError.textContent = message;
     el.apiKey.value = '';
@@ -201,7 +209,9 @@ function start(config: ConsoleConfig): void {
     el.workspace.hidden = false;
     el.signOut.hidden = false;
     el.settingsToggle.hidden = !readsSettings;
-    showSettings(false);
+    // Integration keys read settings but not keys: the page tells them the role it needs.
+    el.keysToggle.hidden = !readsSettings;
+    showView('tickets');
 
     const params = new URLSearchParams(window.location.search);
     const provider = params.get('provider');
@@ -262,18 +272,39 @@ function start(config: ConsoleConfig): void {
     void signIn({ kind: 'key', key }, false);
   });
 
-  /** The settings page in place of the ticket view, or back. */
-  function showSettings(show: boolean): void {
-    el.settings.hidden = !show;
-    el.workspace.hidden = show;
-    el.settingsToggle.textContent = show ? m.settingsClose : m.settingsOpen;
-    el.settingsToggle.setAttribute('aria-expanded', String(show));
+  /** One page at a time: the ticket view, the settings or the API keys; each toggle leads back. */
+  function showView(view: 'tickets' | 'settings' | 'keys'): void {
+    el.workspace.hidden = view !== 'tickets';
+    el.settings.hidden = view !== 'settings';
+    el.keys.hidden = view !== 'keys';
+    if (view !== 'keys') keysPage.close();
+    el.settingsToggle.textContent = view === 'settings' ? m.settingsClose : m.settingsOpen;
+    el.settingsToggle.setAttribute('aria-expanded', String(view === 'settings'));
+    el.keysToggle.textContent = view === 'keys' ? m.keysClose : m.keysOpen;
+    el.keysToggle.setAttribute('aria-expanded', String(view === 'keys'));
   }
+
+  el.keysToggle.addEventListener('click', async () => {
+    if (!api) return;
+    if (!el.keys.hidden) {
+      showView('tickets');
+      return;
+    }
+    try {
+      await keysPage.open(api);
+    } catch (error) {
+      // Only admins may see keys: the 403's message names the role needed.
+      if (!handleUnauthorized(error)) announce(errorText(error));
+      return;
+    }
+    showView('keys');
+    byId('keys-heading').focus();
+  });
 
   el.settingsToggle.addEventListener('click', async () => {
     if (!api) return;
     if (!el.settings.hidden) {
-      showSettings(false);
+      showView('tickets');
       return;
     }
     el.settingsError.textContent = '';
@@ -283,7 +314,7 @@ function start(config: ConsoleConfig): void {
       if (!handleUnauthorized(error)) announce(errorText(error));
       return;
     }
-    showSettings(true);
+    showView('settings');
     byId('settings-heading').focus();
   });
 

@@ -42,6 +42,7 @@ export function renderConsolePage(options: ConsolePageOptions = {}): string {
 <p class="brand">${m.heading}</p>
 <div class="bar-actions">
 <button type="button" class="button quiet" id="settings-toggle" aria-controls="settings" aria-expanded="false" hidden>${m.settings.open}</button>
+<button type="button" class="button quiet" id="keys-toggle" aria-controls="keys" aria-expanded="false" hidden>${m.keys.open}</button>
 <button type="button" class="button quiet" id="sign-out" hidden>${m.signOut}</button>
 </div>
 </header>
@@ -103,6 +104,7 @@ ${
 </section>
 </div>
 ${settingsSection()}
+${keysSection()}
 <dialog class="dialog" id="request-dialog" aria-labelledby="request-heading">
 <form id="request-form" novalidate>
 <h2 id="request-heading">${m.request.heading}</h2>
@@ -127,6 +129,41 @@ ${settingsSection()}
 }
 
 const MB = 1024 * 1024;
+
+/** The admins' page for API keys; the script fills the list from GET /v1/api-keys. */
+function keysSection() {
+  const m = messages.page.keys;
+  return html`<section class="card settings" id="keys" aria-labelledby="keys-heading" hidden>
+<h2 id="keys-heading" tabindex="-1">${m.heading}</h2>
+<p class="hint">${m.intro}</p>
+<table class="keys">
+<caption>${m.listCaption}</caption>
+<thead><tr><th scope="col">${m.prefixColumn}</th><th scope="col">${m.labelColumn}</th><th scope="col">${m.roleColumn}</th><th scope="col">${m.createdColumn}</th><th scope="col">${m.lastUsedColumn}</th><th scope="col">${m.expiresColumn}</th><th scope="col">${m.actionsColumn}</th></tr></thead>
+<tbody id="key-list"></tbody>
+</table>
+<form id="key-form" novalidate>
+<fieldset>
+<legend>${m.create}</legend>
+<label for="key-label">${m.labelLabel}</label>
+<input type="text" id="key-label" required maxlength="100" autocomplete="off" aria-describedby="key-label-hint">
+<p class="hint" id="key-label-hint">${m.labelHint}</p>
+<label for="key-role">${m.roleLabel}</label>
+<select id="key-role"><option value="integration">${m.roles.integration}</option><option value="admin">${m.roles.admin}</option></select>
+<label for="key-expiry">${m.expiryLabel}</label>
+<input type="number" id="key-expiry" min="1" max="3650" step="1" inputmode="numeric">
+</fieldset>
+<p class="error" id="key-error" role="alert"></p>
+<button type="submit" class="button primary">${m.submit}</button>
+</form>
+<section class="reply" id="key-created" aria-labelledby="key-created-heading" tabindex="-1" hidden>
+<h3 id="key-created-heading">${m.createdHeading}</h3>
+<p>${m.createdIntro}</p>
+<label for="key-created-value" class="visually-hidden">${m.createdLabel}</label>
+<input type="text" id="key-created-value" readonly spellcheck="false">
+<button type="button" class="button" id="key-copy">${m.copy}</button>
+</section>
+</section>`;
+}
 
 /** The settings form; the script fills it from GET /v1/settings and saves what changed. */
 function settingsSection() {

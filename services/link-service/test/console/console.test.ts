@@ -173,7 +173,7 @@ describe('agent console', () => {
       await screenshot(page, 'console-link-pending');
 
       await item.getByRole('button', { name: `Revoke link #${link.shortId}` }).click();
-      await item.getByText('Revoked').waitFor();
+      await item.getByText('Revoked', { exact: true }).waitFor();
       expect(await item.getByRole('button', { name: /Revoke/ }).count()).toBe(0);
       await page
         .getByRole('status')
@@ -207,7 +207,7 @@ describe('agent console', () => {
       });
       expect(revoked.statusCode).toBe(200);
       const started = Date.now();
-      await item.getByText('Revoked').waitFor({ timeout: 2_000 });
+      await item.getByText('Revoked', { exact: true }).waitFor({ timeout: 2_000 });
       expect(Date.now() - started).toBeLessThan(2_000);
 
       // A link created elsewhere appears too.
@@ -428,6 +428,71 @@ describe('agent console', () => {
         headers: auth(),
         payload: { companyName: 'Acme', destinations: { webhook: null } },
       });
+      await opened.close();
+    }
+  });
+
+  it('makes an API key on the admin page, shows it once, and revokes it', async () => {
+    const opened = await openConsole('/console');
+    const { page } = opened;
+    try {
+      await signIn(page);
+      await page.getByRole('button', { name: 'API keys' }).click();
+      await page.getByRole('heading', { name: 'API keys', level: 2 }).waitFor();
+      await page.getByRole('row').filter({ hasText: 'bootstrap' }).waitFor();
+
+      await page.getByLabel('Label', { exact: true }).fill('Console-made key');
+      await page.getByLabel('Role').selectOption('integration');
+      await page.getByLabel('Expires after (days, optional)').fill('30');
+      await page.getByRole('button', { name: 'Create key' }).click();
+      await page.getByRole('status').filter({ hasText: 'Key created.' }).waitFor();
+      const key = await page.getByLabel('New API key').inputValue();
+      expect(key).toMatch(/^upk_/);
+      // The key works, with the role it was given.
+      const asKey = (url: string) => harness.service.app.inject({ url, headers: auth(key) });
+      expect((await asKey('/v1/settings')).statusCode).toBe(200);
+      expect((await asKey('/v1/api-keys')).statusCode).toBe(403);
+      const row = page.getByRole('row').filter({ hasText: 'Console-made key' });
+      await row.getByText('Integration').waitFor();
+      await screenshot(page, 'console-api-keys');
+      expect(await seriousAxeViolations(page)).toEqual([]);
+
+      await row.getByRole('button', { name: `Revoke key ${key.slice(0, 12)} (Console-made key)` }).click();
+      await row.getByText(/^Revoked /).waitFor();
+      expect((await asKey('/v1/settings')).statusCode).toBe(401);
+
+      // Leaving the page forgets the key it showed once.
+      await page.getByRole('button', { name: 'Back to tickets' }).click();
+      await page.getByRole('form', { name: 'Ticket' }).waitFor();
+      expect(await page.content()).not.toContain(key);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('says who created and who revoked each link', async () => {
+    const ticketId = newTicket();
+    const session = await harness.service.app.inject({
+      method: 'POST',
+      url: '/v1/agent-sessions',
+      headers: auth(),
+      payload: { agent: { id: 'a-1', name: 'Ada Agent' }, source: 'freshdesk' },
+    });
+    const byAgent = await harness.service.app.inject({
+      method: 'POST',
+      url: '/v1/links',
+      headers: auth(session.json().token),
+      payload: { ticket: { provider: 'freshdesk', id: ticketId } },
+    });
+    const link = byAgent.json() as LinkView;
+    await harness.service.app.inject({ method: 'DELETE', url: `/v1/links/${link.id}`, headers: auth() });
+    const opened = await openConsole(`/console?provider=freshdesk&ticket=${ticketId}`);
+    try {
+      await signIn(opened.page);
+      const item = linkItem(opened.page, link.shortId);
+      await item.getByText('by Ada Agent (freshdesk)').waitFor();
+      await item.getByText(/^Revoked by API key upk_… \(bootstrap\)\.$/).waitFor();
+    } finally {
       await opened.close();
     }
   });
