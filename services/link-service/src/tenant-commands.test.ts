@@ -1,0 +1,56 @@
+// `npm run tenant` and the deployment CLI make keys with a role: admin unless --role says otherwise.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashSecret, systemClock } from '@uplink/kit';
+import { SqliteStore } from '@uplink/store';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { runTenantCommand } from './tenant-commands.ts';
+
+let dir: string;
+let store: SqliteStore;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'uplink-tenant-cli-'));
+  store = new SqliteStore(join(dir, 'sessions.sqlite'));
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  vi.restoreAllMocks();
+});
+
+/** Runs a command; returns its exit code and what it printed. */
+async function run(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((text) => out.push(String(text)) > 0);
+  vi.spyOn(process.stderr, 'write').mockImplementation((text) => err.push(String(text)) > 0);
+  const code = await runTenantCommand(args, store.tenants, systemClock);
+  vi.restoreAllMocks();
+  return { code, out: out.join(''), err: err.join('') };
+}
+
+const roleOf = async (apiKey: string) =>
+  (await store.tenants.verifyApiKey(hashSecret(apiKey), new Date()))?.role;
+
+describe('tenant commands', () => {
+  it('make admin keys by default, and integration keys with --role integration', async () => {
+    const created = await run('create', '--name', 'Acme');
+    expect(created.code).toBe(0);
+    const { tenantId, apiKey, role } = JSON.parse(created.out);
+    expect(role).toBe('admin');
+    expect(await roleOf(apiKey)).toBe('admin');
+
+    const added = await run('add-key', '--tenant', tenantId, '--label', 'zendesk', '--role', 'integration');
+    expect(added.code).toBe(0);
+    expect(JSON.parse(added.out)).toMatchObject({ tenantId, role: 'integration' });
+    expect(await roleOf(JSON.parse(added.out).apiKey)).toBe('integration');
+  });
+
+  it('refuse a role a key cannot have, saying which', async () => {
+    const refused = await run('create', '--name', 'Acme', '--role', 'agent');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('--role must be admin or integration, not agent');
+    expect(await store.tenants.listTenantIds()).toEqual([]);
+  });
+});
