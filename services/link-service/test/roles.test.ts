@@ -71,6 +71,37 @@ const families: { family: string; request: Call | (() => Promise<Call>); ok: num
     roles: ['admin', 'integration', 'agent', 'admin session'],
   },
   {
+    family: "revoke a file's viewer links",
+    request: async () => ({ method: 'DELETE', url: `/v1/links/${await pendingLink()}/file-links` }),
+    ok: 200,
+    roles: ['admin', 'integration', 'agent', 'admin session'],
+  },
+  {
+    // Allowed, and answered: a pending link has no file yet.
+    family: 'preview a file',
+    request: async () => ({ method: 'GET', url: `/v1/links/${await pendingLink()}/file-url` }),
+    ok: 404,
+    roles: ['admin', 'integration', 'agent', 'admin session'],
+  },
+  {
+    family: 'ask for a stream ticket',
+    request: { method: 'POST', url: '/v1/stream-tickets', payload: { ticket } },
+    ok: 201,
+    roles: ['admin', 'integration', 'agent', 'admin session'],
+  },
+  {
+    family: 'revoke an agent session',
+    request: { method: 'DELETE', url: '/v1/agent-sessions/ses_AAAAAAAAAAAAAAAAAAAA' },
+    ok: 404,
+    roles: ['admin', 'integration', 'admin session'],
+  },
+  {
+    family: 'revoke an API key',
+    request: { method: 'DELETE', url: '/v1/api-keys/key_AAAAAAAAAAAAAAAAAAAA' },
+    ok: 404,
+    roles: ['admin', 'admin session'],
+  },
+  {
     family: 'start an agent session',
     request: {
       method: 'POST',
