@@ -17,6 +17,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { embeddedUplinkEnv } from '@uplink/testing';
 import autocannon from 'autocannon';
 import { Subjects } from '../packages/contracts/src/index.ts';
+import { NPM_START_NODE_OPTIONS } from '../packages/embedded/src/runtime.ts';
 import {
   type BenchChild,
   type BenchResult,
@@ -86,7 +87,10 @@ type UplinkProcess = {
   stop(): Promise<StoredCounts | undefined>;
 };
 
-/** `npm start`'s process, run directly (no npm or toolchain launchers), on a fresh data folder. */
+/**
+ * `npm start`'s process, with its Node options, run directly (no npm or toolchain launchers), on
+ * a fresh data folder.
+ */
 async function startUplink(series: string): Promise<UplinkProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), `uplink-bench-${series}-`));
   const env: NodeJS.ProcessEnv = {
@@ -102,6 +106,7 @@ async function startUplink(series: string): Promise<UplinkProcess> {
   const child = await startReadyProcess({
     name: `uplink-${series}`,
     args: [
+      ...NPM_START_NODE_OPTIONS.split(' '),
       // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each Uplink process there.
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
       join(benchDir, '..', 'scripts', 'start.ts'),

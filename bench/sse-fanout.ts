@@ -22,6 +22,7 @@ import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddedUplinkEnv } from '@uplink/testing';
+import { NPM_START_NODE_OPTIONS } from '../packages/embedded/src/runtime.ts';
 import {
   type BenchChild,
   type BenchResult,
@@ -338,7 +339,7 @@ async function runEmbedded(): Promise<Record<string, unknown>> {
   log(NAME, `starting scripts/start.ts (embedded) in ${dataDir}`);
   const uplink = await startReadyProcess({
     name: 'scripts/start.ts',
-    args: [join(benchDir, '..', 'scripts', 'start.ts')],
+    args: [...NPM_START_NODE_OPTIONS.split(' '), join(benchDir, '..', 'scripts', 'start.ts')],
     env,
     port,
     logFile: join(benchDir, 'results', `${NAME}-uplink-embedded.log`),

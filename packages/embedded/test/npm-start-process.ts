@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { NPM_START_NODE_OPTIONS } from '@uplink/embedded/runtime';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const START = join(ROOT, 'scripts', 'start.ts');
@@ -28,7 +29,14 @@ export async function startNpmStart(env: NodeJS.ProcessEnv): Promise<StartedUpli
   const reports = await mkdtemp(join(tmpdir(), 'uplink-npm-start-report-'));
   const child = spawn(
     process.execPath,
-    ['--report-on-signal', `--report-directory=${reports}`, '--import', RECORD_PACKAGES, START],
+    [
+      ...NPM_START_NODE_OPTIONS.split(' '),
+      '--report-on-signal',
+      `--report-directory=${reports}`,
+      '--import',
+      RECORD_PACKAGES,
+      START,
+    ],
     {
       cwd: ROOT,
       env,
