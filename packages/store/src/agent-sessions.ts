@@ -42,6 +42,8 @@ export interface AgentSessionStore {
   findUsable(tokenHash: string, now: Date): Promise<AgentSessionDocument | null>;
   /** Revokes the tenant's session; false when it has no such session or it was revoked already. */
   revoke(tenantId: string, sessionId: string, now: Date): Promise<boolean>;
+  /** Deletes the sessions that expired before `before`, revoked or not; returns how many. */
+  purgeExpired(before: Date): Promise<number>;
 }
 
 /** A new session's token and document (both adapters mint them here). */

@@ -48,6 +48,8 @@ export type LinkServiceDeps = AppDeps<
 > & { storage?: BlobStore };
 
 const STREAM_TICKET_PURGE_INTERVAL_MS = 10 * 60 * 1000;
+/** Agent sessions last 12 hours at most; an expired one opens nothing, so an hourly purge is plenty. */
+const AGENT_SESSION_PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 /** The tenant API: links, settings, operator routes and the OpenAPI document. Never listens. */
 export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> {
@@ -172,6 +174,12 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
         'stream ticket purge',
         STREAM_TICKET_PURGE_INTERVAL_MS,
         () => streamTickets.purgeExpired(clock.now()),
+        logger,
+      ),
+      periodicWorker(
+        'agent session purge',
+        AGENT_SESSION_PURGE_INTERVAL_MS,
+        () => store.agentSessions.purgeExpired(clock.now()),
         logger,
       ),
     ],

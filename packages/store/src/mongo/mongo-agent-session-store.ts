@@ -18,6 +18,7 @@ export class MongoAgentSessionStore implements AgentSessionStore {
 
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ sessionId: 1 }, { name: 'session_id', unique: true });
+    await this.collection.createIndex({ expiresAt: 1 }, { name: 'session_expiry' });
   }
 
   async create(session: NewAgentSession, now: Date): Promise<CreatedAgentSession> {
@@ -37,5 +38,10 @@ export class MongoAgentSessionStore implements AgentSessionStore {
       { $set: { revokedAt: now } },
     );
     return result.modifiedCount === 1;
+  }
+
+  async purgeExpired(before: Date): Promise<number> {
+    const result = await this.collection.deleteMany({ expiresAt: { $lt: before } });
+    return result.deletedCount;
   }
 }

@@ -122,6 +122,10 @@ export const MIGRATIONS: readonly string[] = [
     doc TEXT NOT NULL
   ) STRICT;
   `,
+  `
+  -- Expired agent sessions are purged periodically (AgentSessionStore.purgeExpired).
+  CREATE INDEX agent_sessions_by_expiry ON agent_sessions (expires_at);
+  `,
 ];
 
 /** Applies the migrations this file lacks; run inside a write transaction, so racing openers apply each once. */

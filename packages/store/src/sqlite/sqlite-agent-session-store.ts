@@ -49,4 +49,8 @@ export class SqliteAgentSessionStore implements AgentSessionStore {
       return true;
     });
   }
+
+  async purgeExpired(before: Date): Promise<number> {
+    return this.#sessions.delete('expires_at < ?', [before.getTime()]);
+  }
 }

@@ -45,6 +45,18 @@ export function describeAgentSessions(store: CurrentStore): void {
       expect(await sessions().revoke(tenantId, created.sessionId, at(2 * SECOND))).toBe(false);
     });
 
+    it('purges the sessions that expired, revoked or not, and only those', async () => {
+      const tenantId = newTenantId();
+      const short = await newSession(tenantId, 1);
+      const revoked = await newSession(tenantId, 1);
+      await sessions().revoke(tenantId, revoked.sessionId, T0);
+      const long = await newSession(tenantId, 60);
+      expect(await sessions().purgeExpired(at(2 * 60 * SECOND))).toBe(2);
+      expect(await sessions().purgeExpired(at(2 * 60 * SECOND))).toBe(0);
+      expect(await sessions().revoke(tenantId, short.sessionId, T0)).toBe(false);
+      expect(await sessions().findUsable(hashSecret(long.token), at(2 * 60 * SECOND))).not.toBeNull();
+    });
+
     it('refuses a lifetime outside 1 minute to 12 hours', async () => {
       await expect(newSession(newTenantId(), 0)).rejects.toThrow(RangeError);
       await expect(newSession(newTenantId(), 12 * 60 + 1)).rejects.toThrow(RangeError);
