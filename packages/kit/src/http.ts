@@ -249,6 +249,11 @@ function validationMessage(error: FastifyError): string {
   return `${field} ${message}${allowed}`;
 }
 
+/** An OpenAPI security scheme: a bearer token, or a credential in a named query parameter. */
+export type SecurityScheme =
+  | { type: 'http'; scheme: 'bearer'; description: string }
+  | { type: 'apiKey'; in: 'query'; name: string; description: string };
+
 /**
  * Serves the OpenAPI document generated from the route schemas at /docs/json and, with `ui`, a
  * UI at /docs. The plugins are loaded here, not at import, so services without an API
@@ -257,7 +262,7 @@ function validationMessage(error: FastifyError): string {
 export async function registerOpenApi(
   app: FastifyInstance,
   info: { title: string; version: string; description: string },
-  security?: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>,
+  security?: Record<string, SecurityScheme>,
   options: { ui: boolean } = { ui: true },
 ): Promise<void> {
   const { default: swagger } = await import('@fastify/swagger');

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { type Actor, ErrorEnvelope, type Role } from '@uplink/contracts';
-import { AppError, type Clock, forbidden, hashSecret, unauthorized } from '@uplink/kit';
+import { AppError, type Clock, forbidden, hashSecret, type SecurityScheme, unauthorized } from '@uplink/kit';
 import { AGENT_SESSION_PREFIX, type AgentSessionStore, agentActor, type TenantStore } from '@uplink/store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -61,7 +61,14 @@ export const SECURITY_SCHEMES = {
     scheme: 'bearer',
     description: 'An agent session token (ups_...) from POST /v1/agent-sessions: the role agent.',
   },
-} as const;
+  streamTicket: {
+    type: 'apiKey',
+    in: 'query',
+    name: STREAM_TICKET_PARAMETER,
+    description:
+      'A stream ticket (ust_...) from POST /v1/stream-tickets, for EventSource: the live stream only, once, within 60 seconds, as whoever asked for it.',
+  },
+} as const satisfies Record<string, SecurityScheme>;
 
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -173,7 +180,7 @@ function documentAuthRefusals(scope: FastifyInstance): void {
  * schemes, the roles (`x-uplink-roles` and a line of its description) and the 403. A route
  * without one is a mistake that would leave it open to every role: registering it throws.
  */
-function documentAccess(scope: FastifyInstance): void {
+function documentAccess(scope: FastifyInstance, takesStreamTickets: boolean): void {
   scope.addHook('onRoute', (route) => {
     const access = route.config?.access;
     if (!access) throw new Error(`${route.method} ${route.url} must name its access (config.access)`);
@@ -181,7 +188,11 @@ function documentAccess(scope: FastifyInstance): void {
     const schema = route.schema as Record<string, unknown> | undefined;
     // A GET's HEAD route comes here with the same schema: document it once.
     if (!schema || schema['x-uplink-roles']) return;
-    schema.security = [{ apiKey: [] }, { agentSession: [] }];
+    schema.security = [
+      { apiKey: [] },
+      { agentSession: [] },
+      ...(takesStreamTickets ? [{ streamTicket: [] }] : []),
+    ];
     schema['x-uplink-roles'] = [...roles];
     const rolesLine = `Roles: ${roles.join(', ')}.`;
     schema.description = schema.description ? `${schema.description}\n\n${rolesLine}` : rolesLine;
@@ -283,7 +294,7 @@ export function requirePrincipal(
   throttle: AuthFailureThrottle,
 ): void {
   documentAuthRefusals(scope);
-  documentAccess(scope);
+  documentAccess(scope, sources.streamTickets !== undefined);
   scope.decorateRequest('principal', null as unknown as Principal);
   scope.addHook('onRequest', async (request, reply) => {
     throttle.refuseIfThrottled(request, reply);

@@ -277,10 +277,18 @@ describe('GET /v1/tickets/{provider}/{ticketId}/links/stream', () => {
     }
   });
 
-  it('is in the OpenAPI document as an event stream', async () => {
+  it('is in the OpenAPI document as an event stream, which a stream ticket opens', async () => {
     const doc = (await h.service.app.inject({ url: '/docs/json' })).json();
     const op = doc.paths['/v1/tickets/{provider}/{ticketId}/links/stream'].get;
     expect(Object.keys(op.responses['200'].content)).toEqual(['text/event-stream']);
+    // A stream ticket opens this operation and no other.
+    expect(doc.components.securitySchemes.streamTicket).toMatchObject({
+      type: 'apiKey',
+      in: 'query',
+      name: 'stream_ticket',
+    });
+    expect(op.security).toEqual([{ apiKey: [] }, { agentSession: [] }, { streamTicket: [] }]);
+    expect(doc.paths['/v1/stream-tickets'].post.security).toEqual([{ apiKey: [] }, { agentSession: [] }]);
   });
 
   it('refuses an API key in the query string, and never logs it', async () => {

@@ -374,9 +374,13 @@ describe('credentials at rest', () => {
 });
 
 describe('the OpenAPI document', () => {
-  it('names both security schemes and, for each /v1 operation, the roles it needs and its 403', async () => {
+  it('names the security schemes and, for each /v1 operation, the roles it needs and its 403', async () => {
     const doc = (await h.service.app.inject({ url: '/docs/json' })).json();
-    expect(Object.keys(doc.components.securitySchemes)).toStrictEqual(['apiKey', 'agentSession']);
+    expect(Object.keys(doc.components.securitySchemes)).toStrictEqual([
+      'apiKey',
+      'agentSession',
+      'streamTicket',
+    ]);
     const operations = Object.entries(doc.paths as Record<string, Record<string, Record<string, unknown>>>)
       .filter(([path]) => path.startsWith('/v1/'))
       .flatMap(([path, methods]) =>
@@ -390,7 +394,13 @@ describe('the OpenAPI document', () => {
       expect(operation.description, `${method} ${path}`).toMatch(
         new RegExp(`Roles: ${roles.join(', ')}\\.$`),
       );
-      expect(operation.security).toStrictEqual([{ apiKey: [] }, { agentSession: [] }]);
+      // Stream tickets open the live stream only.
+      const streamTicket = path.endsWith('/links/stream') ? [{ streamTicket: [] }] : [];
+      expect(operation.security, `${method} ${path}`).toStrictEqual([
+        { apiKey: [] },
+        { agentSession: [] },
+        ...streamTicket,
+      ]);
       expect(Object.keys(operation.responses as object)).toContain('403');
     }
     expect(doc.paths['/v1/settings'].put['x-uplink-roles']).toStrictEqual(['admin']);
