@@ -38,9 +38,13 @@ export function keyIdOf(keyHash: string): string {
   return `key_${keyHash.replace(/[^A-Za-z0-9]/g, '').slice(0, 20)}`;
 }
 
-/** What a person sees of a key: its first 12 characters of a minted one, never the secret part. */
+/**
+ * What a person sees of a key: the first 12 characters of one in the minted form (`upk_` and 43
+ * random characters, so 8 of them show). Of any other key, such as a short or hand-made
+ * UPLINK_BOOTSTRAP_API_KEY, only the bare `upk_`: its first characters may be much of the secret.
+ */
 export function keyPrefixOf(key: string): string {
-  return key.length >= 40 ? key.slice(0, 12) : key.slice(0, 4);
+  return key.startsWith(API_KEY_PREFIX) && key.length >= 40 ? key.slice(0, 12) : API_KEY_PREFIX;
 }
 
 /** The fields a key stored before roles lacks: it was all-powerful, so it becomes an admin key. */
