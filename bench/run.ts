@@ -4,6 +4,7 @@
 //   npm run bench                      all of them
 //   npm run bench -- link-creation     one
 //   npm run bench -- embedded          a group: the benchmarks of the one-process default
+import { runCrashDurability } from './crash-durability.ts';
 import { runEmbedded } from './embedded.ts';
 import { runExpiryPrecision } from './expiry-precision.ts';
 import { type BenchResult, machine, writeResult } from './lib/common.ts';
@@ -27,11 +28,12 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'service-start': runServiceStart,
   'sse-fanout': runSseFanout,
   'embedded-load': runEmbedded,
+  'crash-durability': runCrashDurability,
 };
 
 /** Names that run several benchmarks, in this order. */
 const GROUPS: Record<string, string[]> = {
-  embedded: ['embedded-load'],
+  embedded: ['embedded-load', 'crash-durability'],
 };
 
 const requested = process.argv

@@ -138,7 +138,8 @@ export async function startChild(
 /**
  * Spawns `node <args>` with `env` (exactly: nothing inherited that `env` does not hold), its
  * output in `logFile`, and waits until `http://127.0.0.1:<port>/readyz` answers 200. `stop()`
- * sends `stopSignal` (its graceful shutdown) and waits for the exit, SIGKILL after 20 s.
+ * sends `stopSignal` (its graceful shutdown) and waits for the exit, SIGKILL after 20 s; `kill()`
+ * sends SIGKILL at once.
  */
 export async function startReadyProcess(opts: {
   name: string;
@@ -148,7 +149,7 @@ export async function startReadyProcess(opts: {
   logFile: string;
   readyTimeoutMs?: number;
   stopSignal?: NodeJS.Signals;
-}): Promise<BenchChild> {
+}): Promise<BenchChild & { kill(): Promise<void> }> {
   const { name, port, logFile } = opts;
   await mkdir(dirname(logFile), { recursive: true });
   const logFd = openSync(logFile, 'w');
@@ -191,6 +192,11 @@ export async function startReadyProcess(opts: {
         clearTimeout(timer);
       }
       return undefined;
+    },
+    /** `kill -9`: no shutdown at all; resolves once it has exited. */
+    async kill() {
+      if (!exited) child.kill('SIGKILL');
+      await exit;
     },
   };
 }
