@@ -163,6 +163,8 @@ describe('signing in with the identity provider', () => {
       await page.getByLabel('Ticket id').fill(ticketId);
       await page.getByRole('button', { name: 'Open ticket' }).click();
       await page.getByRole('heading', { name: `Ticket ${ticketId} (Freshdesk)` }).waitFor();
+      // The live stream opens with a stream ticket the session cookie asked for.
+      await page.getByText('Live', { exact: true }).waitFor();
       await page.getByRole('button', { name: 'Request a file' }).click();
       const dialog = page.getByRole('dialog', { name: 'Request a file' });
       await dialog.getByRole('button', { name: 'Create link' }).click();
