@@ -56,6 +56,8 @@ class Journal {
   #appended = 0;
   #written = 0;
   #writing: Promise<void> | undefined;
+  /** The batch being written, to whichever file was current when it was taken. */
+  #batch: Promise<void> | undefined;
   #failure: unknown;
   readonly #waiters: { upTo: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
 
@@ -100,9 +102,11 @@ class Journal {
         const generation = this.#generation;
         this.#pending = [];
         const upTo = this.#written + lines.length;
-        const file = await this.#file(generation);
-        await file.write(lines.join(''));
-        await file.datasync();
+        this.#batch = this.#file(generation).then(async (file) => {
+          await file.write(lines.join(''));
+          await file.datasync();
+        });
+        await this.#batch;
         this.#written = upTo;
         for (const waiter of this.#waiters.filter((w) => w.upTo <= upTo)) {
           this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
@@ -136,10 +140,12 @@ class Journal {
   rotate(): () => Promise<void> {
     const saved = ++this.#generation;
     return async () => {
+      // A batch taken before the rotation may still be on its way to an older file (what it
+      // holds is in the save too); every later batch goes to a newer one.
+      await this.#batch?.catch(() => {});
       for (const [generation, file] of this.#files) {
         if (generation >= saved) continue;
         this.#files.delete(generation);
-        // close() waits for a write in flight; what it writes is in the save too.
         await (await file).close();
         await unlink(`${this.#dbPath}.journal-${generation}`);
       }
