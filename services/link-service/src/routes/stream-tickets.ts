@@ -27,7 +27,7 @@ export function streamTicketRoutes(app: HttpApp, deps: StreamTicketRoutesDeps): 
       config: { access: 'links' },
       schema: {
         summary: "A single-use ticket for a ticket's live links stream",
-        description: `For browsers' EventSource, which cannot send headers: open \`GET /v1/tickets/{provider}/{ticketId}/links/stream?${STREAM_TICKET_PARAMETER}=<streamTicket>\` with it within ${STREAM_TICKET_TTL_SECONDS} seconds. It opens that stream once, for the tenant that asked; reconnecting takes a new one (with \`?lastEventId=\` to resume).`,
+        description: `For browsers' EventSource, which cannot send headers: open \`GET /v1/tickets/{provider}/{ticketId}/links/stream?${STREAM_TICKET_PARAMETER}=<streamTicket>\` with it within ${STREAM_TICKET_TTL_SECONDS} seconds. It opens that stream once, as whoever asked for it; reconnecting takes a new one (with \`?lastEventId=\` to resume).`,
         tags: ['links'],
         body: CreateStreamTicketBody,
         response: { 201: StreamTicket, 400: ErrorEnvelope, 401: ErrorEnvelope },
