@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Subjects } from '@uplink/contracts';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConsumerMessage, EventBus, StreamMessage } from '../src/bus.ts';
 import { SqliteEventBus } from '../src/sqlite-bus/index.ts';
 
@@ -54,6 +54,31 @@ const firstDelivery = async (bus: EventBus, durable: string): Promise<ConsumerMe
 };
 
 describe('SqliteEventBus', () => {
+  it('answers a publish only once the sync that covers it is done, sharing it among publishes', async () => {
+    const held: (() => void)[] = [];
+    const bus = SqliteEventBus.open(file, {
+      clock,
+      syncFile: (handle) => new Promise<void>((resolve) => held.push(() => resolve(handle.datasync()))),
+    });
+    open.push(bus);
+    const first = publish(bus, 'a');
+    await vi.waitFor(() => expect(held).toHaveLength(1));
+    const later = [publish(bus, 'b'), publish(bus, 'c')];
+    let answered = 0;
+    for (const answer of [first, ...later]) answer.then(() => answered++);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answered).toBe(0);
+
+    held.shift()?.();
+    await first;
+    expect(answered).toBe(1);
+    // b and c came while the first sync ran: they share the next one.
+    await vi.waitFor(() => expect(held).toHaveLength(1));
+    held.shift()?.();
+    expect((await Promise.all(later)).map((result) => result.seq)).toEqual([2, 3]);
+    expect(held).toHaveLength(0);
+  });
+
   it('ages messages out after 7 days, oldest first, and never reuses their sequences', async () => {
     let bus = openBus();
     await bus.ensureConsumer({ durable: 'slow', subjects: [Subjects.linkCreated], ackWaitMs: 60_000 });

@@ -1,5 +1,5 @@
 import { DEAD_LETTER_SUBJECT_PREFIX, STREAM_SUBJECTS } from '@uplink/contracts';
-import { type Clock, type Logger, logFor, systemClock } from '@uplink/kit';
+import { type Clock, type Logger, logFor, type SyncFile, systemClock } from '@uplink/kit';
 import {
   type BusPublishOptions,
   type ConsumerMessage,
@@ -28,7 +28,12 @@ const PAGE = 256;
 const DEAD_LETTER_FILTER = `${DEAD_LETTER_SUBJECT_PREFIX}.>`;
 const encoder = new TextEncoder();
 
-export type SqliteEventBusOptions = { logger?: Logger; clock?: Clock };
+export type SqliteEventBusOptions = {
+  logger?: Logger;
+  clock?: Clock;
+  /** How the file's -wal is forced to the disk (an fdatasync unless given; tests observe it). */
+  syncFile?: SyncFile;
+};
 
 /**
  * The event bus in one SQLite file, for running Uplink as a single process: JetStream's
@@ -49,7 +54,8 @@ export class SqliteEventBus implements EventBus {
 
   /** Opens (creating it and its folder if need be) the bus kept in the file at `path`. */
   static open(path: string, options: SqliteEventBusOptions = {}): SqliteEventBus {
-    return new SqliteEventBus(new BusStore(path), options);
+    const { syncFile } = options;
+    return new SqliteEventBus(new BusStore(path, syncFile ? { syncFile } : {}), options);
   }
 
   private constructor(store: BusStore, options: SqliteEventBusOptions) {
@@ -81,6 +87,8 @@ export class SqliteEventBus implements EventBus {
       duplicateWindowMs: DUPLICATE_WINDOW_MS,
     });
     if (stream === 'main' && !result.duplicate) this.#wakeups.notify();
+    // Acknowledged means on the disk: the outbox removes its entry once this answers.
+    await this.#store.durable();
     return result;
   }
 
@@ -104,6 +112,7 @@ export class SqliteEventBus implements EventBus {
       ackWaitMs: spec.ackWaitMs ?? DEFAULT_ACK_WAIT_MS,
     });
     this.#wakeups.notify();
+    await this.#store.durable();
   }
 
   async consume(durable: string, opts: { maxInFlight: number }): Promise<MessageSource<ConsumerMessage>> {
@@ -148,6 +157,7 @@ export class SqliteEventBus implements EventBus {
 
   async ping(): Promise<void> {
     this.#assertOpen();
+    this.#store.assertUsable();
   }
 
   async close(): Promise<void> {
@@ -155,7 +165,7 @@ export class SqliteEventBus implements EventBus {
     await Promise.all([...this.#sources].map((source) => source.stop()));
     this.#closed = true;
     const released = this.#store.releaseOutstanding(this.#now());
-    this.#store.close();
+    await this.#store.close();
     this.#log?.info({ released }, 'embedded event bus closed');
   }
 

@@ -1,7 +1,7 @@
 // The embedded bus's SQLite file: the two streams and the durable consumers' state, behind
 // prepared statements so that each publish or delivery costs a few indexed statements.
 import type { DatabaseSync } from 'node:sqlite';
-import { openSqliteFile, writeTransaction } from '@uplink/kit';
+import { openSqliteFile, type SyncFile, WalSync, writeTransaction } from '@uplink/kit';
 import type { PublishResult } from '../bus.ts';
 import { subjectMatches } from './subjects.ts';
 
@@ -163,6 +163,7 @@ function statements(db: DatabaseSync) {
 
 export class BusStore {
   readonly #db: DatabaseSync;
+  readonly #walSync: WalSync;
   readonly #streams: Record<StreamName, ReturnType<typeof streamStatements>>;
   readonly #sql: ReturnType<typeof statements>;
   /** Parsed consumer rows; this process is the file's only writer, so the cache stays true. */
@@ -170,10 +171,10 @@ export class BusStore {
   /** Parsed filter lists, by the JSON the SQL function receives. */
   readonly #filterLists = new Map<string, string[]>();
 
-  constructor(path: string) {
-    // WAL with NORMAL sync survives a process crash without an fsync per message; like
-    // JetStream's file store, a power loss may cost the last moments.
-    this.#db = openSqliteFile(path, { busyTimeoutMs: 5_000, synchronous: 'NORMAL' });
+  /** `syncFile`: how the -wal file is forced to the disk (WalSync's fdatasync unless given). */
+  constructor(path: string, opts: { syncFile?: SyncFile } = {}) {
+    this.#db = openSqliteFile(path, { busyTimeoutMs: 5_000 });
+    this.#walSync = new WalSync(path, opts);
     prepareSchema(this.#db, path);
     this.#db.function('matches_any', { deterministic: true }, (filters, subject) =>
       this.#filterList(String(filters)).some((f) => subjectMatches(f, String(subject))) ? 1 : 0,
@@ -314,7 +315,22 @@ export class BusStore {
     return Number(this.#sql.release.run(now).changes ?? 0);
   }
 
-  close(): void {
+  /**
+   * Resolves once everything written so far is on the disk (group commit: concurrent callers
+   * share one sync, off the event loop). A publish answers only after it; settlements and
+   * deliveries need not wait, since losing one only means a redelivery.
+   */
+  durable(): Promise<void> {
+    return this.#walSync.durable();
+  }
+
+  /** Throws when a failed sync left the file unable to promise anything. */
+  assertUsable(): void {
+    this.#walSync.assertUsable();
+  }
+
+  async close(): Promise<void> {
+    await this.#walSync.close();
     if (this.#db.isOpen) this.#db.close();
   }
 

@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import { openSqliteFile, writeTransaction } from '@uplink/kit';
+import { openSqliteFile, type SyncFile, WalSync, writeTransaction } from '@uplink/kit';
 import { migrate } from './schema.ts';
 
 /**
@@ -11,25 +11,33 @@ const BUSY_TIMEOUT_MS = 5_000;
 
 export type Row = Record<string, unknown>;
 
+export type SqliteDatabaseOptions = {
+  /** How the -wal file is forced to the disk (WalSync's fdatasync unless given). */
+  syncFile?: SyncFile;
+};
+
 /**
  * One connection to an Uplink SQLite file, schema migrated on open. Statements are prepared
- * once and reused; `transaction` is the only way the stores write more than one row.
+ * once and reused; `write` is how the stores change the file and `transaction` how they group
+ * several changes inside one.
  */
 export class SqliteDatabase {
   readonly path: string;
   readonly #db: DatabaseSync;
+  readonly #walSync: WalSync;
   readonly #statements = new Map<string, StatementSync>();
 
-  private constructor(path: string, db: DatabaseSync) {
+  private constructor(path: string, db: DatabaseSync, walSync: WalSync) {
     this.path = path;
     this.#db = db;
+    this.#walSync = walSync;
   }
 
   /** Opens (creating the file and its folder if needed) and brings the schema up to date. */
-  static open(path: string): SqliteDatabase {
+  static open(path: string, options: SqliteDatabaseOptions = {}): SqliteDatabase {
     const db = openSqliteFile(path, { busyTimeoutMs: BUSY_TIMEOUT_MS, foreignKeys: true });
     try {
-      const database = new SqliteDatabase(path, db);
+      const database = new SqliteDatabase(path, db, new WalSync(path, options));
       database.transaction(() => migrate(database));
       return database;
     } catch (err) {
@@ -56,17 +64,34 @@ export class SqliteDatabase {
     this.#db.exec(sql);
   }
 
-  /** Runs `work` in a write transaction (see writeTransaction: synchronous, nests by joining). */
+  /**
+   * Every change a store acknowledges goes through here: `work` runs in one write transaction
+   * (synchronous, so a guard checked inside holds at COMMIT), and the answer comes once the
+   * commit is on the disk. Concurrent writes share that sync (group commit, WalSync), and the
+   * event loop serves others while it runs.
+   */
+  async write<T>(work: () => T): Promise<T> {
+    const result = this.transaction(work);
+    await this.#walSync.durable();
+    return result;
+  }
+
+  /**
+   * Runs `work` in a write transaction (see writeTransaction: synchronous, nests by joining),
+   * for composing inside `write`: on its own, its commit is not durable yet.
+   */
   transaction<T>(work: () => T): T {
     return writeTransaction(this.#db, work);
   }
 
-  /** Throws when the connection cannot serve queries (closed, file gone unreadable). */
+  /** Throws when the connection cannot serve queries (closed, file gone unreadable, a failed sync). */
   ping(): void {
+    this.#walSync.assertUsable();
     this.get('SELECT 1');
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.#walSync.close();
     if (!this.#db.isOpen) return;
     this.#statements.clear();
     this.#db.close();

@@ -29,7 +29,7 @@ export class SqliteAgentSessionStore implements AgentSessionStore {
 
   async create(session: NewAgentSession, now: Date): Promise<CreatedAgentSession> {
     const { token, stored } = mintAgentSession(session, now);
-    this.#sessions.insert(stored);
+    await this.#db.write(() => this.#sessions.insert(stored));
     return { token, sessionId: stored.sessionId, expiresAt: stored.expiresAt };
   }
 
@@ -39,7 +39,7 @@ export class SqliteAgentSessionStore implements AgentSessionStore {
   }
 
   async revoke(tenantId: string, sessionId: string, now: Date): Promise<boolean> {
-    return this.#db.transaction(() => {
+    return this.#db.write(() => {
       const [session] = this.#sessions.find('session_id = ? AND tenant_id = ? AND revoked_at IS NULL', [
         sessionId,
         tenantId,

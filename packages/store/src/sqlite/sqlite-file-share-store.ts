@@ -29,7 +29,7 @@ export class SqliteFileShareStore implements FileShareStore {
 
   async create(input: NewFileShare): Promise<{ token: string; expiresAt: Date }> {
     const { token, share } = newFileShare(input);
-    this.#shares.insert(share);
+    await this.#db.write(() => this.#shares.insert(share));
     return { token, expiresAt: share.expiresAt };
   }
 
@@ -38,7 +38,7 @@ export class SqliteFileShareStore implements FileShareStore {
   }
 
   async revokeForLink(tenantId: string, linkId: string, now: Date): Promise<number> {
-    return this.#db.transaction(() => {
+    return this.#db.write(() => {
       const working = this.#shares.find(
         'tenant_id = ? AND link_id = ? AND revoked_at IS NULL AND expires_at > ?',
         [tenantId, linkId, now.getTime()],
@@ -49,6 +49,6 @@ export class SqliteFileShareStore implements FileShareStore {
   }
 
   async purgeExpired(before: Date): Promise<number> {
-    return this.#shares.delete('expires_at < ?', [before.getTime()]);
+    return this.#db.write(() => this.#shares.delete('expires_at < ?', [before.getTime()]));
   }
 }

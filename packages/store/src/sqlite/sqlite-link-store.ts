@@ -64,7 +64,7 @@ export class SqliteLinkStore implements LinkStore {
   async create(input: NewLink): Promise<{ link: LinkDocument; token: string }> {
     const created = newLinkDocument(input);
     const { outbox = [], ...link } = created.link;
-    this.#db.transaction(() => {
+    await this.#db.write(() => {
       this.#links.insert(link);
       for (const entry of outbox) this.outbox.append(link._id, entry);
     });
@@ -92,7 +92,7 @@ export class SqliteLinkStore implements LinkStore {
   }
 
   async revoke(tenantId: string, id: string, revokedBy: Actor, now: Date): Promise<RevokeResult> {
-    return this.#db.transaction((): RevokeResult => {
+    return this.#db.write((): RevokeResult => {
       const link = this.#tenantLink(tenantId, id);
       if (!link) return { outcome: 'not_found' };
       const revoked = this.#transition(
@@ -109,7 +109,7 @@ export class SqliteLinkStore implements LinkStore {
   }
 
   async expire(link: LinkFacts, now: Date): Promise<LinkDocument | null> {
-    return this.#transition(
+    return this.#commitTransition(
       link._id,
       (current) =>
         linkGuards.due.holds(current, now)
@@ -120,7 +120,7 @@ export class SqliteLinkStore implements LinkStore {
   }
 
   async markReceived(link: LinkDocument, file: UploadedFile, now: Date): Promise<LinkDocument | null> {
-    return this.#transition(
+    return this.#commitTransition(
       link._id,
       (current) =>
         linkGuards.open.holds(current, now)
@@ -131,7 +131,7 @@ export class SqliteLinkStore implements LinkStore {
   }
 
   async claimDelivery(linkId: string, now: Date, leaseMs: number): Promise<LinkDocument | null> {
-    return this.#transition(linkId, (current) =>
+    return this.#commitTransition(linkId, (current) =>
       linkGuards.deliveryFree.holds(current, now)
         ? {
             ...current,
@@ -146,19 +146,21 @@ export class SqliteLinkStore implements LinkStore {
   }
 
   async releaseDelivery(linkId: string, error: string, now: Date): Promise<void> {
-    this.#links.update(linkId, (current) =>
-      linkGuards.received.holds(current, now)
-        ? {
-            ...current,
-            delivery: withDelivery(current, { leaseUntil: now, lastError: error.slice(0, 1000) }),
-            updatedAt: now,
-          }
-        : null,
+    await this.#db.write(() =>
+      this.#links.update(linkId, (current) =>
+        linkGuards.received.holds(current, now)
+          ? {
+              ...current,
+              delivery: withDelivery(current, { leaseUntil: now, lastError: error.slice(0, 1000) }),
+              updatedAt: now,
+            }
+          : null,
+      ),
     );
   }
 
   async markDelivered(link: LinkDocument, target: DeliveryTarget, now: Date): Promise<LinkDocument | null> {
-    return this.#transition(
+    return this.#commitTransition(
       link._id,
       (current) =>
         linkGuards.received.holds(current, now)
@@ -180,7 +182,7 @@ export class SqliteLinkStore implements LinkStore {
     reason: string,
     now: Date,
   ): Promise<LinkDocument | null> {
-    return this.#transition(
+    return this.#commitTransition(
       link._id,
       (current) =>
         linkGuards.received.holds(current, now)
@@ -201,7 +203,7 @@ export class SqliteLinkStore implements LinkStore {
   }
 
   async noteRejectedAttempt(link: LinkDocument, now: Date): Promise<LinkDocument | null> {
-    return this.#transition(
+    return this.#commitTransition(
       link._id,
       (current) =>
         linkGuards.rejectionUnnoted.holds(current, now)
@@ -234,8 +236,10 @@ export class SqliteLinkStore implements LinkStore {
   }
 
   async markFileDeleted(linkId: string, now: Date): Promise<boolean> {
-    const written = this.#links.update(linkId, (current) =>
-      linkGuards.fileKept.holds(current, now) ? { ...current, fileDeletedAt: now, updatedAt: now } : null,
+    const written = await this.#db.write(() =>
+      this.#links.update(linkId, (current) =>
+        linkGuards.fileKept.holds(current, now) ? { ...current, fileDeletedAt: now, updatedAt: now } : null,
+      ),
     );
     return written !== null;
   }
@@ -252,6 +256,15 @@ export class SqliteLinkStore implements LinkStore {
   #tenantLink(tenantId: string, id: string): LinkDocument | null {
     const link = this.#links.get(id);
     return link?.tenantId === tenantId ? link : null;
+  }
+
+  /** #transition as a store method answers it: committed, and on the disk before it returns. */
+  #commitTransition(
+    id: string,
+    change: (current: LinkDocument) => LinkDocument | null,
+    entry?: OutboxEntry,
+  ): Promise<LinkDocument | null> {
+    return this.#db.write(() => this.#transition(id, change, entry));
   }
 
   /**

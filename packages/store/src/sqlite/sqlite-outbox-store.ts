@@ -58,7 +58,7 @@ export class SqliteOutboxStore<T extends OutboxDocument> implements OutboxStore 
   /** Each transition's event id is unique within its document, so it identifies the entry read. */
   async remove(published: { docId: string; entry: OutboxEntry }[]): Promise<void> {
     if (published.length === 0) return;
-    this.#db.transaction(() => {
+    await this.#db.write(() => {
       for (const { docId, entry } of published) {
         this.#db.run(`DELETE FROM ${this.#table} WHERE doc_id = ? AND event_id = ?`, docId, entry.eventId);
       }
@@ -78,8 +78,10 @@ export class SqliteOutboxStore<T extends OutboxDocument> implements OutboxStore 
   }
 
   async claim(docId: string, now: Date, until: Date): Promise<boolean> {
-    const claimed = this.#documents.update(docId, (doc) =>
-      isLeased(doc, now) ? null : { ...doc, outboxLeaseUntil: until },
+    const claimed = await this.#db.write(() =>
+      this.#documents.update(docId, (doc) =>
+        isLeased(doc, now) ? null : { ...doc, outboxLeaseUntil: until },
+      ),
     );
     return claimed !== null;
   }

@@ -1,6 +1,6 @@
 import { isSqliteBusy } from '@uplink/kit';
 import type { Store } from '../store.ts';
-import { SqliteDatabase } from './database.ts';
+import { SqliteDatabase, type SqliteDatabaseOptions } from './database.ts';
 import { SqliteAgentSessionStore } from './sqlite-agent-session-store.ts';
 import { SqliteFileShareStore } from './sqlite-file-share-store.ts';
 import { SqliteLinkStore } from './sqlite-link-store.ts';
@@ -11,7 +11,8 @@ import { SqliteUploadStore } from './sqlite-upload-store.ts';
 /**
  * The embedded Store: one SQLite file through Node's built-in `node:sqlite`, opened (and
  * its schema migrated) by the constructor. Other processes may open the same file, a CLI for
- * instance: every write is a BEGIN IMMEDIATE transaction.
+ * instance: every write is a BEGIN IMMEDIATE transaction. A write answers once it is on the
+ * disk, sharing its sync with the writes made meanwhile (SqliteDatabase.write).
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
@@ -25,8 +26,8 @@ export class SqliteStore implements Store {
   readonly #db: SqliteDatabase;
 
   /** Creates the file and its folder when missing. */
-  constructor(path: string) {
-    this.#db = SqliteDatabase.open(path);
+  constructor(path: string, options: SqliteDatabaseOptions = {}) {
+    this.#db = SqliteDatabase.open(path, options);
     this.location = path;
     this.links = new SqliteLinkStore(this.#db);
     this.shares = new SqliteFileShareStore(this.#db);
@@ -51,6 +52,6 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.#db.close();
+    await this.#db.close();
   }
 }

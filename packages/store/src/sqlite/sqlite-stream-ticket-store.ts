@@ -25,13 +25,13 @@ export class SqliteStreamTicketStore implements StreamTicketStore {
 
   async create(input: NewStreamTicket): Promise<{ token: string; expiresAt: Date }> {
     const { token, document } = newStreamTicket(input);
-    this.#tickets.insert(document);
+    await this.#db.write(() => this.#tickets.insert(document));
     return { token, expiresAt: document.expiresAt };
   }
 
   /** Read and delete in one write transaction: of racing requests with one token, one gets it. */
   async consume(tokenHash: string, now: Date): Promise<StreamTicketDocument | null> {
-    const taken = this.#db.transaction(() => {
+    const taken = await this.#db.write(() => {
       const ticket = this.#tickets.get(tokenHash);
       if (ticket) this.#tickets.delete('id = ?', [tokenHash]);
       return ticket;
@@ -40,6 +40,6 @@ export class SqliteStreamTicketStore implements StreamTicketStore {
   }
 
   async purgeExpired(before: Date): Promise<number> {
-    return this.#tickets.delete('expires_at < ?', [before.getTime()]);
+    return this.#db.write(() => this.#tickets.delete('expires_at < ?', [before.getTime()]));
   }
 }

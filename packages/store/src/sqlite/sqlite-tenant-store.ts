@@ -49,11 +49,11 @@ export class SqliteTenantStore implements TenantStore {
       key_id: (key) => key.keyId,
     });
     this.#apiKeys = new ApiKeys({
-      insertKey: async (key) => this.#keys.insert(key),
+      insertKey: (key) => this.#db.write(() => this.#keys.insert(key)),
       findKey: async (keyHash) => this.#keys.get(keyHash),
       listKeys: async (tenantId) => this.#keys.find('tenant_id = ?', [tenantId], 'ORDER BY rowid'),
-      revokeKey: async (tenantId, keyId, now) =>
-        this.#db.transaction(() => {
+      revokeKey: (tenantId, keyId, now) =>
+        this.#db.write(() => {
           const [key] = this.#keys.find('tenant_id = ? AND key_id = ?', [tenantId, keyId]);
           if (!key) return null;
           if (key.revokedAt) return key;
@@ -62,10 +62,10 @@ export class SqliteTenantStore implements TenantStore {
           return revoked;
         }),
       touchKey: async (keyHash, now) => {
-        this.#keys.update(keyHash, (key) => ({ ...key, lastUsedAt: now }));
+        await this.#db.write(() => this.#keys.update(keyHash, (key) => ({ ...key, lastUsedAt: now })));
       },
-      insertBootstrap: async (tenant, key) =>
-        this.#db.transaction(() => {
+      insertBootstrap: (tenant, key) =>
+        this.#db.write(() => {
           this.#tenants.insertIfAbsent(tenant);
           this.#keys.insertIfAbsent(key);
         }),
@@ -77,7 +77,7 @@ export class SqliteTenantStore implements TenantStore {
 
   async createTenant(name: string, now: Date): Promise<TenantDocument> {
     const tenant = newTenant(randomId('ten'), name, now);
-    this.#tenants.insert(tenant);
+    await this.#db.write(() => this.#tenants.insert(tenant));
     return tenant;
   }
 
@@ -113,13 +113,15 @@ export class SqliteTenantStore implements TenantStore {
   async updateSettings(tenantId: string, update: SettingsUpdate, now: Date): Promise<Settings | null> {
     const paths: Record<string, unknown> = {};
     collectPaths('settings', update, paths);
-    const tenant = this.#tenants.update(tenantId, (current) => {
-      // `current` was just parsed from the row, so changing it in place touches nothing shared.
-      for (const [path, value] of Object.entries(paths)) {
-        setPath(current as unknown as Record<string, unknown>, path, value);
-      }
-      return { ...current, updatedAt: now };
-    });
+    const tenant = await this.#db.write(() =>
+      this.#tenants.update(tenantId, (current) => {
+        // `current` was just parsed from the row, so changing it in place touches nothing shared.
+        for (const [path, value] of Object.entries(paths)) {
+          setPath(current as unknown as Record<string, unknown>, path, value);
+        }
+        return { ...current, updatedAt: now };
+      }),
+    );
     return tenant ? withDefaults(tenant.settings) : null;
   }
 
@@ -134,7 +136,7 @@ export class SqliteTenantStore implements TenantStore {
     next: StoredDestinations,
     now: Date,
   ): Promise<DestinationsRecord | null | 'conflict'> {
-    return this.#db.transaction(() => {
+    return this.#db.write(() => {
       const tenant = this.#tenants.get(tenantId);
       if (!tenant) return null;
       if ((tenant.destinationsRevision ?? 0) !== revision) return 'conflict';

@@ -5,9 +5,11 @@ import { DocumentTable } from './document-table.ts';
 
 /** UploadStore on SQLite: the `uploads` table. */
 export class SqliteUploadStore implements UploadStore {
+  readonly #db: SqliteDatabase;
   readonly #uploads: DocumentTable<UploadDocument>;
 
   constructor(db: SqliteDatabase) {
+    this.#db = db;
     this.#uploads = new DocumentTable(db, 'uploads', {
       state: (upload) => upload.state,
       created_at: (upload) => upload.createdAt.getTime(),
@@ -19,7 +21,7 @@ export class SqliteUploadStore implements UploadStore {
   async ensureIndexes(): Promise<void> {}
 
   async insert(upload: UploadDocument): Promise<void> {
-    this.#uploads.insert(upload);
+    await this.#db.write(() => this.#uploads.insert(upload));
   }
 
   async get(uploadId: string): Promise<UploadDocument | null> {
@@ -32,15 +34,19 @@ export class SqliteUploadStore implements UploadStore {
     now: Date,
     rejection?: string,
   ): Promise<void> {
-    this.#uploads.update(uploadId, (current) =>
-      current.state === 'issued'
-        ? { ...current, state, updatedAt: now, ...(rejection !== undefined ? { rejection } : {}) }
-        : null,
+    await this.#db.write(() =>
+      this.#uploads.update(uploadId, (current) =>
+        current.state === 'issued'
+          ? { ...current, state, updatedAt: now, ...(rejection !== undefined ? { rejection } : {}) }
+          : null,
+      ),
     );
   }
 
   async purgeSettled(before: Date): Promise<number> {
-    return this.#uploads.delete(`created_at < ? AND state <> 'issued'`, [before.getTime()]);
+    return this.#db.write(() =>
+      this.#uploads.delete(`created_at < ? AND state <> 'issued'`, [before.getTime()]),
+    );
   }
 
   async findAbandoned(before: Date, limit: number): Promise<UploadDocument[]> {
