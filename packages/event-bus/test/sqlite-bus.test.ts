@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { Subjects } from '@uplink/contracts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -158,6 +159,32 @@ describe('SqliteEventBus', () => {
     await expect(bus.ensureConsumer(spec(['deadletter.link.created']))).rejects.toThrow(/outside the stream/);
     await expect(bus.ensureConsumer(spec(['link.*.>x']))).rejects.toThrow(/outside the stream/);
     await bus.ensureConsumer(spec(['link.*']));
+  });
+
+  it('adds the subject index to a file from before it, and finds the messages already there', async () => {
+    let bus = openBus();
+    const seqs = [(await publish(bus, 'a')).seq, (await publish(bus, 'b')).seq];
+    await bus.close();
+    const raw = new DatabaseSync(file);
+    raw.exec('DROP INDEX messages_by_subject; PRAGMA user_version = 1');
+    raw.close();
+
+    bus = openBus();
+    await bus.ensureConsumer({ durable: 'later', subjects: [Subjects.linkCreated] });
+    expect((await firstDelivery(bus, 'later')).seq).toBe(seqs[0]);
+    expect(await bus.consumerState('later')).toMatchObject({ pending: 1 });
+    await bus.close();
+    const migrated = new DatabaseSync(file);
+    try {
+      expect(migrated.prepare('PRAGMA user_version').get()).toEqual({ user_version: 2 });
+      expect(
+        migrated.prepare(`SELECT name FROM sqlite_master WHERE name = 'messages_by_subject'`).get(),
+      ).toEqual({
+        name: 'messages_by_subject',
+      });
+    } finally {
+      migrated.close();
+    }
   });
 
   it('keeps its file in WAL mode, in a folder it creates', async () => {

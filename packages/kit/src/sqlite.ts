@@ -108,9 +108,17 @@ export class WalSync {
 
   async #sync(): Promise<void> {
     this.assertUsable();
+    this.#file ??= this.#openWal();
+    let file: FileHandle;
     try {
-      this.#file ??= this.#openWal();
-      await this.#syncFile(await this.#file);
+      file = await this.#file;
+    } catch (err) {
+      // Nothing was synced, so nothing was lost: the next caller tries to open it again.
+      this.#file = undefined;
+      throw err;
+    }
+    try {
+      await this.#syncFile(file);
     } catch (err) {
       this.#failed = true;
       this.#failure = err;

@@ -52,19 +52,31 @@ CREATE TABLE IF NOT EXISTS pending (
 ) WITHOUT ROWID;
 `;
 
-/** The schema's version in `PRAGMA user_version`; a change adds a migration from the previous one. */
-const SCHEMA_VERSION = 1;
+/**
+ * A consumer's messages are found by subject: one index seek per subject its filters match
+ * (see BusStore#subjectsOf), never a scan of the stream checking each row.
+ */
+const SUBJECT_INDEX = 'CREATE INDEX IF NOT EXISTS messages_by_subject ON messages (subject, seq);';
 
-/** Creates a new file's tables; refuses a file from a newer Uplink rather than misreading it. */
+/**
+ * What each schema version adds to the one before, in `PRAGMA user_version` order: version 1
+ * the tables, version 2 the subject index. A change appends an entry, never edits one.
+ */
+const MIGRATIONS: readonly string[] = [SCHEMA, SUBJECT_INDEX];
+
+/** Brings a file's schema up to date; refuses a file from a newer Uplink rather than misreading it. */
 function prepareSchema(db: DatabaseSync, path: string): void {
   const version = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
-  if (version > SCHEMA_VERSION) {
+  if (version > MIGRATIONS.length) {
     throw new Error(
-      `${path} has event-bus schema version ${version}, newer than this Uplink knows (${SCHEMA_VERSION}); upgrade Uplink`,
+      `${path} has event-bus schema version ${version}, newer than this Uplink knows (${MIGRATIONS.length}); upgrade Uplink`,
     );
   }
-  if (version === SCHEMA_VERSION) return;
-  writeTransaction(db, () => db.exec(`${SCHEMA} PRAGMA user_version = ${SCHEMA_VERSION};`));
+  if (version === MIGRATIONS.length) return;
+  writeTransaction(db, () => {
+    for (const migration of MIGRATIONS.slice(version)) db.exec(migration);
+    db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
+  });
 }
 
 export type StreamName = 'main' | 'deadLetter';
@@ -78,7 +90,7 @@ export type ConsumerConfig = {
   ackWaitMs: number;
 };
 
-type Consumer = ConsumerConfig & { deliveredSeq: number; filtersJson: string };
+type Consumer = ConsumerConfig & { deliveredSeq: number };
 
 export type Claimed = { message: MessageRow; deliveryCount: number; deadline: number };
 
@@ -117,19 +129,28 @@ function statements(db: DatabaseSync) {
     maxSeq: db.prepare('SELECT max(seq) AS seq FROM messages'),
     message: db.prepare('SELECT seq, subject, data, headers FROM messages WHERE seq = ?'),
     range: db.prepare(
-      `SELECT seq, subject, data, headers FROM messages
-       WHERE seq >= ? AND seq <= ? AND (? IS NULL OR matches_any(?, subject)) ORDER BY seq LIMIT ?`,
+      `SELECT seq, subject, data, headers FROM messages WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`,
     ),
-    nextNew: db.prepare(
+    // Subject lists are JSON arrays of the literal subjects a filter matches (subjectsOf).
+    rangeOf: db.prepare(
       `SELECT seq, subject, data, headers FROM messages
-       WHERE seq > ? AND seq <= ? AND matches_any(?, subject) ORDER BY seq LIMIT 1`,
+       WHERE seq >= ? AND seq <= ? AND subject IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT ?`,
+    ),
+    // The first of each subject after the cursor (one seek in messages_by_subject each), then the lowest.
+    nextNewSeq: db.prepare(
+      `SELECT min((SELECT m.seq FROM messages m WHERE m.subject = s.value AND m.seq > ?1 ORDER BY m.seq LIMIT 1))
+       AS seq FROM json_each(?2) s`,
     ),
     nextDue: db.prepare(
       `SELECT seq, deliveries FROM pending
        WHERE durable = ? AND due_at <= ? AND deliveries < ? ORDER BY seq LIMIT 1`,
     ),
     earliestDue: db.prepare('SELECT min(due_at) AS due FROM pending WHERE durable = ? AND deliveries < ?'),
-    undelivered: db.prepare('SELECT count(*) AS n FROM messages WHERE seq > ? AND matches_any(?, subject)'),
+    undelivered: db.prepare(
+      'SELECT count(*) AS n FROM messages WHERE subject IN (SELECT value FROM json_each(?)) AND seq > ?',
+    ),
+    // Each distinct subject in one seek, from the one before (empty string: from the start).
+    subjectAfter: db.prepare('SELECT min(subject) AS subject FROM messages WHERE subject > ?'),
     // Delivered again and not settled; one that used up max_deliver counts until its ack wait ends.
     redelivered: db.prepare(
       `SELECT count(*) AS n FROM pending
@@ -168,22 +189,24 @@ export class BusStore {
   readonly #sql: ReturnType<typeof statements>;
   /** Parsed consumer rows; this process is the file's only writer, so the cache stays true. */
   readonly #consumers = new Map<string, Consumer>();
-  /** Parsed filter lists, by the JSON the SQL function receives. */
-  readonly #filterLists = new Map<string, string[]>();
+  /** Every subject the main stream has held (a handful: one per kind of event). */
+  readonly #subjects = new Set<string>();
+  /** subjectsOf's answers by filter list, until a new subject appears. */
+  readonly #subjectsOfFilters = new Map<string, string>();
 
   /** `syncFile`: how the -wal file is forced to the disk (WalSync's fdatasync unless given). */
   constructor(path: string, opts: { syncFile?: SyncFile } = {}) {
     this.#db = openSqliteFile(path, { busyTimeoutMs: 5_000 });
     this.#walSync = new WalSync(path, opts);
     prepareSchema(this.#db, path);
-    this.#db.function('matches_any', { deterministic: true }, (filters, subject) =>
-      this.#filterList(String(filters)).some((f) => subjectMatches(f, String(subject))) ? 1 : 0,
-    );
     this.#streams = {
       main: streamStatements(this.#db, TABLES.main),
       deadLetter: streamStatements(this.#db, TABLES.deadLetter),
     };
     this.#sql = statements(this.#db);
+    for (let subject = this.#subjectAfter(''); subject !== undefined; subject = this.#subjectAfter(subject)) {
+      this.#subjects.add(subject);
+    }
   }
 
   append(stream: StreamName, message: NewMessage): PublishResult {
@@ -195,6 +218,10 @@ export class BusStore {
       if (original) return { seq: Number(original.seq), duplicate: true };
     }
     const row = sql.insert.get(message.subject, message.data, message.headers, msgId, message.now);
+    if (stream === 'main' && !this.#subjects.has(message.subject)) {
+      this.#subjects.add(message.subject);
+      this.#subjectsOfFilters.clear();
+    }
     return { seq: Number(row?.seq), duplicate: false };
   }
 
@@ -220,8 +247,8 @@ export class BusStore {
 
   /** Main-stream messages from `fromSeq` to `toSeq`, optionally under `filter`, at most `limit`. */
   range(fromSeq: number, toSeq: number, filter: string | null, limit: number): MessageRow[] {
-    const filters = filter === null ? null : JSON.stringify([filter]);
-    return this.#sql.range.all(fromSeq, toSeq, filters, filters, limit) as MessageRow[];
+    if (filter === null) return this.#sql.range.all(fromSeq, toSeq, limit) as MessageRow[];
+    return this.#sql.rangeOf.all(fromSeq, toSeq, this.#subjectsOf([filter]), limit) as MessageRow[];
   }
 
   consumer(durable: string): ConsumerConfig | undefined {
@@ -247,12 +274,7 @@ export class BusStore {
       for (;;) {
         const due = this.#sql.nextDue.get(durable, now, consumer.maxDeliver);
         const lastSeq = Number(this.#sql.maxSeq.get()?.seq ?? 0);
-        const fresh =
-          lastSeq > consumer.deliveredSeq
-            ? (this.#sql.nextNew.get(consumer.deliveredSeq, lastSeq, consumer.filtersJson) as
-                | MessageRow
-                | undefined)
-            : undefined;
+        const fresh = lastSeq > consumer.deliveredSeq ? this.#nextNew(consumer) : undefined;
         if (due && (!fresh || Number(due.seq) < fresh.seq)) {
           const seq = Number(due.seq);
           const message = this.#sql.message.get(seq) as MessageRow | undefined;
@@ -283,7 +305,7 @@ export class BusStore {
   consumerState(durable: string, now: number): { pending: number; redelivered: number } | undefined {
     const consumer = this.#consumer(durable);
     if (!consumer) return undefined;
-    const pending = this.#sql.undelivered.get(consumer.deliveredSeq, consumer.filtersJson)?.n;
+    const pending = this.#sql.undelivered.get(this.#subjectsOf(consumer.filters), consumer.deliveredSeq)?.n;
     const redelivered = this.#sql.redelivered.get(durable, consumer.maxDeliver, now)?.n;
     return { pending: Number(pending ?? 0), redelivered: Number(redelivered ?? 0) };
   }
@@ -342,7 +364,6 @@ export class BusStore {
     const consumer: Consumer = {
       durable,
       filters: JSON.parse(String(row.filters)),
-      filtersJson: String(row.filters),
       maxDeliver: Number(row.max_deliver),
       ackWaitMs: Number(row.ack_wait_ms),
       deliveredSeq: Number(row.delivered_seq),
@@ -356,15 +377,35 @@ export class BusStore {
     consumer.deliveredSeq = seq;
   }
 
-  #filterList(json: string): string[] {
-    let list = this.#filterLists.get(json);
-    if (!list) {
-      // read() may pass any subject; keep the cache from growing without bound.
-      if (this.#filterLists.size >= 1_000) this.#filterLists.clear();
-      list = JSON.parse(json) as string[];
-      this.#filterLists.set(json, list);
+  /** The consumer's first message after its cursor, on its filters. */
+  #nextNew(consumer: Consumer): MessageRow | undefined {
+    const seq = this.#sql.nextNewSeq.get(consumer.deliveredSeq, this.#subjectsOf(consumer.filters))?.seq;
+    if (seq === null || seq === undefined) return undefined;
+    return this.#sql.message.get(seq) as MessageRow | undefined;
+  }
+
+  /**
+   * The subjects under any of `filters`, as the JSON array the statements take. NATS's matching
+   * (subjectMatches) runs once per subject the stream has held, never per message; the engine
+   * then finds each subject's messages in messages_by_subject.
+   */
+  #subjectsOf(filters: string[]): string {
+    const key = JSON.stringify(filters);
+    let subjects = this.#subjectsOfFilters.get(key);
+    if (subjects === undefined) {
+      // read() may pass any filter; keep the cache from growing without bound.
+      if (this.#subjectsOfFilters.size >= 1_000) this.#subjectsOfFilters.clear();
+      subjects = JSON.stringify(
+        [...this.#subjects].filter((subject) => filters.some((filter) => subjectMatches(filter, subject))),
+      );
+      this.#subjectsOfFilters.set(key, subjects);
     }
-    return list;
+    return subjects;
+  }
+
+  #subjectAfter(subject: string): string | undefined {
+    const next = this.#sql.subjectAfter.get(subject)?.subject;
+    return next === null || next === undefined ? undefined : String(next);
   }
 
   #transaction<T>(work: () => T): T {

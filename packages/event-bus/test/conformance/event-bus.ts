@@ -243,6 +243,56 @@ export function describeEventBus(name: string, open: () => Promise<BusUnderTest>
       ]);
     });
 
+    it('matches filters as NATS does: * is one token, a final > one or more', async () => {
+      // Services name exact subjects; the port takes NATS filters, wildcards included.
+      const filters = (...subjects: string[]) => subjects as Subject[];
+      await consumer({ durable: 'one-token', subjects: filters('link.*') });
+      await consumer({ durable: 'the-rest', subjects: filters('link.>') });
+      await consumer({ durable: 'inner', subjects: filters('link.*.b.>', 'upload.a') });
+      const runs = {
+        oneToken: await record('one-token'),
+        theRest: await record('the-rest'),
+        inner: await record('inner'),
+      };
+      const published = [
+        'link.a',
+        'link.a.b',
+        'link.x.b.c',
+        'link.x.y.b.c',
+        'upload.a',
+        'upload.a.b',
+        'link.b.b.b',
+      ];
+      for (const subject of published) await publish(subject);
+      const expected = {
+        oneToken: ['link.a'],
+        theRest: ['link.a', 'link.a.b', 'link.x.b.c', 'link.x.y.b.c', 'link.b.b.b'],
+        // Not link.x.y.b.c: its third token is y.
+        inner: ['link.x.b.c', 'upload.a', 'link.b.b.b'],
+      };
+      await eventually('every delivery', () =>
+        Object.entries(runs).every(
+          ([run, { received }]) => received.length >= expected[run as keyof typeof expected].length,
+        ),
+      );
+      await sleep(300);
+      const subjectsOf = (messages: StreamMessage[]) => messages.map((message) => message.subject);
+      expect({
+        oneToken: subjectsOf(runs.oneToken.received.map((r) => r.msg)),
+        theRest: subjectsOf(runs.theRest.received.map((r) => r.msg)),
+        inner: subjectsOf(runs.inner.received.map((r) => r.msg)),
+      }).toEqual(expected);
+      expect(subjectsOf(await collect(bus.read(1, published.length, 'link.*.b.>')))).toEqual([
+        'link.x.b.c',
+        'link.b.b.b',
+      ]);
+      expect(subjectsOf(await collect(bus.read(2, published.length, 'link.*')))).toEqual([]);
+      expect(subjectsOf(await collect(bus.read(1, published.length, 'upload.>')))).toEqual([
+        'upload.a',
+        'upload.a.b',
+      ]);
+    });
+
     it('keeps a consumer’s progress when ensureConsumer is repeated, even with new settings', async () => {
       const spec = await consumer({ durable: 'again' });
       await publishMany(Subjects.linkCreated, 2);
