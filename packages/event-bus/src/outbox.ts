@@ -185,6 +185,9 @@ export class OutboxPublisher {
     let handled = 0;
     for (const _id of candidates) {
       if (this.#state === 'stopped') break;
+      // Being published here already (its entry went stale while its publish or removal waited
+      // for the disk): claiming it would only lease it, keeping later entries from the sweep.
+      if (this.#inFlight.has(_id)) continue;
       // Claiming with a conditional change keeps replicas from sweeping the same document.
       if (!(await store.claim(_id, now, new Date(now.getTime() + leaseMs)))) continue;
       try {

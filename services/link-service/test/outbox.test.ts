@@ -1,5 +1,5 @@
 import { Subjects } from '@uplink/contracts';
-import { OutboxPublisher, publishEvent } from '@uplink/event-bus';
+import { type EventBus, OutboxPublisher, publishEvent } from '@uplink/event-bus';
 import { systemClock } from '@uplink/kit';
 import { eventually, itOnServers, streamMessages } from '@uplink/testing';
 import { auth, type LinkServiceHarness, linkServiceHarness } from '@uplink/testing/link-service';
@@ -82,5 +82,50 @@ describe('transactional outbox', () => {
     expect(h.infra.logs.some((l) => l.msg === 'entry was already published' && l.docId === link._id)).toBe(
       true,
     );
+  });
+
+  it('leaves a document it is publishing to that publish, so the sweep still takes its later entries', async () => {
+    const { links } = h.store;
+    const { link } = await links.create({
+      tenantId: 'ten_AAAAAAAAAAAAAAAAAAAA',
+      ticket: { provider: 'webhook', id: 'in-flight-1' },
+      validityHours: 1,
+      now: new Date(),
+    });
+    // The bus answers this publisher only when the test says so, as a slow disk would.
+    let answer = () => {};
+    const answered = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const slowBus = new Proxy(h.bus, {
+      get(bus, name: keyof EventBus) {
+        if (name === 'publish')
+          return async (...args: Parameters<EventBus['publish']>) => {
+            await answered;
+            return bus.publish(...args);
+          };
+        const value = bus[name];
+        return typeof value === 'function' ? value.bind(bus) : value;
+      },
+    });
+    const publisher = new OutboxPublisher({
+      store: links.outbox,
+      bus: slowBus,
+      logger: h.infra.logger,
+      clock: systemClock,
+      staleAfterMs: 0,
+    });
+    publisher.publishSoon(link._id);
+    // Its entry is stale already, but its publish is under way: the sweep leaves it (no lease).
+    const swept = publisher.sweep();
+    answer();
+    expect(await swept).toBe(0);
+    await eventually('outbox emptied', async () => (await links.outbox.entries(link._id)).length === 0);
+    expect((await links.getById(link._id))?.outboxLeaseUntil).toBeUndefined();
+
+    // A later entry nobody publishes at once goes out with the next sweep.
+    await links.noteRejectedAttempt(link, new Date());
+    expect(await publisher.sweep()).toBe(1);
+    expect(await links.outbox.entries(link._id)).toEqual([]);
   });
 });
