@@ -26,6 +26,8 @@ export class SqliteDatabase {
   readonly #db: DatabaseSync;
   readonly #walSync: WalSync;
   readonly #statements = new Map<string, StatementSync>();
+  /** Whether `write` is running its work now: the only time a change may be made. */
+  #writing = false;
 
   private constructor(path: string, db: DatabaseSync, walSync: WalSync) {
     this.path = path;
@@ -38,7 +40,8 @@ export class SqliteDatabase {
     const db = openSqliteFile(path, { busyTimeoutMs: BUSY_TIMEOUT_MS, foreignKeys: true });
     try {
       const database = new SqliteDatabase(path, db, new WalSync(path, options));
-      database.transaction(() => migrate(database));
+      // Durable with the first write's sync; a migration lost to a power loss runs again.
+      writeTransaction(db, () => migrate(database));
       return database;
     } catch (err) {
       db.close();
@@ -46,7 +49,9 @@ export class SqliteDatabase {
     }
   }
 
+  /** Runs a change (INSERT, UPDATE, DELETE); only inside `write`. */
   run(sql: string, ...params: SQLInputValue[]): { changes: number } {
+    this.#assertWriting();
     const { changes } = this.#statement(sql).run(...params);
     return { changes: Number(changes) };
   }
@@ -71,16 +76,24 @@ export class SqliteDatabase {
    * event loop serves others while it runs.
    */
   async write<T>(work: () => T): Promise<T> {
-    const result = this.transaction(work);
+    const outer = this.#writing;
+    this.#writing = true;
+    let result: T;
+    try {
+      result = writeTransaction(this.#db, work);
+    } finally {
+      this.#writing = outer;
+    }
     await this.#walSync.durable();
     return result;
   }
 
   /**
-   * Runs `work` in a write transaction (see writeTransaction: synchronous, nests by joining),
-   * for composing inside `write`: on its own, its commit is not durable yet.
+   * Groups changes inside `write`'s work (see writeTransaction: synchronous, nests by joining).
+   * Outside `write` it throws, as `run` does, so that no change is answered before it is durable.
    */
   transaction<T>(work: () => T): T {
+    this.#assertWriting();
     return writeTransaction(this.#db, work);
   }
 
@@ -95,6 +108,14 @@ export class SqliteDatabase {
     if (!this.#db.isOpen) return;
     this.#statements.clear();
     this.#db.close();
+  }
+
+  #assertWriting(): void {
+    if (!this.#writing) {
+      throw new Error(
+        'a change to the SQLite store must go through SqliteDatabase.write, which makes it durable',
+      );
+    }
   }
 
   #statement(sql: string): StatementSync {

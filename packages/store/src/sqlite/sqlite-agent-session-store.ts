@@ -51,6 +51,6 @@ export class SqliteAgentSessionStore implements AgentSessionStore {
   }
 
   async purgeExpired(before: Date): Promise<number> {
-    return this.#sessions.delete('expires_at < ?', [before.getTime()]);
+    return this.#db.write(() => this.#sessions.delete('expires_at < ?', [before.getTime()]));
   }
 }
