@@ -61,6 +61,12 @@ export const SECURITY_SCHEMES = {
     scheme: 'bearer',
     description: 'An agent session token (ups_...) from POST /v1/agent-sessions: the role agent.',
   },
+  operatorToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      "The deployment's operator token (UPLINK_OPERATOR_TOKEN): the /admin routes only, which exist only when it is set.",
+  },
   streamTicket: {
     type: 'apiKey',
     in: 'query',
@@ -185,20 +191,32 @@ function documentAccess(scope: FastifyInstance, takesStreamTickets: boolean): vo
     const access = route.config?.access;
     if (!access) throw new Error(`${route.method} ${route.url} must name its access (config.access)`);
     const { roles } = ACCESS[access];
-    const schema = route.schema as Record<string, unknown> | undefined;
-    // A GET's HEAD route comes here with the same schema: document it once.
-    if (!schema || schema['x-uplink-roles']) return;
-    schema.security = [
+    const security = [
       { apiKey: [] },
       { agentSession: [] },
       ...(takesStreamTickets ? [{ streamTicket: [] }] : []),
     ];
-    schema['x-uplink-roles'] = [...roles];
-    const rolesLine = `Roles: ${roles.join(', ')}.`;
-    schema.description = schema.description ? `${schema.description}\n\n${rolesLine}` : rolesLine;
-    const response = schema.response as Record<number, unknown> | undefined;
+    documentOperation(route.schema, security, roles);
+    const response = route.schema?.response as Record<number, unknown> | undefined;
     if (response) response[403] ??= ErrorEnvelope;
   });
+}
+
+/**
+ * An operation's security schemes and the roles that may call it (`x-uplink-roles` and a
+ * "Roles:" line of its description). A GET's HEAD route comes with the same schema: once is enough.
+ */
+function documentOperation(
+  routeSchema: unknown,
+  security: Record<string, never[]>[],
+  roles: readonly string[],
+): void {
+  const schema = routeSchema as Record<string, unknown> | undefined;
+  if (!schema || schema['x-uplink-roles']) return;
+  schema.security = security;
+  schema['x-uplink-roles'] = [...roles];
+  const rolesLine = `Roles: ${roles.join(', ')}.`;
+  schema.description = schema.description ? `${schema.description}\n\n${rolesLine}` : rolesLine;
 }
 
 export type PrincipalSources = {
@@ -321,6 +339,7 @@ export function requireOperator(
   throttle: AuthFailureThrottle,
 ): void {
   documentAuthRefusals(scope);
+  scope.addHook('onRoute', (route) => documentOperation(route.schema, [{ operatorToken: [] }], ['operator']));
   const expected = Buffer.from(hashSecret(operatorToken));
   scope.addHook('onRequest', async (request, reply) => {
     throttle.refuseIfThrottled(request, reply);

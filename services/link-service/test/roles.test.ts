@@ -379,6 +379,7 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(doc.components.securitySchemes)).toStrictEqual([
       'apiKey',
       'agentSession',
+      'operatorToken',
       'streamTicket',
     ]);
     const operations = Object.entries(doc.paths as Record<string, Record<string, Record<string, unknown>>>)
@@ -405,5 +406,11 @@ describe('the OpenAPI document', () => {
     }
     expect(doc.paths['/v1/settings'].put['x-uplink-roles']).toStrictEqual(['admin']);
     expect(doc.paths['/v1/links'].post['x-uplink-roles']).toStrictEqual(['admin', 'integration', 'agent']);
+    // The operator routes take the operator token, and no tenant role.
+    for (const path of ['/admin/tenants', '/admin/tenants/{tenantId}/keys']) {
+      expect(doc.paths[path].post.security).toStrictEqual([{ operatorToken: [] }]);
+      expect(doc.paths[path].post['x-uplink-roles']).toStrictEqual(['operator']);
+      expect(doc.paths[path].post.description).toMatch(/Roles: operator\.$/);
+    }
   });
 });
