@@ -20,7 +20,15 @@ import {
   type TenantApiAccess,
 } from '@uplink/testing';
 import { NPM_START_NODE_OPTIONS } from '../packages/embedded/src/runtime.ts';
-import { type BenchResult, benchDir, log, round, sleep, startReadyProcess } from './lib/common.ts';
+import {
+  type BenchResult,
+  benchDir,
+  log,
+  percentile,
+  round,
+  sleep,
+  startReadyProcess,
+} from './lib/common.ts';
 
 const NAME = 'crash-durability';
 const FLOWS = 1_000;
@@ -43,6 +51,8 @@ type KillFigures = {
   stuckExamples: string[];
   /** Wall time from the first flow to the kill, over the flows answered 200. */
   msPerFlow: number;
+  /** How long one flow answered 200 took, from its intent to its completion's answer. */
+  flowLatencyMs: { p50: number; p99: number };
   /** From the kill to the restarted process answering /readyz on both ports. */
   restartMs: number;
 };
@@ -100,10 +110,11 @@ export async function runCrashDurability(): Promise<BenchResult> {
     for (let kill = 1; kill <= KILLS; kill++) {
       const flows = await createCrashFlows(uplink, FLOWS, `crash-${kill}`);
       const running = uplink;
-      const { runMs } = await runFlowsUntilKilled(flows, {
+      const { runMs, flowMs } = await runFlowsUntilKilled(flows, {
         concurrency: CONCURRENCY,
         kill: () => running.kill(),
       });
+      const sorted = flowMs.sort((a, b) => a - b);
       const killedAt = performance.now();
       uplink = await startUplink(env, kill);
       const restartMs = performance.now() - killedAt;
@@ -117,6 +128,7 @@ export async function runCrashDurability(): Promise<BenchResult> {
         lostExamples: check.lost.slice(0, 5),
         stuckExamples: check.stuck.slice(0, 5),
         msPerFlow: round(runMs / Math.max(1, check.answered), 2),
+        flowLatencyMs: { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)) },
         restartMs: Math.round(restartMs),
       };
       kills.push(figures);
@@ -135,7 +147,8 @@ export async function runCrashDurability(): Promise<BenchResult> {
     name: NAME,
     headline:
       `${NAME}: ${KILLS} kills x ${FLOWS} flows: ${lost} lost, ${stuck} stuck (target 0, 0); ` +
-      `answered 200 before each kill ${answered}; ${msPerFlow} ms per flow (${CONCURRENCY} at a time); ` +
+      `answered 200 before each kill ${answered}; ${msPerFlow} ms per flow (${CONCURRENCY} at a time; ` +
+      `each took p50 ${kills.map((k) => k.flowLatencyMs.p50).join('/')} ms); ` +
       `restart ${kills.map((k) => k.restartMs).join('/')} ms`,
     passed: lost === 0 && stuck === 0,
     flowsPerKill: FLOWS,

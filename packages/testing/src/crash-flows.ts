@@ -111,12 +111,12 @@ export async function createCrashFlows(
  * Runs the flows, `concurrency` at a time, and calls `kill` (SIGKILL the process) at a random
  * moment mid-way: right after a random completion between the first and the last tenth has been
  * answered 200, plus up to 10 ms. Flows still running then get no answer, and none begins after
- * it. Answers how long the flows ran before the kill.
+ * it. Answers how long the flows ran before the kill, and how long each flow answered 200 took.
  */
 export async function runFlowsUntilKilled(
   flows: readonly CrashFlow[],
   options: { concurrency: number; kill: () => Promise<unknown> },
-): Promise<{ runMs: number }> {
+): Promise<{ runMs: number; flowMs: number[] }> {
   const killAfter = randomInt(
     Math.max(1, Math.floor(flows.length / 10)),
     Math.ceil((flows.length * 9) / 10) + 1,
@@ -125,18 +125,22 @@ export async function runFlowsUntilKilled(
   let answered = 0;
   let killed: Promise<unknown> | undefined;
   let runMs = 0;
+  const flowMs: number[] = [];
   const killNow = () => {
     runMs = performance.now() - started;
     killed = options.kill();
   };
   await eachConcurrently(flows, options.concurrency, async (flow) => {
     if (killed) return;
+    const flowStarted = performance.now();
     try {
       flow.completion = await uploadThroughPage(flow.link.url, flow.bytes);
     } catch {
       return; // the process is gone: no answer
     }
-    if (flow.completion === 200 && ++answered === killAfter) {
+    if (flow.completion !== 200) return;
+    flowMs.push(performance.now() - flowStarted);
+    if (++answered === killAfter) {
       const delay = randomInt(0, 11);
       if (delay === 0) killNow();
       else setTimeout(killNow, delay);
@@ -145,7 +149,7 @@ export async function runFlowsUntilKilled(
   // Every flow finished before the kill's delay ran out: kill now.
   if (!killed) killNow();
   await killed;
-  return { runMs };
+  return { runMs, flowMs };
 }
 
 /** The received file's bytes, through the console's preview URL: what an agent would see. */
