@@ -1,4 +1,5 @@
 export * from './access.ts';
+export * from './audit.ts';
 export * from './common.ts';
 export * from './destinations.ts';
 export * from './errors.ts';

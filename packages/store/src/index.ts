@@ -1,5 +1,6 @@
 export * from './agent-sessions.ts';
 export * from './api-keys.ts';
+export * from './audit-log.ts';
 export * from './file-share-store.ts';
 export * from './link-store.ts';
 export * from './sqlite/index.ts';

@@ -1,4 +1,5 @@
 import type { AgentSessionStore } from './agent-sessions.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { FileShareStore } from './file-share-store.ts';
 import type { LinkStore } from './link-store.ts';
 import type { StreamTicketStore } from './stream-ticket-store.ts';
@@ -7,7 +8,7 @@ import type { UploadStore } from './upload-store.ts';
 
 /**
  * Everything Uplink keeps (links and their outbox, upload intents, file shares, tenants with
- * their keys, settings and sealed destinations, stream tickets, agent sessions), behind one port with two adapters: MongoDB
+ * their keys, settings and sealed destinations, stream tickets, agent sessions, the audit log), behind one port with two adapters: MongoDB
  * (production, `MONGODB_URI`) and SQLite through Node's built-in `node:sqlite` (the embedded
  * default, a file under the data folder). One conformance suite
  * (packages/store/test/conformance.ts) runs against both.
@@ -22,6 +23,7 @@ export interface Store {
   readonly tenants: TenantStore;
   readonly agentSessions: AgentSessionStore;
   readonly uploads: UploadStore;
+  readonly audit: AuditLog;
   /** Creates indexes / tables; safe to repeat and to run from several processes at once. */
   prepare(): Promise<void>;
   /** Rejects when the store cannot serve requests now (readiness). */

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { AuditDetails } from '@uplink/contracts';
 import { randomId } from '@uplink/kit';
 import { connectMongo } from '@uplink/store/mongo';
 import { mongoTestOptions } from '@uplink/testing';
@@ -14,6 +16,15 @@ export type Adapter<S extends Store = Store> = {
   name: string;
   open(): Promise<S>;
   dispose(store: S): Promise<void>;
+  /** Changes the audit log behind the store's back, as someone with access to the database could. */
+  tamperAudit: AuditTamper<S>;
+};
+
+export type AuditTamper<S extends Store = Store> = {
+  /** Overwrites a stored entry's details, its hashes left as they were. */
+  alterDetails(store: S, tenantId: string, seq: number, details: AuditDetails): Promise<void>;
+  /** Deletes a stored entry. */
+  remove(store: S, tenantId: string, seq: number): Promise<void>;
 };
 
 /** A database of its own on the run's shared MongoDB-wire server, dropped afterwards. */
@@ -27,7 +38,30 @@ export const mongoAdapter: Adapter<MongoStore> = {
     await store.mongo.db.dropDatabase().catch(() => {});
     await store.close();
   },
+  tamperAudit: {
+    alterDetails: async (store, tenantId, seq, details) => {
+      const result = await store.mongo.db
+        .collection('audit_entries')
+        .updateOne({ tenantId, seq }, { $set: { details } });
+      if (result.modifiedCount !== 1) throw new Error(`no audit entry ${tenantId} ${seq} to alter`);
+    },
+    remove: async (store, tenantId, seq) => {
+      const result = await store.mongo.db.collection('audit_entries').deleteOne({ tenantId, seq });
+      if (result.deletedCount !== 1) throw new Error(`no audit entry ${tenantId} ${seq} to delete`);
+    },
+  },
 };
+
+/** A second connection to a store's SQLite file, as a person with the file would open it. */
+function onSqliteFile(store: SqliteStore, sql: string, ...params: (string | number)[]): void {
+  const db = new DatabaseSync(store.location);
+  try {
+    const { changes } = db.prepare(sql).run(...params);
+    if (Number(changes) !== 1) throw new Error(`${sql} changed ${changes} rows`);
+  } finally {
+    db.close();
+  }
+}
 
 /** A fresh folder for a test's SQLite files, and a way to remove it. */
 export function tempFolder(): { path(name: string): string; remove(): void } {
@@ -53,5 +87,17 @@ export const sqliteAdapter: Adapter<SqliteStore> = {
   dispose: async (store) => {
     await store.close();
     folders.get(store)?.remove();
+  },
+  tamperAudit: {
+    alterDetails: async (store, tenantId, seq, details) =>
+      onSqliteFile(
+        store,
+        "UPDATE audit_entries SET doc = json_set(doc, '$.details', json(?)) WHERE tenant_id = ? AND seq = ?",
+        JSON.stringify(details),
+        tenantId,
+        seq,
+      ),
+    remove: async (store, tenantId, seq) =>
+      onSqliteFile(store, 'DELETE FROM audit_entries WHERE tenant_id = ? AND seq = ?', tenantId, seq),
   },
 };

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../src/store.ts';
+import type { Adapter } from './adapters.ts';
 import { describeAgentSessions } from './conformance/agent-sessions.ts';
+import { describeAuditLog } from './conformance/audit-log.ts';
 import { describeLinkReads } from './conformance/link-reads.ts';
 import { describeLinkTransitions } from './conformance/link-transitions.ts';
 import { describeOutbox } from './conformance/outbox.ts';
@@ -14,11 +16,7 @@ import { describeUploads } from './conformance/uploads.ts';
  * adapter runs the same suite, so what it asserts is the contract the services rely on. Each
  * test gets a store of its own: several of the port's queries span all documents.
  */
-export function describeStore<S extends Store>(
-  name: string,
-  open: () => Promise<S>,
-  dispose: (store: S) => Promise<void>,
-): void {
+export function describeStore<S extends Store>({ name, open, dispose, tamperAudit }: Adapter<S>): void {
   describe(`Store conformance: ${name}`, () => {
     let store: S | undefined;
     beforeEach(async () => {
@@ -42,5 +40,6 @@ export function describeStore<S extends Store>(
     describeUploads(current);
     describeTenants(current);
     describeAgentSessions(current);
+    describeAuditLog(current, tamperAudit);
   });
 }

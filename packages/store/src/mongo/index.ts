@@ -1,5 +1,6 @@
 export * from './connection.ts';
 export * from './mongo-agent-session-store.ts';
+export * from './mongo-audit-log.ts';
 export * from './mongo-file-share-store.ts';
 export * from './mongo-link-store.ts';
 export * from './mongo-outbox-store.ts';

@@ -1,6 +1,7 @@
 import { preparedStore, type Store } from '../store.ts';
 import { isMongoUnavailable, type Mongo, pingMongo } from './connection.ts';
 import { MongoAgentSessionStore } from './mongo-agent-session-store.ts';
+import { MongoAuditLog } from './mongo-audit-log.ts';
 import { MongoFileShareStore } from './mongo-file-share-store.ts';
 import { MongoLinkStore } from './mongo-link-store.ts';
 import { MongoStreamTicketStore } from './mongo-stream-ticket-store.ts';
@@ -16,6 +17,7 @@ export class MongoStore implements Store {
   readonly agentSessions: MongoAgentSessionStore;
   readonly tenants: MongoTenantStore;
   readonly uploads: MongoUploadStore;
+  readonly audit: MongoAuditLog;
   readonly mongo: Mongo;
 
   constructor(mongo: Mongo) {
@@ -27,6 +29,7 @@ export class MongoStore implements Store {
     this.tenants = new MongoTenantStore(mongo.db);
     this.agentSessions = new MongoAgentSessionStore(mongo.db);
     this.uploads = new MongoUploadStore(mongo.db);
+    this.audit = new MongoAuditLog(mongo.db);
   }
 
   /** A store on `mongo` with its indexes in place. */
@@ -41,6 +44,7 @@ export class MongoStore implements Store {
     await this.tenants.ensureIndexes();
     await this.agentSessions.ensureIndexes();
     await this.uploads.ensureIndexes();
+    await this.audit.ensureIndexes();
   }
 
   ping(): Promise<void> {

@@ -1,4 +1,5 @@
 export * from './sqlite-agent-session-store.ts';
+export * from './sqlite-audit-log.ts';
 export * from './sqlite-file-share-store.ts';
 export * from './sqlite-link-store.ts';
 export * from './sqlite-outbox-store.ts';

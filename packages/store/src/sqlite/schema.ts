@@ -126,6 +126,27 @@ export const MIGRATIONS: readonly string[] = [
   -- Expired agent sessions are purged periodically (AgentSessionStore.purgeExpired).
   CREATE INDEX agent_sessions_by_expiry ON agent_sessions (expires_at);
   `,
+  `
+  -- The audit log: each tenant's entries numbered from 1 (seq) and hash-chained (audit-log.ts);
+  -- doc holds the entry as its JSON, the columns what listing filters on. A checkpoint is the last
+  -- entry retention deleted, where verification of the chain resumes.
+  CREATE TABLE audit_entries (
+    tenant_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    actor_key TEXT NOT NULL,
+    link_id TEXT,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, seq)
+  ) STRICT;
+  CREATE INDEX audit_entries_by_at ON audit_entries (at);
+  CREATE TABLE audit_checkpoints (
+    tenant_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+  ) STRICT;
+  `,
 ];
 
 /** Applies the migrations this file lacks; run inside a write transaction, so racing openers apply each once. */

@@ -2,6 +2,7 @@ import { isSqliteBusy } from '@uplink/kit';
 import type { Store } from '../store.ts';
 import { SqliteDatabase, type SqliteDatabaseOptions } from './database.ts';
 import { SqliteAgentSessionStore } from './sqlite-agent-session-store.ts';
+import { SqliteAuditLog } from './sqlite-audit-log.ts';
 import { SqliteFileShareStore } from './sqlite-file-share-store.ts';
 import { SqliteLinkStore } from './sqlite-link-store.ts';
 import { SqliteStreamTicketStore } from './sqlite-stream-ticket-store.ts';
@@ -23,6 +24,7 @@ export class SqliteStore implements Store {
   readonly agentSessions: SqliteAgentSessionStore;
   readonly tenants: SqliteTenantStore;
   readonly uploads: SqliteUploadStore;
+  readonly audit: SqliteAuditLog;
   readonly #db: SqliteDatabase;
 
   /** Creates the file and its folder when missing. */
@@ -35,6 +37,7 @@ export class SqliteStore implements Store {
     this.tenants = new SqliteTenantStore(this.#db);
     this.agentSessions = new SqliteAgentSessionStore(this.#db);
     this.uploads = new SqliteUploadStore(this.#db);
+    this.audit = new SqliteAuditLog(this.#db);
   }
 
   /** Opening migrated the schema already; this only proves the file is still usable. */
