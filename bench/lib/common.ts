@@ -31,7 +31,14 @@ export type Infra = { mongo: MongoServer; nats: NatsServer; stop(): Promise<void
 const BENCH_BACKEND = process.env.UPLINK_FERRETDB_BACKEND === 'sqlite' ? 'sqlite' : 'postgresql';
 
 export async function startInfra(): Promise<Infra> {
-  await ensureBinaries({ chromium: false, firefox: false, webkit: false, helm: false, schemathesis: false });
+  await ensureBinaries({
+    chromium: false,
+    firefox: false,
+    webkit: false,
+    clamd: false,
+    helm: false,
+    schemathesis: false,
+  });
   const [mongo, nats] = await Promise.all([startMongo({ backend: BENCH_BACKEND }), startNats()]);
   return {
     mongo,

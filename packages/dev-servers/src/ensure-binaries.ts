@@ -8,6 +8,7 @@ import {
   toolsDir,
 } from './binaries.ts';
 import { ensureChromium } from './chromium.ts';
+import { ensureClamd } from './clamd.ts';
 import { ensureFirefox } from './firefox.ts';
 import { log } from './log.ts';
 import { ensureSchemathesis } from './schemathesis.ts';
@@ -28,6 +29,8 @@ export interface EnsuredBinaries {
   firefox: string | null;
   /** WebKitWebDriver (with MiniBrowser and Xvfb) for the engine tests; null when not asked for. */
   webkit: string | null;
+  /** clamd, for the malware-scanning tests; null when not asked for. */
+  clamd: string | null;
   /** helm, for the chart tests under charts/; null when not asked for. */
   helm: string | null;
   /** schemathesis, for the API fuzz tests under tests/api-fuzz; null when not asked for. */
@@ -40,7 +43,8 @@ export interface EnsuredBinaries {
  * PostgreSQL only installed when UPLINK_FERRETDB_BACKEND=postgresql asks FerretDB to use it.
  * Chromium (for the browser tests) is ensured unless `chromium: false`, Firefox ESR and
  * WebKitGTK's driver with Xvfb (for the engine tests; Debian's packages, about a minute the first
- * time) unless `firefox: false` and `webkit: false`, helm (for the chart tests;
+ * time) unless `firefox: false` and `webkit: false`, clamd (for the malware-scanning tests; Debian's
+ * clamav-daemon, about a minute the first time) unless `clamd: false`, helm (for the chart tests;
  * built with Go the first time, a few minutes) unless `helm: false`, schemathesis (for the API
  * fuzz tests; from PyPI the first time, about a minute) unless `schemathesis: false`.
  */
@@ -49,26 +53,28 @@ export async function ensureBinaries(
     chromium?: boolean;
     firefox?: boolean;
     webkit?: boolean;
+    clamd?: boolean;
     helm?: boolean;
     schemathesis?: boolean;
   } = {},
 ): Promise<EnsuredBinaries> {
   log(`checking server binaries (tools dir ${toolsDir()})`);
   const ferretDbNeeded = needsFerretDb();
-  // apt-get installs one after another (they share dpkg's lock), so the browsers go in turn.
-  const browsers = (async () => ({
+  // apt-get installs one after another (they share dpkg's lock), so the browsers and clamd go in turn.
+  const aptPackages = (async () => ({
     chromium: options.chromium === false ? null : await ensureChromium(),
     firefox: options.firefox === false ? null : await ensureFirefox(),
     webkit: options.webkit === false ? null : await ensureWebKit(),
+    clamd: options.clamd === false ? null : await ensureClamd(),
   }))();
-  const [natsServer, ferretDb, postgres, { chromium, firefox, webkit }, helm, schemathesis] =
+  const [natsServer, ferretDb, postgres, { chromium, firefox, webkit, clamd }, helm, schemathesis] =
     await Promise.all([
       ensureNatsServer(),
       ferretDbNeeded.then((needed) => (needed ? ensureFerretDb() : null)),
       ferretDbNeeded.then((needed) =>
         needed && ferretDbBackendFromEnv() === 'postgresql' ? ensurePostgres().then((pg) => pg.binDir) : null,
       ),
-      browsers,
+      aptPackages,
       options.helm === false ? null : ensureHelm(),
       options.schemathesis === false ? null : ensureSchemathesis(),
     ]);
@@ -82,7 +88,8 @@ export async function ensureBinaries(
   if (chromium) log(`chromium: ${chromium}`);
   if (firefox) log(`firefox: ${firefox}`);
   if (webkit) log(`webkit: ${webkit}`);
+  if (clamd) log(`clamd: ${clamd}`);
   if (helm) log(`helm: ${helm}`);
   if (schemathesis) log(`schemathesis: ${schemathesis}`);
-  return { natsServer, ferretDb, postgres, chromium, firefox, webkit, helm, schemathesis };
+  return { natsServer, ferretDb, postgres, chromium, firefox, webkit, clamd, helm, schemathesis };
 }

@@ -44,6 +44,17 @@ export {
   ensureChromium,
   launchChromium,
 } from './chromium.ts';
+export {
+  CLAMD_PATH,
+  type ClamdServer,
+  EICAR_TEST_FILE,
+  ensureClamd,
+  type StartClamdOptions,
+  startClamd,
+  TEST_MALWARE_MARKER,
+  TEST_SIGNATURES,
+  testSignatureDatabase,
+} from './clamd.ts';
 export { type EnsuredBinaries, ensureBinaries } from './ensure-binaries.ts';
 export {
   ensureFirefox,

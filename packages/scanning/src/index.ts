@@ -1,0 +1,3 @@
+export * from './clamav.ts';
+export * from './env.ts';
+export * from './scanner.ts';
