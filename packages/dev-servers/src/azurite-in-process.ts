@@ -9,7 +9,7 @@ import { createRequire, Module } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { AZURITE_ACCOUNT_NAME, type AzuriteServer, azuriteConnection } from './azurite.ts';
-import { journalLokiStore, type LokiMetadataStore } from './loki-journal.ts';
+import { journalLokiStore, type LokiMetadataStore, syncFolder } from './loki-journal.ts';
 
 export { AZURITE_ACCOUNT_NAME };
 
@@ -50,6 +50,12 @@ type BlobConfigurationClass = new (
   isMemoryPersistence: boolean,
 ) => object;
 
+/** Azurite's extent metadata store: the extent files holding blobs' bytes, each by its id. */
+interface ExtentMetadataStore extends LokiMetadataStore {
+  /** Records an extent file's size after bytes were appended to it (the first time: a new file). */
+  updateExtent(extent: { id: string }): Promise<void>;
+}
+
 interface BlobServerInstance {
   /** Inits the stores and the GC, then listens. */
   start(): Promise<void>;
@@ -65,7 +71,7 @@ interface BlobServerInstance {
   /** Which blobs and blocks exist, and where their bytes are (extent, offset, length). */
   readonly metadataStore: LokiMetadataStore;
   /** Which extent files exist, and where. */
-  readonly extentMetadataStore: LokiMetadataStore;
+  readonly extentMetadataStore: ExtentMetadataStore;
 }
 
 type BlobServerClass = new (configuration: object) => BlobServerInstance;
@@ -128,6 +134,24 @@ function azuriteBlobModules(): AzuriteBlobModules {
 }
 
 /**
+ * Azurite fdatasyncs the bytes it appends to an extent file, but never the folder that names a new
+ * one: after a power loss the file could be gone, with the blobs in it. The first record of each
+ * extent this process writes (Azurite makes it after the file's first bytes are synced) waits for
+ * the folder to be synced too; extent files are up to 64 MB each, so that is rare.
+ */
+function syncNewExtentFiles(store: ExtentMetadataStore, folder: string): void {
+  const synced = new Set<string>();
+  const updateExtent = store.updateExtent.bind(store);
+  store.updateExtent = async (extent) => {
+    if (!synced.has(extent.id)) {
+      await syncFolder(folder);
+      synced.add(extent.id);
+    }
+    await updateExtent(extent);
+  };
+}
+
+/**
  * Azurite's blob service on 127.0.0.1, in this process, persisted to `dataDir` in the same
  * layout `azurite --location dataDir` uses (so data written by the child-process Azurite is
  * read back). Loose mode, any API version, no telemetry, no access or debug log.
@@ -141,6 +165,7 @@ export async function startAzuriteInProcess(options: StartAzuriteInProcessOption
 
   const metadataDbPath = join(dataDir, constants.DEFAULT_BLOB_LOKI_DB_PATH);
   const extentDbPath = join(dataDir, constants.DEFAULT_BLOB_EXTENT_LOKI_DB_PATH);
+  const extentFolder = join(dataDir, constants.DEFAULT_BLOB_PERSISTENCE_PATH);
   const configuration = new BlobConfiguration(
     '127.0.0.1',
     options.port ?? 0,
@@ -148,7 +173,7 @@ export async function startAzuriteInProcess(options: StartAzuriteInProcessOption
     metadataDbPath,
     extentDbPath,
     // A copy: Azurite's own factory mutates the shared default array.
-    [{ ...defaultLocation, locationPath: join(dataDir, constants.DEFAULT_BLOB_PERSISTENCE_PATH) }],
+    [{ ...defaultLocation, locationPath: extentFolder }],
     false, // access log
     undefined,
     false, // debug log
@@ -166,6 +191,7 @@ export async function startAzuriteInProcess(options: StartAzuriteInProcessOption
   // Azurite alone saves its metadata every 5 seconds: a crash would forget blobs it acknowledged.
   journalLokiStore(server.extentMetadataStore, extentDbPath);
   journalLokiStore(server.metadataStore, metadataDbPath);
+  syncNewExtentFiles(server.extentMetadataStore, extentFolder);
   // Accounts from AZURITE_ACCOUNTS would replace the well-known one our connection string names;
   // the child-process Azurite drops that variable from its environment, this one ignores it.
   if (server.accountDataStore) server.accountDataStore.refresh = () => {};

@@ -159,7 +159,8 @@ class Journal {
   }
 }
 
-async function syncFolder(path: string): Promise<void> {
+/** fsyncs a folder: the names of the files created in it survive a power loss. */
+export async function syncFolder(path: string): Promise<void> {
   const folder = await open(path, 'r');
   try {
     await folder.sync();
