@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import type { FileHandle } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SqliteDatabase } from '../src/sqlite/database.ts';
 import { SqliteStore } from '../src/sqlite/sqlite-store.ts';
 import { tempFolder } from './adapters.ts';
 import { HOUR, keyActor, newLink, newTenantId, T0, uploadedFile } from './conformance/fixtures.ts';
@@ -92,6 +93,41 @@ describe('SqliteStore group commit', () => {
       for (const { link } of created) expect(await reopened.links.getById(link._id)).not.toBeNull();
     } finally {
       await reopened.close();
+    }
+  });
+
+  it('undoes only the changes of a write that fails among the writes committed with it', async () => {
+    const db = SqliteDatabase.open(path);
+    const insert = (id: string) => db.run('INSERT INTO tenants (id, doc) VALUES (?, ?)', id, '{}');
+    try {
+      // Asked for in one turn of the event loop: one transaction, one savepoint each.
+      const outcomes = await Promise.allSettled([
+        db.write(() => insert('ten_before')),
+        db.write(() => {
+          insert('ten_undone');
+          throw new Error('refused halfway');
+        }),
+        db.write(() => insert('ten_before')),
+        db.write(() => {
+          insert('ten_after');
+          return 'answered';
+        }),
+      ]);
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([
+        'fulfilled',
+        'rejected',
+        'rejected',
+        'fulfilled',
+      ]);
+      expect(outcomes[3]).toEqual({ status: 'fulfilled', value: 'answered' });
+      expect(db.all('SELECT id FROM tenants ORDER BY id').map((row) => row.id)).toEqual([
+        'ten_after',
+        'ten_before',
+      ]);
+      // A change outside write would be answered before it is durable: refused.
+      expect(() => insert('ten_outside')).toThrow(/SqliteDatabase.write/);
+    } finally {
+      await db.close();
     }
   });
 

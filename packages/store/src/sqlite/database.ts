@@ -11,6 +11,13 @@ const BUSY_TIMEOUT_MS = 5_000;
 
 export type Row = Record<string, unknown>;
 
+/** A write waiting for the next batch: its work, and how to answer its caller. */
+type QueuedWrite = {
+  work: () => unknown;
+  resolve: (result: unknown) => void;
+  reject: (err: unknown) => void;
+};
+
 export type SqliteDatabaseOptions = {
   /** How the -wal file is forced to the disk (WalSync's fdatasync unless given). */
   syncFile?: SyncFile;
@@ -26,8 +33,10 @@ export class SqliteDatabase {
   readonly #db: DatabaseSync;
   readonly #walSync: WalSync;
   readonly #statements = new Map<string, StatementSync>();
-  /** Whether `write` is running its work now: the only time a change may be made. */
+  /** Whether a batch of writes is running its work now: the only time a change may be made. */
   #writing = false;
+  /** Writes asked for since the last batch; the next turn of the event loop commits them. */
+  #queued: QueuedWrite[] = [];
 
   private constructor(path: string, db: DatabaseSync, walSync: WalSync) {
     this.path = path;
@@ -70,22 +79,69 @@ export class SqliteDatabase {
   }
 
   /**
-   * Every change a store acknowledges goes through here: `work` runs in one write transaction
-   * (synchronous, so a guard checked inside holds at COMMIT), and the answer comes once the
-   * commit is on the disk. Concurrent writes share that sync (group commit, WalSync), and the
-   * event loop serves others while it runs.
+   * Every change a store acknowledges goes through here, and answers once it is on the disk.
+   * Group commit: the writes asked for in one turn of the event loop run together in the next
+   * one, in one transaction, each in a savepoint of its own (a `work` that throws undoes only its
+   * own changes and rejects only its caller), and share one COMMIT and one sync (WalSync), which
+   * runs while the event loop serves others. `work` is synchronous, so a guard checked inside
+   * holds at COMMIT.
    */
-  async write<T>(work: () => T): Promise<T> {
-    const outer = this.#writing;
+  write<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.#queued.length === 0) setImmediate(() => this.#commitQueued());
+      this.#queued.push({ work, resolve: resolve as (result: unknown) => void, reject });
+    });
+  }
+
+  #commitQueued(): void {
+    const batch = this.#queued;
+    this.#queued = [];
+    const outcomes = new Map<QueuedWrite, { result: unknown } | { error: unknown }>();
     this.#writing = true;
-    let result: T;
     try {
-      result = writeTransaction(this.#db, work);
+      writeTransaction(this.#db, () => {
+        const [only] = batch;
+        // One write alone needs no savepoint: if it throws, the whole transaction rolls back.
+        if (batch.length === 1 && only) outcomes.set(only, { result: only.work() });
+        else for (const write of batch) outcomes.set(write, this.#inSavepoint(write.work));
+      });
+    } catch (err) {
+      // Nothing of the batch was written: BEGIN, COMMIT or the only write failed.
+      for (const write of batch) {
+        const outcome = outcomes.get(write);
+        write.reject(outcome && 'error' in outcome ? outcome.error : err);
+      }
+      return;
     } finally {
-      this.#writing = outer;
+      this.#writing = false;
     }
-    await this.#walSync.durable();
-    return result;
+    const written: { write: QueuedWrite; result: unknown }[] = [];
+    for (const [write, outcome] of outcomes) {
+      if ('error' in outcome) write.reject(outcome.error);
+      else written.push({ write, result: outcome.result });
+    }
+    this.#walSync.durable().then(
+      () => {
+        for (const { write, result } of written) write.resolve(result);
+      },
+      (err: unknown) => {
+        for (const { write } of written) write.reject(err);
+      },
+    );
+  }
+
+  /** Runs one write of a batch so that, if it throws, only its own changes are undone. */
+  #inSavepoint(work: () => unknown): { result: unknown } | { error: unknown } {
+    this.#db.exec('SAVEPOINT write');
+    try {
+      const result = work();
+      this.#db.exec('RELEASE write');
+      return { result };
+    } catch (error) {
+      this.#db.exec('ROLLBACK TO write');
+      this.#db.exec('RELEASE write');
+      return { error };
+    }
   }
 
   /**

@@ -13,7 +13,7 @@ import { SqliteUploadStore } from './sqlite-upload-store.ts';
  * The embedded Store: one SQLite file through Node's built-in `node:sqlite`, opened (and
  * its schema migrated) by the constructor. Other processes may open the same file, a CLI for
  * instance: every write is a BEGIN IMMEDIATE transaction. A write answers once it is on the
- * disk, sharing its sync with the writes made meanwhile (SqliteDatabase.write).
+ * disk, sharing its transaction and its sync with the writes made meanwhile (SqliteDatabase.write).
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
