@@ -118,6 +118,33 @@ export const UploadRejectedEvent = envelope(
 );
 export type UploadRejectedEvent = Static<typeof UploadRejectedEvent>;
 
+/** What the malware scanner reported, as the agent sees it on the link (no file content). */
+export const BlockedUpload = Type.Object(
+  {
+    uploadId: UploadId,
+    fileName: UploadedFile.properties.fileName,
+    signature: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: "The scanner's name for what it found, e.g. `Win.Trojan.Agent-1234`.",
+    }),
+    blockedAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+export type BlockedUpload = Static<typeof BlockedUpload>;
+
+/**
+ * The malware scanner found something in a file the customer sent: the file was deleted and the
+ * link stays usable. One per blocked upload. Consumers filter by subject, so a consumer that does
+ * not know it never receives it.
+ */
+export const UploadBlockedEvent = envelope(
+  Subjects.uploadBlocked,
+  Type.Object({ ...linkFacts, ...BlockedUpload.properties }, { additionalProperties: false }),
+);
+export type UploadBlockedEvent = Static<typeof UploadBlockedEvent>;
+
 export const DELIVERY_MODES = ['attachment', 'link'] as const;
 
 /** Where the agent finds what was delivered: the "go to message" of a received link. */
@@ -171,6 +198,7 @@ export const EventSchemas = {
   [Subjects.linkRevoked]: LinkRevokedEvent,
   [Subjects.uploadCompleted]: UploadCompletedEvent,
   [Subjects.uploadRejected]: UploadRejectedEvent,
+  [Subjects.uploadBlocked]: UploadBlockedEvent,
   [Subjects.notePosted]: NotePostedEvent,
   [Subjects.noteFailed]: NoteFailedEvent,
 } as const satisfies Record<Subject, TSchema>;

@@ -12,7 +12,7 @@ import {
   ValidityHours,
 } from './common.ts';
 import { DestinationsUpdate, DestinationsView } from './destinations.ts';
-import { DeliveryTarget } from './events.ts';
+import { BlockedUpload, DeliveryTarget } from './events.ts';
 import { MediaPolicy, MediaPolicyUpdate } from './media.ts';
 import { UploadKind } from './uploads.ts';
 
@@ -75,6 +75,13 @@ export const LinkView = Type.Object(
     customerAttemptRefused: Type.Optional(
       Type.Boolean({
         description: "True when the customer tried to send while the tenant's media receiving was off.",
+      }),
+    ),
+    blockedUpload: Type.Optional(
+      Type.Object(BlockedUpload.properties, {
+        additionalProperties: false,
+        description:
+          'The last file the customer tried to send that the malware scanner blocked (deleted, never delivered), and what it found; the link stayed usable.',
       }),
     ),
   },

@@ -8,6 +8,7 @@ export const Subjects = {
   linkRevoked: 'link.revoked',
   uploadCompleted: 'upload.completed',
   uploadRejected: 'upload.rejected',
+  uploadBlocked: 'upload.blocked',
   notePosted: 'note.posted',
   noteFailed: 'note.failed',
 } as const;

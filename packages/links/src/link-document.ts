@@ -36,9 +36,13 @@ export type LinkDocument = OutboxDocument & {
   deliveryFailedAt?: Date;
   /** Set once the agent was told that the customer tried to send while receiving was off. */
   rejectionNotifiedAt?: Date;
+  /** The last file the malware scanner blocked: the agent sees it on the link. */
+  blockedUpload?: BlockedUploadRecord;
   /** Set once the received file was deleted from storage (the tenant's retention ran out). */
   fileDeletedAt?: Date;
 };
+
+export type BlockedUploadRecord = { uploadId: string; fileName: string; signature: string; blockedAt: Date };
 
 /** Whether it is posted or failed shows in the link's status; this is the bookkeeping around it. */
 export type LinkDelivery = {

@@ -9,6 +9,7 @@ import {
   linkRevokedEvent,
   noteFailedEvent,
   notePostedEvent,
+  uploadBlockedEvent,
   uploadCompletedEvent,
   uploadRejectedEvent,
 } from './link-events.ts';
@@ -58,6 +59,13 @@ const producers: Record<Subject, () => unknown> = {
       now,
     ),
   [Subjects.uploadRejected]: () => uploadRejectedEvent(link, now),
+  [Subjects.uploadBlocked]: () =>
+    uploadBlockedEvent(link, {
+      uploadId: 'upl_AbCdEfGhIjKlMnOpQrSt',
+      fileName: 'invoice.pdf',
+      signature: 'Win.Trojan.Agent-1234',
+      blockedAt: now,
+    }),
   [Subjects.notePosted]: () =>
     notePostedEvent(
       link,

@@ -10,12 +10,13 @@ import {
   SCHEMA_VERSION,
   type Subject,
   Subjects,
+  type UploadBlockedEvent,
   type UploadCompletedEvent,
   type UploadedFile,
   type UploadRejectedEvent,
 } from '@uplink/contracts';
 import { outboxEntry } from '@uplink/event-bus';
-import type { LinkDocument, LinkFacts } from './link-document.ts';
+import type { BlockedUploadRecord, LinkDocument, LinkFacts } from './link-document.ts';
 
 /** Each transition happens at most once per link, so this id is also its JetStream msgId. */
 export function transitionEventId(linkId: string, subject: Subject): string {
@@ -84,6 +85,21 @@ export function uploadRejectedEvent(link: LinkFacts, now: Date): UploadRejectedE
   };
 }
 
+/** One per blocked upload: the upload's id makes the event's id (a link may see several). */
+export function uploadBlockedEvent(link: LinkFacts, blocked: BlockedUploadRecord): UploadBlockedEvent {
+  return {
+    ...base(link, Subjects.uploadBlocked, blocked.blockedAt),
+    eventId: `${transitionEventId(link._id, Subjects.uploadBlocked)}:${blocked.uploadId}`,
+    data: {
+      ...facts(link),
+      uploadId: blocked.uploadId,
+      fileName: blocked.fileName,
+      signature: blocked.signature,
+      blockedAt: blocked.blockedAt.toISOString(),
+    },
+  };
+}
+
 /** A link is delivered at most once, so the subject makes a unique id. */
 export function notePostedEvent(
   link: LinkFacts,
@@ -130,6 +146,8 @@ export const transitionEntry = {
     outboxEntry(Subjects.uploadCompleted, uploadCompletedEvent(link, file, now), now),
   rejected: (link: LinkFacts, now: Date) =>
     outboxEntry(Subjects.uploadRejected, uploadRejectedEvent(link, now), now),
+  blocked: (link: LinkFacts, blocked: BlockedUploadRecord) =>
+    outboxEntry(Subjects.uploadBlocked, uploadBlockedEvent(link, blocked), blocked.blockedAt),
   delivered: (link: LinkDocument, target: DeliveryTarget, now: Date) =>
     outboxEntry(Subjects.notePosted, notePostedEvent(link, link.upload?.uploadId ?? '', target, now), now),
   deliveryFailed: (link: LinkDocument, destination: Provider, reason: string, now: Date) =>

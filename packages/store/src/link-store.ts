@@ -1,7 +1,7 @@
 import type { Actor, DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
 import { LINK_STATUSES } from '@uplink/contracts';
 import type { OutboxStore } from '@uplink/event-bus';
-import type { LinkDocument, LinkFacts, NewLink } from '@uplink/links';
+import type { BlockedUploadRecord, LinkDocument, LinkFacts, NewLink } from '@uplink/links';
 
 /** Results of transitions carry the document as written, outbox included. */
 export type RevokeResult =
@@ -74,6 +74,12 @@ export interface LinkStore {
    * document, or null when it was already noted (or the link is not pending).
    */
   noteRejectedAttempt(link: LinkDocument, now: Date): Promise<LinkDocument | null>;
+  /**
+   * Records on a pending link the file the malware scanner blocked (replacing an earlier one), and
+   * queues `upload.blocked`: every blocked upload is told. Returns the updated document, or null
+   * when the link is no longer pending.
+   */
+  noteBlockedUpload(link: LinkDocument, blocked: BlockedUploadRecord): Promise<LinkDocument | null>;
   /** Pending links due before `before`, soonest first. */
   findPendingDueBefore(before: Date, limit: number): Promise<LinkFacts[]>;
   /**

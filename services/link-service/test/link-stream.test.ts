@@ -187,6 +187,34 @@ describe('GET /v1/tickets/{provider}/{ticketId}/links/stream', () => {
       data: { id: existing.id, status: 'pending', customerAttemptRefused: true },
     });
 
+    // A file the malware scanner blocked shows on the link, with what it found.
+    const scanned = await createLink(ticket);
+    expect(await stream.next()).toMatchObject({ event: 'link', data: { id: scanned.id, status: 'pending' } });
+    const scannedDoc = await links.get(await tenantOf(scanned.id), scanned.id);
+    expect(scannedDoc).not.toBeNull();
+    const blockedAt = new Date();
+    if (scannedDoc) {
+      await links.noteBlockedUpload(scannedDoc, {
+        uploadId: 'upl_BlockedUpload0000000',
+        fileName: 'invoice.pdf',
+        signature: 'Win.Trojan.Agent-1234',
+        blockedAt,
+      });
+    }
+    expect(await stream.next()).toMatchObject({
+      event: 'link',
+      data: {
+        id: scanned.id,
+        status: 'pending',
+        blockedUpload: {
+          uploadId: 'upl_BlockedUpload0000000',
+          fileName: 'invoice.pdf',
+          signature: 'Win.Trojan.Agent-1234',
+          blockedAt: blockedAt.toISOString(),
+        },
+      },
+    });
+
     const seen = stream.frames.filter((f) => f.event === 'link').map((f) => JSON.parse(f.data ?? '{}').id);
     expect(seen).not.toContain(otherTicket.id);
     expect(seen).not.toContain(otherTenant.id);

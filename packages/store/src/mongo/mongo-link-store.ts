@@ -1,5 +1,6 @@
 import type { Actor, DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
 import {
+  type BlockedUploadRecord,
   effectiveStatus,
   LINK_FACTS_PROJECTION,
   type LinkDocument,
@@ -217,6 +218,22 @@ export class MongoLinkStore implements LinkStore {
       {
         $set: { rejectionNotifiedAt: now, updatedAt: now },
         $push: { outbox: transitionEntry.rejected(link, now) },
+      },
+      { returnDocument: 'after' },
+    );
+  }
+
+  /**
+   * Records on a pending link the file the malware scanner blocked (replacing an earlier one), and
+   * queues `upload.blocked`. Returns the updated document, or null when the link is no longer pending.
+   */
+  noteBlockedUpload(link: LinkDocument, blocked: BlockedUploadRecord): Promise<LinkDocument | null> {
+    const now = blocked.blockedAt;
+    return this.collection.findOneAndUpdate(
+      { _id: link._id, ...linkGuards.open.filter(now) },
+      {
+        $set: { blockedUpload: blocked, updatedAt: now },
+        $push: { outbox: transitionEntry.blocked(link, blocked) },
       },
       { returnDocument: 'after' },
     );

@@ -1,6 +1,7 @@
 import type { Actor, DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
 import type { OutboxEntry } from '@uplink/event-bus';
 import {
+  type BlockedUploadRecord,
   effectiveStatus,
   type LinkDelivery,
   type LinkDocument,
@@ -210,6 +211,16 @@ export class SqliteLinkStore implements LinkStore {
           ? { ...current, rejectionNotifiedAt: now, updatedAt: now }
           : null,
       transitionEntry.rejected(link, now),
+    );
+  }
+
+  async noteBlockedUpload(link: LinkDocument, blocked: BlockedUploadRecord): Promise<LinkDocument | null> {
+    const now = blocked.blockedAt;
+    return this.#commitTransition(
+      link._id,
+      (current) =>
+        linkGuards.open.holds(current, now) ? { ...current, blockedUpload: blocked, updatedAt: now } : null,
+      transitionEntry.blocked(link, blocked),
     );
   }
 

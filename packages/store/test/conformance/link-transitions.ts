@@ -199,4 +199,46 @@ export function describeLinkTransitions(store: CurrentStore): void {
       expect(await store().links.noteRejectedAttempt(link, at(SECOND))).toBeNull();
     });
   });
+
+  describe('links: blocked uploads', () => {
+    const blocked = (name: string, seconds: number) => ({
+      uploadId: `upl_${name.padEnd(20, '0')}`,
+      fileName: 'invoice.pdf',
+      signature: 'Win.Trojan.Agent-1234',
+      blockedAt: at(seconds * SECOND),
+    });
+
+    it('records the last blocked upload on a pending link, each with its own upload.blocked event', async () => {
+      const link = await pendingLink();
+      const first = await store().links.noteBlockedUpload(link, blocked('first', 1));
+      expect(first).toMatchObject({
+        status: 'pending',
+        blockedUpload: blocked('first', 1),
+        updatedAt: at(SECOND),
+      });
+      const second = await store().links.noteBlockedUpload(link, blocked('second', 2));
+      expect(second?.blockedUpload).toStrictEqual(blocked('second', 2));
+      expect(subjects(second)).toEqual([
+        Subjects.linkCreated,
+        Subjects.uploadBlocked,
+        Subjects.uploadBlocked,
+      ]);
+      expect(new Set(second?.outbox?.map((entry) => entry.eventId)).size).toBe(3);
+      expect(await stored(link)).toStrictEqual(second && withoutOutbox(second));
+      // Still usable: the customer may send a clean file.
+      expect(await store().links.markReceived(link, uploadedFile(), at(3 * SECOND))).not.toBeNull();
+    });
+
+    it('records nothing on a link that is no longer pending or is past its expiry', async () => {
+      const received = await receivedLink(store());
+      expect(await store().links.noteBlockedUpload(received, blocked('late', 1))).toBeNull();
+      const pending = await pendingLink();
+      expect(
+        await store().links.noteBlockedUpload(pending, {
+          ...blocked('late', 0),
+          blockedAt: pending.expiresAt,
+        }),
+      ).toBeNull();
+    });
+  });
 }

@@ -189,6 +189,13 @@ export class LinksPanel {
     if (link.revokedBy) {
       parts.push(element('p', 'meta', fill(m.revokedBy, { actor: actorText(link.revokedBy, m) })));
     }
+    if (link.blockedUpload) {
+      const { fileName, signature, blockedAt } = link.blockedUpload;
+      head.append(element('span', 'marker', m.blockedShort));
+      parts.push(
+        element('p', 'failure', fill(m.blocked, { file: fileName, signature, time: formatTime(blockedAt) })),
+      );
+    }
     if (link.status === 'delivery_failed' && link.deliveryFailure) {
       parts.push(element('p', 'failure', fill(m.failure, { reason: link.deliveryFailure })));
     }

@@ -162,6 +162,9 @@ export const messages = {
     actorKey: 'API key {prefix}… ({label})',
     refused: 'The customer tried to send a file that the media policy refuses.',
     refusedShort: 'Refused file attempted',
+    blocked:
+      'The customer tried to send {file} at {time}: the malware scanner found {signature}, so it was deleted and not delivered. The link can still be used.',
+    blockedShort: 'Blocked file',
     failure: 'Reason: {reason}',
     fileDeleted: 'File deleted {time}: the retention period ran out.',
     goToMessage: 'Go to message',

@@ -37,6 +37,9 @@ export function toLinkView(link: LinkDocument, now: Date): LinkView {
         }
       : {}),
     ...(link.rejectionNotifiedAt ? { customerAttemptRefused: true } : {}),
+    ...(link.blockedUpload
+      ? { blockedUpload: { ...link.blockedUpload, blockedAt: link.blockedUpload.blockedAt.toISOString() } }
+      : {}),
   };
 }
 
