@@ -43,6 +43,11 @@ mustPass('Type-check the agent console script (TypeScript, DOM)', 'tsc', [
   '-p',
   'services/link-service/console/tsconfig.json',
 ]);
+mustPass('Type-check the links panel (TypeScript, DOM)', 'tsc', [
+  '--noEmit',
+  '-p',
+  'packages/links-panel/tsconfig.json',
+]);
 if (process.argv.includes('--static-only')) process.exit(0);
 
 process.stderr.write(

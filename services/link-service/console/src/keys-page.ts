@@ -2,10 +2,10 @@
 // themselves), a form that makes one and shows it once, and a Revoke button per working key.
 // Built with DOM calls and textContent only, so no text becomes markup.
 import type { ApiKeyRole, ApiKeyView } from '@uplink/contracts';
+import { formatTime } from '@uplink/links-panel';
 import { fill } from '@uplink/web/text';
 import type { ConsoleConfig } from '../../src/console/config.ts';
 import type { Api } from './api.ts';
-import { formatTime } from './format.ts';
 
 type Messages = ConsoleConfig['messages'];
 

@@ -1,6 +1,7 @@
 // The agent console's script: wires the server-rendered page. It never runs inline (the CSP
 // forbids it); its configuration comes from a JSON element, which never executes.
 
+import { type FeedState, LinksPanel, LiveFeed } from '@uplink/links-panel';
 import { fill } from '@uplink/web/text';
 import {
   API_KEY_STORAGE,
@@ -11,8 +12,6 @@ import {
 } from '../../src/console/config.ts';
 import { Api, ApiError, NetworkError, type Ticket } from './api.ts';
 import { KeysPage } from './keys-page.ts';
-import { LinksPanel } from './links-panel.ts';
-import { type FeedState, LiveFeed } from './live.ts';
 import { SettingsForm } from './settings-form.ts';
 
 const TICKET_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -1,5 +1,8 @@
 // Every text of the agent console, in one place (English only for now). `page` is rendered on
-// the server; `client` travels to the browser in the page's JSON config.
+// the server; `client` travels to the browser in the page's JSON config. The links panel's texts
+// are the panel's own (@uplink/links-panel), shared with the helpdesk apps.
+import { panelMessages } from '@uplink/links-panel/messages';
+
 export const messages = {
   page: {
     title: 'Uplink console',
@@ -142,32 +145,8 @@ export const messages = {
     },
   },
   client: {
+    ...panelMessages,
     ticketHeading: 'Ticket {ticket} ({provider})',
-    status: {
-      pending: 'Pending',
-      expired: 'Expired',
-      revoked: 'Revoked',
-      received: 'Received',
-      delivered: 'Delivered',
-      delivery_failed: 'Failed',
-    },
-    expiresIn: 'Expires in {time}',
-    hoursMinutes: '{h}h {m}m',
-    minutes: '{m}m',
-    lessThanAMinute: 'less than a minute',
-    sent: 'Sent {time}',
-    by: ' by {actor}',
-    revokedBy: 'Revoked by {actor}.',
-    actorAgent: '{name} ({source})',
-    actorKey: 'API key {prefix}… ({label})',
-    refused: 'The customer tried to send a file that the media policy refuses.',
-    refusedShort: 'Refused file attempted',
-    blocked:
-      'The customer tried to send {file} at {time}: the malware scanner found {signature}, so it was deleted and not delivered. The link can still be used.',
-    blockedShort: 'Blocked file',
-    failure: 'Reason: {reason}',
-    fileDeleted: 'File deleted {time}: the retention period ran out.',
-    goToMessage: 'Go to message',
     keysOpen: 'API keys',
     keysClose: 'Back to tickets',
     keyRoles: { admin: 'Admin', integration: 'Integration' },
@@ -185,23 +164,9 @@ export const messages = {
     settingsUnchanged: 'Nothing to save: no setting changed.',
     secretStored: 'Stored. Leave empty to keep it.',
     secretNotStored: 'Not set.',
-    preview: 'Preview',
-    hidePreview: 'Hide preview',
-    previewLabel: 'Preview the file of link {tag}',
-    hidePreviewLabel: 'Hide preview of link {tag}',
-    previewOf: 'File of link {tag}: {name}',
-    openPdf: 'Open the PDF',
-    openFile: 'Open the file',
-    revoke: 'Revoke',
-    revokeLabel: 'Revoke link {tag}',
-    linkLabel: 'Link {tag}',
-    announceStatus: 'Link {tag} is now {status}.',
     announceCreated: 'Link {tag} created. The reply is ready to copy.',
     copied: 'Reply copied.',
     copyFailed: 'Could not copy; select the text and copy it yourself.',
-    live: 'Live',
-    reconnecting: 'Reconnecting…',
-    polling: 'Updating every few seconds',
     errors: {
       invalidKey: 'That API key is not valid.',
       signedOut: 'The API key stopped working. Sign in again.',

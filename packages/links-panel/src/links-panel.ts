@@ -2,13 +2,13 @@
 // the live feed. Built with DOM calls and textContent only, so no text becomes markup.
 import type { Actor, FileUrl, LinkStatus, LinkView } from '@uplink/contracts';
 import { fill } from '@uplink/web/text';
-import type { ConsoleConfig } from '../../src/console/config.ts';
 import { formatRemaining, formatTime } from './format.ts';
+import type { PanelMessages } from './messages.ts';
 
 /** `customerAttemptRefused` is read defensively: servers without it simply never show the marker. */
 export type PanelLink = LinkView & { customerAttemptRefused?: boolean };
 
-type Messages = ConsoleConfig['messages'];
+type Messages = PanelMessages;
 
 /** Photo types browsers other than Safari cannot show: previewed through a JPEG rendering. */
 const RENDERED_TYPES: ReadonlySet<string> = new Set(['image/heic', 'image/heif']);

@@ -1,10 +1,10 @@
 // Live updates of one ticket's links: Server-Sent Events (`snapshot`, then one `link` event per
 // change). Each connection takes a fresh stream ticket, which opens the stream once: when a
 // stream ends (its lifetime, the network), the feed reconnects with a new ticket and resumes
-// after the last event it saw. When the stream cannot be opened at all, the console polls the
+// after the last event it saw. When the stream cannot be opened at all, the page polls the
 // list instead.
 import type { LinkView } from '@uplink/contracts';
-import { type Api, ApiError, type Ticket } from './api.ts';
+import { type AgentApi, ApiError, type Ticket } from './agent-api.ts';
 
 export type FeedState = 'live' | 'reconnecting' | 'polling';
 
@@ -28,11 +28,11 @@ export class LiveFeed {
   /** The id of the last event received: the next connection resumes after it. */
   private lastEventId: string | undefined;
   private failedReconnections = 0;
-  private readonly api: Api;
+  private readonly api: AgentApi;
   private readonly ticket: Ticket;
   private readonly hooks: FeedHooks;
 
-  constructor(api: Api, ticket: Ticket, hooks: FeedHooks) {
+  constructor(api: AgentApi, ticket: Ticket, hooks: FeedHooks) {
     this.api = api;
     this.ticket = ticket;
     this.hooks = hooks;

@@ -1,0 +1,45 @@
+// The links panel's texts (English only for now), in one place for every page that shows it.
+// Plain data: the console's server sends them in its page config, the helpdesk apps bundle them.
+export const panelMessages = {
+  status: {
+    pending: 'Pending',
+    expired: 'Expired',
+    revoked: 'Revoked',
+    received: 'Received',
+    delivered: 'Delivered',
+    delivery_failed: 'Failed',
+  },
+  expiresIn: 'Expires in {time}',
+  hoursMinutes: '{h}h {m}m',
+  minutes: '{m}m',
+  lessThanAMinute: 'less than a minute',
+  sent: 'Sent {time}',
+  by: ' by {actor}',
+  revokedBy: 'Revoked by {actor}.',
+  actorAgent: '{name} ({source})',
+  actorKey: 'API key {prefix}… ({label})',
+  refused: 'The customer tried to send a file that the media policy refuses.',
+  refusedShort: 'Refused file attempted',
+  blocked:
+    'The customer tried to send {file} at {time}: the malware scanner found {signature}, so it was deleted and not delivered. The link can still be used.',
+  blockedShort: 'Blocked file',
+  failure: 'Reason: {reason}',
+  fileDeleted: 'File deleted {time}: the retention period ran out.',
+  goToMessage: 'Go to message',
+  preview: 'Preview',
+  hidePreview: 'Hide preview',
+  previewLabel: 'Preview the file of link {tag}',
+  hidePreviewLabel: 'Hide preview of link {tag}',
+  previewOf: 'File of link {tag}: {name}',
+  openPdf: 'Open the PDF',
+  openFile: 'Open the file',
+  revoke: 'Revoke',
+  revokeLabel: 'Revoke link {tag}',
+  linkLabel: 'Link {tag}',
+  announceStatus: 'Link {tag} is now {status}.',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  polling: 'Updating every few seconds',
+} as const;
+
+export type PanelMessages = typeof panelMessages;
