@@ -5,6 +5,7 @@ export default defineConfig({
     include: [
       'packages/*/{src,test}/**/*.test.ts',
       'services/*/{src,test}/**/*.test.ts',
+      'integrations/*/test/**/*.test.ts',
       'charts/*/tests/**/*.test.ts',
       'tests/**/*.test.ts',
     ],

@@ -48,6 +48,11 @@ mustPass('Type-check the links panel (TypeScript, DOM)', 'tsc', [
   '-p',
   'packages/links-panel/tsconfig.json',
 ]);
+mustPass('Type-check the Freshdesk app (TypeScript, DOM)', 'tsc', [
+  '--noEmit',
+  '-p',
+  'integrations/freshdesk/tsconfig.json',
+]);
 if (process.argv.includes('--static-only')) process.exit(0);
 
 process.stderr.write(

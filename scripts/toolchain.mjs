@@ -76,7 +76,7 @@ function pnpmBinDir(pathWithNode) {
 function installWorkspace(env) {
   const stamp = join(root, 'node_modules', '.uplink-installed');
   const inputs = ['pnpm-lock.yaml', 'package.json', 'pnpm-workspace.yaml'].map((f) => join(root, f));
-  for (const group of ['packages', 'services']) {
+  for (const group of ['packages', 'services', 'integrations']) {
     for (const name of readdirSync(join(root, group))) inputs.push(join(root, group, name, 'package.json'));
   }
   const newest = Math.max(...inputs.filter(existsSync).map((f) => statSync(f).mtimeMs));

@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
  * unreaped (a zombie); without it, each of the two builds at start runs esbuild once and waits
  * for it. esbuild reads the variable when it loads, so it is loaded here, not imported.
  */
-function esbuild(): typeof Esbuild {
+export function esbuild(): typeof Esbuild {
   process.env.ESBUILD_WORKER_THREADS = '0';
   return createRequire(import.meta.url)('esbuild') as typeof Esbuild;
 }
