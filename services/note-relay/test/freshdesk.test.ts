@@ -176,10 +176,8 @@ describe('FreshdeskDestination', () => {
     expect(attachment?.bytes?.equals(bytes)).toBe(true);
 
     const text = note?.json.body_text ?? '';
-    expect(text).toContain('Posted by Uplink');
-    expect(text).toContain('shared a file via the upload link');
-    expect(text).toContain('Link #3bc4');
-    expect(text).toContain('A photo of the label on the back, please');
+    expect(text.startsWith('In reply to #3bc4: A photo of the label on the back, please\n')).toBe(true);
+    expect(text).toContain('Posted by Uplink: the customer shared a file through the upload link.');
     expect(text).toContain('Label photo (back) — ü.png (image/png, 1.5 MB)');
     expect(text).toContain(`Uplink reference: ${d.event.data.file.uploadId}`);
     expect(posts(ticketId).map((r) => r.status)).toEqual([201]);
@@ -203,6 +201,17 @@ describe('FreshdeskDestination', () => {
     );
     expect(body).toContain('&lt;img src=x onerror=alert(2)&gt;.png');
     expect(note?.attachments[0]?.name).toBe(hostileName);
+  });
+
+  it('names the link it answers when the agent sent it without a message', async () => {
+    const ticketId = newTicket();
+
+    expect((await destination.deliver(delivery(ticketId, bytesFile(Buffer.from('tiny'))))).kind).toBe(
+      'posted',
+    );
+
+    const [note] = double.notes(ticketId);
+    expect(note?.json.body_text.startsWith('In reply to #3bc4.\nPosted by Uplink')).toBe(true);
   });
 
   it('fails permanently when Freshdesk refuses the API key', async () => {

@@ -25,15 +25,15 @@ export function uploadReference(uploadId: string): string {
 
 export function freshdeskNoteHtml(note: NoteInput): string {
   const { file, link } = note;
+  // First what the agent asked for, by the short id the links panel shows beside the link.
+  const inReplyTo = `<strong>In reply to #${escapeHtml(note.shortId)}</strong>`;
+  const context = note.contextMessage?.trim() ?? '';
   const lines = [
-    `<p><strong>Posted by Uplink.</strong> The customer shared a file via the upload link (<strong>Link #${escapeHtml(note.shortId)}</strong>).</p>`,
+    context === ''
+      ? `<p>${inReplyTo}.</p>`
+      : `<p>${inReplyTo}: ${escapeHtml(context).replace(/\r?\n/g, '<br>')}</p>`,
+    '<p>Posted by Uplink: the customer shared a file through the upload link.</p>',
   ];
-  if (note.contextMessage !== undefined && note.contextMessage.trim() !== '') {
-    lines.push(
-      '<p>Message shown to the customer with the link:</p>',
-      `<blockquote>${escapeHtml(note.contextMessage).replace(/\r?\n/g, '<br>')}</blockquote>`,
-    );
-  }
   const described = `<strong>${escapeHtml(file.fileName)}</strong> (${escapeHtml(file.contentType)}, ${formatBytes(file.size)})`;
   if (link === undefined) {
     lines.push(`<p>File: ${described}, attached to this note.</p>`);
