@@ -80,6 +80,21 @@ describe('SqliteEventBus', () => {
     expect(held).toHaveLength(0);
   });
 
+  it('appends the publishes of one turn together, in order, deduplicated among themselves', async () => {
+    const bus = openBus();
+    const results = await Promise.all([publish(bus, 'a'), publish(bus, 'b'), publish(bus, 'a')]);
+    expect(results).toEqual([
+      { seq: 1, duplicate: false },
+      { seq: 2, duplicate: false },
+      { seq: 1, duplicate: true },
+    ]);
+    // A publish asked for just before close is appended and answered, not lost.
+    const last = publish(bus, 'c');
+    await bus.close();
+    expect(await last).toEqual({ seq: 3, duplicate: false });
+    expect((await openBus().streamInfo()).lastSeq).toBe(3);
+  });
+
   it('ages messages out after 7 days, oldest first, and never reuses their sequences', async () => {
     let bus = openBus();
     await bus.ensureConsumer({ durable: 'slow', subjects: [Subjects.linkCreated], ackWaitMs: 60_000 });

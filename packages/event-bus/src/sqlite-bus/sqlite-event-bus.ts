@@ -14,7 +14,7 @@ import {
   type StreamMessage,
 } from '../bus.ts';
 import { ConsumerSource, type DurableAccess, TailSource, toStreamMessage } from './sources.ts';
-import { BusStore, type StreamName } from './store.ts';
+import { BusStore, type NewMessage, type StreamName } from './store.ts';
 import { filtersOverlap, isPublishableSubject, isValidFilter, subjectMatches } from './subjects.ts';
 import { Wakeups } from './wakeups.ts';
 
@@ -27,6 +27,14 @@ const PAGE = 256;
 
 const DEAD_LETTER_FILTER = `${DEAD_LETTER_SUBJECT_PREFIX}.>`;
 const encoder = new TextEncoder();
+
+/** A publish waiting for the next batch of appends. */
+type QueuedAppend = {
+  stream: StreamName;
+  message: NewMessage;
+  resolve: (result: PublishResult) => void;
+  reject: (err: unknown) => void;
+};
 
 export type SqliteEventBusOptions = {
   logger?: Logger;
@@ -51,6 +59,10 @@ export class SqliteEventBus implements EventBus {
   readonly #sources = new Set<MessageSource<unknown>>();
   #closed = false;
   #nextPruneAt = 0;
+  /** Publishes since the last batch; the next turn of the event loop appends them together. */
+  #queued: QueuedAppend[] = [];
+  /** The batch of appends to come, which close() lets finish. */
+  #appending: Promise<void> | undefined;
 
   /** Opens (creating it and its folder if need be) the bus kept in the file at `path`. */
   static open(path: string, options: SqliteEventBusOptions = {}): SqliteEventBus {
@@ -78,7 +90,7 @@ export class SqliteEventBus implements EventBus {
     if (!stream) throw new Error(`no stream takes subject '${subject}'`);
     const now = this.#now();
     if (now >= this.#nextPruneAt) this.#prune(now);
-    const result = this.#store.append(stream, {
+    return this.#append(stream, {
       subject,
       data: typeof data === 'string' ? encoder.encode(data) : data,
       headers: JSON.stringify(opts.headers ?? {}),
@@ -86,10 +98,43 @@ export class SqliteEventBus implements EventBus {
       now,
       duplicateWindowMs: DUPLICATE_WINDOW_MS,
     });
-    if (stream === 'main' && !result.duplicate) this.#wakeups.notify();
-    // Acknowledged means on the disk: the outbox removes its entry once this answers.
-    await this.#store.durable();
-    return result;
+  }
+
+  /**
+   * Group commit, as the session store does: the publishes of one turn of the event loop are
+   * appended in the next one in one transaction, and answered once that is on the disk (the
+   * outbox removes its entry when this answers).
+   */
+  #append(stream: StreamName, message: NewMessage): Promise<PublishResult> {
+    return new Promise((resolve, reject) => {
+      if (this.#queued.length === 0) {
+        this.#appending = new Promise((done) =>
+          setImmediate(() => {
+            this.#appendQueued();
+            done();
+          }),
+        );
+      }
+      this.#queued.push({ stream, message, resolve, reject });
+    });
+  }
+
+  #appendQueued(): void {
+    const batch = this.#queued;
+    this.#queued = [];
+    let results: PublishResult[];
+    try {
+      results = this.#store.appendAll(batch);
+    } catch (err) {
+      for (const publish of batch) publish.reject(err);
+      return;
+    }
+    if (batch.some(({ stream }, i) => stream === 'main' && !results[i]?.duplicate)) this.#wakeups.notify();
+    const durable = this.#store.durable();
+    batch.forEach((publish, i) => {
+      const result = results[i];
+      if (result) durable.then(() => publish.resolve(result), publish.reject);
+    });
   }
 
   async ensureConsumer(spec: ConsumerSpec): Promise<void> {
@@ -164,6 +209,7 @@ export class SqliteEventBus implements EventBus {
     if (this.#closed) return;
     await Promise.all([...this.#sources].map((source) => source.stop()));
     this.#closed = true;
+    await this.#appending;
     const released = this.#store.releaseOutstanding(this.#now());
     await this.#store.close();
     this.#log?.info({ released }, 'embedded event bus closed');

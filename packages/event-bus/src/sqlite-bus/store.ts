@@ -225,6 +225,11 @@ export class BusStore {
     return { seq: Number(row?.seq), duplicate: false };
   }
 
+  /** Appends messages in order in one transaction: a batch of publishes costs one COMMIT. */
+  appendAll(messages: { stream: StreamName; message: NewMessage }[]): PublishResult[] {
+    return this.#transaction(() => messages.map(({ stream, message }) => this.append(stream, message)));
+  }
+
   /** Drops a stream's messages published before `cutoff`; answers how many went. */
   prune(stream: StreamName, cutoff: number): number {
     const removed = Number(this.#streams[stream].prune.run(cutoff).changes);
