@@ -39,6 +39,10 @@ export const MediaPolicy = Type.Object(
       maximum: 365,
       description: 'Files are deleted this many days after they were delivered.',
     }),
+    scanFiles: Type.Boolean({
+      description:
+        'Scan every file for malware before accepting it, when the deployment has a scanner (`CLAMAV_URL`); a file the scanner blocks is deleted and never delivered. Off: files are accepted unscanned.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -59,6 +63,7 @@ export const MediaPolicyUpdate = Type.Object(
       ),
     ),
     retentionDays: Type.Optional(MediaPolicy.properties.retentionDays),
+    scanFiles: Type.Optional(MediaPolicy.properties.scanFiles),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -77,5 +82,6 @@ export function defaultMediaPolicy(): MediaPolicy {
       archive: category(),
     },
     retentionDays: 30,
+    scanFiles: true,
   };
 }

@@ -30,16 +30,19 @@ export type AppDeps<C, S extends StoreHandle = StoreHandle, B extends BusHandle 
   outbox?: { sweepIntervalMs?: number; staleAfterMs?: number };
 };
 
-/** The service's HTTP app, ready only while its session store and event bus answer. */
+/**
+ * The service's HTTP app, ready only while its session store and event bus answer, and the
+ * service's own dependencies in `options.readiness` (upload-gateway's malware scanner).
+ */
 export function serviceHttpApp(
   deps: Pick<AppDeps<unknown>, 'logger' | 'store' | 'bus'>,
-  options: Omit<HttpAppOptions, 'logger' | 'readiness'> = {},
+  options: Omit<HttpAppOptions, 'logger' | 'isUnavailable'> = {},
 ): HttpApp {
   const { logger, store, bus } = deps;
   return createHttpApp({
     ...options,
     logger,
-    readiness: { [store.kind]: () => store.ping(), [bus.kind]: () => bus.ping() },
+    readiness: { [store.kind]: () => store.ping(), [bus.kind]: () => bus.ping(), ...options.readiness },
     isUnavailable: (err) => store.isUnavailable(err),
   });
 }

@@ -19,6 +19,11 @@ const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 const PING_TIMEOUT_MS = 2_000;
 const END_OF_STREAM = new Uint8Array(4);
 
+/** The scanner CLAMAV_URL names, or undefined when it is unset (files are then not scanned). */
+export function scannerFromConfig(config: { CLAMAV_URL?: string | undefined }): ClamavScanner | undefined {
+  return config.CLAMAV_URL ? ClamavScanner.fromUrl(config.CLAMAV_URL) : undefined;
+}
+
 /** `tcp://host:port` or `unix:///path/to/clamd.sock` (CLAMAV_URL). */
 export function parseClamavUrl(url: string): ClamdAddress {
   const parsed = new URL(url);

@@ -63,6 +63,8 @@ export async function uploadGatewayHarness(
      * see storage refuse it); the container is then not configured at start.
      */
     gatewayStorageConnectionString?: string;
+    /** CLAMAV_URL: a clamd (startClamd) to scan every received file with. */
+    clamavUrl?: string;
   } = {},
 ): Promise<UploadGatewayHarness> {
   const infra = options.infra ?? (await startTestInfra());
@@ -105,6 +107,7 @@ export async function uploadGatewayHarness(
       FILE_VIEWER_FRAME_ANCESTORS: options.viewerFrameAncestors ?? 'none',
       RETENTION_SWEEP_INTERVAL_MS: 60 * 60 * 1000,
       ...(options.trustProxy ? { TRUST_PROXY: options.trustProxy } : {}),
+      ...(options.clamavUrl ? { CLAMAV_URL: options.clamavUrl } : {}),
     },
     logger: infra.logger,
     store,

@@ -497,6 +497,10 @@ describe('settings', () => {
     });
     expect(back.json().mediaPolicy.receiveEnabled).toBe(true);
     expect(back.json().mediaPolicy.categories.video.maxBytes).toBe(50 * 1024 * 1024);
+    // Malware scanning is on unless turned off, and only what is named changes.
+    expect(back.json().mediaPolicy.scanFiles).toBe(true);
+    const unscanned = await put({ scanFiles: false });
+    expect(unscanned.json().mediaPolicy).toMatchObject({ scanFiles: false, retentionDays: 30 });
   });
 
   it.each([

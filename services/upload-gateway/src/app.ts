@@ -9,6 +9,7 @@ import {
   serviceHttpApp,
   trustedProxies,
 } from '@uplink/kit';
+import { scannerFromConfig } from '@uplink/scanning';
 import type { BlobStore } from '@uplink/storage';
 import type { Store } from '@uplink/store';
 import { CachedSettings } from '@uplink/tenants';
@@ -37,7 +38,9 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
   const { storage } = deps;
   const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock, ...deps.outbox });
   const settings = new CachedSettings(tenants, config.SETTINGS_CACHE_MS);
+  const scanner = scannerFromConfig(config);
   const flow = new UploadFlow({
+    scanner,
     links,
     tenants: settings,
     uploads,
@@ -59,7 +62,11 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
   });
   const retention = new FileRetention({ links, shares, tenants, settings, storage, clock, logger });
 
-  const app = serviceHttpApp(deps, { trustProxy: trustedProxies(config.TRUST_PROXY) });
+  const app = serviceHttpApp(deps, {
+    trustProxy: trustedProxies(config.TRUST_PROXY),
+    // Without its scanner the gateway cannot accept files (completions answer 503): not ready.
+    readiness: scanner ? { [scanner.kind]: () => scanner.ping() } : {},
+  });
   // The document only (the API fuzz tests read it): no Swagger UI on the customers' host.
   await registerOpenApi(
     app,

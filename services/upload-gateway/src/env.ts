@@ -6,6 +6,7 @@ import {
   port,
   TrustProxyEnv,
 } from '@uplink/kit';
+import { ClamavEnv } from '@uplink/scanning';
 import { AzureStorageEnv, AzureStorageSetupEnv, checkAzureStorage } from '@uplink/storage';
 import { type Static, Type } from 'typebox';
 
@@ -17,6 +18,7 @@ export const UploadGatewayEnv = Type.Object({
   ...AzureStorageEnv,
   ...AzureStorageSetupEnv,
   ...PublicUploadUrlEnv,
+  ...ClamavEnv,
   PORT: port(8081),
   FILE_VIEWER_FRAME_ANCESTORS: frameAncestorsEnv(
     [],

@@ -13,9 +13,19 @@ import {
   type UploadReceipt,
 } from '@uplink/contracts';
 import type { OutboxPublisher } from '@uplink/event-bus';
-import { AppError, type Clock, hashSecret, type Logger, logFor, notFound, randomId } from '@uplink/kit';
+import {
+  AppError,
+  type Clock,
+  hashSecret,
+  type Logger,
+  logFor,
+  notFound,
+  randomId,
+  unavailable,
+} from '@uplink/kit';
 import type { UploadDocument } from '@uplink/links';
 import { effectiveStatus, type LinkDocument } from '@uplink/links';
+import { type MalwareScanner, ScannerUnavailableError, type ScanVerdict } from '@uplink/scanning';
 import type { BlobStore } from '@uplink/storage';
 import type { LinkStore, UploadStore } from '@uplink/store';
 import type { SettingsSource } from '@uplink/tenants';
@@ -34,12 +44,19 @@ export type UploadFlowDeps = {
   logger: Logger;
   /** Files larger than this are staged in blocks of this size. */
   blockBytes: number;
+  /** Sees every file before it is accepted, unless the tenant turned scanning off; none: no scanning. */
+  scanner: MalwareScanner | undefined;
 };
 
 const DEFAULT_DISABLED_MESSAGE = 'This company does not accept files through this link at the moment.';
 const NOT_AN_UPLOAD_MESSAGE =
   'The file was not sent the way this page sends files; send it again from the page.';
 const CHANGED_MESSAGE = 'The file changed while it was being checked; send it again.';
+// The customer may not know the file carries anything: say what happened, not what was found.
+const BLOCKED_MESSAGE =
+  'Our security check did not clear this file, so it was not sent. Please send a different file, or ask the support team for another way to share it.';
+const TOO_LARGE_TO_SCAN_MESSAGE =
+  'The file is too large for our security check, so it was not sent; send a smaller file.';
 
 /** Which seed-list categories a kind may produce: recordings have one, a picked file any. */
 function categoriesFor(kind: UploadKind): readonly MediaCategory[] {
@@ -259,6 +276,13 @@ export class UploadFlow {
     if (facts.size > verifiedLimit) {
       return reject(`The file is ${formatBytes(facts.size)}; the limit is ${formatBytes(verifiedLimit)}.`);
     }
+    // Last, as the costliest check: what the scanner reads is the verified copy at this ETag.
+    if (this.#deps.scanner && policy.scanFiles) {
+      const verdict = await this.#scan(this.#deps.scanner, verifiedName, facts.etag, link, upload);
+      if (verdict === 'changed') return reject(CHANGED_MESSAGE);
+      if (verdict.outcome === 'too_large') return reject(TOO_LARGE_TO_SCAN_MESSAGE);
+      if (verdict.outcome === 'infected') return this.#block(link, upload, verdict.signature, now);
+    }
     return {
       uploadId: upload._id,
       kind: upload.kind,
@@ -270,6 +294,56 @@ export class UploadFlow {
       blobName: verifiedName,
       etag: facts.etag,
     };
+  }
+
+  /**
+   * Streams the verified copy through the scanner. A scanner that cannot answer makes the
+   * completion a 503: the upload stays open and the link pending, so the page's retry scans it.
+   */
+  async #scan(
+    scanner: MalwareScanner,
+    blobName: string,
+    etag: string,
+    link: LinkDocument,
+    upload: UploadDocument,
+  ): Promise<ScanVerdict | 'changed'> {
+    const abort = new AbortController();
+    try {
+      const read = await this.#deps.storage.openRead(blobName, etag, abort.signal);
+      if (!read) return 'changed';
+      return await scanner.scan(read.stream as AsyncIterable<Uint8Array>);
+    } catch (err) {
+      if (!(err instanceof ScannerUnavailableError)) throw err;
+      logFor(this.#deps.logger, 'upload').warn(
+        { err, linkId: link._id, uploadId: upload._id },
+        'the malware scanner is unavailable; the upload waits for a retry',
+      );
+      throw unavailable('The file cannot be checked right now; try again shortly.', err);
+    } finally {
+      // Stops the blob's download when the scanner gave up early (a size limit, an error).
+      abort.abort();
+    }
+  }
+
+  /**
+   * The one place a file the malware scanner blocked is settled: its blobs deleted, the upload
+   * rejected, the link (still pending, still usable) records what was found and queues
+   * `upload.blocked` for the agent, and the customer gets a 422 that accuses nobody.
+   */
+  async #block(link: LinkDocument, upload: UploadDocument, signature: string, now: Date): Promise<never> {
+    await this.#discard(upload, 'rejected', now, BLOCKED_MESSAGE);
+    const noted = await this.#deps.links.noteBlockedUpload(link, {
+      uploadId: upload._id,
+      fileName: upload.fileName,
+      signature,
+      blockedAt: now,
+    });
+    if (noted) this.#deps.outbox.publishSoon(noted._id);
+    logFor(this.#deps.logger, 'upload').warn(
+      { linkId: link._id, uploadId: upload._id, signature },
+      'the malware scanner blocked an upload',
+    );
+    throw new AppError('upload_rejected', BLOCKED_MESSAGE);
   }
 
   /** The conditional update found the link no longer pending: a concurrent completion won. */

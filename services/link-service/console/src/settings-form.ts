@@ -30,6 +30,7 @@ export class SettingsForm {
     receive: field<HTMLInputElement>('set-receive'),
     disabledMessage: field<HTMLTextAreaElement>('set-disabled-message'),
     retention: field<HTMLInputElement>('set-retention'),
+    scan: field<HTMLInputElement>('set-scan'),
     fdUrl: field<HTMLInputElement>('set-fd-url'),
     fdKey: field<HTMLInputElement>('set-fd-key'),
     flexAccount: field<HTMLInputElement>('set-flex-account'),
@@ -74,6 +75,7 @@ export class SettingsForm {
     f.receive.checked = policy.receiveEnabled;
     f.disabledMessage.value = policy.disabledMessage ?? '';
     f.retention.value = String(policy.retentionDays);
+    f.scan.checked = policy.scanFiles;
     for (const category of this.categories) {
       field<HTMLInputElement>(`set-${category}-allowed`).checked = policy.categories[category].allowed;
       field<HTMLInputElement>(`set-${category}-max`).value = megabytes(policy.categories[category].maxBytes);
@@ -126,6 +128,7 @@ export class SettingsForm {
       policy.disabledMessage = orNull(f.disabledMessage.value);
     }
     if (Number(f.retention.value) !== was.retentionDays) policy.retentionDays = Number(f.retention.value);
+    if (f.scan.checked !== was.scanFiles) policy.scanFiles = f.scan.checked;
     const categories: Record<string, { allowed?: boolean; maxBytes?: number }> = {};
     for (const category of this.categories) {
       const allowed = field<HTMLInputElement>(`set-${category}-allowed`).checked;

@@ -95,6 +95,7 @@ export const messages = {
       allowedLabel: 'Allow {category}',
       maxLabel: 'Largest {category} file in MB',
       retentionDays: 'Keep files for (days after delivery)',
+      scanFiles: 'Scan files for malware before accepting them (when this deployment has a scanner)',
       destinations: 'Destinations',
       destinationsHint:
         'Secrets are write-only: they are stored encrypted and never shown. Leave a secret empty to keep the stored one. A destination marked for removal is deleted, secret included, when you save.',

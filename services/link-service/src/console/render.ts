@@ -213,6 +213,7 @@ ${text('set-support-domain', m.supportDomain, { maxLength: 253, hint: m.supportD
 </table>
 <label for="set-retention">${m.retentionDays}</label>
 <input type="number" id="set-retention" min="1" max="365" step="1" inputmode="numeric">
+<div class="check"><input type="checkbox" id="set-scan"><label for="set-scan">${m.scanFiles}</label></div>
 </fieldset>
 <fieldset>
 <legend>${m.destinations}</legend>
