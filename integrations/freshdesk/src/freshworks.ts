@@ -39,7 +39,8 @@ export type FreshworksClient = {
   };
   interface: { trigger(action: string, options: Record<string, unknown>): Promise<unknown> };
   instance: {
-    context(): Promise<{ location?: string; data?: unknown }>;
+    /** In a modal, `modalData` is what the opener passed to showModal as `data`. */
+    context(): Promise<{ instanceId: string; location: string; parentId?: string; modalData?: unknown }>;
     send(options: { message: unknown }): void;
     receive(callback: (event: InstanceEvent) => void): void;
     close(): void;

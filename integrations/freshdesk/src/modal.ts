@@ -34,7 +34,7 @@ async function start(): Promise<void> {
   const cancel = byId<HTMLButtonElement>('cancel');
 
   const client = await app.initialized();
-  const { data } = await client.instance.context();
+  const { modalData: data } = await client.instance.context();
   context.focus();
   cancel.addEventListener('click', () => client.instance.close());
   if (!isDialogData(data)) {
