@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditAction, AuditActor, AuditDetails, AuditVerification } from '@uplink/contracts';
+import type { Clock } from '@uplink/kit';
 
 /**
  * One entry of a tenant's audit log. `seq` numbers the tenant's entries from 1 without gaps;
@@ -61,6 +62,31 @@ export interface AuditLog {
    * recording that entry as the tenant's checkpoint; returns how many were deleted.
    */
   prune(before: Date): Promise<number>;
+}
+
+/**
+ * What the services call where an action happens: one `record` per action, after the action is
+ * stored and before it is answered. A failed append fails the request, so no action is answered
+ * without its entry; a process that dies between the action and its entry loses that entry (the
+ * action stands). The entry's time is the recorder's clock.
+ */
+export class AuditRecorder {
+  readonly #log: AuditLog;
+  readonly #clock: Clock;
+
+  constructor(log: AuditLog, clock: Clock) {
+    this.#log = log;
+    this.#clock = clock;
+  }
+
+  record(
+    tenantId: string,
+    action: AuditAction,
+    actor: AuditActor,
+    facts: { linkId?: string; details?: AuditDetails } = {},
+  ): Promise<AuditEntry> {
+    return this.#log.append(tenantId, { action, actor, ...facts, at: this.#clock.now() });
+  }
 }
 
 /** The previous hash of a tenant's first entry. */

@@ -1,6 +1,7 @@
 import type { EventBus } from '@uplink/event-bus';
 import { type Clock, type Logger, prepareService, SecretBox, type Service, systemClock } from '@uplink/kit';
 import { buildLinkService, type LinkServiceDeps } from '@uplink/link-service';
+import type { BlobStore } from '@uplink/storage';
 import type { Store } from '@uplink/store';
 import { startTestInfra, type TestInfra } from './infra.ts';
 import { startService } from './service-under-test.ts';
@@ -10,8 +11,13 @@ export const OTHER_API_KEY = 'upk_test_key_for_tenant_b_000000000000';
 export const OPERATOR_TOKEN = 'operator-token-for-tests-0000000000';
 export const SECRET_KEYS = SecretBox.generateSpec('test');
 
-/** A test's own clock, settings, or logger (to assert on what the service logged). */
-type BuildOptions = { clock?: Clock; config?: Partial<LinkServiceDeps['config']>; logger?: Logger };
+/** A test's own clock, settings, logger (to assert on what the service logged), or blob storage (previews). */
+type BuildOptions = {
+  clock?: Clock;
+  config?: Partial<LinkServiceDeps['config']>;
+  logger?: Logger;
+  storage?: BlobStore;
+};
 
 export type LinkServiceHarness = {
   infra: TestInfra;
@@ -45,6 +51,7 @@ export async function linkServiceHarness(): Promise<LinkServiceHarness> {
         bus,
         clock: opts.clock ?? systemClock,
         outbox: { sweepIntervalMs: 200, staleAfterMs: 300 },
+        ...(opts.storage ? { storage: opts.storage } : {}),
       }),
     );
   const service = await build();

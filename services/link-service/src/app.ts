@@ -12,7 +12,7 @@ import {
   trustedProxies,
 } from '@uplink/kit';
 import type { BlobStore } from '@uplink/storage';
-import type { Store } from '@uplink/store';
+import { AuditRecorder, type Store } from '@uplink/store';
 import { DestinationStore, extraHostList } from '@uplink/tenants';
 import {
   AuthFailureThrottle,
@@ -29,6 +29,7 @@ import { linkStatusGauge } from './link-metrics.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { agentSessionRoutes } from './routes/agent-sessions.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { fileUrlRoutes } from './routes/file-url.ts';
 import { linkStreamRoutes } from './routes/link-stream.ts';
 import { linkRoutes } from './routes/links.ts';
@@ -65,6 +66,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
   );
   const { storage } = deps;
   if (!storage) logFor(logger, 'lifecycle').info('no blob storage configured: file previews are off');
+  const audit = new AuditRecorder(store.audit, clock);
   const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock, ...deps.outbox });
 
   const app = serviceHttpApp(deps, { trustProxy: trustedProxies(config.TRUST_PROXY) });
@@ -94,6 +96,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
       ...signIn,
       tenants,
       agentSessions: store.agentSessions,
+      audit,
       clock,
       pageHeaders: consolePageHeaders(consoleOptions),
     });
@@ -118,14 +121,16 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
       shares,
       tenants,
       outbox,
+      audit,
       clock,
       publicUploadBaseUrl: config.PUBLIC_UPLOAD_BASE_URL,
     });
-    settingsRoutes(tenantScope, { tenants, destinations, clock });
-    fileUrlRoutes(tenantScope, { links, storage, clock });
+    settingsRoutes(tenantScope, { tenants, destinations, audit, clock });
+    fileUrlRoutes(tenantScope, { links, storage, audit, clock });
     streamTicketRoutes(tenantScope, { streamTickets, clock });
-    agentSessionRoutes(tenantScope, { agentSessions: store.agentSessions, clock });
-    apiKeyRoutes(tenantScope, { tenants, clock });
+    agentSessionRoutes(tenantScope, { agentSessions: store.agentSessions, audit, clock });
+    apiKeyRoutes(tenantScope, { tenants, audit, clock });
+    auditRoutes(tenantScope, { log: store.audit });
     consoleSessionRoute(tenantScope);
   });
   // Its own scope: the only route that also takes a stream ticket as ?stream_ticket= (EventSource).
@@ -146,7 +151,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     const operatorToken = config.UPLINK_OPERATOR_TOKEN;
     await app.register(async (operatorScope) => {
       requireOperator(operatorScope, operatorToken, authFailures);
-      adminRoutes(operatorScope, { tenants, clock });
+      adminRoutes(operatorScope, { tenants, audit, clock });
     });
   }
 

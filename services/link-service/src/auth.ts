@@ -36,6 +36,7 @@ export const ACCESS = {
   agentSessions: { roles: ['admin', 'integration'], what: 'agent sessions' },
   readSettings: { roles: ['admin', 'integration'], what: 'reading settings' },
   admin: { roles: ['admin'], what: 'changing settings and destinations, and API keys' },
+  audit: { roles: ['admin'], what: 'the audit log' },
 } as const satisfies Record<string, { roles: readonly Role[]; what: string }>;
 export type Access = keyof typeof ACCESS;
 

@@ -136,6 +136,18 @@ const families: { family: string; request: Call | (() => Promise<Call>); ok: num
     roles: ['admin', 'admin session'],
   },
   {
+    family: 'read the audit log',
+    request: { method: 'GET', url: '/v1/audit' },
+    ok: 200,
+    roles: ['admin', 'admin session'],
+  },
+  {
+    family: 'check the audit chain',
+    request: { method: 'GET', url: '/v1/audit/verify' },
+    ok: 200,
+    roles: ['admin', 'admin session'],
+  },
+  {
     family: 'change destinations',
     request: { method: 'PUT', url: '/v1/settings', payload: { destinations: { webhook: null } } },
     ok: 200,

@@ -1,13 +1,20 @@
 import { ApiKeyRole, ErrorEnvelope, TenantId } from '@uplink/contracts';
 import type { Clock, HttpApp } from '@uplink/kit';
 import { notFound } from '@uplink/kit';
-import type { TenantStore } from '@uplink/store';
+import type { AuditRecorder, TenantStore } from '@uplink/store';
 import { Type } from 'typebox';
+import { keyFacts } from './api-keys.ts';
+
+/** Who the audit log says made a key on an operator route: the deployment's operator token. */
+const OPERATOR = { kind: 'system', name: 'operator' } as const;
 
 const CreatedTenant = Type.Object({ tenantId: TenantId, apiKey: Type.String() });
 
 /** Operator routes: create tenants and API keys. Registered only when an operator token is set. */
-export function adminRoutes(app: HttpApp, deps: { tenants: TenantStore; clock: Clock }): void {
+export function adminRoutes(
+  app: HttpApp,
+  deps: { tenants: TenantStore; audit: AuditRecorder; clock: Clock },
+): void {
   app.post(
     '/admin/tenants',
     {
@@ -24,7 +31,12 @@ export function adminRoutes(app: HttpApp, deps: { tenants: TenantStore; clock: C
     async (request, reply) => {
       const now = deps.clock.now();
       const tenant = await deps.tenants.createTenant(request.body.name, now);
-      const { key } = await deps.tenants.createApiKey(tenant._id, { label: 'first key', role: 'admin' }, now);
+      const { key, stored } = await deps.tenants.createApiKey(
+        tenant._id,
+        { label: 'first key', role: 'admin' },
+        now,
+      );
+      await deps.audit.record(tenant._id, 'api_key.created', OPERATOR, { details: keyFacts(stored) });
       return reply.code(201).send({ tenantId: tenant._id, apiKey: key });
     },
   );
@@ -48,7 +60,8 @@ export function adminRoutes(app: HttpApp, deps: { tenants: TenantStore; clock: C
       const { tenantId } = request.params;
       if (!(await deps.tenants.getSettings(tenantId))) throw notFound('No such tenant.');
       const { label, role = 'admin' } = request.body;
-      const { key } = await deps.tenants.createApiKey(tenantId, { label, role }, deps.clock.now());
+      const { key, stored } = await deps.tenants.createApiKey(tenantId, { label, role }, deps.clock.now());
+      await deps.audit.record(tenantId, 'api_key.created', OPERATOR, { details: keyFacts(stored) });
       return reply.code(201).send({ tenantId, apiKey: key });
     },
   );

@@ -6,7 +6,7 @@ import {
   ErrorEnvelope,
 } from '@uplink/contracts';
 import { type Clock, type HttpApp, notFound } from '@uplink/kit';
-import type { AgentSessionStore } from '@uplink/store';
+import type { AgentSessionStore, AuditRecorder } from '@uplink/store';
 
 /**
  * Agent sessions: a helpdesk app's server side (an integration key) mints a short-lived token for
@@ -14,9 +14,9 @@ import type { AgentSessionStore } from '@uplink/store';
  */
 export function agentSessionRoutes(
   app: HttpApp,
-  deps: { agentSessions: AgentSessionStore; clock: Clock },
+  deps: { agentSessions: AgentSessionStore; audit: AuditRecorder; clock: Clock },
 ): void {
-  const { agentSessions, clock } = deps;
+  const { agentSessions, audit, clock } = deps;
 
   app.post(
     '/v1/agent-sessions',
@@ -33,10 +33,14 @@ export function agentSessionRoutes(
     },
     async (request, reply) => {
       const { agent, source, ttlMinutes = AGENT_SESSION_DEFAULT_MINUTES } = request.body;
+      const { tenantId, actor } = request.principal;
       const created = await agentSessions.create(
-        { tenantId: request.principal.tenantId, role: 'agent', agent, source, ttlMinutes },
+        { tenantId, role: 'agent', agent, source, ttlMinutes },
         clock.now(),
       );
+      await audit.record(tenantId, 'agent_session.created', actor, {
+        details: { sessionId: created.sessionId, agentId: agent.id, source, ttlMinutes },
+      });
       return reply.code(201).send({
         id: created.sessionId,
         token: created.token,
@@ -62,8 +66,12 @@ export function agentSessionRoutes(
       },
     },
     async (request, reply) => {
-      const revoked = await agentSessions.revoke(request.principal.tenantId, request.params.id, clock.now());
+      const { tenantId, actor } = request.principal;
+      const revoked = await agentSessions.revoke(tenantId, request.params.id, clock.now());
       if (!revoked) throw notFound('No such agent session, or it was revoked already.');
+      await audit.record(tenantId, 'agent_session.revoked', actor, {
+        details: { sessionId: request.params.id },
+      });
       return reply.code(204).send(null);
     },
   );

@@ -7,7 +7,7 @@ import {
   ErrorEnvelope,
 } from '@uplink/contracts';
 import { type Clock, conflict, type HttpApp, notFound } from '@uplink/kit';
-import type { ApiKeyDocument, TenantStore } from '@uplink/store';
+import type { ApiKeyDocument, AuditRecorder, TenantStore } from '@uplink/store';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -24,9 +24,22 @@ function toApiKeyView(key: ApiKeyDocument): ApiKeyView {
   };
 }
 
+/** What the audit log says of a key: which one, never the key. */
+export function keyFacts(key: ApiKeyDocument): {
+  keyId: string;
+  prefix: string;
+  role: string;
+  label: string;
+} {
+  return { keyId: key.keyId, prefix: key.prefix, role: key.role, label: key.label };
+}
+
 /** The tenant's API keys, for its admins: create (the key shown once), list, revoke. */
-export function apiKeyRoutes(app: HttpApp, deps: { tenants: TenantStore; clock: Clock }): void {
-  const { tenants, clock } = deps;
+export function apiKeyRoutes(
+  app: HttpApp,
+  deps: { tenants: TenantStore; audit: AuditRecorder; clock: Clock },
+): void {
+  const { tenants, audit, clock } = deps;
 
   app.post(
     '/v1/api-keys',
@@ -43,9 +56,10 @@ export function apiKeyRoutes(app: HttpApp, deps: { tenants: TenantStore; clock: 
     },
     async (request, reply) => {
       const { label, role, expiresInDays } = request.body;
+      const { tenantId, actor } = request.principal;
       const now = clock.now();
       const { key, stored } = await tenants.createApiKey(
-        request.principal.tenantId,
+        tenantId,
         {
           label,
           role,
@@ -53,6 +67,7 @@ export function apiKeyRoutes(app: HttpApp, deps: { tenants: TenantStore; clock: 
         },
         now,
       );
+      await audit.record(tenantId, 'api_key.created', actor, { details: keyFacts(stored) });
       return reply.code(201).send({ ...toApiKeyView(stored), key });
     },
   );
@@ -85,13 +100,18 @@ export function apiKeyRoutes(app: HttpApp, deps: { tenants: TenantStore; clock: 
       },
     },
     async (request) => {
-      const { tenantId, keyId } = request.principal;
+      const { tenantId, keyId, actor } = request.principal;
       // The request's own key would lock its caller out mid-way: another admin revokes it.
       if (keyId === request.params.id) {
         throw conflict('conflict', 'This request is made with that key: revoke it with another admin key.');
       }
-      const revoked = await tenants.revokeApiKey(tenantId, request.params.id, clock.now());
+      const now = clock.now();
+      const revoked = await tenants.revokeApiKey(tenantId, request.params.id, now);
       if (!revoked) throw notFound('No such API key.');
+      // A key revoked before keeps its revokedAt: this call changed nothing, so no entry.
+      if (revoked.revokedAt?.getTime() === now.getTime()) {
+        await audit.record(tenantId, 'api_key.revoked', actor, { details: keyFacts(revoked) });
+      }
       return toApiKeyView(revoked);
     },
   );

@@ -1,7 +1,7 @@
 import { ErrorEnvelope, FileUrl, LinkParams, type UploadedFile } from '@uplink/contracts';
 import { AppError, type Clock, type HttpApp, notFound } from '@uplink/kit';
 import type { BlobStore } from '@uplink/storage';
-import type { LinkStore } from '@uplink/store';
+import type { AuditRecorder, LinkStore } from '@uplink/store';
 import { Type } from 'typebox';
 import { MAX_RENDERED_BYTES, RENDERED_TYPES, renderHeicAsJpeg } from '../heic-rendering.ts';
 
@@ -12,6 +12,7 @@ export type FileUrlRoutesDeps = {
   links: LinkStore;
   /** Absent when link-service has no blob storage configured: previews are then off. */
   storage: BlobStore | undefined;
+  audit: AuditRecorder;
   clock: Clock;
 };
 
@@ -26,7 +27,7 @@ const receivedFileErrors = {
 } as const;
 
 export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
-  const { links, storage, clock } = deps;
+  const { links, storage, audit, clock } = deps;
 
   /** The link's received file, while storage still has it as verified; throws the answer otherwise. */
   async function receivedFile(
@@ -71,6 +72,10 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
         disposition: 'inline',
       });
       if (!url) throw new AppError('file_deleted', FILE_GONE);
+      await audit.record(request.principal.tenantId, 'file.previewed', request.principal.actor, {
+        linkId: request.params.id,
+        details: { fileName: file.fileName },
+      });
       return reply.header('cache-control', 'no-store').send({
         url,
         contentType: file.contentType,
@@ -118,6 +123,10 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
           cause: error,
         });
       }
+      await audit.record(request.principal.tenantId, 'file.previewed', request.principal.actor, {
+        linkId: request.params.id,
+        details: { fileName: file.fileName, rendering: 'image/jpeg' },
+      });
       return reply
         .headers({ 'content-type': 'image/jpeg', 'cache-control': 'private, no-store' })
         .send(Buffer.from(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength));

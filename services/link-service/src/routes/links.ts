@@ -10,7 +10,7 @@ import {
 } from '@uplink/contracts';
 import type { OutboxPublisher } from '@uplink/event-bus';
 import { type Clock, conflict, type HttpApp, notFound, unavailable } from '@uplink/kit';
-import type { FileShareStore, LinkStore, TenantStore } from '@uplink/store';
+import type { AuditRecorder, FileShareStore, LinkStore, TenantStore } from '@uplink/store';
 import { Type } from 'typebox';
 import { replyText, toLinkView } from './link-view.ts';
 
@@ -19,6 +19,7 @@ export type LinkRoutesDeps = {
   shares: FileShareStore;
   tenants: TenantStore;
   outbox: OutboxPublisher;
+  audit: AuditRecorder;
   clock: Clock;
   publicUploadBaseUrl: string;
 };
@@ -26,7 +27,7 @@ export type LinkRoutesDeps = {
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 404: ErrorEnvelope } as const;
 
 export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
-  const { links, shares, tenants, outbox, clock } = deps;
+  const { links, shares, tenants, outbox, audit, clock } = deps;
   async function defaultValidity(tenantId: string) {
     const settings = await tenants.getSettings(tenantId);
     if (!settings) throw unavailable('Tenant settings are missing.');
@@ -59,6 +60,10 @@ export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
         now,
       });
       outbox.publishSoon(link._id, link.outbox);
+      await audit.record(link.tenantId, 'link.created', request.principal.actor, {
+        linkId: link._id,
+        details: { ticket: `${link.ticket.provider}:${link.ticket.id}`, validityHours: link.validityHours },
+      });
       const url = `${baseUrl}${token}`;
       return reply
         .code(201)
@@ -135,6 +140,7 @@ export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
         );
       }
       outbox.publishSoon(result.link._id, result.link.outbox);
+      await audit.record(tenantId, 'link.revoked', actor, { linkId: result.link._id });
       return toLinkView(result.link, now);
     },
   );
@@ -153,9 +159,17 @@ export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
       },
     },
     async (request) => {
-      const link = await links.get(request.principal.tenantId, request.params.id);
+      const { tenantId, actor } = request.principal;
+      const link = await links.get(tenantId, request.params.id);
       if (!link) throw notFound('No such link.');
-      return { revoked: await shares.revokeForLink(request.principal.tenantId, link._id, clock.now()) };
+      const revoked = await shares.revokeForLink(tenantId, link._id, clock.now());
+      // A call that stopped no viewer link changed nothing, so it leaves no entry.
+      if (revoked > 0)
+        await audit.record(tenantId, 'viewer_link.revoked', actor, {
+          linkId: link._id,
+          details: { revoked },
+        });
+      return { revoked };
     },
   );
 }

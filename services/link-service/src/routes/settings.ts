@@ -1,15 +1,27 @@
 import { ErrorEnvelope, SettingsUpdate, SettingsView } from '@uplink/contracts';
 import { type Clock, type HttpApp, notFound } from '@uplink/kit';
-import type { TenantStore } from '@uplink/store';
+import type { AuditRecorder, TenantStore } from '@uplink/store';
 import type { DestinationStore } from '@uplink/tenants';
 
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 404: ErrorEnvelope, 503: ErrorEnvelope } as const;
 
+/**
+ * The dotted names of the fields an update sets (`mediaPolicy.audio.maxBytes`, `freshdesk.apiKey`;
+ * a destination removed is its name): what the audit log records, never the values.
+ */
+export function fieldNames(update: object, prefix = ''): string[] {
+  return Object.entries(update).flatMap(([key, value]) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? fieldNames(value, `${prefix}${key}.`)
+      : [`${prefix}${key}`],
+  );
+}
+
 export function settingsRoutes(
   app: HttpApp,
-  deps: { tenants: TenantStore; destinations: DestinationStore; clock: Clock },
+  deps: { tenants: TenantStore; destinations: DestinationStore; audit: AuditRecorder; clock: Clock },
 ): void {
-  const { tenants, destinations, clock } = deps;
+  const { tenants, destinations, audit, clock } = deps;
 
   async function view(tenantId: string): Promise<SettingsView> {
     const [settings, destinationsView] = await Promise.all([
@@ -50,12 +62,22 @@ export function settingsRoutes(
     },
     async (request) => {
       const { destinations: destinationsUpdate, ...settingsUpdate } = request.body;
+      const { tenantId, actor } = request.principal;
       const now = clock.now();
       // Destinations first: their checks (URLs, required fields) may refuse the whole request.
-      if (destinationsUpdate) await destinations.update(request.principal.tenantId, destinationsUpdate, now);
-      if (Object.keys(settingsUpdate).length > 0)
-        await tenants.updateSettings(request.principal.tenantId, settingsUpdate, now);
-      return view(request.principal.tenantId);
+      if (destinationsUpdate) {
+        await destinations.update(tenantId, destinationsUpdate, now);
+        await audit.record(tenantId, 'destinations.changed', actor, {
+          details: { fields: fieldNames(destinationsUpdate) },
+        });
+      }
+      if (Object.keys(settingsUpdate).length > 0) {
+        await tenants.updateSettings(tenantId, settingsUpdate, now);
+        await audit.record(tenantId, 'settings.changed', actor, {
+          details: { fields: fieldNames(settingsUpdate) },
+        });
+      }
+      return view(tenantId);
     },
   );
 }

@@ -3,7 +3,7 @@
 // admin session for the provider's admins) held in the session cookie, /console/sign-out
 // revokes it. Every way it can end without a session is a page a person reads.
 import { type Clock, forbidden, hashSecret, type Logger, logFor, type SecretBox } from '@uplink/kit';
-import type { AgentSessionStore, TenantStore } from '@uplink/store';
+import { type AgentSessionStore, type AuditRecorder, agentActor, type TenantStore } from '@uplink/store';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import {
@@ -40,6 +40,7 @@ export type SignInOptions = {
   sessionMinutes: number;
   tenants: TenantStore;
   agentSessions: AgentSessionStore;
+  audit: AuditRecorder;
   clock: Clock;
   /** The headers of the console's pages (its CSP among them), for the refusal pages too. */
   pageHeaders: Record<string, string>;
@@ -50,7 +51,7 @@ export type SignInOptions = {
 const PENDING_COOKIE_OPTIONS = { httpOnly: true, secure: true, sameSite: 'lax', path: '/' } as const;
 
 export function signInRoutes(app: FastifyInstance, options: SignInOptions): void {
-  const { provider, box, clock, tenants, agentSessions } = options;
+  const { provider, box, clock, tenants, agentSessions, audit } = options;
   const log = logFor(app.log as Logger, 'sign-in');
 
   const refuse = (reply: FastifyReply, refusal: SignInRefusal, values: Record<string, string> = {}) =>
@@ -124,6 +125,19 @@ export function signInRoutes(app: FastifyInstance, options: SignInOptions): void
       { ...identity, source: 'console', ttlMinutes: options.sessionMinutes },
       now,
     );
+    await audit.record(
+      identity.tenantId,
+      'agent_session.created',
+      agentActor({ ...identity, source: 'console' }),
+      {
+        details: {
+          sessionId: session.sessionId,
+          agentId: identity.agent.id,
+          source: 'console',
+          role: identity.role,
+        },
+      },
+    );
     log.info(
       {
         tenantId: identity.tenantId,
@@ -144,7 +158,11 @@ export function signInRoutes(app: FastifyInstance, options: SignInOptions): void
     const token = sessionCookieOf(request);
     const session = token ? await agentSessions.findUsable(hashSecret(token), clock.now()) : null;
     if (session) {
-      await agentSessions.revoke(session.tenantId, session.sessionId, clock.now());
+      if (await agentSessions.revoke(session.tenantId, session.sessionId, clock.now())) {
+        await audit.record(session.tenantId, 'agent_session.revoked', agentActor(session), {
+          details: { sessionId: session.sessionId, signedOut: true },
+        });
+      }
       log.info({ tenantId: session.tenantId, sessionId: session.sessionId }, 'signed out');
     }
     clearSessionCookie(reply);
