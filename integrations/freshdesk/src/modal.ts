@@ -42,7 +42,7 @@ async function start(): Promise<void> {
     create.disabled = true;
     return;
   }
-  const ticket = { provider: 'freshdesk', id: data.ticketId };
+  const ticket = { provider: 'freshdesk', id: data.ticketId } as const;
 
   // The tenant's default validity; a key or host problem shows here, before the agent types.
   getSettings(client)

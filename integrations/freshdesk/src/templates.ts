@@ -1,7 +1,6 @@
 // Uplink's API through the app's request templates (config/requests.json): Freshworks' proxy
 // sends them with the integration key, which the app's pages never see.
 import type { CreatedAgentSession, CreatedLink, SettingsView } from '@uplink/contracts';
-import type { Ticket } from '@uplink/links-panel';
 import { fill } from '@uplink/web/text';
 import type { FreshworksClient, LoggedInUser, TemplateResponse } from './freshworks.ts';
 import { appMessages } from './messages.ts';
@@ -60,7 +59,7 @@ export function getSettings(client: FreshworksClient): Promise<SettingsView> {
 
 export function createLink(
   client: FreshworksClient,
-  ticket: Ticket,
+  ticket: { provider: 'freshdesk'; id: string },
   contextMessage: string | undefined,
   validityHours: number,
 ): Promise<CreatedLink> {
