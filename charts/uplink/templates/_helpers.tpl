@@ -205,6 +205,9 @@ last and wins. Call with (dict "root" $ "component" "link-service").
 {{- $_ := set $env "AZURE_STORAGE_CONFIGURE" (toString $storage.configure) }}
 {{- end }}
 {{- end }}
+{{- if and (eq .component "upload-gateway") $values.clamav.enabled }}
+{{- $_ := set $env "CLAMAV_URL" (printf "tcp://%s:%d" (include "uplink.componentName" (dict "root" $root "suffix" "clamav")) (int64 $values.clamav.port)) }}
+{{- end }}
 {{- range $name, $value := $service.config }}
 {{- $text := $value }}
 {{- if kindIs "bool" $value }}
@@ -355,4 +358,15 @@ Call with (dict "root" $ "component" "link-service").
     - port: {{ $service.port }}
       protocol: TCP
 {{- end }}
+{{- end }}
+
+{{/* The volumes clamd and freshclam share: their configuration, the database, /tmp. */}}
+{{- define "uplink.clamavMounts" -}}
+- name: config
+  mountPath: /etc/uplink-clamav
+  readOnly: true
+- name: database
+  mountPath: /var/lib/clamav
+- name: tmp
+  mountPath: /tmp
 {{- end }}

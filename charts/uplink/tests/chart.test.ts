@@ -712,6 +712,73 @@ describe('turning services off', () => {
   });
 });
 
+describe('the optional ClamAV (clamav.enabled)', () => {
+  it('is not rendered by default, and upload-gateway then has no CLAMAV_URL', () => {
+    const manifests = valueSet('default');
+    expect(manifests.filter((m) => componentOf(m) === 'clamav')).toEqual([]);
+    expect(configOf(manifests, 'upload-gateway').CLAMAV_URL).toBeUndefined();
+  });
+
+  it('runs clamd with freshclam, hardened, reached by upload-gateway only, which scans with it', async () => {
+    const manifests = await render(['--set', 'clamav.enabled=true', '--set', 'clamav.maxFileSize=50M']);
+    expect(manifests.flatMap((m) => kubernetesProblems(m))).toEqual([]);
+    expect(nameAndLabelProblems(manifests)).toEqual([]);
+    const clamav = manifests.filter((m) => componentOf(m) === 'clamav');
+    expect(clamav.map((m) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'NetworkPolicy', 'Service']);
+
+    const deployment = only(clamav, Deployment.is)[0] as IDeployment;
+    const spec = podSpecOf(deployment);
+    expect(spec.initContainers?.map((c) => c.command?.[0])).toEqual(['freshclam']);
+    expect(spec.containers.map((c) => c.name)).toEqual(['clamd', 'freshclam']);
+    expect(spec.containers[1]?.command).toContain('--daemon');
+    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001 });
+    expect(spec.automountServiceAccountToken).toBe(false);
+    for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
+      expect(container.image).toMatch(/^clamav\/clamav:/);
+      expect(container.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(container.resources?.limits?.memory).toBeDefined();
+      expect(container.volumeMounts?.map((v) => v.mountPath).sort()).toEqual([
+        '/etc/uplink-clamav',
+        '/tmp',
+        '/var/lib/clamav',
+      ]);
+    }
+    expect(spec.containers[0]?.readinessProbe?.tcpSocket?.port).toBe('clamd');
+
+    const config = only(clamav, ConfigMap.is)[0]?.data ?? {};
+    expect(config['clamd.conf']).toMatch(/^TCPSocket 3310$/m);
+    for (const limit of ['StreamMaxLength', 'MaxFileSize', 'MaxScanSize']) {
+      expect(config['clamd.conf']).toMatch(new RegExp(`^${limit} 50M$`, 'm'));
+    }
+    expect(config['freshclam.conf']).toMatch(/^NotifyClamd \/etc\/uplink-clamav\/clamd\.conf$/m);
+
+    const service = only(clamav, Service.is)[0];
+    expect(matches(service?.spec?.selector, deployment.spec?.template.metadata?.labels)).toBe(true);
+    expect(service?.spec?.ports).toEqual([
+      { name: 'clamd', port: 3310, targetPort: 'clamd', protocol: 'TCP' },
+    ]);
+    expect(configOf(manifests, 'upload-gateway').CLAMAV_URL).toBe(`tcp://${service?.metadata?.name}:3310`);
+
+    const gatewayLabels = deploymentOf(manifests, 'upload-gateway').spec?.template.metadata?.labels;
+    const policies = only(manifests, NetworkPolicy.is);
+    const clamavPolicy = policies.find((p) => componentOf(p) === 'clamav');
+    expect(clamavPolicy?.spec?.ingress).toHaveLength(1);
+    expect(
+      matches(clamavPolicy?.spec?.ingress?.[0]?.from?.[0]?.podSelector?.matchLabels, gatewayLabels),
+    ).toBe(true);
+    const gatewayEgress = policies.find((p) => componentOf(p) === 'upload-gateway')?.spec?.egress ?? [];
+    const toClamd = gatewayEgress.find((rule) => rule.ports?.some((p) => p.port === 3310));
+    expect(
+      matches(toClamd?.to?.[0]?.podSelector?.matchLabels, deployment.spec?.template.metadata?.labels),
+    ).toBe(true);
+  });
+});
+
 describe('values.schema.json', () => {
   it('closes every object: additionalProperties false, a typed map, or a documented passthrough', async () => {
     const schema = JSON.parse(await readFile(join(CHART_DIR, 'values.schema.json'), 'utf8')) as unknown;
