@@ -126,8 +126,18 @@ describe('SqliteStore group commit', () => {
       ]);
       // A change outside write would be answered before it is durable: refused.
       expect(() => insert('ten_outside')).toThrow(/SqliteDatabase.write/);
+      // A write asked for just before close is committed and answered, not lost.
+      const last = db.write(() => insert('ten_last'));
+      await db.close();
+      await last;
     } finally {
       await db.close();
+    }
+    const reopened = SqliteDatabase.open(path);
+    try {
+      expect(reopened.get(`SELECT id FROM tenants WHERE id = 'ten_last'`)).toEqual({ id: 'ten_last' });
+    } finally {
+      await reopened.close();
     }
   });
 

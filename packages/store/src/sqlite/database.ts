@@ -37,6 +37,8 @@ export class SqliteDatabase {
   #writing = false;
   /** Writes asked for since the last batch; the next turn of the event loop commits them. */
   #queued: QueuedWrite[] = [];
+  /** The batch to come, which close() lets finish. */
+  #committing: Promise<void> | undefined;
 
   private constructor(path: string, db: DatabaseSync, walSync: WalSync) {
     this.path = path;
@@ -88,7 +90,14 @@ export class SqliteDatabase {
    */
   write<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (this.#queued.length === 0) setImmediate(() => this.#commitQueued());
+      if (this.#queued.length === 0) {
+        this.#committing = new Promise((done) =>
+          setImmediate(() => {
+            this.#commitQueued();
+            done();
+          }),
+        );
+      }
       this.#queued.push({ work, resolve: resolve as (result: unknown) => void, reject });
     });
   }
@@ -160,6 +169,7 @@ export class SqliteDatabase {
   }
 
   async close(): Promise<void> {
+    await this.#committing;
     await this.#walSync.close();
     if (!this.#db.isOpen) return;
     this.#statements.clear();
