@@ -89,6 +89,17 @@ it('hosts the app: sidebar data, a template call, the editor icon, a modal, setV
     ]);
     await sidebar(page).getByText('Received: Please send us a photo.').waitFor();
     await page.getByRole('status').getByText('Inserted').waitFor();
+
+    // A click elsewhere hides the editor app (app.deactivated); its icon shows it again (app.activated).
+    const icon = page
+      .getByRole('toolbar', { name: 'Editor toolbar' })
+      .getByRole('button', { name: 'Fixture' });
+    expect(await icon.getAttribute('aria-expanded')).toBe('true');
+    await editor.click();
+    expect(await icon.getAttribute('aria-expanded')).toBe('false');
+    await icon.click();
+    await dialog.waitFor();
+    await modal.getByText('Opened from editor').waitFor();
     expect(errors).toEqual([]);
 
     // Nothing in the page or its frames holds the secure iparam.

@@ -23,6 +23,7 @@ export function ticketPage(config: TicketPageConfig, editorText: string): string
 <head>
 <meta charset="utf-8">
 <title>Ticket #${ticket.id} · ${escapeHtml(config.domainName)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/__fw/ticket-page.css">
 </head>
 <body>

@@ -59,21 +59,26 @@
     sidebar.active = true;
   }
 
-  // The editor's toolbar app: loaded on the first click of its icon, shown and hidden by it.
+  // The editor's toolbar app: loaded on the first click of its icon, which shows and hides its
+  // panel (app.activated, app.deactivated); a click elsewhere in the page hides it too.
   const editorIcon = document.getElementById('editor-app-icon');
+  const editorPanel = document.getElementById('editor-app-panel');
   let editorApp;
-  editorIcon?.addEventListener('click', () => {
-    const panel = document.getElementById('editor-app-panel');
+  function showEditorApp(show) {
     if (editorApp === undefined) {
       editorApp = frameFor('ticket_conversation_editor', config.placements.ticket_conversation_editor.url);
       editorApp.iframe.title = `${config.appName} (reply editor)`;
       editorApp.iframe.className = 'editor-frame';
-      panel.append(editorApp.iframe);
+      editorPanel.append(editorApp.iframe);
     }
-    const show = panel.hidden;
-    panel.hidden = !show;
+    editorPanel.hidden = !show;
     editorIcon.setAttribute('aria-expanded', String(show));
     setActive(editorApp, show);
+  }
+  editorIcon?.addEventListener('click', () => showEditorApp(editorPanel.hidden));
+  document.addEventListener('click', (event) => {
+    const inside = editorPanel.contains(event.target) || editorIcon?.contains(event.target);
+    if (!editorPanel.hidden && !inside) showEditorApp(false);
   });
 
   // Where the agent's caret was in the reply editor, for text inserted "at the cursor".
