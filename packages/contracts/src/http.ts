@@ -146,6 +146,10 @@ export const Settings = Type.Object(
     supportDomain: Type.Union([SupportDomain, Type.Null()]),
     defaultValidityHours: ValidityHours,
     mediaPolicy: MediaPolicy,
+    filesNeedSignIn: Type.Boolean({
+      description:
+        "Viewer pages (`/f/<token>`) and preview URLs need an agent session of the tenant (the console's sign-in, or a helpdesk app's session) instead of being capabilities whoever holds the link may open. Off by default; turn it on for sensitive data.",
+    }),
   },
   { additionalProperties: false },
 );
@@ -164,6 +168,7 @@ export const SettingsUpdate = Type.Object(
     supportDomain: Type.Optional(Settings.properties.supportDomain),
     defaultValidityHours: Type.Optional(ValidityHours),
     mediaPolicy: Type.Optional(MediaPolicyUpdate),
+    filesNeedSignIn: Type.Optional(Settings.properties.filesNeedSignIn),
     destinations: Type.Optional(DestinationsUpdate),
   },
   {

@@ -15,6 +15,7 @@ function source(): SettingsSource & { reads: string[]; fail: boolean; companyNam
         supportDomain: null,
         defaultValidityHours: 2,
         mediaPolicy: defaultMediaPolicy(),
+        filesNeedSignIn: false,
       };
     },
   };

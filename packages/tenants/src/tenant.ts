@@ -34,6 +34,7 @@ export function newTenant(id: string, name: string, now: Date): TenantDocument {
       supportDomain: null,
       defaultValidityHours: DEFAULT_VALIDITY_HOURS,
       mediaPolicy: defaultMediaPolicy(),
+      filesNeedSignIn: false,
     },
     createdAt: now,
     updatedAt: now,
@@ -53,5 +54,7 @@ export function withDefaults(stored: Partial<Settings> & Pick<Settings, 'company
     supportDomain: stored.supportDomain ?? null,
     defaultValidityHours: stored.defaultValidityHours ?? DEFAULT_VALIDITY_HOURS,
     mediaPolicy: { ...defaults, ...policy, categories },
+    // Viewer links stay capabilities unless the tenant chose otherwise.
+    filesNeedSignIn: stored.filesNeedSignIn ?? false,
   };
 }

@@ -442,6 +442,7 @@ describe('settings', () => {
       supportDomain: null,
       defaultValidityHours: 2,
       mediaPolicy: defaultMediaPolicy(),
+      filesNeedSignIn: false,
       destinations: { freshdesk: null, twilioFlex: null, webhook: null },
     });
     const put = await h.service.app.inject({

@@ -22,6 +22,7 @@ export function describeTenants(store: CurrentStore): void {
           supportDomain: null,
           defaultValidityHours: DEFAULT_VALIDITY_HOURS,
           mediaPolicy: defaultMediaPolicy(),
+          filesNeedSignIn: false,
         },
         createdAt: T0,
         updatedAt: T0,
@@ -152,9 +153,13 @@ export function describeTenants(store: CurrentStore): void {
         supportDomain: 'support.acme.example',
         defaultValidityHours: DEFAULT_VALIDITY_HOURS,
         mediaPolicy: policy,
+        filesNeedSignIn: false,
       };
       expect(afterName).toStrictEqual(expected);
       expect(await tenants().getSettings(tenant._id)).toStrictEqual(expected);
+      const signInOn = await tenants().updateSettings(tenant._id, { filesNeedSignIn: true }, at(3 * SECOND));
+      expect(signInOn).toStrictEqual({ ...expected, filesNeedSignIn: true });
+      expect(await tenants().getSettings(tenant._id)).toStrictEqual({ ...expected, filesNeedSignIn: true });
       expect(await tenants().updateSettings(newTenantId(), { companyName: 'Nobody' }, T0)).toBeNull();
     });
 

@@ -31,6 +31,7 @@ export class SettingsForm {
     disabledMessage: field<HTMLTextAreaElement>('set-disabled-message'),
     retention: field<HTMLInputElement>('set-retention'),
     scan: field<HTMLInputElement>('set-scan'),
+    filesNeedSignIn: field<HTMLInputElement>('set-files-sign-in'),
     fdUrl: field<HTMLInputElement>('set-fd-url'),
     fdKey: field<HTMLInputElement>('set-fd-key'),
     flexAccount: field<HTMLInputElement>('set-flex-account'),
@@ -76,6 +77,7 @@ export class SettingsForm {
     f.disabledMessage.value = policy.disabledMessage ?? '';
     f.retention.value = String(policy.retentionDays);
     f.scan.checked = policy.scanFiles;
+    f.filesNeedSignIn.checked = settings.filesNeedSignIn;
     for (const category of this.categories) {
       field<HTMLInputElement>(`set-${category}-allowed`).checked = policy.categories[category].allowed;
       field<HTMLInputElement>(`set-${category}-max`).value = megabytes(policy.categories[category].maxBytes);
@@ -142,6 +144,8 @@ export class SettingsForm {
     }
     if (Object.keys(categories).length > 0) policy.categories = categories;
     if (Object.keys(policy).length > 0) update.mediaPolicy = policy;
+    if (f.filesNeedSignIn.checked !== before.filesNeedSignIn)
+      update.filesNeedSignIn = f.filesNeedSignIn.checked;
 
     const destinations: Record<string, Record<string, string> | null> = {};
     const dest = before.destinations;

@@ -96,6 +96,9 @@ export const messages = {
       maxLabel: 'Largest {category} file in MB',
       retentionDays: 'Keep files for (days after delivery)',
       scanFiles: 'Scan files for malware before accepting them (when this deployment has a scanner)',
+      filesNeedSignIn: 'Files need sign-in',
+      filesNeedSignInHint:
+        'Viewer links in notes and Flex entries, and previews, open only for agents signed in to this tenant, not for whoever holds the link. Turn this on for sensitive data (health, financial, identity documents).',
       destinations: 'Destinations',
       destinationsHint:
         'Secrets are write-only: they are stored encrypted and never shown. Leave a secret empty to keep the stored one. A destination marked for removal is deleted, secret included, when you save.',

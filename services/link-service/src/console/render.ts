@@ -214,6 +214,8 @@ ${text('set-support-domain', m.supportDomain, { maxLength: 253, hint: m.supportD
 <label for="set-retention">${m.retentionDays}</label>
 <input type="number" id="set-retention" min="1" max="365" step="1" inputmode="numeric">
 <div class="check"><input type="checkbox" id="set-scan"><label for="set-scan">${m.scanFiles}</label></div>
+<div class="check"><input type="checkbox" id="set-files-sign-in" aria-describedby="set-files-sign-in-hint"><label for="set-files-sign-in">${m.filesNeedSignIn}</label></div>
+<p class="hint" id="set-files-sign-in-hint">${m.filesNeedSignInHint}</p>
 </fieldset>
 <fieldset>
 <legend>${m.destinations}</legend>

@@ -384,6 +384,7 @@ describe('agent console', () => {
     const read = async () =>
       (await harness.service.app.inject({ method: 'GET', url: '/v1/settings', headers: auth() })).json() as {
         companyName: string;
+        filesNeedSignIn: boolean;
         destinations: { webhook: { url: string; secretSet: boolean } | null };
       };
     try {
@@ -397,11 +398,14 @@ describe('agent console', () => {
       await page.getByLabel('Company name').fill('Globex Help');
       await page.getByLabel('Webhook URL').fill('https://hooks.example.com/uplink');
       await page.getByLabel('Signing secret (16 characters or more)').fill(secret);
+      expect(await page.getByLabel('Files need sign-in').isChecked()).toBe(false);
+      await page.getByLabel('Files need sign-in').check();
       await page.getByRole('button', { name: 'Save settings' }).click();
       await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
 
       const saved = await read();
       expect(saved.companyName).toBe('Globex Help');
+      expect(saved.filesNeedSignIn).toBe(true);
       expect(saved.destinations.webhook).toEqual({
         url: 'https://hooks.example.com/uplink',
         secretSet: true,
@@ -426,7 +430,7 @@ describe('agent console', () => {
         method: 'PUT',
         url: '/v1/settings',
         headers: auth(),
-        payload: { companyName: 'Acme', destinations: { webhook: null } },
+        payload: { companyName: 'Acme', filesNeedSignIn: false, destinations: { webhook: null } },
       });
       await opened.close();
     }
