@@ -66,3 +66,53 @@ export function shareLookup(share: FileShareDocument | null, now: Date): FileSha
   if (share.expiresAt.getTime() <= now.getTime()) return { outcome: 'expired' };
   return { outcome: 'found', share };
 }
+
+/** File grants are recognisable in logs and support requests by this prefix. */
+export const FILE_GRANT_PREFIX = 'ufg_';
+
+/**
+ * A file grant: where a tenant's files need sign-in, what link-service hands a signed-in agent's
+ * browser to carry back to the viewer (`/f/<token>?grant=`), which is on another host and cannot
+ * see the console's session. It opens one share once, within a minute: whatever lands in a log
+ * or the browser's history is worthless by then. Stored by the token's SHA-256 (`_id`);
+ * consuming it deletes it.
+ */
+export type FileGrantDocument = {
+  _id: string;
+  tenantId: string;
+  /** The share it opens (the share's `_id`), and no other. */
+  shareId: string;
+  /** The agent session that asked for it. */
+  sessionId: string;
+  createdAt: Date;
+  expiresAt: Date;
+};
+
+export type NewFileGrant = {
+  tenantId: string;
+  shareId: string;
+  sessionId: string;
+  ttlMs: number;
+  now: Date;
+};
+
+/** A new grant: the token (returned once) and the document stored by its hash. */
+export function newFileGrant(input: NewFileGrant): { token: string; grant: FileGrantDocument } {
+  const token = `${FILE_GRANT_PREFIX}${newSecret()}`;
+  return {
+    token,
+    grant: {
+      _id: hashSecret(token),
+      tenantId: input.tenantId,
+      shareId: input.shareId,
+      sessionId: input.sessionId,
+      createdAt: input.now,
+      expiresAt: new Date(input.now.getTime() + input.ttlMs),
+    },
+  };
+}
+
+/** What a grant taken from the store opens at `now`: itself while unexpired, nothing after. */
+export function grantUsableAt(grant: FileGrantDocument | null, now: Date): FileGrantDocument | null {
+  return grant && grant.expiresAt > now ? grant : null;
+}

@@ -1,4 +1,4 @@
-import type { FileShareLookup, NewFileShare } from '@uplink/links';
+import type { FileGrantDocument, FileShareLookup, NewFileGrant, NewFileShare } from '@uplink/links';
 
 /**
  * Viewer links that note-relay puts in notes and Flex entries instead of raw storage URLs: the
@@ -19,6 +19,17 @@ export interface FileShareStore {
    * already revoked or expired are left as they are, so a repeated call answers 0.
    */
   revokeForLink(tenantId: string, linkId: string, now: Date): Promise<number>;
-  /** Deletes shares that expired before `before`. */
+  /**
+   * A new grant (see FileGrantDocument) valid `ttlMs` from `now`; the token is returned once,
+   * stored as its SHA-256.
+   */
+  createGrant(input: NewFileGrant): Promise<{ token: string; expiresAt: Date }>;
+  /**
+   * Takes the grant with this token hash out of the store in one atomic step and returns it when
+   * it was still valid at `now`. Of concurrent calls with one token, at most one gets the grant;
+   * every later call, and any call for an expired or unknown token, gets null.
+   */
+  consumeGrant(tokenHash: string, now: Date): Promise<FileGrantDocument | null>;
+  /** Deletes shares, and grants never used, that expired before `before`; returns how many. */
   purgeExpired(before: Date): Promise<number>;
 }

@@ -1,23 +1,31 @@
 import {
+  type FileGrantDocument,
   type FileShareDocument,
   type FileShareLookup,
+  grantUsableAt,
+  type NewFileGrant,
   type NewFileShare,
+  newFileGrant,
   newFileShare,
   shareLookup,
 } from '@uplink/links';
 import type { Collection, Db } from 'mongodb';
 import type { FileShareStore } from '../file-share-store.ts';
 
-/** FileShareStore on MongoDB: `file_shares`, keyed by the token's hash. */
+/** FileShareStore on MongoDB: `file_shares` and `file_grants`, each keyed by its token's hash. */
 export class MongoFileShareStore implements FileShareStore {
   readonly collection: Collection<FileShareDocument>;
+  readonly grants: Collection<FileGrantDocument>;
 
   constructor(db: Db) {
     this.collection = db.collection<FileShareDocument>('file_shares');
+    this.grants = db.collection<FileGrantDocument>('file_grants');
   }
 
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ tenantId: 1, linkId: 1 }, { name: 'link_shares' });
+    // Purged with the shares rather than by a TTL index: MongoDB-compatible servers differ on TTL.
+    await this.grants.createIndex({ expiresAt: 1 }, { name: 'expires_at' });
   }
 
   async create(input: NewFileShare): Promise<{ token: string; expiresAt: Date }> {
@@ -38,8 +46,23 @@ export class MongoFileShareStore implements FileShareStore {
     return result.modifiedCount;
   }
 
+  async createGrant(input: NewFileGrant): Promise<{ token: string; expiresAt: Date }> {
+    const { token, grant } = newFileGrant(input);
+    await this.grants.insertOne(grant);
+    return { token, expiresAt: grant.expiresAt };
+  }
+
+  /**
+   * One findOneAndDelete: MongoDB removes a document and returns it atomically, so of racing
+   * requests with one grant exactly one gets it. An expired grant is removed as well.
+   */
+  async consumeGrant(tokenHash: string, now: Date): Promise<FileGrantDocument | null> {
+    return grantUsableAt(await this.grants.findOneAndDelete({ _id: tokenHash }), now);
+  }
+
   async purgeExpired(before: Date): Promise<number> {
-    const result = await this.collection.deleteMany({ expiresAt: { $lt: before } });
-    return result.deletedCount;
+    const shares = await this.collection.deleteMany({ expiresAt: { $lt: before } });
+    const grants = await this.grants.deleteMany({ expiresAt: { $lt: before } });
+    return shares.deletedCount + grants.deletedCount;
   }
 }

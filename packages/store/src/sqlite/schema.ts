@@ -147,6 +147,16 @@ export const MIGRATIONS: readonly string[] = [
     hash TEXT NOT NULL
   ) STRICT;
   `,
+  `
+  -- File grants (id: the token's SHA-256): a signed-in agent's one use of one viewer link, taken
+  -- out when used, purged with the shares when they expire unused.
+  CREATE TABLE file_grants (
+    id TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL,
+    doc TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX file_grants_by_expiry ON file_grants (expires_at);
+  `,
 ];
 
 /** Applies the migrations this file lacks; run inside a write transaction, so racing openers apply each once. */

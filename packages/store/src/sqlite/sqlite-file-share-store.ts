@@ -1,7 +1,11 @@
 import {
+  type FileGrantDocument,
   type FileShareDocument,
   type FileShareLookup,
+  grantUsableAt,
+  type NewFileGrant,
   type NewFileShare,
+  newFileGrant,
   newFileShare,
   shareLookup,
 } from '@uplink/links';
@@ -9,10 +13,11 @@ import type { FileShareStore } from '../file-share-store.ts';
 import type { SqliteDatabase } from './database.ts';
 import { DocumentTable, millis } from './document-table.ts';
 
-/** FileShareStore on SQLite: `file_shares`, keyed by the token's hash. */
+/** FileShareStore on SQLite: `file_shares` and `file_grants`, each keyed by its token's hash. */
 export class SqliteFileShareStore implements FileShareStore {
   readonly #db: SqliteDatabase;
   readonly #shares: DocumentTable<FileShareDocument>;
+  readonly #grants: DocumentTable<FileGrantDocument>;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -21,6 +26,9 @@ export class SqliteFileShareStore implements FileShareStore {
       link_id: (share) => share.linkId,
       expires_at: (share) => share.expiresAt.getTime(),
       revoked_at: (share) => millis(share.revokedAt),
+    });
+    this.#grants = new DocumentTable(db, 'file_grants', {
+      expires_at: (grant) => grant.expiresAt.getTime(),
     });
   }
 
@@ -48,7 +56,27 @@ export class SqliteFileShareStore implements FileShareStore {
     });
   }
 
+  async createGrant(input: NewFileGrant): Promise<{ token: string; expiresAt: Date }> {
+    const { token, grant } = newFileGrant(input);
+    await this.#db.write(() => this.#grants.insert(grant));
+    return { token, expiresAt: grant.expiresAt };
+  }
+
+  /** Read and delete in one write transaction: of racing requests with one grant, one gets it. */
+  async consumeGrant(tokenHash: string, now: Date): Promise<FileGrantDocument | null> {
+    const taken = await this.#db.write(() => {
+      const grant = this.#grants.get(tokenHash);
+      if (grant) this.#grants.delete('id = ?', [tokenHash]);
+      return grant;
+    });
+    return grantUsableAt(taken, now);
+  }
+
   async purgeExpired(before: Date): Promise<number> {
-    return this.#db.write(() => this.#shares.delete('expires_at < ?', [before.getTime()]));
+    return this.#db.write(
+      () =>
+        this.#shares.delete('expires_at < ?', [before.getTime()]) +
+        this.#grants.delete('expires_at < ?', [before.getTime()]),
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { hashSecret, randomId } from '@uplink/kit';
-import type { NewFileShare } from '@uplink/links';
+import type { NewFileGrant, NewFileShare } from '@uplink/links';
 import { describe, expect, it } from 'vitest';
 import { at, type CurrentStore, HOUR, newTenantId, SECOND, T0, uploadedFile } from './fixtures.ts';
 
@@ -81,6 +81,59 @@ export function describeShares(store: CurrentStore): void {
       expect((await shares().findByTokenHash(hashSecret(expiringAtCutoff.token), T0)).outcome).toBe('found');
       expect((await shares().findByTokenHash(hashSecret(working.token), T0)).outcome).toBe('found');
       expect(await shares().purgeExpired(at(2 * SECOND))).toBe(0);
+    });
+  });
+
+  describe('file grants', () => {
+    const grant = (overrides: Partial<NewFileGrant> = {}): NewFileGrant => ({
+      tenantId: newTenantId(),
+      shareId: hashSecret(randomId('share')),
+      sessionId: randomId('ses'),
+      ttlMs: 60 * SECOND,
+      now: T0,
+      ...overrides,
+    });
+
+    it('gives a grant once: the first use gets the share it was minted for, every later one nothing', async () => {
+      const input = grant();
+      const { token, expiresAt } = await shares().createGrant(input);
+      expect(token).toMatch(/^ufg_[A-Za-z0-9_-]{40,}$/);
+      expect(expiresAt).toEqual(at(60 * SECOND));
+      // Stored by its hash only: the token itself opens nothing.
+      expect(await shares().consumeGrant(token, T0)).toBeNull();
+
+      expect(await shares().consumeGrant(hashSecret(token), at(59 * SECOND))).toStrictEqual({
+        _id: hashSecret(token),
+        tenantId: input.tenantId,
+        shareId: input.shareId,
+        sessionId: input.sessionId,
+        createdAt: T0,
+        expiresAt: at(60 * SECOND),
+      });
+      expect(await shares().consumeGrant(hashSecret(token), at(59 * SECOND))).toBeNull();
+    });
+
+    it('opens nothing once expired, and is gone after that attempt too', async () => {
+      const { token } = await shares().createGrant(grant());
+      expect(await shares().consumeGrant(hashSecret(token), at(60 * SECOND))).toBeNull();
+      expect(await shares().consumeGrant(hashSecret(token), at(SECOND))).toBeNull();
+    });
+
+    it('goes to exactly one of many concurrent uses', async () => {
+      const { token } = await shares().createGrant(grant());
+      const uses = await Promise.all(
+        Array.from({ length: 8 }, () => shares().consumeGrant(hashSecret(token), at(SECOND))),
+      );
+      expect(uses.filter((use) => use !== null)).toHaveLength(1);
+    });
+
+    it('purges the grants that expired unused with the shares, and only those', async () => {
+      const expired = await shares().createGrant(grant({ ttlMs: SECOND }));
+      const valid = await shares().createGrant(grant({ ttlMs: 60 * SECOND }));
+      expect(await shares().purgeExpired(at(2 * SECOND))).toBe(1);
+      expect(await shares().purgeExpired(at(2 * SECOND))).toBe(0);
+      expect(await shares().consumeGrant(hashSecret(expired.token), T0)).toBeNull();
+      expect(await shares().consumeGrant(hashSecret(valid.token), at(2 * SECOND))).not.toBeNull();
     });
   });
 }
