@@ -184,7 +184,7 @@ last and wins. Call with (dict "root" $ "component" "link-service").
 {{- $_ := set $env "TRUST_PROXY" . }}
 {{- end }}
 {{- end }}
-{{- if eq .component "note-relay" }}
+{{- if has .component (list "note-relay" "link-service") }}
 {{- with include "uplink.publicFileUrl" $root }}
 {{- $_ := set $env "PUBLIC_FILE_BASE_URL" . }}
 {{- end }}

@@ -561,6 +561,7 @@ describe('what each value set renders', () => {
     expect(ingress?.spec?.rules?.[0]?.host).toBe('uploads.example.com');
     expect(configOf(manifests, 'link-service').PUBLIC_UPLOAD_BASE_URL).toBe('https://uploads.example.com/u/');
     expect(configOf(manifests, 'note-relay').PUBLIC_FILE_BASE_URL).toBe('https://uploads.example.com/f/');
+    expect(configOf(manifests, 'link-service').PUBLIC_FILE_BASE_URL).toBe('https://uploads.example.com/f/');
     expect(configOf(manifests, 'expiry-scheduler')).toEqual({
       HOST: '0.0.0.0',
       PORT: '8083',

@@ -4,6 +4,7 @@ export * from './common.ts';
 export * from './destinations.ts';
 export * from './errors.ts';
 export * from './events.ts';
+export * from './file-sign-in.ts';
 export * from './http.ts';
 export * from './media.ts';
 export * from './stream-tickets.ts';

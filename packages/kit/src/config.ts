@@ -162,6 +162,34 @@ export const PublicUploadUrlEnv = {
   }),
 } as const;
 
+/** upload-gateway's viewer on its default port. */
+export const DEFAULT_PUBLIC_FILE_BASE_URL = 'http://127.0.0.1:8081/f/';
+
+/** Where agents open delivered files: note-relay puts these links in notes, link-service sends signed-in agents back to them. */
+export const PublicFileUrlEnv = {
+  PUBLIC_FILE_BASE_URL: Type.String({
+    pattern: '^https?://',
+    default: DEFAULT_PUBLIC_FILE_BASE_URL,
+    description:
+      "Viewer links in notes and Flex entries are this plus a token: upload-gateway's `/f/` route, at an address agents' browsers reach. link-service sends an agent it signed in for a file back here.",
+  }),
+} as const;
+
+/** https, or plain http on loopback (a console on the developer's machine). */
+const SECURE_OR_LOOPBACK_ORIGIN =
+  '^(https://[A-Za-z0-9.-]+(:[0-9]{1,5})?|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?)$';
+
+/** Where browsers reach link-service's console: its sign-in, and the sign-in step of files that need it. */
+export const PublicConsoleOriginEnv = {
+  PUBLIC_CONSOLE_ORIGIN: Type.Optional(
+    Type.String({
+      pattern: SECURE_OR_LOOPBACK_ORIGIN,
+      description:
+        "The origin browsers reach link-service at (`https://uplink.acme.example`, no path): the OpenID Provider sends them back to `<origin>/console/sign-in/callback`, and requests that write with the console's session cookie must come from it; upload-gateway sends agents there to sign in for the files of tenants whose files need sign-in. https, or http on loopback for development.",
+    }),
+  ),
+} as const;
+
 export function port(defaultPort: number) {
   return Type.Integer({
     minimum: 0,

@@ -11,6 +11,8 @@ import { closeWhenDone } from './auto-close.ts';
 import { startTestInfra, streamEvents, type TestInfra } from './infra.ts';
 import { startService } from './service-under-test.ts';
 
+export { type Shared, shareFile } from './file-shares.ts';
+
 export const API_KEY = 'upk_gateway_test_tenant_key_00000000';
 let containers = 0;
 
@@ -56,6 +58,8 @@ export async function uploadGatewayHarness(
     trustProxy?: string;
     /** FILE_VIEWER_FRAME_ANCESTORS (default: framed by none). */
     viewerFrameAncestors?: string;
+    /** PUBLIC_CONSOLE_ORIGIN: where agents sign in for files that need it (default: unset). */
+    consoleOrigin?: string;
     /** Adapters shared with other services under test. */
     infra?: TestInfra;
     /**
@@ -108,6 +112,7 @@ export async function uploadGatewayHarness(
       RETENTION_SWEEP_INTERVAL_MS: 60 * 60 * 1000,
       ...(options.trustProxy ? { TRUST_PROXY: options.trustProxy } : {}),
       ...(options.clamavUrl ? { CLAMAV_URL: options.clamavUrl } : {}),
+      ...(options.consoleOrigin ? { PUBLIC_CONSOLE_ORIGIN: options.consoleOrigin } : {}),
     },
     logger: infra.logger,
     store,

@@ -2,6 +2,7 @@ import { type EventBus, OutboxPublisher, outboxWorker } from '@uplink/event-bus'
 import {
   type AppDeps,
   type CommonConfig,
+  DEFAULT_PUBLIC_FILE_BASE_URL,
   logFor,
   originList,
   periodicWorker,
@@ -35,7 +36,13 @@ import { linkStreamRoutes } from './routes/link-stream.ts';
 import { linkRoutes } from './routes/links.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { streamTicketRoutes } from './routes/stream-tickets.ts';
-import { consoleSessionRoute, registerCookies, signInRoutes, signInSettings } from './sign-in/index.ts';
+import {
+  consoleSessionRoute,
+  fileSignInRoutes,
+  registerCookies,
+  signInRoutes,
+  signInSettings,
+} from './sign-in/index.ts';
 
 /**
  * What link-service is built from. A setting with a default may be left out (tests and npm start
@@ -92,13 +99,15 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
   };
   consoleRoutes(app, consoleOptions);
   if (signIn) {
-    signInRoutes(app, {
-      ...signIn,
-      tenants,
+    const pageHeaders = consolePageHeaders(consoleOptions);
+    signInRoutes(app, { ...signIn, tenants, agentSessions: store.agentSessions, audit, clock, pageHeaders });
+    fileSignInRoutes(app, {
       agentSessions: store.agentSessions,
-      audit,
+      shares,
       clock,
-      pageHeaders: consolePageHeaders(consoleOptions),
+      fileBaseUrl: config.PUBLIC_FILE_BASE_URL ?? DEFAULT_PUBLIC_FILE_BASE_URL,
+      providerName: signIn.providerName,
+      pageHeaders,
     });
   }
   // One count for every credential this service checks: a client guessing API keys and
@@ -126,7 +135,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
       publicUploadBaseUrl: config.PUBLIC_UPLOAD_BASE_URL,
     });
     settingsRoutes(tenantScope, { tenants, destinations, audit, clock });
-    fileUrlRoutes(tenantScope, { links, storage, audit, clock });
+    fileUrlRoutes(tenantScope, { links, tenants, storage, audit, clock });
     streamTicketRoutes(tenantScope, { streamTickets, clock });
     agentSessionRoutes(tenantScope, { agentSessions: store.agentSessions, audit, clock });
     apiKeyRoutes(tenantScope, { tenants, audit, clock });

@@ -4,6 +4,7 @@ import {
   type ConfigCheck,
   checkSecretKeys,
   frameAncestorsEnv,
+  PublicFileUrlEnv,
   PublicUploadUrlEnv,
   port,
   SecretKeysEnv,
@@ -32,6 +33,7 @@ export const LinkServiceEnv = Type.Object({
   AZURE_STORAGE_USE_IDENTITY: AzureStorageEnv.AZURE_STORAGE_USE_IDENTITY,
   AZURE_STORAGE_CONTAINER: AzureStorageEnv.AZURE_STORAGE_CONTAINER,
   ...PublicUploadUrlEnv,
+  ...PublicFileUrlEnv,
   PORT: port(8080),
   UPLINK_BOOTSTRAP_API_KEY: Type.Optional(
     Type.String({

@@ -1,5 +1,12 @@
 import { EgressEnv } from '@uplink/egress';
-import { CommonEnv, type ConfigCheck, checkSecretKeys, port, RequiredSecretKeysEnv } from '@uplink/kit';
+import {
+  CommonEnv,
+  type ConfigCheck,
+  checkSecretKeys,
+  PublicFileUrlEnv,
+  port,
+  RequiredSecretKeysEnv,
+} from '@uplink/kit';
 import { AzureStorageEnv, checkAzureStorage } from '@uplink/storage';
 import { DestinationHostsEnv } from '@uplink/tenants';
 import { type Static, Type } from 'typebox';
@@ -28,12 +35,7 @@ export const NoteRelayEnv = Type.Object({
     default: 8,
     description: 'Deliveries in flight per replica.',
   }),
-  PUBLIC_FILE_BASE_URL: Type.String({
-    pattern: '^https?://',
-    default: 'http://127.0.0.1:8081/f/',
-    description:
-      "Viewer links in notes and Flex entries are this plus a token: upload-gateway's `/f/` route, at an address agents' browsers reach.",
-  }),
+  ...PublicFileUrlEnv,
   FILE_LINK_TTL_HOURS: Type.Integer({
     minimum: 1,
     maximum: 168,

@@ -94,6 +94,7 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
     clock,
     rateLimits,
     frameAncestors: originList(config.FILE_VIEWER_FRAME_ANCESTORS),
+    consoleOrigin: config.PUBLIC_CONSOLE_ORIGIN,
   });
 
   return {

@@ -2,6 +2,7 @@ import {
   CommonEnv,
   type ConfigCheck,
   frameAncestorsEnv,
+  PublicConsoleOriginEnv,
   PublicUploadUrlEnv,
   port,
   TrustProxyEnv,
@@ -19,6 +20,7 @@ export const UploadGatewayEnv = Type.Object({
   ...AzureStorageSetupEnv,
   ...PublicUploadUrlEnv,
   ...ClamavEnv,
+  ...PublicConsoleOriginEnv,
   PORT: port(8081),
   FILE_VIEWER_FRAME_ANCESTORS: frameAncestorsEnv(
     [],

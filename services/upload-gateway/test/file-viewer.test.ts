@@ -6,10 +6,9 @@ import { randomBytes } from 'node:crypto';
 import type { MediaCategory } from '@uplink/contracts';
 import { randomId } from '@uplink/kit';
 import type { FileShareStore } from '@uplink/store';
-import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
+import { shareFile, type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VIEW_SAS_MS } from '../src/routes/file-viewer.ts';
-import { shareFile } from './shares.ts';
 
 let gateway: UploadGatewayHarness;
 let shares: FileShareStore;

@@ -47,6 +47,20 @@ export const messages = {
         text: 'You signed in as {name}, but the Uplink tenant your account names does not exist. Ask your administrator to check your account.',
       },
     },
+    /** The sign-in step of a file whose tenant keeps files for signed-in agents (file-sign-in.ts). */
+    fileSignIn: {
+      title: 'Open a file · Uplink',
+      signIn: {
+        heading: 'Sign in to open this file',
+        text: 'The file you opened is for signed-in agents only. Sign in with {provider}, and it opens.',
+        button: 'Sign in with {provider}',
+      },
+      notFound: {
+        heading: 'File not found',
+        text: 'There is no such file for your account: the link is incomplete, has expired or was withdrawn, or the file belongs to another company.',
+      },
+      continue: 'Continue to the file',
+    },
     ticket: {
       formLabel: 'Ticket',
       providerLabel: 'Helpdesk',

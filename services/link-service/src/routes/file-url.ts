@@ -1,8 +1,9 @@
 import { ErrorEnvelope, FileUrl, LinkParams, type UploadedFile } from '@uplink/contracts';
-import { AppError, type Clock, type HttpApp, notFound } from '@uplink/kit';
+import { AppError, type Clock, forbidden, type HttpApp, notFound } from '@uplink/kit';
 import type { BlobStore } from '@uplink/storage';
-import type { AuditRecorder, LinkStore } from '@uplink/store';
+import type { AuditRecorder, LinkStore, TenantStore } from '@uplink/store';
 import { Type } from 'typebox';
+import type { Principal } from '../auth.ts';
 import { MAX_RENDERED_BYTES, RENDERED_TYPES, renderHeicAsJpeg } from '../heic-rendering.ts';
 
 /** How long a preview URL reads the blob: long enough to play a recording, short enough to leak little. */
@@ -10,6 +11,8 @@ export const PREVIEW_URL_MS = 5 * 60 * 1000;
 
 export type FileUrlRoutesDeps = {
   links: LinkStore;
+  /** Whether the tenant's files need sign-in (then only agent sessions get previews). */
+  tenants: Pick<TenantStore, 'getSettings'>;
   /** Absent when link-service has no blob storage configured: previews are then off. */
   storage: BlobStore | undefined;
   audit: AuditRecorder;
@@ -27,13 +30,18 @@ const receivedFileErrors = {
 } as const;
 
 export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
-  const { links, storage, audit, clock } = deps;
+  const { links, tenants, storage, audit, clock } = deps;
 
-  /** The link's received file, while storage still has it as verified; throws the answer otherwise. */
+  /**
+   * The link's received file, while storage still has it as verified, for whoever may see it;
+   * throws the answer otherwise. Where the tenant's files need sign-in, a preview is for a person
+   * signed in (an agent or admin session), never for an API key.
+   */
   async function receivedFile(
-    tenantId: string,
+    principal: Principal,
     linkId: string,
   ): Promise<{ file: UploadedFile; storage: BlobStore }> {
+    const { tenantId } = principal;
     const link = await links.get(tenantId, linkId);
     if (!link) throw notFound('No such link.');
     const file = link.upload;
@@ -45,6 +53,11 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
       );
     }
     if (!storage) throw notFound('Previews are off: this link-service has no blob storage configured.');
+    if (principal.sessionId === undefined && (await tenants.getSettings(tenantId))?.filesNeedSignIn) {
+      throw forbidden(
+        "This tenant's files need sign-in: previews are for agent sessions (the console's sign-in, or a helpdesk app's session), not for API keys.",
+      );
+    }
     return { file, storage };
   }
 
@@ -55,14 +68,14 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
       schema: {
         summary: "A short-lived read URL for a link's received file",
         description:
-          "For an inline preview: read-only, valid 5 minutes, served with the verified content type and shown inline. 404 while the link has no file, or when this link-service has no blob storage configured; 410 once the file was deleted (the tenant's retention ran out).",
+          "For an inline preview: read-only, valid 5 minutes, served with the verified content type and shown inline. 404 while the link has no file, or when this link-service has no blob storage configured; 410 once the file was deleted (the tenant's retention ran out); 403 for an API key when the tenant's files need sign-in (filesNeedSignIn): then only agent sessions get previews.",
         tags: ['links'],
         params: LinkParams,
         response: { 200: FileUrl, ...receivedFileErrors },
       },
     },
     async (request, reply) => {
-      const { file, storage } = await receivedFile(request.principal.tenantId, request.params.id);
+      const { file, storage } = await receivedFile(request.principal, request.params.id);
       const now = clock.now();
       // Only the bytes verified at completion: for files stored before verified copies, the blob
       // could have been replaced while its upload SAS was valid.
@@ -104,7 +117,7 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
       },
     },
     async (request, reply) => {
-      const { file, storage } = await receivedFile(request.principal.tenantId, request.params.id);
+      const { file, storage } = await receivedFile(request.principal, request.params.id);
       if (!RENDERED_TYPES.has(file.contentType)) {
         throw new AppError('unsupported_media_type', 'Renderings are made of HEIC and HEIF photos only.');
       }

@@ -1,9 +1,9 @@
+import { PublicConsoleOriginEnv } from '@uplink/kit';
 import { type Static, type TObject, Type } from 'typebox';
 
 // https, or plain http on loopback (a provider or a console on the developer's machine).
 const LOOPBACK_HTTP = 'http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?';
 const SECURE_OR_LOOPBACK_URL = `^(https://|${LOOPBACK_HTTP}(/|$))`;
-const SECURE_OR_LOOPBACK_ORIGIN = `^(https://[A-Za-z0-9.-]+(:[0-9]{1,5})?|${LOOPBACK_HTTP})$`;
 
 /** The defaults, also for a configuration that leaves them out (tests, npm start). */
 export const SIGN_IN_DEFAULTS = {
@@ -78,13 +78,7 @@ export const SignInEnv = {
     description:
       'How long a console session from the identity provider lasts (an agent session, or an admin session for admins); then the agent signs in again.',
   }),
-  PUBLIC_CONSOLE_ORIGIN: Type.Optional(
-    Type.String({
-      pattern: SECURE_OR_LOOPBACK_ORIGIN,
-      description:
-        "The origin browsers reach link-service at (`https://uplink.acme.example`, no path): the OpenID Provider sends them back to `<origin>/console/sign-in/callback`, and requests that write with the console's session cookie must come from it. https, or http on loopback for development.",
-    }),
-  ),
+  ...PublicConsoleOriginEnv,
 } as const;
 
 export type SignInConfig = Static<TObject<typeof SignInEnv>> & {

@@ -6,6 +6,7 @@ import type { IdentityPolicy } from './console-identity.ts';
 import { SIGN_IN_DEFAULTS, type SignInConfig } from './env.ts';
 import { IdentityProvider } from './identity-provider.ts';
 
+export { fileSignInRoutes } from './file-sign-in.ts';
 export { consoleSessionRoute, signInRoutes } from './routes.ts';
 export { isAllowedCookieRequest, registerCookies, sessionCookieOf } from './session-cookie.ts';
 

@@ -59,9 +59,9 @@ export function openPendingSignIn(
 }
 
 /**
- * The console path to come back to: only `/console` with its query, so a crafted link cannot
- * send a signed-in user elsewhere.
+ * The console path to come back to: only `/console` or the sign-in step of a file
+ * (FILE_SIGN_IN_PATH), with a query, so a crafted link cannot send a signed-in user elsewhere.
  */
 export function consoleReturnPath(requested: string | undefined): string {
-  return requested && /^\/console(\?[^#\\]*)?$/.test(requested) ? requested : '/console';
+  return requested && /^\/console(\/files\/open)?(\?[^#\\]*)?$/.test(requested) ? requested : '/console';
 }

@@ -1,4 +1,4 @@
-import { fillHtml, html, htmlDocument } from '@uplink/web';
+import { fillHtml, html, htmlDocument, type SafeHtml } from '@uplink/web';
 import { consoleAssets } from '../console/assets.ts';
 import { messages } from '../console/messages.ts';
 
@@ -17,18 +17,34 @@ export type SignInRefusal = keyof typeof SIGN_IN_REFUSALS;
 export function renderSignInRefusal(refusal: SignInRefusal, values: Record<string, string> = {}): string {
   const m = messages.page.signInRefused;
   const { heading, text } = m[refusal];
+  return renderNotice({
+    title: m.title,
+    heading,
+    text: fillHtml(text, values),
+    action: { href: '/console', label: m.again },
+  });
+}
+
+/** One of the console's server-rendered notices: a heading, a paragraph, and what to do next. */
+export function renderNotice(notice: {
+  title: string;
+  heading: string;
+  text: SafeHtml | string;
+  action?: { href: string; label: string };
+}): string {
+  const { action } = notice;
   return htmlDocument({
     lang: 'en',
-    title: m.title,
+    title: notice.title,
     styleHref: consoleAssets().style,
     body: html`<header class="bar">
 <p class="brand">${messages.page.heading}</p>
 </header>
 <main class="console">
 <section class="card" aria-labelledby="refusal-heading">
-<h1 id="refusal-heading">${heading}</h1>
-<p>${fillHtml(text, values)}</p>
-<p><a class="button primary" href="/console">${m.again}</a></p>
+<h1 id="refusal-heading">${notice.heading}</h1>
+<p>${notice.text}</p>
+${action ? html`<p><a class="button primary" href="${action.href}">${action.label}</a></p>` : ''}
 </section>
 </main>`,
   });

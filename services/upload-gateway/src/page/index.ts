@@ -4,8 +4,10 @@ export type { ClientConfig, PageLocale } from './client-config.ts';
 export { type ContentSecurityOptions, contentSecurityPolicy } from './csp.ts';
 export { messagesFor, negotiateLocale } from './locale.ts';
 export {
+  type FileSignInReason,
   type FileUnavailableReason,
   type FileViewerView,
+  renderFileSignInPage,
   renderFileUnavailablePage,
   renderFileViewerPage,
   renderRateLimitedPage,

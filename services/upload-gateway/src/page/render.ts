@@ -40,6 +40,13 @@ export type FileViewerView = {
 
 export type FileUnavailableReason = 'not_found' | 'expired' | 'revoked';
 
+/**
+ * Why a viewer link of a tenant whose files need sign-in shows no file yet: the page is framed
+ * (Flex's `Embedded` entry: the sign-in opens in a new tab), the one-time grant it came back
+ * with was used or has expired, or this deployment has no sign-in to send the agent to.
+ */
+export type FileSignInReason = 'framed' | 'grant_used' | 'not_configured';
+
 type Tab = 'audio' | 'video' | 'screen' | 'file';
 
 function documentShell(
@@ -389,4 +396,32 @@ export function renderFileUnavailablePage(locale: PageLocale, reason: FileUnavai
   const m = messagesFor(locale);
   const text = m.fileUnavailable[reason];
   return noticePage(locale, 'unavailable-heading', text.title, [text.body, m.fileUnavailable.askCustomer]);
+}
+
+/**
+ * The page of a viewer link that needs sign-in and cannot send the agent there now (see
+ * FileSignInReason): what happened and, where it can help, a link that starts the sign-in again
+ * (`signInHref`, the viewer link itself), in a new tab when the page is framed.
+ */
+export function renderFileSignInPage(
+  locale: PageLocale,
+  reason: FileSignInReason,
+  signInHref: string,
+): string {
+  const m = messagesFor(locale).fileSignIn;
+  const text = m[reason];
+  const link =
+    reason === 'not_configured'
+      ? ''
+      : html`<p><a class="button primary" href="${signInHref}"${
+          reason === 'framed' ? html` target="_blank" rel="noopener noreferrer"` : ''
+        }>${m.open}</a></p>`;
+  return documentShell(
+    locale,
+    text.title,
+    html`<section class="notice unavailable" aria-labelledby="sign-in-heading">
+<h1 id="sign-in-heading">${text.title}</h1>
+<p>${text.body}</p>
+${link}</section>`,
+  );
 }

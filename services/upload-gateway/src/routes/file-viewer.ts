@@ -1,11 +1,14 @@
+import { FILE_GRANT_PARAMETER, FILE_SIGN_IN_PARAMETER, FILE_SIGN_IN_PATH } from '@uplink/contracts';
 import type { Clock, HttpApp } from '@uplink/kit';
 import { hashSecret } from '@uplink/kit';
 import type { BlobStore } from '@uplink/storage';
 import type { FileShareStore } from '@uplink/store';
 import type { SettingsSource } from '@uplink/tenants';
+import { Type } from 'typebox';
 import {
   contentSecurityPolicy,
   negotiateLocale,
+  renderFileSignInPage,
   renderFileUnavailablePage,
   renderFileViewerPage,
 } from '../page/index.ts';
@@ -23,20 +26,28 @@ export const VIEW_SAS_MS = 10 * 60 * 1000;
  * a capability (a `FileShareStore` share) that expires and can be revoked; each view makes a new
  * short-lived read SAS for the player and the download button, so the storage URL the browser
  * sees never outlives the view by much, and revocation takes effect for the next view at once.
+ *
+ * Where the tenant's files need sign-in, the token alone opens nothing: the viewer sends the
+ * agent to the console (FILE_SIGN_IN_PATH at `consoleOrigin`), which holds the session, checks
+ * that the session's tenant owns the file and sends the agent back with a single-use grant for
+ * this share (`?grant_token=`); the viewer takes the grant out of the store and shows the page.
+ * A reload goes round again, which a signed-in agent does not notice.
  */
 export function fileViewerRoutes(
   app: HttpApp,
   deps: {
-    shares: Pick<FileShareStore, 'findByTokenHash'>;
+    shares: Pick<FileShareStore, 'findByTokenHash' | 'consumeGrant'>;
     tenants: SettingsSource;
     storage: Pick<BlobStore, 'origin' | 'readUrlIfUnchanged'>;
     clock: Clock;
     rateLimits: PublicRateLimits;
     /** Origins that may show the viewer in a frame (FILE_VIEWER_FRAME_ANCESTORS). */
     frameAncestors?: readonly string[];
+    /** PUBLIC_CONSOLE_ORIGIN: where agents sign in for files that need it; unset, such files do not open. */
+    consoleOrigin?: string | undefined;
   },
 ): void {
-  const { shares, tenants, storage, clock } = deps;
+  const { shares, tenants, storage, clock, consoleOrigin } = deps;
   const pages = htmlPages(app, {
     csp: contentSecurityPolicy(storage.origin, {
       fileViewer: true,
@@ -45,9 +56,16 @@ export function fileViewerRoutes(
     permissionsPolicy: 'camera=(), microphone=(), geolocation=()',
   });
 
-  app.get<{ Params: { token: string } }>(
+  app.get<{ Params: { token: string }; Querystring: { [FILE_GRANT_PARAMETER]?: string } }>(
     '/f/:token',
-    { onRequest: deps.rateLimits.perIp, errorHandler: pages.errorHandler, schema: { hide: true } },
+    {
+      onRequest: deps.rateLimits.perIp,
+      errorHandler: pages.errorHandler,
+      schema: {
+        hide: true,
+        querystring: Type.Object({ [FILE_GRANT_PARAMETER]: Type.Optional(Type.String({ maxLength: 100 })) }),
+      },
+    },
     async (request, reply) => {
       const locale = negotiateLocale(request.headers['accept-language']);
       const { token } = request.params;
@@ -62,6 +80,28 @@ export function fileViewerRoutes(
       const { share } = found;
       const settings = await tenants.getSettings(share.tenantId);
       if (!settings) return pages.send(reply, 404, renderFileUnavailablePage(locale, 'not_found'));
+      if (settings.filesNeedSignIn) {
+        // Starting again is opening the viewer link itself, without a grant.
+        const again = `./${token}`;
+        const grant = request.query[FILE_GRANT_PARAMETER];
+        if (grant === undefined) {
+          if (!consoleOrigin)
+            return pages.send(reply, 403, renderFileSignInPage(locale, 'not_configured', again));
+          // A frame (Flex's Embedded entry) gets no console cookie from another site, and identity
+          // providers refuse to be framed: the sign-in opens in a tab of its own.
+          if (request.headers['sec-fetch-dest'] === 'iframe')
+            return pages.send(reply, 403, renderFileSignInPage(locale, 'framed', again));
+          const signIn = new URL(FILE_SIGN_IN_PATH, consoleOrigin);
+          signIn.searchParams.set(FILE_SIGN_IN_PARAMETER, token);
+          return reply
+            .headers({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' })
+            .redirect(signIn.href, 303);
+        }
+        // Used up whether or not it was for this file: a grant is tried once.
+        const granted = await shares.consumeGrant(hashSecret(grant), now);
+        if (granted?.shareId !== share._id || granted.tenantId !== share.tenantId)
+          return pages.send(reply, 403, renderFileSignInPage(locale, 'grant_used', again));
+      }
       // Never past the share's own end.
       const ttlMs = Math.min(VIEW_SAS_MS, share.expiresAt.getTime() - now.getTime());
       const response = { contentType: share.contentType, fileName: share.fileName };

@@ -3,10 +3,9 @@
 // entries), nowhere else; the customer's upload page never.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
+import { shareFile, type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import type { Browser, Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shareFile } from '../shares.ts';
 import { openBrowser } from './browser.ts';
 
 /** A page at its own origin that frames whatever URL its query names. */

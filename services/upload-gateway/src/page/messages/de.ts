@@ -100,6 +100,21 @@ export const de: Messages = {
       'Ihr Browser kann diese Datei hier nicht abspielen. Laden Sie sie herunter, um sie zu öffnen.',
     validUntil: 'Dieser Dateilink funktioniert bis {date}.',
   },
+  fileSignIn: {
+    open: 'Anmelden und Datei öffnen',
+    framed: {
+      title: 'Zum Öffnen dieser Datei anmelden',
+      body: 'Das Unternehmen zeigt seine Dateien nur angemeldeten Agenten. Melden Sie sich in einem neuen Tab an, um sie zu öffnen.',
+    },
+    grant_used: {
+      title: 'Diese Anmeldung wurde bereits verwendet',
+      body: 'Die geöffnete Adresse enthielt eine einmalige Anmeldung, die verwendet wurde oder abgelaufen ist. Melden Sie sich erneut an, um die Datei zu öffnen.',
+    },
+    not_configured: {
+      title: 'Zum Öffnen dieser Datei anmelden',
+      body: 'Das Unternehmen zeigt seine Dateien nur angemeldeten Agenten, aber in diesem Uplink ist keine Anmeldung dafür eingerichtet. Wenden Sie sich an Ihre Administration.',
+    },
+  },
   fileUnavailable: {
     askCustomer:
       'Wenn Sie die Datei noch brauchen, bitten Sie die Kundin oder den Kunden, sie erneut zu senden.',

@@ -103,6 +103,21 @@ export const en = {
     cannotPlay: 'Your browser cannot play this file here. Download it to open it.',
     validUntil: 'This file link works until {date}.',
   },
+  fileSignIn: {
+    open: 'Sign in and open the file',
+    framed: {
+      title: 'Sign in to open this file',
+      body: 'The company keeps its files for its signed-in agents. Sign in to open it, in a new tab.',
+    },
+    grant_used: {
+      title: 'This sign-in was already used',
+      body: 'The address you opened carried a one-time sign-in that was used or has expired. Sign in again to open the file.',
+    },
+    not_configured: {
+      title: 'Sign in to open this file',
+      body: 'The company keeps its files for its signed-in agents, but this Uplink has no sign-in for them configured. Ask your administrator.',
+    },
+  },
   fileUnavailable: {
     askCustomer: 'If you still need the file, ask the customer to send it again.',
     not_found: {

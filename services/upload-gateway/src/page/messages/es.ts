@@ -98,6 +98,21 @@ export const es: Messages = {
     cannotPlay: 'Su navegador no puede reproducir este archivo aquí. Descárguelo para abrirlo.',
     validUntil: 'Este enlace al archivo funciona hasta el {date}.',
   },
+  fileSignIn: {
+    open: 'Iniciar sesión y abrir el archivo',
+    framed: {
+      title: 'Inicia sesión para abrir este archivo',
+      body: 'La empresa reserva sus archivos a sus agentes con sesión iniciada. Inicia sesión en una pestaña nueva para abrirlo.',
+    },
+    grant_used: {
+      title: 'Este inicio de sesión ya se usó',
+      body: 'La dirección que abriste llevaba un inicio de sesión de un solo uso que ya se usó o caducó. Vuelve a iniciar sesión para abrir el archivo.',
+    },
+    not_configured: {
+      title: 'Inicia sesión para abrir este archivo',
+      body: 'La empresa reserva sus archivos a sus agentes con sesión iniciada, pero este Uplink no tiene configurado un inicio de sesión para ello. Consulta a tu administrador.',
+    },
+  },
   fileUnavailable: {
     askCustomer: 'Si todavía necesita el archivo, pida al cliente que lo envíe de nuevo.',
     not_found: {

@@ -100,6 +100,21 @@ export const fr: Messages = {
     cannotPlay: 'Votre navigateur ne peut pas lire ce fichier ici. Téléchargez-le pour l’ouvrir.',
     validUntil: 'Ce lien vers le fichier fonctionne jusqu’au {date}.',
   },
+  fileSignIn: {
+    open: 'Se connecter et ouvrir le fichier',
+    framed: {
+      title: 'Connectez-vous pour ouvrir ce fichier',
+      body: 'L’entreprise réserve ses fichiers à ses agents connectés. Connectez-vous dans un nouvel onglet pour l’ouvrir.',
+    },
+    grant_used: {
+      title: 'Cette connexion a déjà été utilisée',
+      body: 'L’adresse ouverte contenait une connexion à usage unique déjà utilisée ou expirée. Connectez-vous à nouveau pour ouvrir le fichier.',
+    },
+    not_configured: {
+      title: 'Connectez-vous pour ouvrir ce fichier',
+      body: 'L’entreprise réserve ses fichiers à ses agents connectés, mais aucune connexion n’est configurée pour cela dans cet Uplink. Contactez votre administrateur.',
+    },
+  },
   fileUnavailable: {
     askCustomer: 'Si vous avez encore besoin du fichier, demandez au client de le renvoyer.',
     not_found: {

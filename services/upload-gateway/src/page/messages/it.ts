@@ -99,6 +99,21 @@ export const it: Messages = {
     cannotPlay: 'Il browser non può riprodurre questo file qui. Lo scarichi per aprirlo.',
     validUntil: 'Questo link al file funziona fino al {date}.',
   },
+  fileSignIn: {
+    open: 'Accedi e apri il file',
+    framed: {
+      title: 'Accedi per aprire questo file',
+      body: 'L’azienda riserva i suoi file agli agenti che hanno effettuato l’accesso. Accedi in una nuova scheda per aprirlo.',
+    },
+    grant_used: {
+      title: 'Questo accesso è già stato usato',
+      body: 'L’indirizzo aperto conteneva un accesso monouso già usato o scaduto. Accedi di nuovo per aprire il file.',
+    },
+    not_configured: {
+      title: 'Accedi per aprire questo file',
+      body: 'L’azienda riserva i suoi file agli agenti che hanno effettuato l’accesso, ma questo Uplink non ha un accesso configurato per farlo. Rivolgiti al tuo amministratore.',
+    },
+  },
   fileUnavailable: {
     askCustomer: 'Se il file Le serve ancora, chieda al cliente di inviarlo di nuovo.',
     not_found: {

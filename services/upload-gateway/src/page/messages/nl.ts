@@ -98,6 +98,21 @@ export const nl: Messages = {
     cannotPlay: 'Uw browser kan dit bestand hier niet afspelen. Download het om het te openen.',
     validUntil: 'Deze bestandslink werkt tot {date}.',
   },
+  fileSignIn: {
+    open: 'Aanmelden en bestand openen',
+    framed: {
+      title: 'Meld je aan om dit bestand te openen',
+      body: 'Het bedrijf toont zijn bestanden alleen aan aangemelde agents. Meld je aan in een nieuw tabblad om het te openen.',
+    },
+    grant_used: {
+      title: 'Deze aanmelding is al gebruikt',
+      body: 'Het geopende adres bevatte een eenmalige aanmelding die al gebruikt of verlopen is. Meld je opnieuw aan om het bestand te openen.',
+    },
+    not_configured: {
+      title: 'Meld je aan om dit bestand te openen',
+      body: 'Het bedrijf toont zijn bestanden alleen aan aangemelde agents, maar in deze Uplink is daarvoor geen aanmelding ingesteld. Vraag het je beheerder.',
+    },
+  },
   fileUnavailable: {
     askCustomer: 'Hebt u het bestand nog nodig, vraag de klant dan om het opnieuw te versturen.',
     not_found: {

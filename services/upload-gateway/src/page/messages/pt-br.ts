@@ -99,6 +99,21 @@ export const ptBR: Messages = {
     cannotPlay: 'Seu navegador não consegue reproduzir este arquivo aqui. Baixe-o para abri-lo.',
     validUntil: 'Este link do arquivo funciona até {date}.',
   },
+  fileSignIn: {
+    open: 'Entrar e abrir o arquivo',
+    framed: {
+      title: 'Entre para abrir este arquivo',
+      body: 'A empresa reserva seus arquivos aos agentes conectados. Entre em uma nova aba para abri-lo.',
+    },
+    grant_used: {
+      title: 'Este acesso já foi usado',
+      body: 'O endereço aberto trazia um acesso de uso único que já foi usado ou expirou. Entre novamente para abrir o arquivo.',
+    },
+    not_configured: {
+      title: 'Entre para abrir este arquivo',
+      body: 'A empresa reserva seus arquivos aos agentes conectados, mas este Uplink não tem login configurado para isso. Fale com o seu administrador.',
+    },
+  },
   fileUnavailable: {
     askCustomer: 'Se você ainda precisar do arquivo, peça ao cliente que o envie de novo.',
     not_found: {

@@ -1,11 +1,11 @@
-// Viewer links (/f/<token>) to files in the gateway's container, made the way note-relay makes
-// them: a blob with the file's bytes and content type, and a FileShareStore share of it.
+// Viewer links (/f/<token>) to files in an upload-gateway harness's container, made the way
+// note-relay makes them: a blob with the file's bytes and content type, and a FileShareStore share.
 
 import { randomBytes } from 'node:crypto';
 import type { MediaCategory, UploadedFile } from '@uplink/contracts';
 import { randomId } from '@uplink/kit';
 import type { FileShareStore } from '@uplink/store';
-import type { UploadGatewayHarness } from '@uplink/testing/upload-gateway';
+import type { UploadGatewayHarness } from './upload-gateway.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 
