@@ -11,6 +11,7 @@ import { type BenchResult, machine, writeResult } from './lib/common.ts';
 import { runLinkCreation } from './link-creation.ts';
 import { runNoteDelivery } from './note-delivery.ts';
 import { runNoteLatency } from './note-latency.ts';
+import { runScan } from './scan.ts';
 import { runServiceStart } from './service-start.ts';
 import { runSseFanout } from './sse-fanout.ts';
 import { runStartTime } from './start-time.ts';
@@ -22,6 +23,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'expiry-precision': runExpiryPrecision,
   'upload-intents': runUploadIntents,
   'upload-flow': runUploadFlow,
+  scan: runScan,
   'note-delivery': runNoteDelivery,
   'note-latency': runNoteLatency,
   'start-time': runStartTime,
