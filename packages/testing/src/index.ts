@@ -10,3 +10,4 @@ export * from './files.ts';
 export * from './infra.ts';
 export * from './service-under-test.ts';
 export * from './telemetry.ts';
+export * from './tls-front.ts';
