@@ -108,3 +108,64 @@ it('hosts the app: sidebar data, a template call, the editor icon, a modal, setV
     await page.close();
   }
 });
+
+it('answers a page as Freshdesk would: no secure iparam, no setValue on what it does not play, close only for modals', {
+  timeout: 30_000,
+}, async () => {
+  const page = await browser.newPage();
+  try {
+    await page.goto(double.ticketUrl);
+    await sidebar(page).getByText('Ticket 1001: The printer is on fire').waitFor();
+    const frame = page.frames().find((candidate) => candidate.url().endsWith('/app/sidebar.html'));
+    if (frame === undefined) throw new Error('no sidebar frame');
+    /** Runs `call` with the page's client in the sidebar frame: its value, or what it rejected with. */
+    const outcome = (call: string) =>
+      frame.evaluate(`app.initialized().then((client) => ${call}).then(
+        (value) => ({ value }),
+        (error) => ({ error: error?.message ?? error }),
+      )`);
+    expect(await outcome('client.iparams.get()')).toEqual({
+      value: { api_host: 'api.fixture.example', greeting: 'Hello from the iparams' },
+    });
+    expect(await outcome("client.iparams.get('api_key')")).toEqual({
+      error: 'no such (non-secure) iparam: api_key',
+    });
+    expect(await outcome("client.data.get('domainName')")).toEqual({
+      value: { domainName: 'acme.freshdesk.com' },
+    });
+    expect(await outcome('client.instance.context()')).toEqual({
+      value: { instanceId: '1', location: 'ticket_sidebar' },
+    });
+    expect(await outcome('client.instance.close()')).toEqual({ error: 'only a modal can be closed' });
+    expect(await outcome("client.interface.trigger('setValue', { id: 'subject', text: 'x' })")).toEqual({
+      error: 'setValue on subject is not played by the double',
+    });
+    expect(
+      await outcome("client.interface.trigger('showNotify', { type: 'error', message: 'x' })"),
+    ).toMatchObject({
+      error: expect.stringMatching(/^showNotify needs a type/),
+    });
+    expect(await outcome("client.request.invokeTemplate('undeclared', {})")).toEqual({
+      error: {
+        status: 404,
+        headers: {},
+        response: 'Request template not found',
+        errorSource: 'APP',
+        attempts: 0,
+      },
+    });
+    // click on reply opens the reply editor with the text, after what is there; script is dropped.
+    await outcome(
+      `client.interface.trigger('click', { id: 'reply', text: 'See <b>this</b><img src=x onerror="window.hacked=1">' })`,
+    );
+    const editor = page.getByRole('textbox', { name: 'Reply editor' });
+    expect(await editor.locator(':scope > div').allTextContents()).toEqual([
+      'Hi Sam, thanks for writing in.',
+      'See this',
+    ]);
+    expect(await editor.locator('img').getAttribute('onerror')).toBeNull();
+    expect(await page.evaluate('window.hacked')).toBeUndefined();
+  } finally {
+    await page.close();
+  }
+});
