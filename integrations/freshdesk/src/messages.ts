@@ -4,6 +4,7 @@ export const appMessages = {
   linkAdded: 'Link #{shortId} is in your reply. Send the reply to share it with the customer.',
   noTicket: 'Open a ticket to request a file.',
   sessionFailed: 'The links of this ticket cannot be shown: {message}',
+  sessionRefused: 'Uplink refused a new session for you too. Reload the ticket to try again.',
   errors: {
     /** The template's status is in every message: it tells an admin where to look. */
     unreachable:

@@ -20,6 +20,8 @@ import { createAgentSession, TemplateError } from './templates.ts';
 /** A session is renewed this long before it ends, so no call ever carries an expired one. */
 const RENEW_BEFORE_MS = 5 * 60_000;
 const RENEW_AT_LEAST_AFTER_MS = 30_000;
+/** Two renewals closer than this mean Uplink refuses new sessions too: stop and say so. */
+const RENEWAL_LOOP_MS = 30_000;
 
 function byId<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -34,6 +36,15 @@ function errorText(error: unknown): string {
     message: error instanceof Error ? error.message : String(error),
   });
 }
+
+/**
+ * Where the agent's session is kept between the sidebars of the tickets an agent opens in one
+ * tab: Freshworks allows an app 50 template calls a minute for the whole account, so each
+ * ticket view must not mint one. Short-lived and the agent's own, like the console's key.
+ */
+const SESSION_STORAGE = 'uplink.agentSession';
+
+type StoredSession = { agentId: string; token: string; expiresAt: string };
 
 /** The agent's session: minted through the template, renewed ahead of its end or after a 401. */
 class AgentSession {
@@ -52,6 +63,13 @@ class AgentSession {
     return this.#token;
   }
 
+  /** The session this tab already holds for this agent when it has a while to run, or a new one. */
+  async start(): Promise<void> {
+    const stored = this.#stored();
+    if (stored && Date.parse(stored.expiresAt) - Date.now() > RENEW_BEFORE_MS) this.#use(stored);
+    else await this.renew();
+  }
+
   /** A new session; concurrent callers share one minting. */
   renew(): Promise<void> {
     this.#minting ??= this.#mint().finally(() => {
@@ -62,6 +80,20 @@ class AgentSession {
 
   async #mint(): Promise<void> {
     const session = await createAgentSession(this.#client, this.#user);
+    const stored: StoredSession = {
+      agentId: String(this.#user.id),
+      token: session.token,
+      expiresAt: session.expiresAt,
+    };
+    try {
+      sessionStorage.setItem(SESSION_STORAGE, JSON.stringify(stored));
+    } catch {
+      // Storage refused (a sandboxed frame): the session lives in this page only.
+    }
+    this.#use(stored);
+  }
+
+  #use(session: StoredSession): void {
     this.#token = session.token;
     window.clearTimeout(this.#renewTimer);
     const renewIn = Math.max(
@@ -69,6 +101,17 @@ class AgentSession {
       Date.parse(session.expiresAt) - Date.now() - RENEW_BEFORE_MS,
     );
     this.#renewTimer = window.setTimeout(() => void this.renew().catch(() => undefined), renewIn);
+  }
+
+  #stored(): StoredSession | undefined {
+    try {
+      const parsed = JSON.parse(sessionStorage.getItem(SESSION_STORAGE) ?? 'null') as StoredSession | null;
+      return parsed?.agentId === String(this.#user.id) && typeof parsed.token === 'string'
+        ? parsed
+        : undefined;
+    } catch {
+      return undefined;
+    }
   }
 }
 
@@ -107,12 +150,22 @@ async function start(): Promise<void> {
 
   let feed: LiveFeed | undefined;
 
-  /** The session ended (expired, revoked): a new one, then the list and the live feed again. */
-  async function restart(): Promise<void> {
+  /** A 401 renews the session, but not in a loop: a second one this soon is shown instead. */
+  let lastRenewal = 0;
+
+  /**
+   * The list and the live feed, on the session this tab holds (`renew`: on a new one, since the
+   * one held ended: expired or revoked).
+   */
+  async function restart(renew: boolean): Promise<void> {
     feed?.stop();
     feed = undefined;
     try {
-      await session.renew();
+      if (renew && Date.now() - lastRenewal < RENEWAL_LOOP_MS) {
+        throw new Error(appMessages.sessionRefused);
+      }
+      if (renew) lastRenewal = Date.now();
+      await (renew ? session.renew() : session.start());
       panel.replaceAll(await api.links(ticket));
     } catch (error) {
       el.error.textContent = fill(appMessages.sessionFailed, { message: errorText(error) });
@@ -125,14 +178,14 @@ async function start(): Promise<void> {
       state: (state) => {
         el.streamState.textContent = feedStates[state];
       },
-      unauthorized: () => void restart(),
+      unauthorized: () => void restart(true),
     });
     feed.start();
   }
 
   /** A failed call: a 401 renews the session; anything else is said. */
   function failed(error: unknown): void {
-    if (error instanceof ApiError && error.status === 401) void restart();
+    if (error instanceof ApiError && error.status === 401) void restart(true);
     else announce(errorText(error));
   }
 
@@ -168,7 +221,7 @@ async function start(): Promise<void> {
     feed?.stop();
     panel.dispose();
   });
-  await restart();
+  await restart(false);
 }
 
 void start();
