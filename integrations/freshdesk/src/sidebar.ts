@@ -168,6 +168,8 @@ async function start(): Promise<void> {
       await (renew ? session.renew() : session.start());
       panel.replaceAll(await api.links(ticket));
     } catch (error) {
+      // The session this tab kept may have been revoked since: a new one, once.
+      if (!renew && error instanceof ApiError && error.status === 401) return restart(true);
       el.error.textContent = fill(appMessages.sessionFailed, { message: errorText(error) });
       return;
     }

@@ -25,7 +25,7 @@ export function ticketPath(ticket: Ticket): string {
 }
 
 /** The envelope's code and message of an error answer, or the status line when it has none. */
-export async function apiErrorOf(response: Response): Promise<ApiError> {
+async function apiErrorOf(response: Response): Promise<ApiError> {
   const text = await response.text();
   let envelope: { error?: { code?: string; message?: string } } = {};
   try {
