@@ -55,6 +55,11 @@ export interface OutboxStore {
   staleDocuments(stale: Date, now: Date, limit: number): Promise<string[]>;
   /** Leases a document's entries to this sweeper until `until`, unless another lease holds at `now`. */
   claim(docId: string, now: Date, until: Date): Promise<boolean>;
+  /**
+   * Ends the lease `claim` took until `until`, once its sweeper published the entries; a lease
+   * another sweeper took since (the first ran out) is left alone.
+   */
+  release(docId: string, until: Date): Promise<void>;
 }
 
 const ACK_BATCH_MAX = 200;
@@ -189,15 +194,22 @@ export class OutboxPublisher {
       // for the disk): claiming it would only lease it, keeping later entries from the sweep.
       if (this.#inFlight.has(_id)) continue;
       // Claiming with a conditional change keeps replicas from sweeping the same document.
-      if (!(await store.claim(_id, now, new Date(now.getTime() + leaseMs)))) continue;
+      const leaseUntil = new Date(now.getTime() + leaseMs);
+      if (!(await store.claim(_id, now, leaseUntil))) continue;
       try {
         await this.publishDocument(_id);
         handled++;
       } catch (err) {
         this.#log.warn({ err, docId: _id }, 'sweep could not publish; will retry');
-        // The broker is most likely down; try again next round.
+        // The broker is most likely down; try again next round (the lease keeps other replicas
+        // from trying the same meanwhile).
         return { found: candidates.length, handled, failed: true };
       }
+      // Published: a later entry of this document that its writer could not publish must not
+      // wait out the lease for any replica's next sweep. Failing to let go only means that wait.
+      await store
+        .release(_id, leaseUntil)
+        .catch((err) => this.#log.warn({ err, docId: _id }, 'could not release the outbox lease'));
     }
     return { found: candidates.length, handled, failed: false };
   }

@@ -84,6 +84,34 @@ describe('transactional outbox', () => {
     );
   });
 
+  it("lets go of a document's lease once its sweep published it, so another replica's sweep takes a later entry at once", async () => {
+    const { links } = h.store;
+    const { link } = await links.create({
+      tenantId: 'ten_AAAAAAAAAAAAAAAAAAAA',
+      ticket: { provider: 'webhook', id: 'lease-1' },
+      validityHours: 1,
+      now: new Date(),
+    });
+    const replica = () =>
+      new OutboxPublisher({
+        store: links.outbox,
+        bus: h.bus,
+        logger: h.infra.logger,
+        clock: systemClock,
+        staleAfterMs: 0,
+      });
+    // The link's writer crashed before publishing: one replica's sweep sends its entry.
+    expect(await replica().sweep()).toBe(1);
+    expect(await links.outbox.entries(link._id)).toEqual([]);
+    expect((await links.getById(link._id))?.outboxLeaseUntil).toBeUndefined();
+
+    // A later entry its writer could not publish either goes out with another replica's next
+    // sweep, not 30 s later when the first sweep's lease would have run out.
+    await links.noteRejectedAttempt(link, new Date());
+    expect(await replica().sweep()).toBe(1);
+    expect(await links.outbox.entries(link._id)).toEqual([]);
+  });
+
   it('leaves a document it is publishing to that publish, so the sweep still takes its later entries', async () => {
     const { links } = h.store;
     const { link } = await links.create({

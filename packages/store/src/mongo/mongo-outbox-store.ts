@@ -58,4 +58,11 @@ export class MongoOutboxStore implements OutboxStore {
     );
     return claim.modifiedCount === 1;
   }
+
+  async release(docId: string, until: Date): Promise<void> {
+    await this.#collection.updateOne(
+      { _id: docId, outboxLeaseUntil: until },
+      { $unset: { outboxLeaseUntil: '' } },
+    );
+  }
 }

@@ -85,4 +85,14 @@ export class SqliteOutboxStore<T extends OutboxDocument> implements OutboxStore 
     );
     return claimed !== null;
   }
+
+  async release(docId: string, until: Date): Promise<void> {
+    await this.#db.write(() =>
+      this.#documents.update(docId, (doc) => {
+        if (doc.outboxLeaseUntil?.getTime() !== until.getTime()) return null;
+        const { outboxLeaseUntil: _released, ...unleased } = doc;
+        return unleased as T;
+      }),
+    );
+  }
 }

@@ -95,5 +95,23 @@ export function describeOutbox(store: CurrentStore): void {
       // The lease does not stop the link's own transitions.
       expect(await store().links.markReceived(link, uploadedFile(), at(SECOND))).not.toBeNull();
     });
+
+    it('releases the lease its sweeper took once published, and not a lease taken after it ran out', async () => {
+      const link = await createdAt(0);
+      expect(await outbox().claim(link._id, T0, at(LEASE_MS))).toBe(true);
+      await outbox().release(link._id, at(LEASE_MS));
+      expect((await store().links.getById(link._id))?.outboxLeaseUntil).toBeUndefined();
+      expect(await outbox().staleDocuments(T0, at(SECOND), 10)).toEqual([link._id]);
+      expect(await outbox().claim(link._id, at(SECOND), at(SECOND + LEASE_MS))).toBe(true);
+
+      // That lease ran out and another sweeper took the document: the first one's late release
+      // leaves the second's lease in place.
+      const secondUntil = at(SECOND + 2 * LEASE_MS);
+      expect(await outbox().claim(link._id, at(SECOND + LEASE_MS), secondUntil)).toBe(true);
+      await outbox().release(link._id, at(SECOND + LEASE_MS));
+      expect((await store().links.getById(link._id))?.outboxLeaseUntil).toEqual(secondUntil);
+      expect(await outbox().staleDocuments(T0, at(2 * SECOND + LEASE_MS), 10)).toEqual([]);
+      await outbox().release('lnk_AAAAAAAAAAAAAAAAAAAA', secondUntil);
+    });
   });
 }
