@@ -47,7 +47,8 @@ async function start(): Promise<void> {
   // The tenant's default validity; a key or host problem shows here, before the agent types.
   getSettings(client)
     .then((settings) => {
-      validity.value = String(settings.defaultValidityHours);
+      // Shown as the hours it is, unless the agent already chose.
+      if (validity.value === '') validity.value = String(settings.defaultValidityHours);
     })
     .catch((failure: unknown) => {
       error.textContent = errorText(failure);
@@ -59,7 +60,12 @@ async function start(): Promise<void> {
     error.textContent = '';
     create.setAttribute('aria-busy', 'true');
     const message = context.value.trim();
-    createLink(client, ticket, message === '' ? undefined : message, Number(validity.value))
+    createLink(
+      client,
+      ticket,
+      message === '' ? undefined : message,
+      validity.value === '' ? undefined : Number(validity.value),
+    )
       .then((created) => {
         const done: LinkCreatedMessage = {
           type: 'uplink.link-created',

@@ -61,11 +61,11 @@ export function createLink(
   client: FreshworksClient,
   ticket: { provider: 'freshdesk'; id: string },
   contextMessage: string | undefined,
-  validityHours: number,
+  validityHours: number | undefined,
 ): Promise<CreatedLink> {
   return invokeJson(client, 'createLink', {
     ticket,
-    validityHours,
+    ...(validityHours !== undefined ? { validityHours } : {}),
     ...(contextMessage ? { contextMessage } : {}),
   });
 }
