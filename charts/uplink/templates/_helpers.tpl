@@ -223,7 +223,8 @@ last and wins. Call with (dict "root" $ "component" "link-service").
 
 {{/*
 A component's secret variables, as "<variable>: <optional>": MONGODB_URI everywhere, the sealing
-keys where tenants' credentials are used, link-service's operator token, bootstrap key and OpenID
+keys where tenants' credentials are used (and, optional, in upload-gateway: its audit log's
+customer address hashes are keyed with a key derived from them), link-service's operator token, bootstrap key and OpenID
 client secret, the storage credential azureStorage.auth needs where
 Blob Storage is used (optional for link-service, whose previews are optional).
 */}}
@@ -231,6 +232,9 @@ Blob Storage is used (optional for link-service, whose previews are optional).
 {{- $vars := dict "MONGODB_URI" false }}
 {{- if or (eq .component "link-service") (eq .component "note-relay") }}
 {{- $_ := set $vars "UPLINK_SECRET_KEYS" false }}
+{{- end }}
+{{- if eq .component "upload-gateway" }}
+{{- $_ := set $vars "UPLINK_SECRET_KEYS" true }}
 {{- end }}
 {{- if eq .component "link-service" }}
 {{- $_ := set $vars "UPLINK_OPERATOR_TOKEN" true }}

@@ -898,6 +898,8 @@ describe('secrets', () => {
       );
     expect(refs('upload-gateway')).toEqual({
       MONGODB_URI: { name: 'creds', key: 'MONGODB_URI' },
+      // Without it the audit log's customer address hashes use a key per process.
+      UPLINK_SECRET_KEYS: { name: 'creds', key: 'UPLINK_SECRET_KEYS', optional: true },
       AZURE_STORAGE_CONNECTION_STRING: { name: 'creds', key: 'AZURE_STORAGE_CONNECTION_STRING' },
     });
     expect(refs('link-service')).toEqual({

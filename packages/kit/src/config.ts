@@ -120,7 +120,7 @@ const SecretKeys = Type.String({
   minLength: 1,
   writeOnly: true,
   description:
-    'Keys that seal tenant credentials: `kid:base64(32 bytes)`, comma-separated, the first seals, all open (rotation: put the new key first). `npm start` makes one in `.uplink/secret-keys`.',
+    "Keys that seal tenant credentials: `kid:base64(32 bytes)`, comma-separated, the first seals, all open (rotation: put the new key first). `npm start` makes one in `.uplink/secret-keys`. upload-gateway keys the audit log's hashes of customer addresses with a key derived from the first (without it, a random key per process).",
 });
 
 /** For services that store tenant credentials when they can (see SecretBox, checkSecretKeys). */

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 /** A secret encrypted with AES-256-GCM; `kid` names the key, so keys can be rotated. */
 export type Sealed = { kid: string; iv: string; data: string; tag: string };
@@ -62,6 +62,17 @@ export class SecretBox {
       data: data.toString('base64'),
       tag: cipher.getAuthTag().toString('base64'),
     };
+  }
+
+  /**
+   * A 32-byte key for one purpose (an HMAC, say), derived from the sealing key: the deployment
+   * keeps one secret, and the purposes' keys say nothing of each other or of it. It changes when
+   * a new sealing key is put first.
+   */
+  deriveKey(purpose: string): Buffer {
+    return createHmac('sha256', this.#keys.get(this.#activeKid) as Buffer)
+      .update(purpose)
+      .digest();
   }
 
   open(sealed: Sealed, associatedData: string): string {

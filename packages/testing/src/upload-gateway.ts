@@ -2,7 +2,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { MediaPolicyUpdate, TicketRef, UploadCompletedEvent } from '@uplink/contracts';
 import { freePort } from '@uplink/dev-servers';
 import type { EventBus } from '@uplink/event-bus';
-import { type Clock, type Service, systemClock } from '@uplink/kit';
+import { type Clock, SecretBox, type Service, systemClock } from '@uplink/kit';
 import { AzureBlobStore } from '@uplink/storage';
 import type { LinkStore, Store } from '@uplink/store';
 import { buildUploadGateway } from '@uplink/upload-gateway';
@@ -14,6 +14,8 @@ import { startService } from './service-under-test.ts';
 export { type Shared, shareFile } from './file-shares.ts';
 
 export const API_KEY = 'upk_gateway_test_tenant_key_00000000';
+/** The deployment key the gateway derives its audit log's customer address key from. */
+export const GATEWAY_SECRET_KEYS = SecretBox.generateSpec('test');
 let containers = 0;
 
 export type UploadGatewayHarness = {
@@ -110,6 +112,8 @@ export async function uploadGatewayHarness(
       RATE_LIMIT_PER_TOKEN: options.perLinkPerMinute ?? options.ratePerMinute ?? 10_000,
       FILE_VIEWER_FRAME_ANCESTORS: options.viewerFrameAncestors ?? 'none',
       RETENTION_SWEEP_INTERVAL_MS: 60 * 60 * 1000,
+      AUDIT_RETENTION_DAYS: 0,
+      UPLINK_SECRET_KEYS: GATEWAY_SECRET_KEYS,
       ...(options.trustProxy ? { TRUST_PROXY: options.trustProxy } : {}),
       ...(options.clamavUrl ? { CLAMAV_URL: options.clamavUrl } : {}),
       ...(options.consoleOrigin ? { PUBLIC_CONSOLE_ORIGIN: options.consoleOrigin } : {}),

@@ -11,9 +11,10 @@ import {
 } from '@uplink/kit';
 import { scannerFromConfig } from '@uplink/scanning';
 import type { BlobStore } from '@uplink/storage';
-import type { Store } from '@uplink/store';
+import { AuditRecorder, type Store } from '@uplink/store';
 import { CachedSettings } from '@uplink/tenants';
 import { AbandonedUploadSweeper } from './abandoned-uploads.ts';
+import { CustomerActors } from './customer-actor.ts';
 import type { UploadGatewayConfig } from './env.ts';
 import { FileRetention } from './file-retention.ts';
 import { registerPageAssets } from './page/index.ts';
@@ -24,6 +25,7 @@ import { uploadPageRoutes } from './routes/upload-page.ts';
 import { UploadFlow } from './upload-flow.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
 
 export type UploadGatewayDeps = AppDeps<Omit<UploadGatewayConfig, keyof CommonConfig>, Store, EventBus> & {
   /** The uploads container: SAS for the browser, verification, copies, reads and deletes. */
@@ -39,6 +41,7 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
   const outbox = new OutboxPublisher({ store: links.outbox, bus, logger, clock, ...deps.outbox });
   const settings = new CachedSettings(tenants, config.SETTINGS_CACHE_MS);
   const scanner = scannerFromConfig(config);
+  const audit = new AuditRecorder(store.audit, clock);
   const flow = new UploadFlow({
     scanner,
     links,
@@ -46,6 +49,7 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
     uploads,
     storage,
     outbox,
+    audit,
     clock,
     logger,
     blockBytes: config.UPLOAD_BLOCK_BYTES,
@@ -60,7 +64,7 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
     graceMs: HOUR_MS,
     keepRecordsMs: 7 * 24 * HOUR_MS,
   });
-  const retention = new FileRetention({ links, shares, tenants, settings, storage, clock, logger });
+  const retention = new FileRetention({ links, shares, tenants, settings, storage, audit, clock, logger });
 
   const app = serviceHttpApp(deps, {
     trustProxy: trustedProxies(config.TRUST_PROXY),
@@ -86,11 +90,12 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
   );
   await registerPageAssets(app);
   uploadPageRoutes(app, { links, tenants: settings, clock, storageOrigin: storage.origin, rateLimits });
-  uploadApiRoutes(app, { flow, rateLimits });
+  uploadApiRoutes(app, { flow, rateLimits, customers: new CustomerActors(config.UPLINK_SECRET_KEYS) });
   fileViewerRoutes(app, {
     shares,
     tenants: settings,
     storage,
+    audit,
     clock,
     rateLimits,
     frameAncestors: originList(config.FILE_VIEWER_FRAME_ANCESTORS),
@@ -112,6 +117,16 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
       outboxWorker(outbox),
       periodicWorker('abandoned upload sweeper', 10 * 60 * 1000, () => abandoned.sweep(), logger),
       periodicWorker('file retention', config.RETENTION_SWEEP_INTERVAL_MS, () => retention.sweep(), logger),
+      ...(config.AUDIT_RETENTION_DAYS > 0
+        ? [
+            periodicWorker(
+              'audit retention',
+              config.RETENTION_SWEEP_INTERVAL_MS,
+              () => store.audit.prune(new Date(clock.now().getTime() - config.AUDIT_RETENTION_DAYS * DAY_MS)),
+              logger,
+            ),
+          ]
+        : []),
     ],
   };
 }

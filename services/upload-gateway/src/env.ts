@@ -1,10 +1,12 @@
 import {
   CommonEnv,
   type ConfigCheck,
+  checkSecretKeys,
   frameAncestorsEnv,
   PublicConsoleOriginEnv,
   PublicUploadUrlEnv,
   port,
+  SecretKeysEnv,
   TrustProxyEnv,
 } from '@uplink/kit';
 import { ClamavEnv } from '@uplink/scanning';
@@ -21,6 +23,8 @@ export const UploadGatewayEnv = Type.Object({
   ...PublicUploadUrlEnv,
   ...ClamavEnv,
   ...PublicConsoleOriginEnv,
+  // The audit log's customer address hashes are keyed with a key derived from it (customer-actor.ts).
+  ...SecretKeysEnv,
   PORT: port(8081),
   FILE_VIEWER_FRAME_ANCESTORS: frameAncestorsEnv(
     [],
@@ -44,6 +48,12 @@ export const UploadGatewayEnv = Type.Object({
     description:
       "How often files past their tenant's retention (the media policy's `retentionDays` after delivery) are deleted.",
   }),
+  AUDIT_RETENTION_DAYS: Type.Integer({
+    minimum: 0,
+    default: 0,
+    description:
+      "Audit log entries older than this many days are deleted at each retention sweep, each tenant's chain keeping the last deleted entry's hash as the checkpoint its verification starts from; 0 keeps them forever. Apart from files' retention (the media policy's `retentionDays`).",
+  }),
   RATE_LIMIT_PER_IP: Type.Integer({
     minimum: 1,
     default: 120,
@@ -57,5 +67,5 @@ export const UploadGatewayEnv = Type.Object({
 });
 export type UploadGatewayConfig = Static<typeof UploadGatewayEnv>;
 
-/** What UploadGatewayEnv cannot say: a way to reach Blob Storage. */
-export const UploadGatewayChecks: ConfigCheck<UploadGatewayConfig>[] = [checkAzureStorage];
+/** What UploadGatewayEnv cannot say: a way to reach Blob Storage, and keys that parse. */
+export const UploadGatewayChecks: ConfigCheck<UploadGatewayConfig>[] = [checkAzureStorage, checkSecretKeys];

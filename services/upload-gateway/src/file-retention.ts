@@ -1,12 +1,14 @@
 import { type Clock, type Logger, logFor, sweepEach } from '@uplink/kit';
 import type { LinkDocument } from '@uplink/links';
 import type { BlobStore } from '@uplink/storage';
-import type { FileShareStore, LinkStore, TenantStore } from '@uplink/store';
+import type { AuditRecorder, FileShareStore, LinkStore, TenantStore } from '@uplink/store';
 import type { SettingsSource } from '@uplink/tenants';
 import { blobsOfFile } from './blob-names.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const BATCH = 100;
+/** Who the audit log says deleted a file past its retention. */
+const RETENTION = { kind: 'system', name: 'retention' } as const;
 
 export type FileRetentionDeps = {
   links: Pick<LinkStore, 'findFilesPastRetention' | 'markFileDeleted'>;
@@ -14,6 +16,7 @@ export type FileRetentionDeps = {
   tenants: Pick<TenantStore, 'listTenantIds'>;
   settings: SettingsSource;
   storage: Pick<BlobStore, 'delete'>;
+  audit: AuditRecorder;
   clock: Clock;
   logger: Logger;
 };
@@ -84,5 +87,9 @@ export class FileRetention {
       for (const blobName of blobsOfFile(link.upload.blobName)) await storage.delete(blobName);
     }
     await links.markFileDeleted(link._id, now);
+    await this.#deps.audit.record(link.tenantId, 'file.deleted_by_retention', RETENTION, {
+      linkId: link._id,
+      ...(link.upload ? { details: { fileName: link.upload.fileName } } : {}),
+    });
   }
 }

@@ -27,9 +27,10 @@ import type { UploadDocument } from '@uplink/links';
 import { effectiveStatus, type LinkDocument } from '@uplink/links';
 import { type MalwareScanner, ScannerUnavailableError, type ScanVerdict } from '@uplink/scanning';
 import type { BlobStore } from '@uplink/storage';
-import type { LinkStore, UploadStore } from '@uplink/store';
+import type { AuditRecorder, LinkStore, UploadStore } from '@uplink/store';
 import type { SettingsSource } from '@uplink/tenants';
 import { blobsOfUpload, uploadBlobName, verifiedBlobName } from './blob-names.ts';
+import type { CustomerActor } from './customer-actor.ts';
 import { cleanFileName } from './file-name.ts';
 import { GONE_MESSAGES, goneReason } from './link-availability.ts';
 import { checkContent, SNIFF_BYTES } from './verification/content-check.ts';
@@ -40,6 +41,7 @@ export type UploadFlowDeps = {
   uploads: UploadStore;
   storage: BlobStore;
   outbox: OutboxPublisher;
+  audit: AuditRecorder;
   clock: Clock;
   logger: Logger;
   /** Files larger than this are staged in blocks of this size. */
@@ -160,7 +162,7 @@ export class UploadFlow {
    * Repeating the call for the upload that won answers the same receipt, so a browser may retry
    * after a network error.
    */
-  async complete(token: string, uploadId: string): Promise<UploadReceipt> {
+  async complete(token: string, uploadId: string, customer: CustomerActor): Promise<UploadReceipt> {
     const { links, uploads, clock } = this.#deps;
     const now = clock.now();
     const tokenHash = hashSecret(token);
@@ -185,10 +187,14 @@ export class UploadFlow {
       throw new AppError('link_gone', GONE_MESSAGES[goneReason(status)]);
     }
 
-    const file = await this.#verify(link, upload, now);
+    const file = await this.#verify(link, upload, now, customer);
     const received = await links.markReceived(link, file, now);
     if (!received) return this.#lostRace(tokenHash, upload, now);
     this.#deps.outbox.publishSoon(received._id);
+    await this.#deps.audit.record(link.tenantId, 'upload.accepted', customer, {
+      linkId: link._id,
+      details: { uploadId, fileName: file.fileName, contentType: file.contentType, size: file.size },
+    });
     await uploads.settle(upload._id, 'completed', now);
     await this.#deleteUploadBlob(upload);
     logFor(this.#deps.logger, 'upload').info(
@@ -202,21 +208,31 @@ export class UploadFlow {
    * The checks, with storage's refusals as one of them: a request storage refuses for what the
    * blob is (a lease, an archive tier, a type no upload makes) refuses the file, in our words.
    */
-  async #verify(link: LinkDocument, upload: UploadDocument, now: Date): Promise<UploadedFile> {
+  async #verify(
+    link: LinkDocument,
+    upload: UploadDocument,
+    now: Date,
+    customer: CustomerActor,
+  ): Promise<UploadedFile> {
     try {
-      return await this.#verifyStored(link, upload, now);
+      return await this.#verifyStored(link, upload, now, customer);
     } catch (err) {
       if (!this.#deps.storage.isRefused(err)) throw err;
       logFor(this.#deps.logger, 'upload').warn(
         { err, linkId: link._id, uploadId: upload._id },
         'storage refused an operation on an uploaded file',
       );
-      await this.#discard(upload, 'rejected', now, NOT_AN_UPLOAD_MESSAGE);
+      await this.#refuse(link, upload, now, NOT_AN_UPLOAD_MESSAGE, customer);
       throw new AppError('upload_rejected', NOT_AN_UPLOAD_MESSAGE, { cause: err });
     }
   }
 
-  async #verifyStored(link: LinkDocument, upload: UploadDocument, now: Date): Promise<UploadedFile> {
+  async #verifyStored(
+    link: LinkDocument,
+    upload: UploadDocument,
+    now: Date,
+    customer: CustomerActor,
+  ): Promise<UploadedFile> {
     const { storage } = this.#deps;
     const [uploaded, policy] = await Promise.all([storage.inspect(upload.blobName), this.#policyOf(link)]);
     if (!uploaded) {
@@ -224,11 +240,11 @@ export class UploadFlow {
       throw new AppError('upload_rejected', 'The file has not arrived in storage yet; send it again.');
     }
     const reject = async (reason: string): Promise<never> => {
-      await this.#discard(upload, 'rejected', now, reason);
+      await this.#refuse(link, upload, now, reason, customer);
       throw new AppError('upload_rejected', reason);
     };
     if (!policy.receiveEnabled) {
-      await this.#discard(upload, 'rejected', now, policy.disabledMessage ?? DEFAULT_DISABLED_MESSAGE);
+      await this.#refuse(link, upload, now, policy.disabledMessage ?? DEFAULT_DISABLED_MESSAGE, customer);
       throw new AppError('receiving_disabled', policy.disabledMessage ?? DEFAULT_DISABLED_MESSAGE);
     }
     // The SAS lets more than the page does: copying another blob in (by name, from anywhere storage
@@ -281,7 +297,7 @@ export class UploadFlow {
       const verdict = await this.#scan(this.#deps.scanner, verifiedName, facts.etag, link, upload);
       if (verdict === 'changed') return reject(CHANGED_MESSAGE);
       if (verdict.outcome === 'too_large') return reject(TOO_LARGE_TO_SCAN_MESSAGE);
-      if (verdict.outcome === 'infected') return this.#block(link, upload, verdict.signature, now);
+      if (verdict.outcome === 'infected') return this.#block(link, upload, verdict.signature, now, customer);
     }
     return {
       uploadId: upload._id,
@@ -330,8 +346,18 @@ export class UploadFlow {
    * rejected, the link (still pending, still usable) records what was found and queues
    * `upload.blocked` for the agent, and the customer gets a 422 that accuses nobody.
    */
-  async #block(link: LinkDocument, upload: UploadDocument, signature: string, now: Date): Promise<never> {
+  async #block(
+    link: LinkDocument,
+    upload: UploadDocument,
+    signature: string,
+    now: Date,
+    customer: CustomerActor,
+  ): Promise<never> {
     await this.#discard(upload, 'rejected', now, BLOCKED_MESSAGE);
+    await this.#deps.audit.record(link.tenantId, 'upload.blocked', customer, {
+      linkId: link._id,
+      details: { uploadId: upload._id, fileName: upload.fileName, signature },
+    });
     const noted = await this.#deps.links.noteBlockedUpload(link, {
       uploadId: upload._id,
       fileName: upload.fileName,
@@ -358,6 +384,21 @@ export class UploadFlow {
       throw new AppError('link_gone', GONE_MESSAGES[goneReason(status)]);
     }
     throw new AppError('link_not_pending', 'Another file was already received through this link.');
+  }
+
+  /** A failed check: the upload discarded as rejected, and the refusal in the audit log. */
+  async #refuse(
+    link: LinkDocument,
+    upload: UploadDocument,
+    now: Date,
+    reason: string,
+    customer: CustomerActor,
+  ): Promise<void> {
+    await this.#discard(upload, 'rejected', now, reason);
+    await this.#deps.audit.record(link.tenantId, 'upload.refused', customer, {
+      linkId: link._id,
+      details: { uploadId: upload._id, fileName: upload.fileName, reason },
+    });
   }
 
   /** Deletes every blob of the upload, then settles it: a failed delete leaves it for the sweeper. */

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { UploadedFile } from '@uplink/contracts';
 import { hashSecret, MetricNames, randomId } from '@uplink/kit';
 import type { BlobStore } from '@uplink/storage';
-import type { FileShareStore, TenantStore } from '@uplink/store';
+import { AuditRecorder, type FileShareStore, type TenantStore } from '@uplink/store';
 import { startTestTelemetry } from '@uplink/testing';
 import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -104,9 +104,15 @@ function retention(now = NOW, storage: Pick<BlobStore, 'delete'> = gateway.stora
     tenants,
     settings: tenants,
     storage,
+    audit: new AuditRecorder(gateway.store.audit, { now: () => now }),
     clock: { now: () => now },
     logger: gateway.infra.logger,
   });
+}
+
+/** The audit entries retention left for a link. */
+async function retentionEntries(tenantId: string, linkId: string) {
+  return gateway.store.audit.list(tenantId, { linkId, action: 'file.deleted_by_retention', limit: 10 });
 }
 
 describe('file retention', () => {
@@ -132,12 +138,17 @@ describe('file retention', () => {
       // The link keeps its status and history; only the file is gone.
       expect(link?.status).toBe(gone === oldDelivered ? 'delivered' : 'delivery_failed');
       expect(link?.upload?.blobName).toBe(gone.blobName);
+      const [entry, ...more] = await retentionEntries(gateway.tenantId, gone.linkId);
+      expect(more).toStrictEqual([]);
+      expect(entry).toMatchObject({ actor: { kind: 'system', name: 'retention' }, at: NOW.toISOString() });
     }
     for (const kept of [recent, otherTenants]) {
       expect(await blobExists(kept.blobName)).toBe(true);
       expect((await shares.findByTokenHash(hashSecret(kept.viewerToken), NOW)).outcome).toBe('found');
       expect((await gateway.links.getById(kept.linkId))?.fileDeletedAt).toBeUndefined();
     }
+    expect(await retentionEntries(gateway.tenantId, recent.linkId)).toStrictEqual([]);
+    expect(await retentionEntries(other._id, otherTenants.linkId)).toStrictEqual([]);
     expect(await gateway.linkStatus(pending.linkId)).toBe('pending');
 
     // Nothing left to do: a second sweep deletes nothing.

@@ -2,7 +2,7 @@ import { FILE_GRANT_PARAMETER, FILE_SIGN_IN_PARAMETER, FILE_SIGN_IN_PATH } from 
 import type { Clock, HttpApp } from '@uplink/kit';
 import { hashSecret } from '@uplink/kit';
 import type { BlobStore } from '@uplink/storage';
-import type { FileShareStore } from '@uplink/store';
+import type { AuditRecorder, FileShareStore } from '@uplink/store';
 import type { SettingsSource } from '@uplink/tenants';
 import { Type } from 'typebox';
 import {
@@ -20,6 +20,11 @@ import { htmlPages, TOKEN_PATTERN } from './html-page.ts';
  * revoked viewer link stops working for a page left open soon after.
  */
 export const VIEW_SAS_MS = 10 * 60 * 1000;
+
+/** A viewer link as the audit log names it: the start of its token's hash, enough to tell links apart. */
+export function viewerLinkActor(tokenHash: string): { kind: 'viewer_link'; shareId: string } {
+  return { kind: 'viewer_link', shareId: tokenHash.slice(0, 16) };
+}
 
 /**
  * The file viewer (`/f/<token>`): the page agents open from a note or a Flex entry. The token is
@@ -39,6 +44,7 @@ export function fileViewerRoutes(
     shares: Pick<FileShareStore, 'findByTokenHash' | 'consumeGrant'>;
     tenants: SettingsSource;
     storage: Pick<BlobStore, 'origin' | 'readUrlIfUnchanged'>;
+    audit: AuditRecorder;
     clock: Clock;
     rateLimits: PublicRateLimits;
     /** Origins that may show the viewer in a frame (FILE_VIEWER_FRAME_ANCESTORS). */
@@ -47,7 +53,7 @@ export function fileViewerRoutes(
     consoleOrigin?: string | undefined;
   },
 ): void {
-  const { shares, tenants, storage, clock, consoleOrigin } = deps;
+  const { shares, tenants, storage, audit, clock, consoleOrigin } = deps;
   const pages = htmlPages(app, {
     csp: contentSecurityPolicy(storage.origin, {
       fileViewer: true,
@@ -80,6 +86,8 @@ export function fileViewerRoutes(
       const { share } = found;
       const settings = await tenants.getSettings(share.tenantId);
       if (!settings) return pages.send(reply, 404, renderFileUnavailablePage(locale, 'not_found'));
+      /** The signed-in agent's session a grant came from, for the audit log. */
+      let grantedTo: string | undefined;
       if (settings.filesNeedSignIn) {
         // Starting again is opening the viewer link itself, without a grant.
         const again = `./${token}`;
@@ -101,6 +109,7 @@ export function fileViewerRoutes(
         const granted = await shares.consumeGrant(hashSecret(grant), now);
         if (granted?.shareId !== share._id || granted.tenantId !== share.tenantId)
           return pages.send(reply, 403, renderFileSignInPage(locale, 'grant_used', again));
+        grantedTo = granted.sessionId;
       }
       // Never past the share's own end.
       const ttlMs = Math.min(VIEW_SAS_MS, share.expiresAt.getTime() - now.getTime());
@@ -120,6 +129,12 @@ export function fileViewerRoutes(
       if (!fileUrl || !downloadUrl) {
         return pages.send(reply, 410, renderFileUnavailablePage(locale, 'revoked'));
       }
+      // The page hands out the file (player and download): whoever holds the viewer link has it,
+      // the agent session that signed in for it where files need sign-in.
+      await audit.record(share.tenantId, 'file.downloaded', viewerLinkActor(share._id), {
+        linkId: share.linkId,
+        details: { fileName: share.fileName, ...(grantedTo ? { agentSessionId: grantedTo } : {}) },
+      });
       return pages.send(
         reply,
         200,

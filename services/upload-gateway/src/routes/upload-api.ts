@@ -7,6 +7,7 @@ import {
   UploadReceipt,
 } from '@uplink/contracts';
 import type { HttpApp } from '@uplink/kit';
+import type { CustomerActors } from '../customer-actor.ts';
 import type { PublicRateLimits } from '../rate-limits.ts';
 import type { UploadFlow } from '../upload-flow.ts';
 
@@ -26,9 +27,9 @@ const errors = {
 /** The JSON API the upload page calls. The link token in the path is the only credential. */
 export function uploadApiRoutes(
   app: HttpApp,
-  deps: { flow: UploadFlow; rateLimits: PublicRateLimits },
+  deps: { flow: UploadFlow; rateLimits: PublicRateLimits; customers: CustomerActors },
 ): void {
-  const { flow, rateLimits } = deps;
+  const { flow, rateLimits, customers } = deps;
   // Every route here takes a link token: each counts against its client's budget and its link's.
   const limited = { onRequest: rateLimits.perIp, preHandler: rateLimits.perLink };
 
@@ -60,7 +61,11 @@ export function uploadApiRoutes(
       },
     },
     async (request, reply) => {
-      const receipt = await flow.complete(request.params.token, request.params.uploadId);
+      const receipt = await flow.complete(
+        request.params.token,
+        request.params.uploadId,
+        customers.actorOf(request),
+      );
       return reply.header('cache-control', 'no-store').send(receipt);
     },
   );
