@@ -1,10 +1,14 @@
+import { Agent, validate } from '@uplink/contracts';
 import { hashSecret } from '@uplink/kit';
 import type { IDToken } from 'openid-client';
 
-/** What an agent session's agent may hold (the Agent schema in @uplink/contracts). */
+/**
+ * What an agent session's agent may hold: the Agent schema in @uplink/contracts, which the
+ * `link.created` and `link.revoked` events carry. Lengths count characters (code points), as the
+ * schema's checks do.
+ */
 const MAX_ID = 200;
 const MAX_NAME = 200;
-const MAX_EMAIL = 320;
 
 /** How the deployment maps a provider's users to Uplink (the `OIDC_` variables). */
 export type IdentityPolicy = {
@@ -33,7 +37,9 @@ export function consoleIdentity(claims: IDToken, policy: IdentityPolicy): Consol
   if (!tenantId) return undefined;
   const admin = policy.adminValue !== undefined && claimHolds(claims[policy.adminClaim], policy.adminValue);
   const given = stringClaim(claims, 'email');
-  const email = given && given.length <= MAX_EMAIL && /^[^\s@]+@[^\s@]+$/.test(given) ? given : undefined;
+  // An address the events could not carry (too long, or a form the schema's email format does
+  // not take) is left out rather than failing every link the agent makes.
+  const email = given && validate(Agent.properties.email, given).ok ? given : undefined;
   const name =
     stringClaim(claims, 'name') ?? stringClaim(claims, 'preferred_username') ?? email ?? claims.sub;
   const id = `${claims.sub}@${claims.iss}`;
@@ -42,11 +48,16 @@ export function consoleIdentity(claims: IDToken, policy: IdentityPolicy): Consol
     role: admin ? 'admin' : 'agent',
     agent: {
       // A very long subject and issuer still make one id per person, just not a readable one.
-      id: id.length <= MAX_ID ? id : `sha256:${hashSecret(id)}`,
-      name: name.slice(0, MAX_NAME),
+      id: characters(id) <= MAX_ID ? id : `sha256:${hashSecret(id)}`,
+      // Cut between characters, never inside a surrogate pair.
+      name: [...name].slice(0, MAX_NAME).join(''),
       ...(email ? { email } : {}),
     },
   };
+}
+
+function characters(text: string): number {
+  return [...text].length;
 }
 
 function stringClaim(claims: IDToken, name: string | undefined): string | undefined {
