@@ -163,7 +163,9 @@ export class LinkEventsFeed {
     } else {
       const { firstSeq } = await this.#bus.streamInfo();
       if (after + 1 < firstSeq) return 'gone';
+      const ids = [tenantId, ticket.id].map((id) => Buffer.from(JSON.stringify(id)));
       for await (const msg of this.#bus.read(after + 1, upto)) {
+        if (!holdsAll(msg.data, ids)) continue;
         const event = decode(msg);
         if (event && ticketKey(event.tenantId, event.data.ticket) === key) latest.set(event.linkId, msg.seq);
       }
@@ -229,6 +231,16 @@ export class LinkEventsFeed {
       if (entry) yield entry;
     }
   }
+}
+
+/**
+ * Whether a message's bytes hold every one of `ids` (JSON strings, as publishEvent's
+ * JSON.stringify wrote them). A replay of a long range checks this first, so that it parses and
+ * validates only the few events that may be the ticket's, not every tenant's; decode decides.
+ */
+function holdsAll(data: Uint8Array, ids: Buffer[]): boolean {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return ids.every((id) => bytes.includes(id));
 }
 
 function decode(msg: StreamMessage) {
