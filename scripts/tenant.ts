@@ -7,7 +7,7 @@ import { runTenantCommand } from '@uplink/link-service/tenant-commands';
 
 const store = await openStore(process.env, new DataFolder(dataDirFrom(process.env)), 'uplink-cli');
 try {
-  process.exitCode = await runTenantCommand(process.argv.slice(2), store.tenants, systemClock);
+  process.exitCode = await runTenantCommand(process.argv.slice(2), store, systemClock);
 } finally {
   await store.close();
 }

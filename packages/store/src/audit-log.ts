@@ -195,7 +195,7 @@ function brokenLink(expected: AuditCheckpoint, entry: AuditEntry): { seq: number
     const through = entry.seq - 1;
     return {
       seq: missing,
-      reason: `entry ${missing}${through > missing ? ` to ${through}` : ''} missing (deleted): entry ${entry.seq} follows entry ${expected.seq}`,
+      reason: `entry ${missing}${through > missing ? ` to ${through}` : ''} missing (deleted): entry ${entry.seq} follows ${expected.seq === 0 ? 'the start of the chain' : `entry ${expected.seq}`}`,
     };
   }
   if (auditHash(prevHash, unhashed) !== hash) {

@@ -1,9 +1,12 @@
 // The tenant commands (tenant-commands.ts) in a deployment, next to link-service:
 //   kubectl exec deploy/uplink-link-service -- node services/link-service/src/cli.ts create --name "Acme"
+// and the audit commands (audit-commands.ts) after `audit`:
+//   kubectl exec deploy/uplink-link-service -- node services/link-service/src/cli.ts audit verify --tenant ten_...
 // Opens the production session store with link-service's own configuration (MONGODB_URI,
 // MONGODB_DB), as its main.ts does. `npm run tenant` is the same commands on npm start's data.
 import { ConfigError, loadConfig, systemClock } from '@uplink/kit';
 import { connectProductionStore } from '@uplink/store/production';
+import { runAuditCommand } from './audit-commands.ts';
 import { type LinkServiceConfig, LinkServiceEnv } from './env.ts';
 import { runTenantCommand } from './tenant-commands.ts';
 
@@ -20,7 +23,11 @@ const store = await connectProductionStore(config, 'uplink-cli').catch((err: Err
   process.exit(69); // EX_UNAVAILABLE
 });
 try {
-  process.exitCode = await runTenantCommand(process.argv.slice(2), store.tenants, systemClock);
+  const [first, ...rest] = process.argv.slice(2);
+  process.exitCode =
+    first === 'audit'
+      ? await runAuditCommand(rest, store.audit)
+      : await runTenantCommand(process.argv.slice(2), store, systemClock);
 } finally {
   await store.close();
 }

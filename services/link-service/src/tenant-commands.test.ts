@@ -25,7 +25,7 @@ async function run(...args: string[]) {
   const err: string[] = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((text) => out.push(String(text)) > 0);
   vi.spyOn(process.stderr, 'write').mockImplementation((text) => err.push(String(text)) > 0);
-  const code = await runTenantCommand(args, store.tenants, systemClock);
+  const code = await runTenantCommand(args, store, systemClock);
   vi.restoreAllMocks();
   return { code, out: out.join(''), err: err.join('') };
 }
@@ -45,6 +45,12 @@ describe('tenant commands', () => {
     expect(added.code).toBe(0);
     expect(JSON.parse(added.out)).toMatchObject({ tenantId, role: 'integration' });
     expect(await roleOf(JSON.parse(added.out).apiKey)).toBe('integration');
+    // Each key made is in the tenant's audit log, made by the operator.
+    const made = await store.audit.list(tenantId, { action: 'api_key.created', limit: 10 });
+    expect(made.map(({ actor, details }) => [actor, details.role])).toStrictEqual([
+      [{ kind: 'system', name: 'operator' }, 'integration'],
+      [{ kind: 'system', name: 'operator' }, 'admin'],
+    ]);
   });
 
   it('refuse a role a key cannot have, saying which', async () => {

@@ -6,7 +6,9 @@
 import { parseArgs } from 'node:util';
 import { API_KEY_ROLES, type ApiKeyRole } from '@uplink/contracts';
 import type { Clock } from '@uplink/kit';
-import type { TenantStore } from '@uplink/store';
+import { AuditRecorder, type Store } from '@uplink/store';
+import { OPERATOR } from './routes/admin.ts';
+import { keyFacts } from './routes/api-keys.ts';
 
 const USAGE =
   'usage: tenant create --name <company> [--role admin|integration] | tenant add-key --tenant <id> [--label <text>] [--role admin|integration]\n  --role: what the key may do; admin (everything) unless given\n';
@@ -15,8 +17,14 @@ function isApiKeyRole(role: string): role is ApiKeyRole {
   return (API_KEY_ROLES as readonly string[]).includes(role);
 }
 
-/** Runs the command in `args` on `tenants`; returns the process's exit code. */
-export async function runTenantCommand(args: string[], tenants: TenantStore, clock: Clock): Promise<number> {
+/** Runs the command in `args` on the store's tenants (each key made in the audit log); returns the process's exit code. */
+export async function runTenantCommand(
+  args: string[],
+  store: Pick<Store, 'tenants' | 'audit'>,
+  clock: Clock,
+): Promise<number> {
+  const { tenants } = store;
+  const audit = new AuditRecorder(store.audit, clock);
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
@@ -36,13 +44,15 @@ export async function runTenantCommand(args: string[], tenants: TenantStore, clo
   }
   if (command === 'create' && values.name) {
     const tenant = await tenants.createTenant(values.name, now);
-    const { key } = await tenants.createApiKey(tenant._id, { label, role }, now);
+    const { key, stored } = await tenants.createApiKey(tenant._id, { label, role }, now);
+    await audit.record(tenant._id, 'api_key.created', OPERATOR, { details: keyFacts(stored) });
     process.stdout.write(`${JSON.stringify({ tenantId: tenant._id, apiKey: key, role }, null, 2)}\n`);
     return 0;
   }
   if (command === 'add-key' && values.tenant) {
     if (!(await tenants.getSettings(values.tenant))) throw new Error(`No tenant ${values.tenant}`);
-    const { key } = await tenants.createApiKey(values.tenant, { label, role }, now);
+    const { key, stored } = await tenants.createApiKey(values.tenant, { label, role }, now);
+    await audit.record(values.tenant, 'api_key.created', OPERATOR, { details: keyFacts(stored) });
     process.stdout.write(`${JSON.stringify({ tenantId: values.tenant, apiKey: key, role }, null, 2)}\n`);
     return 0;
   }

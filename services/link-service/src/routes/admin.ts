@@ -5,8 +5,8 @@ import type { AuditRecorder, TenantStore } from '@uplink/store';
 import { Type } from 'typebox';
 import { keyFacts } from './api-keys.ts';
 
-/** Who the audit log says made a key on an operator route: the deployment's operator token. */
-const OPERATOR = { kind: 'system', name: 'operator' } as const;
+/** Who the audit log says made a key on an operator route or the CLI: the deployment's operator. */
+export const OPERATOR = { kind: 'system', name: 'operator' } as const;
 
 const CreatedTenant = Type.Object({ tenantId: TenantId, apiKey: Type.String() });
 
