@@ -64,6 +64,17 @@ export const Actor = Type.Union([
 ]);
 export type Actor = Static<typeof Actor>;
 
+/** What GET /v1/whoami answers: who the request's credential is, and what it may do. */
+export const Whoami = Type.Object(
+  {
+    tenantId: Type.String(),
+    role: Role,
+    actor: Actor,
+  },
+  { additionalProperties: false },
+);
+export type Whoami = Static<typeof Whoami>;
+
 export const AGENT_SESSION_DEFAULT_MINUTES = 60;
 export const AGENT_SESSION_MAX_MINUTES = 12 * 60;
 

@@ -36,13 +36,8 @@ import { linkStreamRoutes } from './routes/link-stream.ts';
 import { linkRoutes } from './routes/links.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { streamTicketRoutes } from './routes/stream-tickets.ts';
-import {
-  consoleSessionRoute,
-  fileSignInRoutes,
-  registerCookies,
-  signInRoutes,
-  signInSettings,
-} from './sign-in/index.ts';
+import { whoamiRoutes } from './routes/whoami.ts';
+import { fileSignInRoutes, registerCookies, signInRoutes, signInSettings } from './sign-in/index.ts';
 
 /**
  * What link-service is built from. A setting with a default may be left out (tests and npm start
@@ -140,7 +135,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     agentSessionRoutes(tenantScope, { agentSessions: store.agentSessions, audit, clock });
     apiKeyRoutes(tenantScope, { tenants, audit, clock });
     auditRoutes(tenantScope, { log: store.audit });
-    consoleSessionRoute(tenantScope);
+    whoamiRoutes(tenantScope);
   });
   // Its own scope: the only route that also takes a stream ticket as ?stream_ticket= (EventSource).
   const feed = new LinkEventsFeed({ bus, links, clock, logger });

@@ -29,6 +29,7 @@ export type Principal = {
  * what" table is this one.
  */
 export const ACCESS = {
+  whoami: { roles: ['admin', 'integration', 'agent'], what: 'who the credential is' },
   links: {
     roles: ['admin', 'integration', 'agent'],
     what: 'links (create, read, list, revoke, previews, the live stream)',

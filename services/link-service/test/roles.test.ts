@@ -53,6 +53,12 @@ async function pendingLink(): Promise<string> {
 
 const families: { family: string; request: Call | (() => Promise<Call>); ok: number; roles: string[] }[] = [
   {
+    family: 'ask who the credential is',
+    request: { method: 'GET', url: '/v1/whoami' },
+    ok: 200,
+    roles: ['admin', 'integration', 'agent', 'admin session'],
+  },
+  {
     family: 'create a link',
     request: { method: 'POST', url: '/v1/links', payload: { ticket } },
     ok: 201,

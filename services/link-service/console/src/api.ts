@@ -1,5 +1,5 @@
 // The tenant API as the console uses it: the agent's calls (@uplink/links-panel's AgentApi) and
-// the console's own (session, settings, keys). Every call carries the pasted API key, or, signed
+// the console's own (who it is, settings, keys). Every call carries the pasted API key, or, signed
 // in with the identity provider, the browser's session cookie (same origin: fetch sends it).
 import type {
   ApiKeyList,
@@ -8,9 +8,9 @@ import type {
   CreatedApiKey,
   SettingsUpdate,
   SettingsView,
+  Whoami,
 } from '@uplink/contracts';
 import { AgentApi } from '@uplink/links-panel';
-import { type ConsoleSession, SESSION_PATH } from '../../src/console/config.ts';
 
 export { ApiError, NetworkError, type Ticket } from '@uplink/links-panel';
 
@@ -20,9 +20,9 @@ export class Api extends AgentApi {
     super({ baseUrl: '', credential: () => key });
   }
 
-  /** Who the credential signs in (the session cookie's role). */
-  session(): Promise<ConsoleSession> {
-    return this.call('GET', SESSION_PATH);
+  /** Who the credential signs in: its role decides which pages the console offers. */
+  whoami(): Promise<Whoami> {
+    return this.call('GET', '/v1/whoami');
   }
 
   settings(): Promise<SettingsView> {

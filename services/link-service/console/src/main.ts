@@ -1,6 +1,7 @@
 // The agent console's script: wires the server-rendered page. It never runs inline (the CSP
 // forbids it); its configuration comes from a JSON element, which never executes.
 
+import type { Role } from '@uplink/contracts';
 import { type FeedState, LinksPanel, LiveFeed } from '@uplink/links-panel';
 import { fill } from '@uplink/web/text';
 import {
@@ -51,9 +52,9 @@ const keyStore = {
 /**
  * What signs the console in: an API key pasted into the form (kept in the tab, sent as a bearer
  * credential), or the session cookie the identity provider's sign-in set (HttpOnly: the script
- * never sees it; the browser sends it with every call), with the role it has.
+ * never sees it; the browser sends it with every call). Either way GET /v1/whoami says its role.
  */
-type Credential = { kind: 'key'; key: string } | { kind: 'cookie'; role: string };
+type Credential = { kind: 'key'; key: string } | { kind: 'cookie' };
 
 function start(config: ConsoleConfig): void {
   const m = config.messages;
@@ -187,14 +188,17 @@ function start(config: ConsoleConfig): void {
 
   async function signIn(next: Credential, fromStorage: boolean): Promise<void> {
     const candidate = new Api(next.kind === 'key' ? next.key : undefined);
-    // Agents may not read settings; keys and admin sessions may (and the tenant's default validity is there).
-    const readsSettings = next.kind === 'key' || next.role === 'admin';
+    let role: Role;
     try {
-      if (readsSettings) defaultValidity = (await candidate.settings()).defaultValidityHours;
+      ({ role } = await candidate.whoami());
+      // Agents may not read settings; keys and admin sessions may (the tenant's default validity is there).
+      if (role !== 'agent') defaultValidity = (await candidate.settings()).defaultValidityHours;
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
         keyStore.set(undefined);
-        showSignIn(fromStorage ? m.errors.signedOut : m.errors.invalidKey);
+        // No session cookie (or an ended one) on opening the console: just the sign-in.
+        if (next.kind === 'cookie') showSignIn();
+        else showSignIn(fromStorage ? m.errors.signedOut : m.errors.invalidKey);
       } else {
         showSignIn(errorText(error));
       }
@@ -207,9 +211,10 @@ function start(config: ConsoleConfig): void {
     el.signInError.textContent = '';
     el.workspace.hidden = false;
     el.signOut.hidden = false;
-    el.settingsToggle.hidden = !readsSettings;
-    // Integration keys read settings but not keys: the page tells them the role it needs.
-    el.keysToggle.hidden = !readsSettings;
+    // Only what the role may use: settings for admins and integrations (who may read them; only
+    // admins may save), API keys for admins.
+    el.settingsToggle.hidden = role === 'agent';
+    el.keysToggle.hidden = role !== 'admin';
     showView('tickets');
 
     const params = new URLSearchParams(window.location.search);
@@ -422,12 +427,7 @@ function start(config: ConsoleConfig): void {
 
   /** A session cookie from the identity provider's sign-in signs the console in, when there is one. */
   async function resumeSession(): Promise<void> {
-    try {
-      const { role } = await new Api(undefined).session();
-      await signIn({ kind: 'cookie', role }, true);
-    } catch {
-      showSignIn();
-    }
+    await signIn({ kind: 'cookie' }, true);
   }
 
   const stored = keyStore.get();

@@ -10,16 +10,12 @@ export const API_KEY_STORAGE = 'uplink.apiKey';
 
 /**
  * The sign-in with the identity provider (src/sign-in/): where it starts (`?return=` the console
- * path to come back to), where the provider sends the browser back, who the session cookie
- * signs in, and signing out.
+ * path to come back to), where the provider sends the browser back, and signing out. Who the
+ * session cookie signs in, the console asks GET /v1/whoami, as it does for a pasted key.
  */
 export const SIGN_IN_PATH = '/console/sign-in';
 export const SIGN_IN_CALLBACK_PATH = '/console/sign-in/callback';
-export const SESSION_PATH = '/console/session';
 export const SIGN_OUT_PATH = '/console/sign-out';
-
-/** What SESSION_PATH answers: the role of the credential, and who it speaks for. */
-export type ConsoleSession = { role: 'admin' | 'integration' | 'agent'; name: string };
 
 export type ConsoleConfig = {
   providers: readonly string[];

@@ -7,7 +7,7 @@ import { SIGN_IN_DEFAULTS, type SignInConfig } from './env.ts';
 import { IdentityProvider } from './identity-provider.ts';
 
 export { fileSignInRoutes } from './file-sign-in.ts';
-export { consoleSessionRoute, signInRoutes } from './routes.ts';
+export { signInRoutes } from './routes.ts';
 export { isAllowedCookieRequest, registerCookies, sessionCookieOf } from './session-cookie.ts';
 
 /** What the sign-in runs on, when the deployment configured a provider. */

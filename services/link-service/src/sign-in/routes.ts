@@ -6,13 +6,7 @@ import { type Clock, forbidden, hashSecret, type Logger, logFor, type SecretBox 
 import { type AgentSessionStore, type AuditRecorder, agentActor, type TenantStore } from '@uplink/store';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import {
-  type ConsoleSession,
-  SESSION_PATH,
-  SIGN_IN_CALLBACK_PATH,
-  SIGN_IN_PATH,
-  SIGN_OUT_PATH,
-} from '../console/config.ts';
+import { SIGN_IN_CALLBACK_PATH, SIGN_IN_PATH, SIGN_OUT_PATH } from '../console/config.ts';
 import { consoleIdentity, type IdentityPolicy } from './console-identity.ts';
 import { type IdentityProvider, ProviderUnreachable, SignInNotVerified } from './identity-provider.ts';
 import {
@@ -167,17 +161,5 @@ export function signInRoutes(app: FastifyInstance, options: SignInOptions): void
     }
     clearSessionCookie(reply);
     return reply.code(204).send();
-  });
-}
-
-/**
- * Who the request's credential signs in, for the console: it asks at start when a session cookie
- * may be there (the script cannot see an HttpOnly cookie), and learns the role it has.
- */
-export function consoleSessionRoute(scope: FastifyInstance): void {
-  scope.get(SESSION_PATH, { schema: { hide: true }, config: { access: 'links' } }, async (request) => {
-    const { role, actor } = request.principal;
-    const session: ConsoleSession = { role, name: actor.kind === 'agent' ? actor.name : actor.label };
-    return session;
   });
 }

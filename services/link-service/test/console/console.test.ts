@@ -461,6 +461,29 @@ describe('agent console', () => {
       await screenshot(page, 'console-api-keys');
       expect(await seriousAxeViolations(page)).toEqual([]);
 
+      // Signed in with it, the console offers what its role may use (GET /v1/whoami says which):
+      // the settings, not the API keys; an agent session's token, neither.
+      const agentSession = await harness.service.app.inject({
+        method: 'POST',
+        url: '/v1/agent-sessions',
+        headers: auth(),
+        payload: { agent: { id: 'a-2', name: 'Ada Agent' }, source: 'freshdesk' },
+      });
+      for (const [credential, settingsShown] of [
+        [key, true],
+        [agentSession.json().token as string, false],
+      ] as const) {
+        const other = await openConsole('/console');
+        try {
+          await signIn(other.page, credential);
+          await other.page.getByRole('form', { name: 'Ticket' }).waitFor();
+          expect(await other.page.getByRole('button', { name: 'Settings' }).isVisible()).toBe(settingsShown);
+          expect(await other.page.getByRole('button', { name: 'API keys' }).isHidden()).toBe(true);
+        } finally {
+          await other.close();
+        }
+      }
+
       await row.getByRole('button', { name: `Revoke key ${key.slice(0, 12)} (Console-made key)` }).click();
       await row.getByText(/^Revoked /).waitFor();
       expect((await asKey('/v1/settings')).statusCode).toBe(401);

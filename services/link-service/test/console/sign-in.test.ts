@@ -15,12 +15,7 @@ import {
 import { type OpenIdProviderUnderTest, startOpenIdProvider } from '@uplink/testing/openid-provider';
 import { type Browser, chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  SESSION_PATH,
-  SIGN_IN_CALLBACK_PATH,
-  SIGN_IN_PATH,
-  SIGN_OUT_PATH,
-} from '../../src/console/config.ts';
+import { SIGN_IN_CALLBACK_PATH, SIGN_IN_PATH, SIGN_OUT_PATH } from '../../src/console/config.ts';
 import {
   openPendingSignIn,
   PENDING_SIGN_IN_COOKIE,
@@ -195,7 +190,7 @@ describe('signing in with the identity provider', () => {
         .poll(async () => (await context.cookies(origin)).some((c) => c.name === SESSION_COOKIE))
         .toBe(false);
       // The session is revoked, not just forgotten: the old cookie no longer signs anyone in.
-      const replayed = await fetch(`${origin}${SESSION_PATH}`, {
+      const replayed = await fetch(`${origin}/v1/whoami`, {
         headers: { cookie: `${SESSION_COOKIE}=${cookie?.value}` },
       });
       expect(replayed.status).toBe(401);
@@ -248,10 +243,20 @@ describe('signing in with the identity provider', () => {
       expect(answer.status).toBe(303);
       expect(answer.headers.get('location')).toBe('/console?ticket=1');
       const session = setCookies(answer)[SESSION_COOKIE];
-      const who = await fetch(`${origin}${SESSION_PATH}`, {
+      const who = await fetch(`${origin}/v1/whoami`, {
         headers: { cookie: `${SESSION_COOKIE}=${session}` },
       });
-      expect(await who.json()).toEqual({ role, name: login === 'ada' ? 'Ada Admin' : 'Alice Agent' });
+      expect(await who.json()).toEqual({
+        tenantId,
+        role,
+        actor: {
+          kind: 'agent',
+          id: `${login}@${idp.issuer}`,
+          name: login === 'ada' ? 'Ada Admin' : 'Alice Agent',
+          email: `${login}@acme.example`,
+          source: 'console',
+        },
+      });
     }
   });
 });
@@ -383,10 +388,10 @@ describe('the session cookie and cross-site requests', () => {
     const signOut = (headers: Record<string, string>) =>
       fetch(`${origin}${SIGN_OUT_PATH}`, { method: 'POST', headers: { cookie, ...headers } });
     expect((await signOut({ origin: 'https://evil.example' })).status).toBe(403);
-    expect((await fetch(`${origin}${SESSION_PATH}`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${origin}/v1/whoami`, { headers: { cookie } })).status).toBe(200);
     const out = await signOut({ origin });
     expect(out.status).toBe(204);
     expect(out.headers.getSetCookie().join()).toMatch(new RegExp(`^${SESSION_COOKIE}=;`));
-    expect((await fetch(`${origin}${SESSION_PATH}`, { headers: { cookie } })).status).toBe(401);
+    expect((await fetch(`${origin}/v1/whoami`, { headers: { cookie } })).status).toBe(401);
   });
 });
