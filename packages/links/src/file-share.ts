@@ -24,6 +24,14 @@ export type FileShareDocument = {
   revokedAt?: Date;
 };
 
+/**
+ * How a viewer link is named where its token must not be (the audit log): the start of the token's
+ * hash, enough to tell a link's viewer links apart, too little to find the stored share by.
+ */
+export function shareIdOf(tokenHash: string): string {
+  return tokenHash.slice(0, 16);
+}
+
 export type NewFileShare = {
   tenantId: string;
   linkId: string;

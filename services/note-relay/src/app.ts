@@ -10,7 +10,7 @@ import {
   serviceHttpApp,
 } from '@uplink/kit';
 import type { BlobStore } from '@uplink/storage';
-import type { Store } from '@uplink/store';
+import { AuditRecorder, type Store } from '@uplink/store';
 import { DestinationStore, extraHostList } from '@uplink/tenants';
 import { destinationFactory } from './destinations/index.ts';
 import type { NoteRelayConfig } from './env.ts';
@@ -59,6 +59,7 @@ export async function buildNoteRelay(deps: NoteRelayDeps): Promise<Service & { r
     destinations: new DestinationStore(store.tenants, SecretBox.parse(config.UPLINK_SECRET_KEYS), policy),
     storage: deps.storage,
     outbox,
+    audit: new AuditRecorder(store.audit, clock),
     destinationFor: destinationFactory({ fileLinkTtlMs: config.FILE_LINK_TTL_HOURS * HOUR_MS, egress }),
     clock,
     logger: logFor(logger, 'delivery'),

@@ -1,9 +1,9 @@
 import type { Provider, UploadCompletedEvent } from '@uplink/contracts';
 import { type OutboxPublisher, RetryLater } from '@uplink/event-bus';
-import type { Clock, Logger } from '@uplink/kit';
-import type { LinkDocument } from '@uplink/links';
+import { type Clock, hashSecret, type Logger } from '@uplink/kit';
+import { type LinkDocument, shareIdOf } from '@uplink/links';
 import type { BlobStore } from '@uplink/storage';
-import type { FileShareStore, LinkStore } from '@uplink/store';
+import type { AuditRecorder, FileShareStore, LinkStore } from '@uplink/store';
 import type { DestinationStore, Destinations } from '@uplink/tenants';
 import { recordDelivery } from './delivery-metrics.ts';
 import type { Delivery, DeliveryOutcome, Destination } from './destinations/destination.ts';
@@ -19,6 +19,7 @@ export type NoteRelayOptions = {
   destinations: Pick<DestinationStore, 'open'>;
   storage: BlobStore;
   outbox: OutboxPublisher;
+  audit: AuditRecorder;
   destinationFor: DestinationFactory;
   clock: Clock;
   logger: Logger;
@@ -29,6 +30,9 @@ export type NoteRelayOptions = {
 /** Why a delivery fails when its file is gone, or is no longer the file verified at completion. */
 export const FILE_MISSING_REASON =
   'The file is missing from storage (deleted, or changed since it was verified), so it was not delivered.';
+
+/** Who the audit log says made a viewer link: note-relay, for the delivery it put the link in. */
+const NOTE_RELAY = { kind: 'system', name: 'note-relay' } as const;
 
 const PROVIDER_NAMES: Record<Provider, string> = {
   freshdesk: 'Freshdesk',
@@ -137,7 +141,7 @@ export class NoteRelay {
     link: LinkDocument,
     uncertain: boolean,
   ): Promise<DeliveryOutcome> {
-    const { storage, shares, clock } = this.#deps;
+    const { storage, shares, audit, clock } = this.#deps;
     const { file } = event.data;
     // Leave a margin so the outcome is recorded before the lease (and the ack wait) runs out.
     const signal = AbortSignal.timeout(Math.max(1_000, this.#deps.attemptMs - 5_000));
@@ -151,12 +155,20 @@ export class NoteRelay {
           disposition: 'attachment',
         }),
       viewerUrl: async (ttlMs) => {
-        const { token } = await shares.create({
+        const { token, expiresAt } = await shares.create({
           tenantId: link.tenantId,
           linkId: link._id,
           file,
           ttlMs,
           now: clock.now(),
+        });
+        await audit.record(link.tenantId, 'viewer_link.created', NOTE_RELAY, {
+          linkId: link._id,
+          details: {
+            shareId: shareIdOf(hashSecret(token)),
+            provider: link.ticket.provider,
+            expiresAt: expiresAt.toISOString(),
+          },
         });
         return `${this.#fileBaseUrl}${token}`;
       },

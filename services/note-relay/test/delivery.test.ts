@@ -1,7 +1,8 @@
 import { Subjects, type UploadCompletedEvent } from '@uplink/contracts';
 import { publishEvent, RetryLater } from '@uplink/event-bus';
-import { prepareService, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
+import { hashSecret, prepareService, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
 import { buildLinkService } from '@uplink/link-service';
+import { shareIdOf } from '@uplink/links';
 import type { FreshdeskDouble, TwilioDouble } from '@uplink/saas-doubles';
 import { eventually, pdfBytes } from '@uplink/testing';
 import {
@@ -104,6 +105,15 @@ describe('delivery end to end', () => {
     const page = await fetch(entry.url);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<h2 id="file-name" class="file-name">label.pdf</h2>');
+    // The audit log says note-relay made that viewer link, and that the page handed out the file.
+    const shareId = shareIdOf(hashSecret(entry.url.slice(entry.url.lastIndexOf('/') + 1)));
+    const audited = await h.gateway.store.audit.list(h.gateway.tenantId, { linkId, limit: 10 });
+    expect(audited.map(({ action, actor }) => [action, actor])).toStrictEqual([
+      ['file.downloaded', { kind: 'viewer_link', shareId }],
+      ['viewer_link.created', { kind: 'system', name: 'note-relay' }],
+      ['upload.accepted', expect.objectContaining({ kind: 'customer' })],
+    ]);
+    expect(audited[1]?.details).toMatchObject({ shareId, provider: 'twilio-flex' });
   });
 
   it('posts a signed webhook whose file URL serves the exact bytes', async () => {

@@ -1,6 +1,7 @@
 import { FILE_GRANT_PARAMETER, FILE_SIGN_IN_PARAMETER, FILE_SIGN_IN_PATH } from '@uplink/contracts';
 import type { Clock, HttpApp } from '@uplink/kit';
 import { hashSecret } from '@uplink/kit';
+import { shareIdOf } from '@uplink/links';
 import type { BlobStore } from '@uplink/storage';
 import type { AuditRecorder, FileShareStore } from '@uplink/store';
 import type { SettingsSource } from '@uplink/tenants';
@@ -21,9 +22,9 @@ import { htmlPages, TOKEN_PATTERN } from './html-page.ts';
  */
 export const VIEW_SAS_MS = 10 * 60 * 1000;
 
-/** A viewer link as the audit log names it: the start of its token's hash, enough to tell links apart. */
+/** A viewer link as the audit log names it (shareIdOf). */
 export function viewerLinkActor(tokenHash: string): { kind: 'viewer_link'; shareId: string } {
-  return { kind: 'viewer_link', shareId: tokenHash.slice(0, 16) };
+  return { kind: 'viewer_link', shareId: shareIdOf(tokenHash) };
 }
 
 /**
