@@ -5,6 +5,9 @@ import type {
   ApiKeyList,
   ApiKeyRole,
   ApiKeyView,
+  AuditPage,
+  AuditQuery,
+  AuditVerification,
   CreatedApiKey,
   SettingsUpdate,
   SettingsView,
@@ -39,6 +42,18 @@ export class Api extends AgentApi {
 
   createApiKey(label: string, role: ApiKeyRole, expiresInDays: number | undefined): Promise<CreatedApiKey> {
     return this.call('POST', '/v1/api-keys', { label, role, ...(expiresInDays ? { expiresInDays } : {}) });
+  }
+
+  /** A page of the audit log, newest first (admins only). */
+  audit(query: AuditQuery): Promise<AuditPage> {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query))
+      if (value !== undefined) params.set(name, String(value));
+    return this.call('GET', `/v1/audit?${params}`);
+  }
+
+  verifyAudit(): Promise<AuditVerification> {
+    return this.call('GET', '/v1/audit/verify');
   }
 
   revokeApiKey(id: string): Promise<ApiKeyView> {

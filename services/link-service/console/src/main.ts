@@ -12,6 +12,7 @@ import {
   SIGN_OUT_PATH,
 } from '../../src/console/config.ts';
 import { Api, ApiError, NetworkError, type Ticket } from './api.ts';
+import { AuditPage } from './audit-page.ts';
 import { KeysPage } from './keys-page.ts';
 import { SettingsForm } from './settings-form.ts';
 
@@ -66,6 +67,8 @@ function start(config: ConsoleConfig): void {
     settingsError: byId<HTMLElement>('settings-error'),
     keysToggle: byId<HTMLButtonElement>('keys-toggle'),
     keys: byId<HTMLElement>('keys'),
+    auditToggle: byId<HTMLButtonElement>('audit-toggle'),
+    audit: byId<HTMLElement>('audit'),
     signIn: byId<HTMLElement>('sign-in'),
     signInForm: byId<HTMLFormElement>('sign-in-form'),
     signInProvider: document.getElementById('sign-in-provider') as HTMLAnchorElement | null,
@@ -147,6 +150,7 @@ function start(config: ConsoleConfig): void {
   });
 
   const keysPage = new KeysPage(m, { announce, unauthorized: handleUnauthorized, errorText });
+  const auditPage = new AuditPage(m, { announce, unauthorized: handleUnauthorized, errorText });
 
   const feedStates: Record<FeedState, string> = {
     live: m.live,
@@ -167,10 +171,12 @@ function start(config: ConsoleConfig): void {
     el.workspace.hidden = true;
     el.settings.hidden = true;
     el.keys.hidden = true;
+    el.audit.hidden = true;
     keysPage.close();
     el.signOut.hidden = true;
     el.settingsToggle.hidden = true;
     el.keysToggle.hidden = true;
+    el.auditToggle.hidden = true;
     el.signIn.hidden = false;
     el.signInError.textContent = message;
     el.apiKey.value = '';
@@ -215,6 +221,7 @@ function start(config: ConsoleConfig): void {
     // admins may save), API keys for admins.
     el.settingsToggle.hidden = role === 'agent';
     el.keysToggle.hidden = role !== 'admin';
+    el.auditToggle.hidden = role !== 'admin';
     showView('tickets');
 
     const params = new URLSearchParams(window.location.search);
@@ -276,17 +283,37 @@ function start(config: ConsoleConfig): void {
     void signIn({ kind: 'key', key }, false);
   });
 
-  /** One page at a time: the ticket view, the settings or the API keys; each toggle leads back. */
-  function showView(view: 'tickets' | 'settings' | 'keys'): void {
+  /** One page at a time: the ticket view, the settings, the API keys or the audit log; each toggle leads back. */
+  function showView(view: 'tickets' | 'settings' | 'keys' | 'audit'): void {
     el.workspace.hidden = view !== 'tickets';
     el.settings.hidden = view !== 'settings';
     el.keys.hidden = view !== 'keys';
+    el.audit.hidden = view !== 'audit';
     if (view !== 'keys') keysPage.close();
     el.settingsToggle.textContent = view === 'settings' ? m.settingsClose : m.settingsOpen;
     el.settingsToggle.setAttribute('aria-expanded', String(view === 'settings'));
     el.keysToggle.textContent = view === 'keys' ? m.keysClose : m.keysOpen;
     el.keysToggle.setAttribute('aria-expanded', String(view === 'keys'));
+    el.auditToggle.textContent = view === 'audit' ? m.auditClose : m.auditOpen;
+    el.auditToggle.setAttribute('aria-expanded', String(view === 'audit'));
   }
+
+  el.auditToggle.addEventListener('click', async () => {
+    if (!api) return;
+    if (!el.audit.hidden) {
+      showView('tickets');
+      return;
+    }
+    try {
+      await auditPage.open(api);
+    } catch (error) {
+      // Only admins may read the audit log: the 403's message names the role needed.
+      if (!handleUnauthorized(error)) announce(errorText(error));
+      return;
+    }
+    showView('audit');
+    byId('audit-heading').focus();
+  });
 
   el.keysToggle.addEventListener('click', async () => {
     if (!api) return;

@@ -43,6 +43,7 @@ export function renderConsolePage(options: ConsolePageOptions = {}): string {
 <div class="bar-actions">
 <button type="button" class="button quiet" id="settings-toggle" aria-controls="settings" aria-expanded="false" hidden>${m.settings.open}</button>
 <button type="button" class="button quiet" id="keys-toggle" aria-controls="keys" aria-expanded="false" hidden>${m.keys.open}</button>
+<button type="button" class="button quiet" id="audit-toggle" aria-controls="audit" aria-expanded="false" hidden>${m.audit.open}</button>
 <button type="button" class="button quiet" id="sign-out" hidden>${m.signOut}</button>
 </div>
 </header>
@@ -105,6 +106,7 @@ ${
 </div>
 ${settingsSection()}
 ${keysSection()}
+${auditSection()}
 <dialog class="dialog" id="request-dialog" aria-labelledby="request-heading">
 <form id="request-form" novalidate>
 <h2 id="request-heading">${m.request.heading}</h2>
@@ -129,6 +131,39 @@ ${keysSection()}
 }
 
 const MB = 1024 * 1024;
+
+/** The admins' audit log; the script fills the list from GET /v1/audit and checks the chain. */
+function auditSection() {
+  const m = messages.page.audit;
+  const actions = Object.entries(messages.client.auditActions);
+  return html`<section class="card settings" id="audit" aria-labelledby="audit-heading" hidden>
+<h2 id="audit-heading" tabindex="-1">${m.heading}</h2>
+<p class="hint">${m.intro}</p>
+<form id="audit-form" novalidate>
+<fieldset>
+<legend>${m.filters}</legend>
+<label for="audit-action">${m.actionLabel}</label>
+<select id="audit-action"><option value="">${m.allActions}</option>${actions.map(
+    ([action, label]) => html`<option value="${action}">${label}</option>`,
+  )}</select>
+<label for="audit-link">${m.linkLabel}</label>
+<input type="text" id="audit-link" maxlength="100" autocomplete="off" spellcheck="false">
+</fieldset>
+<div class="actions">
+<button type="submit" class="button primary">${m.apply}</button>
+<button type="button" class="button" id="audit-verify">${m.verify}</button>
+</div>
+</form>
+<p id="audit-verification" role="status"></p>
+<table class="keys">
+<caption>${m.listCaption}</caption>
+<thead><tr><th scope="col">${m.timeColumn}</th><th scope="col">${m.actionColumn}</th><th scope="col">${m.actorColumn}</th><th scope="col">${m.linkColumn}</th><th scope="col">${m.detailsColumn}</th></tr></thead>
+<tbody id="audit-list"></tbody>
+</table>
+<p class="empty" id="audit-empty" hidden></p>
+<button type="button" class="button" id="audit-older" hidden>${m.older}</button>
+</section>`;
+}
 
 /** The admins' page for API keys; the script fills the list from GET /v1/api-keys. */
 function keysSection() {

@@ -497,6 +497,36 @@ describe('agent console', () => {
     }
   });
 
+  it('shows admins the audit log, filtered by link, and checks its chain', async () => {
+    const created = await createLink(newTicket());
+    await harness.service.app.inject({ method: 'DELETE', url: `/v1/links/${created.id}`, headers: auth() });
+    const opened = await openConsole('/console');
+    const { page } = opened;
+    try {
+      await signIn(page);
+      await page.getByRole('button', { name: 'Audit log' }).click();
+      await page.getByRole('heading', { name: 'Audit log', level: 2 }).waitFor();
+      await page.getByLabel('Link id (optional)').fill(created.id);
+      await page.getByRole('button', { name: 'Show entries' }).click();
+      // Newest first: the revoke, then the creation, each naming the key that did it.
+      const rows = page.getByRole('table', { name: 'Audit entries' }).locator('tbody tr');
+      await expect.poll(() => rows.count()).toBe(2);
+      const creator = created.createdBy?.kind === 'api_key' ? created.createdBy : undefined;
+      const who = `Key ${creator?.keyPrefix}… (${creator?.label})`;
+      expect(await rows.nth(0).textContent()).toContain('Link revoked');
+      expect(await rows.nth(1).textContent()).toContain('Link created');
+      expect(await rows.nth(1).textContent()).toContain(who);
+      await page.getByRole('button', { name: 'Check the chain' }).click();
+      await page.getByText(/^The chain is intact: \d+ entries checked from entry 1\.$/).waitFor();
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      await screenshot(page, 'console-audit-log');
+      await page.getByRole('button', { name: 'Back to tickets' }).click();
+      await page.getByRole('form', { name: 'Ticket' }).waitFor();
+    } finally {
+      await opened.close();
+    }
+  });
+
   it('says who created and who revoked each link', async () => {
     const ticketId = newTicket();
     const session = await harness.service.app.inject({

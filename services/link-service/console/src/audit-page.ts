@@ -1,0 +1,154 @@
+// The audit log page, for admins: the tenant's entries from GET /v1/audit (newest first, filtered
+// by action and link, a page at a time) and a button that checks the chain (GET /v1/audit/verify).
+// Built with DOM calls and textContent only, so no text (a file name, a user agent) becomes markup.
+import type { AuditAction, AuditActor, AuditEntryView, AuditQuery } from '@uplink/contracts';
+import { formatTime } from '@uplink/links-panel';
+import { fill } from '@uplink/web/text';
+import type { ConsoleConfig } from '../../src/console/config.ts';
+import type { Api } from './api.ts';
+
+type Messages = ConsoleConfig['messages'];
+
+const PAGE = 50;
+
+export type AuditPageHooks = {
+  announce(text: string): void;
+  /** A 401 signs the agent out: true when the error was one. */
+  unauthorized(error: unknown): boolean;
+  errorText(error: unknown): string;
+};
+
+function byId<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`the console page has no #${id}`);
+  return found as T;
+}
+
+function cell(text: string, dateTime?: string): HTMLTableCellElement {
+  const td = document.createElement('td');
+  if (dateTime === undefined) {
+    td.textContent = text;
+  } else {
+    const time = document.createElement('time');
+    time.dateTime = dateTime;
+    time.textContent = text;
+    td.append(time);
+  }
+  return td;
+}
+
+export function actorText(actor: AuditActor, m: Messages): string {
+  const names = m.auditActors;
+  switch (actor.kind) {
+    case 'agent':
+      return fill(names.agent, { name: actor.name, source: actor.source });
+    case 'api_key':
+      return fill(names.apiKey, { prefix: actor.keyPrefix, label: actor.label });
+    case 'customer':
+      return fill(names.customer, { browser: actor.userAgent ?? names.unknownBrowser });
+    case 'viewer_link':
+      return fill(names.viewerLink, { shareId: actor.shareId });
+    case 'system':
+      return fill(names.system, { name: actor.name });
+  }
+}
+
+function detailsText(details: AuditEntryView['details']): string {
+  return Object.entries(details)
+    .map(([name, value]) => `${name}: ${Array.isArray(value) ? value.join(', ') : String(value)}`)
+    .join('; ');
+}
+
+export class AuditPage {
+  private readonly m: Messages;
+  private readonly hooks: AuditPageHooks;
+  private api: Api | undefined;
+  /** The filters of the list shown, and where its next page starts. */
+  private query: AuditQuery = {};
+  private nextCursor: string | undefined;
+  private readonly el = {
+    form: byId<HTMLFormElement>('audit-form'),
+    action: byId<HTMLSelectElement>('audit-action'),
+    link: byId<HTMLInputElement>('audit-link'),
+    verify: byId<HTMLButtonElement>('audit-verify'),
+    verification: byId<HTMLElement>('audit-verification'),
+    list: byId<HTMLTableSectionElement>('audit-list'),
+    empty: byId<HTMLElement>('audit-empty'),
+    older: byId<HTMLButtonElement>('audit-older'),
+  };
+
+  constructor(m: Messages, hooks: AuditPageHooks) {
+    this.m = m;
+    this.hooks = hooks;
+    this.el.form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.guarded(() => this.show(this.filters()));
+    });
+    this.el.older.addEventListener('click', () => void this.guarded(() => this.more()));
+    this.el.verify.addEventListener('click', () => void this.guarded(() => this.verify()));
+  }
+
+  /** Shows the newest entries with `api`; rejects when they cannot be read (403 for non-admins). */
+  async open(api: Api): Promise<void> {
+    this.api = api;
+    this.el.form.reset();
+    this.el.verification.textContent = '';
+    await this.show({});
+  }
+
+  private filters(): AuditQuery {
+    const action = this.el.action.value as AuditAction | '';
+    const linkId = this.el.link.value.trim();
+    return { ...(action ? { action } : {}), ...(linkId ? { linkId } : {}) };
+  }
+
+  private async show(query: AuditQuery): Promise<void> {
+    if (!this.api) return;
+    const page = await this.api.audit({ ...query, limit: PAGE });
+    this.query = query;
+    this.el.list.replaceChildren(...page.entries.map((entry) => this.row(entry)));
+    this.el.empty.textContent = this.m.auditEmpty;
+    this.el.empty.hidden = page.entries.length > 0;
+    this.setNext(page.nextCursor);
+  }
+
+  private async more(): Promise<void> {
+    if (!this.api || !this.nextCursor) return;
+    const page = await this.api.audit({ ...this.query, limit: PAGE, cursor: this.nextCursor });
+    this.el.list.append(...page.entries.map((entry) => this.row(entry)));
+    this.setNext(page.nextCursor);
+  }
+
+  private setNext(cursor: string | undefined): void {
+    this.nextCursor = cursor;
+    this.el.older.hidden = cursor === undefined;
+  }
+
+  private async verify(): Promise<void> {
+    if (!this.api) return;
+    const result = await this.api.verifyAudit();
+    this.el.verification.textContent = result.firstBroken
+      ? fill(this.m.auditBroken, { seq: String(result.firstBroken.seq), reason: result.firstBroken.reason })
+      : fill(this.m.auditVerified, { checked: String(result.checked), from: String(result.from) });
+  }
+
+  private row(entry: AuditEntryView): HTMLTableRowElement {
+    const tr = document.createElement('tr');
+    tr.append(
+      cell(formatTime(entry.at), entry.at),
+      cell(this.m.auditActions[entry.action]),
+      cell(actorText(entry.actor, this.m)),
+      cell(entry.linkId ?? ''),
+      cell(detailsText(entry.details)),
+    );
+    return tr;
+  }
+
+  private async guarded(work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (!this.hooks.unauthorized(error)) this.hooks.announce(this.hooks.errorText(error));
+    }
+  }
+}
