@@ -1,7 +1,8 @@
 // Live updates of one ticket's links: Server-Sent Events (`snapshot`, then one `link` event per
 // change). Each connection takes a fresh stream ticket, which opens the stream once: when a
 // stream ends (its lifetime, the network), the feed reconnects with a new ticket and resumes
-// after the last event it saw. When the stream cannot be opened at all, the page polls the
+// after the last event it saw; when it ends because its credential was revoked or expired
+// (`credential-ended`), the page is told to sign in again instead. When the stream cannot be opened at all, the page polls the
 // list instead.
 import type { LinkView } from '@uplink/contracts';
 import { type AgentApi, ApiError, type Ticket } from './agent-api.ts';
@@ -78,6 +79,13 @@ export class LiveFeed {
       const message = event as MessageEvent<string>;
       this.lastEventId = message.lastEventId;
       this.hooks.link(JSON.parse(message.data) as LinkView);
+    });
+    // The server ends the stream this way once the credential that opened it no longer works:
+    // reconnecting would only be refused, so the page signs in again (or mints a new session).
+    source.addEventListener('credential-ended', () => {
+      source.close();
+      this.source = undefined;
+      if (!this.stopped) this.hooks.unauthorized();
     });
     source.addEventListener('error', () => {
       // CLOSED: refused outright (a rejected ticket, too many streams, not an event stream).

@@ -18,6 +18,14 @@ export type StreamTicketDocument = {
   /** Who asked for the ticket: the stream it opens runs as them. */
   role: Role;
   actor: Actor;
+  /**
+   * The SHA-256 of the credential that asked for it (the agent session or API key, as their
+   * stores key them) and which it was: the stream checks it still works when the ticket is used
+   * and while the stream is open. Tickets stored before this have neither and open nothing.
+   */
+  credentialHash: string;
+  sessionId?: string;
+  keyId?: string;
   createdAt: Date;
   expiresAt: Date;
 };
@@ -27,6 +35,9 @@ export type NewStreamTicket = {
   ticket: TicketRef;
   role: Role;
   actor: Actor;
+  credentialHash: string;
+  sessionId?: string | undefined;
+  keyId?: string | undefined;
   ttlMs: number;
   now: Date;
 };
@@ -42,6 +53,9 @@ export function newStreamTicket(input: NewStreamTicket): { token: string; docume
       ticket: { provider: input.ticket.provider, id: input.ticket.id },
       role: input.role,
       actor: input.actor,
+      credentialHash: input.credentialHash,
+      ...(input.sessionId !== undefined ? { sessionId: input.sessionId } : {}),
+      ...(input.keyId !== undefined ? { keyId: input.keyId } : {}),
       createdAt: input.now,
       expiresAt: new Date(input.now.getTime() + input.ttlMs),
     },

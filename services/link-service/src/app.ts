@@ -149,6 +149,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
       authFailures,
       streamsPerTenant: config.LINK_STREAMS_PER_TENANT,
       maxLifetimeMs: config.LINK_STREAM_MAX_LIFETIME_MS,
+      credentialCheckMs: config.LINK_STREAM_CREDENTIAL_CHECK_MS,
     });
   });
   if (config.UPLINK_OPERATOR_TOKEN) {

@@ -21,6 +21,11 @@ export type Principal = {
   sessionId?: string;
   /** Set when the credential is an API key. */
   keyId?: string;
+  /**
+   * The SHA-256 of the credential the request came with (for a stream ticket: of the one that
+   * asked for it), so what outlives the request (a stream) can check it still works.
+   */
+  credentialHash: string;
 };
 
 /**
@@ -264,22 +269,45 @@ async function principalOf(
 ): Promise<Principal | undefined> {
   const { streamTickets } = sources;
   const streamTicket = streamTickets ? streamTicketOf(request) : undefined;
-  if (streamTickets && streamTicket) return principalOfStreamTicket(request, streamTicket, streamTickets);
+  if (streamTickets && streamTicket) {
+    const principal = await principalOfStreamTicket(request, streamTicket, streamTickets);
+    // A ticket asked for by a session or key revoked (or expired) since opens nothing.
+    return principal && (await credentialStillWorks(principal, sources)) ? principal : undefined;
+  }
   const token = bearerToken(request) ?? consoleSessionToken(request, sources);
   if (!token) return undefined;
   const now = sources.clock.now();
+  const credentialHash = hashSecret(token);
   if (token.startsWith(AGENT_SESSION_PREFIX)) {
-    const session = await sources.agentSessions.findUsable(hashSecret(token), now);
+    const session = await sources.agentSessions.findUsable(credentialHash, now);
     if (!session) return undefined;
     return {
       tenantId: session.tenantId,
       role: session.role,
       actor: agentActor(session),
       sessionId: session.sessionId,
+      credentialHash,
     };
   }
-  const key = await sources.tenants.verifyApiKey(hashSecret(token), now);
-  return key ? { tenantId: key.tenantId, role: key.role, actor: key.actor, keyId: key.keyId } : undefined;
+  const key = await sources.tenants.verifyApiKey(credentialHash, now);
+  return key
+    ? { tenantId: key.tenantId, role: key.role, actor: key.actor, keyId: key.keyId, credentialHash }
+    : undefined;
+}
+
+/**
+ * Whether the credential a principal came with still works now (not revoked, not expired): for
+ * what outlives its request, a stream ticket and an open stream. An API key is verified as on
+ * every request (revocation reaches other replicas within their 10-second cache).
+ */
+export async function credentialStillWorks(
+  principal: Principal,
+  sources: Pick<PrincipalSources, 'tenants' | 'agentSessions' | 'clock'>,
+): Promise<boolean> {
+  const now = sources.clock.now();
+  return principal.sessionId !== undefined
+    ? (await sources.agentSessions.findUsable(principal.credentialHash, now)) !== null
+    : (await sources.tenants.verifyApiKey(principal.credentialHash, now)) !== null;
 }
 
 function refusal(request: FastifyRequest, sources: PrincipalSources): AppError {

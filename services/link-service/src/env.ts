@@ -75,6 +75,12 @@ export const LinkServiceEnv = Type.Object({
     description:
       'How long one live links stream stays open before it ends; the client reconnects with `Last-Event-ID` (its credential checked again) and misses nothing.',
   }),
+  LINK_STREAM_CREDENTIAL_CHECK_MS: Type.Integer({
+    minimum: 100,
+    default: 30_000,
+    description:
+      'How often an open live links stream checks that the credential it was opened with still works; a revoked or expired one ends it with `event: credential-ended`.',
+  }),
   ...SignInEnv,
 });
 export type LinkServiceConfig = Static<typeof LinkServiceEnv>;

@@ -524,6 +524,92 @@ describe('limits of live streams', () => {
   });
 });
 
+describe('a stream whose credential stops working', () => {
+  /** link-service checking open streams' credentials every 200 ms, on `clock`, listening. */
+  async function checkingService(clock = systemClock) {
+    const service = await h.build({ clock, config: { LINK_STREAM_CREDENTIAL_CHECK_MS: 200 } });
+    await service.app.listen({ host: '127.0.0.1', port: 0 });
+    return { service, url: `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}` };
+  }
+  async function agentSession(ttlMinutes = 60): Promise<{ id: string; token: string }> {
+    const res = await h.service.app.inject({
+      method: 'POST',
+      url: '/v1/agent-sessions',
+      headers: auth(),
+      payload: { agent: { id: 'a-9', name: 'Ada Agent' }, source: 'console', ttlMinutes },
+    });
+    expect(res.statusCode).toBe(201);
+    return res.json();
+  }
+  const revokeSession = async (id: string) =>
+    expect(
+      (await h.service.app.inject({ method: 'DELETE', url: `/v1/agent-sessions/${id}`, headers: auth() }))
+        .statusCode,
+    ).toBe(204);
+
+  it('ends with credential-ended once its agent session is revoked', async () => {
+    const { url } = await checkingService();
+    const session = await agentSession();
+    const stream = await openStream(streamPath(newTicket()), auth(session.token), url);
+    expect((await stream.next()).event).toBe('snapshot');
+    await revokeSession(session.id);
+    const last = await stream.next();
+    expect(last.event).toBe('credential-ended');
+    expect(last.data.message).toMatch(/revoked or has expired/);
+    await eventually('the stream to end', () => stream.ended, 3_000);
+  });
+
+  it('ends with credential-ended once its agent session expires, on the service clock', async () => {
+    let offsetMs = 0;
+    const { url } = await checkingService({ now: () => new Date(Date.now() + offsetMs) });
+    const session = await agentSession(5);
+    const stream = await openStream(streamPath(newTicket()), auth(session.token), url);
+    expect((await stream.next()).event).toBe('snapshot');
+    // Still working: a check or two go by and the stream stays.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(stream.ended).toBe(false);
+    offsetMs = 6 * 60 * 1000;
+    expect((await stream.next()).event).toBe('credential-ended');
+    await eventually('the stream to end', () => stream.ended, 3_000);
+  });
+
+  it('ends with credential-ended once the API key it was opened with is revoked, also when opened by a ticket', async () => {
+    const { url } = await checkingService();
+    const created = await h.service.app.inject({
+      method: 'POST',
+      url: '/v1/api-keys',
+      headers: auth(),
+      payload: { label: 'stream test', role: 'integration' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const { key, id } = created.json() as { key: string; id: string };
+    const ticket = newTicket();
+    const stream = await openStream(
+      withTicket(streamPath(ticket), await mintStreamTicket(ticket, key)),
+      {},
+      url,
+    );
+    expect((await stream.next()).event).toBe('snapshot');
+    const revoked = await h.service.app.inject({
+      method: 'DELETE',
+      url: `/v1/api-keys/${id}`,
+      headers: auth(),
+    });
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    expect((await stream.next()).event).toBe('credential-ended');
+  });
+
+  it('refuses a stream ticket its session asked for before it was revoked', async () => {
+    const session = await agentSession();
+    const ticket = newTicket();
+    const minted = await mintStreamTicket(ticket, session.token);
+    await revokeSession(session.id);
+    const refused = await openStream(withTicket(streamPath(ticket), minted), {});
+    expect(refused.status).toBe(401);
+    await refused.close();
+  });
+});
+
 async function tenantOf(linkId: string): Promise<string> {
   const doc = await h.store.links.getById(linkId);
   if (!doc) throw new Error(`no link ${linkId}`);

@@ -10,6 +10,8 @@ export function describeStreamTickets(store: CurrentStore): void {
     ticket: ticket(),
     role: 'agent',
     actor: { kind: 'agent', id: 'agent-7', name: 'Ada Agent', source: 'console' },
+    credentialHash: hashSecret('ups_the-session-that-asked'),
+    sessionId: 'ses_7',
     ttlMs: 60 * SECOND,
     now: T0,
     ...overrides,
@@ -28,6 +30,8 @@ export function describeStreamTickets(store: CurrentStore): void {
         ticket: input.ticket,
         role: 'agent',
         actor: input.actor,
+        credentialHash: input.credentialHash,
+        sessionId: 'ses_7',
         createdAt: T0,
         expiresAt: at(60 * SECOND),
       });

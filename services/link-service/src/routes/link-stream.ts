@@ -2,7 +2,12 @@ import { ErrorEnvelope, type LinkView, TicketParams } from '@uplink/contracts';
 import { AppError, type Clock, type HttpApp, unavailable } from '@uplink/kit';
 import type { LinkStore, StreamTicketStore } from '@uplink/store';
 import { Type } from 'typebox';
-import { type AuthFailureThrottle, type PrincipalSources, requirePrincipal } from '../auth.ts';
+import {
+  type AuthFailureThrottle,
+  credentialStillWorks,
+  type PrincipalSources,
+  requirePrincipal,
+} from '../auth.ts';
 import type { LinkChange, LinkEventsFeed } from '../link-events-feed.ts';
 import { toLinkView } from './link-view.ts';
 import { STREAM_TICKET_PARAMETER } from './stream-tickets.ts';
@@ -18,6 +23,8 @@ export type LinkStreamDeps = {
   streamsPerTenant?: number | undefined;
   /** How long one stream stays open before it ends and its client reconnects (default 30 min). */
   maxLifetimeMs?: number | undefined;
+  /** How often an open stream checks the credential it was opened with still works (default 30 s). */
+  credentialCheckMs?: number | undefined;
   keepAliveMs?: number;
 };
 
@@ -42,6 +49,12 @@ const StreamQuery = Type.Object(
 const frame = (event: string, id: number, json: string) => `event: ${event}\nid: ${id}\ndata: ${json}\n\n`;
 
 /**
+ * The last event of a stream whose credential was revoked or expired while it was open: the
+ * client signs in again (or mints a new session) instead of reconnecting with what no longer works.
+ */
+export const CREDENTIAL_ENDED_EVENT = 'credential-ended';
+
+/**
  * `GET /v1/tickets/{provider}/{ticketId}/links/stream`: a ticket's links as Server-Sent Events.
  * Registered in its own scope: only here may the credential be a stream ticket in the query
  * (`?stream_ticket=`; the request log redacts it, see the kit's `redactUrl`), which opens this
@@ -52,6 +65,7 @@ export function linkStreamRoutes(app: HttpApp, deps: LinkStreamDeps): void {
   const keepAliveMs = deps.keepAliveMs ?? 15_000;
   const streamsPerTenant = deps.streamsPerTenant ?? 50;
   const maxLifetimeMs = deps.maxLifetimeMs ?? 30 * 60 * 1000;
+  const credentialCheckMs = deps.credentialCheckMs ?? 30_000;
   const open = new Set<() => void>();
   // Each open stream holds a connection (a file handle) for as long as it lasts: a cap per
   // tenant keeps one tenant's key from taking them all.
@@ -74,7 +88,7 @@ export function linkStreamRoutes(app: HttpApp, deps: LinkStreamDeps): void {
       schema: {
         summary: "A ticket's links, live (Server-Sent Events)",
         description:
-          'First `event: snapshot` with `{"links": [...]}`, then `event: link` with a link\'s current view whenever it changes; `: keep-alive` comments every 15 s. Each event\'s `id` is a cursor: reconnect with `Last-Event-ID` (or `?lastEventId=`) to be sent the changes missed since, then live ones.',
+          'First `event: snapshot` with `{"links": [...]}`, then `event: link` with a link\'s current view whenever it changes; `: keep-alive` comments every 15 s. When the credential it was opened with is revoked or expires, a last `event: credential-ended` (`{"message"}`) and the stream ends: sign in again rather than reconnect. Each event\'s `id` is a cursor: reconnect with `Last-Event-ID` (or `?lastEventId=`) to be sent the changes missed since, then live ones.',
         tags: ['links'],
         params: TicketParams,
         querystring: StreamQuery,
@@ -140,6 +154,23 @@ export function linkStreamRoutes(app: HttpApp, deps: LinkStreamDeps): void {
       // by itself with Last-Event-ID, which sends what changed meanwhile and checks the key again.
       const lifetime = setTimeout(() => end(), maxLifetimeMs);
       lifetime.unref();
+      // A session revoked (an agent signed out, an admin cut them off) or expired, or a key
+      // revoked, ends the streams it opened within one check, not at the end of their lifetime.
+      const { principal } = request;
+      const credentialCheck = setInterval(async () => {
+        try {
+          if (ended || (await credentialStillWorks(principal, deps.principals))) return;
+        } catch (err) {
+          // The store could not answer: the next check asks again; the stream goes on meanwhile.
+          request.log.warn({ err }, 'links stream could not check its credential');
+          return;
+        }
+        write(
+          `event: ${CREDENTIAL_ENDED_EVENT}\ndata: ${JSON.stringify({ message: 'The credential this stream was opened with was revoked or has expired. Sign in again.' })}\n\n`,
+        );
+        end();
+      }, credentialCheckMs);
+      credentialCheck.unref();
       openPerTenant.set(tenantId, openForTenant + 1);
       const subscription = feed.subscribe(tenantId, ticket, {
         change: (change) => {
@@ -152,6 +183,7 @@ export function linkStreamRoutes(app: HttpApp, deps: LinkStreamDeps): void {
         if (ended) return;
         ended = true;
         clearInterval(keepAlive);
+        clearInterval(credentialCheck);
         clearTimeout(lifetime);
         const stillOpen = (openPerTenant.get(tenantId) ?? 1) - 1;
         if (stillOpen > 0) openPerTenant.set(tenantId, stillOpen);

@@ -34,11 +34,16 @@ export function streamTicketRoutes(app: HttpApp, deps: StreamTicketRoutesDeps): 
       },
     },
     async (request, reply) => {
+      const { tenantId, role, actor, credentialHash, sessionId, keyId } = request.principal;
       const { token, expiresAt } = await streamTickets.create({
-        tenantId: request.principal.tenantId,
+        tenantId,
         ticket: request.body.ticket,
-        role: request.principal.role,
-        actor: request.principal.actor,
+        role,
+        actor,
+        // The stream checks this credential still works when it opens and while it is open.
+        credentialHash,
+        sessionId,
+        keyId,
         ttlMs: STREAM_TICKET_TTL_SECONDS * 1000,
         now: clock.now(),
       });
@@ -68,5 +73,15 @@ export async function principalOfStreamTicket(
   if (!ticket || ticket.ticket.provider !== params.provider || ticket.ticket.id !== params.ticketId) {
     return undefined;
   }
-  return { tenantId: ticket.tenantId, role: ticket.role, actor: ticket.actor };
+  // Minted before tickets were bound to their credential: nothing to check it against.
+  if (ticket.credentialHash === undefined) return undefined;
+  const { tenantId, role, actor, credentialHash, sessionId, keyId } = ticket;
+  return {
+    tenantId,
+    role,
+    actor,
+    credentialHash,
+    ...(sessionId !== undefined ? { sessionId } : {}),
+    ...(keyId !== undefined ? { keyId } : {}),
+  };
 }
