@@ -4,7 +4,7 @@
 // progress) tampered with in turn: each is refused with a page and no session.
 
 import { freePort, launchChromium, screenshot, seriousAxeViolations } from '@uplink/dev-servers';
-import { SecretBox, type Service } from '@uplink/kit';
+import { hashSecret, SecretBox, type Service } from '@uplink/kit';
 import { captureLogger, type LogLine } from '@uplink/testing';
 import {
   API_KEY,
@@ -69,6 +69,8 @@ beforeAll(async () => {
       OIDC_ADMIN_VALUE: 'uplink-admins',
       OIDC_PROVIDER_NAME: 'Acme SSO',
       PUBLIC_CONSOLE_ORIGIN: origin,
+      // Open streams notice a revoked session within half a second.
+      LINK_STREAM_CREDENTIAL_CHECK_MS: 500,
     },
   });
   await service.app.listen({ host: '127.0.0.1', port });
@@ -257,6 +259,33 @@ describe('signing in with the identity provider', () => {
           source: 'console',
         },
       });
+    }
+  });
+});
+
+describe('a console whose session is revoked while it is open', () => {
+  it('is told by its live stream and asks the agent to sign in again', { timeout: 60_000 }, async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${origin}/console?provider=freshdesk&ticket=R-${process.pid}`);
+      await page.getByRole('link', { name: 'Sign in with Acme SSO' }).click();
+      await page.getByLabel('User name').fill('alice');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByText('Live', { exact: true }).waitFor();
+
+      // Revoked elsewhere (an admin, another tab's sign-out): the page makes no call of its own.
+      const [cookie] = (await context.cookies(origin)).filter((c) => c.name === SESSION_COOKIE);
+      const session = await harness.store.agentSessions.findUsable(
+        hashSecret(cookie?.value ?? ''),
+        new Date(),
+      );
+      expect(session).not.toBeNull();
+      await harness.store.agentSessions.revoke(tenantId, session?.sessionId ?? '', new Date());
+      await page.getByText('Your session ended. Sign in again.').waitFor({ timeout: 10_000 });
+      await page.getByRole('link', { name: 'Sign in with Acme SSO' }).waitFor();
+    } finally {
+      await context.close();
     }
   });
 });
