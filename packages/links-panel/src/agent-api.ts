@@ -89,14 +89,15 @@ export class AgentApi {
     return (await this.call<LinkList>('GET', ticketPath(ticket))).links;
   }
 
+  /** Without `validityHours`, the link gets the tenant's default validity. */
   createLink(
     ticket: Ticket,
     contextMessage: string | undefined,
-    validityHours: number,
+    validityHours: number | undefined,
   ): Promise<CreatedLink> {
     return this.call('POST', '/v1/links', {
       ticket,
-      validityHours,
+      ...(validityHours !== undefined ? { validityHours } : {}),
       ...(contextMessage ? { contextMessage } : {}),
     });
   }
