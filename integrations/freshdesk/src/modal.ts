@@ -1,24 +1,17 @@
 // The request dialog the editor's icon opens: a message for the customer and how long the link
-// stays valid (the tenant's default first), then the link is created for this ticket through
-// the createLink template and the reply text handed to the editor placement.
-import { NetworkError } from '@uplink/links-panel';
-import { fill } from '@uplink/web/text';
+// stays valid (the tenant's default first), then the link is created for this ticket as the
+// agent, with their session (agent-session.ts), so Uplink records them as its maker, and the
+// reply text handed to the editor placement.
+import { agentApiOf } from './agent-session.ts';
+import { errorText } from './error-text.ts';
 import type { DialogData, LinkCreatedMessage } from './freshworks.ts';
 import { appMessages } from './messages.ts';
-import { createLink, getSettings, TemplateError } from './templates.ts';
+import { getSettings } from './templates.ts';
 
 function byId<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
   if (!found) throw new Error(`the dialog has no #${id}`);
   return found as T;
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof TemplateError) return error.message;
-  if (error instanceof NetworkError) return appMessages.errors.network;
-  return fill(appMessages.errors.generic, {
-    message: error instanceof Error ? error.message : String(error),
-  });
 }
 
 function isDialogData(data: unknown): data is DialogData {
@@ -34,7 +27,10 @@ async function start(): Promise<void> {
   const cancel = byId<HTMLButtonElement>('cancel');
 
   const client = await app.initialized();
-  const { modalData: data } = await client.instance.context();
+  const [{ modalData: data }, { api, session }] = await Promise.all([
+    client.instance.context(),
+    agentApiOf(client),
+  ]);
   context.focus();
   cancel.addEventListener('click', () => client.instance.close());
   if (!isDialogData(data)) {
@@ -44,7 +40,8 @@ async function start(): Promise<void> {
   }
   const ticket = { provider: 'freshdesk', id: data.ticketId } as const;
 
-  // The tenant's default validity; a key or host problem shows here, before the agent types.
+  // The tenant's default validity, through the template (an agent session may not read
+  // settings); a key or host problem shows here, before the agent types.
   getSettings(client)
     .then((settings) => {
       // Shown as the hours it is, unless the agent already chose.
@@ -60,12 +57,9 @@ async function start(): Promise<void> {
     error.textContent = '';
     create.setAttribute('aria-busy', 'true');
     const message = context.value.trim();
-    createLink(
-      client,
-      ticket,
-      message === '' ? undefined : message,
-      validity.value === '' ? undefined : Number(validity.value),
-    )
+    const validityHours = validity.value === '' ? undefined : Number(validity.value);
+    session
+      .call(() => api.createLink(ticket, message === '' ? undefined : message, validityHours))
       .then((created) => {
         const done: LinkCreatedMessage = {
           type: 'uplink.link-created',

@@ -1,6 +1,7 @@
 // Uplink's API through the app's request templates (config/requests.json): Freshworks' proxy
-// sends them with the integration key, which the app's pages never see.
-import type { CreatedAgentSession, CreatedLink, SettingsView } from '@uplink/contracts';
+// sends them with the integration key, which the app's pages never see. Only what an agent
+// session may not do goes this way: minting the session, and reading the tenant's settings.
+import type { CreatedAgentSession, SettingsView } from '@uplink/contracts';
 import { fill } from '@uplink/web/text';
 import type { FreshworksClient, LoggedInUser, TemplateResponse } from './freshworks.ts';
 import { appMessages } from './messages.ts';
@@ -57,20 +58,7 @@ export function getSettings(client: FreshworksClient): Promise<SettingsView> {
   return invokeJson(client, 'getSettings');
 }
 
-export function createLink(
-  client: FreshworksClient,
-  ticket: { provider: 'freshdesk'; id: string },
-  contextMessage: string | undefined,
-  validityHours: number | undefined,
-): Promise<CreatedLink> {
-  return invokeJson(client, 'createLink', {
-    ticket,
-    ...(validityHours !== undefined ? { validityHours } : {}),
-    ...(contextMessage ? { contextMessage } : {}),
-  });
-}
-
-/** A short-lived agent session for the agent signed in to Freshdesk, for the sidebar's own calls. */
+/** A short-lived agent session for the agent signed in to Freshdesk, for the pages' own calls (agent-session.ts). */
 export function createAgentSession(
   client: FreshworksClient,
   user: LoggedInUser,

@@ -2,8 +2,9 @@
 // Freshworks host double's ticket page (its own origin, the documented client API, request
 // templates run server-side with the secure integration key), against real Uplink servers
 // (link-service, upload-gateway, note-relay on one set of test adapters and Azurite) delivering to
-// the Freshdesk double. The agent asks for a file from the reply editor, the customer records a
-// voice message, the sidebar follows the link live to Delivered, and the key stays on the server.
+// the Freshdesk double. The agent asks for a file from the reply editor (the link made as the
+// agent, with their session), the customer records a voice message, the sidebar follows the link
+// live to Delivered, and the key stays on the server.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,7 +17,7 @@ import {
   sendVoiceMessage,
   seriousAxeViolations,
 } from '@uplink/dev-servers';
-import { systemClock } from '@uplink/kit';
+import { hashSecret, systemClock } from '@uplink/kit';
 import { buildLinkService } from '@uplink/link-service';
 import {
   type FreshdeskDouble,
@@ -180,7 +181,7 @@ const FRAME_CONTENTS = `(() => {
 })()`;
 
 describe('Uplink inside Freshdesk', () => {
-  it('asks for a file from the reply editor; the sidebar follows the link live to Delivered; revoke; the key stays on the server', {
+  it('asks for a file from the reply editor as the agent; the sidebar follows the link live to Delivered; revoke; the key stays on the server', {
     timeout: 90_000,
   }, async () => {
     const agent = await browser.newContext({
@@ -195,12 +196,20 @@ describe('Uplink inside Freshdesk', () => {
         `${request.method()} ${request.url()} ${JSON.stringify(request.headers())} ${request.postData() ?? ''}`,
       );
     });
+    // Every call Uplink refused with 401 (the browser logs each as a console error too).
+    const refused: string[] = [];
+    agent.on('response', (response) => {
+      if (response.status() !== 401) return;
+      refused.push(`${response.request().method()} ${new URL(response.url()).pathname}`);
+    });
     const problems: string[] = [];
     try {
       const page = await agent.newPage();
       page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
       page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+        if (message.type() !== 'error') return;
+        if (message.text().includes('the server responded with a status of 401')) return;
+        problems.push(`console: ${message.text()}`);
       });
       await page.goto(host.ticketUrl);
       const sidebar = sidebarOf(page);
@@ -233,7 +242,16 @@ describe('Uplink inside Freshdesk', () => {
       await item.getByText('Pending').waitFor();
       await item.getByText(/^Expires in 1h 5\dm$/).waitFor();
       await item.getByText('A photo of the label, please').waitFor();
+      // Made by the agent signed in to Freshdesk, not by the app's integration key.
+      await item.getByText(`by ${AGENT.name} (freshdesk)`, { exact: false }).waitFor();
       const linkId = (await item.getAttribute('data-id')) ?? '';
+      expect((await relay.link(linkId)).createdBy).toEqual({
+        kind: 'agent',
+        id: String(AGENT.id),
+        name: AGENT.name,
+        email: AGENT.email,
+        source: 'freshdesk',
+      });
       const sidebarFrame = appFrame(page, 'sidebar.html');
       await sidebarFrame.evaluate(STATUS_RECORDER);
       expect(await seriousAxeViolations(sidebarFrame)).toEqual([]);
@@ -263,6 +281,16 @@ describe('Uplink inside Freshdesk', () => {
       await page.locator(SIDEBAR_FRAME).screenshot({ path: join(SCREENSHOT_DIR, 'freshdesk-sidebar.png') });
       await screenshot(page, 'freshdesk-ticket');
 
+      // The agent's session ends early (revoked, as an admin may): the dialog is refused with it,
+      // mints a new one and makes the link once more, still as the agent.
+      const keptToken = await sidebarFrame.evaluate(
+        "JSON.parse(sessionStorage.getItem('uplink.agentSession')).token",
+      );
+      const kept = await relay.store.agentSessions.findUsable(hashSecret(String(keptToken)), new Date());
+      expect(
+        await relay.store.agentSessions.revoke(relay.gateway.tenantId, kept?.sessionId ?? '', new Date()),
+      ).toBe(true);
+
       // A second link, revoked from the sidebar. The agent clicks into the reply (which closes
       // the editor app's panel, as any click outside it does), then on the icon again.
       await editor.click();
@@ -271,6 +299,7 @@ describe('Uplink inside Freshdesk', () => {
       await second.getByText('Pending').waitFor();
       const secondId = (await second.getAttribute('data-id')) ?? '';
       expect(secondId).not.toBe(linkId);
+      expect((await relay.link(secondId)).createdBy).toMatchObject({ kind: 'agent', id: String(AGENT.id) });
       await second.getByRole('button', { name: /^Revoke link #/ }).click();
       await second.getByText('Revoked', { exact: true }).waitFor();
       await second.getByText(`Revoked by ${AGENT.name} (freshdesk).`).waitFor();
@@ -287,14 +316,20 @@ describe('Uplink inside Freshdesk', () => {
       // The scan does see what is there: the non-secure iparam (the Uplink host) is in the ticket page.
       expect(scanned.some((text) => text.includes(UPLINK_HOST))).toBe(true);
       expect(scanned.filter((text) => text.includes(integrationKey))).toEqual([]);
-      // Every template the app invoked went through the proxy; none was refused.
+      // Every template the app invoked went through the proxy; none was refused. Two sessions in
+      // all: the sidebar's, which the first dialog found in the tab's sessionStorage, and the one
+      // the second dialog minted for the revoked one, which the sidebar then took from there.
       expect(host.invocations.map(({ name, refused }) => ({ name, refused }))).toEqual(
         expect.arrayContaining([
           { name: 'createAgentSession', refused: null },
-          { name: 'createLink', refused: null },
+          { name: 'getSettings', refused: null },
         ]),
       );
       expect(host.invocations.filter(({ refused }) => refused !== null)).toEqual([]);
+      expect(host.invocations.filter(({ name }) => name === 'createAgentSession')).toHaveLength(2);
+      // Only the two calls made with the revoked session were refused, each once: the dialog's
+      // new link and the sidebar's revoke, both made again with the new session.
+      expect(refused).toEqual(['POST /v1/links', `DELETE /v1/links/${secondId}`]);
       expect(problems).toEqual([]);
     } finally {
       await customer.close();

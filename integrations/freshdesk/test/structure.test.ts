@@ -132,7 +132,13 @@ describe('the Freshdesk app', () => {
         for (const header of Object.keys(headers)) expect(header).not.toMatch(reference);
       }
     }
-    expect(JSON.stringify(requests.createLink?.schema.headers)).toMatch(/iparam\.integration_key/);
+    expect(JSON.stringify(requests.createAgentSession?.schema.headers)).toMatch(/iparam\.integration_key/);
+  });
+
+  it('makes no link with the integration key: the pages make them as the agent, so Uplink records who did', () => {
+    for (const [name, { schema }] of Object.entries(requests)) {
+      expect(`${String(schema.method)} ${String(schema.path)}`, name).not.toMatch(/^POST \/v1\/links\b/);
+    }
   });
 
   it('never asks the browser for a secure parameter', () => {
