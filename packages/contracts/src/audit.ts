@@ -127,3 +127,9 @@ export const AuditVerification = Type.Object(
   { additionalProperties: false },
 );
 export type AuditVerification = Static<typeof AuditVerification>;
+
+export const LinkHistory = Type.Object(
+  { entries: Type.Array(AuditEntryView, { description: "The link's audit entries, oldest first." }) },
+  { additionalProperties: false },
+);
+export type LinkHistory = Static<typeof LinkHistory>;

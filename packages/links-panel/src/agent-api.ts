@@ -2,7 +2,15 @@
 // and revoke a ticket's links, read a received file, and open the live stream. Same-origin
 // pages (the console) call relative paths; a helpdesk app framed elsewhere calls Uplink's
 // origin, which must list the app's origin in CORS_ALLOWED_ORIGINS.
-import type { CreatedLink, FileUrl, LinkList, LinkView, StreamTicket } from '@uplink/contracts';
+import type {
+  AuditEntryView,
+  CreatedLink,
+  FileUrl,
+  LinkHistory,
+  LinkList,
+  LinkView,
+  StreamTicket,
+} from '@uplink/contracts';
 
 export type Ticket = { provider: string; id: string };
 
@@ -104,6 +112,11 @@ export class AgentApi {
 
   revoke(id: string): Promise<LinkView> {
     return this.call('DELETE', `/v1/links/${encodeURIComponent(id)}`);
+  }
+
+  /** Who did what with the link and when, oldest first (its audit entries). */
+  async history(id: string): Promise<AuditEntryView[]> {
+    return (await this.call<LinkHistory>('GET', `/v1/links/${encodeURIComponent(id)}/history`)).entries;
   }
 
   /** A 5-minute read URL for the link's received file, for the inline preview. */

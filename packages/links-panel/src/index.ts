@@ -2,6 +2,6 @@
 // the API calls an agent session may make, the live feed, the panel itself and its texts.
 export { AgentApi, ApiError, NetworkError, type Ticket, ticketPath } from './agent-api.ts';
 export { formatRemaining, formatTime } from './format.ts';
-export { LinksPanel, type PanelHooks, type PanelLink } from './links-panel.ts';
+export { auditActorText, LinksPanel, type PanelHooks, type PanelLink } from './links-panel.ts';
 export { type FeedHooks, type FeedState, LiveFeed } from './live.ts';
 export { type PanelMessages, panelMessages } from './messages.ts';

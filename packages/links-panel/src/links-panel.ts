@@ -1,6 +1,6 @@
 // The links panel: one entry per link, newest first, kept current from the API's answers and
 // the live feed. Built with DOM calls and textContent only, so no text becomes markup.
-import type { Actor, FileUrl, LinkStatus, LinkView } from '@uplink/contracts';
+import type { Actor, AuditActor, AuditEntryView, FileUrl, LinkStatus, LinkView } from '@uplink/contracts';
 import { fill } from '@uplink/web/text';
 import { formatRemaining, formatTime } from './format.ts';
 import type { PanelMessages } from './messages.ts';
@@ -20,6 +20,8 @@ export type PanelHooks = {
   fileUrl(link: PanelLink): Promise<FileUrl | undefined>;
   /** A JPEG rendering of the link's HEIC/HEIF photo. */
   fileRendering(link: PanelLink): Promise<Blob | undefined>;
+  /** The link's audit entries, oldest first; without this hook the panel offers no history. */
+  history?(link: PanelLink): Promise<AuditEntryView[] | undefined>;
 };
 
 function element<K extends keyof HTMLElementTagNameMap>(
@@ -42,11 +44,29 @@ function actorText(actor: Actor, m: Messages): string {
     : fill(m.actorKey, { prefix: actor.keyPrefix, label: actor.label });
 }
 
+/** Whoever an audit entry names: an agent or key as above, the customer, a viewer link, Uplink. */
+export function auditActorText(actor: AuditActor, m: Messages): string {
+  const names = m.auditActors;
+  switch (actor.kind) {
+    case 'agent':
+    case 'api_key':
+      return actorText(actor, m);
+    case 'customer':
+      return fill(names.customer, { browser: actor.userAgent ?? names.unknownBrowser });
+    case 'viewer_link':
+      return fill(names.viewerLink, { shareId: actor.shareId });
+    case 'system':
+      return fill(names.system, { name: actor.name });
+  }
+}
+
 export class LinksPanel {
   private readonly links = new Map<string, PanelLink>();
   private readonly items = new Map<string, HTMLLIElement>();
   /** Open previews, kept across re-renders of their link. */
   private readonly previews = new Map<string, HTMLElement>();
+  /** Open histories, kept across re-renders of their link. */
+  private readonly histories = new Map<string, HTMLElement>();
   /** Server clock minus ours, learned from `expiresInSeconds`, so countdowns match the server. */
   private skewMs = 0;
   private readonly timer: number;
@@ -237,12 +257,60 @@ export class LinksPanel {
     if (settledWithFile && link.file && !deletedAt) {
       actions.append(this.previewButton(link));
     }
+    if (this.hooks.history) actions.append(this.historyButton(link));
     if (actions.childElementCount > 0) parts.push(actions);
     if (deletedAt) this.previews.delete(link.id);
     const preview = this.previews.get(link.id);
     if (preview) parts.push(preview);
+    const history = this.histories.get(link.id);
+    if (history) parts.push(history);
     item.replaceChildren(...parts);
     if (hadFocus) item.focus();
+  }
+
+  private historyButton(link: PanelLink): HTMLButtonElement {
+    const m = this.m;
+    const open = this.histories.has(link.id);
+    const button = element('button', 'button small', open ? m.hideHistory : m.history);
+    button.type = 'button';
+    button.dataset.action = 'history';
+    button.setAttribute('aria-label', fill(open ? m.hideHistoryLabel : m.historyLabel, { tag: tagOf(link) }));
+    button.setAttribute('aria-expanded', String(open));
+    button.addEventListener('click', async () => {
+      if (this.histories.has(link.id)) {
+        this.histories.delete(link.id);
+      } else {
+        button.disabled = true;
+        const entries = await this.hooks.history?.(link).finally(() => {
+          button.disabled = false;
+        });
+        if (!entries) return;
+        this.histories.set(link.id, this.historyElement(link, entries));
+      }
+      const current = this.links.get(link.id);
+      if (current) this.render(current);
+      this.items.get(link.id)?.querySelector<HTMLElement>('[data-action="history"]')?.focus();
+    });
+    return button;
+  }
+
+  /** Who did what with the link and when, oldest first. */
+  private historyElement(link: PanelLink, entries: readonly AuditEntryView[]): HTMLElement {
+    const m = this.m;
+    const list = element('ol', 'history');
+    list.setAttribute('aria-label', fill(m.historyOf, { tag: tagOf(link) }));
+    for (const entry of entries) {
+      const item = element('li', '');
+      const when = element('time', '', formatTime(entry.at));
+      when.dateTime = entry.at;
+      const text = fill(m.historyEntry, {
+        action: m.auditActions[entry.action],
+        actor: auditActorText(entry.actor, m),
+      });
+      item.append(when, ` ${text}`);
+      list.append(item);
+    }
+    return list;
   }
 
   private previewButton(link: PanelLink): HTMLButtonElement {

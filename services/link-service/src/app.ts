@@ -134,7 +134,7 @@ export async function buildLinkService(deps: LinkServiceDeps): Promise<Service> 
     streamTicketRoutes(tenantScope, { streamTickets, clock });
     agentSessionRoutes(tenantScope, { agentSessions: store.agentSessions, audit, clock });
     apiKeyRoutes(tenantScope, { tenants, audit, clock });
-    auditRoutes(tenantScope, { log: store.audit });
+    auditRoutes(tenantScope, { log: store.audit, links });
     whoamiRoutes(tenantScope);
   });
   // Its own scope: the only route that also takes a stream ticket as ?stream_ticket= (EventSource).

@@ -14,6 +14,7 @@ import {
   type LinkServiceHarness,
   linkServiceHarness,
   OPERATOR_TOKEN,
+  OTHER_API_KEY,
 } from '@uplink/testing/link-service';
 import { uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -233,6 +234,30 @@ describe('each action leaves exactly one entry naming who did it', () => {
     // Nothing left to revoke: no entry.
     await call({ method: 'DELETE', url: `/v1/links/${linkId}/file-links` });
     expect(await entries('viewer_link.revoked', linkId)).toHaveLength(1);
+  });
+});
+
+describe('GET /v1/links/{id}/history', () => {
+  it("is the link's entries, oldest first, for whoever may see the link, and 404 for another tenant", async () => {
+    const session = await call({
+      method: 'POST',
+      url: '/v1/agent-sessions',
+      payload: { agent, source: 'freshdesk' },
+      key: integrationKey,
+    });
+    const agentToken = session.json().token;
+    const { id } = await createLink(agentToken);
+    await call({ method: 'DELETE', url: `/v1/links/${id}` });
+    const res = await call({ url: `/v1/links/${id}/history`, key: agentToken });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().entries.map(({ action, actor }: AuditEntryView) => [action, actor.kind])).toStrictEqual(
+      [
+        ['link.created', 'agent'],
+        ['link.revoked', 'api_key'],
+      ],
+    );
+    const foreign = await call({ url: `/v1/links/${id}/history`, key: OTHER_API_KEY });
+    expect(foreign.statusCode).toBe(404);
   });
 });
 

@@ -1,8 +1,8 @@
 // The audit log page, for admins: the tenant's entries from GET /v1/audit (newest first, filtered
 // by action and link, a page at a time) and a button that checks the chain (GET /v1/audit/verify).
 // Built with DOM calls and textContent only, so no text (a file name, a user agent) becomes markup.
-import type { AuditAction, AuditActor, AuditEntryView, AuditQuery } from '@uplink/contracts';
-import { formatTime } from '@uplink/links-panel';
+import type { AuditAction, AuditEntryView, AuditQuery } from '@uplink/contracts';
+import { auditActorText, formatTime } from '@uplink/links-panel';
 import { fill } from '@uplink/web/text';
 import type { ConsoleConfig } from '../../src/console/config.ts';
 import type { Api } from './api.ts';
@@ -35,22 +35,6 @@ function cell(text: string, dateTime?: string): HTMLTableCellElement {
     td.append(time);
   }
   return td;
-}
-
-export function actorText(actor: AuditActor, m: Messages): string {
-  const names = m.auditActors;
-  switch (actor.kind) {
-    case 'agent':
-      return fill(names.agent, { name: actor.name, source: actor.source });
-    case 'api_key':
-      return fill(names.apiKey, { prefix: actor.keyPrefix, label: actor.label });
-    case 'customer':
-      return fill(names.customer, { browser: actor.userAgent ?? names.unknownBrowser });
-    case 'viewer_link':
-      return fill(names.viewerLink, { shareId: actor.shareId });
-    case 'system':
-      return fill(names.system, { name: actor.name });
-  }
 }
 
 function detailsText(details: AuditEntryView['details']): string {
@@ -137,7 +121,7 @@ export class AuditPage {
     tr.append(
       cell(formatTime(entry.at), entry.at),
       cell(this.m.auditActions[entry.action]),
-      cell(actorText(entry.actor, this.m)),
+      cell(auditActorText(entry.actor, this.m)),
       cell(entry.linkId ?? ''),
       cell(detailsText(entry.details)),
     );

@@ -138,6 +138,15 @@ function start(config: ConsoleConfig): void {
         return undefined;
       }
     },
+    async history(link) {
+      if (!api) return undefined;
+      try {
+        return await api.history(link.id);
+      } catch (error) {
+        if (!handleUnauthorized(error)) announce(errorText(error));
+        return undefined;
+      }
+    },
     async fileRendering(link) {
       if (!api) return undefined;
       try {

@@ -5,13 +5,23 @@ import {
   AuditQuery,
   AuditVerification,
   ErrorEnvelope,
+  LinkHistory,
+  LinkParams,
 } from '@uplink/contracts';
-import type { HttpApp } from '@uplink/kit';
-import { type AuditEntry, type AuditFilter, type AuditLog, verifyAuditChain } from '@uplink/store';
+import { type HttpApp, notFound } from '@uplink/kit';
+import {
+  type AuditEntry,
+  type AuditFilter,
+  type AuditLog,
+  type LinkStore,
+  verifyAuditChain,
+} from '@uplink/store';
 import { Type } from 'typebox';
 
 const NDJSON = 'application/x-ndjson';
 const EXPORT_PAGE = 500;
+/** More than a link's life brings (created, a few refusals, accepted, previews, revoked). */
+const LINK_HISTORY_LIMIT = 200;
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope } as const;
 
 function toEntryView({ tenantId, ...entry }: AuditEntry): AuditEntryView {
@@ -32,10 +42,11 @@ function filterOf(query: AuditQuery, limit: number): AuditFilter {
 
 /**
  * The tenant's audit log, for its admins: pages of entries (newest first, filtered), the same as
- * NDJSON for export, and a check of the chain that names the first broken entry.
+ * NDJSON for export, and a check of the chain that names the first broken entry; and one link's
+ * history, for whoever may see the link.
  */
-export function auditRoutes(app: HttpApp, deps: { log: AuditLog }): void {
-  const { log } = deps;
+export function auditRoutes(app: HttpApp, deps: { log: AuditLog; links: LinkStore }): void {
+  const { log, links } = deps;
 
   /** Every matching entry, newest first, one line each; read a page at a time, never held whole. */
   async function* exportLines(tenantId: string, query: AuditQuery): AsyncGenerator<string> {
@@ -100,6 +111,28 @@ export function auditRoutes(app: HttpApp, deps: { log: AuditLog }): void {
     },
     async (request, reply) =>
       reply.type(NDJSON).send(Readable.from(exportLines(request.principal.tenantId, request.query))),
+  );
+
+  app.get(
+    '/v1/links/:id/history',
+    {
+      config: { access: 'links' },
+      schema: {
+        summary: "A link's history from the audit log",
+        description:
+          "Who did what with the link and when (created, the customer's attempts, previews, viewer links, revoked), oldest first: the link's audit entries, for whoever may see the link.",
+        tags: ['links'],
+        params: LinkParams,
+        response: { 200: LinkHistory, ...errors, 404: ErrorEnvelope },
+      },
+    },
+    async (request) => {
+      const { tenantId } = request.principal;
+      const link = await links.get(tenantId, request.params.id);
+      if (!link) throw notFound('No such link.');
+      const newestFirst = await log.list(tenantId, { linkId: link._id, limit: LINK_HISTORY_LIMIT });
+      return { entries: newestFirst.reverse().map(toEntryView) };
+    },
   );
 
   app.get(

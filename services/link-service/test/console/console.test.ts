@@ -73,6 +73,8 @@ async function createLink(ticketId: string, body: Record<string, unknown> = {}):
   return response.json();
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const linkItem = (page: Page, shortId: string) => page.getByRole('listitem', { name: `Link #${shortId}` });
 
 describe('agent console', () => {
@@ -512,7 +514,7 @@ describe('agent console', () => {
       const rows = page.getByRole('table', { name: 'Audit entries' }).locator('tbody tr');
       await expect.poll(() => rows.count()).toBe(2);
       const creator = created.createdBy?.kind === 'api_key' ? created.createdBy : undefined;
-      const who = `Key ${creator?.keyPrefix}… (${creator?.label})`;
+      const who = `API key ${creator?.keyPrefix}… (${creator?.label})`;
       expect(await rows.nth(0).textContent()).toContain('Link revoked');
       expect(await rows.nth(1).textContent()).toContain('Link created');
       expect(await rows.nth(1).textContent()).toContain(who);
@@ -522,6 +524,20 @@ describe('agent console', () => {
       await screenshot(page, 'console-audit-log');
       await page.getByRole('button', { name: 'Back to tickets' }).click();
       await page.getByRole('form', { name: 'Ticket' }).waitFor();
+
+      // The link's own history, in the links panel, for whoever sees the link.
+      await page.getByLabel('Ticket id').fill(created.ticket.id);
+      await page.keyboard.press('Enter');
+      const item = linkItem(page, created.shortId);
+      await item.getByRole('button', { name: `History of link #${created.shortId}` }).click();
+      const history = item.getByRole('list', { name: `History of link #${created.shortId}` });
+      await expect
+        .poll(() => history.getByRole('listitem').allTextContents())
+        .toStrictEqual([
+          expect.stringMatching(new RegExp(`Link created, by ${escapeRegExp(who)}$`)),
+          expect.stringMatching(new RegExp(`Link revoked, by ${escapeRegExp(who)}$`)),
+        ]);
+      expect(await seriousAxeViolations(page)).toEqual([]);
     } finally {
       await opened.close();
     }

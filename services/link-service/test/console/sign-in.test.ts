@@ -136,6 +136,7 @@ describe('signing in with the identity provider', () => {
   it('an agent signs in in Chromium, creates a link, signs out; the old cookie is then refused', {
     timeout: 60_000,
   }, async () => {
+    const startedAt = new Date().toISOString();
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
@@ -196,6 +197,18 @@ describe('signing in with the identity provider', () => {
         headers: { cookie: `${SESSION_COOKIE}=${cookie?.value}` },
       });
       expect(replayed.status).toBe(401);
+      // The audit log has the session's start and its end, each once, by the agent themselves.
+      const agent = link?.createdBy;
+      const sessionEntries = async (action: 'agent_session.created' | 'agent_session.revoked') =>
+        (
+          await harness.store.audit.list(tenantId, { action, actor: `agent:alice@${idp.issuer}`, limit: 50 })
+        ).filter((entry) => entry.at >= startedAt);
+      const [started, ...moreStarted] = await sessionEntries('agent_session.created');
+      expect(moreStarted).toStrictEqual([]);
+      expect(started).toMatchObject({ actor: agent, details: { source: 'console', role: 'agent' } });
+      expect(await sessionEntries('agent_session.revoked')).toMatchObject([
+        { actor: agent, details: { sessionId: started?.details.sessionId, signedOut: true } },
+      ]);
     } finally {
       await context.close();
     }
