@@ -40,6 +40,8 @@ export class MongoAuditLog implements AuditLog {
   async ensureIndexes(): Promise<void> {
     await this.entries.createIndex({ tenantId: 1, seq: 1 }, { name: 'audit_chain', unique: true });
     await this.entries.createIndex({ at: 1 }, { name: 'audit_age' });
+    // A link's history without reading its tenant's whole log.
+    await this.entries.createIndex({ tenantId: 1, linkId: 1, seq: -1 }, { name: 'audit_by_link' });
   }
 
   async append(tenantId: string, entry: NewAuditEntry): Promise<AuditEntry> {

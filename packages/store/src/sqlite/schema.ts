@@ -157,6 +157,10 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX file_grants_by_expiry ON file_grants (expires_at);
   `,
+  `
+  -- A link's history (its audit entries) without reading its tenant's whole log.
+  CREATE INDEX audit_entries_by_link ON audit_entries (tenant_id, link_id, seq) WHERE link_id IS NOT NULL;
+  `,
 ];
 
 /** Applies the migrations this file lacks; run inside a write transaction, so racing openers apply each once. */
