@@ -100,28 +100,38 @@ export class UploadFlow {
   }
 
   /** Checks link and policy, records the intent, and returns a SAS for one new blob. */
-  async intent(token: string, body: UploadIntentBody): Promise<UploadIntent> {
+  async intent(token: string, body: UploadIntentBody, customer: CustomerActor): Promise<UploadIntent> {
     const { links, uploads, storage, clock } = this.#deps;
     const now = clock.now();
     const link = await this.#pendingLink(token, now);
     const policy = await this.#policyOf(link);
+    // A file the policy refuses before it is sent is refused all the same: the audit log says so.
+    const refuse = async (refusal: AppError): Promise<never> => {
+      await this.#deps.audit.record(link.tenantId, 'upload.refused', customer, {
+        linkId: link._id,
+        details: { stage: 'intent', fileName: body.fileName, reason: refusal.message },
+      });
+      throw refusal;
+    };
     if (!policy.receiveEnabled) {
       const noted = await links.noteRejectedAttempt(link, now);
       if (noted) this.#deps.outbox.publishSoon(noted._id);
-      throw new AppError('receiving_disabled', policy.disabledMessage ?? DEFAULT_DISABLED_MESSAGE);
+      return refuse(new AppError('receiving_disabled', policy.disabledMessage ?? DEFAULT_DISABLED_MESSAGE));
     }
 
     const resolved = resolveMediaType(body.contentType, body.fileName, categoriesFor(body.kind));
     const allowed = allowedCategories(policy);
     if (!resolved || !allowed.includes(resolved.category)) {
       const what = baseMime(body.contentType) || body.fileName;
-      throw new AppError('unsupported_media_type', `Files of type ${what} are not accepted here.`);
+      return refuse(new AppError('unsupported_media_type', `Files of type ${what} are not accepted here.`));
     }
     const limit = policy.categories[resolved.category].maxBytes;
     if (body.size > limit) {
-      throw new AppError(
-        'payload_too_large',
-        `The file is ${formatBytes(body.size)}; ${resolved.category} files may be at most ${formatBytes(limit)}.`,
+      return refuse(
+        new AppError(
+          'payload_too_large',
+          `The file is ${formatBytes(body.size)}; ${resolved.category} files may be at most ${formatBytes(limit)}.`,
+        ),
       );
     }
 
@@ -397,7 +407,7 @@ export class UploadFlow {
     await this.#discard(upload, 'rejected', now, reason);
     await this.#deps.audit.record(link.tenantId, 'upload.refused', customer, {
       linkId: link._id,
-      details: { uploadId: upload._id, fileName: upload.fileName, reason },
+      details: { stage: 'completion', uploadId: upload._id, fileName: upload.fileName, reason },
     });
   }
 

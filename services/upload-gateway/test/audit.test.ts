@@ -103,6 +103,28 @@ describe("the customer's actions in the audit log", () => {
     ]);
   });
 
+  it('a file the policy refuses before it is sent: one entry, at the intent', async () => {
+    const { linkId, token } = await gateway.createLink();
+    const response = await gateway.post(`/u/${token}/uploads`, {
+      fileName: 'setup.exe',
+      contentType: 'application/x-msdownload',
+      size: 1000,
+      kind: 'file',
+    });
+    expect(response.status).toBe(415);
+    expect(await entriesOf(linkId)).toMatchObject([
+      {
+        action: 'upload.refused',
+        actor: customer,
+        details: {
+          stage: 'intent',
+          fileName: 'setup.exe',
+          reason: 'Files of type application/x-msdownload are not accepted here.',
+        },
+      },
+    ]);
+  });
+
   it('a file the scanner blocked: one entry with the signature, and no refusal besides', async () => {
     const eicar = new TextEncoder().encode(EICAR_TEST_FILE);
     const { linkId, status, intent } = await send({ name: 'eicar.txt', type: 'text/plain', bytes: eicar });

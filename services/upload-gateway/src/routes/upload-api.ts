@@ -45,7 +45,7 @@ export function uploadApiRoutes(
       },
     },
     async (request, reply) => {
-      const intent = await flow.intent(request.params.token, request.body);
+      const intent = await flow.intent(request.params.token, request.body, customers.actorOf(request));
       return reply.code(201).header('cache-control', 'no-store').send(intent);
     },
   );
