@@ -45,8 +45,9 @@ export type AuditFilter = {
 
 /**
  * The audit log: the store port for it, append-only per tenant. Adapters: SqliteAuditLog (one
- * transaction reads the head and inserts) and MongoAuditLog (a unique (tenantId, seq) and a retry
- * when another append took the seq). One conformance suite (test/conformance/audit-log.ts).
+ * transaction reads the head and inserts) and MongoAuditLog (a process's waiting appends chained
+ * and inserted as one batch under a unique (tenantId, seq), chained again after the new head when
+ * another replica took a seq). One conformance suite (test/conformance/audit-log.ts).
  */
 export interface AuditLog {
   ensureIndexes(): Promise<void>;

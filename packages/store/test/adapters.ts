@@ -16,6 +16,11 @@ export type Adapter<S extends Store = Store> = {
   name: string;
   open(): Promise<S>;
   dispose(store: S): Promise<void>;
+  /**
+   * A second store over the same data, as another replica of the deployment (another process)
+   * opens it: its own client or connection. Closed with its close(); the data stays with `store`.
+   */
+  replica(store: S): Promise<S>;
   /** Changes the audit log behind the store's back, as someone with access to the database could. */
   tamperAudit: AuditTamper<S>;
 };
@@ -38,6 +43,10 @@ export const mongoAdapter: Adapter<MongoStore> = {
     await store.mongo.db.dropDatabase().catch(() => {});
     await store.close();
   },
+  replica: async (store) =>
+    new MongoStore(
+      await connectMongo(inject('mongoUri'), store.mongo.db.databaseName, 'tests', mongoTestOptions()),
+    ),
   tamperAudit: {
     alterDetails: async (store, tenantId, seq, details) => {
       const result = await store.mongo.db
@@ -88,6 +97,7 @@ export const sqliteAdapter: Adapter<SqliteStore> = {
     await store.close();
     folders.get(store)?.remove();
   },
+  replica: async (store) => new SqliteStore(store.location),
   tamperAudit: {
     alterDetails: async (store, tenantId, seq, details) =>
       onSqliteFile(

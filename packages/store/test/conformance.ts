@@ -16,7 +16,13 @@ import { describeUploads } from './conformance/uploads.ts';
  * adapter runs the same suite, so what it asserts is the contract the services rely on. Each
  * test gets a store of its own: several of the port's queries span all documents.
  */
-export function describeStore<S extends Store>({ name, open, dispose, tamperAudit }: Adapter<S>): void {
+export function describeStore<S extends Store>({
+  name,
+  open,
+  dispose,
+  replica,
+  tamperAudit,
+}: Adapter<S>): void {
   describe(`Store conformance: ${name}`, () => {
     let store: S | undefined;
     beforeEach(async () => {
@@ -40,6 +46,6 @@ export function describeStore<S extends Store>({ name, open, dispose, tamperAudi
     describeUploads(current);
     describeTenants(current);
     describeAgentSessions(current);
-    describeAuditLog(current, tamperAudit);
+    describeAuditLog(current, () => replica(current()), tamperAudit);
   });
 }

@@ -1,6 +1,12 @@
 import type { AuditActor } from '@uplink/contracts';
 import { describe, expect, it } from 'vitest';
-import { AUDIT_GENESIS_HASH, auditHash, type NewAuditEntry, verifyAuditChain } from '../../src/audit-log.ts';
+import {
+  AUDIT_GENESIS_HASH,
+  type AuditEntry,
+  auditHash,
+  type NewAuditEntry,
+  verifyAuditChain,
+} from '../../src/audit-log.ts';
 import type { Store } from '../../src/store.ts';
 import type { AuditTamper } from '../adapters.ts';
 import { agentActor, at, HOUR, keyActor, newTenantId, SECOND } from './fixtures.ts';
@@ -17,7 +23,11 @@ function created(linkId: string, offsetMs = 0): NewAuditEntry {
   };
 }
 
-export function describeAuditLog<S extends Store>(store: () => S, tamper: AuditTamper<S>): void {
+export function describeAuditLog<S extends Store>(
+  store: () => S,
+  openReplica: () => Promise<S>,
+  tamper: AuditTamper<S>,
+): void {
   const audit = () => store().audit;
 
   describe('audit log', () => {
@@ -98,6 +108,31 @@ export function describeAuditLog<S extends Store>(store: () => S, tamper: AuditT
       expect(chain).toHaveLength(20);
       expect(new Set(chain.map((entry) => entry.linkId)).size).toBe(20);
       expect(await verifyAuditChain(audit(), tenantId)).toStrictEqual({ ok: true, checked: 20, from: 1 });
+    });
+
+    it('keeps one unbroken chain under 200 appends on one tenant from two replicas, arriving over 20 turns', async () => {
+      const tenantId = newTenantId();
+      const replica = await openReplica();
+      try {
+        const appends: Promise<AuditEntry>[] = [];
+        for (let turn = 0; turn < 20; turn++) {
+          for (let i = turn * 10; i < (turn + 1) * 10; i++) {
+            const appender = i % 2 === 0 ? store() : replica;
+            appends.push(appender.audit.append(tenantId, created(`lnk_${i}`, i)));
+          }
+          // Not waiting for any append: the next ten arrive while earlier ones are being written.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        const appended = await Promise.all(appends);
+        const chain = await audit().chain(tenantId, 0, 500);
+        expect(chain.map((entry) => entry.seq)).toStrictEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+        // Each caller got its own entry, exactly as stored.
+        expect(chain).toStrictEqual([...appended].sort((a, b) => a.seq - b.seq));
+        expect(new Set(chain.map((entry) => entry.linkId)).size).toBe(200);
+        expect(await verifyAuditChain(audit(), tenantId)).toStrictEqual({ ok: true, checked: 200, from: 1 });
+      } finally {
+        await replica.close();
+      }
     });
 
     it('names the entry altered in the database', async () => {
