@@ -49,8 +49,13 @@ abstract class PullSource<M> implements MessageSource<M> {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    for (const wake of [...this.#wakers]) wake();
+    this.wake();
     this.#onStop();
+  }
+
+  /** Ends this source's waits, so that it looks again (what it waits for is its own to change). */
+  protected wake(): void {
+    for (const wake of [...this.#wakers]) wake();
   }
 
   async #next(): Promise<IteratorResult<M, undefined>> {
@@ -109,8 +114,12 @@ export class ConsumerSource extends PullSource<ConsumerMessage> {
       // Settling twice is harmless on JetStream too; only the first one counts.
       if (settled) return;
       settled = true;
+      const wasFull = this.#out.size >= this.#maxInFlight;
       this.#out.delete(out);
       apply();
+      // A settlement makes no message deliverable to anyone (a nak that does wakes them all
+      // through the bus); it only frees a slot here, which a full source waits for.
+      if (wasFull) this.wake();
     };
     const { seq } = message;
     return {

@@ -218,10 +218,11 @@ export class SqliteEventBus implements EventBus {
   #durableAccess(durable: string): DurableAccess {
     const store = this.#store;
     // Settling after close does nothing: whatever was out is redelivered when the file reopens.
+    // An ack or a term makes nothing deliverable, so it wakes no other source (the settling
+    // source wakes itself if it waited for the slot); a nak makes its message due again.
     const settle = (apply: () => void): void => {
       if (this.#closed) return;
       apply();
-      this.#wakeups.notify();
     };
     return {
       now: () => this.#now(),
@@ -234,7 +235,10 @@ export class SqliteEventBus implements EventBus {
           this.#log?.debug({ consumer: durable, seq, reason }, 'message terminated');
         }),
       nak: (seq, deliveryCount, delayMs) =>
-        settle(() => store.reschedule(durable, seq, deliveryCount, this.#now() + Math.max(0, delayMs ?? 0))),
+        settle(() => {
+          store.reschedule(durable, seq, deliveryCount, this.#now() + Math.max(0, delayMs ?? 0));
+          this.#wakeups.notify();
+        }),
     };
   }
 
