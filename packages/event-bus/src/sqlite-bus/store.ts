@@ -275,6 +275,14 @@ export class BusStore {
   claim(durable: string, now: number): Claimed | undefined {
     const consumer = this.#consumer(durable);
     if (!consumer) return undefined;
+    // Nothing due and nothing new: answer without a transaction (this process is the file's
+    // only writer, so nothing can change between these reads and the claim's own).
+    if (
+      !this.#sql.nextDue.get(durable, now, consumer.maxDeliver) &&
+      Number(this.#sql.maxSeq.get()?.seq ?? 0) <= consumer.deliveredSeq
+    ) {
+      return undefined;
+    }
     return this.#transaction(() => {
       for (;;) {
         const due = this.#sql.nextDue.get(durable, now, consumer.maxDeliver);
