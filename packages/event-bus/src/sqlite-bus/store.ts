@@ -193,6 +193,8 @@ export class BusStore {
   readonly #subjects = new Set<string>();
   /** subjectsOf's answers by filter list, until a new subject appears. */
   readonly #subjectsOfFilters = new Map<string, string>();
+  /** Acks and terms not yet written: the next claim's transaction, or the next turn, writes them. */
+  #settles: { durable: string; seq: number }[] = [];
 
   /** `syncFile`: how the -wal file is forced to the disk (WalSync's fdatasync unless given). */
   constructor(path: string, opts: { syncFile?: SyncFile } = {}) {
@@ -284,6 +286,7 @@ export class BusStore {
       return undefined;
     }
     return this.#transaction(() => {
+      this.#writeSettles();
       for (;;) {
         const due = this.#sql.nextDue.get(durable, now, consumer.maxDeliver);
         const lastSeq = Number(this.#sql.maxSeq.get()?.seq ?? 0);
@@ -318,6 +321,7 @@ export class BusStore {
   consumerState(durable: string, now: number): { pending: number; redelivered: number } | undefined {
     const consumer = this.#consumer(durable);
     if (!consumer) return undefined;
+    this.#flushSettles();
     const pending = this.#sql.undelivered.get(this.#subjectsOf(consumer.filters), consumer.deliveredSeq)?.n;
     const redelivered = this.#sql.redelivered.get(durable, consumer.maxDeliver, now)?.n;
     return { pending: Number(pending ?? 0), redelivered: Number(redelivered ?? 0) };
@@ -331,8 +335,23 @@ export class BusStore {
     return due === null || due === undefined ? undefined : Number(due);
   }
 
+  /**
+   * Settles in batches: the row goes with the next claim's transaction, or with the others of
+   * this turn in one of their own, rather than in a commit each. Nothing reads it meanwhile that
+   * could hand the message out again (a claim writes them first). Like any settlement, one
+   * lost to a crash before it is written means a redelivery.
+   */
   settle(durable: string, seq: number): void {
-    this.#sql.settle.run(durable, seq);
+    if (this.#settles.length === 0) {
+      setImmediate(() => {
+        try {
+          this.#flushSettles();
+        } catch {
+          // Still queued (the transaction rolled back): the next claim writes them.
+        }
+      });
+    }
+    this.#settles.push({ durable, seq });
   }
 
   /** Schedules delivery `deliveryCount` again at `dueAt`, unless a later delivery took its place. */
@@ -347,6 +366,7 @@ export class BusStore {
    * the process died before this open), so waiting out their ack wait would only delay work.
    */
   releaseOutstanding(now: number): number {
+    this.#flushSettles();
     return Number(this.#sql.release.run(now).changes ?? 0);
   }
 
@@ -365,6 +385,7 @@ export class BusStore {
   }
 
   async close(): Promise<void> {
+    this.#flushSettles();
     await this.#walSync.close();
     if (this.#db.isOpen) this.#db.close();
   }
@@ -419,6 +440,20 @@ export class BusStore {
   #subjectAfter(subject: string): string | undefined {
     const next = this.#sql.subjectAfter.get(subject)?.subject;
     return next === null || next === undefined ? undefined : String(next);
+  }
+
+  #flushSettles(): void {
+    if (this.#settles.length === 0 || !this.#db.isOpen) return;
+    this.#transaction(() => this.#writeSettles());
+  }
+
+  /**
+   * Inside a transaction: writes the settlements waiting. They leave the queue once written; a
+   * transaction rolled back after that loses them, which means a redelivery, as after a crash.
+   */
+  #writeSettles(): void {
+    for (const { durable, seq } of this.#settles) this.#sql.settle.run(durable, seq);
+    this.#settles = [];
   }
 
   #transaction<T>(work: () => T): T {
