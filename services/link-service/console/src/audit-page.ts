@@ -6,36 +6,11 @@ import { auditActorText, formatTime } from '@uplink/links-panel';
 import { fill } from '@uplink/web/text';
 import type { ConsoleConfig } from '../../src/console/config.ts';
 import type { Api } from './api.ts';
+import { byId, cell, type PageHooks } from './dom.ts';
 
 type Messages = ConsoleConfig['messages'];
 
 const PAGE = 50;
-
-export type AuditPageHooks = {
-  announce(text: string): void;
-  /** A 401 signs the agent out: true when the error was one. */
-  unauthorized(error: unknown): boolean;
-  errorText(error: unknown): string;
-};
-
-function byId<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`the console page has no #${id}`);
-  return found as T;
-}
-
-function cell(text: string, dateTime?: string): HTMLTableCellElement {
-  const td = document.createElement('td');
-  if (dateTime === undefined) {
-    td.textContent = text;
-  } else {
-    const time = document.createElement('time');
-    time.dateTime = dateTime;
-    time.textContent = text;
-    td.append(time);
-  }
-  return td;
-}
 
 function detailsText(details: AuditEntryView['details']): string {
   return Object.entries(details)
@@ -45,7 +20,7 @@ function detailsText(details: AuditEntryView['details']): string {
 
 export class AuditPage {
   private readonly m: Messages;
-  private readonly hooks: AuditPageHooks;
+  private readonly hooks: PageHooks;
   private api: Api | undefined;
   /** The filters of the list shown, and where its next page starts. */
   private query: AuditQuery = {};
@@ -61,7 +36,7 @@ export class AuditPage {
     older: byId<HTMLButtonElement>('audit-older'),
   };
 
-  constructor(m: Messages, hooks: AuditPageHooks) {
+  constructor(m: Messages, hooks: PageHooks) {
     this.m = m;
     this.hooks = hooks;
     this.el.form.addEventListener('submit', (event) => {

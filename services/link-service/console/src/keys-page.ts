@@ -6,38 +6,13 @@ import { formatTime } from '@uplink/links-panel';
 import { fill } from '@uplink/web/text';
 import type { ConsoleConfig } from '../../src/console/config.ts';
 import type { Api } from './api.ts';
+import { byId, cell, type PageHooks } from './dom.ts';
 
 type Messages = ConsoleConfig['messages'];
 
-export type KeysPageHooks = {
-  announce(text: string): void;
-  /** A 401 signs the agent out: true when the error was one. */
-  unauthorized(error: unknown): boolean;
-  errorText(error: unknown): string;
-};
-
-function byId<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`the console page has no #${id}`);
-  return found as T;
-}
-
-function cell(text: string, dateTime?: string): HTMLTableCellElement {
-  const td = document.createElement('td');
-  if (dateTime === undefined) {
-    td.textContent = text;
-  } else {
-    const time = document.createElement('time');
-    time.dateTime = dateTime;
-    time.textContent = text;
-    td.append(time);
-  }
-  return td;
-}
-
 export class KeysPage {
   private readonly m: Messages;
-  private readonly hooks: KeysPageHooks;
+  private readonly hooks: PageHooks;
   private api: Api | undefined;
   private readonly el = {
     list: byId<HTMLTableSectionElement>('key-list'),
@@ -51,7 +26,7 @@ export class KeysPage {
     copy: byId<HTMLButtonElement>('key-copy'),
   };
 
-  constructor(m: Messages, hooks: KeysPageHooks) {
+  constructor(m: Messages, hooks: PageHooks) {
     this.m = m;
     this.hooks = hooks;
     this.el.form.addEventListener('submit', (event) => {

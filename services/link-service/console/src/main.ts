@@ -13,6 +13,7 @@ import {
 } from '../../src/console/config.ts';
 import { Api, ApiError, NetworkError, type Ticket } from './api.ts';
 import { AuditPage } from './audit-page.ts';
+import { byId } from './dom.ts';
 import { KeysPage } from './keys-page.ts';
 import { SettingsForm } from './settings-form.ts';
 
@@ -21,12 +22,6 @@ const TICKET_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 function readConfig(): ConsoleConfig | undefined {
   const text = document.getElementById(CONFIG_ELEMENT_ID)?.textContent;
   return text ? (JSON.parse(text) as ConsoleConfig) : undefined;
-}
-
-function byId<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`the console page has no #${id}`);
-  return found as T;
 }
 
 /** sessionStorage, or memory where a framed page may not use it. */

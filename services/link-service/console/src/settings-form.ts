@@ -4,17 +4,12 @@
 // removal: the save then sends `null` for it and ignores its fields.
 import type { MediaPolicyUpdate, SettingsUpdate, SettingsView } from '@uplink/contracts';
 import type { ConsoleConfig } from '../../src/console/config.ts';
+import { byId as field } from './dom.ts';
 
 const MB = 1024 * 1024;
 type Messages = ConsoleConfig['messages'];
 type Field = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
 type Destination = keyof SettingsView['destinations'];
-
-function field<T extends Field>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`the console page has no #${id}`);
-  return found as T;
-}
 
 const orNull = (value: string) => (value.trim() === '' ? null : value.trim());
 const megabytes = (bytes: number) => String(Math.max(1, Math.round(bytes / MB)));
