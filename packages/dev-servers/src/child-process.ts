@@ -180,6 +180,38 @@ export async function startProcess(options: StartProcessOptions): Promise<Manage
   return { pid: child.pid ?? -1, logFile, stop };
 }
 
+/** A server that can be stopped and started again with the same options. */
+export interface RestartableProcess {
+  /** Starts it (no-op while it runs; concurrent calls share one start). */
+  start(): Promise<void>;
+  /** Stops it, after any start under way has settled. */
+  stop(): Promise<void>;
+}
+
+/** `startProcess(options)` behind start() and stop() that may be called any number of times. */
+export function restartableProcess(options: StartProcessOptions): RestartableProcess {
+  let current: ManagedProcess | undefined;
+  let starting: Promise<void> | undefined;
+  const start = (): Promise<void> => {
+    if (current) return Promise.resolve();
+    starting ??= startProcess(options)
+      .then((process) => {
+        current = process;
+      })
+      .finally(() => {
+        starting = undefined;
+      });
+    return starting;
+  };
+  const stop = async (): Promise<void> => {
+    await starting?.catch(() => undefined);
+    const process = current;
+    current = undefined;
+    await process?.stop();
+  };
+  return { start, stop };
+}
+
 async function readTail(file: string, from: number, lines: number): Promise<string> {
   try {
     const handle = await open(file, 'r');

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { aptGetInstall, isExecutable, once } from './binaries.ts';
-import { canConnect, createTempDir, type ManagedProcess, startProcess } from './child-process.ts';
+import { canConnect, createTempDir, restartableProcess } from './child-process.ts';
 import { log } from './log.ts';
 import { freePort } from './ports.ts';
 
@@ -119,32 +119,14 @@ export async function startClamd(options: StartClamdOptions = {}): Promise<Clamd
     ].join('\n'),
   );
 
-  let current: ManagedProcess | undefined;
-  let starting: Promise<void> | undefined;
-  const start = (): Promise<void> => {
-    if (current) return Promise.resolve();
-    starting ??= startProcess({
-      name: 'clamd',
-      command: binary,
-      args: ['-c', configFile],
-      logFile: join(dir, 'clamd.log'),
-      // clamd binds its sockets only once its database is loaded.
-      ready: () => canConnect(port),
-    })
-      .then((process) => {
-        current = process;
-      })
-      .finally(() => {
-        starting = undefined;
-      });
-    return starting;
-  };
-  const stop = async (): Promise<void> => {
-    await starting?.catch(() => undefined);
-    const process = current;
-    current = undefined;
-    await process?.stop();
-  };
+  const { start, stop } = restartableProcess({
+    name: 'clamd',
+    command: binary,
+    args: ['-c', configFile],
+    logFile: join(dir, 'clamd.log'),
+    // clamd binds its sockets only once its database is loaded.
+    ready: () => canConnect(port),
+  });
 
   await start();
   return { url: `tcp://127.0.0.1:${port}`, socketUrl: `unix://${socketPath}`, port, stop, start };

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureNatsServer } from './binaries.ts';
-import { createTempDir, httpStatus, type ManagedProcess, startProcess } from './child-process.ts';
+import { createTempDir, httpStatus, restartableProcess } from './child-process.ts';
 import { freePort } from './ports.ts';
 
 export interface NatsServer {
@@ -30,31 +30,13 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
   const healthUrl = `http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`;
   const args = ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort)];
 
-  let current: ManagedProcess | undefined;
-  let starting: Promise<void> | undefined;
-  const start = (): Promise<void> => {
-    if (current) return Promise.resolve();
-    starting ??= startProcess({
-      name: 'nats-server',
-      command: binary,
-      args,
-      logFile: join(storeDir, 'nats-server.log'),
-      ready: async () => (await httpStatus(healthUrl)) === 200,
-    })
-      .then((process) => {
-        current = process;
-      })
-      .finally(() => {
-        starting = undefined;
-      });
-    return starting;
-  };
-  const stop = async (): Promise<void> => {
-    await starting?.catch(() => undefined);
-    const process = current;
-    current = undefined;
-    await process?.stop();
-  };
+  const { start, stop } = restartableProcess({
+    name: 'nats-server',
+    command: binary,
+    args,
+    logFile: join(storeDir, 'nats-server.log'),
+    ready: async () => (await httpStatus(healthUrl)) === 200,
+  });
 
   await start();
   return { url: `nats://127.0.0.1:${port}`, port, stop, start };
