@@ -15,7 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { embeddedUplinkEnv } from '@uplink/testing';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import { Subjects } from '../packages/contracts/src/index.ts';
 import { NPM_START_NODE_OPTIONS } from '../packages/embedded/src/runtime.ts';
 import {
@@ -30,13 +30,20 @@ import {
   startReadyProcess,
   summarizeLog,
 } from './lib/common.ts';
-import { type LatencyFigures, latencyFigures, summarizeRounds } from './lib/load-figures.ts';
+import {
+  CONNECTIONS,
+  MEASURE_SECONDS,
+  type OkRunFigures,
+  okRunFigures,
+  postLoad,
+  ROUNDS,
+  runFiguresText,
+  summarizeRounds,
+  WARMUP_SECONDS,
+  warmAndMeasure,
+} from './lib/load-figures.ts';
 
 const NAME = 'embedded-load';
-const CONNECTIONS = 10;
-const WARMUP_SECONDS = 2;
-const MEASURE_SECONDS = 10;
-const ROUNDS = 2;
 const TARGET_LINKS_RATIO = 0.7;
 const TARGET_INTENTS_RATIO = 0.8;
 const TARGET_PEAK_RSS_MB = 250;
@@ -57,19 +64,7 @@ const RSS_SAMPLE_MS = 100;
 
 type Target = 'baseline' | 'uplink';
 
-type RunFigures = {
-  target: Target;
-  round: number;
-  /** 2xx answers per second: only successes count. */
-  okPerSec: number;
-  latencyMs: LatencyFigures;
-  ok2xx: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  /** CPU ms used per 2xx answer by each process during the measured part. */
-  cpuMsPerRequest: Record<string, number>;
-};
+type RunFigures = OkRunFigures & { target: Target; round: number };
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -230,20 +225,11 @@ function sampleRss(pid: number) {
 type Request = { path: string; body: string; headers: Record<string, string> };
 
 async function load(url: string, next: () => Request, seconds: number): Promise<autocannon.Result> {
-  return autocannon({
-    url,
-    connections: CONNECTIONS,
-    pipelining: 1,
-    duration: seconds,
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (request) => {
-          const { path, body, headers } = next();
-          return { ...request, path, body, headers: { 'content-type': 'application/json', ...headers } };
-        },
-      },
-    ],
+  return postLoad(url, seconds, {
+    setupRequest: (request) => {
+      const { path, body, headers } = next();
+      return { ...request, path, body, headers: { 'content-type': 'application/json', ...headers } };
+    },
   });
 }
 
@@ -304,31 +290,16 @@ async function runSeries(series: Series): Promise<SeriesRuns> {
   for (let r = 1; r <= ROUNDS; r++) {
     for (const target of ['baseline', 'uplink'] as const) {
       const { url, pid, next } = series.targets[target];
-      const warm = await load(url, next, WARMUP_SECONDS);
-      const meter = cpuMeter({ [target]: pid, autocannon: process.pid });
-      const result = await load(url, next, MEASURE_SECONDS);
-      const cpu = meter.since();
+      const { warm, result, cpu } = await warmAndMeasure(
+        (seconds) => load(url, next, seconds),
+        () => cpuMeter({ [target]: pid, autocannon: process.pid }),
+      );
       if (target === 'uplink') uplink2xx += warm['2xx'] + result['2xx'];
-      const ok = result['2xx'];
-      const figures: RunFigures = {
-        target,
-        round: r,
-        okPerSec: round(ok / result.duration, 1),
-        latencyMs: latencyFigures(result),
-        ok2xx: ok,
-        non2xx: result.non2xx,
-        errors: result.errors,
-        timeouts: result.timeouts,
-        cpuMsPerRequest: Object.fromEntries(
-          Object.entries(cpu).map(([name, ms]) => [name, ok > 0 ? round(ms / ok, 3) : 0]),
-        ),
-      };
+      const figures: RunFigures = { target, round: r, ...okRunFigures(result, cpu) };
       runs.push(figures);
       log(
         NAME,
-        `${series.name} round ${r} ${target.padEnd(8)} ${figures.okPerSec} 2xx/s  p50 ${figures.latencyMs.p50} ms  ` +
-          `p97.5 ${figures.latencyMs.p97_5} ms  p99 ${figures.latencyMs.p99} ms  non-2xx ${figures.non2xx}  ` +
-          `errors ${figures.errors}  cpu ms/req ${JSON.stringify(figures.cpuMsPerRequest)}`,
+        `${series.name} round ${r} ${target.padEnd(8)} ${figures.okPerSec} 2xx/s  ${runFiguresText(figures)}`,
       );
     }
   }

@@ -6,7 +6,7 @@
 // Each HTTP server runs in its own child process, so autocannon (in this process) never shares
 // an event loop with the server it measures. Both children run for the whole benchmark, idle
 // while the other is measured.
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import { Subjects } from '../packages/contracts/src/index.ts';
 import { openNatsBus } from '../packages/event-bus/src/nats.ts';
 import { createLogger } from '../packages/kit/src/index.ts';
@@ -25,13 +25,21 @@ import {
   startService,
   summarizeLog,
 } from './lib/common.ts';
-import { type LatencyFigures, latencyFigures, summarizeRounds } from './lib/load-figures.ts';
+import {
+  CONNECTIONS,
+  cpuMsPer,
+  type LatencyFigures,
+  latencyFigures,
+  MEASURE_SECONDS,
+  postLoad,
+  ROUNDS,
+  runFiguresText,
+  summarizeRounds,
+  WARMUP_SECONDS,
+  warmAndMeasure,
+} from './lib/load-figures.ts';
 
 const NAME = 'link-creation';
-const CONNECTIONS = 10;
-const WARMUP_SECONDS = 2;
-const MEASURE_SECONDS = 10;
-const ROUNDS = 2;
 const TARGET_RATIO = 0.7;
 const API_KEY = 'upk_bench_bootstrap_key_000000000000000';
 const REAL_DB = 'bench_uplink';
@@ -62,29 +70,20 @@ async function load(
   seconds: number,
 ): Promise<autocannon.Result> {
   let n = 0;
-  return autocannon({
-    url,
-    connections: CONNECTIONS,
-    pipelining: 1,
-    duration: seconds,
-    requests: [
-      {
-        method: 'POST',
-        path,
-        headers: {
-          'content-type': 'application/json',
-          ...(auth ? { authorization: `Bearer ${auth}` } : {}),
-        },
-        // Spread links over many tickets, as real traffic would.
-        setupRequest: (request) => ({
-          ...request,
-          body: JSON.stringify({
-            ticket: { provider: 'freshdesk', id: String(1000 + (n++ % 5000)) },
-            validityHours: 2,
-          }),
-        }),
-      },
-    ],
+  return postLoad(url, seconds, {
+    path,
+    headers: {
+      'content-type': 'application/json',
+      ...(auth ? { authorization: `Bearer ${auth}` } : {}),
+    },
+    // Spread links over many tickets, as real traffic would.
+    setupRequest: (request) => ({
+      ...request,
+      body: JSON.stringify({
+        ticket: { provider: 'freshdesk', id: String(1000 + (n++ % 5000)) },
+        validityHours: 2,
+      }),
+    }),
   });
 }
 
@@ -152,12 +151,11 @@ export async function runLinkCreation(): Promise<BenchResult> {
     for (const [i, target] of order.entries()) {
       const { child, path, auth } = targets[target];
       const roundNo = Math.floor(i / 2) + 1;
-      const warm = await load(urlOf(target), path, auth, WARMUP_SECONDS);
-      if (target === 'real') realRequests2xx += warm['2xx'];
-      const meter = cpuMeter({ ...pids, [child.name]: child.pid });
-      const result = await load(urlOf(target), path, auth, MEASURE_SECONDS);
-      const cpu = meter.since();
-      if (target === 'real') realRequests2xx += result['2xx'];
+      const { warm, result, cpu } = await warmAndMeasure(
+        (seconds) => load(urlOf(target), path, auth, seconds),
+        () => cpuMeter({ ...pids, [child.name]: child.pid }),
+      );
+      if (target === 'real') realRequests2xx += warm['2xx'] + result['2xx'];
       const requests = result['2xx'] + result.non2xx;
       const figures: RunFigures = {
         target,
@@ -169,16 +167,12 @@ export async function runLinkCreation(): Promise<BenchResult> {
         non2xx: result.non2xx,
         errors: result.errors,
         timeouts: result.timeouts,
-        cpuMsPerRequest: Object.fromEntries(
-          Object.entries(cpu).map(([name, ms]) => [name, requests > 0 ? round(ms / requests, 3) : 0]),
-        ),
+        cpuMsPerRequest: cpuMsPer(cpu, requests),
       };
       runs.push(figures);
       log(
         NAME,
-        `round ${roundNo} ${target.padEnd(8)} ${figures.reqPerSec} req/s  p50 ${figures.latencyMs.p50} ms  ` +
-          `p97.5 ${figures.latencyMs.p97_5} ms  p99 ${figures.latencyMs.p99} ms  non-2xx ${figures.non2xx}  ` +
-          `errors ${figures.errors}  cpu ms/req ${JSON.stringify(figures.cpuMsPerRequest)}`,
+        `round ${roundNo} ${target.padEnd(8)} ${figures.reqPerSec} req/s  ${runFiguresText(figures)}`,
       );
     }
 

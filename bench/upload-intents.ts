@@ -10,7 +10,7 @@
 // its own process, a tenant, and fresh links on demand).
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import { type AzuriteServer, startAzurite } from '../packages/dev-servers/src/index.ts';
 import { AzureBlobStore } from '../packages/storage/src/index.ts';
 import {
@@ -34,13 +34,20 @@ import {
   startService,
   summarizeLog,
 } from './lib/common.ts';
-import { type LatencyFigures, latencyFigures, summarizeRounds } from './lib/load-figures.ts';
+import {
+  CONNECTIONS,
+  MEASURE_SECONDS,
+  type OkRunFigures,
+  okRunFigures,
+  postLoad,
+  ROUNDS,
+  runFiguresText,
+  summarizeRounds,
+  WARMUP_SECONDS,
+  warmAndMeasure,
+} from './lib/load-figures.ts';
 
 const NAME = 'upload-intents';
-const CONNECTIONS = 10;
-const WARMUP_SECONDS = 2;
-const MEASURE_SECONDS = 10;
-const ROUNDS = 2;
 const TARGET_RATIO = 0.5;
 /** Intents for a pending link are unlimited; a few links spread the lookups anyway. */
 const LINKS = 8;
@@ -204,19 +211,7 @@ function treeCpuMs(root: number): number {
 const TARGETS = ['hello-world', 'db-only', 'gateway'] as const;
 type Target = (typeof TARGETS)[number];
 
-type RunFigures = {
-  target: Target;
-  round: number;
-  /** 2xx answers per second: only successes count. */
-  okPerSec: number;
-  latencyMs: LatencyFigures;
-  ok2xx: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  /** CPU ms used per 2xx answer by each process during the measured part. */
-  cpuMsPerRequest: Record<string, number>;
-};
+type RunFigures = OkRunFigures & { target: Target; round: number };
 
 /** What the page sends for a picked 1 MB PDF; the name varies as it would between customers. */
 function intentBody(n: number): string {
@@ -230,21 +225,12 @@ function intentBody(n: number): string {
 
 async function load(url: string, paths: readonly string[], seconds: number): Promise<autocannon.Result> {
   let n = 0;
-  return autocannon({
-    url,
-    connections: CONNECTIONS,
-    pipelining: 1,
-    duration: seconds,
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (request) => {
-          const i = n++;
-          return { ...request, path: paths[i % paths.length] as string, body: intentBody(i) };
-        },
-      },
-    ],
+  return postLoad(url, seconds, {
+    headers: { 'content-type': 'application/json' },
+    setupRequest: (request) => {
+      const i = n++;
+      return { ...request, path: paths[i % paths.length] as string, body: intentBody(i) };
+    },
   });
 }
 
@@ -305,32 +291,16 @@ export async function runUploadIntents(): Promise<BenchResult> {
     for (const [i, target] of order.entries()) {
       const { child, url, paths } = targets[target];
       const roundNo = Math.floor(i / TARGETS.length) + 1;
-      const warm = await load(url, paths, WARMUP_SECONDS);
-      if (target === 'gateway') real2xx += warm['2xx'];
-      const meter = stack.meter({ [child.name]: child.pid });
-      const result = await load(url, paths, MEASURE_SECONDS);
-      const cpu = meter.since();
-      if (target === 'gateway') real2xx += result['2xx'];
-      const ok = result['2xx'];
-      const figures: RunFigures = {
-        target,
-        round: roundNo,
-        okPerSec: round(ok / result.duration, 1),
-        latencyMs: latencyFigures(result),
-        ok2xx: ok,
-        non2xx: result.non2xx,
-        errors: result.errors,
-        timeouts: result.timeouts,
-        cpuMsPerRequest: Object.fromEntries(
-          Object.entries(cpu).map(([name, ms]) => [name, ok > 0 ? round(ms / ok, 3) : 0]),
-        ),
-      };
+      const { warm, result, cpu } = await warmAndMeasure(
+        (seconds) => load(url, paths, seconds),
+        () => stack.meter({ [child.name]: child.pid }),
+      );
+      if (target === 'gateway') real2xx += warm['2xx'] + result['2xx'];
+      const figures: RunFigures = { target, round: roundNo, ...okRunFigures(result, cpu) };
       runs.push(figures);
       log(
         NAME,
-        `round ${roundNo} ${target.padEnd(11)} ${figures.okPerSec} 2xx/s  p50 ${figures.latencyMs.p50} ms  ` +
-          `p97.5 ${figures.latencyMs.p97_5} ms  p99 ${figures.latencyMs.p99} ms  non-2xx ${figures.non2xx}  ` +
-          `errors ${figures.errors}  cpu ms/req ${JSON.stringify(figures.cpuMsPerRequest)}`,
+        `round ${roundNo} ${target.padEnd(11)} ${figures.okPerSec} 2xx/s  ${runFiguresText(figures)}`,
       );
     }
 
