@@ -15,20 +15,11 @@ import {
   type CrashCheck,
   checkAfterRestart,
   createCrashFlows,
-  embeddedUplinkEnv,
   runFlowsUntilKilled,
   type TenantApiAccess,
 } from '@uplink/testing';
-import { NPM_START_NODE_OPTIONS } from '../packages/embedded/src/runtime.ts';
-import {
-  type BenchResult,
-  benchDir,
-  log,
-  percentile,
-  round,
-  sleep,
-  startReadyProcess,
-} from './lib/common.ts';
+import { type BenchResult, benchDir, log, percentile, round } from './lib/common.ts';
+import { embeddedBenchEnv, gatewayReady, startEmbeddedUplink } from './lib/embedded-uplink.ts';
 
 const NAME = 'crash-durability';
 const FLOWS = 1_000;
@@ -36,8 +27,6 @@ const KILLS = 3;
 /** Flows running at once, as many customers uploading together. */
 const CONCURRENCY = 16;
 const API_KEY = 'upk_bench_crash_durability_key_000000000';
-/** High enough that the gateway's rate limiter counts but never refuses during a benchmark. */
-const NO_RATE_LIMIT = String(1_000_000_000);
 
 type KillFigures = {
   kill: number;
@@ -64,26 +53,12 @@ type Uplink = TenantApiAccess & { kill(): Promise<void>; stop(): Promise<unknown
  * and upload-gateway answer.
  */
 async function startUplink(env: NodeJS.ProcessEnv, start: number): Promise<Uplink> {
-  const child = await startReadyProcess({
+  const child = await startEmbeddedUplink({
     name: `uplink-start-${start}`,
-    args: [...NPM_START_NODE_OPTIONS.split(' '), join(benchDir, '..', 'scripts', 'start.ts')],
     env,
-    port: Number(env.LINK_SERVICE_PORT),
     logFile: join(benchDir, 'results', `${NAME}-uplink-${start}.log`),
-    stopSignal: 'SIGINT',
   });
-  const gateway = `http://127.0.0.1:${env.UPLOAD_GATEWAY_PORT}/readyz`;
-  for (
-    let i = 0;
-    !(await fetch(gateway).then(
-      (r) => r.ok,
-      () => false,
-    ));
-    i++
-  ) {
-    if (i > 100) throw new Error(`upload-gateway of ${child.name} not ready; see ${child.logFile}`);
-    await sleep(100);
-  }
+  await gatewayReady(child, env);
   return {
     api: `http://127.0.0.1:${env.LINK_SERVICE_PORT}/v1`,
     apiKey: API_KEY,
@@ -96,14 +71,7 @@ export async function runCrashDurability(): Promise<BenchResult> {
   const started = Date.now();
   const loadBefore = loadavg();
   const dataDir = await mkdtemp(join(tmpdir(), 'uplink-bench-crash-'));
-  const env: NodeJS.ProcessEnv = {
-    ...(await embeddedUplinkEnv()),
-    UPLINK_DATA_DIR: dataDir,
-    UPLINK_BOOTSTRAP_API_KEY: API_KEY,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_IP: NO_RATE_LIMIT,
-    RATE_LIMIT_PER_TOKEN: NO_RATE_LIMIT,
-  };
+  const env = await embeddedBenchEnv(dataDir, API_KEY);
   const kills: KillFigures[] = [];
   let uplink = await startUplink(env, 0);
   try {

@@ -14,10 +14,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { embeddedUplinkEnv } from '@uplink/testing';
 import type autocannon from 'autocannon';
 import { Subjects } from '../packages/contracts/src/index.ts';
-import { NPM_START_NODE_OPTIONS } from '../packages/embedded/src/runtime.ts';
 import {
   type BenchChild,
   type BenchResult,
@@ -25,11 +23,10 @@ import {
   cpuMeter,
   log,
   round,
-  sleep,
   startChild,
-  startReadyProcess,
   summarizeLog,
 } from './lib/common.ts';
+import { embeddedBenchEnv, gatewayReady, startEmbeddedUplink } from './lib/embedded-uplink.ts';
 import {
   CONNECTIONS,
   MEASURE_SECONDS,
@@ -58,8 +55,6 @@ const BASELINE_SYNCHRONOUS = 'FULL';
 const API_KEY = 'upk_bench_embedded_bootstrap_key_00000000';
 /** Intents for a pending link are unlimited; a few links spread the lookups anyway. */
 const LINKS = 8;
-/** High enough that the gateway's rate limiter counts but never refuses during a benchmark. */
-const NO_RATE_LIMIT = String(1_000_000_000);
 const RSS_SAMPLE_MS = 100;
 
 type Target = 'baseline' | 'uplink';
@@ -88,44 +83,23 @@ type UplinkProcess = {
  */
 async function startUplink(series: string): Promise<UplinkProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), `uplink-bench-${series}-`));
-  const env: NodeJS.ProcessEnv = {
-    ...(await embeddedUplinkEnv()),
-    UPLINK_DATA_DIR: dataDir,
-    UPLINK_BOOTSTRAP_API_KEY: API_KEY,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_IP: NO_RATE_LIMIT,
-    RATE_LIMIT_PER_TOKEN: NO_RATE_LIMIT,
-  };
+  const env = await embeddedBenchEnv(dataDir, API_KEY);
   const api = `http://127.0.0.1:${env.LINK_SERVICE_PORT}`;
   const gateway = `http://127.0.0.1:${env.UPLOAD_GATEWAY_PORT}`;
-  const child = await startReadyProcess({
+  const child = await startEmbeddedUplink({
     name: `uplink-${series}`,
-    args: [
-      ...NPM_START_NODE_OPTIONS.split(' '),
-      // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each Uplink process there.
-      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-      join(benchDir, '..', 'scripts', 'start.ts'),
-    ],
     env,
-    port: Number(env.LINK_SERVICE_PORT),
     logFile: join(benchDir, 'results', `${NAME}-uplink-${series}.log`),
-    stopSignal: 'SIGINT',
+    // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each Uplink process there.
+    nodeOptions: process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+      : [],
   }).catch(async (err: unknown) => {
     await rm(dataDir, { recursive: true, force: true });
     throw err;
   });
   // link-service answers first; the gateway must too before its series starts.
-  for (
-    let i = 0;
-    !(await fetch(`${gateway}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    ));
-    i++
-  ) {
-    if (i > 100) throw new Error(`upload-gateway of ${child.name} not ready; see ${child.logFile}`);
-    await sleep(100);
-  }
+  await gatewayReady(child, env);
   return {
     child,
     dataDir,
