@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
 import { MongoClient } from 'mongodb';
 import { childLifecycle } from '../common.ts';
+import { type IntentBody, intentUpload } from '../intent-upload.ts';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -22,10 +23,8 @@ const links = db.collection<Doc & { tenantId: string; status: string }>('links')
 const tenants = db.collection<Doc>('tenants');
 const uploads = db.collection<Doc>('baseline_uploads');
 
-type Body = { fileName: string; contentType: string; size: number; kind: string };
-
 const app = Fastify({ logger: false });
-app.post<{ Params: { token: string }; Body: Body }>('/u/:token/uploads', async (request, reply) => {
+app.post<{ Params: { token: string }; Body: IntentBody }>('/u/:token/uploads', async (request, reply) => {
   const tokenHash = createHash('sha256').update(request.params.token).digest('base64url');
   const link = await links.findOne({ tokenHash }, { projection: { outbox: 0 } });
   if (link?.status !== 'pending') return reply.code(404).send({ error: 'not_found' });
@@ -33,24 +32,13 @@ app.post<{ Params: { token: string }; Body: Body }>('/u/:token/uploads', async (
   if (!tenant) return reply.code(404).send({ error: 'not_found' });
   const now = new Date();
   const uploadId = `upl_${randomBytes(15).toString('hex').slice(0, 20)}`;
-  const blobName = `${link.tenantId}/${link._id}/${uploadId}`;
-  const expiresAt = new Date(now.getTime() + 15 * 60_000);
-  await uploads.insertOne({
-    _id: uploadId,
-    tenantId: link.tenantId,
-    linkId: link._id,
-    blobName,
-    kind: request.body.kind,
-    category: 'document',
-    fileName: request.body.fileName,
-    contentType: request.body.contentType,
-    size: request.body.size,
-    state: 'issued',
-    createdAt: now,
-    sasExpiresAt: expiresAt,
-    updatedAt: now,
+  const upload = intentUpload({ uploadId, tenantId: link.tenantId, linkId: link._id }, request.body, now);
+  await uploads.insertOne(upload);
+  return reply.code(201).send({
+    uploadId,
+    blobName: upload.blobName,
+    expiresAt: upload.sasExpiresAt.toISOString(),
   });
-  return reply.code(201).send({ uploadId, blobName, expiresAt: expiresAt.toISOString() });
 });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();

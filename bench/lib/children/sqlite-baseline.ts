@@ -11,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
 import Fastify from 'fastify';
 import { childLifecycle } from '../common.ts';
+import { type IntentBody, intentUpload } from '../intent-upload.ts';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -86,7 +87,6 @@ const insertUpload = db.prepare(
 );
 
 type RecordBody = { ticket: { provider: string; id: string }; validityHours?: number };
-type IntentBody = { fileName: string; contentType: string; size: number; kind: string };
 
 const app = Fastify({ logger: false });
 app.post<{ Body: RecordBody }>('/records', async (request, reply) => {
@@ -131,22 +131,12 @@ app.post<{ Params: { token: string }; Body: IntentBody }>('/u/:token/uploads', a
   JSON.parse(tenant.doc as string);
   const now = new Date();
   const uploadId = `upl_${randomBytes(10).toString('hex')}`;
-  const expiresAt = new Date(now.getTime() + 15 * 60_000);
-  const upload = {
-    _id: uploadId,
-    tenantId: link.tenant_id,
-    linkId: link.id,
-    blobName: `${link.tenant_id}/${link.id}/${uploadId}`,
-    kind: request.body.kind,
-    category: 'document',
-    fileName: request.body.fileName,
-    contentType: request.body.contentType,
-    size: request.body.size,
-    state: 'issued',
-    createdAt: now,
-    sasExpiresAt: expiresAt,
-    updatedAt: now,
-  };
+  const upload = intentUpload(
+    { uploadId, tenantId: link.tenant_id as string, linkId: link.id as string },
+    request.body,
+    now,
+  );
+  const expiresAt = upload.sasExpiresAt;
   insertUpload.run(uploadId, 'issued', now.getTime(), expiresAt.getTime(), JSON.stringify(upload));
   return reply.code(201).send({ uploadId, blobName: upload.blobName, expiresAt: expiresAt.toISOString() });
 });
