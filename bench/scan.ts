@@ -11,7 +11,7 @@
 import { startClamd } from '@uplink/dev-servers';
 import { pdfBytes, uploadWithIntent } from '@uplink/testing';
 import type { UploadIntent } from '../packages/contracts/src/index.ts';
-import { type BenchResult, log, percentile, round } from './lib/common.ts';
+import { type BenchResult, log, median, postJson, round } from './lib/common.ts';
 import { startUploadStack } from './upload-intents.ts';
 
 const NAME = 'scan';
@@ -22,30 +22,6 @@ const ROUNDS = 10;
 
 const TARGETS = ['unscanned', 'scanned'] as const;
 type Target = (typeof TARGETS)[number];
-
-async function postJson(url: string, body: unknown, expected: number): Promise<unknown> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (response.status !== expected) {
-    throw new Error(
-      `POST ${url.replace(/\/u\/[^/]+/, '/u/<token>')} answered ${response.status}: ${text.slice(0, 300)}`,
-    );
-  }
-  return JSON.parse(text) as unknown;
-}
-
-const median = (values: readonly number[]) =>
-  round(
-    percentile(
-      [...values].sort((a, b) => a - b),
-      50,
-    ),
-    1,
-  );
 
 export async function runScan(): Promise<BenchResult> {
   const started = Date.now();

@@ -20,7 +20,7 @@ import { pdfBytes, put, uploadWithIntent } from '@uplink/testing';
 import { Subjects, type UploadIntent } from '../packages/contracts/src/index.ts';
 import { openNatsBus } from '../packages/event-bus/src/nats.ts';
 import { createLogger } from '../packages/kit/src/index.ts';
-import { type BenchResult, log, percentile, readSubject, round, summarizeLog } from './lib/common.ts';
+import { type BenchResult, log, median, postJson, readSubject, round, summarizeLog } from './lib/common.ts';
 import { startUploadStack, type UploadStack } from './upload-intents.ts';
 
 const NAME = 'upload-flow';
@@ -48,20 +48,6 @@ type RunFigures = {
   /** CPU ms each process used during the run. */
   cpuMs: Record<string, number>;
 };
-
-async function postJson(url: string, body: unknown, expected: number): Promise<unknown> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (response.status !== expected) {
-    const where = url.replace(/\/u\/[^/]+/, '/u/<token>');
-    throw new Error(`POST ${where} answered ${response.status}: ${text.slice(0, 300)}`);
-  }
-  return JSON.parse(text) as unknown;
-}
 
 /** The page's way with staged blocks: a few Put Block in flight, then Put Block List. */
 async function uploadLikePage(intent: UploadIntent, bytes: Uint8Array): Promise<void> {
@@ -222,14 +208,6 @@ export async function runUploadFlow(): Promise<BenchResult> {
     };
     log(NAME, `upload.completed ${JSON.stringify(events)}; problems ${problems.length}`);
 
-    const median = (values: number[]) =>
-      round(
-        percentile(
-          [...values].sort((a, b) => a - b),
-          50,
-        ),
-        1,
-      );
     const summarize = (t: Target) => {
       const rs = runs.filter((r) => r.target === t);
       const totals = rs.map((r) => r.totalMs);

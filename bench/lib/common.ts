@@ -315,7 +315,32 @@ export function mean(values: readonly number[]): number {
 
 export const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
+/** The median of `values` (nearest rank), to 0.1. */
+export const median = (values: readonly number[]): number =>
+  round(
+    percentile(
+      [...values].sort((a, b) => a - b),
+      50,
+    ),
+    1,
+  );
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** POSTs `body` as JSON (nothing when undefined); throws unless the answer is `expected`. */
+export async function postJson(url: string, body: unknown, expected: number): Promise<unknown> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (response.status !== expected) {
+    const where = url.replace(/\/u\/[^/]+/, '/u/<token>');
+    throw new Error(`POST ${where} answered ${response.status}: ${text.slice(0, 300)}`);
+  }
+  return JSON.parse(text) as unknown;
+}
 
 export function machine() {
   return {
