@@ -4,6 +4,7 @@
 // `/note-relay`).
 export * from './auto-close.ts';
 export * from './blob-upload.ts';
+export * from './command-output.ts';
 export * from './crash-flows.ts';
 export * from './embedded-env.ts';
 export * from './files.ts';

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { SqliteStore } from '@uplink/store';
+import { captureCommand } from '@uplink/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runAuditCommand } from './audit-commands.ts';
 
@@ -29,14 +30,8 @@ afterEach(async () => {
   vi.restoreAllMocks();
 });
 
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((text) => out.push(String(text)) > 0);
-  vi.spyOn(process.stderr, 'write').mockImplementation((text) => err.push(String(text)) > 0);
-  const code = await runAuditCommand(args, store.audit);
-  vi.restoreAllMocks();
-  return { code, out: out.join(''), err: err.join('') };
+function run(...args: string[]) {
+  return captureCommand(() => runAuditCommand(args, store.audit));
 }
 
 function inFile(sql: string): void {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashSecret, systemClock } from '@uplink/kit';
 import { SqliteStore } from '@uplink/store';
+import { captureCommand } from '@uplink/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runTenantCommand } from './tenant-commands.ts';
 
@@ -20,14 +21,8 @@ afterEach(async () => {
 });
 
 /** Runs a command; returns its exit code and what it printed. */
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((text) => out.push(String(text)) > 0);
-  vi.spyOn(process.stderr, 'write').mockImplementation((text) => err.push(String(text)) > 0);
-  const code = await runTenantCommand(args, store, systemClock);
-  vi.restoreAllMocks();
-  return { code, out: out.join(''), err: err.join('') };
+function run(...args: string[]) {
+  return captureCommand(() => runTenantCommand(args, store, systemClock));
 }
 
 const roleOf = async (apiKey: string) =>
