@@ -259,11 +259,11 @@ it('runs two instances of every service through kills and graceful stops, each f
     if (!ferret) expect(lostWrites).toBe(0);
     expect(delivered.anomalies.filter((a) => a.lostWrite !== LOST_DELIVERED_WRITE)).toEqual([]);
     expect((delivered.db.delivered ?? 0) + lostWrites).toBe(LINKS);
-    expect(delivered.notePosted).toMatchObject({
-      messages: LINKS - lostWrites,
-      missing: lostWrites,
-      duplicated: 0,
-    });
+    // A lost delivered write loses its note.posted too, unless the outbox had already published
+    // it when the stale whole-document write landed: at most one missing event per lost write.
+    expect(delivered.notePosted.duplicated).toBe(0);
+    expect(delivered.notePosted.messages + delivered.notePosted.missing).toBe(LINKS);
+    expect(delivered.notePosted.missing).toBeLessThanOrEqual(lostWrites);
     expect(expired).toMatchObject({
       db: { expired: UNUSED },
       linkExpired: { messages: UNUSED, missing: 0, duplicated: 0 },
