@@ -2,17 +2,12 @@
 // stays valid (the tenant's default first), then the link is created for this ticket as the
 // agent, with their session (agent-session.ts), so Uplink records them as its maker, and the
 // reply text handed to the editor placement.
+import { byId } from '@uplink/links-panel/dom';
 import { agentApiOf } from './agent-session.ts';
 import { errorText } from './error-text.ts';
 import type { DialogData, LinkCreatedMessage } from './freshworks.ts';
 import { appMessages } from './messages.ts';
 import { getSettings } from './templates.ts';
-
-function byId<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`the dialog has no #${id}`);
-  return found as T;
-}
 
 function isDialogData(data: unknown): data is DialogData {
   return typeof data === 'object' && data !== null && typeof (data as DialogData).ticketId === 'string';

@@ -3,6 +3,7 @@
 // list, revoke, previews, a stream ticket per live connection).
 import {
   ApiError,
+  byId,
   type FeedState,
   LinksPanel,
   LiveFeed,
@@ -13,12 +14,6 @@ import { fill } from '@uplink/web/text';
 import { agentApiOf } from './agent-session.ts';
 import { errorText, SessionRefusedError } from './error-text.ts';
 import { appMessages } from './messages.ts';
-
-function byId<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`the sidebar has no #${id}`);
-  return found as T;
-}
 
 async function start(): Promise<void> {
   const el = {

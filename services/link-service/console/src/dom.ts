@@ -9,11 +9,7 @@ export type PageHooks = {
   errorText(error: unknown): string;
 };
 
-export function byId<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`the console page has no #${id}`);
-  return found as T;
-}
+export { byId } from '@uplink/links-panel';
 
 /** A cell holding `text`, inside a `<time>` when `dateTime` is given. */
 export function cell(text: string, dateTime?: string): HTMLTableCellElement {
