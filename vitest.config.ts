@@ -8,6 +8,7 @@ export default defineConfig({
       'integrations/*/test/**/*.test.ts',
       'charts/*/tests/**/*.test.ts',
       'tests/**/*.test.ts',
+      'bench/**/*.test.ts',
     ],
     globalSetup: ['packages/dev-servers/src/vitest-global-setup.ts'],
     // Closes the harnesses each test file opened (@uplink/testing).
