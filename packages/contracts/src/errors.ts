@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { UPLOAD_ID_PATTERN } from './uploads.ts';
 
 /**
  * The closed set of error codes the HTTP APIs answer with, and the status each one carries.
@@ -31,6 +32,12 @@ export const ErrorEnvelope = Type.Object(
       {
         code: Type.Enum(Object.keys(ErrorCodes) as ErrorCode[]),
         message: Type.String(),
+        uploadId: Type.Optional(
+          Type.String({
+            pattern: UPLOAD_ID_PATTERN,
+            description: 'The file of a submission the error is about (a submission is refused whole).',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),

@@ -11,16 +11,27 @@ import {
   ValidityHours,
 } from './common.ts';
 import { MediaCategory } from './media.ts';
+import { MAX_FILES_PER_SUBMISSION } from './media-types.ts';
 import { type Subject, Subjects } from './subjects.ts';
-import { UploadId, UploadKind } from './uploads.ts';
+import { CustomerMessage, UploadId, UploadKind } from './uploads.ts';
 
+/** The schema version of every subject's events but `upload.completed` (see below). */
 export const SCHEMA_VERSION = 1 as const;
+/** `upload.completed` lists every file of the submission since version 2. */
+export const UPLOAD_COMPLETED_SCHEMA_VERSION = 2 as const;
 
-/** Every event is this envelope around a subject-specific `data` payload. */
-function envelope<S extends Subject, D extends TSchema>(type: S, data: D) {
+/**
+ * Every event is this envelope around a subject-specific `data` payload. `version` is the
+ * version of this payload's schema; a subject whose payload changed has one envelope per version.
+ */
+function envelope<S extends Subject, D extends TSchema, V extends number = typeof SCHEMA_VERSION>(
+  type: S,
+  data: D,
+  version: V = SCHEMA_VERSION as V,
+) {
   return Type.Object(
     {
-      schemaVersion: Type.Literal(SCHEMA_VERSION),
+      schemaVersion: Type.Literal(version),
       eventId: Type.String({ minLength: 1, maxLength: 200 }),
       type: Type.Literal(type),
       occurredAt: Timestamp,
@@ -92,7 +103,8 @@ export const UploadedFile = Type.Object(
 );
 export type UploadedFile = Static<typeof UploadedFile>;
 
-export const UploadCompletedEvent = envelope(
+/** Version 1: one file per link. Still valid, so events already in the streams stay consumable. */
+export const UploadCompletedEventV1 = envelope(
   Subjects.uploadCompleted,
   Type.Object(
     {
@@ -104,7 +116,39 @@ export const UploadCompletedEvent = envelope(
     { additionalProperties: false },
   ),
 );
+export type UploadCompletedEventV1 = Static<typeof UploadCompletedEventV1>;
+
+/** Version 2, what producers publish: every file of the submission and the customer's message. */
+export const UploadCompletedEventV2 = envelope(
+  Subjects.uploadCompleted,
+  Type.Object(
+    {
+      ...linkFacts,
+      contextMessage: Type.Optional(ContextMessage),
+      files: Type.Array(UploadedFile, { minItems: 1, maxItems: MAX_FILES_PER_SUBMISSION }),
+      customerMessage: Type.Optional(CustomerMessage),
+      receivedAt: Timestamp,
+    },
+    { additionalProperties: false },
+  ),
+  UPLOAD_COMPLETED_SCHEMA_VERSION,
+);
+export type UploadCompletedEventV2 = Static<typeof UploadCompletedEventV2>;
+
+/** A subject's schema accepts every version still in use: consumers read both. */
+export const UploadCompletedEvent = Type.Union([UploadCompletedEventV1, UploadCompletedEventV2]);
 export type UploadCompletedEvent = Static<typeof UploadCompletedEvent>;
+
+/**
+ * The files of an `upload.completed` of either version, in the order the customer sent them;
+ * never empty (both schemas say so), so the first file needs no check.
+ */
+export function completedFiles(event: UploadCompletedEvent): [UploadedFile, ...UploadedFile[]] {
+  if (event.schemaVersion === SCHEMA_VERSION) return [event.data.file];
+  const [first, ...rest] = event.data.files;
+  if (!first) throw new Error('upload.completed lists no file');
+  return [first, ...rest];
+}
 
 export const UPLOAD_REJECTION_REASONS = ['receiving_disabled'] as const;
 

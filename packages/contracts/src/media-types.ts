@@ -9,6 +9,34 @@ export const DEFAULT_MAX_BYTES = 20 * MB;
 /** The largest limit a tenant may set for one file. */
 export const MAX_UPLOAD_BYTES = 200 * MB;
 
+/** How many files one submission may hold when a tenant sets no number, and at most. */
+export const DEFAULT_FILES_PER_SUBMISSION = 10;
+export const MAX_FILES_PER_SUBMISSION = 50;
+/** The cap on a submission's total size when a tenant sets none (see submissionByteLimit). */
+export const DEFAULT_SUBMISSION_BYTES_CAP = 100 * MB;
+/** The largest total a tenant may set for one submission: its most files at the largest size. */
+export const MAX_SUBMISSION_BYTES = MAX_FILES_PER_SUBMISSION * MAX_UPLOAD_BYTES;
+
+/** The parts of a media policy the submission limit depends on (the page has no schema library). */
+export type SubmissionLimitPolicy = {
+  categories: Record<MediaCategory, { allowed: boolean; maxBytes: number }>;
+  maxSubmissionBytes: number | null;
+};
+
+/**
+ * The most bytes one submission may hold together: the tenant's `maxSubmissionBytes`, or when it
+ * is null the per-category limits of the allowed categories summed, capped at 100 MB.
+ */
+export function submissionByteLimit(policy: SubmissionLimitPolicy): number {
+  if (policy.maxSubmissionBytes !== null) return policy.maxSubmissionBytes;
+  let sum = 0;
+  for (const category of MEDIA_CATEGORIES) {
+    const limit = policy.categories[category];
+    if (limit.allowed) sum += limit.maxBytes;
+  }
+  return Math.min(sum, DEFAULT_SUBMISSION_BYTES_CAP);
+}
+
 export type MediaType = { mime: string; extensions: readonly string[]; label: string };
 
 /**

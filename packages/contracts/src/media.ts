@@ -1,5 +1,12 @@
 import { type Static, type TProperties, Type } from 'typebox';
-import { DEFAULT_MAX_BYTES, MAX_UPLOAD_BYTES, MEDIA_CATEGORIES } from './media-types.ts';
+import {
+  DEFAULT_FILES_PER_SUBMISSION,
+  DEFAULT_MAX_BYTES,
+  MAX_FILES_PER_SUBMISSION,
+  MAX_SUBMISSION_BYTES,
+  MAX_UPLOAD_BYTES,
+  MEDIA_CATEGORIES,
+} from './media-types.ts';
 
 export * from './media-types.ts';
 
@@ -43,6 +50,18 @@ export const MediaPolicy = Type.Object(
       description:
         'Scan every file for malware before accepting it, when the deployment has a scanner (`CLAMAV_URL`); a file the scanner blocks is deleted and never delivered. Off: files are accepted unscanned.',
     }),
+    maxFilesPerSubmission: Type.Integer({
+      minimum: 1,
+      maximum: MAX_FILES_PER_SUBMISSION,
+      description: `How many files and recordings the customer may send together (default ${DEFAULT_FILES_PER_SUBMISSION}).`,
+    }),
+    maxSubmissionBytes: Type.Union(
+      [Type.Integer({ minimum: 1, maximum: MAX_SUBMISSION_BYTES }), Type.Null()],
+      {
+        description:
+          'The most bytes one submission may hold together. null: the size limits of the allowed categories summed, at most 100 MB.',
+      },
+    ),
   },
   { additionalProperties: false },
 );
@@ -64,6 +83,8 @@ export const MediaPolicyUpdate = Type.Object(
     ),
     retentionDays: Type.Optional(MediaPolicy.properties.retentionDays),
     scanFiles: Type.Optional(MediaPolicy.properties.scanFiles),
+    maxFilesPerSubmission: Type.Optional(MediaPolicy.properties.maxFilesPerSubmission),
+    maxSubmissionBytes: Type.Optional(MediaPolicy.properties.maxSubmissionBytes),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -83,5 +104,7 @@ export function defaultMediaPolicy(): MediaPolicy {
     },
     retentionDays: 30,
     scanFiles: true,
+    maxFilesPerSubmission: DEFAULT_FILES_PER_SUBMISSION,
+    maxSubmissionBytes: null,
   };
 }

@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { Timestamp } from './common.ts';
-import { MAX_UPLOAD_BYTES } from './media-types.ts';
+import { MAX_FILES_PER_SUBMISSION, MAX_UPLOAD_BYTES } from './media-types.ts';
 
 /** How the customer produced the file: the page's three tabs. */
 export const UPLOAD_KINDS = ['audio', 'video', 'file'] as const;
@@ -9,7 +9,8 @@ export const UploadKind = Type.Enum(UPLOAD_KINDS, {
 });
 export type UploadKind = Static<typeof UploadKind>;
 
-export const UploadId = Type.String({ pattern: '^upl_[A-Za-z0-9]{20}$' });
+export const UPLOAD_ID_PATTERN = '^upl_[A-Za-z0-9]{20}$';
+export const UploadId = Type.String({ pattern: UPLOAD_ID_PATTERN });
 
 /** The link token as it appears in the customer's URL (base64url, 43 characters for 32 bytes). */
 export const LINK_TOKEN_PATTERN = '^[A-Za-z0-9_-]{20,100}$';
@@ -60,3 +61,55 @@ export const UploadReceipt = Type.Object(
   { additionalProperties: false },
 );
 export type UploadReceipt = Static<typeof UploadReceipt>;
+
+export const CUSTOMER_MESSAGE_MAX = 2000;
+/** No control characters but the newline: the message is shown to agents and put into notes. */
+const CUSTOMER_MESSAGE_PATTERN = '^[^\\u0000-\\u0009\\u000B-\\u001F\\u007F]*$';
+export const CustomerMessage = Type.String({
+  minLength: 1,
+  maxLength: CUSTOMER_MESSAGE_MAX,
+  pattern: CUSTOMER_MESSAGE_PATTERN,
+  description:
+    "The customer's message for the agent, sent with the files; no control characters but newlines.",
+});
+export type CustomerMessage = Static<typeof CustomerMessage>;
+
+/**
+ * The customer sends the files of one submission together: each was given an intent
+ * (`POST /u/{token}/uploads`) and put into storage first.
+ */
+export const SubmissionBody = Type.Object(
+  {
+    uploadIds: Type.Array(UploadId, {
+      minItems: 1,
+      maxItems: MAX_FILES_PER_SUBMISSION,
+      uniqueItems: true,
+      description:
+        "The uploads to send, in the order the agent sees them; at most the policy's maxFilesPerSubmission.",
+    }),
+    message: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: CUSTOMER_MESSAGE_MAX,
+        pattern: CUSTOMER_MESSAGE_PATTERN,
+        description:
+          "The customer's message for the agent. Trimmed; one that is only white space counts as none. No control characters but newlines.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type SubmissionBody = Static<typeof SubmissionBody>;
+
+export const SubmissionReceipt = Type.Object(
+  {
+    status: Type.Literal('received'),
+    receivedAt: Timestamp,
+    files: Type.Array(
+      Type.Object({ uploadId: UploadId, fileName: Type.String() }, { additionalProperties: false }),
+      { description: 'The files received, in the order they were sent, with the names the agent sees.' },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type SubmissionReceipt = Static<typeof SubmissionReceipt>;

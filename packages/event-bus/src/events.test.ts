@@ -153,6 +153,58 @@ describe.each(['nats', 'embedded'])('events on the %s bus', (kind) => {
       await consumer.stop();
     }
   });
+  it("says each event's own schema version in its header", async () => {
+    const durable = name('versions');
+    const spec = { durable, subjects: [Subjects.linkRevoked, Subjects.uploadCompleted] };
+    await bus().ensureConsumer(spec);
+    const linkId = kind === 'nats' ? 'lnk_DDDDDDDDDDDDDDDDDDDD' : 'lnk_DDDDDDDDDDDDDDDDDDDE';
+    const revokedEvent = revoked(linkId);
+    const completed = {
+      ...revokedEvent,
+      schemaVersion: 2,
+      eventId: `${linkId}:${Subjects.uploadCompleted}`,
+      type: Subjects.uploadCompleted,
+      data: {
+        shortId: '3bc4',
+        ticket: { provider: 'webhook', id: 't1' },
+        expiresAt: revokedEvent.occurredAt,
+        files: [
+          {
+            uploadId: 'upl_AbCdEfGhIjKlMnOpQrSt',
+            kind: 'file',
+            category: 'image',
+            fileName: 'label.jpg',
+            contentType: 'image/jpeg',
+            size: 1234,
+            container: 'uplink-uploads',
+            blobName: 'verified/2026-11-23/upl_AbCdEfGhIjKlMnOpQrSt',
+            etag: '"0x1"',
+          },
+        ],
+        receivedAt: revokedEvent.occurredAt,
+      },
+    } as UplinkEvent;
+    const versions = new Map<string, string | undefined>();
+    const consumer = startConsumer({
+      bus: bus(),
+      spec,
+      logger: infra.logger,
+      handler: async (event, { msg }) => {
+        if (event.linkId === linkId) versions.set(event.type, msg.headers[Headers.schemaVersion]);
+      },
+    });
+    try {
+      await publishEvent(bus(), Subjects.linkRevoked, revokedEvent, { msgId: `versions-r-${linkId}` });
+      await publishEvent(bus(), Subjects.uploadCompleted, completed, { msgId: `versions-c-${linkId}` });
+      await eventually('both handled', () => versions.size === 2);
+      expect(Object.fromEntries(versions)).toEqual({
+        [Subjects.linkRevoked]: '1',
+        [Subjects.uploadCompleted]: '2',
+      });
+    } finally {
+      await consumer.stop();
+    }
+  });
 });
 
 describe('a consumer whose subscription keeps ending', () => {

@@ -1,13 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import {
-  deadLetterSubject,
-  Headers,
-  SCHEMA_VERSION,
-  type Subject,
-  type UplinkEvent,
-  validateEvent,
-} from '@uplink/contracts';
+import { deadLetterSubject, Headers, type Subject, type UplinkEvent, validateEvent } from '@uplink/contracts';
 import { type Logger, logFor } from '@uplink/kit';
 import {
   type BusHeaders,
@@ -60,7 +53,8 @@ export async function publishEvent(
   try {
     const headers: BusHeaders = {
       [Headers.eventType]: subject,
-      [Headers.schemaVersion]: String(SCHEMA_VERSION),
+      // The event's own version: subjects move to new versions one at a time.
+      [Headers.schemaVersion]: String(event.schemaVersion),
     };
     const carrier = captureTraceContext(trace.setSpan(parent, span));
     if (carrier.traceparent) headers.traceparent = carrier.traceparent;

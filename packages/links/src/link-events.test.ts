@@ -1,6 +1,13 @@
 // Every event Uplink produces comes from a builder in a producer package; this proves each
 // builder's output validates against its subject's schema, and that no subject lacks a producer.
-import { EventSchemas, type Subject, Subjects, validateEvent } from '@uplink/contracts';
+import {
+  completedFiles,
+  EventSchemas,
+  type Subject,
+  Subjects,
+  type UploadCompletedEvent,
+  validateEvent,
+} from '@uplink/contracts';
 import { describe, expect, it } from 'vitest';
 import type { LinkDocument } from './link-document.ts';
 import {
@@ -168,5 +175,38 @@ describe('event contracts', () => {
     // And an actor that is neither an agent nor a key is refused.
     const badActor = { ...oldRevoked, data: { ...oldRevoked.data, revokedBy: { kind: 'robot' } } };
     expect(validateEvent(Subjects.linkRevoked, badActor).ok).toBe(false);
+  });
+
+  it('publishes upload.completed as version 2 and still accepts version 1', () => {
+    const published = producers[Subjects.uploadCompleted]() as UploadCompletedEvent;
+    expect(published.schemaVersion).toBe(2);
+    const [file] = completedFiles(published);
+    // As published before submissions held several files: one `file`, schema version 1.
+    const { files: _files, ...current } = published.schemaVersion === 2 ? published.data : { files: [] };
+    const v1 = { ...published, schemaVersion: 1, data: { ...current, file } };
+    const checkedV1 = validateEvent(Subjects.uploadCompleted, v1);
+    expect(checkedV1.ok).toBe(true);
+    expect(completedFiles(v1 as UploadCompletedEvent)).toStrictEqual([file]);
+    // A version says which shape: `files` under version 1, or `file` under 2, is refused.
+    expect(validateEvent(Subjects.uploadCompleted, { ...published, schemaVersion: 1 }).ok).toBe(false);
+    expect(validateEvent(Subjects.uploadCompleted, { ...v1, schemaVersion: 2 }).ok).toBe(false);
+  });
+
+  it("lists every file of a submission with the customer's message, which holds no control characters", () => {
+    const published = producers[Subjects.uploadCompleted]() as UploadCompletedEvent;
+    if (published.schemaVersion !== 2) throw new Error('expected version 2');
+    const [first] = completedFiles(published);
+    const second = { ...first, uploadId: 'upl_ZyXwVuTsRqPoNmLkJiHg', fileName: 'photo-2.jpg' };
+    const withMessage = (customerMessage: string) => ({
+      ...published,
+      data: { ...published.data, files: [first, second], customerMessage },
+    });
+    const twoFiles = withMessage('Both labels.\nThe second is torn.');
+    expect(validateEvent(Subjects.uploadCompleted, twoFiles).ok).toBe(true);
+    expect(completedFiles(twoFiles)).toStrictEqual([first, second]);
+    expect(validateEvent(Subjects.uploadCompleted, withMessage('bell \u0007')).ok).toBe(false);
+    expect(validateEvent(Subjects.uploadCompleted, withMessage('a\rb')).ok).toBe(false);
+    const noFiles = { ...published, data: { ...published.data, files: [] } };
+    expect(validateEvent(Subjects.uploadCompleted, noFiles).ok).toBe(false);
   });
 });

@@ -10,8 +10,9 @@ import {
   SCHEMA_VERSION,
   type Subject,
   Subjects,
+  UPLOAD_COMPLETED_SCHEMA_VERSION,
   type UploadBlockedEvent,
-  type UploadCompletedEvent,
+  type UploadCompletedEventV2,
   type UploadedFile,
   type UploadRejectedEvent,
 } from '@uplink/contracts';
@@ -65,13 +66,14 @@ export function uploadCompletedEvent(
   link: LinkFacts & Pick<LinkDocument, 'contextMessage'>,
   file: UploadedFile,
   now: Date,
-): UploadCompletedEvent {
+): UploadCompletedEventV2 {
   return {
     ...base(link, Subjects.uploadCompleted, now),
+    schemaVersion: UPLOAD_COMPLETED_SCHEMA_VERSION,
     data: {
       ...facts(link),
       ...(link.contextMessage !== undefined ? { contextMessage: link.contextMessage } : {}),
-      file,
+      files: [file],
       receivedAt: now.toISOString(),
     },
   };

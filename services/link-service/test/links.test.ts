@@ -502,6 +502,19 @@ describe('settings', () => {
     expect(back.json().mediaPolicy.scanFiles).toBe(true);
     const unscanned = await put({ scanFiles: false });
     expect(unscanned.json().mediaPolicy).toMatchObject({ scanFiles: false, retentionDays: 30 });
+    // A submission holds 10 files by default, its total from the categories' limits (null).
+    expect(unscanned.json().mediaPolicy).toMatchObject({
+      maxFilesPerSubmission: 10,
+      maxSubmissionBytes: null,
+    });
+    const submissions = await put({ maxFilesPerSubmission: 3, maxSubmissionBytes: 30 * 1024 * 1024 });
+    expect(submissions.json().mediaPolicy).toMatchObject({
+      maxFilesPerSubmission: 3,
+      maxSubmissionBytes: 30 * 1024 * 1024,
+      scanFiles: false,
+    });
+    const summed = await put({ maxSubmissionBytes: null });
+    expect(summed.json().mediaPolicy).toMatchObject({ maxFilesPerSubmission: 3, maxSubmissionBytes: null });
   });
 
   it.each([
@@ -516,6 +529,9 @@ describe('settings', () => {
     ],
     [{ retentionDays: 0 }, 'body/mediaPolicy/retentionDays must be >= 1'],
     [{ disabledMessage: 'x'.repeat(501) }, 'body/mediaPolicy/disabledMessage'],
+    [{ maxFilesPerSubmission: 51 }, 'body/mediaPolicy/maxFilesPerSubmission must be <= 50'],
+    [{ maxFilesPerSubmission: 0 }, 'body/mediaPolicy/maxFilesPerSubmission must be >= 1'],
+    [{ maxSubmissionBytes: 0 }, 'body/mediaPolicy/maxSubmissionBytes'],
   ])('rejects the media policy %j with 400 naming the field', async (mediaPolicy, message) => {
     const res = await h.service.app.inject({
       method: 'PUT',

@@ -1,4 +1,4 @@
-import type { Provider, UploadCompletedEvent } from '@uplink/contracts';
+import { completedFiles, type Provider, type UploadCompletedEvent } from '@uplink/contracts';
 import { type OutboxPublisher, RetryLater } from '@uplink/event-bus';
 import { type Clock, hashSecret, type Logger } from '@uplink/kit';
 import { type LinkDocument, shareIdOf } from '@uplink/links';
@@ -126,7 +126,7 @@ export class NoteRelay {
 
   /** Undefined when the file is in storage as verified; else why this attempt cannot deliver it. */
   async #fileProblem(event: UploadCompletedEvent): Promise<DeliveryOutcome | undefined> {
-    const { file } = event.data;
+    const [file] = completedFiles(event);
     try {
       const stored = await this.#deps.storage.facts(file.blobName);
       return stored?.etag === file.etag ? undefined : { kind: 'failed', reason: FILE_MISSING_REASON };
@@ -142,7 +142,7 @@ export class NoteRelay {
     uncertain: boolean,
   ): Promise<DeliveryOutcome> {
     const { storage, shares, audit, clock } = this.#deps;
-    const { file } = event.data;
+    const [file] = completedFiles(event);
     // Leave a margin so the outcome is recorded before the lease (and the ack wait) runs out.
     const signal = AbortSignal.timeout(Math.max(1_000, this.#deps.attemptMs - 5_000));
     const delivery: Delivery = {

@@ -1,4 +1,4 @@
-import { Subjects, type UploadCompletedEvent } from '@uplink/contracts';
+import { completedFiles, Subjects, type UploadCompletedEvent } from '@uplink/contracts';
 import { publishEvent, RetryLater } from '@uplink/event-bus';
 import { hashSecret, prepareService, startWorkers, stopWorkers, systemClock } from '@uplink/kit';
 import { buildLinkService } from '@uplink/link-service';
@@ -176,7 +176,8 @@ describe('delivery end to end', () => {
       );
       const posted = await destination.deliver({
         event,
-        openFile: () => h.gateway.storage.openRead(event.data.file.blobName, event.data.file.etag),
+        openFile: () =>
+          h.gateway.storage.openRead(completedFiles(event)[0].blobName, completedFiles(event)[0].etag),
         fileUrl: async () => 'https://unused.example/',
         viewerUrl: async () => 'https://unused.example/f/',
         uncertain: false,

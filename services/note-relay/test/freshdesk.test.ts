@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { formatBytes, type UploadCompletedEvent } from '@uplink/contracts';
+import { completedFiles, formatBytes, type UploadCompletedEvent } from '@uplink/contracts';
 import { EgressClient } from '@uplink/egress';
 import { escapeHtml } from '@uplink/kit';
 import { type FreshdeskDouble, startFreshdeskDouble } from '@uplink/saas-doubles';
@@ -179,7 +179,7 @@ describe('FreshdeskDestination', () => {
     expect(text.startsWith('In reply to #3bc4: A photo of the label on the back, please\n')).toBe(true);
     expect(text).toContain('Posted by Uplink: the customer shared a file through the upload link.');
     expect(text).toContain('Label photo (back) — ü.png (image/png, 1.5 MB)');
-    expect(text).toContain(`Uplink reference: ${d.event.data.file.uploadId}`);
+    expect(text).toContain(`Uplink reference: ${completedFiles(d.event)[0].uploadId}`);
     expect(posts(ticketId).map((r) => r.status)).toEqual([201]);
   });
 
@@ -362,7 +362,7 @@ describe('FreshdeskDestination', () => {
     expect(note?.json.body_text).toContain(VIEWER_URL);
     expect(note?.json.body_text).toMatch(/The link works until \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect(note?.json.body_text).toContain('The screen recording, please');
-    expect(note?.json.body_text).toContain(`Uplink reference: ${d.event.data.file.uploadId}`);
+    expect(note?.json.body_text).toContain(`Uplink reference: ${completedFiles(d.event)[0].uploadId}`);
     expect(d.linkTtls).toEqual([DEFAULT_LINK_TTL_MS]);
     // The multipart attempt was refused for size, then the JSON note went through.
     expect(posts(ticketId).map((r) => r.status)).toEqual([400, 201]);

@@ -2,7 +2,7 @@
 // never reported delivered: whatever the destination, the link ends delivery_failed with the
 // missing-file reason and the destination is not called. The webhook and Flex destinations only
 // pass a link to the file, so without the relay's own check they would "deliver" a dead link.
-import type { TicketRef } from '@uplink/contracts';
+import { completedFiles, type TicketRef } from '@uplink/contracts';
 import { startWorkers, stopWorkers } from '@uplink/kit';
 import type { FreshdeskDouble, TwilioDouble } from '@uplink/saas-doubles';
 import { eventually, pdfBytes } from '@uplink/testing';
@@ -48,7 +48,7 @@ beforeAll(async () => {
     const completed = await eventually('upload.completed', async () =>
       (await h.gateway.completedEvents()).find((event) => event.linkId === linkId),
     );
-    const { blobName } = completed.data.file;
+    const { blobName } = completedFiles(completed)[0];
     if (item.tampering === 'deleted') {
       await h.gateway.storage.delete(blobName);
     } else {

@@ -1,7 +1,7 @@
 // The Twilio Flex destination against the local TaskRouter double (a real HTTP server that checks
 // auth, parses the form, enforces ETag / If-Match and injects 412 races, 429s, 5xx and resets).
 
-import type { UploadCompletedEvent } from '@uplink/contracts';
+import { completedFiles, type UploadCompletedEvent } from '@uplink/contracts';
 import { EgressClient } from '@uplink/egress';
 import {
   newTwilioSid,
@@ -134,7 +134,7 @@ describe('TwilioFlexDestination', () => {
 
     expect(outcome).toEqual({
       kind: 'posted',
-      target: { noteId: `${sid}:${d.event.data.file.uploadId}`, url: null, mode: 'link' },
+      target: { noteId: `${sid}:${completedFiles(d.event)[0].uploadId}`, url: null, mode: 'link' },
     });
     const attributes = twilio.task(sid)?.attributes;
     expect(attributes?.channel).toBe('chat');
@@ -145,9 +145,9 @@ describe('TwilioFlexDestination', () => {
     expect(media.slice(0, 2)).toEqual(OLD_MEDIA);
     expect(media[2]).toEqual({
       type: 'Referenced',
-      url: `https://files.example.test/f/${d.event.data.file.uploadId}?ttl=86400000&n=1`,
+      url: `https://files.example.test/f/${completedFiles(d.event)[0].uploadId}?ttl=86400000&n=1`,
       title: 'invoice.pdf',
-      [UPLOAD_ID_FIELD]: d.event.data.file.uploadId,
+      [UPLOAD_ID_FIELD]: completedFiles(d.event)[0].uploadId,
     });
 
     const posts = twilio.requests.filter((r) => r.method === 'POST' && r.path.endsWith(sid));
@@ -203,7 +203,7 @@ describe('TwilioFlexDestination', () => {
     expect(twilio.media(sid)).toEqual(OLD_MEDIA);
     expect(twilio.media(sid, other)).toEqual(OLD_MEDIA.slice(0, 1));
     const mine = twilio.media(sid, reservation);
-    expect(ours(mine, d.event.data.file.uploadId)).toHaveLength(1);
+    expect(ours(mine, completedFiles(d.event)[0].uploadId)).toHaveLength(1);
     const reservations = twilio.task(sid)?.attributes.reservation_attributes as Record<
       string,
       { wrapup?: string }
@@ -232,7 +232,7 @@ describe('TwilioFlexDestination', () => {
     expect(media).toEqual([
       ...OLD_MEDIA,
       ...theirs,
-      expect.objectContaining({ [UPLOAD_ID_FIELD]: d.event.data.file.uploadId }),
+      expect.objectContaining({ [UPLOAD_ID_FIELD]: completedFiles(d.event)[0].uploadId }),
     ]);
     expect(d.urlsMinted).toBe(1);
   });
@@ -245,7 +245,7 @@ describe('TwilioFlexDestination', () => {
     expect((await destination().deliver(d)).kind).toBe('posted');
     const media = twilio.media(sid, reservation);
     expect(media).toHaveLength(3);
-    expect(ours(media, d.event.data.file.uploadId)).toHaveLength(1);
+    expect(ours(media, completedFiles(d.event)[0].uploadId)).toHaveLength(1);
   });
 
   it('lets eight uploads to one task race each other and keeps all eight', async () => {
@@ -257,7 +257,7 @@ describe('TwilioFlexDestination', () => {
     expect(outcomes.map((o) => o.kind)).toEqual(Array(8).fill('posted'));
     const media = twilio.media(sid);
     expect(media.slice(0, 2)).toEqual(OLD_MEDIA);
-    for (const d of deliveries) expect(ours(media, d.event.data.file.uploadId)).toHaveLength(1);
+    for (const d of deliveries) expect(ours(media, completedFiles(d.event)[0].uploadId)).toHaveLength(1);
     expect(media).toHaveLength(10);
     const conflicts = twilio.requests.filter((r) => r.path.endsWith(sid) && r.status === 412);
     expect(conflicts.length).toBeGreaterThan(0);
@@ -419,7 +419,7 @@ describe('TwilioFlexDestination', () => {
     twilio.setChaos({});
     const media = twilio.media(sid);
     expect(media.slice(0, 2)).toEqual(OLD_MEDIA);
-    for (const d of deliveries) expect(ours(media, d.event.data.file.uploadId)).toHaveLength(1);
+    for (const d of deliveries) expect(ours(media, completedFiles(d.event)[0].uploadId)).toHaveLength(1);
     expect(media).toHaveLength(22);
     expect(Math.max(...attempts)).toBeLessThanOrEqual(10);
     expect(attempts.some((n) => n > 1)).toBe(true);

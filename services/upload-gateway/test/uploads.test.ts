@@ -1,4 +1,5 @@
 import {
+  completedFiles,
   DEFAULT_MAX_BYTES,
   type ErrorEnvelope,
   type UploadIntent,
@@ -219,7 +220,7 @@ describe('completion', () => {
     expect((await fetch(`${gateway.baseUrl}/u/${token}`)).status).toBe(410);
 
     const events = await eventuallyEvents(linkId, 1);
-    const file = events[0]?.data.file;
+    const file = events.flatMap(completedFiles)[0];
     expect(file).toMatchObject({
       fileName: 'passwd.pdf',
       contentType: 'application/pdf',
@@ -247,7 +248,7 @@ describe('completion', () => {
       bytes,
     );
     expect((await gateway.post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
-    const file = (await eventuallyEvents(linkId, 1))[0]?.data.file;
+    const file = (await eventuallyEvents(linkId, 1)).flatMap(completedFiles)[0];
     if (!file) throw new Error('no upload.completed');
     expect(file.contentType).toBe('application/pdf');
     const url = await gateway.storage.readUrl(file.blobName, 60_000, new Date(), {
@@ -278,7 +279,7 @@ describe('completion', () => {
     const intent = await intentFor(token, heic);
     await uploadWithIntent(intent, photo);
     expect((await gateway.post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
-    const file = (await eventuallyEvents(linkId, 1))[0]?.data.file;
+    const file = (await eventuallyEvents(linkId, 1)).flatMap(completedFiles)[0];
     expect(file).toMatchObject({ fileName: 'IMG_0042.HEIC', contentType: 'image/heic', size: photo.length });
     const stored = await gateway.container.getBlobClient(file?.blobName ?? '').downloadToBuffer();
     expect(new Uint8Array(stored)).toEqual(photo);
@@ -340,7 +341,7 @@ describe('completion', () => {
     const events = await eventuallyEvents(linkId, 1);
     const stored = new Set(await blobNames());
     const ours = intents.flatMap((intent) => [blobNameOf(intent), verifiedBlobName(blobNameOf(intent))]);
-    expect(ours.filter((name) => stored.has(name))).toEqual([events[0]?.data.file.blobName]);
+    expect(ours.filter((name) => stored.has(name))).toEqual([events.flatMap(completedFiles)[0]?.blobName]);
     // Nothing more arrives later.
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await gateway.completedEvents()).filter((e) => e.linkId === linkId)).toHaveLength(1);
@@ -352,7 +353,7 @@ describe('completion', () => {
     const intent = await intentFor(token, pdfIntent(bytes.length, `${'ä'.repeat(900)}\u202e.pdf`));
     await uploadWithIntent(intent, bytes);
     expect((await gateway.post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
-    const name = (await eventuallyEvents(linkId, 1))[0]?.data.file.fileName ?? '';
+    const name = (await eventuallyEvents(linkId, 1)).flatMap(completedFiles)[0]?.fileName ?? '';
     expect(new TextEncoder().encode(name).length).toBeLessThanOrEqual(200);
     expect(name.endsWith('.pdf')).toBe(true);
     expect(name).not.toContain('\u202e');
@@ -387,7 +388,7 @@ describe('abandoned uploads', () => {
       const later = new Date(Date.now() + 2 * 60 * 60 * 1000);
       // Viewer links: one long expired (purged), one still valid (kept).
       const shares = gateway.store.shares;
-      const file = (await eventuallyEvents(receivedLink.linkId, 1))[0]?.data.file;
+      const file = (await eventuallyEvents(receivedLink.linkId, 1)).flatMap(completedFiles)[0];
       if (!file) throw new Error('no upload.completed');
       const share = { tenantId: gateway.tenantId, linkId: receivedLink.linkId, file };
       const old = await shares.create({

@@ -3,6 +3,7 @@
 // API v2: POST /api/v2/tickets/{id}/notes (multipart or JSON), GET .../conversations; basic auth
 // with the API key as user name and any password ("X").
 
+import { completedFiles } from '@uplink/contracts';
 import type { EgressClient, EgressRequest } from '@uplink/egress';
 import {
   type Delivery,
@@ -84,7 +85,8 @@ export class FreshdeskDestination implements Destination {
   }
 
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
-    const { ticket, file } = delivery.event.data;
+    const { ticket } = delivery.event.data;
+    const [file] = completedFiles(delivery.event);
     if (!/^[1-9]\d{0,17}$/.test(ticket.id)) {
       return { kind: 'failed', reason: `Freshdesk ticket ids are numbers; "${ticket.id}" is not one` };
     }
@@ -99,7 +101,8 @@ export class FreshdeskDestination implements Destination {
   }
 
   async #postAttachmentNote(delivery: Delivery): Promise<DeliveryOutcome | typeof TICKET_FULL> {
-    const { ticket, file } = delivery.event.data;
+    const { ticket } = delivery.event.data;
+    const [file] = completedFiles(delivery.event);
     let opened: Awaited<ReturnType<Delivery['openFile']>>;
     try {
       opened = await delivery.openFile();
@@ -220,7 +223,11 @@ export class FreshdeskDestination implements Destination {
       return this.#posted(ticketId, id, mode);
     // Stored, but the answer does not say as what: find it by its reference rather than risk a
     // second note on the next attempt.
-    const found = await this.#findEarlierNote(ticketId, delivery.event.data.file.uploadId, delivery.signal);
+    const found = await this.#findEarlierNote(
+      ticketId,
+      completedFiles(delivery.event)[0].uploadId,
+      delivery.signal,
+    );
     return (
       found ?? {
         kind: 'retry',
@@ -303,12 +310,13 @@ export class FreshdeskDestination implements Destination {
 
   #noteInput(delivery: Delivery): NoteInput {
     const { data } = delivery.event;
+    const [file] = completedFiles(delivery.event);
     return {
       shortId: data.shortId,
       contextMessage: data.contextMessage,
-      uploadId: data.file.uploadId,
+      uploadId: file.uploadId,
       receivedAt: data.receivedAt,
-      file: { fileName: data.file.fileName, contentType: data.file.contentType, size: data.file.size },
+      file: { fileName: file.fileName, contentType: file.contentType, size: file.size },
     };
   }
 

@@ -14,7 +14,7 @@
 // talk-time metrics. It gets the same link entry as any other file.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TWILIO_TASKROUTER_URL } from '@uplink/contracts';
+import { completedFiles, TWILIO_TASKROUTER_URL } from '@uplink/contracts';
 import type { EgressClient, EgressResponse } from '@uplink/egress';
 import {
   type Delivery,
@@ -119,7 +119,8 @@ export class TwilioFlexDestination implements Destination {
   }
 
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
-    const { ticket, file } = delivery.event.data;
+    const { ticket } = delivery.event.data;
+    const [file] = completedFiles(delivery.event);
     const ref = parseFlexTicketId(ticket.id);
     if (ref === undefined) {
       return {

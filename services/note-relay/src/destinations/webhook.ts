@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { completedFiles } from '@uplink/contracts';
 import type { EgressClient, EgressResponse } from '@uplink/egress';
 import type { Delivery, DeliveryOutcome, Destination } from './destination.ts';
 import { outcomeForError, outcomeForStatus } from './destination.ts';
@@ -76,7 +77,7 @@ export class WebhookDestination implements Destination {
 
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
     const { event } = delivery;
-    const { file } = event.data;
+    const [file] = completedFiles(event);
     const deliveryId = `${event.linkId}:${file.uploadId}`;
     const body = JSON.stringify({
       type: 'upload.received',

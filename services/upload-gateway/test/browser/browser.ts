@@ -1,6 +1,8 @@
 // Helpers for the upload page's browser tests: headless Chromium (fake camera and microphone),
 // a probe that watches the page from the inside, and checks of what reached Blob storage.
+
 import { createHash } from 'node:crypto';
+import { completedFiles } from '@uplink/contracts';
 import { CHROMIUM_PHONE, cspViolations, launchChromium, PAGE_PROBE } from '@uplink/dev-servers';
 import { closeWhenDone, eventually } from '@uplink/testing';
 import type { UploadGatewayHarness } from '@uplink/testing/upload-gateway';
@@ -223,7 +225,7 @@ export async function deliveredFile(
     20_000,
   );
   expect(events).toHaveLength(1);
-  const file = events[0]?.data.file;
+  const file = events.flatMap(completedFiles)[0];
   if (!file) throw new Error('no upload.completed event');
   const stored = await gateway.container.getBlockBlobClient(file.blobName).downloadToBuffer();
   expect(file.size).toBe(stored.length);
