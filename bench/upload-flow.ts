@@ -1,11 +1,11 @@
 // Benchmark: one 20 MB upload through the whole flow against a direct PUT of the same bytes.
-//   flow        as the upload page does it (client/src/upload.ts): the intent from the gateway,
-//               staged blocks of the default UPLOAD_BLOCK_BYTES straight to Azurite with the
-//               intent's SAS, three Put Block at a time, then Put Block List, then the
+//   flow        as the upload page did before it paced its blocks to the link: the intent from
+//               the gateway, staged blocks of the default UPLOAD_BLOCK_BYTES straight to Azurite
+//               with the intent's SAS, three Put Block at a time, then Put Block List, then the
 //               completion, which verifies the blob and moves the link to received.
 //   sequential  the same, one block after the other (uploadWithIntent, as the tests upload).
-//   one-put     the same flow through a second gateway whose UPLOAD_BLOCK_BYTES exceeds the
-//               file, so the intent asks for one Put Blob: the direct PUT plus the gateway's
+//   one-put     the same flow through a second gateway whose UPLOAD_BLOCK_BYTES and
+//               UPLOAD_SINGLE_PUT_MAX_BYTES exceed the file, so the intent asks for one Put Blob: the direct PUT plus the gateway's
 //               two calls, which isolates what the gateway itself adds.
 //   direct      one Put Blob of the same bytes to the same Azurite with a create-only SAS, over
 //               the same HTTP client (fetch).
@@ -26,11 +26,11 @@ import { startUploadStack, type UploadStack } from './upload-intents.ts';
 const NAME = 'upload-flow';
 /** 20 MB, the default per-category limit: five staged blocks of the default 4 MiB. */
 const FILE_BYTES = 20 * 1024 * 1024;
-/** What the page runs at once (PARALLEL_BLOCKS in services/upload-gateway/client/src/upload.ts). */
+/** What the page ran at once before its pacing (services/upload-gateway/client/src/blocks.ts). */
 const PAGE_PARALLEL_BLOCKS = 3;
 const WARMUP_ROUNDS = 2;
 const ROUNDS = 15;
-/** The one-put gateway's UPLOAD_BLOCK_BYTES: above the file size. */
+/** The one-put gateway's UPLOAD_BLOCK_BYTES and UPLOAD_SINGLE_PUT_MAX_BYTES: above the file size. */
 const ONE_PUT_BLOCK_BYTES = 32 * 1024 * 1024;
 const TARGET_RATIO = 1.2;
 const EVENT_TIMEOUT_MS = 30_000;
@@ -115,6 +115,7 @@ export async function runUploadFlow(): Promise<BenchResult> {
   try {
     const onePut = await stack.uploadGatewayHarness('upload-gateway-one-put', {
       UPLOAD_BLOCK_BYTES: String(ONE_PUT_BLOCK_BYTES),
+      UPLOAD_SINGLE_PUT_MAX_BYTES: String(ONE_PUT_BLOCK_BYTES),
     });
     const loadBefore = loadavg();
     const bytes = pdfBytes(FILE_BYTES - pdfBytes(0).length);
@@ -263,7 +264,7 @@ export async function runUploadFlow(): Promise<BenchResult> {
         blockBytes,
         flow: `${PAGE_PARALLEL_BLOCKS} Put Block at a time, then Put Block List (as the page)`,
         sequential: 'one Put Block after the other (packages/testing/src/blob-upload.ts)',
-        onePut: `a second gateway with UPLOAD_BLOCK_BYTES=${ONE_PUT_BLOCK_BYTES}: one Put Blob`,
+        onePut: `a second gateway with UPLOAD_BLOCK_BYTES=UPLOAD_SINGLE_PUT_MAX_BYTES=${ONE_PUT_BLOCK_BYTES}: one Put Blob`,
         direct: 'one Put Blob with a create-only SAS, same fetch client',
         azurite: 'in memory; each blob deleted after its run, outside the timing',
         warmupRounds: WARMUP_ROUNDS,

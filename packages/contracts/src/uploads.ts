@@ -48,7 +48,7 @@ export const UploadIntent = Type.Object(
     }),
     blockBytes: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
       description:
-        'null: send the file in one Put Blob. Otherwise stage blocks of this size (Put Block) and commit them with Put Block List, so a failed request is retried alone.',
+        'null: send the file in one Put Blob. Otherwise stage blocks of at most this size (Put Block) and commit them with Put Block List, so a failed request is retried alone.',
     }),
     expiresAt: Timestamp,
   },

@@ -52,7 +52,10 @@ export type UploadGatewayHarness = {
  */
 export async function uploadGatewayHarness(
   options: {
+    /** UPLOAD_BLOCK_BYTES, the largest block (default 4 MiB). */
     blockBytes?: number;
+    /** UPLOAD_SINGLE_PUT_MAX_BYTES (default 256 KiB). */
+    singlePutMaxBytes?: number;
     clock?: Clock;
     ratePerMinute?: number;
     /** RATE_LIMIT_PER_TOKEN, when it should differ from ratePerMinute. */
@@ -106,6 +109,7 @@ export async function uploadGatewayHarness(
       AZURE_STORAGE_CONTAINER: containerName,
       AZURE_STORAGE_CONFIGURE: options.gatewayStorageConnectionString === undefined,
       UPLOAD_BLOCK_BYTES: options.blockBytes ?? 4 * 1024 * 1024,
+      UPLOAD_SINGLE_PUT_MAX_BYTES: options.singlePutMaxBytes ?? 256 * 1024,
       // Tests change the policy and expect the next request to see it.
       SETTINGS_CACHE_MS: 0,
       RATE_LIMIT_PER_IP: options.ratePerMinute ?? 10_000,

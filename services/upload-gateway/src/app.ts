@@ -53,6 +53,7 @@ export async function buildUploadGateway(deps: UploadGatewayDeps): Promise<Servi
     clock,
     logger,
     blockBytes: config.UPLOAD_BLOCK_BYTES,
+    singlePutMaxBytes: config.UPLOAD_SINGLE_PUT_MAX_BYTES,
   });
   const abandoned = new AbandonedUploadSweeper({
     uploads,

@@ -1,3 +1,4 @@
+import { MAX_UPLOAD_BYTES } from '@uplink/contracts';
 import {
   CommonEnv,
   type ConfigCheck,
@@ -35,7 +36,14 @@ export const UploadGatewayEnv = Type.Object({
     maximum: 100 * MiB,
     default: 4 * MiB,
     description:
-      'Larger files are uploaded as staged blocks of this size, so a failed request is retried alone.',
+      'The largest block the upload page stages. It starts with 256 KiB blocks (or this size, when smaller) and grows them while the connection is fast, so a dropped connection loses little.',
+  }),
+  UPLOAD_SINGLE_PUT_MAX_BYTES: Type.Integer({
+    minimum: 0,
+    maximum: MAX_UPLOAD_BYTES,
+    default: 256 * 1024,
+    description:
+      'Files up to this size (and up to UPLOAD_BLOCK_BYTES) are sent in one Put Blob; larger ones in staged blocks, each retried alone. One request loses everything sent when a connection drops, so keep it about the size of a first block.',
   }),
   SETTINGS_CACHE_MS: Type.Integer({
     minimum: 0,

@@ -44,8 +44,10 @@ export type UploadFlowDeps = {
   audit: AuditRecorder;
   clock: Clock;
   logger: Logger;
-  /** Files larger than this are staged in blocks of this size. */
+  /** The largest block the page may stage; files larger than this are always staged. */
   blockBytes: number;
+  /** Files larger than this are staged too: one Put Blob loses everything when a connection drops. */
+  singlePutMaxBytes: number;
   /** Sees every file before it is accepted, unless the tenant turned scanning off; none: no scanning. */
   scanner: MalwareScanner | undefined;
 };
@@ -137,7 +139,7 @@ export class UploadFlow {
 
     const uploadId = randomId('upl');
     const blobName = uploadBlobName(uploadId, now);
-    const staged = body.size > this.#deps.blockBytes;
+    const staged = body.size > Math.min(this.#deps.singlePutMaxBytes, this.#deps.blockBytes);
     const sas = await storage.uploadUrl(blobName, staged, now);
     await uploads.insert({
       _id: uploadId,

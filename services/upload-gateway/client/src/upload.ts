@@ -1,8 +1,9 @@
 // Sending one file: ask the gateway for an upload intent, put the bytes straight into Blob
-// storage (one Put Blob, or staged blocks that are retried one by one), then ask the gateway to
-// verify it. An Upload object can be run again after a failure and continues where it stopped.
+// storage (one Put Blob, or staged blocks sized and paced to the link, each retried alone), then
+// ask the gateway to verify it. An Upload object can be run again after a failure and continues where it stopped.
 import type { UploadIntent, UploadKind } from '@uplink/contracts';
 import { retryAfterMs } from '@uplink/kit/retry-after';
+import { type Block, BlockPacer, blockId, missingRanges, returnRange, takeBlock } from './blocks.ts';
 
 export type UploadMeta = { fileName: string; contentType: string; kind: UploadKind };
 
@@ -29,7 +30,6 @@ export type UploadObserver = {
   state(state: UploadState): void;
 };
 
-const PARALLEL_BLOCKS = 3;
 const MAX_ATTEMPTS = 8;
 /** A request that moves no byte for this long is abandoned and retried. */
 const STALL_MS = 30_000;
@@ -130,18 +130,13 @@ async function callApi(url: string, init: RequestInit): Promise<Response> {
   return response;
 }
 
-/** Fixed-length ids, as Put Block List requires: block-000000 ... base64. */
-function blockId(index: number): string {
-  return btoa(`block-${String(index).padStart(6, '0')}`);
-}
-
 export class Upload {
   readonly blob: Blob;
   readonly meta: UploadMeta;
   private readonly apiBase: string;
   private intent: UploadIntent | undefined;
-  /** Blocks Blob storage has acknowledged for the current intent (or [0] after a single Put Blob). */
-  private readonly stored = new Set<number>();
+  /** Blocks Blob storage has acknowledged for the current intent. */
+  private readonly stored: Block[] = [];
   private committed = false;
   /** What the upload is doing, shown again once a retry has gone through. */
   private phase: UploadState = 'preparing';
@@ -167,7 +162,7 @@ export class Upload {
 
   private forgetIntent(): void {
     this.intent = undefined;
-    this.stored.clear();
+    this.stored.length = 0;
     this.committed = false;
   }
 
@@ -215,16 +210,28 @@ export class Upload {
         return result;
       } catch (error) {
         if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) throw error;
-        if (!navigator.onLine) {
-          observer.state('offline');
-          await new Promise((resolve) => window.addEventListener('online', resolve, { once: true }));
-        }
-        observer.state('retrying');
-        const backoff = Math.min(15_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-        const hinted = error instanceof UploadFailure ? (error.retryAfterSeconds ?? 0) * 1000 : 0;
-        await sleep(Math.min(60_000, Math.max(backoff, hinted)));
+        await this.pause(observer, error, attempt);
       }
     }
+  }
+
+  /**
+   * Waits before a retry: while the browser is offline, then the backoff for the `attempt`th
+   * failure in a row (0: none) or as long as storage or the gateway asked, whichever is longer.
+   */
+  private async pause(observer: UploadObserver, error: unknown, attempt: number): Promise<void> {
+    if (!navigator.onLine) {
+      observer.state('offline');
+      await new Promise((resolve) => window.addEventListener('online', resolve, { once: true }));
+    }
+    const backoff =
+      attempt === 0 ? 0 : Math.min(15_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+    const hinted = error instanceof UploadFailure ? (error.retryAfterSeconds ?? 0) * 1000 : 0;
+    const wait = Math.min(60_000, Math.max(backoff, hinted));
+    // A retry that goes at once is not worth a word: the customer sees the bytes move on.
+    if (wait === 0) return;
+    observer.state('retrying');
+    await sleep(wait);
   }
 
   /** One Put Blob. The SAS cannot overwrite, so a retry after a lost response may be refused. */
@@ -247,17 +254,26 @@ export class Upload {
         throw error;
       }
     });
-    this.stored.add(0);
   }
 
-  private async putBlocks(intent: UploadIntent, blockBytes: number, observer: UploadObserver): Promise<void> {
+  /**
+   * Put Block for every range not stored yet, sized and paced to the link (BlockPacer), then Put
+   * Block List of every stored block in offset order. A failed block's range goes back to be cut
+   * again at the size the pacer says now.
+   */
+  private async putBlocks(
+    intent: UploadIntent,
+    maxBlockBytes: number,
+    observer: UploadObserver,
+  ): Promise<void> {
     const total = this.blob.size;
-    const count = Math.max(1, Math.ceil(total / blockBytes));
-    const sizeOf = (index: number) => Math.min(blockBytes, total - index * blockBytes);
-    const inFlight = new Map<number, number>();
+    const pacer = new BlockPacer(maxBlockBytes);
+    const pending = missingRanges(this.stored, total);
+    const inFlight = new Map<Block, number>();
     let storedBytes = 0;
-    for (const index of this.stored) storedBytes += sizeOf(index);
+    for (const block of this.stored) storedBytes += block.length;
     let shown = storedBytes;
+    let storedCount = 0;
     const report = () => {
       let current = storedBytes;
       for (const loaded of inFlight.values()) current += loaded;
@@ -266,39 +282,69 @@ export class Upload {
     };
     report();
 
-    const queue: number[] = [];
-    for (let index = 0; index < count; index++) if (!this.stored.has(index)) queue.push(index);
     let failure: unknown;
+    let running = 0;
+    const workers: Promise<void>[] = [];
     const worker = async () => {
-      for (let index = queue.shift(); index !== undefined && failure === undefined; index = queue.shift()) {
-        const block = index;
-        const body = this.blob.slice(block * blockBytes, block * blockBytes + sizeOf(block));
+      let failures = 0;
+      while (failure === undefined && running <= pacer.parallel) {
+        const block = takeBlock(pending, pacer.blockBytes);
+        if (!block) break;
+        const body = this.blob.slice(block.offset, block.offset + block.length);
         const url = `${intent.uploadUrl}&comp=block&blockid=${encodeURIComponent(blockId(block))}`;
+        const startedAt = performance.now();
+        const storedBefore = storedCount;
+        let moved = false;
+        inFlight.set(block, 0);
         try {
-          await this.withRetry(observer, async () => {
-            inFlight.set(block, 0);
-            try {
-              const result = await putBytes(url, {}, body, (loaded) => {
-                inFlight.set(block, Math.min(loaded, body.size));
-                report();
-              });
-              if (result.status < 200 || result.status >= 300) throw storageFailure(result);
-            } finally {
-              inFlight.delete(block);
-            }
+          const result = await putBytes(url, {}, body, (loaded) => {
+            moved ||= loaded > 0;
+            inFlight.set(block, Math.min(loaded, block.length));
+            report();
           });
-          this.stored.add(block);
-          storedBytes += body.size;
-          report();
+          if (result.status < 200 || result.status >= 300) throw storageFailure(result);
         } catch (error) {
-          failure ??= error;
+          inFlight.delete(block);
+          returnRange(pending, block);
+          failures++;
+          if (!isRetryable(error) || failures >= MAX_ATTEMPTS) {
+            failure ??= error;
+            break;
+          }
+          pacer.failed();
+          // A connection was cut on a link that works (this request's bytes went out, or another
+          // block was stored meanwhile): the block goes again at once.
+          const cut = error instanceof UploadFailure && error.code === 'network';
+          const linkWorks = cut && (moved || storedCount > storedBefore);
+          await this.pause(observer, error, linkWorks ? 0 : failures);
+          continue;
         }
+        inFlight.delete(block);
+        if (failures > 0) observer.state(this.phase);
+        failures = 0;
+        this.stored.push(block);
+        storedBytes += block.length;
+        storedCount++;
+        pacer.stored(block.length, performance.now() - startedAt);
+        report();
+        while (running < pacer.parallel && pending.length > 0) start();
       }
+      running--;
     };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_BLOCKS, queue.length) }, worker));
+    const start = () => {
+      running++;
+      workers.push(worker());
+    };
+    while (running < pacer.parallel && pending.length > 0) start();
+    // Workers start more workers as parallelism grows: wait until none is left running.
+    for (let settled = 0; settled < workers.length; ) {
+      settled = workers.length;
+      await Promise.all(workers);
+    }
     if (failure !== undefined) throw failure;
 
-    const list = Array.from({ length: count }, (_, index) => `<Latest>${blockId(index)}</Latest>`).join('');
+    const inOrder = [...this.stored].sort((a, b) => a.offset - b.offset);
+    const list = inOrder.map((block) => `<Latest>${blockId(block)}</Latest>`).join('');
     const xml = `<?xml version="1.0" encoding="utf-8"?><BlockList>${list}</BlockList>`;
     await this.withRetry(observer, async () => {
       const result = await putBytes(`${intent.uploadUrl}&comp=blocklist`, intent.headers, xml, () => {});
