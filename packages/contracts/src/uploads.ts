@@ -56,6 +56,45 @@ export const UploadIntent = Type.Object(
 );
 export type UploadIntent = Static<typeof UploadIntent>;
 
+/** Where an intent stands: `issued` until it is completed, refused, or abandoned (its SAS long expired). */
+export const UPLOAD_STATES = ['issued', 'completed', 'rejected', 'abandoned'] as const;
+
+/** What a reopened page needs to continue an upload it started: `GET /u/{token}/uploads/{uploadId}`. */
+export const UploadResumption = Type.Object(
+  {
+    uploadId: UploadId,
+    state: Type.Enum(UPLOAD_STATES, {
+      description: 'Only an `issued` upload can be continued; otherwise the page starts the file anew.',
+    }),
+    fileName: Type.String({ description: 'The declared name, as cleaned for the agent.' }),
+    contentType: Type.String(),
+    size: Type.Integer({ minimum: 1 }),
+    kind: UploadKind,
+    blocks: Type.Array(
+      Type.Object({ id: Type.String(), size: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+      {
+        description:
+          'The blocks storage holds for the upload and has not committed (Put Block List not sent yet): their ids, as the page sent them, and sizes. Empty unless `issued`.',
+      },
+    ),
+    sas: Type.Optional(
+      Type.Object(
+        {
+          uploadUrl: Type.String({ description: 'A new SAS for the same blob, with the same permissions.' }),
+          expiresAt: Timestamp,
+        },
+        {
+          additionalProperties: false,
+          description:
+            "Present when the intent's SAS runs out within 5 minutes (or has), while the upload is `issued`.",
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type UploadResumption = Static<typeof UploadResumption>;
+
 export const UploadReceipt = Type.Object(
   { status: Type.Literal('received'), receivedAt: Timestamp },
   { additionalProperties: false },

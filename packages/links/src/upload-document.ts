@@ -1,6 +1,6 @@
-import type { MediaCategory, UploadKind } from '@uplink/contracts';
+import type { MediaCategory, UPLOAD_STATES, UploadKind } from '@uplink/contracts';
 
-export type UploadState = 'issued' | 'completed' | 'rejected' | 'abandoned';
+export type UploadState = (typeof UPLOAD_STATES)[number];
 
 /**
  * One upload intent: the blob the gateway allowed the browser to create, and what the customer

@@ -14,6 +14,7 @@ import {
   type BlobFacts,
   type BlobStore,
   type ReadUrlResponse,
+  type StagedBlock,
   UPLOAD_SAS_MS,
   type UploadedBlob,
 } from './blob-store.ts';
@@ -172,6 +173,17 @@ export class AzureBlobStore implements BlobStore {
       now,
     );
     return { url, expiresAt: expiresOn };
+  }
+
+  /** Get Block List, uncommitted only; a blob nothing was staged for answers 404: none. */
+  async uncommittedBlocks(blobName: string): Promise<StagedBlock[]> {
+    try {
+      const list = await this.container.getBlockBlobClient(blobName).getBlockList('uncommitted');
+      return (list.uncommittedBlocks ?? []).map((block) => ({ id: block.name, size: block.size }));
+    } catch (err) {
+      if (err instanceof RestError && err.statusCode === 404) return [];
+      throw err;
+    }
   }
 
   /** Size and ETag of a committed blob, or undefined when there is none. */

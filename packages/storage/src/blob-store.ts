@@ -16,6 +16,9 @@ export type UploadedBlob = BlobFacts & {
   snapshots: number;
 };
 
+/** A block staged with Put Block and not committed yet: its id (base64, as sent) and size. */
+export type StagedBlock = { id: string; size: number };
+
 /** How a read URL's response presents the file: the verified type, inline or saved under its name. */
 export type ReadUrlResponse = {
   contentType?: string;
@@ -46,6 +49,12 @@ export interface BlobStore {
    * write when the browser stages blocks. No read, no list, no delete, no other blob.
    */
   uploadUrl(blobName: string, staged: boolean, now: Date): Promise<{ url: string; expiresAt: Date }>;
+  /**
+   * The blocks staged for a blob and not committed (Get Block List, uncommitted), as storage lists
+   * them; none when nothing is staged. What a reopened upload page need not send again: the
+   * browser's SAS cannot read the list. Storage keeps uncommitted blocks for about a week.
+   */
+  uncommittedBlocks(blobName: string): Promise<StagedBlock[]>;
   /** Size and ETag of a committed blob, or undefined when there is none. */
   facts(blobName: string): Promise<BlobFacts | undefined>;
   /** A blob's facts plus what an upload SAS could have made of it; undefined when there is none. */

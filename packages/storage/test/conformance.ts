@@ -284,6 +284,43 @@ export function describeBlobStore(
       });
     });
 
+    describe('staged blocks', () => {
+      it('uncommittedBlocks: the blocks staged and not committed, with their sizes; none once committed', async () => {
+        const blobName = newBlobName('uncommitted');
+        expect(await storage.uncommittedBlocks(blobName)).toEqual([]);
+        const staged = await storage.uploadUrl(blobName, true, new Date());
+        const idOf = (label: string) => Buffer.from(label).toString('base64');
+        const stage = async (label: string, bytes: number) => {
+          const response = await fetch(
+            `${staged.url}&comp=block&blockid=${encodeURIComponent(idOf(label))}`,
+            { method: 'PUT', body: randomBytes(bytes) },
+          );
+          await response.arrayBuffer();
+          expect(response.status).toBe(201);
+        };
+        await stage('o000000000000-l000000065536', 64 * 1024);
+        await stage('o000000065536-l000000001000', 1000);
+        // Staging an id again replaces the block: still one entry, with the new size.
+        await stage('o000000065536-l000000001000', 999);
+        const listed = await storage.uncommittedBlocks(blobName);
+        const bySize = (a: { size: number }, b: { size: number }) => a.size - b.size;
+        expect(listed.toSorted(bySize)).toEqual([
+          { id: idOf('o000000065536-l000000001000'), size: 999 },
+          { id: idOf('o000000000000-l000000065536'), size: 64 * 1024 },
+        ]);
+        expect(await storage.facts(blobName), 'nothing committed yet').toBeUndefined();
+
+        const list = `<?xml version="1.0" encoding="utf-8"?><BlockList>${listed
+          .map((block) => `<Latest>${block.id}</Latest>`)
+          .join('')}</BlockList>`;
+        const commit = await fetch(`${staged.url}&comp=blocklist`, { method: 'PUT', body: list });
+        await commit.arrayBuffer();
+        expect(commit.status).toBe(201);
+        expect(await storage.uncommittedBlocks(blobName)).toEqual([]);
+        expect((await storage.facts(blobName))?.size).toBe(64 * 1024 + 999);
+      });
+    });
+
     describe('reading back', () => {
       it('facts: undefined for a blob that does not exist', async () => {
         expect(await storage.facts(newBlobName('missing'))).toBeUndefined();

@@ -12,6 +12,11 @@ export interface UploadStore {
     now: Date,
     rejection?: string,
   ): Promise<void>;
+  /**
+   * A new SAS for an intent still issued (a reopened page continues it): its expiry is recorded,
+   * so the abandoned-uploads sweep waits for it. False when the intent was settled meanwhile.
+   */
+  renewSas(uploadId: string, sasExpiresAt: Date, now: Date): Promise<boolean>;
   /** Deletes settled records created before `before`; the link document keeps what matters. */
   purgeSettled(before: Date): Promise<number>;
   /** Intents still issued whose SAS ran out before `before`, soonest first: their blobs (if any) are orphans. */

@@ -11,6 +11,7 @@ import {
   type UploadIntentBody,
   type UploadKind,
   type UploadReceipt,
+  type UploadResumption,
 } from '@uplink/contracts';
 import type { OutboxPublisher } from '@uplink/event-bus';
 import {
@@ -51,6 +52,9 @@ export type UploadFlowDeps = {
   /** Sees every file before it is accepted, unless the tenant turned scanning off; none: no scanning. */
   scanner: MalwareScanner | undefined;
 };
+
+/** A reopened page gets a new SAS when the one its intent has runs out sooner than this. */
+const RESUME_SAS_MARGIN_MS = 5 * 60 * 1000;
 
 const DEFAULT_DISABLED_MESSAGE = 'This company does not accept files through this link at the moment.';
 const NOT_AN_UPLOAD_MESSAGE =
@@ -139,7 +143,7 @@ export class UploadFlow {
 
     const uploadId = randomId('upl');
     const blobName = uploadBlobName(uploadId, now);
-    const staged = body.size > Math.min(this.#deps.singlePutMaxBytes, this.#deps.blockBytes);
+    const staged = this.#staged(body.size);
     const sas = await storage.uploadUrl(blobName, staged, now);
     await uploads.insert({
       _id: uploadId,
@@ -165,6 +169,44 @@ export class UploadFlow {
       blockBytes: staged ? this.#deps.blockBytes : null,
       expiresAt: sas.expiresAt.toISOString(),
     };
+  }
+
+  /**
+   * What a reopened page needs to continue an upload of this link: the upload's state and what
+   * was declared, the blocks storage holds uncommitted for it, and a new SAS for the same blob
+   * when the intent's runs out within RESUME_SAS_MARGIN_MS (recorded, so the abandoned-uploads
+   * sweep waits for it). Blocks and SAS only while the link is pending and the upload issued.
+   */
+  async resumption(token: string, uploadId: string): Promise<UploadResumption> {
+    const { uploads, storage, clock } = this.#deps;
+    const now = clock.now();
+    const link = await this.#pendingLink(token, now);
+    const upload = await uploads.get(uploadId);
+    if (upload?.linkId !== link._id) throw notFound('This upload does not exist for this link.');
+    const answer: UploadResumption = {
+      uploadId,
+      state: upload.state,
+      fileName: upload.fileName,
+      contentType: upload.contentType,
+      size: upload.size,
+      kind: upload.kind,
+      blocks: [],
+    };
+    if (upload.state !== 'issued') return answer;
+    const blocks = await storage.uncommittedBlocks(upload.blobName);
+    if (upload.sasExpiresAt.getTime() - now.getTime() > RESUME_SAS_MARGIN_MS) return { ...answer, blocks };
+    const sas = await storage.uploadUrl(upload.blobName, this.#staged(upload.size), now);
+    if (!(await uploads.renewSas(uploadId, sas.expiresAt, now))) {
+      // Settled since it was read (completed, refused, swept): nothing to continue.
+      const settled = await uploads.get(uploadId);
+      return { ...answer, state: settled?.state ?? 'abandoned' };
+    }
+    return { ...answer, blocks, sas: { uploadUrl: sas.url, expiresAt: sas.expiresAt.toISOString() } };
+  }
+
+  /** Whether a file of `size` bytes is staged in blocks rather than sent in one Put Blob. */
+  #staged(size: number): boolean {
+    return size > Math.min(this.#deps.singlePutMaxBytes, this.#deps.blockBytes);
   }
 
   /**

@@ -36,6 +36,14 @@ export class MongoUploadStore implements UploadStore {
     );
   }
 
+  async renewSas(uploadId: string, sasExpiresAt: Date, now: Date): Promise<boolean> {
+    const result = await this.collection.updateOne(
+      { _id: uploadId, state: 'issued' },
+      { $set: { sasExpiresAt, updatedAt: now } },
+    );
+    return result.matchedCount === 1;
+  }
+
   /** Deletes settled records created before `before`; the link document keeps what matters. */
   async purgeSettled(before: Date): Promise<number> {
     const result = await this.collection.deleteMany({ createdAt: { $lt: before }, state: { $ne: 'issued' } });

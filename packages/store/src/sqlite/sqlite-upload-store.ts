@@ -43,6 +43,15 @@ export class SqliteUploadStore implements UploadStore {
     );
   }
 
+  async renewSas(uploadId: string, sasExpiresAt: Date, now: Date): Promise<boolean> {
+    const renewed = await this.#db.write(() =>
+      this.#uploads.update(uploadId, (current) =>
+        current.state === 'issued' ? { ...current, sasExpiresAt, updatedAt: now } : null,
+      ),
+    );
+    return renewed !== null;
+  }
+
   async purgeSettled(before: Date): Promise<number> {
     return this.#db.write(() =>
       this.#uploads.delete(`created_at < ? AND state <> 'issued'`, [before.getTime()]),

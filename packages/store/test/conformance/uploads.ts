@@ -83,5 +83,25 @@ export function describeUploads(store: CurrentStore): void {
       expect(await uploads().findAbandoned(at(5 * SECOND), 10)).toStrictEqual([sooner, later]);
       expect(await uploads().findAbandoned(at(5 * SECOND), 1)).toStrictEqual([sooner]);
     });
+
+    it('renews the SAS expiry of an issued intent only, and the sweep then waits for it', async () => {
+      const issued = upload({ sasExpiresAt: at(SECOND) });
+      const settled = upload({ sasExpiresAt: at(SECOND) });
+      for (const intent of [issued, settled]) await uploads().insert(intent);
+      await uploads().settle(settled._id, 'rejected', T0, 'not a PDF');
+
+      expect(await uploads().renewSas(issued._id, at(HOUR), at(2 * SECOND))).toBe(true);
+      expect(await uploads().get(issued._id)).toStrictEqual({
+        ...issued,
+        sasExpiresAt: at(HOUR),
+        updatedAt: at(2 * SECOND),
+      });
+      expect(await uploads().renewSas(settled._id, at(HOUR), at(2 * SECOND))).toBe(false);
+      expect(await uploads().get(settled._id)).toMatchObject({ state: 'rejected', sasExpiresAt: at(SECOND) });
+      expect(await uploads().renewSas(randomId('upl'), at(HOUR), at(2 * SECOND))).toBe(false);
+      expect(await uploads().findAbandoned(at(5 * SECOND), 10)).not.toContainEqual(
+        expect.objectContaining({ _id: issued._id }),
+      );
+    });
   });
 }

@@ -5,6 +5,7 @@ import {
   UploadIntentBody,
   UploadParams,
   UploadReceipt,
+  UploadResumption,
 } from '@uplink/contracts';
 import type { HttpApp } from '@uplink/kit';
 import type { CustomerActors } from '../customer-actor.ts';
@@ -47,6 +48,23 @@ export function uploadApiRoutes(
     async (request, reply) => {
       const intent = await flow.intent(request.params.token, request.body, customers.actorOf(request));
       return reply.code(201).header('cache-control', 'no-store').send(intent);
+    },
+  );
+
+  app.get(
+    '/u/:token/uploads/:uploadId',
+    {
+      ...limited,
+      schema: {
+        summary:
+          'Where an upload of this link stands: the blocks storage holds for it, and a new SAS when its own runs out soon',
+        params: UploadParams,
+        response: { 200: UploadResumption, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const resumption = await flow.resumption(request.params.token, request.params.uploadId);
+      return reply.header('cache-control', 'no-store').send(resumption);
     },
   );
 
