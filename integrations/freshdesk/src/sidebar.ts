@@ -89,17 +89,17 @@ async function start(): Promise<void> {
         if (error instanceof ApiError && error.status === 409) panel.replaceAll(await api.links(ticket));
       }
     },
-    async fileUrl(link) {
+    async fileUrl(link, file) {
       try {
-        return await session.call(() => api.fileUrl(link.id));
+        return await session.call(() => api.fileUrl(link.id, file.uploadId));
       } catch (error) {
         failed(error);
         return undefined;
       }
     },
-    async fileRendering(link) {
+    async fileRendering(link, file) {
       try {
-        return await session.call(() => api.fileRendering(link.id));
+        return await session.call(() => api.fileRendering(link.id, file.uploadId));
       } catch (error) {
         failed(error);
         return undefined;

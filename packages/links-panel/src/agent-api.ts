@@ -15,6 +15,11 @@ import type {
 export type Ticket = { provider: string; id: string };
 
 /** An API answer other than 2xx, with the error envelope's code and message when there is one. */
+/** `?uploadId=` naming one file of a link, or nothing for its first. */
+function fileQuery(uploadId: string | undefined): string {
+  return uploadId === undefined ? '' : `?${new URLSearchParams({ uploadId })}`;
+}
+
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string | undefined;
@@ -119,16 +124,18 @@ export class AgentApi {
     return (await this.call<LinkHistory>('GET', `/v1/links/${encodeURIComponent(id)}/history`)).entries;
   }
 
-  /** A 5-minute read URL for the link's received file, for the inline preview. */
-  fileUrl(id: string): Promise<FileUrl> {
-    return this.call('GET', `/v1/links/${encodeURIComponent(id)}/file-url`);
+  /**
+   * A 5-minute read URL for one received file of the link (`uploadId`; the first file without
+   * it), for the inline preview.
+   */
+  fileUrl(id: string, uploadId?: string): Promise<FileUrl> {
+    return this.call('GET', `/v1/links/${encodeURIComponent(id)}/file-url${fileQuery(uploadId)}`);
   }
 
-  /** The link's HEIC/HEIF photo as a JPEG, for browsers that cannot show HEIC. */
-  async fileRendering(id: string): Promise<Blob> {
-    return (
-      await this.send('GET', `/v1/links/${encodeURIComponent(id)}/file-rendering`, 'image/jpeg')
-    ).blob();
+  /** One of the link's HEIC/HEIF photos as a JPEG, for browsers that cannot show HEIC. */
+  async fileRendering(id: string, uploadId?: string): Promise<Blob> {
+    const path = `/v1/links/${encodeURIComponent(id)}/file-rendering${fileQuery(uploadId)}`;
+    return (await this.send('GET', path, 'image/jpeg')).blob();
   }
 
   /**

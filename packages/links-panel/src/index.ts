@@ -4,6 +4,13 @@
 export { AgentApi, ApiError, NetworkError, type Ticket, ticketPath } from './agent-api.ts';
 export { byId } from './dom.ts';
 export { formatRemaining, formatTime } from './format.ts';
-export { auditActorText, LinksPanel, type PanelHooks, type PanelLink } from './links-panel.ts';
+export {
+  auditActorText,
+  filesOf,
+  LinksPanel,
+  type PanelFile,
+  type PanelHooks,
+  type PanelLink,
+} from './links-panel.ts';
 export { type FeedHooks, type FeedState, LiveFeed } from './live.ts';
 export { type PanelMessages, panelMessages } from './messages.ts';

@@ -1,12 +1,32 @@
 // The links panel: one entry per link, newest first, kept current from the API's answers and
 // the live feed. Built with DOM calls and textContent only, so no text becomes markup.
 import type { Actor, AuditActor, AuditEntryView, FileUrl, LinkStatus, LinkView } from '@uplink/contracts';
+import { formatBytes } from '@uplink/contracts/media-types';
 import { fill } from '@uplink/web/text';
 import { formatRemaining, formatTime } from './format.ts';
 import type { PanelMessages } from './messages.ts';
 
-/** `customerAttemptRefused` is read defensively: servers without it simply never show the marker. */
-export type PanelLink = LinkView & { customerAttemptRefused?: boolean };
+/** One received file of a link; `uploadId` names it to the preview routes. */
+export type PanelFile = NonNullable<LinkView['file']> & { uploadId?: string };
+
+/**
+ * Read defensively: servers without `customerAttemptRefused` never show the marker, and servers
+ * from before submissions of several files give only `file`.
+ */
+export type PanelLink = LinkView & {
+  customerAttemptRefused?: boolean;
+  files?: PanelFile[];
+  customerMessage?: string;
+};
+
+/** Every file the customer sent with the link, in the order they sent them. */
+export function filesOf(link: PanelLink): PanelFile[] {
+  if (link.files && link.files.length > 0) return link.files;
+  return link.file ? [link.file] : [];
+}
+
+/** Which of a link's files an open preview shows (the only file of older servers has no id). */
+const fileKey = (file: PanelFile) => file.uploadId ?? '';
 
 type Messages = PanelMessages;
 
@@ -16,10 +36,10 @@ const RENDERED_TYPES: ReadonlySet<string> = new Set(['image/heic', 'image/heif']
 export type PanelHooks = {
   announce(text: string): void;
   revoke(link: PanelLink): Promise<void>;
-  /** A read URL for the link's file, or undefined when none could be had (already announced). */
-  fileUrl(link: PanelLink): Promise<FileUrl | undefined>;
-  /** A JPEG rendering of the link's HEIC/HEIF photo. */
-  fileRendering(link: PanelLink): Promise<Blob | undefined>;
+  /** A read URL for one file of the link, or undefined when none could be had (already announced). */
+  fileUrl(link: PanelLink, file: PanelFile): Promise<FileUrl | undefined>;
+  /** A JPEG rendering of one of the link's HEIC/HEIF photos. */
+  fileRendering(link: PanelLink, file: PanelFile): Promise<Blob | undefined>;
   /** The link's audit entries, oldest first; without this hook the panel offers no history. */
   history?(link: PanelLink): Promise<AuditEntryView[] | undefined>;
 };
@@ -63,8 +83,8 @@ export function auditActorText(actor: AuditActor, m: Messages): string {
 export class LinksPanel {
   private readonly links = new Map<string, PanelLink>();
   private readonly items = new Map<string, HTMLLIElement>();
-  /** Open previews, kept across re-renders of their link. */
-  private readonly previews = new Map<string, HTMLElement>();
+  /** Open previews by link, each by file, kept across re-renders of their link. */
+  private readonly previews = new Map<string, Map<string, HTMLElement>>();
   /** Open histories, kept across re-renders of their link. */
   private readonly histories = new Map<string, HTMLElement>();
   /** Server clock minus ours, learned from `expiresInSeconds`, so countdowns match the server. */
@@ -219,7 +239,10 @@ export class LinksPanel {
     if (link.status === 'delivery_failed' && link.deliveryFailure) {
       parts.push(element('p', 'failure', fill(m.failure, { reason: link.deliveryFailure })));
     }
-    const deletedAt = link.file?.deletedAt;
+    if (link.customerMessage) parts.push(this.customerMessageElement(link.customerMessage));
+    const files = filesOf(link);
+    // Retention deletes every file of a link at once.
+    const deletedAt = files.find((file) => file.deletedAt)?.deletedAt;
     if (deletedAt) {
       const deleted = element('p', 'meta');
       const when = element('time', '', formatTime(deletedAt));
@@ -252,16 +275,12 @@ export class LinksPanel {
       go.dataset.action = 'go';
       actions.append(go);
     }
-    // A file that could not be posted to the ticket is still the agent's to look at.
-    const settledWithFile = ['received', 'delivered', 'delivery_failed'].includes(link.status);
-    if (settledWithFile && link.file && !deletedAt) {
-      actions.append(this.previewButton(link));
-    }
     if (this.hooks.history) actions.append(this.historyButton(link));
-    if (actions.childElementCount > 0) parts.push(actions);
     if (deletedAt) this.previews.delete(link.id);
-    const preview = this.previews.get(link.id);
-    if (preview) parts.push(preview);
+    // A file that could not be posted to the ticket is still the agent's to look at.
+    const settled = ['received', 'delivered', 'delivery_failed'].includes(link.status);
+    if (settled && files.length > 0) parts.push(this.filesElement(link, files, !deletedAt));
+    if (actions.childElementCount > 0) parts.push(actions);
     const history = this.histories.get(link.id);
     if (history) parts.push(history);
     item.replaceChildren(...parts);
@@ -313,31 +332,67 @@ export class LinksPanel {
     return list;
   }
 
-  private previewButton(link: PanelLink): HTMLButtonElement {
-    const open = this.previews.has(link.id);
+  /** The customer's message as they typed it: text, never markup, its line breaks kept. */
+  private customerMessageElement(message: string): HTMLElement {
+    const box = element('div', 'customer-message');
+    box.append(
+      element('p', 'customer-message-label', this.m.customerMessage),
+      element('p', 'customer-message-text', message),
+    );
+    return box;
+  }
+
+  /** Every file of the link: name, size and kind, and (while stored) its preview. */
+  private filesElement(link: PanelLink, files: readonly PanelFile[], previewable: boolean): HTMLElement {
+    const list = element('ul', 'files');
+    list.setAttribute('aria-label', fill(this.m.filesOf, { tag: tagOf(link) }));
+    const open = this.previews.get(link.id);
+    for (const file of files) {
+      const entry = element('li', 'file');
+      entry.dataset.file = fileKey(file);
+      const facts = fill(this.m.fileFacts, {
+        size: formatBytes(file.size),
+        kind: this.m.fileKinds[file.kind],
+      });
+      entry.append(element('span', 'file-name', file.fileName), element('span', 'file-facts', facts));
+      if (previewable) entry.append(this.previewButton(link, file));
+      const preview = open?.get(fileKey(file));
+      if (preview) entry.append(preview);
+      list.append(entry);
+    }
+    return list;
+  }
+
+  private previewButton(link: PanelLink, file: PanelFile): HTMLButtonElement {
+    const key = fileKey(file);
+    const open = this.previews.get(link.id)?.has(key) ?? false;
     const button = element('button', 'button small', open ? this.m.hidePreview : this.m.preview);
     button.type = 'button';
     button.dataset.action = 'preview';
     // The accessible name starts with the visible text, as speech input expects.
-    button.setAttribute(
-      'aria-label',
-      fill(open ? this.m.hidePreviewLabel : this.m.previewLabel, { tag: tagOf(link) }),
-    );
+    const names = { tag: tagOf(link), name: file.fileName };
+    button.setAttribute('aria-label', fill(open ? this.m.hidePreviewLabel : this.m.previewLabel, names));
     button.setAttribute('aria-expanded', String(open));
     button.addEventListener('click', async () => {
-      if (this.previews.has(link.id)) {
-        this.previews.delete(link.id);
+      const previews = this.previews.get(link.id) ?? new Map<string, HTMLElement>();
+      if (previews.has(key)) {
+        previews.delete(key);
       } else {
         button.disabled = true;
-        const file = await this.hooks.fileUrl(link).finally(() => {
+        const url = await this.hooks.fileUrl(link, file).finally(() => {
           button.disabled = false;
         });
-        if (!file) return;
-        this.previews.set(link.id, this.previewElement(link, file));
+        if (!url) return;
+        previews.set(key, this.previewElement(link, file, url));
       }
+      if (previews.size > 0) this.previews.set(link.id, previews);
+      else this.previews.delete(link.id);
       const current = this.links.get(link.id);
       if (current) this.render(current);
-      this.items.get(link.id)?.querySelector<HTMLElement>('[data-action="preview"]')?.focus();
+      this.items
+        .get(link.id)
+        ?.querySelector<HTMLElement>(`[data-file="${CSS.escape(key)}"] [data-action="preview"]`)
+        ?.focus();
     });
     return button;
   }
@@ -346,11 +401,11 @@ export class LinksPanel {
    * HEIC and HEIF photos: shown as they are where the browser can (Safari), otherwise, once the
    * browser failed to decode the original, as the JPEG rendering link-service makes of it.
    */
-  private showRenderingIfUnsupported(link: PanelLink, image: HTMLImageElement): void {
+  private showRenderingIfUnsupported(link: PanelLink, file: PanelFile, image: HTMLImageElement): void {
     image.addEventListener(
       'error',
       async () => {
-        const jpeg = await this.hooks.fileRendering(link);
+        const jpeg = await this.hooks.fileRendering(link, file);
         if (!jpeg) return;
         const url = URL.createObjectURL(jpeg);
         // A decoded image stays shown after its URL is revoked.
@@ -362,23 +417,22 @@ export class LinksPanel {
   }
 
   /** The file inline: a player, an image, or a link that opens it (PDF and anything else). */
-  private previewElement(link: PanelLink, file: FileUrl): HTMLElement {
-    const name = link.file?.fileName ?? '';
-    const label = fill(this.m.previewOf, { tag: tagOf(link), name });
+  private previewElement(link: PanelLink, file: PanelFile, read: FileUrl): HTMLElement {
+    const label = fill(this.m.previewOf, { tag: tagOf(link), name: file.fileName });
     const box = element('div', 'preview');
-    const type = file.contentType.toLowerCase();
+    const type = read.contentType.toLowerCase();
     if (type.startsWith('audio/') || type.startsWith('video/')) {
       const media = element(type.startsWith('audio/') ? 'audio' : 'video', '');
       media.controls = true;
       media.preload = 'metadata';
       media.setAttribute('aria-label', label);
-      media.src = file.url;
+      media.src = read.url;
       box.append(media);
     } else if (type.startsWith('image/')) {
       const image = element('img', '');
       image.alt = label;
-      if (RENDERED_TYPES.has(type)) this.showRenderingIfUnsupported(link, image);
-      image.src = file.url;
+      if (RENDERED_TYPES.has(type)) this.showRenderingIfUnsupported(link, file, image);
+      image.src = read.url;
       box.append(image);
     } else {
       const open = element(
@@ -386,7 +440,7 @@ export class LinksPanel {
         'button small',
         type === 'application/pdf' ? this.m.openPdf : this.m.openFile,
       );
-      open.href = file.url;
+      open.href = read.url;
       open.target = '_blank';
       open.rel = 'noopener noreferrer';
       open.setAttribute('aria-label', `${open.textContent ?? ''}: ${label}`);

@@ -124,10 +124,10 @@ function start(config: ConsoleConfig): void {
         }
       }
     },
-    async fileUrl(link) {
+    async fileUrl(link, file) {
       if (!api) return undefined;
       try {
-        return await api.fileUrl(link.id);
+        return await api.fileUrl(link.id, file.uploadId);
       } catch (error) {
         if (!handleUnauthorized(error)) announce(errorText(error));
         return undefined;
@@ -142,10 +142,10 @@ function start(config: ConsoleConfig): void {
         return undefined;
       }
     },
-    async fileRendering(link) {
+    async fileRendering(link, file) {
       if (!api) return undefined;
       try {
-        return await api.fileRendering(link.id);
+        return await api.fileRendering(link.id, file.uploadId);
       } catch (error) {
         if (!handleUnauthorized(error)) announce(errorText(error));
         return undefined;
