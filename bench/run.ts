@@ -4,6 +4,7 @@
 //   npm run bench                      all of them
 //   npm run bench -- link-creation     one
 //   npm run bench -- embedded          a group: the benchmarks of the one-process default
+//   npm run bench -- resumable-upload --quick   a benchmark's smaller setting, where it has one
 import { runCrashDurability } from './crash-durability.ts';
 import { runEmbedded } from './embedded.ts';
 import { runExpiryPrecision } from './expiry-precision.ts';
@@ -11,6 +12,7 @@ import { type BenchResult, machine, writeResult } from './lib/common.ts';
 import { runLinkCreation } from './link-creation.ts';
 import { runNoteDelivery } from './note-delivery.ts';
 import { runNoteLatency } from './note-latency.ts';
+import { runResumableUpload } from './resumable-upload.ts';
 import { runScan } from './scan.ts';
 import { runServiceStart } from './service-start.ts';
 import { runSseFanout } from './sse-fanout.ts';
@@ -23,6 +25,7 @@ const BENCHMARKS: Record<string, () => Promise<BenchResult>> = {
   'expiry-precision': runExpiryPrecision,
   'upload-intents': runUploadIntents,
   'upload-flow': runUploadFlow,
+  'resumable-upload': runResumableUpload,
   scan: runScan,
   'note-delivery': runNoteDelivery,
   'note-latency': runNoteLatency,

@@ -53,6 +53,11 @@ mustPass('Type-check the Freshdesk app (TypeScript, DOM)', 'tsc', [
   '-p',
   'integrations/freshdesk/tsconfig.json',
 ]);
+mustPass('Type-check the benchmark pages (TypeScript, DOM)', 'tsc', [
+  '--noEmit',
+  '-p',
+  'bench/pages/tsconfig.json',
+]);
 if (process.argv.includes('--static-only')) process.exit(0);
 
 process.stderr.write(

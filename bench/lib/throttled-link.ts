@@ -100,14 +100,17 @@ export class ThrottledLink {
     this.#counters = { upstreamBytes: 0, downstreamBytes: 0, connections: 0, cuts: 0 };
   }
 
-  /** Listens on a free loopback port and forwards to `127.0.0.1:<serverPort>` over this link. */
-  async forward(serverPort: number): Promise<number> {
+  /**
+   * Listens on loopback (on `listenPort`, or a free port) and forwards to `127.0.0.1:<serverPort>`
+   * over this link; resolves with the port it listens on.
+   */
+  async forward(serverPort: number, listenPort = 0): Promise<number> {
     // Half-open: a client's end must wait for the bytes still on the link, not close at once.
     const listener = createServer({ allowHalfOpen: true }, (client) => this.#accept(client, serverPort));
     this.#servers.push(listener);
     await new Promise<void>((resolve, reject) => {
       listener.once('error', reject);
-      listener.listen(0, '127.0.0.1', () => resolve());
+      listener.listen(listenPort, '127.0.0.1', () => resolve());
     });
     const address = listener.address();
     if (address === null || typeof address === 'string') throw new Error('no TCP address');

@@ -1,0 +1,307 @@
+// Benchmark (issue 18): a 20 MiB file sent from Chromium over a phone's link, by Uplink's upload
+// page code and by tus, side by side in one run.
+//   uplink  the Upload class of services/upload-gateway/client/src/upload.ts (what the upload
+//           page runs): the intent from a real upload-gateway, the bytes to Azurite with the
+//           intent's SAS, the completion; the link must end received.
+//   tus     tus-js-client to @tus/server with @tus/file-store, configured as a tuned deployment
+//           runs it (bench/pages/resumable-upload.ts); the stored file must have every byte.
+// Both run in the same browser, on one page origin (bench/lib/children/resumable-origin.ts),
+// through the same link (bench/lib/throttled-link.ts), which carries the page's calls to the
+// gateway or the tus server as well as its calls to the storage:
+//   phone   2 Mbit/s up shared by all connections, 50 ms added each way (100 ms round trip),
+//           every connection cut after a random 1-3 MB of upload bytes (seeded per run: run n
+//           of both contenders meets the same cuts);
+//   clean   no throttle, no delay, no cut.
+// Figures per contender and link: time to done (median of the runs that finished, in the
+// page's clock from the call to the uploader's end), bytes the link carried up / file size, and
+// how many runs finished before the deadline.
+// Targets: Uplink finishes every run; on the phone link its time <= 1.1 x tus's and its bytes
+// <= 1.1 x the file; on the clean link its time <= 1.1 x tus's.
+//
+// `--quick` (npm run bench -- resumable-upload --quick): a 6 MiB file, two runs per contender.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pdfBytes } from '@uplink/testing';
+import { type Browser, chromium } from 'playwright-core';
+import { freePort, launchChromium } from '../packages/dev-servers/src/index.ts';
+import {
+  type BenchResult,
+  benchDir,
+  log,
+  median,
+  percentile,
+  round,
+  sleep,
+  startChild,
+} from './lib/common.ts';
+import { CLEAN_LINK, type LinkProfile, ThrottledLink } from './lib/throttled-link.ts';
+import type { PageOutcome } from './pages/page-outcome.ts';
+import { startUploadStack, type UploadStack } from './upload-intents.ts';
+
+const NAME = 'resumable-upload';
+const QUICK = process.argv.includes('--quick');
+const FILE_BYTES = (QUICK ? 6 : 20) * 1024 * 1024;
+const RUNS = QUICK ? 2 : 5;
+const TARGET_RATIO = 1.1;
+/** 2 Mbit/s. */
+const PHONE_UP_BYTES_PER_SECOND = 250_000;
+/** Cut seeds: run n of every contender uses CUT_SEED + n. */
+const CUT_SEED = 18_000;
+/** The clean link takes a second or two; a run that needs this long is stuck. */
+const CLEAN_DEADLINE_MS = 60_000;
+/**
+ * A phone run gets 2.5 x the time the file alone needs on the uplink (210 s for 20 MiB), far
+ * past any time that could meet the target: a run still going then is reported unfinished.
+ */
+const PHONE_DEADLINE_MS = (2.5 * FILE_BYTES * 1000) / PHONE_UP_BYTES_PER_SECOND;
+
+const CONTENDERS = ['uplink', 'tus'] as const;
+type Contender = (typeof CONTENDERS)[number];
+const LINKS = ['clean', 'phone'] as const;
+type LinkName = (typeof LINKS)[number];
+
+function profileOf(link: LinkName, run: number): LinkProfile {
+  if (link === 'clean') return CLEAN_LINK;
+  return {
+    upBytesPerSecond: PHONE_UP_BYTES_PER_SECOND,
+    oneWayDelayMs: 50,
+    cut: { minBytes: 1_000_000, maxBytes: 3_000_000, seed: CUT_SEED + run },
+  };
+}
+
+type RunFigures = {
+  contender: Contender;
+  link: LinkName;
+  run: number;
+  finished: boolean;
+  /** Time to done; the deadline when it did not finish. */
+  ms: number;
+  /** Client -> server bytes the link carried / file size. */
+  wireRatio: number;
+  /** Connections opened after the page had loaded. */
+  connections: number;
+  cuts: number;
+  /** Requests the uploader retried. */
+  retries: number;
+  /** Why it did not finish. */
+  problem?: string;
+};
+
+type Setup = {
+  stack: UploadStack;
+  browser: Browser;
+  filePath: string;
+  tusDir: string;
+  originPort: number;
+  azuritePort: number;
+  /** Where the link listens for the page's origin and for the storage. */
+  pagePort: number;
+  storagePort: number;
+};
+
+/** The commit that last changed the page's uploader: what this run measured. */
+function uploaderCommit(): string {
+  const uploader = join(benchDir, '..', 'services', 'upload-gateway', 'client', 'src', 'upload.ts');
+  return execFileSync('git', ['log', '-1', '--format=%h %s', '--', uploader], { encoding: 'utf8' }).trim();
+}
+
+/** Runs the contender's upload in a fresh browser context; the link's counters start after the page loaded. */
+async function runOnce(setup: Setup, contender: Contender, link: LinkName, run: number): Promise<RunFigures> {
+  const deadlineMs = link === 'clean' ? CLEAN_DEADLINE_MS : PHONE_DEADLINE_MS;
+  const throttled = new ThrottledLink(profileOf(link, run));
+  await throttled.forward(setup.originPort, setup.pagePort);
+  await throttled.forward(setup.azuritePort, setup.storagePort);
+  const context = await setup.browser.newContext();
+  try {
+    const page = await context.newPage();
+    const pageOrigin = `http://127.0.0.1:${setup.pagePort}`;
+    await page.goto(`${pageOrigin}/`);
+    await page.setInputFiles('#file', setup.filePath);
+    let verify: (outcome: PageOutcome) => Promise<string | undefined>;
+    let call: string;
+    if (contender === 'uplink') {
+      const { linkId, token } = await setup.stack.newLink();
+      call = `window.bench.uplink(${JSON.stringify(`/u/${token}`)})`;
+      verify = async () => {
+        const status = (await setup.stack.links.getById(linkId))?.status;
+        return status === 'received' ? undefined : `the link is ${status ?? 'missing'}, not received`;
+      };
+    } else {
+      call = `window.bench.tus(${JSON.stringify(`${pageOrigin}/files`)})`;
+      verify = async (outcome) => {
+        const id = outcome.uploadUrl?.split('/').pop() ?? '';
+        const size = await stat(join(setup.tusDir, id)).then(
+          (s) => s.size,
+          () => -1,
+        );
+        return size === FILE_BYTES ? undefined : `the tus server stored ${size} bytes`;
+      };
+    }
+    throttled.resetCounters();
+    const evaluation = page.evaluate(call) as Promise<PageOutcome>;
+    // Closing the context at the deadline rejects the evaluation: nobody waits for it then.
+    evaluation.catch(() => undefined);
+    const outcome = await Promise.race([evaluation, sleep(deadlineMs).then(() => undefined)]);
+    const { upstreamBytes, connections, cuts } = throttled.counters;
+    const retries = (await page.evaluate('window.bench.retries()')) as number;
+    const problem =
+      outcome === undefined
+        ? `not done after ${round(deadlineMs / 1000, 0)} s`
+        : (outcome.error ?? (await verify(outcome)));
+    return {
+      contender,
+      link,
+      run,
+      finished: problem === undefined,
+      ms: round(outcome?.ms ?? deadlineMs, 0),
+      wireRatio: round(upstreamBytes / FILE_BYTES, 3),
+      connections,
+      cuts,
+      retries,
+      ...(problem === undefined ? {} : { problem }),
+    };
+  } finally {
+    await context.close();
+    await throttled.close();
+  }
+}
+
+type Summary = {
+  finished: number;
+  runs: number;
+  /** Median time to done of the runs that finished (s); null when none did. */
+  medianSeconds: number | null;
+  medianWireRatio: number;
+};
+
+function summarize(runs: readonly RunFigures[]): Summary {
+  const done = runs.filter((r) => r.finished);
+  return {
+    finished: done.length,
+    runs: runs.length,
+    medianSeconds: done.length > 0 ? round(median(done.map((r) => r.ms)) / 1000, 2) : null,
+    medianWireRatio: round(
+      percentile(
+        runs.map((r) => r.wireRatio).sort((a, b) => a - b),
+        50,
+      ),
+      3,
+    ),
+  };
+}
+
+const ratioOf = (a: number | null, b: number | null): number | null =>
+  a === null || b === null ? null : round(a / b, 2);
+
+export async function runResumableUpload(): Promise<BenchResult> {
+  const started = Date.now();
+  const measured = uploaderCommit();
+  const stack = await startUploadStack(NAME, 'bench_resumable_upload');
+  const tusDir = await mkdtemp(join(tmpdir(), 'uplink-bench-tus-'));
+  let browser: Browser | undefined;
+  let origin: Awaited<ReturnType<typeof startChild>> | undefined;
+  try {
+    const filePath = join(tusDir, 'statement.pdf');
+    await writeFile(filePath, pdfBytes(FILE_BYTES - pdfBytes(0).length));
+    const [pagePort, storagePort] = [await freePort(), await freePort()];
+    const azurite = new URL(stack.azurite.blobEndpoint);
+    origin = await startChild(
+      'origin',
+      'resumable-origin.ts',
+      {
+        GATEWAY_URL: stack.gateway.url,
+        STORAGE_ORIGIN: azurite.origin,
+        STORAGE_PUBLIC_ORIGIN: `http://127.0.0.1:${storagePort}`,
+        TUS_DIR: join(tusDir, 'tus'),
+      },
+      { run: NAME },
+    );
+    // The page runs on the link's origin: the storage must let it PUT.
+    await stack.storage.configure(`http://127.0.0.1:${pagePort}`);
+    browser = await launchChromium(chromium);
+    const setup: Setup = {
+      stack,
+      browser,
+      filePath,
+      tusDir: join(tusDir, 'tus'),
+      originPort: origin.ready.port as number,
+      azuritePort: Number(azurite.port),
+      pagePort,
+      storagePort,
+    };
+    log(
+      NAME,
+      `${FILE_BYTES} bytes, ${RUNS} runs per contender and link; uploader: ${measured}; gateway ${stack.gateway.url}, Azurite ${azurite.origin}`,
+    );
+
+    // One untimed clean run each: the browser, the gateway and the tus server warm up.
+    for (const contender of CONTENDERS) await runOnce(setup, contender, 'clean', -1);
+
+    const runs: RunFigures[] = [];
+    for (const link of LINKS) {
+      for (let run = 0; run < RUNS; run++) {
+        const order = run % 2 === 0 ? CONTENDERS : [...CONTENDERS].reverse();
+        for (const contender of order) {
+          const figures = await runOnce(setup, contender, link, run);
+          runs.push(figures);
+          log(
+            NAME,
+            `${link} ${contender} run ${run + 1}: ${figures.finished ? 'done' : `NOT DONE (${figures.problem})`} in ` +
+              `${round(figures.ms / 1000, 1)} s, ${figures.wireRatio}x the file up, ${figures.connections} connections, ${figures.cuts} cuts, ${figures.retries} retries`,
+          );
+        }
+      }
+    }
+
+    const of = (link: LinkName, contender: Contender) =>
+      summarize(runs.filter((r) => r.link === link && r.contender === contender));
+    const figures = Object.fromEntries(
+      LINKS.map((link) => [link, Object.fromEntries(CONTENDERS.map((c) => [c, of(link, c)]))]),
+    ) as Record<LinkName, Record<Contender, Summary>>;
+    const phoneRatio = ratioOf(figures.phone.uplink.medianSeconds, figures.phone.tus.medianSeconds);
+    const cleanRatio = ratioOf(figures.clean.uplink.medianSeconds, figures.clean.tus.medianSeconds);
+    const uplinkRuns = runs.filter((r) => r.contender === 'uplink');
+    const maxUplinkWire = Math.max(...uplinkRuns.filter((r) => r.link === 'phone').map((r) => r.wireRatio));
+    const targets = {
+      uplinkFinishesEveryRun: uplinkRuns.every((r) => r.finished),
+      phoneTimeWithin: phoneRatio !== null && phoneRatio <= TARGET_RATIO,
+      phoneBytesWithin: maxUplinkWire <= TARGET_RATIO,
+      cleanTimeWithin: cleanRatio !== null && cleanRatio <= TARGET_RATIO,
+    };
+    const phone = figures.phone;
+    const headline =
+      `${NAME}${QUICK ? ' (quick)' : ''}: phone link Uplink ${phone.uplink.finished}/${phone.uplink.runs} done, ` +
+      `${phone.uplink.medianSeconds ?? '-'} s (${phoneRatio ?? '-'}x tus ${phone.tus.medianSeconds ?? '-'} s, ` +
+      `tus ${phone.tus.finished}/${phone.tus.runs} done), up to ${maxUplinkWire}x the file on the wire ` +
+      `(tus ${phone.tus.medianWireRatio}x); clean link ${figures.clean.uplink.medianSeconds ?? '-'} s ` +
+      `(${cleanRatio ?? '-'}x tus)`;
+    return {
+      name: NAME,
+      headline,
+      passed: Object.values(targets).every(Boolean),
+      quick: QUICK,
+      uploader: measured,
+      fileBytes: FILE_BYTES,
+      runsPerContender: RUNS,
+      phoneLink: {
+        upBytesPerSecond: PHONE_UP_BYTES_PER_SECOND,
+        oneWayDelayMs: 50,
+        cutBytes: [1_000_000, 3_000_000],
+        deadlineMs: PHONE_DEADLINE_MS,
+      },
+      targets,
+      ratios: { phoneTime: phoneRatio, cleanTime: cleanRatio, phoneUplinkMaxWire: maxUplinkWire },
+      figures,
+      runs,
+      originLog: origin.logFile,
+      durationSeconds: round((Date.now() - started) / 1000, 0),
+    };
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await origin?.stop().catch(() => undefined);
+    await stack.stop();
+    await rm(tusDir, { recursive: true, force: true });
+  }
+}
