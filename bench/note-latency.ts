@@ -108,7 +108,7 @@ export async function runNoteLatency(): Promise<BenchResult> {
         storedAt: note.storedAt,
         answeredAt: post?.finishedAt ?? Number.NaN,
         claimAt: (link.delivery?.leaseUntil?.getTime() ?? Number.NaN) - ATTEMPT_MS,
-        blob: { name: link.upload?.blobName ?? '', etag: link.upload?.etag ?? '' },
+        blob: { name: link.files?.[0]?.blobName ?? '', etag: link.files?.[0]?.etag ?? '' },
         problems,
         ...(anomaly ? { anomaly } : {}),
       });

@@ -55,11 +55,12 @@ export async function runScan(): Promise<BenchResult> {
         await postJson(`${base}/${intent.uploadId}/complete`, undefined, 200);
         const ms = round(performance.now() - t0, 1);
         const link = await stack.links.get(stack.tenantId, linkId);
-        if (link?.status !== 'received' || link.upload?.size !== FILE_BYTES) {
-          problems.push(`${target} ${r}: link ${linkId} is ${link?.status}, ${link?.upload?.size} bytes`);
+        const file = link?.files?.[0];
+        if (link?.status !== 'received' || file?.size !== FILE_BYTES) {
+          problems.push(`${target} ${r}: link ${linkId} is ${link?.status}, ${file?.size} bytes`);
         }
         // Keeps in-memory Azurite from growing over the runs; not part of the timing.
-        if (link?.upload) await stack.storage.delete(link.upload.blobName);
+        if (file) await stack.storage.delete(file.blobName);
         if (r < WARMUP_ROUNDS) continue;
         completeMs[target].push(ms);
         log(NAME, `round ${r - WARMUP_ROUNDS + 1} ${target.padEnd(9)} completion ${ms} ms`);

@@ -160,12 +160,11 @@ export async function runUploadFlow(): Promise<BenchResult> {
           flowLinks.push(flow.linkId);
           figures = { target, round: r, totalMs: round(flow.totalMs, 1), phasesMs: flow.phasesMs };
           const link = await stack.links.get(stack.tenantId, flow.linkId);
-          if (link?.status !== 'received' || link.upload?.size !== FILE_BYTES) {
-            problems.push(
-              `${target} ${r}: link ${flow.linkId} is ${link?.status}, ${link?.upload?.size} bytes`,
-            );
+          const file = link?.files?.[0];
+          if (link?.status !== 'received' || file?.size !== FILE_BYTES) {
+            problems.push(`${target} ${r}: link ${flow.linkId} is ${link?.status}, ${file?.size} bytes`);
           }
-          blobName = link?.upload?.blobName ?? '';
+          blobName = file?.blobName ?? '';
         }
         const facts = await stack.storage.facts(blobName);
         if (facts?.size !== FILE_BYTES) problems.push(`${target} ${r}: blob has ${facts?.size} bytes`);

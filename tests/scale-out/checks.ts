@@ -178,7 +178,7 @@ export async function explain(
     doc: {
       ...doc,
       outbox: doc.outbox?.map((e) => `${e.subject} ${e.createdAt.toISOString()}`),
-      upload: doc.upload?.uploadId,
+      files: doc.files?.map((file) => file.uploadId),
     },
     logs: logs.flatMap(({ name, lines }) =>
       lines.filter((line) => line.includes(doc._id)).map((line) => `${name} ${line.slice(0, 400)}`),

@@ -28,8 +28,10 @@ export type LinkDocument = OutboxDocument & {
   revokedAt?: Date;
   revokedBy?: Actor;
   receivedAt?: Date;
-  /** The verified file, set by the pending -> received transition. */
-  upload?: UploadedFile;
+  /** The verified files, in the order the customer sent them: set by pending -> received. */
+  files?: UploadedFile[];
+  /** What the customer wrote for the agent with the files, when they wrote something. */
+  customerMessage?: string;
   /** note-relay's bookkeeping for posting the file to the ticket; see LinkStore.claimDelivery. */
   delivery?: LinkDelivery;
   deliveredAt?: Date;
@@ -38,9 +40,22 @@ export type LinkDocument = OutboxDocument & {
   rejectionNotifiedAt?: Date;
   /** The last file the malware scanner blocked: the agent sees it on the link. */
   blockedUpload?: BlockedUploadRecord;
-  /** Set once the received file was deleted from storage (the tenant's retention ran out). */
+  /** Set once the received files were deleted from storage (the tenant's retention ran out). */
   fileDeletedAt?: Date;
 };
+
+/** What a customer sends with one submission: every verified file, and their message if any. */
+export type Submission = { files: UploadedFile[]; customerMessage?: string };
+
+/** A link as stored: links received before a submission could hold several files have one `upload`. */
+export type StoredLinkDocument = LinkDocument & { upload?: UploadedFile };
+
+/** A stored link in today's shape, whichever adapter read it: a legacy `upload` is `files: [upload]`. */
+export function linkFromStored(stored: StoredLinkDocument): LinkDocument {
+  const { upload, ...link } = stored;
+  if (upload === undefined || link.files !== undefined) return link;
+  return { ...link, files: [upload] };
+}
 
 export type BlockedUploadRecord = { uploadId: string; fileName: string; signature: string; blockedAt: Date };
 

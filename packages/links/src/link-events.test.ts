@@ -52,16 +52,21 @@ const producers: Record<Subject, () => unknown> = {
     uploadCompletedEvent(
       link,
       {
-        uploadId: 'upl_AbCdEfGhIjKlMnOpQrSt',
-        kind: 'audio',
-        category: 'audio',
-        fileName: 'voice-message.webm',
-        contentType: 'audio/webm',
-        size: 48_213,
-        container: 'uplink-uploads',
-        // As completion names it: the verified copy of a day-prefixed random name (no tenant or link id).
-        blobName: 'verified/2026-11-23/upl_AbCdEfGhIjKlMnOpQrSt',
-        etag: '"0x8DD2A1B2C3D4E5F"',
+        files: [
+          {
+            uploadId: 'upl_AbCdEfGhIjKlMnOpQrSt',
+            kind: 'audio',
+            category: 'audio',
+            fileName: 'voice-message.webm',
+            contentType: 'audio/webm',
+            size: 48_213,
+            container: 'uplink-uploads',
+            // As completion names it: the verified copy of a day-prefixed random name (no tenant or link id).
+            blobName: 'verified/2026-11-23/upl_AbCdEfGhIjKlMnOpQrSt',
+            etag: '"0x8DD2A1B2C3D4E5F"',
+          },
+        ],
+        customerMessage: 'The label is on the back.',
       },
       now,
     ),
@@ -182,7 +187,8 @@ describe('event contracts', () => {
     expect(published.schemaVersion).toBe(2);
     const [file] = completedFiles(published);
     // As published before submissions held several files: one `file`, schema version 1.
-    const { files: _files, ...current } = published.schemaVersion === 2 ? published.data : { files: [] };
+    if (published.schemaVersion !== 2) throw new Error('expected version 2');
+    const { files: _files, customerMessage: _message, ...current } = published.data;
     const v1 = { ...published, schemaVersion: 1, data: { ...current, file } };
     const checkedV1 = validateEvent(Subjects.uploadCompleted, v1);
     expect(checkedV1.ok).toBe(true);

@@ -13,11 +13,10 @@ import {
   UPLOAD_COMPLETED_SCHEMA_VERSION,
   type UploadBlockedEvent,
   type UploadCompletedEventV2,
-  type UploadedFile,
   type UploadRejectedEvent,
 } from '@uplink/contracts';
 import { outboxEntry } from '@uplink/event-bus';
-import type { BlockedUploadRecord, LinkDocument, LinkFacts } from './link-document.ts';
+import type { BlockedUploadRecord, LinkDocument, LinkFacts, Submission } from './link-document.ts';
 
 /** Each transition happens at most once per link, so this id is also its JetStream msgId. */
 export function transitionEventId(linkId: string, subject: Subject): string {
@@ -64,7 +63,7 @@ export function linkRevokedEvent(link: LinkFacts, now: Date, revokedBy: Actor): 
 
 export function uploadCompletedEvent(
   link: LinkFacts & Pick<LinkDocument, 'contextMessage'>,
-  file: UploadedFile,
+  submission: Submission,
   now: Date,
 ): UploadCompletedEventV2 {
   return {
@@ -73,7 +72,8 @@ export function uploadCompletedEvent(
     data: {
       ...facts(link),
       ...(link.contextMessage !== undefined ? { contextMessage: link.contextMessage } : {}),
-      files: [file],
+      files: submission.files,
+      ...(submission.customerMessage !== undefined ? { customerMessage: submission.customerMessage } : {}),
       receivedAt: now.toISOString(),
     },
   };
@@ -134,6 +134,9 @@ export function noteFailedEvent(
   };
 }
 
+/** note.posted and note.failed name the first file: consumers from before submissions read that. */
+const firstUploadId = (link: LinkDocument) => link.files?.[0]?.uploadId ?? '';
+
 /**
  * The outbox entry each transition appends, whatever store makes it: both LinkStore adapters
  * call these, so the events cannot drift apart between them.
@@ -144,18 +147,18 @@ export const transitionEntry = {
     outboxEntry(Subjects.linkRevoked, linkRevokedEvent(link, now, revokedBy), now),
   expired: (link: LinkFacts, now: Date) =>
     outboxEntry(Subjects.linkExpired, linkExpiredEvent(link, now), now),
-  received: (link: LinkDocument, file: UploadedFile, now: Date) =>
-    outboxEntry(Subjects.uploadCompleted, uploadCompletedEvent(link, file, now), now),
+  received: (link: LinkDocument, submission: Submission, now: Date) =>
+    outboxEntry(Subjects.uploadCompleted, uploadCompletedEvent(link, submission, now), now),
   rejected: (link: LinkFacts, now: Date) =>
     outboxEntry(Subjects.uploadRejected, uploadRejectedEvent(link, now), now),
   blocked: (link: LinkFacts, blocked: BlockedUploadRecord) =>
     outboxEntry(Subjects.uploadBlocked, uploadBlockedEvent(link, blocked), blocked.blockedAt),
   delivered: (link: LinkDocument, target: DeliveryTarget, now: Date) =>
-    outboxEntry(Subjects.notePosted, notePostedEvent(link, link.upload?.uploadId ?? '', target, now), now),
+    outboxEntry(Subjects.notePosted, notePostedEvent(link, firstUploadId(link), target, now), now),
   deliveryFailed: (link: LinkDocument, destination: Provider, reason: string, now: Date) =>
     outboxEntry(
       Subjects.noteFailed,
-      noteFailedEvent(link, link.upload?.uploadId ?? '', destination, reason, now),
+      noteFailedEvent(link, firstUploadId(link), destination, reason, now),
       now,
     ),
 };

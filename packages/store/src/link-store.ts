@@ -1,7 +1,7 @@
-import type { Actor, DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
+import type { Actor, DeliveryTarget, LinkStatus, Provider, TicketRef } from '@uplink/contracts';
 import { LINK_STATUSES } from '@uplink/contracts';
 import type { OutboxStore } from '@uplink/event-bus';
-import type { BlockedUploadRecord, LinkDocument, LinkFacts, NewLink } from '@uplink/links';
+import type { BlockedUploadRecord, LinkDocument, LinkFacts, NewLink, Submission } from '@uplink/links';
 
 /** Results of transitions carry the document as written, outbox included. */
 export type RevokeResult =
@@ -42,11 +42,12 @@ export interface LinkStore {
    */
   expire(link: LinkFacts, now: Date): Promise<LinkDocument | null>;
   /**
-   * pending -> received with the verified file. Returns the received document (outbox
+   * pending -> received with every verified file of the submission and the customer's message,
+   * in one conditional change with one `upload.completed`. Returns the received document (outbox
    * included), or null when the link is no longer pending or has expired: of concurrent
-   * completions exactly one wins.
+   * submissions exactly one wins.
    */
-  markReceived(link: LinkDocument, file: UploadedFile, now: Date): Promise<LinkDocument | null>;
+  markReceived(link: LinkDocument, submission: Submission, now: Date): Promise<LinkDocument | null>;
   /**
    * Takes the right to post a received link's file to its ticket for `leaseMs`: only when nobody
    * holds it (never claimed, or the previous holder's lease ran out — it crashed or gave up).
@@ -66,7 +67,7 @@ export interface LinkStore {
     reason: string,
     now: Date,
   ): Promise<LinkDocument | null>;
-  /** Whether the link was received with this upload: its blob is then a delivered file. */
+  /** Whether the link was received with this upload among its files: its blob is then a delivered file. */
   hasReceived(linkId: string, uploadId: string): Promise<boolean>;
   /**
    * Queues `upload.rejected` for a customer who tried to send while the tenant does not receive

@@ -23,6 +23,11 @@ export type Adapter<S extends Store = Store> = {
   replica(store: S): Promise<S>;
   /** Changes the audit log behind the store's back, as someone with access to the database could. */
   tamperAudit: AuditTamper<S>;
+  /**
+   * Rewrites a received link as links received before a submission could hold several files
+   * were stored: its first file as `upload`, no `files` and no customer's message.
+   */
+  storeAsLegacyUpload(store: S, linkId: string): Promise<void>;
 };
 
 export type AuditTamper<S extends Store = Store> = {
@@ -58,6 +63,15 @@ export const mongoAdapter: Adapter<MongoStore> = {
       const result = await store.mongo.db.collection('audit_entries').deleteOne({ tenantId, seq });
       if (result.deletedCount !== 1) throw new Error(`no audit entry ${tenantId} ${seq} to delete`);
     },
+  },
+  storeAsLegacyUpload: async (store, linkId) => {
+    const upload = (await store.links.collection.findOne({ _id: linkId }))?.files?.[0];
+    if (!upload) throw new Error(`no received link ${linkId} to rewrite`);
+    const result = await store.links.collection.updateOne(
+      { _id: linkId },
+      { $set: { upload }, $unset: { files: '', customerMessage: '' } },
+    );
+    if (result.modifiedCount !== 1) throw new Error(`no link ${linkId} to rewrite`);
   },
 };
 
@@ -110,4 +124,10 @@ export const sqliteAdapter: Adapter<SqliteStore> = {
     remove: async (store, tenantId, seq) =>
       onSqliteFile(store, 'DELETE FROM audit_entries WHERE tenant_id = ? AND seq = ?', tenantId, seq),
   },
+  storeAsLegacyUpload: async (store, linkId) =>
+    onSqliteFile(
+      store,
+      `UPDATE links SET doc = json_set(json_remove(doc, '$.files', '$.customerMessage'), '$.upload', json(json_extract(doc, '$.files[0]'))) WHERE id = ?`,
+      linkId,
+    ),
 };

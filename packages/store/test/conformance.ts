@@ -22,6 +22,7 @@ export function describeStore<S extends Store>({
   dispose,
   replica,
   tamperAudit,
+  storeAsLegacyUpload,
 }: Adapter<S>): void {
   describe(`Store conformance: ${name}`, () => {
     let store: S | undefined;
@@ -39,7 +40,7 @@ export function describeStore<S extends Store>({
     };
 
     describeLinkReads(current);
-    describeLinkTransitions(current);
+    describeLinkTransitions(current, (linkId) => storeAsLegacyUpload(current(), linkId));
     describeOutbox(current);
     describeShares(current);
     describeStreamTickets(current);

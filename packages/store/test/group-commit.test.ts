@@ -50,7 +50,7 @@ describe('SqliteStore group commit', () => {
       const toRevoke = (await another).link;
 
       const writes: [string, () => Promise<unknown>][] = [
-        ['markReceived', () => store.links.markReceived(link, uploadedFile(), T0)],
+        ['markReceived', () => store.links.markReceived(link, { files: [uploadedFile()] }, T0)],
         ['revoke', () => store.links.revoke(tenantId, toRevoke._id, keyActor, T0)],
         ['createTenant', () => store.tenants.createTenant('Acme', T0)],
         [

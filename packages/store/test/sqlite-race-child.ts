@@ -20,7 +20,8 @@ process.once('message', async ({ path, linkIds }: RaceOrder) => {
   process.once('message', async () => {
     const won: string[] = [];
     for (const link of links) {
-      if (await store.links.markReceived(link, uploadedFile(randomId('upl')), T0)) won.push(link._id);
+      if (await store.links.markReceived(link, { files: [uploadedFile(randomId('upl'))] }, T0))
+        won.push(link._id);
     }
     await store.close();
     send({ won });

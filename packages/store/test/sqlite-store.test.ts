@@ -42,7 +42,7 @@ describe('SqliteStore', () => {
     const { key } = await first.tenants.createApiKey(tenant._id, { label: 'ci', role: 'admin' }, T0);
     await first.tenants.updateSettings(tenant._id, { mediaPolicy: { retentionDays: 9 } }, at(SECOND));
     const { link, token } = await first.links.create(newLink(tenant._id));
-    const received = await first.links.markReceived(link, uploadedFile(), at(SECOND));
+    const received = await first.links.markReceived(link, { files: [uploadedFile()] }, at(SECOND));
     const share = await first.shares.create({
       tenantId: tenant._id,
       linkId: link._id,
@@ -104,7 +104,7 @@ describe('SqliteStore', () => {
     const tenantId = newTenantId();
     const received = async () => {
       const { link } = await scratch.links.create(newLink(tenantId));
-      const done = await scratch.links.markReceived(link, uploadedFile(), T0);
+      const done = await scratch.links.markReceived(link, { files: [uploadedFile()] }, T0);
       if (!done) throw new Error('fixture: markReceived refused a fresh link');
       return done;
     };
@@ -119,6 +119,10 @@ describe('SqliteStore', () => {
     await scratch.close();
     const written = new DatabaseSync(scratchPath);
     const expectedColumns = written.prepare(columns).all();
+    // A version 1 file holds links as they were stored then: one file, as `upload`.
+    written.exec(
+      `UPDATE links SET doc = json_set(json_remove(doc, '$.files'), '$.upload', json(json_extract(doc, '$.files[0]'))) WHERE json_type(doc, '$.files') IS NOT NULL`,
+    );
     written.close();
 
     // ...stored in a file at schema version 1, in the columns that version had.
@@ -168,7 +172,9 @@ describe('SqliteStore', () => {
     try {
       const { link } = await a.links.create(newLink(newTenantId()));
       const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).links.markReceived(link, uploadedFile(), T0)),
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? a : b).links.markReceived(link, { files: [uploadedFile()] }, T0),
+        ),
       );
       expect(results.filter((result) => result !== null)).toHaveLength(1);
       expect((await b.links.outbox.entries(link._id)).map((entry) => entry.subject)).toEqual([

@@ -213,7 +213,7 @@ describe('each action leaves exactly one entry naming who did it', () => {
       blobName: 'audit-voice',
       etag: uploaded.etag ?? '',
     };
-    await h.store.links.markReceived(pending, file, new Date());
+    await h.store.links.markReceived(pending, { files: [file] }, new Date());
     const previewed = await oneEntryOf(
       'file.previewed',
       async () =>

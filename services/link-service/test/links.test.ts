@@ -359,15 +359,19 @@ describe('GET /v1/links/:id/file-url', () => {
     const received = await h.store.links.markReceived(
       pending,
       {
-        uploadId: 'upl_BBBBBBBBBBBBBBBBBBBB',
-        kind: 'audio',
-        category: 'audio',
-        fileName: 'voice.webm',
-        contentType: 'audio/webm',
-        size: 1234,
-        container: 'uplink-uploads',
-        blobName: 'blob-voice',
-        etag: '"0x1"',
+        files: [
+          {
+            uploadId: 'upl_BBBBBBBBBBBBBBBBBBBB',
+            kind: 'audio',
+            category: 'audio',
+            fileName: 'voice.webm',
+            contentType: 'audio/webm',
+            size: 1234,
+            container: 'uplink-uploads',
+            blobName: 'blob-voice',
+            etag: '"0x1"',
+          },
+        ],
       },
       new Date(),
     );

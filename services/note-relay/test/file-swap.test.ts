@@ -87,12 +87,13 @@ it('after completion and delivery, a PUT through the same SAS changes nothing an
     };
     const previewBefore = await previewUrl();
     const link = await h.link(linkId);
-    if (!link.upload) throw new Error('no file on the link');
+    const file = link.files?.[0];
+    if (!file) throw new Error('no file on the link');
     const shares = h.store.shares;
     const share = await shares.create({
       tenantId: link.tenantId,
       linkId,
-      file: link.upload,
+      file,
       ttlMs: 60 * 60 * 1000,
       now: new Date(),
     });
@@ -116,7 +117,7 @@ it('after completion and delivery, a PUT through the same SAS changes nothing an
       const download = attribute(page, /<a class="button primary" href="([^"]+)"/);
       reads.push(['viewer download', await servedBy(download)]);
     }
-    const opened = await h.gateway.storage.openRead(link.upload.blobName, link.upload.etag);
+    const opened = await h.gateway.storage.openRead(file.blobName, file.etag);
     if (opened) {
       const chunks: Buffer[] = [];
       for await (const chunk of opened.stream) chunks.push(chunk as Buffer);

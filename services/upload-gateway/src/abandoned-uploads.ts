@@ -49,9 +49,9 @@ export class AbandonedUploadSweeper {
 
   async #clearUp(upload: UploadDocument, now: Date): Promise<void> {
     const { uploads, links, storage } = this.#deps;
-    // A completion that received the link but failed to settle its record keeps the link's file.
-    const file = (await links.getById(upload.linkId))?.upload;
-    const kept = file?.uploadId === upload._id ? file.blobName : undefined;
+    // A submission that received the link but failed to settle this record keeps the link's file.
+    const files = (await links.getById(upload.linkId))?.files ?? [];
+    const kept = files.find((file) => file.uploadId === upload._id)?.blobName;
     for (const blobName of blobsOfUpload(upload.blobName)) {
       if (blobName !== kept) await storage.delete(blobName);
     }

@@ -83,13 +83,18 @@ export class FileRetention {
   async #deleteFile(link: LinkDocument, now: Date): Promise<void> {
     const { shares, storage, links } = this.#deps;
     await shares.revokeForLink(link.tenantId, link._id, now);
-    if (link.upload) {
-      for (const blobName of blobsOfFile(link.upload.blobName)) await storage.delete(blobName);
+    const files = link.files ?? [];
+    for (const file of files) {
+      for (const blobName of blobsOfFile(file.blobName)) await storage.delete(blobName);
     }
     await links.markFileDeleted(link._id, now);
+    const [first] = files;
     await this.#deps.audit.record(link.tenantId, 'file.deleted_by_retention', RETENTION, {
       linkId: link._id,
-      ...(link.upload ? { details: { fileName: link.upload.fileName } } : {}),
+      // fileName, the first file, as entries before several files said; fileNames, all of them.
+      ...(first
+        ? { details: { fileName: first.fileName, fileNames: files.map((file) => file.fileName) } }
+        : {}),
     });
   }
 }

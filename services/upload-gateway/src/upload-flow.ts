@@ -223,7 +223,7 @@ export class UploadFlow {
     const [link, upload] = await Promise.all([links.findByTokenHash(tokenHash), uploads.get(uploadId)]);
     if (!link) throw notFound('This link does not exist.');
     if (upload?.linkId !== link._id) throw notFound('This upload does not exist for this link.');
-    if (link.upload?.uploadId === uploadId && link.receivedAt) {
+    if (link.files?.some((file) => file.uploadId === uploadId) && link.receivedAt) {
       return { status: 'received', receivedAt: link.receivedAt.toISOString() };
     }
     if (upload.state === 'rejected') {
@@ -242,7 +242,7 @@ export class UploadFlow {
     }
 
     const file = await this.#verify(link, upload, now, customer);
-    const received = await links.markReceived(link, file, now);
+    const received = await links.markReceived(link, { files: [file] }, now);
     if (!received) return this.#lostRace(tokenHash, upload, now);
     this.#deps.outbox.publishSoon(received._id);
     await this.#deps.audit.record(link.tenantId, 'upload.accepted', customer, {
@@ -429,7 +429,7 @@ export class UploadFlow {
   /** The conditional update found the link no longer pending: a concurrent completion won. */
   async #lostRace(tokenHash: string, upload: UploadDocument, now: Date): Promise<UploadReceipt> {
     const current = await this.#deps.links.findByTokenHash(tokenHash);
-    if (current?.upload?.uploadId === upload._id && current.receivedAt) {
+    if (current?.files?.some((file) => file.uploadId === upload._id) && current.receivedAt) {
       return { status: 'received', receivedAt: current.receivedAt.toISOString() };
     }
     await this.#discard(upload, 'abandoned', now);

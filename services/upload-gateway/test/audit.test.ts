@@ -145,12 +145,12 @@ describe("the customer's actions in the audit log", () => {
       bytes: pdfBytes(1024),
     });
     expect(status).toBe(200);
-    const link = await gateway.links.getById(linkId);
-    if (!link?.upload) throw new Error('the link has no file');
+    const file = (await gateway.links.getById(linkId))?.files?.[0];
+    if (!file) throw new Error('the link has no file');
     const { token } = await gateway.store.shares.create({
       tenantId: gateway.tenantId,
       linkId,
-      file: link.upload,
+      file,
       ttlMs: 60_000,
       now: new Date(),
     });

@@ -60,7 +60,7 @@ async function settledLink(
     blobName,
     etag: uploaded.etag ?? '"0x0"',
   };
-  const received = await gateway.links.markReceived(link, file, at);
+  const received = await gateway.links.markReceived(link, { files: [file] }, at);
   if (!received) throw new Error('not received');
   const claimed = await gateway.links.claimDelivery(link._id, at, 60_000);
   if (!claimed) throw new Error('not claimed');
@@ -137,7 +137,7 @@ describe('file retention', () => {
       expect(link?.fileDeletedAt).toEqual(NOW);
       // The link keeps its status and history; only the file is gone.
       expect(link?.status).toBe(gone === oldDelivered ? 'delivered' : 'delivery_failed');
-      expect(link?.upload?.blobName).toBe(gone.blobName);
+      expect(link?.files?.[0]?.blobName).toBe(gone.blobName);
       const [entry, ...more] = await retentionEntries(gateway.tenantId, gone.linkId);
       expect(more).toStrictEqual([]);
       expect(entry).toMatchObject({ actor: { kind: 'system', name: 'retention' }, at: NOW.toISOString() });

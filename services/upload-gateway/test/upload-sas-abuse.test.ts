@@ -182,7 +182,7 @@ describe('a file swapped after completion', () => {
     expect(intent.blockBytes).not.toBeNull();
     await uploadWithIntent(intent, staged);
     expect((await gateway.post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
-    const file = (await gateway.links.getById(linkId))?.upload;
+    const file = (await gateway.links.getById(linkId))?.files?.[0];
     if (!file) throw new Error('no file on the link');
 
     // An 8 MiB program, through the same create+write SAS, still valid.

@@ -1,12 +1,15 @@
-import type { Actor, DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
+import type { Actor, DeliveryTarget, LinkStatus, Provider, TicketRef } from '@uplink/contracts';
 import {
   type BlockedUploadRecord,
   effectiveStatus,
   LINK_FACTS_PROJECTION,
   type LinkDocument,
   type LinkFacts,
+  linkFromStored,
   type NewLink,
   newLinkDocument,
+  type StoredLinkDocument,
+  type Submission,
   settledAt,
   transitionEntry,
 } from '@uplink/links';
@@ -15,17 +18,22 @@ import { linkGuards } from '../link-guards.ts';
 import { type LinkStore, type RevokeResult, zeroStatusCounts } from '../link-store.ts';
 import { ensureOutboxIndexes, MongoOutboxStore } from './mongo-outbox-store.ts';
 
+/** A read's document in today's shape (links received before several files held one `upload`). */
+function read(stored: StoredLinkDocument | null): LinkDocument | null {
+  return stored && linkFromStored(stored);
+}
+
 /**
  * LinkStore on MongoDB: one document per link in `links`, its outbox an array inside it, each
  * transition one conditional single-document update (its guard's filter, see link-guards.ts)
- * with `$push`.
+ * with `$push`. Every document read goes through `read`.
  */
 export class MongoLinkStore implements LinkStore {
-  readonly collection: Collection<LinkDocument>;
+  readonly collection: Collection<StoredLinkDocument>;
   readonly outbox: MongoOutboxStore;
 
   constructor(db: Db) {
-    this.collection = db.collection<LinkDocument>('links');
+    this.collection = db.collection<StoredLinkDocument>('links');
     this.outbox = MongoOutboxStore.of(this.collection);
   }
 
@@ -55,20 +63,20 @@ export class MongoLinkStore implements LinkStore {
     return created;
   }
 
-  get(tenantId: string, id: string): Promise<LinkDocument | null> {
-    return this.collection.findOne({ _id: id, tenantId }, { projection: { outbox: 0 } });
+  async get(tenantId: string, id: string): Promise<LinkDocument | null> {
+    return read(await this.collection.findOne({ _id: id, tenantId }, { projection: { outbox: 0 } }));
   }
 
-  getById(id: string): Promise<LinkDocument | null> {
-    return this.collection.findOne({ _id: id }, { projection: { outbox: 0 } });
+  async getById(id: string): Promise<LinkDocument | null> {
+    return read(await this.collection.findOne({ _id: id }, { projection: { outbox: 0 } }));
   }
 
-  findByTokenHash(tokenHash: string): Promise<LinkDocument | null> {
-    return this.collection.findOne({ tokenHash }, { projection: { outbox: 0 } });
+  async findByTokenHash(tokenHash: string): Promise<LinkDocument | null> {
+    return read(await this.collection.findOne({ tokenHash }, { projection: { outbox: 0 } }));
   }
 
-  listByTicket(tenantId: string, ticket: TicketRef, limit: number): Promise<LinkDocument[]> {
-    return this.collection
+  async listByTicket(tenantId: string, ticket: TicketRef, limit: number): Promise<LinkDocument[]> {
+    const stored = await this.collection
       .find(
         { tenantId, 'ticket.provider': ticket.provider, 'ticket.id': ticket.id },
         { projection: { outbox: 0 } },
@@ -76,18 +84,21 @@ export class MongoLinkStore implements LinkStore {
       .sort({ createdAt: -1, _id: -1 })
       .limit(limit)
       .toArray();
+    return stored.map(linkFromStored);
   }
 
   async revoke(tenantId: string, id: string, revokedBy: Actor, now: Date): Promise<RevokeResult> {
     const link = await this.get(tenantId, id);
     if (!link) return { outcome: 'not_found' };
-    const revoked = await this.collection.findOneAndUpdate(
-      { _id: id, tenantId, ...linkGuards.open.filter(now) },
-      {
-        $set: { status: 'revoked', revokedAt: now, revokedBy, updatedAt: now },
-        $push: { outbox: transitionEntry.revoked(link, now, revokedBy) },
-      },
-      { returnDocument: 'after' },
+    const revoked = read(
+      await this.collection.findOneAndUpdate(
+        { _id: id, tenantId, ...linkGuards.open.filter(now) },
+        {
+          $set: { status: 'revoked', revokedAt: now, revokedBy, updatedAt: now },
+          $push: { outbox: transitionEntry.revoked(link, now, revokedBy) },
+        },
+        { returnDocument: 'after' },
+      ),
     );
     if (revoked) return { outcome: 'revoked', link: revoked };
     const current = (await this.get(tenantId, id)) ?? link;
@@ -99,30 +110,42 @@ export class MongoLinkStore implements LinkStore {
    * publish without reading it back), or null when another replica got there first, or the link
    * was used, revoked, or is not due yet.
    */
-  expire(link: LinkFacts, now: Date): Promise<LinkDocument | null> {
-    return this.collection.findOneAndUpdate(
-      { _id: link._id, ...linkGuards.due.filter(now) },
-      {
-        $set: { status: 'expired', expiredAt: now, updatedAt: now },
-        $push: { outbox: transitionEntry.expired(link, now) },
-      },
-      { returnDocument: 'after' },
+  async expire(link: LinkFacts, now: Date): Promise<LinkDocument | null> {
+    return read(
+      await this.collection.findOneAndUpdate(
+        { _id: link._id, ...linkGuards.due.filter(now) },
+        {
+          $set: { status: 'expired', expiredAt: now, updatedAt: now },
+          $push: { outbox: transitionEntry.expired(link, now) },
+        },
+        { returnDocument: 'after' },
+      ),
     );
   }
 
   /**
-   * pending -> received with the verified file. Returns the received document (outbox included),
-   * or null when the link is no longer pending or has expired: of concurrent completions exactly
-   * one matches the filter.
+   * pending -> received with every file of the submission and the customer's message. Returns the
+   * received document (outbox included), or null when the link is no longer pending or has
+   * expired: of concurrent submissions exactly one matches the filter.
    */
-  markReceived(link: LinkDocument, file: UploadedFile, now: Date): Promise<LinkDocument | null> {
-    return this.collection.findOneAndUpdate(
-      { _id: link._id, ...linkGuards.open.filter(now) },
-      {
-        $set: { status: 'received', receivedAt: now, upload: file, updatedAt: now },
-        $push: { outbox: transitionEntry.received(link, file, now) },
-      },
-      { returnDocument: 'after' },
+  async markReceived(link: LinkDocument, submission: Submission, now: Date): Promise<LinkDocument | null> {
+    return read(
+      await this.collection.findOneAndUpdate(
+        { _id: link._id, ...linkGuards.open.filter(now) },
+        {
+          $set: {
+            status: 'received',
+            receivedAt: now,
+            files: submission.files,
+            ...(submission.customerMessage !== undefined
+              ? { customerMessage: submission.customerMessage }
+              : {}),
+            updatedAt: now,
+          },
+          $push: { outbox: transitionEntry.received(link, submission, now) },
+        },
+        { returnDocument: 'after' },
+      ),
     );
   }
 
@@ -133,17 +156,19 @@ export class MongoLinkStore implements LinkStore {
    * attempt may already have reached the destination. Null when the link is not `received` or
    * another attempt holds the lease.
    */
-  claimDelivery(linkId: string, now: Date, leaseMs: number): Promise<LinkDocument | null> {
-    return this.collection.findOneAndUpdate(
-      { _id: linkId, ...linkGuards.deliveryFree.filter(now) },
-      {
-        $set: {
-          'delivery.leaseUntil': new Date(now.getTime() + leaseMs),
-          updatedAt: now,
+  async claimDelivery(linkId: string, now: Date, leaseMs: number): Promise<LinkDocument | null> {
+    return read(
+      await this.collection.findOneAndUpdate(
+        { _id: linkId, ...linkGuards.deliveryFree.filter(now) },
+        {
+          $set: {
+            'delivery.leaseUntil': new Date(now.getTime() + leaseMs),
+            updatedAt: now,
+          },
+          $inc: { 'delivery.attempts': 1 },
         },
-        $inc: { 'delivery.attempts': 1 },
-      },
-      { returnDocument: 'after' },
+        { returnDocument: 'after' },
+      ),
     );
   }
 
@@ -156,52 +181,56 @@ export class MongoLinkStore implements LinkStore {
   }
 
   /** received -> delivered with where the agent finds the file, and `note.posted`. */
-  markDelivered(link: LinkDocument, target: DeliveryTarget, now: Date): Promise<LinkDocument | null> {
-    return this.collection.findOneAndUpdate(
-      { _id: link._id, ...linkGuards.received.filter(now) },
-      {
-        $set: {
-          status: 'delivered',
-          deliveredAt: now,
-          'delivery.target': target,
-          updatedAt: now,
+  async markDelivered(link: LinkDocument, target: DeliveryTarget, now: Date): Promise<LinkDocument | null> {
+    return read(
+      await this.collection.findOneAndUpdate(
+        { _id: link._id, ...linkGuards.received.filter(now) },
+        {
+          $set: {
+            status: 'delivered',
+            deliveredAt: now,
+            'delivery.target': target,
+            updatedAt: now,
+          },
+          $push: {
+            outbox: transitionEntry.delivered(link, target, now),
+          },
         },
-        $push: {
-          outbox: transitionEntry.delivered(link, target, now),
-        },
-      },
-      { returnDocument: 'after' },
+        { returnDocument: 'after' },
+      ),
     );
   }
 
   /** received -> delivery_failed with a reason a person can act on, and `note.failed`. */
-  markDeliveryFailed(
+  async markDeliveryFailed(
     link: LinkDocument,
     destination: Provider,
     reason: string,
     now: Date,
   ): Promise<LinkDocument | null> {
-    return this.collection.findOneAndUpdate(
-      { _id: link._id, ...linkGuards.received.filter(now) },
-      {
-        $set: {
-          status: 'delivery_failed',
-          deliveryFailedAt: now,
-          'delivery.reason': reason.slice(0, 1000),
-          updatedAt: now,
+    return read(
+      await this.collection.findOneAndUpdate(
+        { _id: link._id, ...linkGuards.received.filter(now) },
+        {
+          $set: {
+            status: 'delivery_failed',
+            deliveryFailedAt: now,
+            'delivery.reason': reason.slice(0, 1000),
+            updatedAt: now,
+          },
+          $push: {
+            outbox: transitionEntry.deliveryFailed(link, destination, reason, now),
+          },
         },
-        $push: {
-          outbox: transitionEntry.deliveryFailed(link, destination, reason, now),
-        },
-      },
-      { returnDocument: 'after' },
+        { returnDocument: 'after' },
+      ),
     );
   }
 
-  /** Whether the link was received with this upload: its blob is then a delivered file. */
+  /** Whether the link was received with this upload among its files: its blob is then a delivered file. */
   async hasReceived(linkId: string, uploadId: string): Promise<boolean> {
     const found = await this.collection.findOne(
-      { _id: linkId, 'upload.uploadId': uploadId },
+      { _id: linkId, $or: [{ 'files.uploadId': uploadId }, { 'upload.uploadId': uploadId }] },
       { projection: { _id: 1 } },
     );
     return found !== null;
@@ -212,14 +241,16 @@ export class MongoLinkStore implements LinkStore {
    * media: once per link, so a customer retrying does not flood the ticket. Returns the updated
    * document, or null when it was already noted (or the link is not pending).
    */
-  noteRejectedAttempt(link: LinkDocument, now: Date): Promise<LinkDocument | null> {
-    return this.collection.findOneAndUpdate(
-      { _id: link._id, ...linkGuards.rejectionUnnoted.filter(now) },
-      {
-        $set: { rejectionNotifiedAt: now, updatedAt: now },
-        $push: { outbox: transitionEntry.rejected(link, now) },
-      },
-      { returnDocument: 'after' },
+  async noteRejectedAttempt(link: LinkDocument, now: Date): Promise<LinkDocument | null> {
+    return read(
+      await this.collection.findOneAndUpdate(
+        { _id: link._id, ...linkGuards.rejectionUnnoted.filter(now) },
+        {
+          $set: { rejectionNotifiedAt: now, updatedAt: now },
+          $push: { outbox: transitionEntry.rejected(link, now) },
+        },
+        { returnDocument: 'after' },
+      ),
     );
   }
 
@@ -227,15 +258,17 @@ export class MongoLinkStore implements LinkStore {
    * Records on a pending link the file the malware scanner blocked (replacing an earlier one), and
    * queues `upload.blocked`. Returns the updated document, or null when the link is no longer pending.
    */
-  noteBlockedUpload(link: LinkDocument, blocked: BlockedUploadRecord): Promise<LinkDocument | null> {
+  async noteBlockedUpload(link: LinkDocument, blocked: BlockedUploadRecord): Promise<LinkDocument | null> {
     const now = blocked.blockedAt;
-    return this.collection.findOneAndUpdate(
-      { _id: link._id, ...linkGuards.open.filter(now) },
-      {
-        $set: { blockedUpload: blocked, updatedAt: now },
-        $push: { outbox: transitionEntry.blocked(link, blocked) },
-      },
-      { returnDocument: 'after' },
+    return read(
+      await this.collection.findOneAndUpdate(
+        { _id: link._id, ...linkGuards.open.filter(now) },
+        {
+          $set: { blockedUpload: blocked, updatedAt: now },
+          $push: { outbox: transitionEntry.blocked(link, blocked) },
+        },
+        { returnDocument: 'after' },
+      ),
     );
   }
 
@@ -259,7 +292,11 @@ export class MongoLinkStore implements LinkStore {
     settledBefore: Date,
     limit: number,
   ): Promise<LinkDocument[]> {
-    const kept = { tenantId, upload: { $exists: true }, fileDeletedAt: { $exists: false } };
+    const kept = {
+      tenantId,
+      $or: [{ files: { $exists: true } }, { upload: { $exists: true } }],
+      fileDeletedAt: { $exists: false },
+    };
     const [delivered, failed] = await Promise.all([
       this.collection
         .find(
@@ -278,7 +315,7 @@ export class MongoLinkStore implements LinkStore {
         .limit(limit)
         .toArray(),
     ]);
-    return [...delivered, ...failed].sort(bySettledAt).slice(0, limit);
+    return [...delivered, ...failed].map(linkFromStored).sort(bySettledAt).slice(0, limit);
   }
 
   /**

@@ -21,10 +21,18 @@ export class DocumentTable<T extends { _id: string }> {
   readonly #columns: [string, (doc: T) => SQLInputValue][];
   readonly #insertSql: string;
   readonly #updateSql: string;
+  readonly #fromStored: (stored: T) => T;
 
-  constructor(db: SqliteDatabase, name: string, columns: Columns<T>) {
+  /** `fromStored` reads a stored document in today's shape, where older ones were stored otherwise. */
+  constructor(
+    db: SqliteDatabase,
+    name: string,
+    columns: Columns<T>,
+    fromStored: (stored: T) => T = (doc) => doc,
+  ) {
     this.#db = db;
     this.name = name;
+    this.#fromStored = fromStored;
     this.#columns = Object.entries(columns);
     const written = ['doc', ...this.#columns.map(([column]) => column)];
     this.#insertSql = `INSERT INTO ${name} (id, ${written.join(', ')}) VALUES (?${', ?'.repeat(written.length)})`;
@@ -44,7 +52,7 @@ export class DocumentTable<T extends { _id: string }> {
 
   get(id: string): T | null {
     const row = this.#db.get(`SELECT doc FROM ${this.name} WHERE id = ?`, id);
-    return row ? fromJson<T>(row.doc as string) : null;
+    return row ? this.#fromStored(fromJson<T>(row.doc as string)) : null;
   }
 
   /** Writes the document over the stored one with the same id. */
@@ -71,7 +79,7 @@ export class DocumentTable<T extends { _id: string }> {
   find(where: string, params: SQLInputValue[], rest = ''): T[] {
     return this.#db
       .all(`SELECT doc FROM ${this.name} WHERE ${where} ${rest}`, ...params)
-      .map((row) => fromJson<T>(row.doc as string));
+      .map((row) => this.#fromStored(fromJson<T>(row.doc as string)));
   }
 
   /** Deletes the rows matching `where`; returns how many. */

@@ -1,4 +1,4 @@
-import type { Actor, DeliveryTarget, LinkStatus, Provider, TicketRef, UploadedFile } from '@uplink/contracts';
+import type { Actor, DeliveryTarget, LinkStatus, Provider, TicketRef } from '@uplink/contracts';
 import type { OutboxEntry } from '@uplink/event-bus';
 import {
   type BlockedUploadRecord,
@@ -6,8 +6,10 @@ import {
   type LinkDelivery,
   type LinkDocument,
   type LinkFacts,
+  linkFromStored,
   type NewLink,
   newLinkDocument,
+  type Submission,
   settledAt,
   transitionEntry,
 } from '@uplink/links';
@@ -25,7 +27,7 @@ const linkColumns: Columns<LinkDocument> = {
   status: (link) => link.status,
   created_at: (link) => link.createdAt.getTime(),
   expires_at: (link) => link.expiresAt.getTime(),
-  file_settled_at: (link) => (link.upload ? millis(settledAt(link)) : null),
+  file_settled_at: (link) => (link.files?.length ? millis(settledAt(link)) : null),
   file_deleted_at: (link) => millis(link.fileDeletedAt),
   ...outboxLeaseColumn,
 };
@@ -55,7 +57,7 @@ export class SqliteLinkStore implements LinkStore {
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
-    this.#links = new DocumentTable(db, 'links', linkColumns);
+    this.#links = new DocumentTable(db, 'links', linkColumns, linkFromStored);
     this.outbox = new SqliteOutboxStore(db, this.#links, 'link_outbox');
   }
 
@@ -120,14 +122,22 @@ export class SqliteLinkStore implements LinkStore {
     );
   }
 
-  async markReceived(link: LinkDocument, file: UploadedFile, now: Date): Promise<LinkDocument | null> {
+  async markReceived(link: LinkDocument, submission: Submission, now: Date): Promise<LinkDocument | null> {
+    const { files, customerMessage } = submission;
     return this.#commitTransition(
       link._id,
       (current) =>
         linkGuards.open.holds(current, now)
-          ? { ...current, status: 'received', receivedAt: now, upload: file, updatedAt: now }
+          ? {
+              ...current,
+              status: 'received',
+              receivedAt: now,
+              files,
+              ...(customerMessage !== undefined ? { customerMessage } : {}),
+              updatedAt: now,
+            }
           : null,
-      transitionEntry.received(link, file, now),
+      transitionEntry.received(link, submission, now),
     );
   }
 
@@ -200,7 +210,7 @@ export class SqliteLinkStore implements LinkStore {
   }
 
   async hasReceived(linkId: string, uploadId: string): Promise<boolean> {
-    return this.#links.get(linkId)?.upload?.uploadId === uploadId;
+    return this.#links.get(linkId)?.files?.some((file) => file.uploadId === uploadId) ?? false;
   }
 
   async noteRejectedAttempt(link: LinkDocument, now: Date): Promise<LinkDocument | null> {

@@ -59,7 +59,7 @@ export function withoutOutbox({ outbox: _outbox, ...link }: LinkDocument): LinkD
 /** A created link moved to `received` (at T0) with a fresh file. */
 export async function receivedLink(store: Store, tenantId = newTenantId()): Promise<LinkDocument> {
   const { link } = await store.links.create(newLink(tenantId));
-  const received = await store.links.markReceived(link, uploadedFile(), T0);
+  const received = await store.links.markReceived(link, { files: [uploadedFile()] }, T0);
   if (!received) throw new Error('fixture: markReceived refused a fresh link');
   return received;
 }

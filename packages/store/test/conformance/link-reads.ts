@@ -26,7 +26,7 @@ export function describeLinkReads(store: CurrentStore): void {
   ): Promise<LinkDocument> => {
     const links = store().links;
     const { link } = await links.create(newLink(tenantId));
-    const received = await links.markReceived(link, uploadedFile(), T0);
+    const received = await links.markReceived(link, { files: [uploadedFile()] }, T0);
     const claimed = await links.claimDelivery(link._id, T0, 30 * SECOND);
     if (!received || !claimed) throw new Error('fixture: a fresh link could not be received and claimed');
     const settled =
@@ -89,7 +89,7 @@ export function describeLinkReads(store: CurrentStore): void {
       const { link } = await store().links.create(newLink(newTenantId()));
       const file = uploadedFile();
       expect(await store().links.hasReceived(link._id, file.uploadId)).toBe(false);
-      await store().links.markReceived(link, file, T0);
+      await store().links.markReceived(link, { files: [file] }, T0);
       expect(await store().links.hasReceived(link._id, file.uploadId)).toBe(true);
       expect(await store().links.hasReceived(link._id, uploadedFile().uploadId)).toBe(false);
       expect(await store().links.hasReceived('lnk_AAAAAAAAAAAAAAAAAAAA', file.uploadId)).toBe(false);
@@ -106,7 +106,7 @@ export function describeLinkReads(store: CurrentStore): void {
       const revoked = await create(500);
       await store().links.revoke(tenantId, revoked._id, keyActor, T0);
       const received = await create(600);
-      await store().links.markReceived(received, uploadedFile(), T0);
+      await store().links.markReceived(received, { files: [uploadedFile()] }, T0);
       const expired = await create(700);
       await store().links.expire(expired, at(700));
 
@@ -139,7 +139,7 @@ export function describeLinkReads(store: CurrentStore): void {
       await settledLink('delivery_failed', at(SECOND));
       const create = async () => (await links.create(newLink(tenantId))).link;
       await create();
-      await links.markReceived(await create(), uploadedFile(), T0);
+      await links.markReceived(await create(), { files: [uploadedFile()] }, T0);
       await links.expire(await create(), at(2 * HOUR));
       await links.revoke(tenantId, (await create())._id, keyActor, T0);
 
@@ -215,9 +215,9 @@ export function describeLinkReads(store: CurrentStore): void {
       await links.revoke(revoked.tenantId, revoked._id, keyActor, T0);
       const expired = await create();
       await links.expire(expired, at(2 * HOUR));
-      const delivered = await links.markReceived(await create(), uploadedFile(), T0);
-      const failed = await links.markReceived(await create(), uploadedFile(), T0);
-      await links.markReceived(await create(), uploadedFile(), T0);
+      const delivered = await links.markReceived(await create(), { files: [uploadedFile()] }, T0);
+      const failed = await links.markReceived(await create(), { files: [uploadedFile()] }, T0);
+      await links.markReceived(await create(), { files: [uploadedFile()] }, T0);
       if (!delivered || !failed) throw new Error('fixture: markReceived refused a fresh link');
       await links.markDelivered(delivered, target, T0);
       await links.markDeliveryFailed(failed, 'freshdesk', 'No Freshdesk destination.', T0);

@@ -20,7 +20,14 @@ import {
 
 const LEASE_MS = 30 * SECOND;
 
-export function describeLinkTransitions(store: CurrentStore): void {
+/**
+ * `storeAsLegacyUpload` rewrites a received link as links received before a submission could
+ * hold several files were stored (see Adapter).
+ */
+export function describeLinkTransitions(
+  store: CurrentStore,
+  storeAsLegacyUpload: (linkId: string) => Promise<void>,
+): void {
   const pendingLink = async (): Promise<LinkDocument> =>
     (await store().links.create(newLink(newTenantId()))).link;
   const stored = (link: LinkDocument) => store().links.getById(link._id);
@@ -57,10 +64,12 @@ export function describeLinkTransitions(store: CurrentStore): void {
         outcome: 'not_pending',
         link: { ...withoutOutbox(link), status: 'expired' },
       });
-      expect(await store().links.markReceived(link, uploadedFile(), expiry)).toBeNull();
+      expect(await store().links.markReceived(link, { files: [uploadedFile()] }, expiry)).toBeNull();
       expect(await stored(link)).toStrictEqual(withoutOutbox(link));
       // One millisecond earlier the link is still open.
-      expect(await store().links.markReceived(link, uploadedFile(), at(HOUR - 1))).not.toBeNull();
+      expect(
+        await store().links.markReceived(link, { files: [uploadedFile()] }, at(HOUR - 1)),
+      ).not.toBeNull();
     });
 
     it('expires only when expiresAt <= now, once', async () => {
@@ -73,19 +82,25 @@ export function describeLinkTransitions(store: CurrentStore): void {
       expect(await store().links.expire(link, at(2 * HOUR))).toBeNull();
     });
 
-    it('receives a pending link once, with the file', async () => {
+    it("receives a pending link once, with every file of the submission and the customer's message", async () => {
       const link = await pendingLink();
-      const file = uploadedFile();
-      const received = await store().links.markReceived(link, file, at(SECOND));
+      const files = [uploadedFile(), uploadedFile(), uploadedFile()];
+      const customerMessage = 'Three photos of the label.\nThe last one is the back.';
+      const received = await store().links.markReceived(link, { files, customerMessage }, at(SECOND));
       expect(received).toMatchObject({
         status: 'received',
-        upload: file,
+        files,
+        customerMessage,
         receivedAt: at(SECOND),
         updatedAt: at(SECOND),
       });
       expect(subjects(received)).toEqual([Subjects.linkCreated, Subjects.uploadCompleted]);
+      // One event for the whole submission, listing every file in order, with the message.
+      const completed = received?.outbox?.[1]?.event;
+      expect(completed).toMatchObject({ schemaVersion: 2, data: { files, customerMessage } });
+      for (const file of files) expect(await store().links.hasReceived(link._id, file.uploadId)).toBe(true);
       expect(await stored(link)).toStrictEqual(received && withoutOutbox(received));
-      expect(await store().links.markReceived(link, uploadedFile(), at(SECOND))).toBeNull();
+      expect(await store().links.markReceived(link, { files: [uploadedFile()] }, at(SECOND))).toBeNull();
       expect(await store().links.expire(link, at(2 * HOUR))).toBeNull();
       expect((await store().links.revoke(link.tenantId, link._id, keyActor, at(SECOND))).outcome).toBe(
         'not_pending',
@@ -95,12 +110,38 @@ export function describeLinkTransitions(store: CurrentStore): void {
     it('lets exactly one of 50 concurrent completions win', async () => {
       const link = await pendingLink();
       const files = Array.from({ length: 50 }, () => uploadedFile());
-      const results = await Promise.all(files.map((file) => store().links.markReceived(link, file, T0)));
+      const results = await Promise.all(
+        files.map((file) => store().links.markReceived(link, { files: [file] }, T0)),
+      );
       const winners = results.filter((result) => result !== null);
       expect(winners).toHaveLength(1);
-      expect((await stored(link))?.upload).toEqual(winners[0]?.upload);
+      expect((await stored(link))?.files).toEqual(winners[0]?.files);
       expect(subjects(winners[0] ?? null)).toEqual([Subjects.linkCreated, Subjects.uploadCompleted]);
       expect(await store().links.outbox.entries(link._id)).toHaveLength(2);
+    });
+
+    it('keeps no customer message when there is none', async () => {
+      const received = await store().links.markReceived(await pendingLink(), { files: [uploadedFile()] }, T0);
+      expect(received && 'customerMessage' in received).toBe(false);
+      expect(received?.outbox?.[1]?.event.data).not.toHaveProperty('customerMessage');
+    });
+
+    it('reads a link received before submissions held several files with its one upload as its files', async () => {
+      const link = await receivedLink(store());
+      const [file] = link.files ?? [];
+      await storeAsLegacyUpload(link._id);
+      const legacy = await stored(link);
+      expect(legacy?.files).toStrictEqual([file]);
+      expect(legacy).not.toHaveProperty('upload');
+      expect(await store().links.hasReceived(link._id, file?.uploadId ?? '')).toBe(true);
+      // Its transitions carry on, and what they write is read the same way.
+      await store().links.claimDelivery(link._id, T0, LEASE_MS);
+      const delivered = await store().links.markDelivered(link, target, at(SECOND));
+      expect(delivered?.files).toStrictEqual([file]);
+      expect((await stored(link))?.files).toStrictEqual([file]);
+      expect(await store().links.findFilesPastRetention(link.tenantId, at(2 * SECOND), 10)).toMatchObject([
+        { _id: link._id, files: [file] },
+      ]);
     });
   });
 
@@ -142,7 +183,7 @@ export function describeLinkTransitions(store: CurrentStore): void {
 
     it('marks delivered only from received, once', async () => {
       // The caller's copy says received; the stored link is still pending.
-      const pending = { ...(await pendingLink()), upload: uploadedFile() };
+      const pending = { ...(await pendingLink()), files: [uploadedFile()] };
       expect(await store().links.markDelivered(pending, target, T0)).toBeNull();
 
       const link = await receivedLink(store());
@@ -165,7 +206,7 @@ export function describeLinkTransitions(store: CurrentStore): void {
     });
 
     it('marks delivery failed only from received, once, with the reason cut to 1000 characters', async () => {
-      const pending = { ...(await pendingLink()), upload: uploadedFile() };
+      const pending = { ...(await pendingLink()), files: [uploadedFile()] };
       expect(await store().links.markDeliveryFailed(pending, 'freshdesk', 'no', T0)).toBeNull();
 
       const link = await receivedLink(store());
@@ -191,7 +232,9 @@ export function describeLinkTransitions(store: CurrentStore): void {
       expect(subjects(noted)).toEqual([Subjects.linkCreated, Subjects.uploadRejected]);
       expect(await store().links.noteRejectedAttempt(link, at(2 * SECOND))).toBeNull();
       // Still pending: the customer may send once receiving is on again.
-      expect(await store().links.markReceived(link, uploadedFile(), at(3 * SECOND))).not.toBeNull();
+      expect(
+        await store().links.markReceived(link, { files: [uploadedFile()] }, at(3 * SECOND)),
+      ).not.toBeNull();
     });
 
     it('does not note a rejected attempt on a link that is no longer pending', async () => {
@@ -226,7 +269,9 @@ export function describeLinkTransitions(store: CurrentStore): void {
       expect(new Set(second?.outbox?.map((entry) => entry.eventId)).size).toBe(3);
       expect(await stored(link)).toStrictEqual(second && withoutOutbox(second));
       // Still usable: the customer may send a clean file.
-      expect(await store().links.markReceived(link, uploadedFile(), at(3 * SECOND))).not.toBeNull();
+      expect(
+        await store().links.markReceived(link, { files: [uploadedFile()] }, at(3 * SECOND)),
+      ).not.toBeNull();
     });
 
     it('records nothing on a link that is no longer pending or is past its expiry', async () => {

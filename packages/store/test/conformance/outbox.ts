@@ -13,7 +13,7 @@ export function describeOutbox(store: CurrentStore): void {
   describe("links' outbox", () => {
     it('keeps entries in the order the transitions added them, as the returned documents carry them', async () => {
       const link = await createdAt(0);
-      const received = await store().links.markReceived(link, uploadedFile(), at(SECOND));
+      const received = await store().links.markReceived(link, { files: [uploadedFile()] }, at(SECOND));
       if (!received) throw new Error('expected the link to be received');
       await store().links.claimDelivery(link._id, at(SECOND), LEASE_MS);
       const delivered = await store().links.markDelivered(received, target, at(2 * SECOND));
@@ -34,7 +34,7 @@ export function describeOutbox(store: CurrentStore): void {
 
     it('removes exactly the entries it is given, and an entry already gone is no error', async () => {
       const link = await createdAt(0);
-      const received = await store().links.markReceived(link, uploadedFile(), at(SECOND));
+      const received = await store().links.markReceived(link, { files: [uploadedFile()] }, at(SECOND));
       if (!received) throw new Error('expected the link to be received');
       await store().links.markDeliveryFailed(received, 'freshdesk', 'no', at(2 * SECOND));
       const [first, second, third] = await outbox().entries(link._id);
@@ -93,7 +93,7 @@ export function describeOutbox(store: CurrentStore): void {
       expect(await outbox().claim(link._id, at(LEASE_MS), at(2 * LEASE_MS))).toBe(true);
       expect(await outbox().claim('lnk_AAAAAAAAAAAAAAAAAAAA', T0, at(LEASE_MS))).toBe(false);
       // The lease does not stop the link's own transitions.
-      expect(await store().links.markReceived(link, uploadedFile(), at(SECOND))).not.toBeNull();
+      expect(await store().links.markReceived(link, { files: [uploadedFile()] }, at(SECOND))).not.toBeNull();
     });
 
     it('releases the lease its sweeper took once published, and not a lease taken after it ran out', async () => {

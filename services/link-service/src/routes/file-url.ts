@@ -44,7 +44,7 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
     const { tenantId } = principal;
     const link = await links.get(tenantId, linkId);
     if (!link) throw notFound('No such link.');
-    const file = link.upload;
+    const file = link.files?.[0];
     if (!file) throw notFound('The link has no received file.');
     if (link.fileDeletedAt) {
       throw new AppError(

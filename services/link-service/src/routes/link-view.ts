@@ -4,6 +4,7 @@ import { effectiveStatus, type LinkDocument } from '@uplink/links';
 /** The API's view of a link, with its status computed against the server's clock. */
 export function toLinkView(link: LinkDocument, now: Date): LinkView {
   const status = effectiveStatus(link, now);
+  const first = link.files?.[0];
   return {
     id: link._id,
     shortId: link.shortId,
@@ -25,13 +26,13 @@ export function toLinkView(link: LinkDocument, now: Date): LinkView {
     ...(link.delivery?.reason && status === 'delivery_failed'
       ? { deliveryFailure: link.delivery.reason }
       : {}),
-    ...(link.upload
+    ...(first
       ? {
           file: {
-            fileName: link.upload.fileName,
-            contentType: link.upload.contentType,
-            size: link.upload.size,
-            kind: link.upload.kind,
+            fileName: first.fileName,
+            contentType: first.contentType,
+            size: first.size,
+            kind: first.kind,
             ...(link.fileDeletedAt ? { deletedAt: link.fileDeletedAt.toISOString() } : {}),
           },
         }

@@ -226,7 +226,7 @@ describe('previews of a tenant whose files need sign-in', () => {
     const file = await shared();
     const { linkId } = await gateway.createLink();
     const pending = await gateway.links.getById(linkId);
-    if (!pending || !(await gateway.links.markReceived(pending, file.file, new Date())))
+    if (!pending || !(await gateway.links.markReceived(pending, { files: [file.file] }, new Date())))
       throw new Error(`link ${linkId} could not be received`);
     return { linkId, bytes: file.bytes };
   }

@@ -63,7 +63,7 @@ afterAll(async () => {
 /** The link as completion leaves it: received, with `file` as its upload. */
 async function receive(linkId: string, file: UploadedFile): Promise<void> {
   const pending = await gateway.links.getById(linkId);
-  if (!pending || !(await gateway.links.markReceived(pending, file, new Date())))
+  if (!pending || !(await gateway.links.markReceived(pending, { files: [file] }, new Date())))
     throw new Error(`link ${linkId} could not be received`);
 }
 
@@ -147,9 +147,9 @@ describe('the whole flow', () => {
         .setInputFiles({ name: 'IMG_0001.HEIC', mimeType: 'image/heic', buffer: Buffer.from(photo) });
       await page.getByRole('button', { name: 'Send file' }).click();
       await page.getByRole('heading', { name: 'Sent!' }).waitFor();
-      const stored = await gateway.links.getById(linkId);
-      expect(stored?.upload?.contentType).toBe('image/heic');
-      const kept = await gateway.container.getBlobClient(stored?.upload?.blobName ?? '').downloadToBuffer();
+      const stored = (await gateway.links.getById(linkId))?.files?.[0];
+      expect(stored?.contentType).toBe('image/heic');
+      const kept = await gateway.container.getBlobClient(stored?.blobName ?? '').downloadToBuffer();
       expect(new Uint8Array(kept)).toEqual(photo);
 
       const consolePage = await agent.newPage();
@@ -170,12 +170,12 @@ describe('the whole flow', () => {
       await screenshot(consolePage, 'flow-console-heic-preview');
 
       // The rendering is made on request; the stored original is unchanged.
-      const again = await gateway.container.getBlobClient(stored?.upload?.blobName ?? '').downloadToBuffer();
+      const again = await gateway.container.getBlobClient(stored?.blobName ?? '').downloadToBuffer();
       expect(new Uint8Array(again)).toEqual(photo);
       const headers = { authorization: `Bearer ${API_KEY}` };
       const notHeic = await gateway.createLink();
-      if (!stored?.upload) throw new Error('the link has no upload');
-      const asPng = { ...stored.upload, contentType: 'image/png' };
+      if (!stored) throw new Error('the link has no upload');
+      const asPng = { ...stored, contentType: 'image/png' };
       await receive(notHeic.linkId, asPng);
       const refused = await linkService.app.inject({
         url: `/v1/links/${notHeic.linkId}/file-rendering`,

@@ -56,9 +56,9 @@ describe('the Screen tab', () => {
       expect(blob.contentType).toBe('video/webm');
       expect(blob.durationSeconds).toBeGreaterThan(1.3);
       expect(blob.durationSeconds).toBeLessThan(5);
-      const link = await gateway.links.getById(linkId);
-      expect(link?.upload).toMatchObject({ kind: 'video', category: 'video' });
-      expect(link?.upload?.fileName).toMatch(/^screen-recording-\d{4}-\d{2}-\d{2}-\d{4}\.webm$/);
+      const file = (await gateway.links.getById(linkId))?.files?.[0];
+      expect(file).toMatchObject({ kind: 'video', category: 'video' });
+      expect(file?.fileName).toMatch(/^screen-recording-\d{4}-\d{2}-\d{2}-\d{4}\.webm$/);
       expect(await opened.csp()).toEqual([]);
       expect(opened.consoleErrors).toEqual([]);
     } finally {
