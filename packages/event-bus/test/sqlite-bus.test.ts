@@ -167,6 +167,31 @@ describe('SqliteEventBus', () => {
     expect(await next).toEqual({ done: true, value: undefined });
   });
 
+  it('claims a batch at once, and a stopped source hands back what it had not handed out, uncounted', async () => {
+    const bus = openBus();
+    await bus.ensureConsumer({ durable: 'batch', subjects: [Subjects.linkCreated], ackWaitMs: 60_000 });
+    for (const msgId of ['a', 'b', 'c']) await publish(bus, msgId);
+    const source = await bus.consume('batch', { maxInFlight: 3 });
+    let handedOut: ConsumerMessage | undefined;
+    for await (const delivery of source) {
+      handedOut = delivery;
+      // One claim took all three: none is left undelivered.
+      expect(await bus.consumerState('batch')).toEqual({ pending: 0, redelivered: 0 });
+      break;
+    }
+    expect(handedOut?.seq).toBe(1);
+    // The first stays out for its ack wait; the two claimed with it are due at once, as first deliveries.
+    const again = await bus.consume('batch', { maxInFlight: 3 });
+    const next: [number, number][] = [];
+    for await (const delivery of again) {
+      next.push([delivery.seq, delivery.deliveryCount]);
+      if (next.length === 2) break;
+    }
+    expect(next).toEqual([
+      [2, 1],
+      [3, 1],
+    ]);
+  });
   it('rejects consumers whose filters lie outside the stream', async () => {
     const bus = openBus();
     const spec = (subjects: string[]) =>

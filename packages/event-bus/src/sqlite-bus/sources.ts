@@ -71,19 +71,27 @@ abstract class PullSource<M> implements MessageSource<M> {
 /** What a consumer source needs from the bus, bound to its durable. */
 export type DurableAccess = {
   now(): number;
-  claim(now: number): Claimed | undefined;
+  claim(now: number, max: number): Claimed[];
+  /** Hands back a delivery claimed but never handed out, without counting it. */
+  unclaim(seq: number, deliveryCount: number): void;
   nextDueAt(): number | undefined;
   ack(seq: number): void;
   nak(seq: number, deliveryCount: number, delayMs: number | undefined): void;
   term(seq: number, reason: string | undefined): void;
 };
 
-/** One consume() call: at most `maxInFlight` of its deliveries unsettled at a time. */
+/**
+ * One consume() call: at most `maxInFlight` of its deliveries unsettled at a time. It claims
+ * as many as it has room for at once (one transaction for the batch, as a JetStream pull fetches
+ * a batch) and hands them out one by one; stopping hands back those it still holds.
+ */
 export class ConsumerSource extends PullSource<ConsumerMessage> {
   readonly #durable: DurableAccess;
   readonly #maxInFlight: number;
-  /** Ack deadlines of this source's unsettled deliveries. */
+  /** Ack deadlines of this source's unsettled deliveries, handed out or not. */
   readonly #out = new Set<{ deadline: number }>();
+  /** Claimed and not handed out yet, in sequence order. */
+  #claimed: ConsumerMessage[] = [];
 
   constructor(durable: DurableAccess, maxInFlight: number, wakeups: Wakeups, onStop: () => void) {
     super(wakeups, onStop);
@@ -91,7 +99,14 @@ export class ConsumerSource extends PullSource<ConsumerMessage> {
     this.#maxInFlight = Math.max(1, maxInFlight);
   }
 
+  override async stop(): Promise<void> {
+    for (const { seq, deliveryCount } of this.#claimed.splice(0)) this.#durable.unclaim(seq, deliveryCount);
+    await super.stop();
+  }
+
   protected poll(): Polled<ConsumerMessage> {
+    const held = this.#claimed.shift();
+    if (held) return { value: held };
     const now = this.#durable.now();
     // A delivery past its ack wait is being redelivered: it no longer holds a slot, or a
     // handler that forgot to settle would stall this source for good.
@@ -99,8 +114,13 @@ export class ConsumerSource extends PullSource<ConsumerMessage> {
     if (this.#out.size >= this.#maxInFlight) {
       return { waitMs: Math.min(...[...this.#out].map((out) => out.deadline)) - now };
     }
-    const claimed = this.#durable.claim(now);
-    if (claimed) return { value: this.#delivery(claimed) };
+    const [first, ...rest] = this.#durable
+      .claim(now, this.#maxInFlight - this.#out.size)
+      .map((claimed) => this.#delivery(claimed));
+    if (first) {
+      this.#claimed = rest;
+      return { value: first };
+    }
     const due = this.#durable.nextDueAt();
     return { waitMs: due === undefined ? undefined : due - now };
   }

@@ -219,14 +219,20 @@ export class SqliteEventBus implements EventBus {
     const store = this.#store;
     // Settling after close does nothing: whatever was out is redelivered when the file reopens.
     // An ack or a term makes nothing deliverable, so it wakes no other source (the settling
-    // source wakes itself if it waited for the slot); a nak makes its message due again.
+    // source wakes itself if it waited for the slot); a nak or an unclaim makes its message due
+    // again.
     const settle = (apply: () => void): void => {
       if (this.#closed) return;
       apply();
     };
     return {
       now: () => this.#now(),
-      claim: (now) => store.claim(durable, now),
+      claim: (now, max) => store.claim(durable, now, max),
+      unclaim: (seq, deliveryCount) =>
+        settle(() => {
+          store.unclaim(durable, seq, deliveryCount, this.#now());
+          this.#wakeups.notify();
+        }),
       nextDueAt: () => store.nextDueAt(durable),
       ack: (seq) => settle(() => store.settle(durable, seq)),
       term: (seq, reason) =>

@@ -173,6 +173,9 @@ function statements(db: DatabaseSync) {
     reschedule: db.prepare(
       'UPDATE pending SET due_at = ?, out = 0 WHERE durable = ? AND seq = ? AND deliveries = ?',
     ),
+    unclaim: db.prepare(
+      'UPDATE pending SET deliveries = deliveries - 1, due_at = ?, out = 0 WHERE durable = ? AND seq = ? AND deliveries = ?',
+    ),
     release: db.prepare('UPDATE pending SET due_at = min(due_at, ?), out = 0 WHERE out = 1'),
     dropPrunedPending: db.prepare('DELETE FROM pending WHERE seq < ?'),
     dropExhausted: db.prepare(
@@ -270,51 +273,40 @@ export class BusStore {
   }
 
   /**
-   * Hands out the consumer's next message: the lowest sequence among messages due for
-   * redelivery and the next new message on its filters. Runs in one transaction so that a
-   * crash never leaves a delivery half-recorded.
+   * Hands out up to `max` of the consumer's next messages, each the lowest sequence among
+   * messages due for redelivery and new messages on its filters. One transaction records them
+   * all, so that a batch costs one COMMIT and a crash never leaves a delivery half-recorded.
    */
-  claim(durable: string, now: number): Claimed | undefined {
+  claim(durable: string, now: number, max: number): Claimed[] {
     const consumer = this.#consumer(durable);
-    if (!consumer) return undefined;
-    // Nothing due and nothing new: answer without a transaction (this process is the file's
-    // only writer, so nothing can change between these reads and the claim's own).
+    if (!consumer || max < 1) return [];
+    // Nothing due and nothing new on its filters: answer from reads, without a transaction
+    // (this process is the file's only writer, so nothing can change between these reads and
+    // the claim's own). A consumer of other subjects than those published meanwhile (note-relay
+    // while links are created) so writes nothing, not even its cursor.
     if (
       !this.#sql.nextDue.get(durable, now, consumer.maxDeliver) &&
-      Number(this.#sql.maxSeq.get()?.seq ?? 0) <= consumer.deliveredSeq
+      this.#nextNewSeq(consumer) === undefined
     ) {
-      return undefined;
+      return [];
     }
     return this.#transaction(() => {
       this.#writeSettles();
-      for (;;) {
-        const due = this.#sql.nextDue.get(durable, now, consumer.maxDeliver);
-        const lastSeq = Number(this.#sql.maxSeq.get()?.seq ?? 0);
-        const fresh = lastSeq > consumer.deliveredSeq ? this.#nextNew(consumer) : undefined;
-        if (due && (!fresh || Number(due.seq) < fresh.seq)) {
-          const seq = Number(due.seq);
-          const message = this.#sql.message.get(seq) as MessageRow | undefined;
-          if (!message) {
-            // Aged out of the stream while waiting: nothing left to deliver.
-            this.#sql.settle.run(durable, seq);
-            continue;
-          }
-          const deliveryCount = Number(due.deliveries) + 1;
-          const deadline = now + consumer.ackWaitMs;
-          this.#sql.redelivery.run(deliveryCount, deadline, durable, seq);
-          return { message, deliveryCount, deadline };
-        }
-        if (fresh) {
-          const deadline = now + consumer.ackWaitMs;
-          this.#sql.firstDelivery.run(durable, fresh.seq, deadline);
-          this.#advance(consumer, fresh.seq);
-          return { message: fresh, deliveryCount: 1, deadline };
-        }
-        // Nothing on the filters up to lastSeq: skip those for good rather than scan them again.
-        if (lastSeq > consumer.deliveredSeq) this.#advance(consumer, lastSeq);
-        return undefined;
+      const claimed: Claimed[] = [];
+      for (let next = this.#claimNext(consumer, now); next; next = this.#claimNext(consumer, now)) {
+        claimed.push(next);
+        if (claimed.length >= max) break;
       }
+      return claimed;
     });
+  }
+
+  /**
+   * Hands a claimed delivery back as if it had not been made (a source stopped before handing
+   * it out): due at `now`, its delivery not counted, unless it was redelivered since.
+   */
+  unclaim(durable: string, seq: number, deliveryCount: number, now: number): void {
+    this.#sql.unclaim.run(now, durable, seq, deliveryCount);
   }
 
   /** The consumer's backlog, counted as JetStream reports `num_pending` and `num_redelivered`. */
@@ -411,11 +403,42 @@ export class BusStore {
     consumer.deliveredSeq = seq;
   }
 
-  /** The consumer's first message after its cursor, on its filters. */
-  #nextNew(consumer: Consumer): MessageRow | undefined {
+  /** Inside a claim's transaction: records the consumer's next delivery, if it has one. */
+  #claimNext(consumer: Consumer, now: number): Claimed | undefined {
+    const { durable } = consumer;
+    for (;;) {
+      const due = this.#sql.nextDue.get(durable, now, consumer.maxDeliver);
+      const freshSeq = this.#nextNewSeq(consumer);
+      if (due && (freshSeq === undefined || Number(due.seq) < freshSeq)) {
+        const seq = Number(due.seq);
+        const message = this.#sql.message.get(seq) as MessageRow | undefined;
+        if (!message) {
+          // Aged out of the stream while waiting: nothing left to deliver.
+          this.#sql.settle.run(durable, seq);
+          continue;
+        }
+        const deliveryCount = Number(due.deliveries) + 1;
+        const deadline = now + consumer.ackWaitMs;
+        this.#sql.redelivery.run(deliveryCount, deadline, durable, seq);
+        return { message, deliveryCount, deadline };
+      }
+      if (freshSeq === undefined) return undefined;
+      const message = this.#sql.message.get(freshSeq) as MessageRow;
+      const deadline = now + consumer.ackWaitMs;
+      this.#sql.firstDelivery.run(durable, freshSeq, deadline);
+      this.#advance(consumer, freshSeq);
+      return { message, deliveryCount: 1, deadline };
+    }
+  }
+
+  /**
+   * The consumer's first message after its cursor on its filters: one seek per subject in
+   * messages_by_subject, however many messages of other subjects lie between.
+   */
+  #nextNewSeq(consumer: Consumer): number | undefined {
+    if (Number(this.#sql.maxSeq.get()?.seq ?? 0) <= consumer.deliveredSeq) return undefined;
     const seq = this.#sql.nextNewSeq.get(consumer.deliveredSeq, this.#subjectsOf(consumer.filters))?.seq;
-    if (seq === null || seq === undefined) return undefined;
-    return this.#sql.message.get(seq) as MessageRow | undefined;
+    return seq === null || seq === undefined ? undefined : Number(seq);
   }
 
   /**
