@@ -86,7 +86,16 @@ export class AuditRecorder {
     actor: AuditActor,
     facts: { linkId?: string; details?: AuditDetails } = {},
   ): Promise<AuditEntry> {
-    return this.#log.append(tenantId, { action, actor, ...facts, at: this.#clock.now() });
+    return this.#log.append(tenantId, this.entry(action, actor, facts));
+  }
+
+  /** The entry `record` appends, for a store that writes it with the action (LinkStore.create). */
+  entry(
+    action: AuditAction,
+    actor: AuditActor,
+    facts: { linkId?: string; details?: AuditDetails } = {},
+  ): NewAuditEntry {
+    return { action, actor, ...facts, at: this.#clock.now() };
   }
 }
 

@@ -2,6 +2,10 @@ import type { Actor, DeliveryTarget, LinkStatus, Provider, TicketRef } from '@up
 import { LINK_STATUSES } from '@uplink/contracts';
 import type { OutboxStore } from '@uplink/event-bus';
 import type { BlockedUploadRecord, LinkDocument, LinkFacts, NewLink, Submission } from '@uplink/links';
+import type { NewAuditEntry } from './audit-log.ts';
+
+/** A new link's audit entry, made (AuditRecorder.entry) once the link, and so its id, exists. */
+export type NewLinkAudit = (link: LinkDocument) => NewAuditEntry;
 
 /** Results of transitions carry the document as written, outbox included. */
 export type RevokeResult =
@@ -21,8 +25,13 @@ export interface LinkStore {
   /** The links' outbox, for the publisher. */
   readonly outbox: OutboxStore;
   ensureIndexes(): Promise<void>;
-  /** Creates a pending link; the token is returned once and only its hash is stored. */
-  create(input: NewLink): Promise<{ link: LinkDocument; token: string }>;
+  /**
+   * Creates a pending link; the token is returned once and only its hash is stored. With
+   * `audit`, the link's audit entry is appended too: in the link's own transaction where the
+   * adapter has one (SQLite), else once the link is stored (MongoDB), as AuditRecorder.record
+   * would be; either way no link is answered without its entry.
+   */
+  create(input: NewLink, audit?: NewLinkAudit): Promise<{ link: LinkDocument; token: string }>;
   get(tenantId: string, id: string): Promise<LinkDocument | null>;
   /** Any tenant's link by id: for workers that learned the id from an event. */
   getById(id: string): Promise<LinkDocument | null>;

@@ -14,8 +14,10 @@ import {
   transitionEntry,
 } from '@uplink/links';
 import type { Collection, Db } from 'mongodb';
+import type { AuditLog } from '../audit-log.ts';
 import { linkGuards } from '../link-guards.ts';
-import { type LinkStore, type RevokeResult, zeroStatusCounts } from '../link-store.ts';
+import { type LinkStore, type NewLinkAudit, type RevokeResult, zeroStatusCounts } from '../link-store.ts';
+import { MongoAuditLog } from './mongo-audit-log.ts';
 import { ensureOutboxIndexes, MongoOutboxStore } from './mongo-outbox-store.ts';
 
 /** A read's document in today's shape (links received before several files held one `upload`). */
@@ -31,9 +33,12 @@ function read(stored: StoredLinkDocument | null): LinkDocument | null {
 export class MongoLinkStore implements LinkStore {
   readonly collection: Collection<StoredLinkDocument>;
   readonly outbox: MongoOutboxStore;
+  readonly #audit: AuditLog;
 
-  constructor(db: Db) {
+  /** `audit` is where a new link's entry goes (MongoStore passes its own, whose queue it shares). */
+  constructor(db: Db, audit: AuditLog = new MongoAuditLog(db)) {
     this.collection = db.collection<StoredLinkDocument>('links');
+    this.#audit = audit;
     this.outbox = MongoOutboxStore.of(this.collection);
   }
 
@@ -57,9 +62,11 @@ export class MongoLinkStore implements LinkStore {
     await ensureOutboxIndexes(this.collection);
   }
 
-  async create(input: NewLink): Promise<{ link: LinkDocument; token: string }> {
+  /** No multi-document transactions: the audit entry is appended once the link is stored. */
+  async create(input: NewLink, audit?: NewLinkAudit): Promise<{ link: LinkDocument; token: string }> {
     const created = newLinkDocument(input);
     await this.collection.insertOne(created.link);
+    if (audit) await this.#audit.append(created.link.tenantId, audit(created.link));
     return created;
   }
 

@@ -23,13 +23,13 @@ export class MongoStore implements Store {
   constructor(mongo: Mongo) {
     this.mongo = mongo;
     this.location = `mongodb database ${mongo.db.databaseName}`;
-    this.links = new MongoLinkStore(mongo.db);
+    this.audit = new MongoAuditLog(mongo.db);
+    this.links = new MongoLinkStore(mongo.db, this.audit);
     this.shares = new MongoFileShareStore(mongo.db);
     this.streamTickets = new MongoStreamTicketStore(mongo.db);
     this.tenants = new MongoTenantStore(mongo.db);
     this.agentSessions = new MongoAgentSessionStore(mongo.db);
     this.uploads = new MongoUploadStore(mongo.db);
-    this.audit = new MongoAuditLog(mongo.db);
   }
 
   /** A store on `mongo` with its indexes in place. */

@@ -26,20 +26,26 @@ export class SqliteAuditLog implements AuditLog {
   async ensureIndexes(): Promise<void> {}
 
   async append(tenantId: string, entry: NewAuditEntry): Promise<AuditEntry> {
-    return this.#db.write(() => {
-      const stored = nextAuditEntry(tenantId, this.#head(tenantId), entry);
-      this.#db.run(
-        'INSERT INTO audit_entries (tenant_id, seq, at, action, actor_key, link_id, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        tenantId,
-        stored.seq,
-        stored.at,
-        stored.action,
-        auditActorKey(stored.actor),
-        stored.linkId ?? null,
-        JSON.stringify(stored),
-      );
-      return stored;
-    });
+    return this.#db.write(() => this.appendWithin(tenantId, entry));
+  }
+
+  /**
+   * Appends inside a write already running (SqliteDatabase.write's work), so that the entry is
+   * stored in the same transaction as the action it records.
+   */
+  appendWithin(tenantId: string, entry: NewAuditEntry): AuditEntry {
+    const stored = nextAuditEntry(tenantId, this.#head(tenantId), entry);
+    this.#db.run(
+      'INSERT INTO audit_entries (tenant_id, seq, at, action, actor_key, link_id, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      tenantId,
+      stored.seq,
+      stored.at,
+      stored.action,
+      auditActorKey(stored.actor),
+      stored.linkId ?? null,
+      JSON.stringify(stored),
+    );
+    return stored;
   }
 
   async list(tenantId: string, filter: AuditFilter): Promise<AuditEntry[]> {

@@ -14,9 +14,10 @@ import {
   transitionEntry,
 } from '@uplink/links';
 import { linkGuards } from '../link-guards.ts';
-import { type LinkStore, type RevokeResult, zeroStatusCounts } from '../link-store.ts';
+import { type LinkStore, type NewLinkAudit, type RevokeResult, zeroStatusCounts } from '../link-store.ts';
 import type { SqliteDatabase } from './database.ts';
 import { type Columns, DocumentTable, millis } from './document-table.ts';
+import type { SqliteAuditLog } from './sqlite-audit-log.ts';
 import { outboxLeaseColumn, SqliteOutboxStore } from './sqlite-outbox-store.ts';
 
 const linkColumns: Columns<LinkDocument> = {
@@ -54,9 +55,12 @@ export class SqliteLinkStore implements LinkStore {
   readonly outbox: SqliteOutboxStore<LinkDocument>;
   readonly #db: SqliteDatabase;
   readonly #links: DocumentTable<LinkDocument>;
+  readonly #audit: SqliteAuditLog;
 
-  constructor(db: SqliteDatabase) {
+  /** `audit` is the same file's audit log, where a new link's entry is written with it. */
+  constructor(db: SqliteDatabase, audit: SqliteAuditLog) {
     this.#db = db;
+    this.#audit = audit;
     this.#links = new DocumentTable(db, 'links', linkColumns, linkFromStored);
     this.outbox = new SqliteOutboxStore(db, this.#links, 'link_outbox');
   }
@@ -64,12 +68,13 @@ export class SqliteLinkStore implements LinkStore {
   /** The schema is created when the database is opened. */
   async ensureIndexes(): Promise<void> {}
 
-  async create(input: NewLink): Promise<{ link: LinkDocument; token: string }> {
+  async create(input: NewLink, audit?: NewLinkAudit): Promise<{ link: LinkDocument; token: string }> {
     const created = newLinkDocument(input);
     const { outbox = [], ...link } = created.link;
     await this.#db.write(() => {
       this.#links.insert(link);
       for (const entry of outbox) this.outbox.append(link._id, entry);
+      if (audit) this.#audit.appendWithin(link.tenantId, audit(created.link));
     });
     return created;
   }

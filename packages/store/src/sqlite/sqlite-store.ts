@@ -31,13 +31,13 @@ export class SqliteStore implements Store {
   constructor(path: string, options: SqliteDatabaseOptions = {}) {
     this.#db = SqliteDatabase.open(path, options);
     this.location = path;
-    this.links = new SqliteLinkStore(this.#db);
+    this.audit = new SqliteAuditLog(this.#db);
+    this.links = new SqliteLinkStore(this.#db, this.audit);
     this.shares = new SqliteFileShareStore(this.#db);
     this.streamTickets = new SqliteStreamTicketStore(this.#db);
     this.tenants = new SqliteTenantStore(this.#db);
     this.agentSessions = new SqliteAgentSessionStore(this.#db);
     this.uploads = new SqliteUploadStore(this.#db);
-    this.audit = new SqliteAuditLog(this.#db);
   }
 
   /** Opening migrated the schema already; this only proves the file is still usable. */

@@ -55,6 +55,30 @@ export function describeLinkReads(store: CurrentStore): void {
       expect(await store().links.findByTokenHash(hashSecret(token))).toStrictEqual(stored);
     });
 
+    it('stores the audit entry a creation is given, made from the new link', async () => {
+      const tenantId = newTenantId();
+      const { link } = await store().links.create(newLink(tenantId, { createdBy: keyActor }), (created) => ({
+        action: 'link.created',
+        actor: keyActor,
+        linkId: created._id,
+        details: { ticket: `${created.ticket.provider}:${created.ticket.id}` },
+        at: T0,
+      }));
+      const entries = await store().audit.list(tenantId, { linkId: link._id, limit: 10 });
+      expect(entries).toMatchObject([
+        {
+          seq: 1,
+          action: 'link.created',
+          actor: keyActor,
+          linkId: link._id,
+          details: { ticket: `${link.ticket.provider}:${link.ticket.id}` },
+        },
+      ]);
+      // Without one, a creation leaves no entry.
+      await store().links.create(newLink(tenantId));
+      expect(await store().audit.list(tenantId, { limit: 10 })).toHaveLength(1);
+    });
+
     it('keeps tenants apart and answers null for what does not exist', async () => {
       const { link, token } = await store().links.create(newLink(newTenantId()));
       expect(await store().links.get(newTenantId(), link._id)).toBeNull();

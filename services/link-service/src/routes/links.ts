@@ -49,21 +49,25 @@ export function linkRoutes(app: HttpApp, deps: LinkRoutesDeps): void {
       },
     },
     async (request, reply) => {
-      const validityHours = request.body.validityHours ?? (await defaultValidity(request.principal.tenantId));
+      const { tenantId, actor } = request.principal;
+      const validityHours = request.body.validityHours ?? (await defaultValidity(tenantId));
       const now = clock.now();
-      const { link, token } = await links.create({
-        tenantId: request.principal.tenantId,
-        ticket: request.body.ticket,
-        contextMessage: request.body.contextMessage,
-        validityHours,
-        createdBy: request.principal.actor,
-        now,
-      });
+      const { link, token } = await links.create(
+        {
+          tenantId,
+          ticket: request.body.ticket,
+          contextMessage: request.body.contextMessage,
+          validityHours,
+          createdBy: actor,
+          now,
+        },
+        (created) =>
+          audit.entry('link.created', actor, {
+            linkId: created._id,
+            details: { ticket: `${created.ticket.provider}:${created.ticket.id}`, validityHours },
+          }),
+      );
       outbox.publishSoon(link._id, link.outbox);
-      await audit.record(link.tenantId, 'link.created', request.principal.actor, {
-        linkId: link._id,
-        details: { ticket: `${link.ticket.provider}:${link.ticket.id}`, validityHours: link.validityHours },
-      });
       const url = `${baseUrl}${token}`;
       return reply
         .code(201)
