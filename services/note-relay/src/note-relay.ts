@@ -1,4 +1,10 @@
-import { completedFiles, type Provider, type UploadCompletedEvent } from '@uplink/contracts';
+import {
+  completedFiles,
+  type Provider,
+  UPLOAD_COMPLETED_SCHEMA_VERSION,
+  type UploadCompletedEvent,
+  type UploadedFile,
+} from '@uplink/contracts';
 import { type OutboxPublisher, RetryLater } from '@uplink/event-bus';
 import { type Clock, hashSecret, type Logger } from '@uplink/kit';
 import { type LinkDocument, shareIdOf } from '@uplink/links';
@@ -27,9 +33,11 @@ export type NoteRelayOptions = {
   attemptMs: number;
 };
 
-/** Why a delivery fails when its file is gone, or is no longer the file verified at completion. */
-export const FILE_MISSING_REASON =
-  'The file is missing from storage (deleted, or changed since it was verified), so it was not delivered.';
+/** Why a delivery fails when one of its files is gone, or is no longer the file verified at completion. */
+function fileMissingReason(file: UploadedFile, fileCount: number): string {
+  const outcome = fileCount === 1 ? 'it was not delivered' : `none of the ${fileCount} files was delivered`;
+  return `The file ${file.fileName} is missing from storage (deleted, or changed since it was verified), so ${outcome}.`;
+}
 
 /** Who the audit log says made a viewer link: note-relay, for the delivery it put the link in. */
 const NOTE_RELAY = { kind: 'system', name: 'note-relay' } as const;
@@ -41,7 +49,8 @@ const PROVIDER_NAMES: Record<Provider, string> = {
 };
 
 /**
- * Posts each received file to its ticket, exactly once as far as the destination allows. The
+ * Posts each received submission (every file, and the customer's message) to its ticket, exactly
+ * once as far as the destination allows. The
  * link document guards the external call: an attempt first claims the delivery with a lease (a
  * conditional update), then posts, then records the outcome with a second conditional update
  * that also queues `note.posted` or `note.failed`. A redelivered event for a delivered link does
@@ -87,10 +96,11 @@ export class NoteRelay {
     }
 
     const uncertain = (link.delivery?.attempts ?? 1) > 1 || deliveryCount > 1;
+    const files = completedFiles(event);
     // Checked here for every destination: one that only passes a URL (the webhook, a Flex viewer
     // link) would otherwise report success for a file nobody can open.
     let outcome =
-      (await this.#fileProblem(event)) ?? (await this.#attempt(destination, event, link, uncertain));
+      (await this.#fileProblem(files)) ?? (await this.#attempt(destination, event, files, link, uncertain));
     if (outcome.kind === 'failed' && outcome.fallback) {
       const fallback = this.#deps.destinationFor('webhook', destinations);
       if (fallback) {
@@ -98,7 +108,7 @@ export class NoteRelay {
           { reason: outcome.reason },
           'destination refused for good; delivering to the fallback webhook',
         );
-        const fallbackOutcome = await this.#attempt(fallback, event, link, uncertain);
+        const fallbackOutcome = await this.#attempt(fallback, event, files, link, uncertain);
         if (fallbackOutcome.kind === 'posted') return this.#posted(link, 'webhook', fallbackOutcome);
         outcome = {
           ...fallbackOutcome,
@@ -124,37 +134,44 @@ export class NoteRelay {
     throw new Error(outcome.reason);
   }
 
-  /** Undefined when the file is in storage as verified; else why this attempt cannot deliver it. */
-  async #fileProblem(event: UploadCompletedEvent): Promise<DeliveryOutcome | undefined> {
-    const [file] = completedFiles(event);
+  /** Undefined when every file is in storage as verified; else why this attempt cannot deliver them. */
+  async #fileProblem(files: Delivery['files']): Promise<DeliveryOutcome | undefined> {
+    let stored: Awaited<ReturnType<BlobStore['facts']>>[];
     try {
-      const stored = await this.#deps.storage.facts(file.blobName);
-      return stored?.etag === file.etag ? undefined : { kind: 'failed', reason: FILE_MISSING_REASON };
+      stored = await Promise.all(files.map((file) => this.#deps.storage.facts(file.blobName)));
     } catch (err) {
-      return { kind: 'retry', reason: `reading the file's properties failed: ${(err as Error).message}` };
+      return { kind: 'retry', reason: `reading the files' properties failed: ${(err as Error).message}` };
     }
+    const missing = files.find((file, index) => stored[index]?.etag !== file.etag);
+    return missing === undefined
+      ? undefined
+      : { kind: 'failed', reason: fileMissingReason(missing, files.length) };
   }
 
   async #attempt(
     destination: Destination,
     event: UploadCompletedEvent,
+    files: Delivery['files'],
     link: LinkDocument,
     uncertain: boolean,
   ): Promise<DeliveryOutcome> {
     const { storage, shares, audit, clock } = this.#deps;
-    const [file] = completedFiles(event);
     // Leave a margin so the outcome is recorded before the lease (and the ack wait) runs out.
     const signal = AbortSignal.timeout(Math.max(1_000, this.#deps.attemptMs - 5_000));
     const delivery: Delivery = {
       event,
-      openFile: () => storage.openRead(file.blobName, file.etag, signal),
-      fileUrl: (ttlMs) =>
+      files,
+      // Only a version 2 event can carry one: events of version 1 hold one file and no message.
+      customerMessage:
+        event.schemaVersion === UPLOAD_COMPLETED_SCHEMA_VERSION ? event.data.customerMessage : undefined,
+      openFile: (file) => storage.openRead(file.blobName, file.etag, signal),
+      fileUrl: (file, ttlMs) =>
         storage.readUrl(file.blobName, ttlMs, clock.now(), {
           contentType: file.contentType,
           fileName: file.fileName,
           disposition: 'attachment',
         }),
-      viewerUrl: async (ttlMs) => {
+      viewerUrl: async (file, ttlMs) => {
         const { token, expiresAt } = await shares.create({
           tenantId: link.tenantId,
           linkId: link._id,

@@ -8,7 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { completedFiles, formatBytes, type UploadCompletedEvent } from '@uplink/contracts';
+import {
+  completedFiles,
+  formatBytes,
+  UPLOAD_COMPLETED_SCHEMA_VERSION,
+  type UploadCompletedEvent,
+  type UploadedFile,
+} from '@uplink/contracts';
 import { EgressClient } from '@uplink/egress';
 import { escapeHtml } from '@uplink/kit';
 import { type FreshdeskDouble, startFreshdeskDouble } from '@uplink/saas-doubles';
@@ -55,25 +61,51 @@ type FileSpec = {
   fileName?: string;
   contentType?: string;
   size: number;
+  /** Changed or deleted since verification: openFile finds nothing. */
+  gone?: boolean;
   /** A new stream of the file's bytes for each openFile call. */
   open: () => NodeJS.ReadableStream;
 };
 
-type TestDelivery = Delivery & { opened: number; linkTtls: number[] };
+type TestDelivery = Delivery & {
+  opened: number;
+  linkTtls: number[];
+  /** The files a viewer link was made for, by name, in order. */
+  linked: string[];
+};
 
+/** A submission of one file or several (an event as producers publish it: version 2). */
 function delivery(
   ticketId: number | string,
-  file: FileSpec,
+  specs: FileSpec | readonly FileSpec[],
   options: {
     contextMessage?: string;
+    customerMessage?: string;
     uncertain?: boolean;
     signal?: AbortSignal;
     gone?: boolean;
     uploadId?: string;
   } = {},
 ): TestDelivery {
+  const list = Array.isArray(specs) ? (specs as readonly FileSpec[]) : [specs as FileSpec];
+  const opens = new Map<string, FileSpec>();
+  const files = list.map((file, index): UploadedFile => {
+    const uploadId = index === 0 && options.uploadId !== undefined ? options.uploadId : newUploadId();
+    opens.set(uploadId, file);
+    return {
+      uploadId,
+      kind: 'file',
+      category: 'image',
+      fileName: file.fileName ?? 'label-photo.png',
+      contentType: file.contentType ?? 'image/png',
+      size: file.size,
+      container: 'uplink-uploads',
+      blobName: `ten/lnk/${uploadId}`,
+      etag: '"0x8DD2A1B2C3D4E5F"',
+    };
+  });
   const event: UploadCompletedEvent = {
-    schemaVersion: 1,
+    schemaVersion: UPLOAD_COMPLETED_SCHEMA_VERSION,
     eventId: `evt-${randomBytes(6).toString('hex')}`,
     type: 'upload.completed',
     occurredAt: '2026-11-23T10:05:00Z',
@@ -84,39 +116,40 @@ function delivery(
       ticket: { provider: 'freshdesk', id: String(ticketId) },
       expiresAt: '2026-11-23T12:00:00Z',
       ...(options.contextMessage !== undefined ? { contextMessage: options.contextMessage } : {}),
-      file: {
-        uploadId: options.uploadId ?? newUploadId(),
-        kind: 'file',
-        category: 'image',
-        fileName: file.fileName ?? 'label-photo.png',
-        contentType: file.contentType ?? 'image/png',
-        size: file.size,
-        container: 'uplink-uploads',
-        blobName: 'ten/lnk/upl',
-        etag: '"0x8DD2A1B2C3D4E5F"',
-      },
+      files,
+      ...(options.customerMessage !== undefined ? { customerMessage: options.customerMessage } : {}),
       receivedAt: '2026-11-23T10:04:59Z',
     },
   };
   const result: TestDelivery = {
     event,
+    files: completedFiles(event),
+    customerMessage: options.customerMessage,
     opened: 0,
     linkTtls: [],
-    async openFile() {
+    linked: [],
+    async openFile(file) {
       result.opened++;
-      return options.gone ? undefined : { stream: file.open(), size: file.size };
+      const spec = opens.get(file.uploadId);
+      if (spec === undefined) throw new Error(`no file ${file.uploadId} in this delivery`);
+      return options.gone || spec.gone ? undefined : { stream: spec.open(), size: spec.size };
     },
     async fileUrl() {
       throw new Error('agents get viewer links, never a raw storage URL');
     },
-    async viewerUrl(ttlMs) {
+    async viewerUrl(file, ttlMs) {
       result.linkTtls.push(ttlMs);
+      result.linked.push(file.fileName);
       return VIEWER_URL;
     },
     uncertain: options.uncertain ?? false,
     signal: options.signal ?? new AbortController().signal,
   };
   return result;
+}
+
+function named(fileName: string, contentType: string, spec: FileSpec): FileSpec {
+  return { ...spec, fileName, contentType };
 }
 
 function bytesFile(bytes: Buffer, fileName?: string, contentType?: string): FileSpec {
@@ -179,7 +212,7 @@ describe('FreshdeskDestination', () => {
     expect(text.startsWith('In reply to #3bc4: A photo of the label on the back, please\n')).toBe(true);
     expect(text).toContain('Posted by Uplink: the customer shared a file through the upload link.');
     expect(text).toContain('Label photo (back) — ü.png (image/png, 1.5 MB)');
-    expect(text).toContain(`Uplink reference: ${completedFiles(d.event)[0].uploadId}`);
+    expect(text).toContain(`Uplink reference: ${d.files[0].uploadId}`);
     expect(posts(ticketId).map((r) => r.status)).toEqual([201]);
   });
 
@@ -362,7 +395,7 @@ describe('FreshdeskDestination', () => {
     expect(note?.json.body_text).toContain(VIEWER_URL);
     expect(note?.json.body_text).toMatch(/The link works until \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect(note?.json.body_text).toContain('The screen recording, please');
-    expect(note?.json.body_text).toContain(`Uplink reference: ${completedFiles(d.event)[0].uploadId}`);
+    expect(note?.json.body_text).toContain(`Uplink reference: ${d.files[0].uploadId}`);
     expect(d.linkTtls).toEqual([DEFAULT_LINK_TTL_MS]);
     // The multipart attempt was refused for size, then the JSON note went through.
     expect(posts(ticketId).map((r) => r.status)).toEqual([400, 201]);
@@ -383,6 +416,157 @@ describe('FreshdeskDestination', () => {
     expect(d.opened).toBe(0);
     expect(posts(ticketId).map((r) => r.status)).toEqual([201]);
     expect(double.notes(ticketId)[0]?.json.body_text).toContain('larger than the 20 MB Freshdesk allows');
+  });
+
+  it('posts one note with every file of a submission attached, in order, and the customer’s message escaped', async () => {
+    const ticketId = newTicket();
+    const photo = randomBytes(MiB);
+    const invoice = randomBytes(300_000);
+    const voice = randomBytes(700_000);
+    const d = delivery(
+      ticketId,
+      [
+        bytesFile(photo, 'photo-1.png', 'image/png'),
+        bytesFile(invoice, 'invoice.pdf', 'application/pdf'),
+        bytesFile(voice, 'voice <note>.webm', 'audio/webm'),
+      ],
+      {
+        contextMessage: 'The label and the invoice, please',
+        customerMessage: 'Here they are <b>all</b> & more.\nThe voice note explains the rest.',
+      },
+    );
+
+    const outcome = await destination.deliver(d);
+
+    const [note, ...others] = double.notes(ticketId);
+    expect(others).toHaveLength(0);
+    expect(outcome).toEqual({
+      kind: 'posted',
+      target: { noteId: String(note?.id), url: `${double.url}/a/tickets/${ticketId}`, mode: 'attachment' },
+    });
+    expect(note?.private).toBe(true);
+    expect(note?.attachments.map(({ name, contentType, size }) => ({ name, contentType, size }))).toEqual([
+      { name: 'photo-1.png', contentType: 'image/png', size: photo.length },
+      { name: 'invoice.pdf', contentType: 'application/pdf', size: invoice.length },
+      { name: 'voice <note>.webm', contentType: 'audio/webm', size: voice.length },
+    ]);
+    expect(note?.attachments.map((attachment) => attachment.bytes)).toEqual([photo, invoice, voice]);
+    const body = note?.body ?? '';
+    expect(body).toContain(
+      '<blockquote>Here they are &lt;b&gt;all&lt;/b&gt; &amp; more.<br>The voice note explains the rest.</blockquote>',
+    );
+    expect(body).not.toContain('<b>all</b>');
+    expect(body).toContain(
+      `<strong>voice &lt;note&gt;.webm</strong> (audio/webm, ${formatBytes(voice.length)}), attached to this note.`,
+    );
+    const text = note?.json.body_text ?? '';
+    expect(text.startsWith('In reply to #3bc4: The label and the invoice, please\n')).toBe(true);
+    expect(text).toContain('Posted by Uplink: the customer shared 3 files through the upload link.');
+    expect(text).toContain(
+      "The customer's message:\nHere they are <b>all</b> & more.\nThe voice note explains",
+    );
+    expect(text).toContain(`Uplink reference: ${d.files[0].uploadId}`);
+    expect(d.linked).toEqual([]);
+    // One request carries them all, each file read once.
+    expect(posts(ticketId).map((r) => r.status)).toEqual([201]);
+    expect(d.opened).toBe(3);
+  });
+
+  it('attaches greedily in order what fits the 20 MB cap and links the rest in the same note', async () => {
+    const ticketId = newTicket();
+    const d = delivery(ticketId, [
+      named('first.mp4', 'video/mp4', generatedFile(12 * MiB)),
+      named('second.mp4', 'video/mp4', generatedFile(10 * MiB)),
+      named('huge.mp4', 'video/mp4', generatedFile(25 * MiB)),
+      named('last.mp4', 'video/mp4', generatedFile(5 * MiB)),
+    ]);
+
+    const outcome = await destination.deliver(d);
+
+    const [note, ...others] = double.notes(ticketId);
+    expect(others).toHaveLength(0);
+    expect(outcome).toMatchObject({
+      kind: 'posted',
+      target: { noteId: String(note?.id), mode: 'attachment' },
+    });
+    // 12 + 5 fit together; 10 more would take the ticket over 20 MB; 25 is over it alone.
+    expect(note?.attachments.map(({ name, size }) => [name, size])).toEqual([
+      ['first.mp4', 12 * MiB],
+      ['last.mp4', 5 * MiB],
+    ]);
+    expect(d.linked).toEqual(['second.mp4', 'huge.mp4']);
+    expect(d.linkTtls).toEqual([DEFAULT_LINK_TTL_MS, DEFAULT_LINK_TTL_MS]);
+    // What is not attached is never read.
+    expect(d.opened).toBe(2);
+    const text = note?.json.body_text ?? '';
+    expect(text).toContain(
+      `second.mp4 (video/mp4, 10 MB): no room left under the 20 MB Freshdesk allows for all attachments of a ticket together, so it is linked instead: ${VIEWER_URL}`,
+    );
+    expect(text).toContain(
+      `huge.mp4 (video/mp4, 25 MB): larger than the 20 MB Freshdesk allows for attachments, so it is linked instead: ${VIEWER_URL}`,
+    );
+    expect(text).toMatch(/The links work until \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(posts(ticketId).map((r) => r.status)).toEqual([201]);
+  }, 60_000);
+
+  it('links every file of a submission when the ticket has no room left for what would be attached', async () => {
+    const ticketId = newTicket(15 * MiB);
+    const d = delivery(
+      ticketId,
+      [
+        named('a.png', 'image/png', generatedFile(3 * MiB)),
+        named('b.png', 'image/png', generatedFile(4 * MiB)),
+      ],
+      { customerMessage: 'Two photos' },
+    );
+
+    const outcome = await destination.deliver(d);
+
+    const [note, ...others] = double.notes(ticketId);
+    expect(others).toHaveLength(0);
+    expect(outcome).toMatchObject({ kind: 'posted', target: { noteId: String(note?.id), mode: 'link' } });
+    expect(note?.attachments).toEqual([]);
+    expect(d.linked).toEqual(['a.png', 'b.png']);
+    expect(note?.json.body_text).toContain('Two photos');
+    expect(posts(ticketId).map((r) => r.status)).toEqual([400, 201]);
+  });
+
+  it('finds the note of a submission whose answer was lost instead of posting a second one', async () => {
+    const ticketId = newTicket();
+    const d = delivery(ticketId, [
+      bytesFile(randomBytes(100_000), 'a.png'),
+      bytesFile(randomBytes(200_000), 'b.png'),
+    ]);
+    double.injectFaults({ type: 'reset', applyFirst: true });
+
+    expect((await destination.deliver(d)).kind).toBe('retry');
+    const [stored] = double.notes(ticketId);
+    expect(stored?.attachments).toHaveLength(2);
+
+    const again = await destination.deliver({ ...d, uncertain: true });
+
+    expect(again).toEqual({
+      kind: 'posted',
+      target: { noteId: String(stored?.id), url: `${double.url}/a/tickets/${ticketId}`, mode: 'attachment' },
+    });
+    expect(double.notes(ticketId)).toHaveLength(1);
+  });
+
+  it('asks to retry, naming the file, when a later file of the note is gone, and stores no note', async () => {
+    const ticketId = newTicket();
+    const d = delivery(ticketId, [
+      bytesFile(randomBytes(100_000), 'a.png'),
+      { ...bytesFile(randomBytes(100_000), 'photo-3.jpg', 'image/jpeg'), gone: true },
+    ]);
+
+    const outcome = await destination.deliver(d);
+
+    expect(outcome).toEqual({
+      kind: 'retry',
+      reason:
+        'photo-3.jpg: opening the file failed: The uploaded file photo-3.jpg changed or was deleted after it was verified, so it was not posted',
+    });
+    expect(double.notes(ticketId)).toHaveLength(0);
   });
 
   it('returns the note of an attempt whose answer was lost instead of posting a second one', async () => {

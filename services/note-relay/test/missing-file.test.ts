@@ -13,7 +13,6 @@ import {
   type WebhookReceiver,
 } from '@uplink/testing/note-relay';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FILE_MISSING_REASON } from '../src/note-relay.ts';
 
 let h: NoteRelayHarness;
 let freshdesk: FreshdeskDouble;
@@ -22,6 +21,10 @@ let webhook: WebhookReceiver;
 
 type Tampering = 'deleted' | 'overwritten';
 type Case = { destination: 'freshdesk' | 'twilio-flex' | 'webhook'; tampering: Tampering; linkId?: string };
+
+/** Why each delivery fails: it names the file (the harness uploads `label.pdf`). */
+const MISSING_REASON =
+  'The file label.pdf is missing from storage (deleted, or changed since it was verified), so it was not delivered.';
 
 const cases: Case[] = (['freshdesk', 'twilio-flex', 'webhook'] as const).flatMap((destination) =>
   (['deleted', 'overwritten'] as const).map((tampering) => ({ destination, tampering })),
@@ -65,11 +68,11 @@ describe('a received file missing from storage at delivery', () => {
     async (item) => {
       const link = await h.settled(item.linkId ?? '');
       expect(link.status).toBe('delivery_failed');
-      expect(link.delivery?.reason).toBe(FILE_MISSING_REASON);
+      expect(link.delivery?.reason).toBe(MISSING_REASON);
       const failed = await eventually('note.failed', async () =>
         (await h.failed()).find((event) => event.linkId === item.linkId),
       );
-      expect(failed.data.reason).toBe(FILE_MISSING_REASON);
+      expect(failed.data.reason).toBe(MISSING_REASON);
     },
   );
 

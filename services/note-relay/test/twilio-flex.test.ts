@@ -1,7 +1,12 @@
 // The Twilio Flex destination against the local TaskRouter double (a real HTTP server that checks
 // auth, parses the form, enforces ETag / If-Match and injects 412 races, 429s, 5xx and resets).
 
-import { completedFiles, type UploadCompletedEvent } from '@uplink/contracts';
+import {
+  completedFiles,
+  UPLOAD_COMPLETED_SCHEMA_VERSION,
+  type UploadCompletedEvent,
+  type UploadedFile,
+} from '@uplink/contracts';
 import { EgressClient } from '@uplink/egress';
 import {
   newTwilioSid,
@@ -50,15 +55,33 @@ function uploadId(): string {
 
 type TestDelivery = Delivery & { urlsMinted: number };
 
+type FileSpec = { uploadId?: string; fileName?: string; kind?: 'audio' | 'video' | 'file' };
+
+/** A submission of one file, or of several (an event as producers publish it: version 2). */
 function delivery(
   ticketId: string,
-  file: { uploadId?: string; fileName?: string; kind?: 'audio' | 'video' | 'file' } = {},
+  specs: FileSpec | readonly FileSpec[] = {},
   signal: AbortSignal = new AbortController().signal,
 ): TestDelivery {
-  const id = file.uploadId ?? uploadId();
+  const files = (Array.isArray(specs) ? (specs as readonly FileSpec[]) : [specs as FileSpec]).map(
+    (file): UploadedFile => {
+      const id = file.uploadId ?? uploadId();
+      return {
+        uploadId: id,
+        kind: file.kind ?? 'file',
+        category: 'document',
+        fileName: file.fileName ?? 'invoice.pdf',
+        contentType: 'application/pdf',
+        size: 1234,
+        container: 'uploads',
+        blobName: `ten/${id}`,
+        etag: '"0x1"',
+      };
+    },
+  );
   const event: UploadCompletedEvent = {
-    schemaVersion: 1,
-    eventId: `evt-${id}`,
+    schemaVersion: UPLOAD_COMPLETED_SCHEMA_VERSION,
+    eventId: `evt-${files[0]?.uploadId}`,
     type: 'upload.completed',
     occurredAt: '2025-01-01T00:00:00.000Z',
     tenantId: 'ten_aaaaaaaaaaaaaaaaaaaa',
@@ -69,28 +92,20 @@ function delivery(
       expiresAt: '2025-01-01T02:00:00.000Z',
       contextMessage: 'Please send the invoice',
       receivedAt: '2025-01-01T00:00:00.000Z',
-      file: {
-        uploadId: id,
-        kind: file.kind ?? 'file',
-        category: 'document',
-        fileName: file.fileName ?? 'invoice.pdf',
-        contentType: 'application/pdf',
-        size: 1234,
-        container: 'uploads',
-        blobName: `ten/${id}`,
-        etag: '"0x1"',
-      },
+      files,
     },
   };
   const result: TestDelivery = {
     event,
+    files: completedFiles(event),
+    customerMessage: undefined,
     openFile: async () => undefined,
     fileUrl: async () => {
       throw new Error('agents get viewer links, never a raw storage URL');
     },
-    viewerUrl: async (ttlMs) => {
+    viewerUrl: async (file, ttlMs) => {
       result.urlsMinted += 1;
-      return `https://files.example.test/f/${id}?ttl=${ttlMs}&n=${result.urlsMinted}`;
+      return `https://files.example.test/f/${file.uploadId}?ttl=${ttlMs}&n=${result.urlsMinted}`;
     },
     uncertain: false,
     signal,
@@ -134,7 +149,7 @@ describe('TwilioFlexDestination', () => {
 
     expect(outcome).toEqual({
       kind: 'posted',
-      target: { noteId: `${sid}:${completedFiles(d.event)[0].uploadId}`, url: null, mode: 'link' },
+      target: { noteId: `${sid}:${d.files[0].uploadId}`, url: null, mode: 'link' },
     });
     const attributes = twilio.task(sid)?.attributes;
     expect(attributes?.channel).toBe('chat');
@@ -145,9 +160,9 @@ describe('TwilioFlexDestination', () => {
     expect(media.slice(0, 2)).toEqual(OLD_MEDIA);
     expect(media[2]).toEqual({
       type: 'Referenced',
-      url: `https://files.example.test/f/${completedFiles(d.event)[0].uploadId}?ttl=86400000&n=1`,
+      url: `https://files.example.test/f/${d.files[0].uploadId}?ttl=86400000&n=1`,
       title: 'invoice.pdf',
-      [UPLOAD_ID_FIELD]: completedFiles(d.event)[0].uploadId,
+      [UPLOAD_ID_FIELD]: d.files[0].uploadId,
     });
 
     const posts = twilio.requests.filter((r) => r.method === 'POST' && r.path.endsWith(sid));
@@ -156,6 +171,54 @@ describe('TwilioFlexDestination', () => {
     expect(posts[0]?.user).toBe(twilio.accountSid);
     expect(posts[0]?.contentType).toBe('application/x-www-form-urlencoded');
     expect(Object.keys(posts[0]?.params ?? {})).toEqual(['Attributes']);
+  });
+
+  it('adds one entry per file of a submission in one update, in order, keeping the old entries', async () => {
+    const sid = twilio.createTask({ attributes: { conversations: { media: OLD_MEDIA } } });
+    const d = delivery(sid, [
+      { fileName: 'photo-1.jpg' },
+      { fileName: 'voice-note.webm', kind: 'audio' },
+      { fileName: 'invoice.pdf' },
+    ]);
+
+    const outcome = await destination().deliver(d);
+
+    expect(outcome).toEqual({
+      kind: 'posted',
+      target: { noteId: `${sid}:${d.files[0].uploadId}`, url: null, mode: 'link' },
+    });
+    const media = twilio.media(sid);
+    expect(media.slice(0, 2)).toEqual(OLD_MEDIA);
+    expect(media.slice(2)).toEqual(
+      d.files.map((file, index) => ({
+        type: 'Referenced',
+        url: `https://files.example.test/f/${file.uploadId}?ttl=86400000&n=${index + 1}`,
+        title: file.fileName,
+        [UPLOAD_ID_FIELD]: file.uploadId,
+      })),
+    );
+    expect(twilio.requests.filter((r) => r.method === 'POST' && r.path.endsWith(sid))).toHaveLength(1);
+    expect(d.urlsMinted).toBe(3);
+  });
+
+  it('adds only the files of a submission not listed yet, and nothing when all are', async () => {
+    const sid = twilio.createTask();
+    const d = delivery(sid, [{ fileName: 'a.pdf' }, { fileName: 'b.pdf' }, { fileName: 'c.pdf' }]);
+    // An earlier attempt wrote the first file's entry (as a single-file delivery would).
+    const earlier = delivery(sid, { uploadId: d.files[0].uploadId, fileName: 'a.pdf' });
+    expect((await destination().deliver(earlier)).kind).toBe('posted');
+
+    expect((await destination().deliver({ ...d, uncertain: true })).kind).toBe('posted');
+    const media = twilio.media(sid);
+    expect(media.map((entry) => (entry as { title: string }).title)).toEqual(['a.pdf', 'b.pdf', 'c.pdf']);
+    for (const file of d.files) expect(ours(media, file.uploadId)).toHaveLength(1);
+    expect(d.urlsMinted).toBe(2);
+
+    const posts = () => twilio.requests.filter((r) => r.method === 'POST' && r.path.endsWith(sid)).length;
+    const before = posts();
+    expect((await destination().deliver({ ...d, uncertain: true })).kind).toBe('posted');
+    expect(posts()).toBe(before);
+    expect(twilio.media(sid)).toHaveLength(3);
   });
 
   it('creates conversations.media when the task has none, with an Embedded entry when configured', async () => {
@@ -203,7 +266,7 @@ describe('TwilioFlexDestination', () => {
     expect(twilio.media(sid)).toEqual(OLD_MEDIA);
     expect(twilio.media(sid, other)).toEqual(OLD_MEDIA.slice(0, 1));
     const mine = twilio.media(sid, reservation);
-    expect(ours(mine, completedFiles(d.event)[0].uploadId)).toHaveLength(1);
+    expect(ours(mine, d.files[0].uploadId)).toHaveLength(1);
     const reservations = twilio.task(sid)?.attributes.reservation_attributes as Record<
       string,
       { wrapup?: string }
@@ -232,7 +295,7 @@ describe('TwilioFlexDestination', () => {
     expect(media).toEqual([
       ...OLD_MEDIA,
       ...theirs,
-      expect.objectContaining({ [UPLOAD_ID_FIELD]: completedFiles(d.event)[0].uploadId }),
+      expect.objectContaining({ [UPLOAD_ID_FIELD]: d.files[0].uploadId }),
     ]);
     expect(d.urlsMinted).toBe(1);
   });
@@ -245,7 +308,7 @@ describe('TwilioFlexDestination', () => {
     expect((await destination().deliver(d)).kind).toBe('posted');
     const media = twilio.media(sid, reservation);
     expect(media).toHaveLength(3);
-    expect(ours(media, completedFiles(d.event)[0].uploadId)).toHaveLength(1);
+    expect(ours(media, d.files[0].uploadId)).toHaveLength(1);
   });
 
   it('lets eight uploads to one task race each other and keeps all eight', async () => {
@@ -257,7 +320,7 @@ describe('TwilioFlexDestination', () => {
     expect(outcomes.map((o) => o.kind)).toEqual(Array(8).fill('posted'));
     const media = twilio.media(sid);
     expect(media.slice(0, 2)).toEqual(OLD_MEDIA);
-    for (const d of deliveries) expect(ours(media, completedFiles(d.event)[0].uploadId)).toHaveLength(1);
+    for (const d of deliveries) expect(ours(media, d.files[0].uploadId)).toHaveLength(1);
     expect(media).toHaveLength(10);
     const conflicts = twilio.requests.filter((r) => r.path.endsWith(sid) && r.status === 412);
     expect(conflicts.length).toBeGreaterThan(0);
@@ -419,7 +482,7 @@ describe('TwilioFlexDestination', () => {
     twilio.setChaos({});
     const media = twilio.media(sid);
     expect(media.slice(0, 2)).toEqual(OLD_MEDIA);
-    for (const d of deliveries) expect(ours(media, completedFiles(d.event)[0].uploadId)).toHaveLength(1);
+    for (const d of deliveries) expect(ours(media, d.files[0].uploadId)).toHaveLength(1);
     expect(media).toHaveLength(22);
     expect(Math.max(...attempts)).toBeLessThanOrEqual(10);
     expect(attempts.some((n) => n > 1)).toBe(true);

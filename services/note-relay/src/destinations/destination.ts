@@ -1,23 +1,30 @@
-import type { DeliveryTarget, UploadCompletedEvent } from '@uplink/contracts';
+import type { DeliveryTarget, UploadCompletedEvent, UploadedFile } from '@uplink/contracts';
 import { isEgressRefusal } from '@uplink/egress';
 import { retryAfterMs } from '@uplink/kit';
 
 /** What a destination gets for one delivery attempt. */
 export type Delivery = {
   event: UploadCompletedEvent;
+  /**
+   * Every file of the submission, in the order the customer sent them: one or more (one for an
+   * event of schema version 1). The first file's upload id is the submission's reference.
+   */
+  files: readonly [UploadedFile, ...UploadedFile[]];
+  /** What the customer wrote for the agent with the files, when they wrote something. */
+  customerMessage: string | undefined;
   /** The verified file as a stream, conditional on its ETag; undefined when it changed or is gone. */
-  openFile(): Promise<{ stream: NodeJS.ReadableStream; size: number } | undefined>;
+  openFile(file: UploadedFile): Promise<{ stream: NodeJS.ReadableStream; size: number } | undefined>;
   /**
    * A raw read-only storage URL to the file valid for `ttlMs`: for machines (the webhook). It
    * cannot be revoked; never give it to a person's browser.
    */
-  fileUrl(ttlMs: number): Promise<string>;
+  fileUrl(file: UploadedFile, ttlMs: number): Promise<string>;
   /**
    * A new viewer link for the agent, valid for `ttlMs`: a page with the file's name, an inline
    * player and a download button, behind an unguessable capability that can be revoked
    * (`DELETE /v1/links/{id}/file-links`). Each call mints another capability.
    */
-  viewerUrl(ttlMs: number): Promise<string>;
+  viewerUrl(file: UploadedFile, ttlMs: number): Promise<string>;
   /**
    * An earlier attempt may have reached the destination (it crashed or timed out after
    * sending): look for its result before posting again.

@@ -1,9 +1,10 @@
-// Freshdesk: each upload becomes a private note on the ticket, with the file attached (streamed
-// from the blob) or, when Freshdesk's 20 MB per-ticket cap does not leave room, with a link to it.
+// Freshdesk: each submission becomes one private note on the ticket, with its files attached
+// (streamed from the blobs, one after the other) and, for the files Freshdesk's 20 MB per-ticket cap
+// leaves no room for, links to them instead.
 // API v2: POST /api/v2/tickets/{id}/notes (multipart or JSON), GET .../conversations; basic auth
 // with the API key as user name and any password ("X").
 
-import { completedFiles } from '@uplink/contracts';
+import type { UploadedFile } from '@uplink/contracts';
 import type { EgressClient, EgressRequest } from '@uplink/egress';
 import {
   type Delivery,
@@ -12,8 +13,13 @@ import {
   outcomeForError,
   outcomeForStatus,
 } from './destination.ts';
-import { FRESHDESK_ATTACHMENT_LIMIT_BYTES, freshdeskNoteHtml, type NoteInput } from './freshdesk-note.ts';
-import { multipartBody } from './multipart-body.ts';
+import {
+  FRESHDESK_ATTACHMENT_LIMIT_BYTES,
+  freshdeskNoteHtml,
+  type LinkedWhy,
+  type NoteFile,
+} from './freshdesk-note.ts';
+import { destroyStream, multipartBody } from './multipart-body.ts';
 
 export type FreshdeskConfig = {
   /** The account's address, e.g. https://acme.freshdesk.com (or a local double in tests). */
@@ -47,14 +53,44 @@ type Answer = { status: number; headers: Headers; text: string; complete: boolea
 type NoAnswer = { error: unknown; timedOut: boolean; stopped: boolean };
 type Mode = 'attachment' | 'link';
 
-/** Returned by the attachment attempt when Freshdesk refused the file for the ticket's 20 MB cap. */
+/** Returned by the attachment attempt when Freshdesk refused the files for the ticket's 20 MB cap. */
 const TICKET_FULL = Symbol('ticket full');
 
+/** What one note carries: the files attached, and the files linked with why. */
+type NotePlan = {
+  attached: readonly UploadedFile[];
+  linked: readonly { file: UploadedFile; why: LinkedWhy }[];
+};
+
 /**
- * Posts an upload as a private note on a Freshdesk ticket.
+ * Which files go into the note as attachments: greedily in the customer's order, each that still
+ * fits under the 20 MB cap with the ones before it; the others are linked. Freshdesk caps all
+ * attachments of a TICKET at 20 MB together (its API documentation for notes; the double enforces
+ * it), so a second note could never carry an attachment this one has no room for: one note holds
+ * the whole submission, never a split.
+ */
+export function planNote(files: readonly UploadedFile[]): NotePlan {
+  const attached: UploadedFile[] = [];
+  const linked: { file: UploadedFile; why: LinkedWhy }[] = [];
+  let bytes = 0;
+  for (const file of files) {
+    if (file.size > FRESHDESK_ATTACHMENT_LIMIT_BYTES) linked.push({ file, why: 'file-too-large' });
+    else if (bytes + file.size > FRESHDESK_ATTACHMENT_LIMIT_BYTES) linked.push({ file, why: 'ticket-full' });
+    else {
+      attached.push(file);
+      bytes += file.size;
+    }
+  }
+  return { attached, linked };
+}
+
+/**
+ * Posts a submission as one private note on a Freshdesk ticket: its files attached where the
+ * ticket's 20 MB cap leaves room (see planNote), linked where not, and the customer's message.
  *
- * Idempotency. Freshdesk has no idempotency key, so every note carries its upload's id in a
- * "Uplink reference: upl_…" line, and an attempt that may repeat an earlier one
+ * Idempotency. Freshdesk has no idempotency key, so every note carries its first file's upload id
+ * in a "Uplink reference: upl_…" line (a note posted for a single-file event of schema version 1
+ * carries that file's, the same), and an attempt that may repeat an earlier one
  * (`delivery.uncertain`) first lists the ticket's conversations and returns the note it finds
  * instead of posting another. What that guarantees, and what it cannot:
  * - A crash, timeout or reset after Freshdesk stored the note but before its answer was recorded
@@ -86,47 +122,66 @@ export class FreshdeskDestination implements Destination {
 
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
     const { ticket } = delivery.event.data;
-    const [file] = completedFiles(delivery.event);
     if (!/^[1-9]\d{0,17}$/.test(ticket.id)) {
       return { kind: 'failed', reason: `Freshdesk ticket ids are numbers; "${ticket.id}" is not one` };
     }
     if (delivery.uncertain) {
-      const earlier = await this.#findEarlierNote(ticket.id, file.uploadId, delivery.signal);
+      const earlier = await this.#findEarlierNote(ticket.id, delivery.files[0].uploadId, delivery.signal);
       if (earlier !== undefined) return earlier;
     }
+    // Viewer links are minted once per file and attempt, also when a refused note is posted again
+    // with links only: each one is a capability of its own.
+    const links = new ViewerLinks(delivery, this.#linkTtlMs, this.#now);
     // Decided up front: a file over the cap can never be attached, so it is not even sent.
-    if (file.size > FRESHDESK_ATTACHMENT_LIMIT_BYTES) return this.#postLinkNote(delivery, 'file-too-large');
-    const attached = await this.#postAttachmentNote(delivery);
-    return attached === TICKET_FULL ? this.#postLinkNote(delivery, 'ticket-full') : attached;
+    const plan = planNote(delivery.files);
+    const attached =
+      plan.attached.length === 0 ? TICKET_FULL : await this.#postAttachmentNote(delivery, plan, links);
+    if (attached !== TICKET_FULL) return attached;
+    const allLinked: NotePlan = {
+      attached: [],
+      linked: delivery.files.map(
+        (file) => plan.linked.find((item) => item.file === file) ?? { file, why: 'ticket-full' },
+      ),
+    };
+    return this.#postLinkNote(delivery, allLinked, links);
   }
 
-  async #postAttachmentNote(delivery: Delivery): Promise<DeliveryOutcome | typeof TICKET_FULL> {
+  async #postAttachmentNote(
+    delivery: Delivery,
+    plan: NotePlan,
+    links: ViewerLinks,
+  ): Promise<DeliveryOutcome | typeof TICKET_FULL> {
     const { ticket } = delivery.event.data;
-    const [file] = completedFiles(delivery.event);
+    const [first, ...rest] = plan.attached;
+    if (first === undefined) return TICKET_FULL;
+    const html = await this.#noteHtml(delivery, plan, links);
+    if (typeof html !== 'string') return html;
+    // The first file is opened before anything is sent: a file gone since verification fails the
+    // attempt without a request. The others are opened as the body reaches them.
     let opened: Awaited<ReturnType<Delivery['openFile']>>;
     try {
-      opened = await delivery.openFile();
+      opened = await delivery.openFile(first);
     } catch (error) {
       return { kind: 'retry', reason: `reading the file failed: ${messageOf(error)}` };
     }
-    if (opened === undefined) {
-      return {
-        kind: 'failed',
-        reason: 'The uploaded file changed or was deleted after it was verified, so it was not posted',
-      };
-    }
+    if (opened === undefined) return changedOutcome(first);
+    const firstStream = opened.stream;
     const body = multipartBody(
       [
-        { name: 'body', value: freshdeskNoteHtml(this.#noteInput(delivery)) },
+        { name: 'body', value: html },
         { name: 'private', value: 'true' },
       ],
-      {
-        field: 'attachments[]',
-        fileName: file.fileName,
-        contentType: file.contentType,
-        size: opened.size,
-        stream: opened.stream,
-      },
+      [
+        { ...attachmentPart(first), open: async () => firstStream },
+        ...rest.map((file) => ({
+          ...attachmentPart(file),
+          open: async () => {
+            const later = await delivery.openFile(file);
+            if (later === undefined) throw new Error(changedOutcome(file).reason);
+            return later.stream;
+          },
+        })),
+      ],
     );
     try {
       const answer = await this.#exchange(
@@ -149,20 +204,14 @@ export class FreshdeskDestination implements Destination {
       return this.#noteOutcome(answer, delivery, 'attachment');
     } finally {
       body.dispose();
+      // Not pulled at all when the request failed before reading its body: close that read too.
+      destroyStream(firstStream);
     }
   }
 
-  async #postLinkNote(delivery: Delivery, why: 'file-too-large' | 'ticket-full'): Promise<DeliveryOutcome> {
-    // The expiry printed is taken before the URL is made, so the link never ends earlier than said.
-    const expiresAt = new Date(this.#now().getTime() + this.#linkTtlMs);
-    let url: string;
-    try {
-      url = await delivery.viewerUrl(this.#linkTtlMs);
-    } catch (error) {
-      return { kind: 'retry', reason: `making a link to the file failed: ${messageOf(error)}` };
-    }
-    if (!/^https?:\/\//i.test(url)) return { kind: 'failed', reason: `the file link is not an http(s) URL` };
-    const html = freshdeskNoteHtml({ ...this.#noteInput(delivery), link: { url, expiresAt, why } });
+  async #postLinkNote(delivery: Delivery, plan: NotePlan, links: ViewerLinks): Promise<DeliveryOutcome> {
+    const html = await this.#noteHtml(delivery, plan, links);
+    if (typeof html !== 'string') return html;
     const answer = await this.#exchange(
       this.#notesPath(delivery.event.data.ticket.id),
       {
@@ -213,6 +262,26 @@ export class FreshdeskDestination implements Destination {
     return undefined;
   }
 
+  /** The note's HTML for the plan, with a viewer link for each linked file; or why not. */
+  async #noteHtml(delivery: Delivery, plan: NotePlan, links: ViewerLinks): Promise<string | DeliveryOutcome> {
+    const { data } = delivery.event;
+    const files: NoteFile[] = [];
+    for (const file of delivery.files) {
+      const linked = plan.linked.find((item) => item.file === file);
+      const link = linked === undefined ? undefined : await links.linkTo(file, linked.why);
+      if (link !== undefined && 'kind' in link) return link;
+      files.push({ fileName: file.fileName, contentType: file.contentType, size: file.size, link });
+    }
+    return freshdeskNoteHtml({
+      shortId: data.shortId,
+      contextMessage: data.contextMessage,
+      customerMessage: delivery.customerMessage,
+      uploadId: delivery.files[0].uploadId,
+      receivedAt: data.receivedAt,
+      files,
+    });
+  }
+
   async #noteOutcome(answer: Answer, delivery: Delivery, mode: Mode): Promise<DeliveryOutcome> {
     const ticketId = delivery.event.data.ticket.id;
     if (answer.status !== 200 && answer.status !== 201)
@@ -223,11 +292,7 @@ export class FreshdeskDestination implements Destination {
       return this.#posted(ticketId, id, mode);
     // Stored, but the answer does not say as what: find it by its reference rather than risk a
     // second note on the next attempt.
-    const found = await this.#findEarlierNote(
-      ticketId,
-      completedFiles(delivery.event)[0].uploadId,
-      delivery.signal,
-    );
+    const found = await this.#findEarlierNote(ticketId, delivery.files[0].uploadId, delivery.signal);
     return (
       found ?? {
         kind: 'retry',
@@ -308,21 +373,50 @@ export class FreshdeskDestination implements Destination {
     }
   }
 
-  #noteInput(delivery: Delivery): NoteInput {
-    const { data } = delivery.event;
-    const [file] = completedFiles(delivery.event);
-    return {
-      shortId: data.shortId,
-      contextMessage: data.contextMessage,
-      uploadId: file.uploadId,
-      receivedAt: data.receivedAt,
-      file: { fileName: file.fileName, contentType: file.contentType, size: file.size },
-    };
-  }
-
   #notesPath(ticketId: string): string {
     return `/api/v2/tickets/${ticketId}/notes`;
   }
+}
+
+/** The viewer links of one attempt's note: one per linked file, minted on first use. */
+class ViewerLinks {
+  readonly #delivery: Delivery;
+  readonly #ttlMs: number;
+  readonly #expiresAt: Date;
+  readonly #urls = new Map<string, string>();
+
+  constructor(delivery: Delivery, ttlMs: number, now: () => Date) {
+    this.#delivery = delivery;
+    this.#ttlMs = ttlMs;
+    // The expiry printed is taken before the URLs are made, so a link never ends earlier than said.
+    this.#expiresAt = new Date(now().getTime() + ttlMs);
+  }
+
+  async linkTo(file: UploadedFile, why: LinkedWhy): Promise<NoteFile['link'] | DeliveryOutcome> {
+    let url = this.#urls.get(file.uploadId);
+    if (url === undefined) {
+      try {
+        url = await this.#delivery.viewerUrl(file, this.#ttlMs);
+      } catch (error) {
+        return { kind: 'retry', reason: `making a link to the file failed: ${messageOf(error)}` };
+      }
+      if (!/^https?:\/\//i.test(url))
+        return { kind: 'failed', reason: `the file link is not an http(s) URL` };
+      this.#urls.set(file.uploadId, url);
+    }
+    return { url, expiresAt: this.#expiresAt, why };
+  }
+}
+
+function attachmentPart(file: UploadedFile) {
+  return { field: 'attachments[]', fileName: file.fileName, contentType: file.contentType, size: file.size };
+}
+
+function changedOutcome(file: UploadedFile): Extract<DeliveryOutcome, { kind: 'failed' }> {
+  return {
+    kind: 'failed',
+    reason: `The uploaded file ${file.fileName} changed or was deleted after it was verified, so it was not posted`,
+  };
 }
 
 type FieldError = { field?: unknown; message?: unknown; code?: unknown };

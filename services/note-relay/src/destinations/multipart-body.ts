@@ -1,6 +1,6 @@
-// A multipart/form-data body whose file part is streamed: the preamble and epilogue are small
-// buffers, the file's bytes pass straight from its Node stream to the request as they are pulled,
-// so the body's exact length is known up front and the file is never held whole in memory.
+// A multipart/form-data body whose file parts are streamed: the part headers are small buffers, each
+// file's bytes pass straight from its Node stream to the request as they are pulled, one file after
+// the other, so the body's exact length is known up front and no file is ever held whole in memory.
 
 import { randomBytes } from 'node:crypto';
 
@@ -11,9 +11,13 @@ export type MultipartFile = {
   field: string;
   fileName: string;
   contentType: string;
-  /** The exact number of bytes `stream` yields; anything else fails the body. */
+  /** The exact number of bytes the opened stream yields; anything else fails the body. */
   size: number;
-  stream: NodeJS.ReadableStream;
+  /**
+   * The file's bytes, opened when the body reaches this part: one file is read at a time, so a
+   * note with many attachments holds one storage connection, not one per file.
+   */
+  open(): Promise<NodeJS.ReadableStream>;
 };
 
 export type MultipartBody = {
@@ -21,84 +25,119 @@ export type MultipartBody = {
   contentType: string;
   /** Exact, for the request's Content-Length. */
   contentLength: number;
-  /** Pull-driven: the file stream is read only as fast as the request consumes it. */
+  /** Pull-driven: each file stream is read only as fast as the request consumes it. */
   stream: ReadableStream<Uint8Array>;
-  /** Why reading the file failed, when it did (the request then fails with it). */
+  /** Why reading a file failed, when it did (the request then fails with it). */
   fileError(): Error | undefined;
-  /** Stops reading the file if the request ended before the body was consumed. */
+  /** Stops reading if the request ended before the body was consumed. */
   dispose(): void;
 };
 
-/** Thrown into the body when the file stream breaks or yields a different number of bytes. */
+/** Thrown into the body when a file cannot be opened, breaks, or yields a different number of bytes. */
 export class FileReadError extends Error {
   override readonly name = 'FileReadError';
 }
 
 const CRLF = '\r\n';
 
-export function multipartBody(fields: readonly MultipartField[], file: MultipartFile): MultipartBody {
+export function multipartBody(
+  fields: readonly MultipartField[],
+  files: readonly MultipartFile[],
+): MultipartBody {
   const boundary = `----UplinkBoundary${randomBytes(16).toString('hex')}`;
   let head = '';
   for (const field of fields) {
     head += `--${boundary}${CRLF}Content-Disposition: form-data; name="${quoted(field.name)}"${CRLF}${CRLF}`;
     head += `${field.value}${CRLF}`;
   }
-  head +=
-    `--${boundary}${CRLF}` +
-    `Content-Disposition: form-data; name="${quoted(file.field)}"; filename="${quoted(file.fileName)}"${CRLF}` +
-    `Content-Type: ${headerSafeType(file.contentType)}${CRLF}${CRLF}`;
-  const preamble = Buffer.from(head, 'utf8');
-  const epilogue = Buffer.from(`${CRLF}--${boundary}--${CRLF}`, 'utf8');
+  const fieldsPart = Buffer.from(head, 'utf8');
+  const fileHeads = files.map((file) =>
+    Buffer.from(
+      `--${boundary}${CRLF}` +
+        `Content-Disposition: form-data; name="${quoted(file.field)}"; filename="${quoted(file.fileName)}"${CRLF}` +
+        `Content-Type: ${headerSafeType(file.contentType)}${CRLF}${CRLF}`,
+      'utf8',
+    ),
+  );
+  const afterFile = Buffer.from(CRLF, 'utf8');
+  const closing = Buffer.from(`--${boundary}--${CRLF}`, 'utf8');
 
-  const source = file.stream;
-  const chunks = source[Symbol.asyncIterator]();
-  let stage: 'preamble' | 'file' | 'done' = 'preamble';
-  let sent = 0;
+  // Which file a read failure is about, when the note carries several.
+  const labelOf = (file: MultipartFile) => (files.length > 1 ? `${file.fileName}: ` : '');
+  let source: NodeJS.ReadableStream | undefined;
   let failure: Error | undefined;
+  let finished = false;
 
+  async function* parts(): AsyncGenerator<Buffer> {
+    if (fieldsPart.length > 0) yield fieldsPart;
+    for (const [index, file] of files.entries()) {
+      yield fileHeads[index] as Buffer;
+      try {
+        source = await file.open();
+      } catch (error) {
+        throw new FileReadError(`${labelOf(file)}opening the file failed: ${messageOf(error)}`, {
+          cause: error,
+        });
+      }
+      let sent = 0;
+      try {
+        for await (const chunk of source as AsyncIterable<string | Buffer>) {
+          const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+          sent += bytes.length;
+          if (sent > file.size) {
+            throw new FileReadError(
+              `${labelOf(file)}the file has more than the ${file.size} bytes announced`,
+            );
+          }
+          yield bytes;
+        }
+      } catch (error) {
+        if (error instanceof FileReadError) throw error;
+        throw new FileReadError(`${labelOf(file)}reading the file failed: ${messageOf(error)}`, {
+          cause: error,
+        });
+      } finally {
+        source = undefined;
+      }
+      if (sent !== file.size) {
+        throw new FileReadError(`${labelOf(file)}the file ended after ${sent} of ${file.size} bytes`);
+      }
+      yield afterFile;
+    }
+    yield closing;
+  }
+
+  const chunks = parts();
   const stopReading = (): void => {
-    stage = 'done';
-    const destroy = (source as { destroy?: unknown }).destroy;
-    if (typeof destroy === 'function') destroy.call(source);
-    else void chunks.return?.();
+    if (finished) return;
+    finished = true;
+    // A pull may be waiting on the file stream: destroying it ends that wait; the generator's
+    // own clean-up then has nothing left to close.
+    if (source !== undefined) destroyStream(source);
+    void chunks.return(undefined).catch(() => {});
   };
 
   const stream = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        if (stage === 'preamble') {
-          stage = 'file';
-          controller.enqueue(preamble);
-          return;
-        }
-        if (stage !== 'file') return;
-        let next: IteratorResult<string | Buffer>;
+        if (finished) return;
+        let next: IteratorResult<Buffer>;
         try {
           next = await chunks.next();
         } catch (error) {
-          failure = new FileReadError(`reading the file failed: ${messageOf(error)}`, { cause: error });
+          failure =
+            error instanceof FileReadError
+              ? error
+              : new FileReadError(`reading the file failed: ${messageOf(error)}`, { cause: error });
           stopReading();
           throw failure;
         }
-        if (!next.done) {
-          const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
-          sent += chunk.length;
-          if (sent > file.size) {
-            failure = new FileReadError(`the file has more than the ${file.size} bytes announced`);
-            stopReading();
-            throw failure;
-          }
-          controller.enqueue(chunk);
+        if (next.done) {
+          finished = true;
+          controller.close();
           return;
         }
-        if (sent !== file.size) {
-          failure = new FileReadError(`the file ended after ${sent} of ${file.size} bytes`);
-          stage = 'done';
-          throw failure;
-        }
-        stage = 'done';
-        controller.enqueue(epilogue);
-        controller.close();
+        controller.enqueue(next.value);
       },
       cancel() {
         stopReading();
@@ -109,13 +148,23 @@ export function multipartBody(fields: readonly MultipartField[], file: Multipart
 
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
-    contentLength: preamble.length + file.size + epilogue.length,
+    contentLength:
+      fieldsPart.length +
+      files.reduce(
+        (sum, file, index) => sum + (fileHeads[index]?.length ?? 0) + file.size + afterFile.length,
+        0,
+      ) +
+      closing.length,
     stream,
     fileError: () => failure,
-    dispose: () => {
-      if (stage !== 'done') stopReading();
-    },
+    dispose: stopReading,
   };
+}
+
+/** Closes a file stream (and the storage read behind it); harmless on one that ended. */
+export function destroyStream(stream: NodeJS.ReadableStream): void {
+  const destroy = (stream as { destroy?: unknown }).destroy;
+  if (typeof destroy === 'function') destroy.call(stream);
 }
 
 /**

@@ -1,5 +1,5 @@
-// Twilio Flex: an upload becomes a media entry on the TaskRouter task the link was made for, shown
-// to agents and supervisors on the Flex Insights Conversation Screen.
+// Twilio Flex: each file of a submission becomes a media entry on the TaskRouter task the link was
+// made for, shown to agents and supervisors on the Flex Insights Conversation Screen.
 //
 // Sources: twilio.com/docs/flex/developer/insights/custom-media-attached-conversations (the
 // `conversations.media` and `reservation_attributes.<WR>.media` lists; `Referenced` and `Embedded`
@@ -14,7 +14,7 @@
 // talk-time metrics. It gets the same link entry as any other file.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { completedFiles, TWILIO_TASKROUTER_URL } from '@uplink/contracts';
+import { TWILIO_TASKROUTER_URL } from '@uplink/contracts';
 import type { EgressClient, EgressResponse } from '@uplink/egress';
 import {
   type Delivery,
@@ -50,7 +50,7 @@ export type TwilioFlexOptions = {
   random?: () => number;
 };
 
-/** The field that marks an entry as this upload's, so a redelivery finds it instead of adding another. */
+/** The field that marks an entry as this file's, so a redelivery finds it instead of adding another. */
 export const UPLOAD_ID_FIELD = 'uplink_upload_id';
 
 const DEFAULT_LINK_TTL_MS = 24 * 60 * 60 * 1000;
@@ -83,13 +83,15 @@ export function parseFlexTicketId(id: string): FlexTaskRef | undefined {
 type TaskRead = { etag: string; attributes: string; status: string | undefined };
 
 /**
- * Adds one media entry per upload to a Flex task with optimistic concurrency: GET the task, merge
- * the entry into the list keeping everything else, POST the whole `Attributes` with `If-Match`;
- * a 412 means someone else wrote first, so read again and merge again (bounded, jittered).
+ * Adds one media entry per file of a submission to a Flex task with optimistic concurrency: GET the
+ * task, merge the entries into the list keeping everything else, POST the whole `Attributes` with
+ * `If-Match` (all files in one update); a 412 means someone else wrote first, so read again and
+ * merge again (bounded, jittered).
  *
- * Idempotent by construction: every entry carries `uplink_upload_id`, and an attempt that finds its
- * upload already listed (an earlier POST landed but its answer was lost) returns `posted` without
- * writing. The guarantee holds as long as nobody removes the marker from the entry.
+ * Idempotent by construction, per file: every entry carries `uplink_upload_id`, and an attempt
+ * adds only the files not listed yet (an earlier POST landed but its answer was lost), returning
+ * `posted` without writing when all are. The guarantee holds as long as nobody removes the marker
+ * from an entry.
  *
  * A task that can no longer take the entry (deleted, or finished and refused) ends `failed` with
  * `fallback: true`, so the relay gives the upload to the tenant's fallback destination.
@@ -120,7 +122,6 @@ export class TwilioFlexDestination implements Destination {
 
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
     const { ticket } = delivery.event.data;
-    const [file] = completedFiles(delivery.event);
     const ref = parseFlexTicketId(ticket.id);
     if (ref === undefined) {
       return {
@@ -130,10 +131,11 @@ export class TwilioFlexDestination implements Destination {
     }
     const posted: DeliveryOutcome = {
       kind: 'posted',
-      target: { noteId: `${ref.taskSid}:${file.uploadId}`, url: null, mode: 'link' },
+      target: { noteId: `${ref.taskSid}:${delivery.files[0].uploadId}`, url: null, mode: 'link' },
     };
-    // Minted once per attempt and only when an entry is written: each call is a new capability.
-    let entry: Record<string, string> | undefined;
+    // Minted once per file and attempt, and only when its entry is written: each call is a new
+    // capability.
+    const entries = new Map<string, Record<string, string>>();
 
     for (let conflicts = 0; ; conflicts += 1) {
       const read = await this.#read(ref, delivery.signal);
@@ -147,21 +149,29 @@ export class TwilioFlexDestination implements Destination {
           fallback: true,
         };
       }
-      if (list.some((item) => asObject(item)?.[UPLOAD_ID_FIELD] === file.uploadId)) return posted;
+      const listed = new Set(list.map((item) => asObject(item)?.[UPLOAD_ID_FIELD]));
+      const missing = delivery.files.filter((file) => !listed.has(file.uploadId));
+      if (missing.length === 0) return posted;
 
-      if (entry === undefined) {
-        try {
-          entry = {
-            type: this.#mediaEntry,
-            url: await delivery.viewerUrl(this.#linkTtlMs),
-            title: file.fileName,
-            [UPLOAD_ID_FIELD]: file.uploadId,
-          };
-        } catch (err) {
-          return outcomeForError(err, 'The file store');
+      const adding: Record<string, string>[] = [];
+      for (const file of missing) {
+        let entry = entries.get(file.uploadId);
+        if (entry === undefined) {
+          try {
+            entry = {
+              type: this.#mediaEntry,
+              url: await delivery.viewerUrl(file, this.#linkTtlMs),
+              title: file.fileName,
+              [UPLOAD_ID_FIELD]: file.uploadId,
+            };
+          } catch (err) {
+            return outcomeForError(err, 'The file store');
+          }
+          entries.set(file.uploadId, entry);
         }
+        adding.push(entry);
       }
-      const attributes = withEntry(read.attributes, ref.reservationSid, entry);
+      const attributes = withEntries(read.attributes, ref.reservationSid, adding);
 
       const written = await this.#write(ref, read, attributes, delivery.signal);
       if (written === 'ok') return posted;
@@ -332,14 +342,18 @@ function mediaList(attributesJson: string, reservationSid: string | undefined): 
   return Array.isArray(media) ? media : [];
 }
 
-function withEntry(attributesJson: string, reservationSid: string | undefined, entry: JsonObject): string {
+function withEntries(
+  attributesJson: string,
+  reservationSid: string | undefined,
+  entries: JsonObject[],
+): string {
   const located = locate(attributesJson, reservationSid);
   // `mediaList` was asked first on the same text, so this cannot fail.
   if (typeof located === 'string') throw new Error(located);
   const { root, parent, key } = located;
   const holder = located.holder ?? {};
   parent[key] = holder;
-  holder.media = [...(Array.isArray(holder.media) ? holder.media : []), entry];
+  holder.media = [...(Array.isArray(holder.media) ? holder.media : []), ...entries];
   return JSON.stringify(root);
 }
 

@@ -1,5 +1,4 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { completedFiles } from '@uplink/contracts';
 import type { EgressClient, EgressResponse } from '@uplink/egress';
 import type { Delivery, DeliveryOutcome, Destination } from './destination.ts';
 import { outcomeForError, outcomeForStatus } from './destination.ts';
@@ -49,9 +48,17 @@ export function verifyWebhook(
 }
 
 /**
- * POSTs the upload as signed JSON: the link, its ticket, the file's metadata and a short-lived
- * URL to fetch it. Any 2xx is success. The delivery id header is the same on every retry of one
- * upload, so a receiver can drop duplicates (it may get one after a timeout that did arrive).
+ * The payload's version: 2 lists every file of the submission in `files` and carries the
+ * customer's message; `file` is the first of them, as version 1 (one file, no `version` field) had
+ * it, for receivers written against that.
+ */
+export const WEBHOOK_PAYLOAD_VERSION = 2;
+
+/**
+ * POSTs the submission as signed JSON: the link, its ticket, the customer's message, each file's
+ * metadata and a short-lived URL to fetch it. Any 2xx is success. The delivery id header is the
+ * same on every retry of one submission, so a receiver can drop duplicates (it may get one after a
+ * timeout that did arrive).
  */
 export class WebhookDestination implements Destination {
   readonly #url: string;
@@ -77,30 +84,38 @@ export class WebhookDestination implements Destination {
 
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
     const { event } = delivery;
-    const [file] = completedFiles(event);
-    const deliveryId = `${event.linkId}:${file.uploadId}`;
+    const first = delivery.files[0];
+    const deliveryId = `${event.linkId}:${first.uploadId}`;
+    const urlExpiresAt = new Date(this.#now().getTime() + FILE_URL_TTL_MS).toISOString();
+    const files = [];
+    for (const file of delivery.files) {
+      files.push({
+        name: file.fileName,
+        contentType: file.contentType,
+        size: file.size,
+        kind: file.kind,
+        category: file.category,
+        url: await delivery.fileUrl(file, FILE_URL_TTL_MS),
+        urlExpiresAt,
+      });
+    }
     const body = JSON.stringify({
       type: 'upload.received',
+      version: WEBHOOK_PAYLOAD_VERSION,
       deliveryId,
       tenantId: event.tenantId,
       linkId: event.linkId,
       shortId: event.data.shortId,
       ticket: event.data.ticket,
       contextMessage: event.data.contextMessage ?? null,
+      customerMessage: delivery.customerMessage ?? null,
       receivedAt: event.data.receivedAt,
-      file: {
-        name: file.fileName,
-        contentType: file.contentType,
-        size: file.size,
-        kind: file.kind,
-        category: file.category,
-        url: await delivery.fileUrl(FILE_URL_TTL_MS),
-        urlExpiresAt: new Date(this.#now().getTime() + FILE_URL_TTL_MS).toISOString(),
-      },
+      files,
+      file: files[0],
     });
-    // The receiver's own system is out of our sight: the agent's "Go to message" opens the file's
-    // viewer page. Made before posting, so a posted webhook is never retried for want of it.
-    const viewer = await delivery.viewerUrl(this.#linkTtlMs);
+    // The receiver's own system is out of our sight: the agent's "Go to message" opens the first
+    // file's viewer page. Made before posting, so a posted webhook is never retried for want of it.
+    const viewer = await delivery.viewerUrl(first, this.#linkTtlMs);
     const timestamp = Math.floor(this.#now().getTime() / 1000);
     let response: EgressResponse;
     try {
