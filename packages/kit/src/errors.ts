@@ -5,11 +5,14 @@ export class AppError extends Error {
   override name = 'AppError';
   readonly code: ErrorCode;
   readonly statusCode: number;
+  /** The file of a submission the error is about: the envelope names it too. */
+  readonly uploadId: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; uploadId?: string }) {
     super(message, options);
     this.code = code;
     this.statusCode = ErrorCodes[code];
+    this.uploadId = options?.uploadId;
   }
 }
 

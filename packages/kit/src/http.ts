@@ -140,9 +140,10 @@ export function createHttpApp(opts: HttpAppOptions) {
   registerHealth(app, opts.readiness ?? {}, () => app.draining);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const { status, code, message } = describeError(error, opts.isUnavailable ?? (() => false));
+    const { status, code, message, uploadId } = describeError(error, opts.isUnavailable ?? (() => false));
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply.code(status).send({ error: { code, message } } satisfies ErrorEnvelope);
+    const named = uploadId !== undefined ? { uploadId } : {};
+    return reply.code(status).send({ error: { code, message, ...named } } satisfies ErrorEnvelope);
   });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({
@@ -155,10 +156,17 @@ export function createHttpApp(opts: HttpAppOptions) {
 function describeError(
   error: FastifyError,
   isUnavailable: (err: unknown) => boolean,
-): { status: number; code: ErrorCode; message: string } {
+): { status: number; code: ErrorCode; message: string; uploadId?: string } {
   if (error instanceof AppError) {
-    const message = error.statusCode >= 500 ? 'The service is temporarily unavailable.' : error.message;
-    return { status: error.statusCode, code: error.code, message };
+    if (error.statusCode >= 500) {
+      return {
+        status: error.statusCode,
+        code: error.code,
+        message: 'The service is temporarily unavailable.',
+      };
+    }
+    const named = error.uploadId !== undefined ? { uploadId: error.uploadId } : {};
+    return { status: error.statusCode, code: error.code, message: error.message, ...named };
   }
   if (error.validation) {
     return { status: 400, code: 'invalid_request', message: validationMessage(error) };

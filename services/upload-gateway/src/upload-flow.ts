@@ -1,11 +1,15 @@
 import {
   baseMime,
   formatBytes,
+  type LinkStatus,
   MEDIA_CATEGORIES,
   MEDIA_TYPES,
   type MediaCategory,
   type MediaPolicy,
   resolveMediaType,
+  type SubmissionBody,
+  type SubmissionReceipt,
+  submissionByteLimit,
   type UploadedFile,
   type UploadIntent,
   type UploadIntentBody,
@@ -93,6 +97,37 @@ export function withExtensionFor(fileName: string, contentType: string): string 
   return `${stem}.${type.extensions[0]}`;
 }
 
+/** Whether the link was received with every one of these uploads among its files. */
+function receivedAll(link: LinkDocument, submitted: UploadDocument[]): boolean {
+  return submitted.every((upload) => link.files?.some((file) => file.uploadId === upload._id));
+}
+
+function receiptOf(link: LinkDocument, receivedAt: Date): SubmissionReceipt {
+  return {
+    status: 'received',
+    receivedAt: receivedAt.toISOString(),
+    files: (link.files ?? []).map(({ uploadId, fileName }) => ({ uploadId, fileName })),
+  };
+}
+
+/**
+ * A file refused the whole submission: the answer names its upload, and, when the customer sent
+ * several, the file in the message too (`photo-3.jpg: <reason>`).
+ */
+function fileRefusal(upload: UploadDocument, reason: string, several: boolean, cause?: unknown): AppError {
+  const message = several ? `${upload.fileName}: ${reason}` : reason;
+  return new AppError('upload_rejected', message, { uploadId: upload._id, cause });
+}
+
+/** Why a link that is no longer pending takes no files: another submission used it, or it is gone. */
+function linkUsedOrGone(status: LinkStatus): AppError {
+  const reason = status === 'pending' ? 'used' : goneReason(status);
+  if (reason === 'used') {
+    return new AppError('link_not_pending', 'Another file was already received through this link.');
+  }
+  return new AppError('link_gone', GONE_MESSAGES[reason]);
+}
+
 /**
  * The customer's side of a link: upload intents and their completion. Everything is keyed by the
  * link token from the URL; nothing here trusts what the browser says about the file until the
@@ -137,6 +172,16 @@ export class UploadFlow {
         new AppError(
           'payload_too_large',
           `The file is ${formatBytes(body.size)}; ${resolved.category} files may be at most ${formatBytes(limit)}.`,
+        ),
+      );
+    }
+    // A file no submission could hold is refused before it is sent.
+    const submissionLimit = submissionByteLimit(policy);
+    if (body.size > submissionLimit) {
+      return refuse(
+        new AppError(
+          'payload_too_large',
+          `The file is ${formatBytes(body.size)}; at most ${formatBytes(submissionLimit)} can be sent together.`,
         ),
       );
     }
@@ -209,53 +254,116 @@ export class UploadFlow {
     return size > Math.min(this.#deps.singlePutMaxBytes, this.#deps.blockBytes);
   }
 
-  /**
-   * Verifies the blob against the intent and the policy, then moves the link pending -> received.
-   * What is checked and kept is a server-side copy of the upload blob (see blob-names.ts), and
-   * the upload blob is deleted. Any failed check deletes both and leaves the link usable.
-   * Repeating the call for the upload that won answers the same receipt, so a browser may retry
-   * after a network error.
-   */
+  /** The one-click path: a submission of this one file, without a message. */
   async complete(token: string, uploadId: string, customer: CustomerActor): Promise<UploadReceipt> {
+    const { status, receivedAt } = await this.submit(token, { uploadIds: [uploadId] }, customer);
+    return { status, receivedAt };
+  }
+
+  /**
+   * Verifies every file of the submission against its intent and the policy, then moves the link
+   * pending -> received with all of them and the customer's message, in one conditional update
+   * with one `upload.completed`. What is checked and kept of each is a server-side copy of its
+   * upload blob (see blob-names.ts), and the upload blobs are deleted. All or nothing: the first
+   * file that fails a check is deleted (its upload rejected) and refuses the whole submission,
+   * naming the file; the link stays pending and the other files stay issued, to be sent again
+   * in a new submission without uploading them again (each is verified again then). Repeating a
+   * submission that was received answers the same receipt, so a browser may retry after a
+   * network error.
+   */
+  async submit(token: string, body: SubmissionBody, customer: CustomerActor): Promise<SubmissionReceipt> {
     const { links, uploads, clock } = this.#deps;
     const now = clock.now();
     const tokenHash = hashSecret(token);
-    const [link, upload] = await Promise.all([links.findByTokenHash(tokenHash), uploads.get(uploadId)]);
+    const [link, stored] = await Promise.all([
+      links.findByTokenHash(tokenHash),
+      Promise.all(body.uploadIds.map((uploadId) => uploads.get(uploadId))),
+    ]);
     if (!link) throw notFound('This link does not exist.');
-    if (upload?.linkId !== link._id) throw notFound('This upload does not exist for this link.');
-    if (link.files?.some((file) => file.uploadId === uploadId) && link.receivedAt) {
-      return { status: 'received', receivedAt: link.receivedAt.toISOString() };
+    const several = body.uploadIds.length > 1;
+    const submitted: UploadDocument[] = [];
+    for (const [index, upload] of stored.entries()) {
+      const uploadId = body.uploadIds[index] ?? '';
+      if (upload?.linkId !== link._id) {
+        throw new AppError('not_found', 'This upload does not exist for this link.', { uploadId });
+      }
+      submitted.push(upload);
     }
-    if (upload.state === 'rejected') {
-      throw new AppError(
-        'upload_rejected',
-        upload.rejection ?? 'This upload was refused; send the file again.',
-      );
+    if (link.receivedAt && receivedAll(link, submitted)) return receiptOf(link, link.receivedAt);
+    for (const upload of submitted) {
+      if (upload.state === 'rejected') {
+        const reason = upload.rejection ?? 'This upload was refused; send the file again.';
+        throw fileRefusal(upload, reason, several);
+      }
     }
     const status = effectiveStatus(link, now);
     if (status !== 'pending') {
-      await this.#discard(upload, 'abandoned', now);
-      if (goneReason(status) === 'used') {
-        throw new AppError('link_not_pending', 'Another file was already received through this link.');
-      }
-      throw new AppError('link_gone', GONE_MESSAGES[goneReason(status)]);
+      await this.#discardUnreceived(link, submitted, now);
+      throw linkUsedOrGone(status);
     }
+    await this.#checkSubmissionLimits(link, submitted);
 
-    const file = await this.#verify(link, upload, now, customer);
-    const received = await links.markReceived(link, { files: [file] }, now);
-    if (!received) return this.#lostRace(tokenHash, upload, now);
+    const files: UploadedFile[] = [];
+    for (const upload of submitted) {
+      try {
+        files.push(await this.#verify(link, upload, now, customer));
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'upload_rejected') {
+          throw fileRefusal(upload, err.message, several, err);
+        }
+        throw err;
+      }
+    }
+    const customerMessage = body.message?.trim() || undefined;
+    const submission = customerMessage !== undefined ? { files, customerMessage } : { files };
+    const received = await links.markReceived(link, submission, now);
+    if (!received) return this.#lostRace(tokenHash, submitted, now);
     this.#deps.outbox.publishSoon(received._id);
-    await this.#deps.audit.record(link.tenantId, 'upload.accepted', customer, {
-      linkId: link._id,
-      details: { uploadId, fileName: file.fileName, contentType: file.contentType, size: file.size },
-    });
-    await uploads.settle(upload._id, 'completed', now);
-    await this.#deleteUploadBlob(upload);
+    for (const [index, upload] of submitted.entries()) {
+      const file = files[index];
+      if (!file) continue;
+      // One entry per file, as a one-file submission has always left.
+      await this.#deps.audit.record(link.tenantId, 'upload.accepted', customer, {
+        linkId: link._id,
+        details: {
+          uploadId: file.uploadId,
+          fileName: file.fileName,
+          contentType: file.contentType,
+          size: file.size,
+        },
+      });
+      await uploads.settle(upload._id, 'completed', now);
+      await this.#deleteUploadBlob(upload);
+    }
     logFor(this.#deps.logger, 'upload').info(
-      { linkId: link._id, uploadId, size: file.size, contentType: file.contentType },
-      'upload received',
+      {
+        linkId: link._id,
+        uploadIds: files.map((file) => file.uploadId),
+        size: files.reduce((sum, file) => sum + file.size, 0),
+        withMessage: customerMessage !== undefined,
+      },
+      'submission received',
     );
-    return { status: 'received', receivedAt: now.toISOString() };
+    return receiptOf(received, now);
+  }
+
+  /** How many files, and how many bytes together (as declared; each is verified to match), the policy lets one submission hold. */
+  async #checkSubmissionLimits(link: LinkDocument, submitted: UploadDocument[]): Promise<void> {
+    const policy = await this.#policyOf(link);
+    if (submitted.length > policy.maxFilesPerSubmission) {
+      throw new AppError(
+        'invalid_request',
+        `At most ${policy.maxFilesPerSubmission} files can be sent together; this has ${submitted.length}.`,
+      );
+    }
+    const total = submitted.reduce((sum, upload) => sum + upload.size, 0);
+    const limit = submissionByteLimit(policy);
+    if (total > limit) {
+      throw new AppError(
+        'payload_too_large',
+        `The files are ${formatBytes(total)} together; at most ${formatBytes(limit)} can be sent together.`,
+      );
+    }
   }
 
   /**
@@ -426,18 +534,23 @@ export class UploadFlow {
     throw new AppError('upload_rejected', BLOCKED_MESSAGE);
   }
 
-  /** The conditional update found the link no longer pending: a concurrent completion won. */
-  async #lostRace(tokenHash: string, upload: UploadDocument, now: Date): Promise<UploadReceipt> {
+  /**
+   * The conditional update found the link no longer pending: a concurrent submission won. When it
+   * held these very files (the browser's retry raced its first try), this one succeeded too.
+   */
+  async #lostRace(tokenHash: string, submitted: UploadDocument[], now: Date): Promise<SubmissionReceipt> {
     const current = await this.#deps.links.findByTokenHash(tokenHash);
-    if (current?.files?.some((file) => file.uploadId === upload._id) && current.receivedAt) {
-      return { status: 'received', receivedAt: current.receivedAt.toISOString() };
+    if (current?.receivedAt && receivedAll(current, submitted)) return receiptOf(current, current.receivedAt);
+    if (current) await this.#discardUnreceived(current, submitted, now);
+    throw linkUsedOrGone(current ? effectiveStatus(current, now) : 'expired');
+  }
+
+  /** The link can take no more files: these uploads are discarded, but never one of the files it received. */
+  async #discardUnreceived(link: LinkDocument, submitted: UploadDocument[], now: Date): Promise<void> {
+    for (const upload of submitted) {
+      if (!link.files?.some((file) => file.uploadId === upload._id))
+        await this.#discard(upload, 'abandoned', now);
     }
-    await this.#discard(upload, 'abandoned', now);
-    const status = current ? effectiveStatus(current, now) : 'expired';
-    if (status !== 'pending' && goneReason(status) !== 'used') {
-      throw new AppError('link_gone', GONE_MESSAGES[goneReason(status)]);
-    }
-    throw new AppError('link_not_pending', 'Another file was already received through this link.');
   }
 
   /** A failed check: the upload discarded as rejected, and the refusal in the audit log. */

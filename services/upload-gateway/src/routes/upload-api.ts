@@ -1,5 +1,7 @@
 import {
   ErrorEnvelope,
+  SubmissionBody,
+  SubmissionReceipt,
   TokenParams,
   UploadIntent,
   UploadIntentBody,
@@ -73,7 +75,7 @@ export function uploadApiRoutes(
     {
       ...limited,
       schema: {
-        summary: 'Verify the uploaded blob and deliver it to the ticket',
+        summary: 'Verify the uploaded blob and deliver it to the ticket: a submission of this one file',
         params: UploadParams,
         response: { 200: UploadReceipt, ...errors },
       },
@@ -84,6 +86,26 @@ export function uploadApiRoutes(
         request.params.uploadId,
         customers.actorOf(request),
       );
+      return reply.header('cache-control', 'no-store').send(receipt);
+    },
+  );
+
+  app.post(
+    '/u/:token/submission',
+    {
+      ...limited,
+      schema: {
+        summary:
+          "Send the link's files together, with a message for the agent: each is verified, and all are delivered to the ticket or none is",
+        description:
+          'All or nothing: a file that fails a check is deleted and refuses the whole submission with 422 `upload_rejected`, naming it (`uploadId`, and its name in the message when several were sent); the link stays pending and the other files can be sent again without uploading them again. Repeating a submission that was received answers the same receipt.',
+        params: TokenParams,
+        body: SubmissionBody,
+        response: { 200: SubmissionReceipt, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const receipt = await flow.submit(request.params.token, request.body, customers.actorOf(request));
       return reply.header('cache-control', 'no-store').send(receipt);
     },
   );
