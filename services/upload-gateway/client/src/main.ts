@@ -44,6 +44,7 @@ function start(config: ClientConfig): void {
     });
   }
   window.addEventListener('pagehide', () => page.onClose());
+  void page.continueSaved();
 }
 
 const config = readConfig();

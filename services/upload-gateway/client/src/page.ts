@@ -4,7 +4,8 @@
 import { formatBytes } from '@uplink/contracts/media-types';
 import { fill } from '@uplink/web/text';
 import type { ClientConfig } from '../../src/page/client-config.ts';
-import { Upload, UploadFailure, type UploadMeta, type UploadState } from './upload.ts';
+import { type SavedUpload, SavedUploads } from './saved-uploads.ts';
+import { isRetryable, Upload, UploadFailure, type UploadMeta, type UploadState } from './upload.ts';
 
 export type Texts = ClientConfig['messages'];
 
@@ -28,6 +29,8 @@ export class Page {
   private readonly progressText = element<HTMLParagraphElement>('progress-text');
   private readonly sent = element<HTMLElement>('sent');
   private readonly apiBase = window.location.pathname.replace(/\/+$/, '');
+  /** Uploads under way, kept so that a reopened page continues them. */
+  private readonly saved = new SavedUploads(this.apiBase);
   private current: Upload | undefined;
   private busy = false;
   private announcedQuarter = 0;
@@ -63,14 +66,25 @@ export class Page {
     return this.busy;
   }
 
-  /** Uploads `blob`; resolves true once the gateway has verified it ("Sent!" is then shown). */
-  async send(blob: Blob, meta: UploadMeta, returnFocus: HTMLElement): Promise<boolean> {
+  /** On load: the newest upload this link's page was sending when it was closed goes on. */
+  async continueSaved(): Promise<void> {
+    const newest = (await this.saved.list()).at(-1);
+    if (!newest || this.busy) return;
+    await this.send(newest.blob, newest.meta, this.error, newest);
+  }
+
+  /**
+   * Uploads `blob`; resolves true once the gateway has verified it ("Sent!" is then shown).
+   * `saved`: the upload a closed page kept, continued from what storage holds.
+   */
+  async send(blob: Blob, meta: UploadMeta, returnFocus: HTMLElement, saved?: SavedUpload): Promise<boolean> {
     if (this.busy) return false;
     this.busy = true;
     this.clearError();
     // The same recording or file again continues the upload that failed; anything else starts anew.
     const resuming = this.current?.blob === blob && this.current.meta.kind === meta.kind;
-    const upload = resuming && this.current ? this.current : new Upload(blob, meta, this.apiBase);
+    const upload =
+      resuming && this.current ? this.current : new Upload(blob, meta, this.apiBase, saved?.intent);
     this.current = upload;
     if (!resuming) {
       this.progress.value = 0;
@@ -81,11 +95,18 @@ export class Page {
     this.setLocked(true);
     this.transfer.hidden = false;
     this.progress.focus();
+    if (saved) this.progressText.textContent = fill(this.t.resuming, { name: meta.fileName });
+    let kept = upload.uploadId;
     let failure: unknown;
     try {
       await upload.run({
         progress: (sent, total) => this.showProgress(sent, total),
         state: (state) => this.showState(state),
+        intent: (intent) => {
+          if (kept !== undefined) void this.saved.forget(kept);
+          kept = intent.uploadId;
+          void this.saved.save({ blob, meta, intent, savedAt: Date.now() });
+        },
       });
     } catch (error) {
       failure = error;
@@ -93,6 +114,8 @@ export class Page {
       this.busy = false;
       this.setLocked(false);
     }
+    // Kept while trying again may still succeed (the network, the gateway busy); not once received or refused.
+    if (kept !== undefined && (failure === undefined || !isRetryable(failure))) void this.saved.forget(kept);
     if (failure === undefined) {
       this.showSent();
       return true;

@@ -1,9 +1,19 @@
 // Sending one file: ask the gateway for an upload intent, put the bytes straight into Blob
 // storage (one Put Blob, or staged blocks sized and paced to the link, each retried alone), then
-// ask the gateway to verify it. An Upload object can be run again after a failure and continues where it stopped.
-import type { UploadIntent, UploadKind } from '@uplink/contracts';
+// ask the gateway to verify it. An Upload object can be run again after a failure and continues
+// where it stopped; one made from a saved intent (a reopened page) asks the gateway which blocks
+// storage already holds and sends only the rest.
+import type { UploadIntent, UploadKind, UploadResumption } from '@uplink/contracts';
 import { retryAfterMs } from '@uplink/kit/retry-after';
-import { type Block, BlockPacer, blockId, missingRanges, returnRange, takeBlock } from './blocks.ts';
+import {
+  type Block,
+  BlockPacer,
+  blockId,
+  missingRanges,
+  returnRange,
+  takeBlock,
+  usableBlocks,
+} from './blocks.ts';
 
 export type UploadMeta = { fileName: string; contentType: string; kind: UploadKind };
 
@@ -28,12 +38,14 @@ export type UploadObserver = {
   /** Bytes stored so far; never smaller than the previous call's value. */
   progress(sent: number, total: number): void;
   state(state: UploadState): void;
+  /** A new intent was issued for the file: the page may save it, to continue after it is closed. */
+  intent?(intent: UploadIntent): void;
 };
 
 const MAX_ATTEMPTS = 8;
 /** A request that moves no byte for this long is abandoned and retried. */
 const STALL_MS = 30_000;
-/** An intent whose SAS expires sooner than this is replaced before more bytes are sent. */
+/** An intent whose SAS expires sooner than this gets a new SAS before more bytes are sent. */
 const INTENT_MARGIN_MS = 60_000;
 /** Failures after which the blob is gone or unusable (the server deletes rejected blobs). */
 const BLOB_DISCARDED = new Set(['upload_rejected', 'payload_too_large', 'unsupported_media_type', 'storage']);
@@ -45,7 +57,8 @@ function retryAfter(header: string | null): number | undefined {
   return ms === undefined ? undefined : ms / 1000;
 }
 
-function isRetryable(error: unknown): boolean {
+/** Whether trying again may succeed: no response, a timeout, throttling or a server error. */
+export function isRetryable(error: unknown): boolean {
   if (!(error instanceof UploadFailure)) return false;
   if (error.code === 'network') return true;
   return error.status === 408 || error.status === 429 || (error.status !== undefined && error.status >= 500);
@@ -138,13 +151,26 @@ export class Upload {
   /** Blocks Blob storage has acknowledged for the current intent. */
   private readonly stored: Block[] = [];
   private committed = false;
+  /** The intent came from a page closed meanwhile: what storage holds is not known yet. */
+  private checkStorage = false;
+  /** A page closed meanwhile may have sent bytes for this intent (even the whole Put Blob). */
+  private mayBeStored = false;
   /** What the upload is doing, shown again once a retry has gone through. */
   private phase: UploadState = 'preparing';
 
-  constructor(blob: Blob, meta: UploadMeta, apiBase: string) {
+  /** `saved`: the intent a page closed during the upload had, to continue it. */
+  constructor(blob: Blob, meta: UploadMeta, apiBase: string, saved?: UploadIntent) {
     this.blob = blob;
     this.meta = meta;
     this.apiBase = apiBase;
+    this.intent = saved;
+    this.checkStorage = saved !== undefined;
+    this.mayBeStored = saved !== undefined;
+  }
+
+  /** The current intent's upload id; undefined before the first intent. */
+  get uploadId(): string | undefined {
+    return this.intent?.uploadId;
   }
 
   async run(observer: UploadObserver): Promise<void> {
@@ -164,6 +190,8 @@ export class Upload {
     this.intent = undefined;
     this.stored.length = 0;
     this.committed = false;
+    this.checkStorage = false;
+    this.mayBeStored = false;
   }
 
   private enter(observer: UploadObserver, phase: UploadState): void {
@@ -172,11 +200,18 @@ export class Upload {
   }
 
   private async attempt(observer: UploadObserver): Promise<void> {
-    const expiresAt = this.intent ? Date.parse(this.intent.expiresAt) : 0;
-    if (!this.intent || expiresAt - Date.now() < INTENT_MARGIN_MS) {
+    const expiring = (intent: UploadIntent) => Date.parse(intent.expiresAt) - Date.now() < INTENT_MARGIN_MS;
+    if (this.intent && !this.committed && (this.checkStorage || expiring(this.intent))) {
+      this.enter(observer, 'preparing');
+      const current = this.intent;
+      await this.withRetry(observer, () => this.catchUp(current));
+    }
+    if (!this.intent || (!this.committed && expiring(this.intent))) {
       this.forgetIntent();
       this.enter(observer, 'preparing');
-      this.intent = await this.withRetry(observer, () => this.createIntent());
+      const intent = await this.withRetry(observer, () => this.createIntent());
+      this.intent = intent;
+      observer.intent?.(intent);
     }
     const intent = this.intent;
     if (!this.committed) {
@@ -199,6 +234,25 @@ export class Upload {
       body: JSON.stringify({ ...this.meta, size: this.blob.size }),
     });
     return (await response.json()) as UploadIntent;
+  }
+
+  /**
+   * Asks the gateway where the intent stands: the blocks storage holds for it become the stored
+   * ones, and a new SAS replaces one that runs out soon. An upload no longer issued (refused,
+   * or swept after its SAS ran out) is forgotten, and the file starts again with a new intent.
+   */
+  private async catchUp(intent: UploadIntent): Promise<void> {
+    const response = await callApi(`${this.apiBase}/uploads/${encodeURIComponent(intent.uploadId)}`, {
+      method: 'GET',
+    });
+    const answer = (await response.json()) as UploadResumption;
+    if (answer.state !== 'issued') {
+      this.forgetIntent();
+      return;
+    }
+    this.stored.splice(0, this.stored.length, ...usableBlocks(answer.blocks, this.blob.size));
+    if (answer.sas) this.intent = { ...intent, ...answer.sas };
+    this.checkStorage = false;
   }
 
   /** Retries network errors, 408, 429 and 5xx with exponential backoff; waits while offline. */
@@ -238,7 +292,8 @@ export class Upload {
   private async putBlob(intent: UploadIntent, observer: UploadObserver): Promise<void> {
     const total = this.blob.size;
     let shown = 0;
-    let lostResponse = false;
+    // A closed page's attempt counts as one whose response was lost.
+    let lostResponse = this.mayBeStored;
     await this.withRetry(observer, async () => {
       try {
         const result = await putBytes(intent.uploadUrl, intent.headers, this.blob, (loaded) => {

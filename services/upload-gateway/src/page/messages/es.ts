@@ -154,6 +154,7 @@ export const es: Messages = {
     retrying: 'Se ha interrumpido la conexión. Volviendo a intentarlo…',
     offline: 'No tiene conexión. El envío continuará cuando vuelva la conexión.',
     verifying: 'Comprobando el archivo…',
+    resuming: 'Continuando el envío de {name} donde se detuvo…',
     recordingNames: { audio: 'mensaje-de-voz', video: 'mensaje-de-video', screen: 'grabacion-de-pantalla' },
     errors: {
       link_gone: 'Este enlace ya no se puede usar. Pida un enlace nuevo.',

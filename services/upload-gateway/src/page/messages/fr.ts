@@ -156,6 +156,7 @@ export const fr: Messages = {
     retrying: 'La connexion a été interrompue. Nouvelle tentative…',
     offline: 'Vous êtes hors ligne. L’envoi reprendra dès le retour de la connexion.',
     verifying: 'Vérification du fichier…',
+    resuming: 'Reprise de l’envoi de {name} là où il s’est arrêté…',
     recordingNames: { audio: 'message-vocal', video: 'message-video', screen: 'enregistrement-ecran' },
     errors: {
       link_gone: 'Ce lien ne peut plus être utilisé. Veuillez demander un nouveau lien.',

@@ -154,6 +154,7 @@ export const it: Messages = {
     retrying: 'La connessione si è interrotta. Nuovo tentativo…',
     offline: 'È offline. Il caricamento riprenderà quando la connessione tornerà disponibile.',
     verifying: 'Verifica del file in corso…',
+    resuming: 'Riprendo l’invio di {name} da dove si era fermato…',
     recordingNames: { audio: 'messaggio-vocale', video: 'videomessaggio', screen: 'registrazione-schermo' },
     errors: {
       link_gone: 'Questo link non si può più usare. Chieda un nuovo link.',

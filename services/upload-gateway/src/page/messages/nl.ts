@@ -155,6 +155,7 @@ export const nl: Messages = {
     retrying: 'De verbinding is weggevallen. Nieuwe poging…',
     offline: 'U bent offline. Het uploaden gaat verder zodra de verbinding terug is.',
     verifying: 'Het bestand wordt gecontroleerd…',
+    resuming: 'Verder met het verzenden van {name} waar het stopte…',
     recordingNames: { audio: 'spraakbericht', video: 'videobericht', screen: 'schermopname' },
     errors: {
       link_gone: 'Deze link kan niet meer worden gebruikt. Vraag om een nieuwe link.',

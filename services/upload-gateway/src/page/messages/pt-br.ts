@@ -155,6 +155,7 @@ export const ptBR: Messages = {
     retrying: 'A conexão caiu. Tentando de novo…',
     offline: 'Você está sem conexão. O envio continua quando a conexão voltar.',
     verifying: 'Verificando o arquivo…',
+    resuming: 'Continuando o envio de {name} de onde parou…',
     recordingNames: { audio: 'mensagem-de-voz', video: 'mensagem-de-video', screen: 'gravacao-de-tela' },
     errors: {
       link_gone: 'Este link não pode mais ser usado. Peça um novo link.',
