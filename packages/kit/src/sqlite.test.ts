@@ -101,3 +101,20 @@ describe('WalSync', () => {
     }
   });
 });
+
+describe('openSqliteFile', () => {
+  it('opens in WAL mode, syncing at checkpoints only, with its rollback journals in memory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uplink-sqlite-open-'));
+    const db = openSqliteFile(join(dir, 'nested', 'file.sqlite'), { busyTimeoutMs: 0 });
+    try {
+      const pragma = (name: string) => Object.values(db.prepare(`PRAGMA ${name}`).get() ?? {})[0];
+      expect(pragma('journal_mode')).toBe('wal');
+      // NORMAL = 1, MEMORY = 2.
+      expect(pragma('synchronous')).toBe(1);
+      expect(pragma('temp_store')).toBe(2);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
