@@ -14,7 +14,7 @@ import {
 import { DestinationsUpdate, DestinationsView } from './destinations.ts';
 import { BlockedUpload, DeliveryTarget } from './events.ts';
 import { MediaPolicy, MediaPolicyUpdate } from './media.ts';
-import { UploadKind } from './uploads.ts';
+import { UploadId, UploadKind } from './uploads.ts';
 
 export const CreateLinkBody = Type.Object(
   {
@@ -25,6 +25,21 @@ export const CreateLinkBody = Type.Object(
   { additionalProperties: false },
 );
 export type CreateLinkBody = Static<typeof CreateLinkBody>;
+
+/** What the API shows of each received file. */
+const LinkFileFacts = {
+  fileName: Type.String(),
+  contentType: Type.String(),
+  size: Type.Integer({ minimum: 1 }),
+  kind: UploadKind,
+  deletedAt: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description:
+        "When the file was deleted from storage, the tenant's retention having run out: no preview or viewer link after that.",
+    }),
+  ),
+};
 
 export const LinkView = Type.Object(
   {
@@ -55,22 +70,20 @@ export const LinkView = Type.Object(
       }),
     ),
     file: Type.Optional(
-      Type.Object(
-        {
-          fileName: Type.String(),
-          contentType: Type.String(),
-          size: Type.Integer({ minimum: 1 }),
-          kind: UploadKind,
-          deletedAt: Type.Optional(
-            Type.String({
-              format: 'date-time',
-              description:
-                "When the file was deleted from storage, the tenant's retention having run out: no preview or viewer link after that.",
-            }),
-          ),
-        },
-        { additionalProperties: false, description: 'What the customer sent, once received.' },
-      ),
+      Type.Object(LinkFileFacts, {
+        additionalProperties: false,
+        description:
+          'The first file the customer sent, once received: for clients from before a submission could hold several files (`files` lists them all).',
+      }),
+    ),
+    files: Type.Optional(
+      Type.Array(Type.Object({ uploadId: UploadId, ...LinkFileFacts }, { additionalProperties: false }), {
+        description:
+          'Every file the customer sent, in their order, once received; `uploadId` names one to the preview routes (`?uploadId=`).',
+      }),
+    ),
+    customerMessage: Type.Optional(
+      Type.String({ description: 'What the customer wrote for the agent with the files, once received.' }),
     ),
     customerAttemptRefused: Type.Optional(
       Type.Boolean({
@@ -116,6 +129,10 @@ export const FileLinksRevoked = Type.Object(
   { additionalProperties: false },
 );
 export type FileLinksRevoked = Static<typeof FileLinksRevoked>;
+/** Which of a link's received files a preview route reads: its first when the query names none. */
+export const FileQuery = Type.Object({ uploadId: Type.Optional(UploadId) }, { additionalProperties: false });
+export type FileQuery = Static<typeof FileQuery>;
+
 /** A short-lived read URL for a link's received file, for the console's inline preview. */
 export const FileUrl = Type.Object(
   {

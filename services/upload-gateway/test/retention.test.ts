@@ -27,14 +27,15 @@ beforeAll(async () => {
   tenants = gateway.store.tenants;
 }, 60_000);
 
-type Kept = { linkId: string; tenantId: string; blobName: string; viewerToken: string };
+/** `blobName` is the first file's; `blobNames` every file's. */
+type Kept = { linkId: string; tenantId: string; blobName: string; blobNames: string[]; viewerToken: string };
 
-/** A link whose file was received and whose delivery ended `settledDaysAgo`, with a viewer link. */
+/** A link whose files (one unless `fileCount` says) were received and whose delivery ended `settledDaysAgo`, with a viewer link. */
 async function settledLink(
   settledDaysAgo: number,
   outcome: 'delivered' | 'failed',
   tenantId = gateway.tenantId,
-  options: { verifiedCopy?: boolean } = {},
+  options: { verifiedCopy?: boolean; fileCount?: number } = {},
 ): Promise<Kept> {
   const at = daysAgo(settledDaysAgo);
   const { link } = await gateway.links.create({
@@ -43,24 +44,29 @@ async function settledLink(
     validityHours: 2,
     now: new Date(at.getTime() - 60_000),
   });
-  const uploadId = randomId('upl');
-  // As completion keeps it now (a verified copy), or as it did before (where the SAS wrote it).
-  const uploadBlob = `${tenantId}/${uploadId}`;
-  const blobName = options.verifiedCopy ? verifiedBlobName(uploadBlob) : uploadBlob;
-  const bytes = randomBytes(1024);
-  const uploaded = await gateway.container.getBlockBlobClient(blobName).uploadData(bytes);
-  const file: UploadedFile = {
-    uploadId,
-    kind: 'file',
-    fileName: 'label.pdf',
-    contentType: 'application/pdf',
-    category: 'document',
-    size: bytes.length,
-    container: gateway.container.containerName,
-    blobName,
-    etag: uploaded.etag ?? '"0x0"',
-  };
-  const received = await gateway.links.markReceived(link, { files: [file] }, at);
+  const files: UploadedFile[] = [];
+  for (let i = 0; i < (options.fileCount ?? 1); i++) {
+    const uploadId = randomId('upl');
+    // As completion keeps it now (a verified copy), or as it did before (where the SAS wrote it).
+    const uploadBlob = `${tenantId}/${uploadId}`;
+    const blobName = options.verifiedCopy ? verifiedBlobName(uploadBlob) : uploadBlob;
+    const bytes = randomBytes(1024);
+    const uploaded = await gateway.container.getBlockBlobClient(blobName).uploadData(bytes);
+    files.push({
+      uploadId,
+      kind: 'file',
+      fileName: `label-${i + 1}.pdf`,
+      contentType: 'application/pdf',
+      category: 'document',
+      size: bytes.length,
+      container: gateway.container.containerName,
+      blobName,
+      etag: uploaded.etag ?? '"0x0"',
+    });
+  }
+  const [file] = files;
+  if (!file) throw new Error('no file');
+  const received = await gateway.links.markReceived(link, { files }, at);
   if (!received) throw new Error('not received');
   const claimed = await gateway.links.claimDelivery(link._id, at, 60_000);
   if (!claimed) throw new Error('not claimed');
@@ -74,7 +80,8 @@ async function settledLink(
       : await gateway.links.markDeliveryFailed(claimed, 'webhook', 'No webhook destination.', at);
   if (!settled) throw new Error('not settled');
   const { token } = await shares.create({ tenantId, linkId: link._id, file, ttlMs: 60 * DAY_MS, now: at });
-  return { linkId: link._id, tenantId, blobName, viewerToken: token };
+  const blobNames = files.map((each) => each.blobName);
+  return { linkId: link._id, tenantId, blobName: file.blobName, blobNames, viewerToken: token };
 }
 
 async function blobExists(blobName: string): Promise<boolean> {
@@ -153,6 +160,22 @@ describe('file retention', () => {
 
     // Nothing left to do: a second sweep deletes nothing.
     expect(await retention().sweep()).toBe(0);
+  });
+
+  it('deletes every file of a link received with several, and records it once, naming them', async () => {
+    await gateway.updateMediaPolicy({ retentionDays: 7 });
+    const several = await settledLink(9, 'delivered', gateway.tenantId, { verifiedCopy: true, fileCount: 3 });
+    await retention().sweep();
+    for (const blobName of several.blobNames) {
+      expect(await storedVersions(blobsOfFile(blobName))).toEqual([]);
+    }
+    expect((await gateway.links.getById(several.linkId))?.fileDeletedAt).toEqual(NOW);
+    const [entry, ...more] = await retentionEntries(gateway.tenantId, several.linkId);
+    expect(more).toStrictEqual([]);
+    expect(entry?.details).toEqual({
+      fileName: 'label-1.pdf',
+      fileNames: ['label-1.pdf', 'label-2.pdf', 'label-3.pdf'],
+    });
   });
 
   it('applies a shortened retention to the files already kept', async () => {

@@ -1,4 +1,4 @@
-import { ErrorEnvelope, FileUrl, LinkParams, type UploadedFile } from '@uplink/contracts';
+import { ErrorEnvelope, FileQuery, FileUrl, LinkParams, type UploadedFile } from '@uplink/contracts';
 import { AppError, type Clock, forbidden, type HttpApp, notFound } from '@uplink/kit';
 import type { BlobStore } from '@uplink/storage';
 import type { AuditRecorder, LinkStore, TenantStore } from '@uplink/store';
@@ -33,19 +33,23 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
   const { links, tenants, storage, audit, clock } = deps;
 
   /**
-   * The link's received file, while storage still has it as verified, for whoever may see it;
-   * throws the answer otherwise. Where the tenant's files need sign-in, a preview is for a person
-   * signed in (an agent or admin session), never for an API key.
+   * One received file of the link (`uploadId`, or its first), while storage still has it as
+   * verified, for whoever may see it; throws the answer otherwise. Where the tenant's files need
+   * sign-in, a preview is for a person signed in (an agent or admin session), never for an API key.
    */
   async function receivedFile(
     principal: Principal,
     linkId: string,
+    uploadId: string | undefined,
   ): Promise<{ file: UploadedFile; storage: BlobStore }> {
     const { tenantId } = principal;
     const link = await links.get(tenantId, linkId);
     if (!link) throw notFound('No such link.');
-    const file = link.files?.[0];
-    if (!file) throw notFound('The link has no received file.');
+    const files = link.files ?? [];
+    if (files.length === 0) throw notFound('The link has no received file.');
+    const file =
+      uploadId === undefined ? files[0] : files.find((candidate) => candidate.uploadId === uploadId);
+    if (!file) throw notFound('The link has no received file with this uploadId.');
     if (link.fileDeletedAt) {
       throw new AppError(
         'file_deleted',
@@ -66,16 +70,21 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
     {
       config: { access: 'links' },
       schema: {
-        summary: "A short-lived read URL for a link's received file",
+        summary: "A short-lived read URL for one of a link's received files",
         description:
-          "For an inline preview: read-only, valid 5 minutes, served with the verified content type and shown inline. 404 while the link has no file, or when this link-service has no blob storage configured; 410 once the file was deleted (the tenant's retention ran out); 403 for an API key when the tenant's files need sign-in (filesNeedSignIn): then only agent sessions get previews.",
+          "For an inline preview of the file `?uploadId=` names (the link's first file without it): read-only, valid 5 minutes, served with the verified content type and shown inline. 404 while the link has no file, or when this link-service has no blob storage configured; 410 once the file was deleted (the tenant's retention ran out); 403 for an API key when the tenant's files need sign-in (filesNeedSignIn): then only agent sessions get previews.",
         tags: ['links'],
         params: LinkParams,
+        querystring: FileQuery,
         response: { 200: FileUrl, ...receivedFileErrors },
       },
     },
     async (request, reply) => {
-      const { file, storage } = await receivedFile(request.principal, request.params.id);
+      const { file, storage } = await receivedFile(
+        request.principal,
+        request.params.id,
+        request.query.uploadId,
+      );
       const now = clock.now();
       // Only the bytes verified at completion: for files stored before verified copies, the blob
       // could have been replaced while its upload SAS was valid.
@@ -87,7 +96,7 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
       if (!url) throw new AppError('file_deleted', FILE_GONE);
       await audit.record(request.principal.tenantId, 'file.previewed', request.principal.actor, {
         linkId: request.params.id,
-        details: { fileName: file.fileName },
+        details: { uploadId: file.uploadId, fileName: file.fileName },
       });
       return reply.header('cache-control', 'no-store').send({
         url,
@@ -102,11 +111,13 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
     {
       config: { access: 'links' },
       schema: {
-        summary: "A JPEG rendering of a link's received HEIC or HEIF photo",
+        summary:
+          "A JPEG rendering of a link's received HEIC or HEIF photo (`?uploadId=`, else its first file)",
         description:
           'For previews in browsers that cannot show HEIC (all but Safari): the verified photo decoded and encoded as JPEG, made on each request and never stored; the file itself stays as the customer sent it. 415 for any other type, 413 for a photo over 25 MB; otherwise as the file URL route.',
         tags: ['links'],
         params: LinkParams,
+        querystring: FileQuery,
         produces: ['image/jpeg', 'application/json'],
         response: {
           200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'The photo as a JPEG.' }),
@@ -117,7 +128,11 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
       },
     },
     async (request, reply) => {
-      const { file, storage } = await receivedFile(request.principal, request.params.id);
+      const { file, storage } = await receivedFile(
+        request.principal,
+        request.params.id,
+        request.query.uploadId,
+      );
       if (!RENDERED_TYPES.has(file.contentType)) {
         throw new AppError('unsupported_media_type', 'Renderings are made of HEIC and HEIF photos only.');
       }
@@ -138,7 +153,7 @@ export function fileUrlRoutes(app: HttpApp, deps: FileUrlRoutesDeps): void {
       }
       await audit.record(request.principal.tenantId, 'file.previewed', request.principal.actor, {
         linkId: request.params.id,
-        details: { fileName: file.fileName, rendering: 'image/jpeg' },
+        details: { uploadId: file.uploadId, fileName: file.fileName, rendering: 'image/jpeg' },
       });
       return reply
         .headers({ 'content-type': 'image/jpeg', 'cache-control': 'private, no-store' })

@@ -1,10 +1,22 @@
-import type { LinkView } from '@uplink/contracts';
+import type { LinkView, UploadedFile } from '@uplink/contracts';
 import { effectiveStatus, type LinkDocument } from '@uplink/links';
+
+/** What the API shows of a received file; `deletedAt` once retention deleted the link's files. */
+function fileFacts(file: UploadedFile, deletedAt: Date | undefined) {
+  return {
+    fileName: file.fileName,
+    contentType: file.contentType,
+    size: file.size,
+    kind: file.kind,
+    ...(deletedAt ? { deletedAt: deletedAt.toISOString() } : {}),
+  };
+}
 
 /** The API's view of a link, with its status computed against the server's clock. */
 export function toLinkView(link: LinkDocument, now: Date): LinkView {
   const status = effectiveStatus(link, now);
-  const first = link.files?.[0];
+  const received = link.files ?? [];
+  const [first] = received;
   return {
     id: link._id,
     shortId: link.shortId,
@@ -26,17 +38,17 @@ export function toLinkView(link: LinkDocument, now: Date): LinkView {
     ...(link.delivery?.reason && status === 'delivery_failed'
       ? { deliveryFailure: link.delivery.reason }
       : {}),
+    // `file`, the first file, for clients from before a submission could hold several.
+    ...(first ? { file: fileFacts(first, link.fileDeletedAt) } : {}),
     ...(first
       ? {
-          file: {
-            fileName: first.fileName,
-            contentType: first.contentType,
-            size: first.size,
-            kind: first.kind,
-            ...(link.fileDeletedAt ? { deletedAt: link.fileDeletedAt.toISOString() } : {}),
-          },
+          files: received.map((file) => ({
+            uploadId: file.uploadId,
+            ...fileFacts(file, link.fileDeletedAt),
+          })),
         }
       : {}),
+    ...(link.customerMessage !== undefined ? { customerMessage: link.customerMessage } : {}),
     ...(link.rejectionNotifiedAt ? { customerAttemptRefused: true } : {}),
     ...(link.blockedUpload
       ? { blockedUpload: { ...link.blockedUpload, blockedAt: link.blockedUpload.blockedAt.toISOString() } }
