@@ -351,8 +351,9 @@ export class UploadFlow {
   async #checkSubmissionLimits(link: LinkDocument, submitted: UploadDocument[]): Promise<void> {
     const policy = await this.#policyOf(link);
     if (submitted.length > policy.maxFilesPerSubmission) {
+      // Too large in files rather than bytes; the request itself is well-formed, so not a 400.
       throw new AppError(
-        'invalid_request',
+        'payload_too_large',
         `At most ${policy.maxFilesPerSubmission} files can be sent together; this has ${submitted.length}.`,
       );
     }

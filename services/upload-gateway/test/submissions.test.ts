@@ -149,7 +149,7 @@ describe('a submission of several files', () => {
     try {
       await gateway.updateMediaPolicy({ maxFilesPerSubmission: 2 });
       const tooMany = await submit(token, { uploadIds });
-      expect(tooMany.status).toBe(400);
+      expect(tooMany.status).toBe(413);
       expect((await errorOf(tooMany)).message).toBe('At most 2 files can be sent together; this has 3.');
 
       await gateway.updateMediaPolicy({ maxFilesPerSubmission: 10, maxSubmissionBytes: 2 * bytes.length });
