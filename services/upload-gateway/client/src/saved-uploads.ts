@@ -42,8 +42,9 @@ async function inStore<T>(mode: IDBTransactionMode, use: (store: IDBObjectStore)
     transaction.onerror = () => reject(transaction.error);
     transaction.onabort = () => reject(transaction.error);
   });
-  const result = await use(transaction.objectStore(STORE));
-  await finished;
+  // Both awaited together: a request that fails aborts the transaction, and neither rejection
+  // may go unhandled (a page error in the engines that refuse, such as WebKitGTK's ephemeral one).
+  const [result] = await Promise.all([use(transaction.objectStore(STORE)), finished]);
   return result;
 }
 
