@@ -13,6 +13,8 @@ type Destination = keyof SettingsView['destinations'];
 
 const orNull = (value: string) => (value.trim() === '' ? null : value.trim());
 const megabytes = (bytes: number) => String(Math.max(1, Math.round(bytes / MB)));
+/** A submission's limit as the field shows it: empty for the default (the categories' limits summed). */
+const submissionMegabytes = (bytes: number | null) => (bytes === null ? '' : megabytes(bytes));
 
 export class SettingsForm {
   private readonly m: Messages;
@@ -24,6 +26,8 @@ export class SettingsForm {
     validity: field<HTMLSelectElement>('set-validity'),
     receive: field<HTMLInputElement>('set-receive'),
     disabledMessage: field<HTMLTextAreaElement>('set-disabled-message'),
+    maxFiles: field<HTMLInputElement>('set-max-files'),
+    maxSubmission: field<HTMLInputElement>('set-max-submission'),
     retention: field<HTMLInputElement>('set-retention'),
     scan: field<HTMLInputElement>('set-scan'),
     filesNeedSignIn: field<HTMLInputElement>('set-files-sign-in'),
@@ -70,6 +74,8 @@ export class SettingsForm {
     const policy = settings.mediaPolicy;
     f.receive.checked = policy.receiveEnabled;
     f.disabledMessage.value = policy.disabledMessage ?? '';
+    f.maxFiles.value = String(policy.maxFilesPerSubmission);
+    f.maxSubmission.value = submissionMegabytes(policy.maxSubmissionBytes);
     f.retention.value = String(policy.retentionDays);
     f.scan.checked = policy.scanFiles;
     f.filesNeedSignIn.checked = settings.filesNeedSignIn;
@@ -123,6 +129,14 @@ export class SettingsForm {
     if (f.receive.checked !== was.receiveEnabled) policy.receiveEnabled = f.receive.checked;
     if (orNull(f.disabledMessage.value) !== was.disabledMessage) {
       policy.disabledMessage = orNull(f.disabledMessage.value);
+    }
+    if (Number(f.maxFiles.value) !== was.maxFilesPerSubmission) {
+      policy.maxFilesPerSubmission = Number(f.maxFiles.value);
+    }
+    // Compared in the unit shown, as the categories' limits are; empty is the default (null).
+    const maxSubmission = f.maxSubmission.value.trim();
+    if (maxSubmission !== submissionMegabytes(was.maxSubmissionBytes)) {
+      policy.maxSubmissionBytes = maxSubmission === '' ? null : Math.round(Number(maxSubmission) * MB);
     }
     if (Number(f.retention.value) !== was.retentionDays) policy.retentionDays = Number(f.retention.value);
     if (f.scan.checked !== was.scanFiles) policy.scanFiles = f.scan.checked;

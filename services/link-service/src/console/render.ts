@@ -1,6 +1,8 @@
 import {
   DEFAULT_VALIDITY_HOURS,
   FLEX_MEDIA_ENTRY_TYPES,
+  MAX_FILES_PER_SUBMISSION,
+  MAX_SUBMISSION_BYTES,
   MAX_UPLOAD_BYTES,
   MEDIA_CATEGORIES,
   PROVIDERS,
@@ -246,6 +248,11 @@ ${text('set-support-domain', m.supportDomain, { maxLength: 253, hint: m.supportD
 <td><input type="number" id="set-${category}-max" min="1" max="${MAX_UPLOAD_BYTES / MB}" step="1" inputmode="numeric" aria-label="${m.maxLabel.replace('{category}', name)}"></td></tr>`;
   })}</tbody>
 </table>
+<label for="set-max-files">${m.maxFilesPerSubmission}</label>
+<input type="number" id="set-max-files" min="1" max="${MAX_FILES_PER_SUBMISSION}" step="1" inputmode="numeric">
+<label for="set-max-submission">${m.maxSubmissionMb}</label>
+<input type="number" id="set-max-submission" min="1" max="${MAX_SUBMISSION_BYTES / MB}" step="1" inputmode="numeric" aria-describedby="set-max-submission-hint">
+<p class="hint" id="set-max-submission-hint">${m.maxSubmissionHint}</p>
 <label for="set-retention">${m.retentionDays}</label>
 <input type="number" id="set-retention" min="1" max="365" step="1" inputmode="numeric">
 <div class="check"><input type="checkbox" id="set-scan"><label for="set-scan">${m.scanFiles}</label></div>

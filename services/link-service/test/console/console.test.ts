@@ -387,6 +387,7 @@ describe('agent console', () => {
       (await harness.service.app.inject({ method: 'GET', url: '/v1/settings', headers: auth() })).json() as {
         companyName: string;
         filesNeedSignIn: boolean;
+        mediaPolicy: { maxFilesPerSubmission: number; maxSubmissionBytes: number | null };
         destinations: { webhook: { url: string; secretSet: boolean } | null };
       };
     try {
@@ -402,12 +403,22 @@ describe('agent console', () => {
       await page.getByLabel('Signing secret (16 characters or more)').fill(secret);
       expect(await page.getByLabel('Files need sign-in').isChecked()).toBe(false);
       await page.getByLabel('Files need sign-in').check();
+      // A submission's limits: 10 files and the categories' limits summed (empty) by default.
+      expect(await page.getByLabel('Files a customer may send together').inputValue()).toBe('10');
+      const largestSubmission = page.getByLabel('Largest submission, all files together (MB)');
+      expect(await largestSubmission.inputValue()).toBe('');
+      await page.getByLabel('Files a customer may send together').fill('4');
+      await largestSubmission.fill('60');
       await page.getByRole('button', { name: 'Save settings' }).click();
       await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
 
       const saved = await read();
       expect(saved.companyName).toBe('Globex Help');
       expect(saved.filesNeedSignIn).toBe(true);
+      expect(saved.mediaPolicy).toMatchObject({
+        maxFilesPerSubmission: 4,
+        maxSubmissionBytes: 60 * 1024 * 1024,
+      });
       expect(saved.destinations.webhook).toEqual({
         url: 'https://hooks.example.com/uplink',
         secretSet: true,
@@ -422,6 +433,15 @@ describe('agent console', () => {
       await page.reload();
       await page.getByRole('button', { name: 'Settings' }).click();
       await expect.poll(() => page.getByLabel('Company name').inputValue()).toBe('Globex Help');
+      expect(await largestSubmission.inputValue()).toBe('60');
+      // Emptied, the submission's limit goes back to the categories' limits summed.
+      await largestSubmission.fill('');
+      await page.getByRole('button', { name: 'Save settings' }).click();
+      await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+      expect((await read()).mediaPolicy).toMatchObject({
+        maxFilesPerSubmission: 4,
+        maxSubmissionBytes: null,
+      });
 
       expect(await seriousAxeViolations(page)).toEqual([]);
 
@@ -432,7 +452,12 @@ describe('agent console', () => {
         method: 'PUT',
         url: '/v1/settings',
         headers: auth(),
-        payload: { companyName: 'Acme', filesNeedSignIn: false, destinations: { webhook: null } },
+        payload: {
+          companyName: 'Acme',
+          filesNeedSignIn: false,
+          mediaPolicy: { maxFilesPerSubmission: 10, maxSubmissionBytes: null },
+          destinations: { webhook: null },
+        },
       });
       await opened.close();
     }
