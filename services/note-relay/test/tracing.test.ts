@@ -140,7 +140,7 @@ itOnServers("follows MongoDB's client spans")(
     expect(logged.every((line) => spanIds.has(line.span_id as string))).toBe(true);
     // The gateway's lines are logged in its route handler's span (the request line itself comes
     // before @fastify/otel has started the trace).
-    expect(logged.find((line) => line.msg === 'upload received')).toMatchObject({
+    expect(logged.find((line) => line.msg === 'submission received')).toMatchObject({
       linkId,
       span_id: id(handler),
     });
