@@ -43,12 +43,24 @@ export type NoteRelayHarness = {
     bytes: Uint8Array,
     file?: { name?: string; contentType?: string },
   ): Promise<{ linkId: string }>;
+  /**
+   * A link for `ticket`, several files sent through the gateway's API (an intent and an upload
+   * each) and submitted together with the customer's `message`: the relay's input.
+   */
+  submit(
+    ticket: TicketRef,
+    files: readonly SubmittedFile[],
+    message?: string,
+  ): Promise<{ linkId: string; uploadIds: string[] }>;
   link(linkId: string): Promise<LinkDocument>;
   /** Waits until the link leaves `received`. */
   settled(linkId: string, timeoutMs?: number): Promise<LinkDocument>;
   posted(): Promise<NotePostedEvent[]>;
   failed(): Promise<NoteFailedEvent[]>;
 };
+
+/** One file of a submission the harness sends. */
+export type SubmittedFile = { bytes: Uint8Array; name: string; contentType: string };
 
 /**
  * The gateway and note-relay on one set of test adapters (UPLINK_TEST_ADAPTERS) and Azurite: a
@@ -131,23 +143,30 @@ export async function noteRelayHarness(
         contextMessage: 'A photo of the label, please',
       });
       const api = `${gateway.baseUrl}/u/${token}/uploads`;
-      const intentResponse = await fetch(api, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          fileName: file.name ?? 'label.pdf',
-          contentType: file.contentType ?? 'application/pdf',
-          size: bytes.length,
-          kind: 'file',
-        }),
+      const uploadId = await sendFile(api, {
+        bytes,
+        name: file.name ?? 'label.pdf',
+        contentType: file.contentType ?? 'application/pdf',
       });
-      if (intentResponse.status !== 201)
-        throw new Error(`intent: ${intentResponse.status} ${await intentResponse.text()}`);
-      const intent = (await intentResponse.json()) as UploadIntent;
-      await uploadWithIntent(intent, bytes);
-      const complete = await fetch(`${api}/${intent.uploadId}/complete`, { method: 'POST' });
+      const complete = await fetch(`${api}/${uploadId}/complete`, { method: 'POST' });
       if (complete.status !== 200) throw new Error(`complete: ${complete.status} ${await complete.text()}`);
       return { linkId };
+    },
+    async submit(ticket, files, message) {
+      const { linkId, token } = await gateway.createLink({
+        ticket,
+        contextMessage: 'The label and the invoice, please',
+      });
+      const uploadIds: string[] = [];
+      for (const file of files) uploadIds.push(await sendFile(`${gateway.baseUrl}/u/${token}/uploads`, file));
+      const submitted = await fetch(`${gateway.baseUrl}/u/${token}/submission`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ uploadIds, ...(message === undefined ? {} : { message }) }),
+      });
+      if (submitted.status !== 200)
+        throw new Error(`submission: ${submitted.status} ${await submitted.text()}`);
+      return { linkId, uploadIds };
     },
     async link(linkId) {
       const link = await links.getById(linkId);
@@ -170,6 +189,25 @@ export async function noteRelayHarness(
     failed: () => streamEvents<NoteFailedEvent>(bus, 'note.failed'),
   };
   return harness;
+}
+
+/** An intent for the file at the link's upload API `api`, and the file put to storage with it. */
+async function sendFile(api: string, file: SubmittedFile): Promise<string> {
+  const intentResponse = await fetch(api, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      fileName: file.name,
+      contentType: file.contentType,
+      size: file.bytes.length,
+      kind: 'file',
+    }),
+  });
+  if (intentResponse.status !== 201)
+    throw new Error(`intent: ${intentResponse.status} ${await intentResponse.text()}`);
+  const intent = (await intentResponse.json()) as UploadIntent;
+  await uploadWithIntent(intent, file.bytes);
+  return intent.uploadId;
 }
 
 /** A webhook destination's receiver on 127.0.0.1: it answers 204 and keeps what it was sent. */
