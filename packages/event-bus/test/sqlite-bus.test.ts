@@ -234,6 +234,22 @@ describe('SqliteEventBus', () => {
     expect(existsSync(`${file}-wal`)).toBe(true);
   });
 
+  it('keeps its file to itself while open: no other connection may even read it', async () => {
+    const bus = openBus();
+    await publish(bus, 'a');
+    const count = () => {
+      const other = new DatabaseSync(file, { timeout: 0 });
+      try {
+        return other.prepare('SELECT count(*) AS n FROM messages').get()?.n;
+      } finally {
+        other.close();
+      }
+    };
+    expect(count).toThrow(/locked/);
+    await bus.close();
+    expect(count()).toBe(1);
+  });
+
   it('does not keep the process alive while a consumer or tail waits', async () => {
     const script = join(dir, 'waiting.ts');
     const entry = fileURLToPath(new URL('../src/sqlite-bus/index.ts', import.meta.url));

@@ -199,9 +199,14 @@ export class BusStore {
   /** Acks and terms not yet written: the next claim's transaction, or the next turn, writes them. */
   #settles: { durable: string; seq: number }[] = [];
 
-  /** `syncFile`: how the -wal file is forced to the disk (WalSync's fdatasync unless given). */
+  /**
+   * Opens the file for this process alone (see openSqliteFile's `exclusive`): the consumers'
+   * state is cached here, so another process writing the file would be misread, and one opening
+   * it while this one runs gets "database is locked" instead. `syncFile`: how the -wal file is
+   * forced to the disk (WalSync's fdatasync unless given).
+   */
   constructor(path: string, opts: { syncFile?: SyncFile } = {}) {
-    this.#db = openSqliteFile(path, { busyTimeoutMs: 5_000 });
+    this.#db = openSqliteFile(path, { busyTimeoutMs: 5_000, exclusive: true });
     this.#walSync = new WalSync(path, opts);
     prepareSchema(this.#db, path);
     this.#streams = {
