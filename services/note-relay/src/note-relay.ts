@@ -181,8 +181,11 @@ export class NoteRelay {
         });
         await audit.record(link.tenantId, 'viewer_link.created', NOTE_RELAY, {
           linkId: link._id,
+          // Which file of the submission the link opens, named as a preview's entry names it.
           details: {
             shareId: shareIdOf(hashSecret(token)),
+            uploadId: file.uploadId,
+            fileName: file.fileName,
             provider: link.ticket.provider,
             expiresAt: expiresAt.toISOString(),
           },

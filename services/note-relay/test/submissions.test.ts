@@ -141,6 +141,14 @@ describe('a submission of several files, end to end', () => {
       expect(page.status).toBe(200);
       expect(await page.text()).toContain(`<h2 id="file-name" class="file-name">${entry.title}</h2>`);
     }
+    // The audit log says which file each viewer link note-relay made opens.
+    const audited = await h.gateway.store.audit.list(h.gateway.tenantId, { linkId, limit: 20 });
+    const created = audited.filter((entry) => entry.action === 'viewer_link.created');
+    expect(created.map((entry) => [entry.details.uploadId, entry.details.fileName]).reverse()).toEqual([
+      [uploadIds[0], 'a.pdf'],
+      [uploadIds[1], 'b.pdf'],
+      [uploadIds[2], 'c.pdf'],
+    ]);
   });
 
   it('webhook: one signed delivery listing every file, each read URL serving its bytes, and the message', async () => {
