@@ -143,7 +143,7 @@ describe('the whole flow', () => {
       await page.goto(url);
       await page.getByRole('tab', { name: 'File' }).click();
       await page
-        .getByLabel('Choose a file')
+        .getByLabel('Choose files')
         .setInputFiles({ name: 'IMG_0001.HEIC', mimeType: 'image/heic', buffer: Buffer.from(photo) });
       await page.getByRole('button', { name: 'Send file' }).click();
       await page.getByRole('heading', { name: 'Sent!' }).waitFor();

@@ -1,4 +1,4 @@
-// The Audio tab: record with a live waveform, stop, listen back, record again, send.
+// The Audio tab: record with a live waveform, stop, listen back, record again or another.
 import { type PanelController, required } from './dom.ts';
 import { type Meter, startMeter } from './meter.ts';
 import type { Page } from './page.ts';
@@ -46,6 +46,7 @@ export function setupAudio(panel: HTMLElement, page: Page): PanelController {
 
   takes.record.addEventListener('click', () => void start());
   takes.rerecord.addEventListener('click', () => void start());
+  takes.another.addEventListener('click', () => void start());
   takes.stop.addEventListener('click', () => void finish());
 
   return {

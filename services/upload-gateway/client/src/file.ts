@@ -1,5 +1,5 @@
-// The File tab: pick or drop one file; its type and size are checked here before any upload
-// (and again by the server).
+// The File tab: pick or drop files; each one's type and size is checked here before any upload
+// (and again by the server), and the ones that pass join the outbox.
 import { type MediaCategory, resolveMediaType } from '@uplink/contracts/media-types';
 import { fill } from '@uplink/web/text';
 import { type PanelController, required } from './dom.ts';
@@ -9,43 +9,45 @@ export function setupFile(panel: HTMLElement, page: Page): PanelController {
   const t = page.t;
   const input = required<HTMLInputElement>(panel, 'input[type="file"]');
   const dropzone = required<HTMLElement>(panel, '.dropzone');
-  const selected = required<HTMLElement>(panel, '.selected');
-  const send = required<HTMLButtonElement>(panel, '[data-action="send"]');
   const limits = page.config.limits;
   const categories = Object.keys(limits) as MediaCategory[];
-  let chosen: { file: File; contentType: string } | undefined;
 
-  const choose = (file: File | undefined) => {
-    page.clearError();
-    chosen = undefined;
-    send.hidden = true;
-    selected.hidden = true;
-    if (!file) return;
+  /** Why `file` cannot be sent, or undefined when it joins the outbox (with its content type). */
+  const add = (file: File): string | undefined => {
     const size = page.bytes(file.size);
     const resolved = resolveMediaType(file.type, file.name, categories);
     const max = resolved ? (limits[resolved.category] ?? 0) : 0;
-    let problem: string | undefined;
-    if (!resolved) problem = fill(t.fileTypeNotAllowed, { name: file.name });
-    else if (file.size === 0) problem = fill(t.fileEmpty, { name: file.name });
-    else if (file.size > max) problem = fill(t.fileTooLarge, { name: file.name, size, max: page.bytes(max) });
-    if (problem || !resolved) {
-      input.value = '';
-      page.showError(problem ?? t.errors.unknown);
-      return;
-    }
+    if (!resolved) return fill(t.fileTypeNotAllowed, { name: file.name });
+    if (file.size === 0) return fill(t.fileEmpty, { name: file.name });
+    if (file.size > max) return fill(t.fileTooLarge, { name: file.name, size, max: page.bytes(max) });
+    const refusal = page.outbox.refusal(file, file.name);
+    if (refusal) return refusal;
     const contentType =
       file.type && file.type !== 'application/octet-stream' ? file.type : resolved.type.mime;
-    chosen = { file, contentType };
-    const text = fill(t.fileSelected, { name: file.name, size });
-    selected.textContent = text;
-    selected.hidden = false;
-    send.hidden = false;
-    send.focus();
-    page.announce(text);
+    page.outbox.add(file, { fileName: file.name, contentType, kind: 'file' }, 'file');
+    return undefined;
   };
 
-  input.addEventListener('change', () => choose(input.files?.[0]));
-  // A file dropped anywhere on the page lands here while this tab is open; otherwise it is
+  const choose = (files: readonly File[]) => {
+    page.clearError();
+    const problems: string[] = [];
+    const added: string[] = [];
+    for (const file of files) {
+      const problem = add(file);
+      if (problem) problems.push(problem);
+      else added.push(fill(t.fileAdded, { name: file.name, size: page.bytes(file.size) }));
+    }
+    // Emptied, so the same file can be picked again once it was removed.
+    input.value = '';
+    if (problems.length > 0) page.showError(problems.join(' '));
+    if (added.length > 0) {
+      page.outbox.sendButton.focus();
+      page.announce(added.join(' '));
+    }
+  };
+
+  input.addEventListener('change', () => choose([...(input.files ?? [])]));
+  // Files dropped anywhere on the page land here while this tab is open; otherwise they are
   // ignored rather than opened by the browser in place of the page.
   const open = () => panel.closest('[hidden]') === null && !page.uploading;
   document.addEventListener('dragover', (event) => {
@@ -58,12 +60,7 @@ export function setupFile(panel: HTMLElement, page: Page): PanelController {
   document.addEventListener('drop', (event) => {
     event.preventDefault();
     dropzone.classList.remove('over');
-    if (open()) choose(event.dataTransfer?.files[0]);
-  });
-  send.addEventListener('click', () => {
-    if (!chosen) return;
-    const { file, contentType } = chosen;
-    void page.send(file, { fileName: file.name, contentType, kind: 'file' }, send);
+    if (open()) choose([...(event.dataTransfer?.files ?? [])]);
   });
 
   return { deactivate: () => {}, release: () => {} };

@@ -1,5 +1,5 @@
 // The Screen tab: share a screen, a window or a tab, preview it, record it (with the microphone
-// when the customer ticks it), play back, record again, send. A screen recording is a video to
+// when the customer ticks it), play back, record again or another. A screen recording is a video to
 // the gateway: the same category, size limit and verification.
 import { type PanelController, required, show } from './dom.ts';
 import type { Page } from './page.ts';
@@ -35,8 +35,8 @@ export function offerScreenTab(): void {
 
 export function setupScreen(panel: HTMLElement, page: Page): PanelController {
   const t = page.t;
-  const takes = new Takes(panel, page, 'video', t.recordingNames.screen);
-  const { record, stop, rerecord, send, playback } = takes;
+  const takes = new Takes(panel, page, 'video', 'screen');
+  const { record, stop, rerecord, another, playback } = takes;
   const share = required<HTMLButtonElement>(panel, '[data-action="share"]');
   const microphone = required<HTMLInputElement>(panel, '[data-action="microphone"]');
   const preview = required<HTMLVideoElement>(panel, 'video.preview');
@@ -87,7 +87,7 @@ export function setupScreen(panel: HTMLElement, page: Page): PanelController {
     preview.srcObject = shared;
     await preview.play().catch(() => {});
     takes.discard();
-    show([preview, record], [share, playback, rerecord, send, stop]);
+    show([preview, record], [share, playback, rerecord, another, stop]);
     record.focus();
     page.announce(t.screenOn);
   };
@@ -122,6 +122,7 @@ export function setupScreen(panel: HTMLElement, page: Page): PanelController {
 
   share.addEventListener('click', () => void startSharing());
   rerecord.addEventListener('click', () => void startSharing());
+  another.addEventListener('click', () => void startSharing());
   record.addEventListener('click', () => void start());
   stop.addEventListener('click', () => void finish());
 

@@ -22,13 +22,20 @@ export class UploadFailure extends Error {
   readonly code: string;
   readonly retryAfterSeconds: number | undefined;
   readonly status: number | undefined;
+  /** The file of a submission the gateway refused, where it names one. */
+  readonly uploadId: string | undefined;
 
-  constructor(code: string, message: string, details: { status?: number; retryAfterSeconds?: number } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    details: { status?: number; retryAfterSeconds?: number; uploadId?: string } = {},
+  ) {
     super(message);
     this.name = 'UploadFailure';
     this.code = code;
     this.status = details.status;
     this.retryAfterSeconds = details.retryAfterSeconds;
+    this.uploadId = details.uploadId;
   }
 }
 
@@ -118,10 +125,14 @@ function storageFailure(result: XhrResult): UploadFailure {
 async function apiFailure(response: Response): Promise<UploadFailure> {
   let code = 'unknown';
   let message = '';
+  let uploadId: string | undefined;
   try {
-    const body = (await response.json()) as { error?: { code?: unknown; message?: unknown } };
+    const body = (await response.json()) as {
+      error?: { code?: unknown; message?: unknown; uploadId?: unknown };
+    };
     if (typeof body.error?.code === 'string') code = body.error.code;
     if (typeof body.error?.message === 'string') message = body.error.message;
+    if (typeof body.error?.uploadId === 'string') uploadId = body.error.uploadId;
   } catch {
     // Not our envelope (a proxy's error page, say): the status decides below.
   }
@@ -129,10 +140,11 @@ async function apiFailure(response: Response): Promise<UploadFailure> {
   return new UploadFailure(code, message, {
     status: response.status,
     ...(seconds !== undefined ? { retryAfterSeconds: seconds } : {}),
+    ...(uploadId !== undefined ? { uploadId } : {}),
   });
 }
 
-async function callApi(url: string, init: RequestInit): Promise<Response> {
+export async function callApi(url: string, init: RequestInit): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(url, { ...init, credentials: 'same-origin', cache: 'no-store' });
@@ -141,6 +153,49 @@ async function callApi(url: string, init: RequestInit): Promise<Response> {
   }
   if (!response.ok) throw await apiFailure(response);
   return response;
+}
+
+/**
+ * Waits before a retry: while the browser is offline, then the backoff for the `attempt`th
+ * failure in a row (0: none) or as long as storage or the gateway asked, whichever is longer.
+ */
+async function pause(
+  observer: Pick<UploadObserver, 'state'>,
+  error: unknown,
+  attempt: number,
+): Promise<void> {
+  if (!navigator.onLine) {
+    observer.state('offline');
+    await new Promise((resolve) => window.addEventListener('online', resolve, { once: true }));
+  }
+  const backoff = attempt === 0 ? 0 : Math.min(15_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+  const hinted = error instanceof UploadFailure ? (error.retryAfterSeconds ?? 0) * 1000 : 0;
+  const wait = Math.min(60_000, Math.max(backoff, hinted));
+  // A retry that goes at once is not worth a word: the customer sees the bytes move on.
+  if (wait === 0) return;
+  observer.state('retrying');
+  await sleep(wait);
+}
+
+/**
+ * Retries network errors, 408, 429 and 5xx with exponential backoff; waits while offline. Once a
+ * retry has gone through, the observer is told `phase` again (what was being done).
+ */
+export async function withRetry<T>(
+  observer: Pick<UploadObserver, 'state'>,
+  phase: UploadState,
+  request: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await request();
+      if (attempt > 1) observer.state(phase);
+      return result;
+    } catch (error) {
+      if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) throw error;
+      await pause(observer, error, attempt);
+    }
+  }
 }
 
 export class Upload {
@@ -173,9 +228,33 @@ export class Upload {
     return this.intent?.uploadId;
   }
 
+  /** The upload alone: stores the bytes, then asks the gateway to verify this one file. */
   async run(observer: UploadObserver): Promise<void> {
+    await this.guard(async () => {
+      const uploadId = await this.storeBytes(observer);
+      await this.verify(uploadId, observer);
+    });
+  }
+
+  /**
+   * Stores the bytes and stops there, for a submission of several files that the gateway
+   * verifies together; resolves with the upload's id. Run again after a failure, it continues.
+   */
+  async store(observer: UploadObserver): Promise<string> {
+    return this.guard(() => this.storeBytes(observer));
+  }
+
+  /**
+   * The gateway refused this upload's blob in a submission (and deleted it): the next run starts
+   * with a new intent.
+   */
+  discardBlob(): void {
+    this.forgetIntent();
+  }
+
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
     try {
-      await this.attempt(observer);
+      return await work();
     } catch (error) {
       // After a verdict on the blob, or storage refusing the SAS, the next try needs a new intent;
       // after a network that stayed down, it continues with the blocks already stored.
@@ -199,7 +278,7 @@ export class Upload {
     observer.state(phase);
   }
 
-  private async attempt(observer: UploadObserver): Promise<void> {
+  private async storeBytes(observer: UploadObserver): Promise<string> {
     const expiring = (intent: UploadIntent) => Date.parse(intent.expiresAt) - Date.now() < INTENT_MARGIN_MS;
     if (this.intent && !this.committed && (this.checkStorage || expiring(this.intent))) {
       this.enter(observer, 'preparing');
@@ -221,9 +300,13 @@ export class Upload {
       this.committed = true;
     }
     observer.progress(this.blob.size, this.blob.size);
+    return intent.uploadId;
+  }
+
+  private async verify(uploadId: string, observer: UploadObserver): Promise<void> {
     this.enter(observer, 'verifying');
     await this.withRetry(observer, () =>
-      callApi(`${this.apiBase}/uploads/${encodeURIComponent(intent.uploadId)}/complete`, { method: 'POST' }),
+      callApi(`${this.apiBase}/uploads/${encodeURIComponent(uploadId)}/complete`, { method: 'POST' }),
     );
   }
 
@@ -255,37 +338,8 @@ export class Upload {
     this.checkStorage = false;
   }
 
-  /** Retries network errors, 408, 429 and 5xx with exponential backoff; waits while offline. */
-  private async withRetry<T>(observer: UploadObserver, request: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await request();
-        if (attempt > 1) observer.state(this.phase);
-        return result;
-      } catch (error) {
-        if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) throw error;
-        await this.pause(observer, error, attempt);
-      }
-    }
-  }
-
-  /**
-   * Waits before a retry: while the browser is offline, then the backoff for the `attempt`th
-   * failure in a row (0: none) or as long as storage or the gateway asked, whichever is longer.
-   */
-  private async pause(observer: UploadObserver, error: unknown, attempt: number): Promise<void> {
-    if (!navigator.onLine) {
-      observer.state('offline');
-      await new Promise((resolve) => window.addEventListener('online', resolve, { once: true }));
-    }
-    const backoff =
-      attempt === 0 ? 0 : Math.min(15_000, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-    const hinted = error instanceof UploadFailure ? (error.retryAfterSeconds ?? 0) * 1000 : 0;
-    const wait = Math.min(60_000, Math.max(backoff, hinted));
-    // A retry that goes at once is not worth a word: the customer sees the bytes move on.
-    if (wait === 0) return;
-    observer.state('retrying');
-    await sleep(wait);
+  private withRetry<T>(observer: UploadObserver, request: () => Promise<T>): Promise<T> {
+    return withRetry(observer, this.phase, request);
   }
 
   /** One Put Blob. The SAS cannot overwrite, so a retry after a lost response may be refused. */
@@ -371,7 +425,7 @@ export class Upload {
           // block was stored meanwhile): the block goes again at once.
           const cut = error instanceof UploadFailure && error.code === 'network';
           const linkWorks = cut && (moved || storedCount > storedBefore);
-          await this.pause(observer, error, linkWorks ? 0 : failures);
+          await pause(observer, error, linkWorks ? 0 : failures);
           continue;
         }
         inFlight.delete(block);

@@ -1,4 +1,4 @@
-// The Video tab: camera preview, record, play back, record again, send; switch between cameras
+// The Video tab: camera preview, record, play back, record again or another; switch between cameras
 // when there are several; background blur where the browser really blurs (not on phones).
 import { BlurPipeline, blurAvailable } from './blur.ts';
 import { type PanelController, required, show } from './dom.ts';
@@ -9,7 +9,7 @@ import { Takes } from './take.ts';
 export function setupVideo(panel: HTMLElement, page: Page): PanelController {
   const t = page.t;
   const takes = new Takes(panel, page, 'video');
-  const { record, stop, rerecord, send, playback } = takes;
+  const { record, stop, rerecord, another, playback } = takes;
   const camera = required<HTMLButtonElement>(panel, '[data-action="camera"]');
   const switchCamera = required<HTMLButtonElement>(panel, '[data-action="switch"]');
   const blurOption = required<HTMLLabelElement>(panel, '[data-option="blur"]');
@@ -71,7 +71,7 @@ export function setupVideo(panel: HTMLElement, page: Page): PanelController {
     blurOption.hidden = !blurAvailable();
     if (blurToggle.checked) await enableBlur();
     takes.discard();
-    show([preview, record], [camera, playback, rerecord, send, stop]);
+    show([preview, record], [camera, playback, rerecord, another, stop]);
     record.focus();
     page.announce(t.cameraOn);
   };
@@ -138,6 +138,7 @@ export function setupVideo(panel: HTMLElement, page: Page): PanelController {
 
   camera.addEventListener('click', () => void turnOn());
   rerecord.addEventListener('click', () => void turnOn());
+  another.addEventListener('click', () => void turnOn());
   record.addEventListener('click', start);
   stop.addEventListener('click', () => void finish());
   switchCamera.addEventListener('click', () => void nextCamera());

@@ -11,6 +11,10 @@ export type ClientConfig = {
   locale: PageLocale;
   /** Largest file in bytes, for each category the tenant allows (absent: not allowed). */
   limits: Partial<Record<MediaCategory, number>>;
+  /** How many files and recordings one submission may hold. */
+  maxFiles: number;
+  /** The most one submission may hold in bytes, all files together. */
+  maxTotalBytes: number;
   /** Where the segmentation model and its wasm are served, ending in `/`. */
   segmentationBase: string;
   messages: Messages['client'];

@@ -1,4 +1,4 @@
-import type { MediaPolicy } from '@uplink/contracts';
+import { CUSTOMER_MESSAGE_MAX, type MediaPolicy, submissionByteLimit } from '@uplink/contracts';
 import {
   formatBytes,
   MEDIA_CATEGORIES,
@@ -141,16 +141,18 @@ ${content}
 
 /**
  * The buttons of a take (client/src/take.ts finds them by `data-action`): record, stop, record
- * again, send. Recording can start at once only where no device needs turning on first (audio).
+ * again (in place of the last take), record another (keeping it). A finished take joins the
+ * files to send; the Send button is the outbox's. Recording can start at once only where no
+ * device needs turning on first (audio).
  */
 function takeButtons(
-  t: { record: string; stop: string; rerecord: string; send: string },
+  t: { record: string; stop: string; rerecord: string; another: string },
   recordShown: boolean,
 ): SafeHtml {
   return html`<button type="button" class="button primary" data-action="record"${recordShown ? '' : html` hidden`}>${t.record}</button>
 <button type="button" class="button danger" data-action="stop" hidden>${t.stop}</button>
 <button type="button" class="button" data-action="rerecord" hidden>${t.rerecord}</button>
-<button type="button" class="button primary" data-action="send" hidden>${t.send}</button>`;
+<button type="button" class="button" data-action="another" hidden>${t.another}</button>`;
 }
 
 function audioPanel(m: Messages): SafeHtml {
@@ -211,15 +213,36 @@ function filePanel(
   const t = m.file;
   return html`<p class="intro">${t.intro}</p>
 <div class="dropzone">
-<input type="file" id="file-input" class="file-input visually-hidden" accept="${acceptAttribute(categories)}" aria-describedby="file-hint">
+<input type="file" id="file-input" class="file-input visually-hidden" accept="${acceptAttribute(categories)}"${policy.maxFilesPerSubmission > 1 ? html` multiple` : ''} aria-describedby="file-hint">
 <label for="file-input" class="button primary">${t.choose}</label>
 <span class="drop-hint">${t.drop}</span>
 <p class="hint" id="file-hint">${acceptedText(m, categories)} ${largestText(m, locale, policy, categories)}</p>
-</div>
-<p class="selected" hidden></p>
-<div class="actions">
-<button type="button" class="button primary" data-action="send" hidden>${t.send}</button>
 </div>`;
+}
+
+/**
+ * What the customer is about to send, shared by every tab (client/src/outbox.ts fills it): the
+ * files and recordings added so far, each removable, a message for the agent, and the one Send
+ * button. The list and the button show once something was added.
+ */
+function outbox(m: Messages, locale: PageLocale, policy: MediaPolicy, company: string): SafeHtml {
+  const t = m.outbox;
+  const several = policy.maxFilesPerSubmission > 1;
+  const limits = fill(t.limits, {
+    count: policy.maxFilesPerSubmission,
+    size: formatBytes(submissionByteLimit(policy), locale),
+  });
+  return html`<section class="outbox" id="outbox" aria-labelledby="outbox-heading">
+<h2 class="outbox-heading" id="outbox-heading" hidden>${t.heading}</h2>
+${several ? html`<p class="hint" id="outbox-limits">${limits}</p>` : ''}
+<ul class="items" id="items" aria-labelledby="outbox-heading" hidden></ul>
+<label class="message-label" for="message">${fill(t.messageLabel, { company })}</label>
+<textarea class="message" id="message" rows="3" maxlength="${String(CUSTOMER_MESSAGE_MAX)}" aria-describedby="message-count"></textarea>
+<p class="hint message-count" id="message-count">${fill(m.client.messageCount, { count: 0, max: CUSTOMER_MESSAGE_MAX })}</p>
+<div class="actions">
+<button type="button" class="button primary" id="send" data-action="send" hidden>${t.send}</button>
+</div>
+</section>`;
 }
 
 /** The company's branding: a heading naming it (`{company}` in `heading`) and its support domain. */
@@ -285,6 +308,8 @@ ${callout}
     limits: Object.fromEntries(
       categories.map((category) => [category, policy.categories[category].maxBytes]),
     ),
+    maxFiles: policy.maxFilesPerSubmission,
+    maxTotalBytes: submissionByteLimit(policy),
     segmentationBase: assets.segmentationBase,
     messages: m.client,
   };
@@ -298,6 +323,7 @@ ${callout}
 <div class="uploader" id="uploader">
 ${tabList(m, tabs)}
 ${panels}
+${outbox(m, locale, policy, company)}
 <div class="transfer" id="transfer" hidden>
 <progress id="progress" max="1" value="0" tabindex="-1" aria-label="${m.page.progressLabel}" aria-describedby="progress-text"></progress>
 <p class="progress-text" id="progress-text"></p>

@@ -51,7 +51,7 @@ describe('an upload continued after its page was closed', () => {
     try {
       const first = opened.page;
       await first.getByRole('tab', { name: 'File' }).click();
-      await first.getByLabel('Choose a file').setInputFiles({
+      await first.getByLabel('Choose files').setInputFiles({
         name: 'manual.pdf',
         mimeType: 'application/pdf',
         buffer: Buffer.from(bytes),

@@ -1,6 +1,7 @@
 // The File tab, staged-block uploads with a failing request, accessibility, language and policy,
 // in headless Chromium against the real gateway on NATS, MongoDB-wire and Azurite.
 import { DEFAULT_MAX_BYTES } from '@uplink/contracts';
+import { formatBytes } from '@uplink/contracts/media-types';
 import { screenshot, seriousAxeViolations } from '@uplink/dev-servers';
 import { pdfBytes } from '@uplink/testing';
 import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
@@ -32,9 +33,12 @@ describe('sending a file from the page', () => {
       await page.getByRole('tab', { name: 'File' }).click();
       await screenshot(page, 'file-tab');
       const file = pdfFile('invoice.pdf', 2000);
-      await page.getByLabel('Choose a file').setInputFiles(file);
-      // The same words are announced in the status line too: wait for the panel's own.
-      await page.locator('.selected', { hasText: 'Selected: invoice.pdf' }).waitFor();
+      await page.getByLabel('Choose files').setInputFiles(file);
+      await page
+        .getByRole('list', { name: 'To send' })
+        .getByRole('listitem')
+        .filter({ hasText: 'invoice.pdf' })
+        .waitFor();
       await page.getByRole('button', { name: 'Send file' }).click();
       await page.getByRole('heading', { name: 'Sent!' }).waitFor();
       // The "Sent!" screen takes the focus, so screen readers land on it.
@@ -93,7 +97,7 @@ describe('sending a file from the page', () => {
       );
 
       await page.getByRole('tab', { name: 'File' }).click();
-      await page.getByLabel('Choose a file').setInputFiles(file);
+      await page.getByLabel('Choose files').setInputFiles(file);
       await page.getByRole('button', { name: 'Send file' }).click();
       await page.getByRole('heading', { name: 'Sent!' }).waitFor();
       expect(failedOnce).toBe(true);
@@ -125,6 +129,62 @@ describe('sending a file from the page', () => {
   });
 });
 
+describe('gathering several files before sending', () => {
+  it('lists files up to the policy limits, names each uniquely, removes one, and counts the message', async () => {
+    const maxTotal = 5000;
+    try {
+      await gateway.updateMediaPolicy({ maxFilesPerSubmission: 3, maxSubmissionBytes: maxTotal });
+      const { url } = await gateway.createLink();
+      const opened = await openPage(browser, url);
+      const { page } = opened;
+      try {
+        const total = formatBytes(maxTotal);
+        await page
+          .getByText(`You can send up to 3 files and recordings at once, ${total} in total.`)
+          .waitFor();
+        await page.getByRole('tab', { name: 'File' }).click();
+        // Two fit; the third would bring the total over the limit and is refused by name.
+        await page
+          .getByLabel('Choose files')
+          .setInputFiles([pdfFile('a.pdf', 1000), pdfFile('b.pdf', 1000), pdfFile('c.pdf', 3000)]);
+        const items = page.getByRole('list', { name: 'To send' }).getByRole('listitem');
+        await expect.poll(() => items.count()).toBe(2);
+        expect(await page.getByRole('alert').textContent()).toBe(
+          `c.pdf does not fit: everything you send at once may be ${total} at most.`,
+        );
+        expect(await page.evaluate('document.activeElement?.textContent')).toBe('Send 2 files');
+        // A second file of the same name gets a name of its own; a fourth file is one too many.
+        await page.getByLabel('Choose files').setInputFiles(pdfFile('a.pdf', 10));
+        await page.getByLabel('Choose files').setInputFiles(pdfFile('d.pdf', 10));
+        expect(await items.allTextContents()).toEqual([
+          expect.stringMatching(/^a\.pdf/),
+          expect.stringMatching(/^b\.pdf/),
+          expect.stringMatching(/^a-2\.pdf/),
+        ]);
+        expect(await page.getByRole('alert').textContent()).toBe(
+          'You can send up to 3 files and recordings at once.',
+        );
+        // Removing one moves the focus to the next, and the Send button counts again.
+        await page.getByRole('button', { name: 'Remove b.pdf' }).click();
+        await expect.poll(() => items.count()).toBe(2);
+        expect(await page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe(
+          'Remove a-2.pdf',
+        );
+        await page.getByRole('button', { name: 'Send 2 files' }).waitFor();
+        await page.getByLabel('Message for Acme Support (optional)').fill('Hello there');
+        await page.getByText('11 of 2000 characters').waitFor();
+        expect(await seriousAxeViolations(page)).toEqual([]);
+        // Nothing is uploaded before Send.
+        expect(opened.gatewayPaths.some((path) => path.endsWith('/uploads'))).toBe(false);
+      } finally {
+        await opened.close();
+      }
+    } finally {
+      await gateway.updateMediaPolicy({ maxFilesPerSubmission: 10, maxSubmissionBytes: null });
+    }
+  });
+});
+
 describe('accessibility, language and policy', () => {
   it('has no serious or critical axe-core violation on any tab, and the tabs work by keyboard', async () => {
     const { url } = await gateway.createLink({ contextMessage: 'Line one\nLine two' });
@@ -145,7 +205,7 @@ describe('accessibility, language and policy', () => {
       expect(await page.getByRole('tab', { name: 'File' }).getAttribute('aria-selected')).toBe('true');
       expect(await seriousAxeViolations(page)).toEqual([]);
       // A refused file is announced (role=alert) and nothing is uploaded.
-      await page.getByLabel('Choose a file').setInputFiles({
+      await page.getByLabel('Choose files').setInputFiles({
         name: 'setup.exe',
         mimeType: 'application/x-msdownload',
         buffer: Buffer.from('MZ'),
@@ -175,7 +235,7 @@ describe('accessibility, language and policy', () => {
       expect(await page.getByLabel('Hintergrund unscharf').isVisible()).toBe(false);
 
       await page.getByRole('tab', { name: 'Datei' }).click();
-      await page.getByLabel('Datei auswählen').setInputFiles({
+      await page.getByLabel('Dateien auswählen').setInputFiles({
         name: 'setup.exe',
         mimeType: 'application/x-msdownload',
         buffer: Buffer.from('MZ'),
@@ -199,7 +259,7 @@ describe('accessibility, language and policy', () => {
       expect(await opened.page.getByRole('tab').allTextContents()).toEqual(['Video', 'Screen', 'File']);
       // The page checks the size against the category's limit before asking for an upload.
       await opened.page.getByRole('tab', { name: 'File' }).click();
-      await opened.page.getByLabel('Choose a file').setInputFiles(pdfFile('big.pdf', 2048));
+      await opened.page.getByLabel('Choose files').setInputFiles(pdfFile('big.pdf', 2048));
       expect(await opened.page.getByRole('alert').textContent()).toMatch(
         /^big\.pdf is 2\.\d kB; the largest file allowed is 1 kB\.$/,
       );

@@ -19,6 +19,7 @@ import {
   isVisible,
   playbackDuration,
   recordTake,
+  SEND,
   selectTab,
   sendAndWait,
   texts,
@@ -106,8 +107,8 @@ async function expectClean(page: EnginePage): Promise<void> {
 /** Sends the PDF from the File tab and checks storage holds exactly its bytes. */
 async function sendPdf(page: EnginePage, linkId: string): Promise<void> {
   await page.setInputFile('#file-input', pdfPath);
-  await waitVisible(page, '#panel-file [data-action="send"]');
-  expect(await sendAndWait(page, 'file')).toBe(pdf.length);
+  await waitVisible(page, SEND);
+  expect(await sendAndWait(page)).toBe(pdf.length);
   const stored = await expectDelivered(gateway, linkId, { size: pdf.length, sha256: sha256(pdf) });
   expect(stored.contentType).toBe('application/pdf');
 }
@@ -132,13 +133,13 @@ describe.each(Object.entries(ENGINES))('the customer flow in %s', (_, engineCase
       await shot(page, 'audio');
 
       await recordTake(page, 'audio', 1200);
-      await waitVisible(page, '#panel-audio [data-action="send"]');
+      await waitVisible(page, SEND);
       // The engine's own player knows how long the take is (Firefox's said 0:00 before): about
       // the 1.2 s between the clicks, less the recorder's start (WebKit's takes 0.2 s).
       const seconds = await playbackDuration(page, 'audio');
       expect(seconds).toBeGreaterThan(0.8);
       expect(seconds).toBeLessThan(5);
-      const size = await sendAndWait(page, 'audio');
+      const size = await sendAndWait(page);
 
       const { file, stored } = await deliveredFile(gateway, linkId);
       expect(file.contentType).toMatch(engineCase.audioType);
@@ -170,7 +171,7 @@ describe.each(Object.entries(ENGINES))('the customer flow in %s', (_, engineCase
       if (!engineCase.videoType) {
         // An empty recording is never offered: the customer is told and pointed to the File tab.
         expect(await errorText(page)).toBe(texts.recordingFailed);
-        expect(await page.evaluate(isVisible('#panel-video [data-action="send"]'))).toBe(false);
+        expect(await page.evaluate(isVisible(SEND))).toBe(false);
         expect(await page.evaluate(isVisible('#panel-video .playback'))).toBe(false);
         await shot(page, 'video-failed');
         await selectTab(page, 'file');
@@ -178,11 +179,11 @@ describe.each(Object.entries(ENGINES))('the customer flow in %s', (_, engineCase
         await expectClean(page);
         return;
       }
-      await waitVisible(page, '#panel-video [data-action="send"]');
+      await waitVisible(page, SEND);
       const seconds = await playbackDuration(page, 'video');
       expect(seconds).toBeGreaterThan(1);
       expect(seconds).toBeLessThan(5);
-      const size = await sendAndWait(page, 'video');
+      const size = await sendAndWait(page);
       const { file, stored } = await deliveredFile(gateway, linkId);
       expect(file.contentType).toMatch(engineCase.videoType);
       expect(stored.length).toBe(size);
@@ -206,16 +207,16 @@ describe.each(Object.entries(ENGINES))('the customer flow in %s', (_, engineCase
         if (!engineCase.videoType) {
           // WebKitGTK shares its mock screen but records no video here: the customer is told.
           expect(await errorText(page)).toBe(texts.recordingFailed);
-          expect(await page.evaluate(isVisible('#panel-screen [data-action="send"]'))).toBe(false);
+          expect(await page.evaluate(isVisible(SEND))).toBe(false);
           await expectClean(page);
           return;
         }
-        await waitVisible(page, '#panel-screen [data-action="send"]');
+        await waitVisible(page, SEND);
         await shot(page, 'screen-recorded');
         const seconds = await playbackDuration(page, 'screen');
         expect(seconds).toBeGreaterThan(1);
         expect(seconds).toBeLessThan(5);
-        const size = await sendAndWait(page, 'screen');
+        const size = await sendAndWait(page);
         const { file, stored } = await deliveredFile(gateway, linkId);
         expect(file.contentType).toMatch(/^video\/webm/);
         expect(stored.length).toBe(size);

@@ -66,9 +66,12 @@ export async function playbackDuration(page: EnginePage, panel: RecordingPanel):
   })()`) as Promise<number | string>;
 }
 
-/** Clicks the panel's send button and waits for "Sent!"; returns the size the page uploaded. */
-export async function sendAndWait(page: EnginePage, panel: RecordingPanel | 'file'): Promise<number> {
-  await page.click(`#panel-${panel} [data-action="send"]`);
+/** The outbox's Send button, below the tabs: it sends whatever the tabs added. */
+export const SEND = '#send';
+
+/** Clicks Send and waits for "Sent!"; returns the size the page uploaded. */
+export async function sendAndWait(page: EnginePage): Promise<number> {
+  await page.click(SEND);
   await waitVisible(page, '#sent');
   return Number(await page.evaluate('document.getElementById("progress").max'));
 }

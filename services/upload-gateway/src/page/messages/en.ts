@@ -20,7 +20,7 @@ export const en = {
     record: 'Start recording',
     stop: 'Stop recording',
     rerecord: 'Record again',
-    send: 'Send voice message',
+    another: 'Record another',
   },
   video: {
     intro: 'Record a video. Your browser will ask for permission to use the camera and microphone.',
@@ -30,7 +30,7 @@ export const en = {
     record: 'Start recording',
     stop: 'Stop recording',
     rerecord: 'Record again',
-    send: 'Send video',
+    another: 'Record another',
     switchCamera: 'Switch camera',
     blur: 'Blur background',
   },
@@ -44,12 +44,12 @@ export const en = {
     record: 'Start recording',
     stop: 'Stop recording',
     rerecord: 'Record again',
-    send: 'Send screen recording',
+    another: 'Record another',
   },
   file: {
     intro: 'Send a file from your device.',
-    choose: 'Choose a file',
-    drop: 'or drop it here',
+    choose: 'Choose files',
+    drop: 'or drop them here',
     accepted: 'Accepted: {types}.',
     largest: 'Largest file: {size}.',
     categories: {
@@ -69,11 +69,17 @@ export const en = {
       'application/vnd.oasis.opendocument.presentation': 'OpenDocument presentation',
       'text/plain': 'Text',
     },
-    send: 'Send file',
+  },
+  /** What the customer is about to send, below the tabs: the files, a message, the Send button. */
+  outbox: {
+    heading: 'To send',
+    limits: 'You can send up to {count} files and recordings at once, {size} in total.',
+    messageLabel: 'Message for {company} (optional)',
+    send: 'Send',
   },
   sent: {
     heading: 'Sent!',
-    body: '{company} has received your file. You can close this page now.',
+    body: '{company} has received what you sent. You can close this page now.',
   },
   disabled: {
     heading: 'Files cannot be sent right now',
@@ -130,7 +136,8 @@ export const en = {
   /** Texts the page's script shows; sent to the browser with the page, for its language only. */
   client: {
     recording: 'Recording…',
-    recordingStopped: 'Recording stopped ({duration}). Listen to it, then send it or record again.',
+    recordingStopped:
+      'Recording stopped ({duration}) and added to what you send. Listen to it, then send it or record again.',
     cameraOn: 'The camera is on. Start recording when you are ready.',
     cameraSwitched: 'Switched to another camera.',
     limitReached: 'The recording reached the largest size allowed and was stopped.',
@@ -148,7 +155,28 @@ export const en = {
     blurOn: 'Background blur is on.',
     blurOff: 'Background blur is off.',
     blurFailed: 'Background blur is not available in this browser.',
-    fileSelected: 'Selected: {name}, {size}.',
+    fileAdded: 'Added: {name}, {size}.',
+    fileRemoved: 'Removed: {name}.',
+    remove: 'Remove',
+    removeLabel: 'Remove {name}',
+    tooManyFiles: 'You can send up to {max} files and recordings at once.',
+    totalTooLarge: '{name} does not fit: everything you send at once may be {max} at most.',
+    messageCount: '{count} of {max} characters',
+    /** The Send button's label: after what the one item is, or how many there are. */
+    send: {
+      audio: 'Send voice message',
+      video: 'Send video',
+      screen: 'Send screen recording',
+      file: 'Send file',
+      several: 'Send {count} files',
+    },
+    /** What became of each file while it is sent, beside its name. */
+    itemStates: {
+      waiting: 'Waiting',
+      uploading: '{percent}%',
+      stored: 'Uploaded',
+      rejected: 'Not accepted',
+    },
     fileTooLarge: '{name} is {size}; the largest file allowed is {max}.',
     fileTypeNotAllowed: 'Files like {name} are not accepted here.',
     fileEmpty: '{name} is empty.',
@@ -167,6 +195,8 @@ export const en = {
       payload_too_large: 'The file is too large.',
       unsupported_media_type: 'This type of file is not accepted.',
       upload_rejected: 'The file was not accepted: {reason} You can try again.',
+      /** A submission of several files refused because of one (the reason names it). */
+      submission_rejected: 'Nothing was sent. {reason} Remove that file or replace it, then send again.',
       rate_limited: 'Too many attempts. Please wait {seconds} seconds and try again.',
       storage: 'The upload did not go through. Please try again.',
       network: 'The connection was lost. Check your network and try again.',
