@@ -309,6 +309,28 @@ describe('Freshdesk double: POST /api/v2/tickets/{id}/notes', () => {
     expect((await postNote(FULL_TICKET, form({ body: '<p>link instead</p>' }))).status).toBe(201);
   });
 
+  it('counts every attachments[] part of one note against the 20 MB: 10 + 10 + 1 byte refused on an empty ticket, 10 + 10 stored', async () => {
+    const empty = 4713;
+    double.addTicket({ id: empty });
+    const ten = (name: string) => ({ name, type: 'video/mp4', bytes: random });
+    const oneByte = { name: 'c.bin', type: 'application/octet-stream', bytes: random.subarray(0, 1) };
+
+    const refused = await postNote(empty, form({ body: 'x' }, [ten('a.mp4'), ten('b.mp4'), oneByte]));
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      errors: [{ field: 'attachments', code: 'invalid_size' }],
+    });
+    expect(double.notes(empty)).toHaveLength(0);
+
+    const stored = await postNote(empty, form({ body: 'x' }, [ten('a.mp4'), ten('b.mp4')]));
+    expect(stored.status).toBe(201);
+    expect(double.notes(empty)[0]?.attachments.map((attachment) => attachment.name)).toEqual([
+      'a.mp4',
+      'b.mp4',
+    ]);
+    expect(double.ticketAttachmentBytes(empty)).toBe(FRESHDESK_TICKET_ATTACHMENT_LIMIT_BYTES);
+  });
+
   it('allows exactly 20 MB and refuses one byte more', async () => {
     const exact = { name: 'a.bin', type: 'application/octet-stream', bytes: random.subarray(0, 1000) };
     expect((await postNote(EDGE_TICKET, form({ body: 'x' }, [exact]))).status).toBe(201);
