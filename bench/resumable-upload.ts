@@ -78,13 +78,13 @@ type RunFigures = {
   finished: boolean;
   /** Time to done; the deadline when it did not finish. */
   ms: number;
+  /** Uplink: the part of `ms` the completion took (the gateway verifying the blob). */
+  verifyingMs?: number;
   /** Client -> server bytes the link carried / file size. */
   wireRatio: number;
   /** Connections opened after the page had loaded. */
   connections: number;
   cuts: number;
-  /** Requests the uploader retried. */
-  retries: number;
   /** Why it did not finish. */
   problem?: string;
 };
@@ -145,7 +145,6 @@ async function runOnce(setup: Setup, contender: Contender, link: LinkName, run: 
     evaluation.catch(() => undefined);
     const outcome = await Promise.race([evaluation, sleep(deadlineMs).then(() => undefined)]);
     const { upstreamBytes, connections, cuts } = throttled.counters;
-    const retries = (await page.evaluate('window.bench.retries()')) as number;
     const problem =
       outcome === undefined
         ? `not done after ${round(deadlineMs / 1000, 0)} s`
@@ -156,10 +155,10 @@ async function runOnce(setup: Setup, contender: Contender, link: LinkName, run: 
       run,
       finished: problem === undefined,
       ms: round(outcome?.ms ?? deadlineMs, 0),
+      ...(outcome?.verifyingMs === undefined ? {} : { verifyingMs: round(outcome.verifyingMs, 0) }),
       wireRatio: round(upstreamBytes / FILE_BYTES, 3),
       connections,
       cuts,
-      retries,
       ...(problem === undefined ? {} : { problem }),
     };
   } finally {
@@ -174,11 +173,15 @@ type Summary = {
   /** Median time to done of the runs that finished (s); null when none did. */
   medianSeconds: number | null;
   medianWireRatio: number;
+  /** Uplink: median time of the completion in the runs that finished (ms). */
+  medianCompletionMs?: number;
 };
 
 function summarize(runs: readonly RunFigures[]): Summary {
   const done = runs.filter((r) => r.finished);
+  const completions = done.flatMap((r) => (r.verifyingMs === undefined ? [] : [r.verifyingMs]));
   return {
+    ...(completions.length > 0 ? { medianCompletionMs: median(completions) } : {}),
     finished: done.length,
     runs: runs.length,
     medianSeconds: done.length > 0 ? round(median(done.map((r) => r.ms)) / 1000, 2) : null,
@@ -249,7 +252,7 @@ export async function runResumableUpload(): Promise<BenchResult> {
           log(
             NAME,
             `${link} ${contender} run ${run + 1}: ${figures.finished ? 'done' : `NOT DONE (${figures.problem})`} in ` +
-              `${round(figures.ms / 1000, 1)} s, ${figures.wireRatio}x the file up, ${figures.connections} connections, ${figures.cuts} cuts, ${figures.retries} retries`,
+              `${round(figures.ms / 1000, 2)} s${figures.verifyingMs === undefined ? '' : ` (completion ${figures.verifyingMs} ms)`}, ${figures.wireRatio}x the file up, ${figures.connections} connections, ${figures.cuts} cuts`,
           );
         }
       }

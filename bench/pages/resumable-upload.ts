@@ -2,14 +2,10 @@
 // sent either by Uplink's own page code (the Upload class the upload page runs) or by
 // tus-js-client, configured as a tuned tus deployment runs it. The benchmark calls
 // `window.bench.uplink(apiBase)` or `window.bench.tus(endpoint)`; each resolves, never rejects,
-// with how long the upload took in the page. `window.bench.retries()` tells how many requests the
-// current upload retried so far, also when the benchmark stops waiting for it.
+// with how long the upload took in the page.
 import * as tus from 'tus-js-client';
 import { Upload } from '../../services/upload-gateway/client/src/upload.ts';
 import type { PageOutcome } from './page-outcome.ts';
-
-/** Requests the current upload retried. */
-let retries = 0;
 
 function pickedFile(): File {
   const file = document.querySelector<HTMLInputElement>('#file')?.files?.[0];
@@ -22,13 +18,14 @@ async function uplink(apiBase: string): Promise<PageOutcome> {
   const file = pickedFile();
   const started = performance.now();
   const upload = new Upload(file, { fileName: file.name, contentType: file.type, kind: 'file' }, apiBase);
-  retries = 0;
+  let verifyingSince: number | undefined;
   const state = (state: string) => {
-    if (state === 'retrying') retries++;
+    if (state === 'verifying') verifyingSince ??= performance.now();
   };
   try {
     await upload.run({ progress: () => undefined, state });
-    return { ms: performance.now() - started };
+    const ended = performance.now();
+    return { ms: ended - started, verifyingMs: ended - (verifyingSince ?? ended) };
   } catch (error) {
     return { ms: performance.now() - started, error: String(error) };
   }
@@ -43,7 +40,6 @@ async function uplink(apiBase: string): Promise<PageOutcome> {
 function tusUpload(endpoint: string): Promise<PageOutcome> {
   const file = pickedFile();
   const started = performance.now();
-  retries = 0;
   return new Promise((resolve) => {
     const upload = new tus.Upload(file, {
       endpoint,
@@ -51,12 +47,6 @@ function tusUpload(endpoint: string): Promise<PageOutcome> {
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
       metadata: { filename: file.name, filetype: file.type },
-      // tus-js-client's own decision, counted.
-      onShouldRetry: (error, attempt, options) => {
-        const retrying = tus.defaultOptions.onShouldRetry?.(error, attempt, options) ?? false;
-        if (retrying) retries++;
-        return retrying;
-      },
       onSuccess: () => resolve({ ms: performance.now() - started, uploadUrl: upload.url ?? '' }),
       onError: (error) => resolve({ ms: performance.now() - started, error: String(error) }),
     });
@@ -68,4 +58,4 @@ function tusUpload(endpoint: string): Promise<PageOutcome> {
   });
 }
 
-Object.assign(window, { bench: { uplink, tus: tusUpload, retries: () => retries } });
+Object.assign(window, { bench: { uplink, tus: tusUpload } });
