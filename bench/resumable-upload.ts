@@ -85,6 +85,8 @@ type RunFigures = {
   /** Connections opened after the page had loaded. */
   connections: number;
   cuts: number;
+  /** Requests the uploader made (CORS preflights not counted), retries included. */
+  requests: number;
   /** Why it did not finish. */
   problem?: string;
 };
@@ -140,6 +142,9 @@ async function runOnce(setup: Setup, contender: Contender, link: LinkName, run: 
       };
     }
     throttled.resetCounters();
+    // Playwright reports no CORS preflight: these are the uploader's own requests.
+    let requests = 0;
+    page.on('request', () => requests++);
     const evaluation = page.evaluate(call) as Promise<PageOutcome>;
     // Closing the context at the deadline rejects the evaluation: nobody waits for it then.
     evaluation.catch(() => undefined);
@@ -159,6 +164,7 @@ async function runOnce(setup: Setup, contender: Contender, link: LinkName, run: 
       wireRatio: round(upstreamBytes / FILE_BYTES, 3),
       connections,
       cuts,
+      requests,
       ...(problem === undefined ? {} : { problem }),
     };
   } finally {
@@ -252,7 +258,7 @@ export async function runResumableUpload(): Promise<BenchResult> {
           log(
             NAME,
             `${link} ${contender} run ${run + 1}: ${figures.finished ? 'done' : `NOT DONE (${figures.problem})`} in ` +
-              `${round(figures.ms / 1000, 2)} s${figures.verifyingMs === undefined ? '' : ` (completion ${figures.verifyingMs} ms)`}, ${figures.wireRatio}x the file up, ${figures.connections} connections, ${figures.cuts} cuts`,
+              `${round(figures.ms / 1000, 2)} s${figures.verifyingMs === undefined ? '' : ` (completion ${figures.verifyingMs} ms)`}, ${figures.wireRatio}x the file up, ${figures.connections} connections, ${figures.cuts} cuts, ${figures.requests} requests`,
           );
         }
       }
