@@ -1,12 +1,13 @@
-// Blob storage as the page sees it in the resume tests: a proxy on loopback in front of the run's
-// Azurite. It holds each Put Block a moment (a slower link than loopback), counts the blocks
-// storage stored (201) by id, whoever was still waiting for the answer, and cuts Put Blocks off
-// while the tab is closing, so what storage holds is exactly what was counted.
+// Blob storage as the page sees it in the resume tests (Chromium's and Firefox's): a proxy on
+// loopback in front of the run's Azurite. It holds each Put Block a moment (a slower link than
+// loopback), counts the blocks storage stored (201) by id, whoever was still waiting for the
+// answer, and cuts Put Blocks off while the tab is closing, so what storage holds is exactly what
+// was counted. With the checks both tests make of it.
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeWhenDone } from '@uplink/testing';
-import { inject } from 'vitest';
-import { blockOfId } from '../../client/src/blocks.ts';
+import { expect, inject } from 'vitest';
+import { type Block, blockOfId } from '../../client/src/blocks.ts';
 
 export type CountingStorage = {
   /** The run's Azurite connection string with the proxy as its blob endpoint (SAS URLs point here). */
@@ -114,3 +115,57 @@ export async function countingStorage(): Promise<CountingStorage> {
     },
   };
 }
+
+/**
+ * The tab closes: the Put Blocks on their way are cut off (or reached storage before), then
+ * `close` closes it. Resolves to the bytes storage holds for the file then.
+ */
+export async function closeTab(storage: CountingStorage, close: () => Promise<void>): Promise<number> {
+  storage.cutOff();
+  await storage.settled();
+  await close();
+  storage.resume();
+  return storage.storedBytes();
+}
+
+/**
+ * Storage received each block once, and the blocks cover the file's `size` bytes without
+ * overlapping: nothing stored before the tab closed was sent again.
+ */
+export function expectEachBlockStoredOnce(storage: CountingStorage, size: number): void {
+  expect([...storage.stored.values()].every((times) => times === 1)).toBe(true);
+  const blocks = [...storage.stored.keys()]
+    .map(blockOfId)
+    .filter((block): block is Block => block !== undefined)
+    .sort((a, b) => a.offset - b.offset);
+  expect(blocks.length).toBe(storage.stored.size);
+  const ranges = blocks.map((block) => `${block.offset}+${block.length}`).join(' ');
+  let end = 0;
+  for (const block of blocks) {
+    expect(block.offset, ranges).toBe(end);
+    end = block.offset + block.length;
+  }
+  expect(end).toBe(size);
+}
+
+/**
+ * The progress bar of the reopened page started where the closed one had got to and only went
+ * forward. `progress`: the values a probe saw it take; a probe reads the bar when it sees it
+ * change, so the first may be a little further on.
+ */
+export function expectProgressFrom(progress: number[], storedBeforeReopen: number): void {
+  const moved = progress.filter((value) => value > 0);
+  expect(moved[0]).toBeGreaterThanOrEqual(storedBeforeReopen);
+  expect(moved.every((value, i) => i === 0 || value >= (moved[i - 1] ?? 0))).toBe(true);
+}
+
+/** An expression: how many uploads the page keeps in IndexedDB (saved-uploads.ts). */
+export const SAVED_UPLOAD_COUNT = `new Promise((resolve, reject) => {
+  const request = indexedDB.open('uplink-uploads');
+  request.onerror = () => reject(request.error);
+  request.onsuccess = () => {
+    const count = request.result.transaction('uploads').objectStore('uploads').count();
+    count.onsuccess = () => resolve(count.result);
+    count.onerror = () => reject(count.error);
+  };
+})`;
