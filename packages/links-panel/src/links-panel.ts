@@ -6,18 +6,14 @@ import { fill } from '@uplink/web/text';
 import { formatRemaining, formatTime } from './format.ts';
 import type { PanelMessages } from './messages.ts';
 
-/** One received file of a link; `uploadId` names it to the preview routes. */
+/**
+ * One received file of a link; `uploadId` names it to the preview routes (a server from before
+ * submissions of several files gives only `file`, without one: the first file, by default).
+ */
 export type PanelFile = NonNullable<LinkView['file']> & { uploadId?: string };
 
-/**
- * Read defensively: servers without `customerAttemptRefused` never show the marker, and servers
- * from before submissions of several files give only `file`.
- */
-export type PanelLink = LinkView & {
-  customerAttemptRefused?: boolean;
-  files?: PanelFile[];
-  customerMessage?: string;
-};
+/** Read defensively: servers without `customerAttemptRefused` never show the marker. */
+export type PanelLink = LinkView;
 
 /** Every file the customer sent with the link, in the order they sent them. */
 export function filesOf(link: PanelLink): PanelFile[] {

@@ -287,6 +287,19 @@ describe('agent console', () => {
         blobName: `blob-${name}`,
         etag: '"0x1"',
       });
+      const photo = (name: string) => ({
+        ...upload(name),
+        category: 'image' as const,
+        fileName: `${name}.jpg`,
+        contentType: 'image/jpeg',
+      });
+      const recording = {
+        ...upload('voice'),
+        kind: 'audio' as const,
+        category: 'audio' as const,
+        fileName: 'voice-message.webm',
+        contentType: 'audio/webm',
+      };
       await links.collection.updateOne(
         { _id: delivered.id },
         {
@@ -294,6 +307,9 @@ describe('agent console', () => {
             status: 'delivered',
             receivedAt: now,
             deliveredAt: now,
+            // A submission of several files, and markup in the message that must stay text.
+            files: [photo('front'), photo('back'), recording],
+            customerMessage: 'The label is on the <b>back</b>.\nSerial ends in 42.',
             delivery: {
               attempts: 1,
               target: {
@@ -353,6 +369,23 @@ describe('agent console', () => {
         expect(await linkItem(page, failed.shortId).getByText('Failed', { exact: true }).isVisible()).toBe(
           true,
         );
+        // Every file of a submission, each with its preview, and the customer's message as text.
+        const deliveredItem = linkItem(page, delivered.shortId);
+        const files = deliveredItem
+          .getByRole('list', { name: `Files of link #${delivered.shortId}` })
+          .getByRole('listitem');
+        expect(await files.allTextContents()).toEqual([
+          expect.stringMatching(/^front\.jpg1\.2 kB, filePreview$/),
+          expect.stringMatching(/^back\.jpg1\.2 kB, filePreview$/),
+          expect.stringMatching(/^voice-message\.webm1\.2 kB, voice messagePreview$/),
+        ]);
+        await deliveredItem
+          .getByRole('button', { name: `Preview the file of link #${delivered.shortId}: back.jpg` })
+          .waitFor();
+        expect(await deliveredItem.locator('.customer-message-text').textContent()).toBe(
+          'The label is on the <b>back</b>.\nSerial ends in 42.',
+        );
+        expect(await deliveredItem.locator('.customer-message-text b').count()).toBe(0);
         // A file that could not be posted can still be previewed; a deleted one says when it went.
         const preview = (shortId: string) =>
           linkItem(page, shortId).getByRole('button', { name: /^Preview the file/ });
