@@ -23,7 +23,7 @@ import {
   seriousAxeViolations,
 } from '@uplink/dev-servers';
 import { randomId, type Service, systemClock } from '@uplink/kit';
-import { heicPhoto, startService, startTestInfra, type TestInfra } from '@uplink/testing';
+import { heicPhoto, pdfBytes, startService, startTestInfra, type TestInfra } from '@uplink/testing';
 import { API_KEY, type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,7 +129,7 @@ describe('the whole flow', () => {
     }
   });
 
-  it('an iPhone photo: sent as HEIC, delivered as it is, previewed in Chromium as a JPEG rendering', {
+  it('an iPhone photo, second of two files with a message: sent as HEIC, delivered as it is, previewed in Chromium as a JPEG rendering', {
     timeout: 60_000,
   }, async () => {
     const ticket = { provider: 'freshdesk' as const, id: `H-${process.pid}-${Date.now()}` };
@@ -142,12 +142,14 @@ describe('the whole flow', () => {
       const page = await customer.newPage();
       await page.goto(url);
       await page.getByRole('tab', { name: 'File' }).click();
-      await page
-        .getByLabel('Choose files')
-        .setInputFiles({ name: 'IMG_0001.HEIC', mimeType: 'image/heic', buffer: Buffer.from(photo) });
-      await page.getByRole('button', { name: 'Send file' }).click();
+      await page.getByLabel('Choose files').setInputFiles([
+        { name: 'invoice.pdf', mimeType: 'application/pdf', buffer: Buffer.from(pdfBytes(100)) },
+        { name: 'IMG_0001.HEIC', mimeType: 'image/heic', buffer: Buffer.from(photo) },
+      ]);
+      await page.getByLabel('Message for Acme Support (optional)').fill('The photo shows the label.');
+      await page.getByRole('button', { name: 'Send 2 files' }).click();
       await page.getByRole('heading', { name: 'Sent!' }).waitFor();
-      const stored = (await gateway.links.getById(linkId))?.files?.[0];
+      const stored = (await gateway.links.getById(linkId))?.files?.[1];
       expect(stored?.contentType).toBe('image/heic');
       const kept = await gateway.container.getBlobClient(stored?.blobName ?? '').downloadToBuffer();
       expect(new Uint8Array(kept)).toEqual(photo);
@@ -156,7 +158,9 @@ describe('the whole flow', () => {
       await openTicketInConsole(consolePage, `${origin}/console`, API_KEY, ticket);
       const item = consolePage.getByRole('listitem', { name: /^Link #/ });
       await item.getByText('Received').waitFor();
-      await item.getByRole('button', { name: /^Preview the file of link #/ }).click();
+      await item.getByText('The photo shows the label.').waitFor();
+      // The second file's preview: both its read URL and its rendering name it by its upload id.
+      await item.getByRole('button', { name: /^Preview the file of link #\S+: IMG_0001\.HEIC$/ }).click();
       const image = item.getByRole('img', { name: /^File of link #\S+: IMG_0001\.HEIC$/ });
       // Chromium cannot decode HEIC: the preview falls back to the JPEG rendering, 64×48 as the photo.
       type Shown = { src: string; complete: boolean; naturalWidth: number; naturalHeight: number };
