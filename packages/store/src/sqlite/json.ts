@@ -4,12 +4,28 @@
  * because documents also hold ISO strings that must stay strings (the events' timestamps).
  */
 export function toJson(value: unknown): string {
-  // The replacer sees a Date already turned into a string by Date.prototype.toJSON; the
-  // holder (`this`) still has the Date itself.
-  return JSON.stringify(value, function (this: Record<string, unknown>, key: string, encoded: unknown) {
-    const raw = this[key];
-    return raw instanceof Date ? { $date: raw.toISOString() } : encoded;
-  });
+  return JSON.stringify(withTaggedDates(value));
+}
+
+/**
+ * A copy of `value` with each Date replaced by its tag. Copying, then stringifying without a
+ * replacer, costs less than half as much as a replacer, which JSON.stringify calls back for
+ * every key (measured on a new link's document and outbox entry). Anything with a toJSON of
+ * its own is left to it.
+ */
+function withTaggedDates(value: unknown): unknown {
+  if (value instanceof Date) return { $date: value.toISOString() };
+  if (Array.isArray(value)) return value.map(withTaggedDates);
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
+  ) {
+    return value;
+  }
+  const tagged: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) tagged[key] = withTaggedDates(field);
+  return tagged;
 }
 
 export function fromJson<T>(text: string): T {
