@@ -262,7 +262,7 @@ export class Page {
       preparing: this.t.preparing,
       retrying: this.t.retrying,
       offline: this.t.offline,
-      verifying: this.t.verifying,
+      verifying: this.outbox.items.length > 1 ? this.t.verifyingSeveral : this.t.verifying,
     };
     this.transfer.dataset.state = state;
     const message = text[state];

@@ -182,6 +182,7 @@ export const de: Messages = {
     retrying: 'Die Verbindung wurde unterbrochen. Neuer Versuch…',
     offline: 'Sie sind offline. Der Upload geht weiter, sobald die Verbindung wieder da ist.',
     verifying: 'Die Datei wird geprüft…',
+    verifyingSeveral: 'Die Dateien werden geprüft…',
     resuming: '{name} wird dort weitergesendet, wo es aufgehört hat…',
     recordingNames: { audio: 'sprachnachricht', video: 'videonachricht', screen: 'bildschirmaufnahme' },
     errors: {

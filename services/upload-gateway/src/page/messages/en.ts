@@ -186,6 +186,7 @@ export const en = {
     retrying: 'The connection dropped. Trying again…',
     offline: 'You are offline. The upload continues when the connection is back.',
     verifying: 'Checking the file…',
+    verifyingSeveral: 'Checking the files…',
     resuming: 'Continuing to send {name} where it stopped…',
     /** Names of recordings, as the agent sees them (date and extension are appended). */
     recordingNames: { audio: 'voice-message', video: 'video-message', screen: 'screen-recording' },

@@ -179,6 +179,7 @@ export const es: Messages = {
     retrying: 'Se ha interrumpido la conexión. Volviendo a intentarlo…',
     offline: 'No tiene conexión. El envío continuará cuando vuelva la conexión.',
     verifying: 'Comprobando el archivo…',
+    verifyingSeveral: 'Comprobando los archivos…',
     resuming: 'Continuando el envío de {name} donde se detuvo…',
     recordingNames: { audio: 'mensaje-de-voz', video: 'mensaje-de-video', screen: 'grabacion-de-pantalla' },
     errors: {

@@ -181,6 +181,7 @@ export const fr: Messages = {
     retrying: 'La connexion a été interrompue. Nouvelle tentative…',
     offline: 'Vous êtes hors ligne. L’envoi reprendra dès le retour de la connexion.',
     verifying: 'Vérification du fichier…',
+    verifyingSeveral: 'Vérification des fichiers…',
     resuming: 'Reprise de l’envoi de {name} là où il s’est arrêté…',
     recordingNames: { audio: 'message-vocal', video: 'message-video', screen: 'enregistrement-ecran' },
     errors: {

@@ -179,6 +179,7 @@ export const it: Messages = {
     retrying: 'La connessione si è interrotta. Nuovo tentativo…',
     offline: 'È offline. Il caricamento riprenderà quando la connessione tornerà disponibile.',
     verifying: 'Verifica del file in corso…',
+    verifyingSeveral: 'Verifica dei file in corso…',
     resuming: 'Riprendo l’invio di {name} da dove si era fermato…',
     recordingNames: { audio: 'messaggio-vocale', video: 'videomessaggio', screen: 'registrazione-schermo' },
     errors: {

@@ -180,6 +180,7 @@ export const nl: Messages = {
     retrying: 'De verbinding is weggevallen. Nieuwe poging…',
     offline: 'U bent offline. Het uploaden gaat verder zodra de verbinding terug is.',
     verifying: 'Het bestand wordt gecontroleerd…',
+    verifyingSeveral: 'De bestanden worden gecontroleerd…',
     resuming: 'Verder met het verzenden van {name} waar het stopte…',
     recordingNames: { audio: 'spraakbericht', video: 'videobericht', screen: 'schermopname' },
     errors: {

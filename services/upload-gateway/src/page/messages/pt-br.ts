@@ -180,6 +180,7 @@ export const ptBR: Messages = {
     retrying: 'A conexão caiu. Tentando de novo…',
     offline: 'Você está sem conexão. O envio continua quando a conexão voltar.',
     verifying: 'Verificando o arquivo…',
+    verifyingSeveral: 'Verificando os arquivos…',
     resuming: 'Continuando o envio de {name} de onde parou…',
     recordingNames: { audio: 'mensagem-de-voz', video: 'mensagem-de-video', screen: 'gravacao-de-tela' },
     errors: {
