@@ -189,15 +189,21 @@ describe('pacing', () => {
     expect(result.wireRatio).toBeCloseTo(1, 9);
   });
 
-  it('halves blocks after failures, sends fewer at once after three in a row, and grows back slowly', () => {
+  it('halves blocks after failures, sends fewer at once from three in a row, and grows back slowly', () => {
     const pacer = new BlockPacer(8 * MiB);
     expect([pacer.blockBytes, pacer.parallel]).toEqual([FIRST_BLOCK_BYTES, 3]);
+    // A block that went at about 77 MB/s asks for more than the largest block: it is next, and
+    // one more goes at once.
     pacer.stored(256 * KiB, 10);
-    pacer.stored(512 * KiB, 10);
-    expect(pacer.blockBytes).toBe(1 * MiB);
+    expect([pacer.blockBytes, pacer.parallel]).toEqual([8 * MiB, 4]);
+    // One that went at about 2 MB/s (four at once) asks for 2 MiB: a halving at a time.
+    pacer.stored(512 * KiB, 1000);
+    expect([pacer.blockBytes, pacer.parallel]).toEqual([4 * MiB, 4]);
     pacer.failed();
-    expect([pacer.blockBytes, pacer.parallel]).toEqual([FIRST_BLOCK_BYTES, 3]);
+    expect([pacer.blockBytes, pacer.parallel]).toEqual([FIRST_BLOCK_BYTES, 4]);
     pacer.failed();
+    pacer.failed();
+    expect([pacer.blockBytes, pacer.parallel]).toEqual([64 * KiB, 3]);
     pacer.failed();
     expect([pacer.blockBytes, pacer.parallel]).toEqual([64 * KiB, 2]);
     pacer.stored(64 * KiB, 1500);

@@ -94,8 +94,8 @@ const RECOVERY_BLOCKS = 2;
  * The size of the next block and how many blocks are sent at once, from what the link did so
  * far. A block aims at about a second of the link's throughput, so a fast link carries the file
  * in few requests; where connections drop, it stays a small share of what gets through between
- * two drops, so a drop costs little. Blocks grow at most twofold per stored block and halve after
- * a failed request (to the first size at most, 64 KiB at least); three failures in a row (the
+ * two drops, so a drop costs little. Blocks grow at once to what a stored block's throughput asks
+ * for, shrink by halves, and halve after a failed request (to the first size at most, 64 KiB at least); three failures in a row (the
  * link drops more than one connection) send one fewer at a time. Parallelism grows while blocks at the largest size
  * still finish well within the target: the link has room that more requests at once can use.
  */
@@ -143,8 +143,11 @@ export class BlockPacer {
       const between = Math.max(this.bytesPerFailure, this.storedSinceFailure);
       wanted = Math.min(wanted, between * SHARE_BETWEEN_FAILURES);
     }
-    if (wanted >= this.size * 2) this.size = Math.min(this.max, this.size * 2);
-    else if (wanted < this.size / 2) this.size = Math.max(this.smallest, this.size / 2);
+    // Up by doublings at once, so a fast link reaches its size with the first blocks; down by one
+    // halving, so one slow block does not undo what the link showed before.
+    while (this.size * 2 <= Math.min(wanted, this.max)) this.size *= 2;
+    if (this.size < this.max && wanted >= this.max) this.size = this.max;
+    if (wanted < this.size / 2) this.size = Math.max(this.smallest, this.size / 2);
     if (this.size === this.max && fast >= this.max * 2) {
       this.concurrent = Math.min(MAX_PARALLEL, this.concurrent + 1);
     } else if (this.concurrent < START_PARALLEL && this.storedInARow >= RECOVERY_BLOCKS) {
