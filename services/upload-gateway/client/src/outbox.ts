@@ -206,6 +206,12 @@ export class Outbox {
     return text === '' ? undefined : text;
   }
 
+  /** The message a reopened page was sending, back in its field. */
+  setMessage(text: string): void {
+    this.messageField.value = text;
+    this.countMessage();
+  }
+
   /** While a submission is on its way nothing in it changes. */
   lock(locked: boolean): void {
     this.messageField.readOnly = locked;

@@ -94,6 +94,8 @@ export class Page {
       const source: ItemSource = meta.kind;
       this.outbox.add(blob, meta, source, undefined, intent);
     }
+    const message = saved.find((upload) => upload.message !== undefined)?.message;
+    if (message !== undefined) this.outbox.setMessage(message);
     const names = saved.map(({ meta }) => meta.fileName).join(', ');
     await this.send(fill(this.t.resuming, { name: names }));
   }
@@ -162,7 +164,14 @@ export class Page {
       intent: (intent) => {
         this.forgetSaved(item);
         item.savedUploadId = intent.uploadId;
-        void this.saved.save({ blob: item.blob, meta: item.upload.meta, intent, savedAt: Date.now() });
+        const message = this.outbox.message();
+        void this.saved.save({
+          blob: item.blob,
+          meta: item.upload.meta,
+          intent,
+          savedAt: Date.now(),
+          ...(message !== undefined ? { message } : {}),
+        });
       },
       progress: (sent, size) => {
         item.sent = sent;

@@ -1,12 +1,20 @@
 // Uploads the page keeps in IndexedDB while they run, so a page reopened after the tab was
 // closed (a phone locks, a browser kills a tab) continues them: the file itself (a Blob, so a
-// recording survives too), what was declared and the intent. Kept per link, under a hash of the
+// recording survives too), what was declared, the intent, and the message for the agent sent
+// with it (the outbox takes no edits while it sends). Kept per link, under a hash of the
 // link's path, so the token itself is not stored; several per link, one per file. Every call is
 // best effort: without IndexedDB (some private modes) an upload simply cannot be continued.
 import type { UploadIntent } from '@uplink/contracts';
 import type { UploadMeta } from './upload.ts';
 
-export type SavedUpload = { blob: Blob; meta: UploadMeta; intent: UploadIntent; savedAt: number };
+export type SavedUpload = {
+  blob: Blob;
+  meta: UploadMeta;
+  intent: UploadIntent;
+  savedAt: number;
+  /** The customer's message for the agent, sent with the file's submission. */
+  message?: string;
+};
 
 type Row = SavedUpload & { link: string; uploadId: string };
 
@@ -94,7 +102,13 @@ export class SavedUploads {
         return rows
           .filter((row) => row.link === link && !stale.includes(row))
           .sort((a, b) => a.savedAt - b.savedAt)
-          .map(({ blob, meta, intent, savedAt }) => ({ blob, meta, intent, savedAt }));
+          .map(({ blob, meta, intent, savedAt, message }) => ({
+            blob,
+            meta,
+            intent,
+            savedAt,
+            ...(message !== undefined ? { message } : {}),
+          }));
       });
     } catch {
       return [];

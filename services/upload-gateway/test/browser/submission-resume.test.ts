@@ -1,0 +1,83 @@
+// A submission of several files survives its tab: the page is closed while the second file cannot
+// reach storage, and the reopened page lists both files and the message again, continues each and
+// submits them together. In headless Chromium against the real gateway and Azurite.
+import { pdfBytes } from '@uplink/testing';
+import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
+import type { Browser, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openBrowser, openPage } from './browser.ts';
+
+let gateway: UploadGatewayHarness;
+let browser: Browser;
+
+beforeAll(async () => {
+  [gateway, browser] = await Promise.all([uploadGatewayHarness(), openBrowser()]);
+}, 60_000);
+
+/** The uploads the page keeps in IndexedDB for a reopened page (saved-uploads.ts). */
+function savedUploadCount(page: Page): Promise<number> {
+  return page.evaluate(`new Promise((resolve, reject) => {
+    const request = indexedDB.open('uplink-uploads');
+    request.onerror = () => reject(request.error);
+    request.onsuccess = () => {
+      const count = request.result.transaction('uploads').objectStore('uploads').count();
+      count.onsuccess = () => resolve(count.result);
+      count.onerror = () => reject(count.error);
+    };
+  })`) as Promise<number>;
+}
+
+describe('a submission continued after its page was closed', () => {
+  it('lists the files and the message again, and submits them together, each stored once', async () => {
+    const { linkId, url } = await gateway.createLink();
+    const first = pdfBytes(100);
+    const second = pdfBytes(5000);
+    const opened = await openPage(browser, url);
+
+    // Put Blobs storage stored (201), by the file they carry (one request each: both files are
+    // small). The second file's cannot get through while the first page is open.
+    const stored = { first: 0, second: 0 };
+    let cut = true;
+    await opened.context.route(
+      (target) => target.searchParams.has('sig'),
+      async (route) => {
+        const request = route.request();
+        if (request.method() !== 'PUT') return route.continue();
+        const size = request.postDataBuffer()?.length;
+        if (size === second.length && cut) return route.abort('connectionreset');
+        const response = await route.fetch();
+        if (response.status() === 201 && size === first.length) stored.first++;
+        if (response.status() === 201 && size === second.length) stored.second++;
+        return route.fulfill({ response });
+      },
+    );
+
+    try {
+      const page = opened.page;
+      await page.getByRole('tab', { name: 'File' }).click();
+      await page.getByLabel('Choose files').setInputFiles([
+        { name: 'a.pdf', mimeType: 'application/pdf', buffer: Buffer.from(first) },
+        { name: 'b.pdf', mimeType: 'application/pdf', buffer: Buffer.from(second) },
+      ]);
+      await page.getByLabel('Message for Acme Support (optional)').fill('Both invoices, please.');
+      await page.getByRole('button', { name: 'Send 2 files' }).click();
+      await page.getByRole('list', { name: 'To send' }).getByText('Uploaded').waitFor();
+      await expect.poll(() => savedUploadCount(page)).toBe(2);
+      await page.close();
+      cut = false;
+
+      const reopened = await opened.context.newPage();
+      await reopened.goto(url);
+      await reopened.getByRole('heading', { name: 'Sent!' }).waitFor({ timeout: 30_000 });
+      const link = await gateway.links.getById(linkId);
+      expect(link?.files?.map((file) => file.fileName)).toEqual(['a.pdf', 'b.pdf']);
+      expect(link?.customerMessage).toBe('Both invoices, please.');
+      // The first file was stored before the tab closed and not again (a Put Blob the reopened
+      // page tries is refused: its create-only SAS cannot overwrite); nothing is kept any more.
+      expect(stored).toEqual({ first: 1, second: 1 });
+      expect(await savedUploadCount(reopened)).toBe(0);
+    } finally {
+      await opened.close();
+    }
+  });
+});
