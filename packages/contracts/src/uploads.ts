@@ -77,6 +77,10 @@ export const UploadResumption = Type.Object(
           'The blocks storage holds for the upload and has not committed (Put Block List not sent yet): their ids, as the page sent them, and sizes. Empty unless `issued`.',
       },
     ),
+    committed: Type.Boolean({
+      description:
+        'The blob is stored whole (its Put Blob or Put Block List went through) with the declared size: nothing is left to send, only the completion. False unless `issued`.',
+    }),
     sas: Type.Optional(
       Type.Object(
         {

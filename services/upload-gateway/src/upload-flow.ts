@@ -218,9 +218,10 @@ export class UploadFlow {
 
   /**
    * What a reopened page needs to continue an upload of this link: the upload's state and what
-   * was declared, the blocks storage holds uncommitted for it, and a new SAS for the same blob
-   * when the intent's runs out within RESUME_SAS_MARGIN_MS (recorded, so the abandoned-uploads
-   * sweep waits for it). Blocks and SAS only while the link is pending and the upload issued.
+   * was declared, the blocks storage holds uncommitted for it (or that the blob is stored whole
+   * already: the page was closed before the completion), and a new SAS for the same blob when
+   * the intent's runs out within RESUME_SAS_MARGIN_MS (recorded, so the abandoned-uploads sweep
+   * waits for it). Blocks, `committed` and SAS only while the link is pending and the upload issued.
    */
   async resumption(token: string, uploadId: string): Promise<UploadResumption> {
     const { uploads, storage, clock } = this.#deps;
@@ -236,17 +237,29 @@ export class UploadFlow {
       size: upload.size,
       kind: upload.kind,
       blocks: [],
+      committed: false,
     };
     if (upload.state !== 'issued') return answer;
-    const blocks = await storage.uncommittedBlocks(upload.blobName);
-    if (upload.sasExpiresAt.getTime() - now.getTime() > RESUME_SAS_MARGIN_MS) return { ...answer, blocks };
+    const [blocks, facts] = await Promise.all([
+      storage.uncommittedBlocks(upload.blobName),
+      storage.facts(upload.blobName),
+    ]);
+    const committed = facts?.size === upload.size;
+    if (upload.sasExpiresAt.getTime() - now.getTime() > RESUME_SAS_MARGIN_MS) {
+      return { ...answer, blocks, committed };
+    }
     const sas = await storage.uploadUrl(upload.blobName, this.#staged(upload.size), now);
     if (!(await uploads.renewSas(uploadId, sas.expiresAt, now))) {
       // Settled since it was read (completed, refused, swept): nothing to continue.
       const settled = await uploads.get(uploadId);
       return { ...answer, state: settled?.state ?? 'abandoned' };
     }
-    return { ...answer, blocks, sas: { uploadUrl: sas.url, expiresAt: sas.expiresAt.toISOString() } };
+    return {
+      ...answer,
+      blocks,
+      committed,
+      sas: { uploadUrl: sas.url, expiresAt: sas.expiresAt.toISOString() },
+    };
   }
 
   /** Whether a file of `size` bytes is staged in blocks rather than sent in one Put Blob. */

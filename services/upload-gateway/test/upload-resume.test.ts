@@ -78,6 +78,7 @@ describe('GET /u/{token}/uploads/{uploadId}', () => {
       size: bytes.length,
       kind: 'file',
       blocks: [],
+      committed: false,
     });
 
     const first = await stageBlock(intent.uploadUrl, bytes, 0, BLOCK_BYTES);
@@ -100,6 +101,8 @@ describe('GET /u/{token}/uploads/{uploadId}', () => {
       new TextEncoder().encode(`<?xml version="1.0" encoding="utf-8"?><BlockList>${list}</BlockList>`),
       intent.headers,
     );
+    // Stored whole: a page closed now has only the completion left to ask for.
+    expect(await resumptionOf(token, intent.uploadId)).toMatchObject({ blocks: [], committed: true });
     expect((await gateway.post(`/u/${token}/uploads/${intent.uploadId}/complete`)).status).toBe(200);
     expect(await gateway.linkStatus(linkId)).toBe('received');
 
@@ -123,6 +126,7 @@ describe('GET /u/{token}/uploads/{uploadId}', () => {
 
     const answer = await resumptionOf(token, intent.uploadId);
     expect(answer.blocks).toEqual([{ id: first, size: BLOCK_BYTES }]);
+    expect(answer.committed).toBe(false);
     const renewed = answer.sas;
     if (!renewed) throw new Error('expected a new SAS');
     const expiresAt = new Date(renewed.expiresAt).getTime();
@@ -154,7 +158,7 @@ describe('GET /u/{token}/uploads/{uploadId}', () => {
     clockOffsetMs = 20 * MINUTE;
     try {
       const answer = await resumptionOf(token, intent.uploadId);
-      expect(answer).toMatchObject({ state: 'rejected', blocks: [] });
+      expect(answer).toMatchObject({ state: 'rejected', blocks: [], committed: false });
       expect(answer.sas).toBeUndefined();
     } finally {
       clockOffsetMs = 0;

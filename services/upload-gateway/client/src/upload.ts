@@ -321,7 +321,7 @@ export class Upload {
 
   /**
    * Asks the gateway where the intent stands: the blocks storage holds for it become the stored
-   * ones, and a new SAS replaces one that runs out soon. An upload no longer issued (refused,
+   * ones (or the blob is stored whole already), and a new SAS replaces one that runs out soon. An upload no longer issued (refused,
    * or swept after its SAS ran out) is forgotten, and the file starts again with a new intent.
    */
   private async catchUp(intent: UploadIntent): Promise<void> {
@@ -334,6 +334,8 @@ export class Upload {
       return;
     }
     this.stored.splice(0, this.stored.length, ...usableBlocks(answer.blocks, this.blob.size));
+    // Stored whole before the page closed: only the completion is left.
+    this.committed = answer.committed;
     if (answer.sas) this.intent = { ...intent, ...answer.sas };
     this.checkStorage = false;
   }
