@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openSqliteFile, WalSync, writeTransaction } from './sqlite.ts';
+import { isSqliteBusy, openSqliteFile, WalSync, writeTransaction } from './sqlite.ts';
 
 /** A sync the test finishes by hand: each call waits until the test resolves or fails it. */
 function heldSyncs() {
@@ -113,6 +113,43 @@ describe('openSqliteFile', () => {
       expect(pragma('synchronous')).toBe(1);
       expect(pragma('temp_store')).toBe(2);
     } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('writeTransaction', () => {
+  it('commits, rolls back what throws, and can try again after another connection held the lock', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uplink-sqlite-tx-'));
+    const path = join(dir, 'file.sqlite');
+    const db = openSqliteFile(path, { busyTimeoutMs: 0 });
+    const other = openSqliteFile(path, { busyTimeoutMs: 0 });
+    const count = () => Number(db.prepare('SELECT count(*) AS n FROM t').get()?.n);
+    try {
+      writeTransaction(db, () => db.exec('CREATE TABLE t (x INTEGER)'));
+      writeTransaction(db, () => db.exec('INSERT INTO t VALUES (1)'));
+      expect(() =>
+        writeTransaction(db, () => {
+          db.exec('INSERT INTO t VALUES (2)');
+          throw new Error('refused');
+        }),
+      ).toThrow('refused');
+      expect(count()).toBe(1);
+
+      other.exec('BEGIN IMMEDIATE');
+      let busy: unknown;
+      try {
+        writeTransaction(db, () => db.exec('INSERT INTO t VALUES (3)'));
+      } catch (err) {
+        busy = err;
+      }
+      expect(isSqliteBusy(busy)).toBe(true);
+      other.exec('COMMIT');
+      writeTransaction(db, () => db.exec('INSERT INTO t VALUES (3)'));
+      expect(count()).toBe(2);
+    } finally {
+      other.close();
       db.close();
       rmSync(dir, { recursive: true, force: true });
     }

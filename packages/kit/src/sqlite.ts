@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
 /**
  * Opens `path` (creating its folder) in WAL mode, which lets readers in other processes go on
@@ -176,13 +176,32 @@ export function isSqliteBusy(err: unknown): boolean {
  */
 export function writeTransaction<T>(db: DatabaseSync, work: () => T): T {
   if (db.isTransaction) return work();
-  db.exec('BEGIN IMMEDIATE');
+  const { begin, commit, rollback } = transactionStatements(db);
+  begin.run();
   try {
     const result = work();
-    db.exec('COMMIT');
+    commit.run();
     return result;
   } catch (err) {
-    if (db.isTransaction) db.exec('ROLLBACK');
+    if (db.isTransaction) rollback.run();
     throw err;
   }
+}
+
+type TransactionStatements = { begin: StatementSync; commit: StatementSync; rollback: StatementSync };
+
+const preparedTransactions = new WeakMap<DatabaseSync, TransactionStatements>();
+
+/** A connection's BEGIN IMMEDIATE, COMMIT and ROLLBACK, prepared once: exec parses them each time. */
+function transactionStatements(db: DatabaseSync): TransactionStatements {
+  let statements = preparedTransactions.get(db);
+  if (!statements) {
+    statements = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+    };
+    preparedTransactions.set(db, statements);
+  }
+  return statements;
 }

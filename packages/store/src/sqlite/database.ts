@@ -141,14 +141,15 @@ export class SqliteDatabase {
 
   /** Runs one write of a batch so that, if it throws, only its own changes are undone. */
   #inSavepoint(work: () => unknown): { result: unknown } | { error: unknown } {
-    this.#db.exec('SAVEPOINT write');
+    // Prepared (and kept) like every statement here: exec would parse them for each write.
+    this.#statement('SAVEPOINT write').run();
     try {
       const result = work();
-      this.#db.exec('RELEASE write');
+      this.#statement('RELEASE write').run();
       return { result };
     } catch (error) {
-      this.#db.exec('ROLLBACK TO write');
-      this.#db.exec('RELEASE write');
+      this.#statement('ROLLBACK TO write').run();
+      this.#statement('RELEASE write').run();
       return { error };
     }
   }
