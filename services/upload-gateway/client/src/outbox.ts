@@ -150,14 +150,15 @@ export class Outbox {
 
   /** Bytes the submission can still take: the most a new recording may hold. */
   get room(): number {
-    return Math.max(0, this.host.config.maxTotalBytes - this.totalBytes());
+    const kept = this.staying().reduce((sum, entry) => sum + entry.blob.size, 0);
+    return Math.max(0, this.host.config.maxTotalBytes - kept);
   }
 
   /** Why `blob` cannot be added (too many files, too large together), or undefined when it can. */
   refusal(blob: Blob, fileName: string): string | undefined {
     const { config, t } = this.host;
     if (this.entries.some((entry) => entry.blob === blob)) return undefined;
-    if (this.entries.length >= config.maxFiles) return fill(t.tooManyFiles, { max: config.maxFiles });
+    if (this.staying().length >= config.maxFiles) return fill(t.tooManyFiles, { max: config.maxFiles });
     if (blob.size > this.room) {
       return fill(t.totalTooLarge, { name: fileName, max: this.host.bytes(config.maxTotalBytes) });
     }
@@ -178,6 +179,7 @@ export class Outbox {
   ): OutboxItem {
     const already = this.entries.find((entry) => entry.blob === blob);
     if (already) return already;
+    if (this.host.config.maxFiles === 1) for (const replaced of [...this.entries]) this.drop(replaced);
     const taken = new Set(this.entries.map((entry) => entry.fileName));
     const named = { ...meta, fileName: uniqueName(meta.fileName, taken) };
     const { apiBase, t } = this.host;
@@ -225,15 +227,24 @@ export class Outbox {
     element<HTMLElement>('outbox').hidden = true;
   }
 
-  private totalBytes(): number {
-    return this.entries.reduce((sum, entry) => sum + entry.blob.size, 0);
+  /**
+   * The items a new one joins. Where a submission holds one file, a new file replaces the one
+   * chosen before, as picking another file always did.
+   */
+  private staying(): readonly OutboxItem[] {
+    return this.host.config.maxFiles === 1 ? [] : this.entries;
+  }
+
+  /** Takes `item` off the list and tells whoever added it. */
+  private drop(item: OutboxItem): void {
+    const callback = this.onRemoved.get(item);
+    this.remove(item);
+    callback?.();
   }
 
   private removeByCustomer(item: OutboxItem): void {
     const index = this.entries.indexOf(item);
-    const callback = this.onRemoved.get(item);
-    this.remove(item);
-    callback?.();
+    this.drop(item);
     this.host.clearError();
     this.host.announce(fill(this.host.t.fileRemoved, { name: item.fileName }));
     // Focus stays in the list (the next item's button), else goes to the tabs.

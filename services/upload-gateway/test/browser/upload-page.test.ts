@@ -183,6 +183,28 @@ describe('gathering several files before sending', () => {
       await gateway.updateMediaPolicy({ maxFilesPerSubmission: 10, maxSubmissionBytes: null });
     }
   });
+
+  it('replaces the chosen file with the next one where a submission holds one file', async () => {
+    try {
+      await gateway.updateMediaPolicy({ maxFilesPerSubmission: 1 });
+      const { url } = await gateway.createLink();
+      const opened = await openPage(browser, url);
+      const { page } = opened;
+      try {
+        await page.getByRole('tab', { name: 'File' }).click();
+        await page.getByLabel('Choose files').setInputFiles(pdfFile('wrong.pdf'));
+        await page.getByLabel('Choose files').setInputFiles(pdfFile('right.pdf'));
+        const items = page.getByRole('list', { name: 'To send' }).getByRole('listitem');
+        await expect.poll(() => items.allTextContents()).toEqual([expect.stringMatching(/^right\.pdf/)]);
+        expect(await page.getByRole('alert').textContent()).toBe('');
+        await page.getByRole('button', { name: 'Send file' }).waitFor();
+      } finally {
+        await opened.close();
+      }
+    } finally {
+      await gateway.updateMediaPolicy({ maxFilesPerSubmission: 10 });
+    }
+  });
 });
 
 describe('accessibility, language and policy', () => {
