@@ -136,6 +136,10 @@ function statements(db: DatabaseSync) {
       `SELECT seq, subject, data, headers FROM messages
        WHERE seq >= ? AND seq <= ? AND subject IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT ?`,
     ),
+    // One subject's messages after a sequence, in order (a seek in messages_by_subject).
+    ofSubjectAfter: db.prepare(
+      'SELECT seq, subject, data, headers FROM messages WHERE subject = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
     // The first of each subject after the cursor (one seek in messages_by_subject each), then the lowest.
     nextNewSeq: db.prepare(
       `SELECT min((SELECT m.seq FROM messages m WHERE m.subject = s.value AND m.seq > ?1 ORDER BY m.seq LIMIT 1))
@@ -297,6 +301,9 @@ export class BusStore {
     }
     return this.#transaction(() => {
       this.#writeSettles();
+      // Nothing due for redelivery (the usual case): the new messages, read together.
+      if (!this.#sql.nextDue.get(durable, now, consumer.maxDeliver))
+        return this.#claimNew(consumer, now, max);
       const claimed: Claimed[] = [];
       for (let next = this.#claimNext(consumer, now); next; next = this.#claimNext(consumer, now)) {
         claimed.push(next);
@@ -406,6 +413,28 @@ export class BusStore {
   #advance(consumer: Consumer, seq: number): void {
     this.#sql.advance.run(seq, consumer.durable);
     consumer.deliveredSeq = seq;
+  }
+
+  /** Inside a claim's transaction: records the first deliveries of up to `max` new messages. */
+  #claimNew(consumer: Consumer, now: number, max: number): Claimed[] {
+    const messages = this.#newMessages(consumer, max);
+    const deadline = now + consumer.ackWaitMs;
+    for (const { seq } of messages) this.#sql.firstDelivery.run(consumer.durable, seq, deadline);
+    const last = messages.at(-1);
+    if (last) this.#advance(consumer, last.seq);
+    return messages.map((message) => ({ message, deliveryCount: 1, deadline }));
+  }
+
+  /**
+   * The consumer's first `max` messages after its cursor on its filters, in order: the first
+   * `max` of each subject they match (one seek each), merged.
+   */
+  #newMessages(consumer: Consumer, max: number): MessageRow[] {
+    const subjects = JSON.parse(this.#subjectsOf(consumer.filters)) as string[];
+    const rows = subjects.flatMap(
+      (subject) => this.#sql.ofSubjectAfter.all(subject, consumer.deliveredSeq, max) as MessageRow[],
+    );
+    return rows.sort((a, b) => a.seq - b.seq).slice(0, max);
   }
 
   /** Inside a claim's transaction: records the consumer's next delivery, if it has one. */
