@@ -54,6 +54,11 @@ const MAX_ATTEMPTS = 8;
 const STALL_MS = 30_000;
 /** An intent whose SAS expires sooner than this gets a new SAS before more bytes are sent. */
 const INTENT_MARGIN_MS = 60_000;
+
+/** Whether the intent's SAS runs out within INTENT_MARGIN_MS, by this browser's clock. */
+function expiresSoon(intent: UploadIntent): boolean {
+  return Date.parse(intent.expiresAt) - Date.now() < INTENT_MARGIN_MS;
+}
 /** Failures after which the blob is gone or unusable (the server deletes rejected blobs). */
 const BLOB_DISCARDED = new Set(['upload_rejected', 'payload_too_large', 'unsupported_media_type', 'storage']);
 
@@ -279,13 +284,14 @@ export class Upload {
   }
 
   private async storeBytes(observer: UploadObserver): Promise<string> {
-    const expiring = (intent: UploadIntent) => Date.parse(intent.expiresAt) - Date.now() < INTENT_MARGIN_MS;
-    if (this.intent && !this.committed && (this.checkStorage || expiring(this.intent))) {
+    if (this.intent && !this.committed && (this.checkStorage || expiresSoon(this.intent))) {
       this.enter(observer, 'preparing');
       const current = this.intent;
       await this.withRetry(observer, () => this.catchUp(current));
     }
-    if (!this.intent || (!this.committed && expiring(this.intent))) {
+    // An intent the gateway still holds open goes on: it gave a new SAS if the old one runs out
+    // soon by its clock, which is the one storage keeps.
+    if (!this.intent) {
       this.forgetIntent();
       this.enter(observer, 'preparing');
       const intent = await this.withRetry(observer, () => this.createIntent());
@@ -325,10 +331,7 @@ export class Upload {
    * or swept after its SAS ran out) is forgotten, and the file starts again with a new intent.
    */
   private async catchUp(intent: UploadIntent): Promise<void> {
-    const response = await callApi(`${this.apiBase}/uploads/${encodeURIComponent(intent.uploadId)}`, {
-      method: 'GET',
-    });
-    const answer = (await response.json()) as UploadResumption;
+    const answer = await this.resumptionOf(intent);
     if (answer.state !== 'issued') {
       this.forgetIntent();
       return;
@@ -372,11 +375,44 @@ export class Upload {
    * Block List of every stored block in offset order. A failed block's range goes back to be cut
    * again at the size the pacer says now.
    */
+  private async resumptionOf(intent: UploadIntent): Promise<UploadResumption> {
+    const response = await callApi(`${this.apiBase}/uploads/${encodeURIComponent(intent.uploadId)}`, {
+      method: 'GET',
+    });
+    return (await response.json()) as UploadResumption;
+  }
+
+  /**
+   * A new SAS for the intent, during its upload: the gateway gives one when the intent's runs
+   * out within minutes (or has: a long upload, or a phone whose clock is off). An upload the
+   * gateway no longer holds open has lost its blob: the file starts again.
+   */
+  private async renewSas(intent: UploadIntent): Promise<UploadIntent> {
+    const answer = await this.resumptionOf(intent);
+    if (answer.state !== 'issued') throw new UploadFailure('storage', 'the upload is no longer open');
+    if (answer.sas && this.intent === intent) this.intent = { ...intent, ...answer.sas };
+    return this.intent ?? intent;
+  }
+
   private async putBlocks(
-    intent: UploadIntent,
+    first: UploadIntent,
     maxBlockBytes: number,
     observer: UploadObserver,
   ): Promise<void> {
+    let intent = first;
+    // One renewal at a time, however many blocks find the SAS running out; and none again for an
+    // expiry the gateway did not renew (by its clock, and storage's, it is not close yet).
+    let renewal: Promise<UploadIntent> | undefined;
+    let kept = '';
+    const renew = async () => {
+      renewal ??= this.withRetry(observer, () => this.renewSas(intent)).finally(() => {
+        renewal = undefined;
+      });
+      const before = intent.expiresAt;
+      intent = await renewal;
+      if (intent.expiresAt === before) kept = before;
+    };
+    const renewDue = () => expiresSoon(intent) && intent.expiresAt !== kept;
     const total = this.blob.size;
     const pacer = new BlockPacer(maxBlockBytes);
     const pending = missingRanges(this.stored, total);
@@ -398,8 +434,10 @@ export class Upload {
     const workers: Promise<void>[] = [];
     const worker = async () => {
       let failures = 0;
+      let refused = false;
       while (failure === undefined && running <= pacer.parallel) {
-        const block = takeBlock(pending, pacer.blockBytes);
+        if (renewDue()) await renew().catch((error: unknown) => (failure ??= error));
+        const block = failure === undefined ? takeBlock(pending, pacer.blockBytes) : undefined;
         if (!block) break;
         const body = this.blob.slice(block.offset, block.offset + block.length);
         const url = `${intent.uploadUrl}&comp=block&blockid=${encodeURIComponent(blockId(block))}`;
@@ -417,6 +455,13 @@ export class Upload {
         } catch (error) {
           inFlight.delete(block);
           returnRange(pending, block);
+          // Storage refusing the SAS: it may have run out sooner than this browser's clock says.
+          // Once with a new one from the gateway; refused again, the upload fails as before.
+          if (error instanceof UploadFailure && error.status === 403 && !refused) {
+            refused = true;
+            await renew().catch((renewing: unknown) => (failure ??= renewing));
+            continue;
+          }
           failures++;
           if (!isRetryable(error) || failures >= MAX_ATTEMPTS) {
             failure ??= error;
@@ -433,6 +478,7 @@ export class Upload {
         inFlight.delete(block);
         if (failures > 0) observer.state(this.phase);
         failures = 0;
+        refused = false;
         this.stored.push(block);
         storedBytes += block.length;
         storedCount++;
@@ -457,6 +503,7 @@ export class Upload {
     const inOrder = [...this.stored].sort((a, b) => a.offset - b.offset);
     const list = inOrder.map((block) => `<Latest>${blockId(block)}</Latest>`).join('');
     const xml = `<?xml version="1.0" encoding="utf-8"?><BlockList>${list}</BlockList>`;
+    if (renewDue()) await renew();
     await this.withRetry(observer, async () => {
       const result = await putBytes(`${intent.uploadUrl}&comp=blocklist`, intent.headers, xml, () => {});
       if (result.status < 200 || result.status >= 300) throw storageFailure(result);

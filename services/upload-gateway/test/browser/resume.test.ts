@@ -20,6 +20,8 @@ const MiB = 1024 * 1024;
 const FILE_BYTES = 12 * MiB;
 
 let storage: CountingStorage;
+/** The gateway's clock runs this far from the real one (Azurite checks a SAS on real time). */
+let clockOffsetMs = 0;
 let gateway: UploadGatewayHarness;
 let browser: Browser;
 
@@ -27,7 +29,11 @@ beforeAll(async () => {
   storage = await countingStorage();
   // Blocks of at most 1 MiB: a dozen or more for the file, so "half" falls between blocks.
   [gateway, browser] = await Promise.all([
-    uploadGatewayHarness({ blockBytes: MiB, gatewayStorageConnectionString: storage.connectionString }),
+    uploadGatewayHarness({
+      blockBytes: MiB,
+      gatewayStorageConnectionString: storage.connectionString,
+      clock: { now: () => new Date(Date.now() + clockOffsetMs) },
+    }),
     openBrowser(),
   ]);
   // The gateway reaches storage through the proxy, so it does not configure it: done here.
@@ -66,6 +72,52 @@ describe('an upload continued after its page was closed', () => {
       // The bar started where the closed page had got to, and the saved upload is gone.
       expectProgressFrom((await second.evaluate('window.__probe.progress')) as number[], storedBeforeReopen);
       expect(await second.evaluate(SAVED_UPLOAD_COUNT)).toBe(0);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('asks the gateway for a new SAS when storage refuses one that ran out, and goes on', {
+    timeout: 60_000,
+  }, async () => {
+    storage.stored.clear();
+    const { linkId, url } = await gateway.createLink();
+    const bytes = pdfBytes(3 * MiB);
+    const opened = await openPage(browser, url);
+    const { page } = opened;
+    try {
+      // The intent's SAS ran out before it was issued (the gateway's clock 15 minutes behind),
+      // while the page is told it has an hour: a phone whose clock is off by that much.
+      await page.route(
+        (target) => target.pathname.endsWith('/uploads'),
+        async (route) => {
+          clockOffsetMs = -15 * 60 * 1000 - 1000;
+          try {
+            const response = await route.fetch();
+            const intent = (await response.json()) as { expiresAt: string };
+            intent.expiresAt = new Date(Date.now() + 60 * 60 * 1000).toISOString();
+            await route.fulfill({ response, json: intent });
+          } finally {
+            clockOffsetMs = 0;
+          }
+        },
+      );
+      await page.getByRole('tab', { name: 'File' }).click();
+      await page.locator('#file-input').setInputFiles({
+        name: 'scan.pdf',
+        mimeType: 'application/pdf',
+        buffer: Buffer.from(bytes),
+      });
+      await page.getByRole('button', { name: 'Send file' }).click();
+      await page.getByRole('heading', { name: 'Sent!' }).waitFor({ timeout: 30_000 });
+      await expectDelivered(gateway, linkId, { size: bytes.length, sha256: sha256(bytes) });
+      expectEachBlockStoredOnce(storage, bytes.length);
+      // The gateway renewed it, and recorded the new expiry.
+      const paths = opened.gatewayPaths.filter((path) => /\/uploads\/upl_[A-Za-z0-9]+$/.test(path));
+      expect(paths.length).toBeGreaterThanOrEqual(1);
+      const uploadId = paths[0]?.split('/').at(-1) ?? '';
+      const renewed = (await gateway.store.uploads.get(uploadId))?.sasExpiresAt.getTime() ?? 0;
+      expect(renewed - Date.now()).toBeGreaterThan(14 * 60 * 1000);
     } finally {
       await opened.close();
     }
