@@ -26,16 +26,7 @@ import { join } from 'node:path';
 import { pdfBytes } from '@uplink/testing';
 import { type Browser, chromium } from 'playwright-core';
 import { freePort, launchChromium } from '../packages/dev-servers/src/index.ts';
-import {
-  type BenchResult,
-  benchDir,
-  log,
-  median,
-  percentile,
-  round,
-  sleep,
-  startChild,
-} from './lib/common.ts';
+import { type BenchResult, benchDir, log, median, percentile, round, startChild } from './lib/common.ts';
 import { CLEAN_LINK, type LinkProfile, ThrottledLink } from './lib/throttled-link.ts';
 import type { PageOutcome } from './pages/page-outcome.ts';
 import { startUploadStack, type UploadStack } from './upload-intents.ts';
@@ -106,7 +97,11 @@ type Setup = {
 /** The commit that last changed the page's uploader: what this run measured. */
 function uploaderCommit(): string {
   const uploader = join(benchDir, '..', 'services', 'upload-gateway', 'client', 'src', 'upload.ts');
-  return execFileSync('git', ['log', '-1', '--format=%h %s', '--', uploader], { encoding: 'utf8' }).trim();
+  try {
+    return execFileSync('git', ['log', '-1', '--format=%h %s', '--', uploader], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
 }
 
 /** Runs the contender's upload in a fresh browser context; the link's counters start after the page loaded. */
@@ -148,7 +143,14 @@ async function runOnce(setup: Setup, contender: Contender, link: LinkName, run: 
     const evaluation = page.evaluate(call) as Promise<PageOutcome>;
     // Closing the context at the deadline rejects the evaluation: nobody waits for it then.
     evaluation.catch(() => undefined);
-    const outcome = await Promise.race([evaluation, sleep(deadlineMs).then(() => undefined)]);
+    let deadline: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      evaluation,
+      new Promise<undefined>((resolve) => {
+        deadline = setTimeout(() => resolve(undefined), deadlineMs);
+      }),
+    ]);
+    clearTimeout(deadline);
     const { upstreamBytes, connections, cuts } = throttled.counters;
     const problem =
       outcome === undefined
