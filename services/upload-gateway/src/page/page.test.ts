@@ -380,9 +380,13 @@ describe('registerPageAssets', () => {
     await app.close();
   });
 
-  it('keeps the page small: script and stylesheet under 15 kB gzipped', () => {
+  // 12.5 kB before several files per submission, the resume after a closed tab and the blocks
+  // paced to the link; 16.7 kB with them. What could replace the hand-written uploader weighs
+  // more on its own (Azure's browser SDK upload: 111 kB gzipped; tus-js-client: 16.3 kB, and it
+  // needs a tus server), so the budget grew with the features rather than the page with a library.
+  it('keeps the page small: script and stylesheet under 18 kB gzipped', () => {
     const { payload } = pageAssets();
-    expect(payload.gzipBytes).toBeLessThan(15 * 1024);
+    expect(payload.gzipBytes).toBeLessThan(18 * 1024);
     expect(payload.rawBytes).toBeLessThan(50 * 1024);
   });
 });
