@@ -3,9 +3,10 @@
 // storage lacks and submits them together. In headless Chromium against the real gateway and Azurite.
 import { pdfBytes } from '@uplink/testing';
 import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, openPage } from './browser.ts';
+import { SAVED_UPLOAD_COUNT } from './counting-storage.ts';
 
 let gateway: UploadGatewayHarness;
 let browser: Browser;
@@ -13,19 +14,6 @@ let browser: Browser;
 beforeAll(async () => {
   [gateway, browser] = await Promise.all([uploadGatewayHarness(), openBrowser()]);
 }, 60_000);
-
-/** The uploads the page keeps in IndexedDB for a reopened page (saved-uploads.ts). */
-function savedUploadCount(page: Page): Promise<number> {
-  return page.evaluate(`new Promise((resolve, reject) => {
-    const request = indexedDB.open('uplink-uploads');
-    request.onerror = () => reject(request.error);
-    request.onsuccess = () => {
-      const count = request.result.transaction('uploads').objectStore('uploads').count();
-      count.onsuccess = () => resolve(count.result);
-      count.onerror = () => reject(count.error);
-    };
-  })`) as Promise<number>;
-}
 
 describe('a submission continued after its page was closed', () => {
   it('lists the files and the message again, sends only the missing file, and submits them together', async () => {
@@ -61,7 +49,7 @@ describe('a submission continued after its page was closed', () => {
       await page.getByLabel('Message for Acme Support (optional)').fill('Both invoices, please.');
       await page.getByRole('button', { name: 'Send 2 files' }).click();
       await page.getByRole('list', { name: 'To send' }).getByText('Uploaded').waitFor();
-      await expect.poll(() => savedUploadCount(page)).toBe(2);
+      await expect.poll(() => page.evaluate(SAVED_UPLOAD_COUNT)).toBe(2);
       await page.close();
       cut = false;
 
@@ -73,7 +61,7 @@ describe('a submission continued after its page was closed', () => {
       expect(link?.customerMessage).toBe('Both invoices, please.');
       // The first file was stored before the tab closed and is not sent again; nothing is kept.
       expect(puts).toEqual({ first: 1, second: 1 });
-      expect(await savedUploadCount(reopened)).toBe(0);
+      expect(await reopened.evaluate(SAVED_UPLOAD_COUNT)).toBe(0);
     } finally {
       await opened.close();
     }
