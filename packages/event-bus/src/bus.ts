@@ -75,7 +75,7 @@ export type ConsumerState = {
 
 export type BusPublishOptions = { msgId: string; headers?: BusHeaders; timeoutMs?: number };
 
-/** A live iteration; `stop()` ends it after the message being handled. */
+/** A live iteration; `stop()` ends it after the message being handled, or before it began. */
 export type MessageSource<M> = AsyncIterable<M> & { stop(): Promise<void> };
 
 export interface EventBus {

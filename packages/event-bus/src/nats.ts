@@ -91,12 +91,19 @@ function source<M>(
   iter: AsyncIterable<JsMsg> & { close(): Promise<unknown> },
   map: (msg: JsMsg) => M,
 ): MessageSource<M> {
+  let iterated = false;
   return {
     async *[Symbol.asyncIterator]() {
+      iterated = true;
       for await (const msg of iter) yield map(msg);
     },
     async stop() {
-      await iter.close();
+      const closed = iter.close();
+      // nats.js ends a consume() from inside its iteration: close() on one nobody iterated (a
+      // consumer stopped while it was subscribing) would wait forever, so run it to its end here.
+      // What it pulled in the meantime is not handed out; JetStream redelivers it after the ack wait.
+      if (!iterated) for await (const _ of iter);
+      await closed;
     },
   };
 }

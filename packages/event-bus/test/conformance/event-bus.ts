@@ -359,6 +359,13 @@ export function describeEventBus(name: string, open: () => Promise<BusUnderTest>
       expect(await within(2_000, ended)).toEqual([[], []]);
     });
 
+    it('ends on stop() an iteration nobody started (a consumer stopped while subscribing)', async () => {
+      await consumer({ durable: 'unread' });
+      const deliveries = await bus.consume('unread', { maxInFlight: 1 });
+      const tail = await bus.tail(1);
+      await within(2_000, Promise.all([deliveries.stop(), tail.stop()]));
+    });
+
     it('reads a range and tails from a sequence, live', async () => {
       const subjects: Subject[] = [
         Subjects.linkCreated,
