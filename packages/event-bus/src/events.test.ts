@@ -153,6 +153,39 @@ describe.each(['nats', 'embedded'])('events on the %s bus', (kind) => {
       await consumer.stop();
     }
   });
+  it('stops at once when stopped before its subscription is open, and takes nothing', async () => {
+    const durable = name('stopped-at-start');
+    const spec = { durable, subjects: [Subjects.linkRevoked] };
+    await bus().ensureConsumer(spec);
+    const linkId = kind === 'nats' ? 'lnk_EEEEEEEEEEEEEEEEEEEE' : 'lnk_EEEEEEEEEEEEEEEEEEEF';
+    await publishEvent(bus(), Subjects.linkRevoked, revoked(linkId), { msgId: `stopped-at-start-${linkId}` });
+    const handled: string[] = [];
+    const consume = () =>
+      startConsumer({
+        bus: bus(),
+        spec,
+        logger: infra.logger,
+        handler: async (event) => {
+          handled.push(event.linkId);
+        },
+      });
+    const first = consume();
+    // Stopped in the same tick as started, as a service's workers are when a test or a shutdown
+    // stops them right after a start: the subscription is still being opened.
+    const stopping = first.stop().then(() => 'stopped');
+    const waited = new Promise((resolve) => setTimeout(() => resolve('still consuming after 3 s'), 3_000));
+    expect(await Promise.race([stopping, waited])).toBe('stopped');
+    expect(handled).toEqual([]);
+    // It took nothing: the next subscription gets the message at once, not after the ack wait
+    // (30 s) of a delivery the stopped one received and dropped.
+    const next = consume();
+    try {
+      await eventually('handled by the next subscription', () => handled.includes(linkId), 5_000);
+    } finally {
+      await next.stop();
+    }
+  });
+
   it("says each event's own schema version in its header", async () => {
     const durable = name('versions');
     const spec = { durable, subjects: [Subjects.linkRevoked, Subjects.uploadCompleted] };

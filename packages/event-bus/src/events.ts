@@ -223,6 +223,12 @@ export function startConsumer(opts: {
       try {
         const iter = await bus.consume(spec.durable, { maxInFlight: Math.max(concurrency * 2, 16) });
         messages = iter;
+        // stop() came while the subscription was being opened (a worker stopped right after its
+        // start): it had nothing to end then, so nothing else would end this one.
+        if (stopped) {
+          await iter.stop();
+          break;
+        }
         for await (const msg of iter) {
           retries = 0;
           const task = handle(msg).finally(() => inFlight.delete(task));
