@@ -164,40 +164,6 @@ describe('delivery end to end', () => {
     expect(link.delivery?.target?.noteId).toBe(String(freshdesk.notes(4714)[0]?.id));
   });
 
-  it('delivers an upload.completed of schema version 1 (one already in the stream) as before', async () => {
-    freshdesk.addTicket({ id: 4717 });
-    await stopWorkers(h.service);
-    try {
-      const bytes = pdfBytes(1200);
-      const { linkId } = await h.upload({ provider: 'freshdesk', id: '4717' }, bytes);
-      const published = await eventually('upload.completed', async () =>
-        (await h.gateway.completedEvents()).find((e) => e.linkId === linkId),
-      );
-      if (published.schemaVersion !== UPLOAD_COMPLETED_SCHEMA_VERSION) throw new Error('expected version 2');
-      // The same completion as an earlier Uplink published it: one `file`, no message.
-      const [file] = completedFiles(published);
-      const { files: _, customerMessage: __, ...facts } = published.data;
-      const v1: UploadCompletedEvent = { ...published, schemaVersion: 1, data: { ...facts, file } };
-      expect(validateEvent(Subjects.uploadCompleted, v1)).toEqual({ ok: true, value: v1 });
-
-      await h.relay.handle(v1, { deliveryCount: 1, isLastDelivery: false });
-
-      const link = await h.link(linkId);
-      expect(link.status).toBe('delivered');
-      const [note, ...others] = freshdesk.notes(4717);
-      expect(others).toHaveLength(0);
-      expect(note?.attachments.map((attachment) => attachment.name)).toEqual(['label.pdf']);
-      expect(Buffer.from(note?.attachments[0]?.bytes ?? [])).toEqual(Buffer.from(bytes));
-      expect(note?.json.body_text).toContain(`Uplink reference: ${file.uploadId}`);
-      expect(link.delivery?.target?.noteId).toBe(String(note?.id));
-    } finally {
-      await startWorkers(h.service);
-    }
-    // The version 2 event of the same completion, consumed now, finds it delivered: no second note.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(freshdesk.notes(4717)).toHaveLength(1);
-  });
-
   it('a relay killed after the POST and before its bookkeeping leaves no stuck link and no second note', async () => {
     freshdesk.addTicket({ id: 4716 });
     // Only this test's relay calls run: the consumer is stopped while the scenario is staged.
@@ -242,6 +208,40 @@ describe('delivery end to end', () => {
     } finally {
       await startWorkers(h.service);
     }
+  });
+
+  it('delivers an upload.completed of schema version 1 (one already in the stream) as before', async () => {
+    freshdesk.addTicket({ id: 4717 });
+    await stopWorkers(h.service);
+    try {
+      const bytes = pdfBytes(1200);
+      const { linkId } = await h.upload({ provider: 'freshdesk', id: '4717' }, bytes);
+      const published = await eventually('upload.completed', async () =>
+        (await h.gateway.completedEvents()).find((e) => e.linkId === linkId),
+      );
+      if (published.schemaVersion !== UPLOAD_COMPLETED_SCHEMA_VERSION) throw new Error('expected version 2');
+      // The same completion as an earlier Uplink published it: one `file`, no message.
+      const [file] = completedFiles(published);
+      const { files: _, customerMessage: __, ...facts } = published.data;
+      const v1: UploadCompletedEvent = { ...published, schemaVersion: 1, data: { ...facts, file } };
+      expect(validateEvent(Subjects.uploadCompleted, v1)).toEqual({ ok: true, value: v1 });
+
+      await h.relay.handle(v1, { deliveryCount: 1, isLastDelivery: false });
+
+      const link = await h.link(linkId);
+      expect(link.status).toBe('delivered');
+      const [note, ...others] = freshdesk.notes(4717);
+      expect(others).toHaveLength(0);
+      expect(note?.attachments.map((attachment) => attachment.name)).toEqual(['label.pdf']);
+      expect(Buffer.from(note?.attachments[0]?.bytes ?? [])).toEqual(Buffer.from(bytes));
+      expect(note?.json.body_text).toContain(`Uplink reference: ${file.uploadId}`);
+      expect(link.delivery?.target?.noteId).toBe(String(note?.id));
+    } finally {
+      await startWorkers(h.service);
+    }
+    // The version 2 event of the same completion, consumed now, finds it delivered: no second note.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(freshdesk.notes(4717)).toHaveLength(1);
   });
 
   it('honours Retry-After on 429', async () => {
