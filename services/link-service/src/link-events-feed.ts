@@ -58,6 +58,8 @@ export class LinkEventsFeed {
   #lastSeq = 0;
   #messages: MessageSource<StreamMessage> | undefined;
   #loop: Promise<void> | undefined;
+  /** A tail being opened again after the last one ended by itself. */
+  #reopening: Promise<void> | undefined;
   #running = false;
 
   constructor(deps: { bus: EventBus; links: LinkStore; clock: Clock; logger: Logger; ringSize?: number }) {
@@ -97,10 +99,14 @@ export class LinkEventsFeed {
   #restartSoon(): void {
     const timer = setTimeout(() => {
       if (!this.#running) return;
-      this.#consume().catch((err: unknown) => {
-        this.#log.warn({ err }, 'link events feed could not restart; retrying');
-        this.#restartSoon();
-      });
+      this.#reopening = this.#consume()
+        .catch((err: unknown) => {
+          this.#log.warn({ err }, 'link events feed could not restart; retrying');
+          this.#restartSoon();
+        })
+        .finally(() => {
+          this.#reopening = undefined;
+        });
     }, 1_000);
     timer.unref();
   }
@@ -111,6 +117,8 @@ export class LinkEventsFeed {
     this.#running = false;
     for (const set of this.#listeners.values()) for (const listener of set) listener.close();
     this.#listeners.clear();
+    // A tail being opened again is the one to end, not the one that ended and made it reopen.
+    await this.#reopening;
     await this.#messages?.stop();
     await this.#loop;
   }

@@ -1,6 +1,7 @@
 import { get, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type StreamTicket, Subjects } from '@uplink/contracts';
+import type { EventBus, MessageSource, StreamMessage } from '@uplink/event-bus';
 import { stopWorkers, systemClock } from '@uplink/kit';
 import { eventually, streamMessages } from '@uplink/testing';
 import {
@@ -292,6 +293,55 @@ describe('GET /v1/tickets/{provider}/{ticketId}/links/stream', () => {
     } finally {
       await feed.stop();
     }
+  });
+
+  it('ends the tail it is opening again when stopped meanwhile', async () => {
+    const real = h.bus;
+    let tails = 0;
+    let first: MessageSource<StreamMessage> | undefined;
+    let reopenedStopped = false;
+    let reopen = () => {};
+    const held = new Promise<void>((resolve) => {
+      reopen = resolve;
+    });
+    // The real bus, except that the second tail() waits for `reopen` and reports its stop().
+    const tail: EventBus['tail'] = async (fromSeq) => {
+      tails++;
+      if (tails === 1) {
+        first = await real.tail(fromSeq);
+        return first;
+      }
+      await held;
+      const source = await real.tail(fromSeq);
+      return {
+        [Symbol.asyncIterator]: () => source[Symbol.asyncIterator](),
+        async stop() {
+          reopenedStopped = true;
+          await source.stop();
+        },
+      };
+    };
+    const bus = new Proxy(real, {
+      get(target, key) {
+        if (key === 'tail') return tail;
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const feed = new LinkEventsFeed({
+      bus,
+      links: h.store.links,
+      clock: systemClock,
+      logger: h.infra.logger,
+    });
+    await feed.start();
+    // Its tail ends by itself: the feed opens another a second later, and stops while it waits.
+    await first?.stop();
+    await eventually('the feed to open its tail again', () => tails === 2);
+    const stopped = feed.stop();
+    reopen();
+    await stopped;
+    expect(reopenedStopped).toBe(true);
   });
 
   it('answers a cursor it cannot replay (unknown, or past the end of the stream) with a snapshot', async () => {
