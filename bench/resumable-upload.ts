@@ -5,6 +5,8 @@
 //           intent's SAS, the completion; the link must end received.
 //   tus     tus-js-client to @tus/server with @tus/file-store, configured as a tuned deployment
 //           runs it (bench/pages/resumable-upload.ts); the stored file must have every byte.
+//   put-blob  on the clean link only, a floor: Uplink's intent and completion with the file in
+//           one Put Blob instead of staged blocks (what Azurite takes for the bytes alone).
 // Both run in the same browser, on one page origin (bench/lib/children/resumable-origin.ts),
 // through the same link (bench/lib/throttled-link.ts), which carries the page's calls to the
 // gateway or the tus server as well as its calls to the storage:
@@ -14,11 +16,14 @@
 //   clean   no throttle, no delay, no cut.
 // Figures per contender and link: time to done (median of the runs that finished, in the
 // page's clock from the call to the uploader's end), bytes the link carried up / file size, and
-// how many runs finished before the deadline.
+// how many runs finished before the deadline; each run's requests (intent, blocks, block list,
+// completion) with their times, in the log and the results.
 // Targets: Uplink finishes every run; on the phone link its time <= 1.1 x tus's and its bytes
 // <= 1.1 x the file; on the clean link its time <= 1.1 x tus's.
 //
 // `--quick` (npm run bench -- resumable-upload --quick): a 6 MiB file, two runs per contender.
+// `--link=clean` or `--link=phone`: that link only (the clean one takes seconds, the phone's
+// a quarter of an hour).
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,9 +54,26 @@ const CLEAN_DEADLINE_MS = 60_000;
 const PHONE_DEADLINE_MS = (2.5 * FILE_BYTES * 1000) / PHONE_UP_BYTES_PER_SECOND;
 
 const CONTENDERS = ['uplink', 'tus'] as const;
-type Contender = (typeof CONTENDERS)[number];
+/**
+ * The floor on the clean link: the same intent and completion as Uplink's, the file in one Put
+ * Blob (bench/pages/resumable-upload.ts): what the storage takes for the bytes without staged blocks.
+ */
+const FLOOR = 'put-blob';
+type Contender = (typeof CONTENDERS)[number] | typeof FLOOR;
+/** One Put Blob cannot outlive the phone link's cuts: the floor runs on the clean link only. */
+const contendersOn = (link: LinkName): readonly Contender[] =>
+  link === 'clean' ? [...CONTENDERS, FLOOR] : CONTENDERS;
 const LINKS = ['clean', 'phone'] as const;
 type LinkName = (typeof LINKS)[number];
+const isLinkName = (name: string): name is LinkName => (LINKS as readonly string[]).includes(name);
+
+/** The links `--link=<name>` asks for; both without it. */
+function linksAsked(): readonly LinkName[] {
+  const asked = process.argv.find((arg) => arg.startsWith('--link='))?.slice('--link='.length);
+  if (asked === undefined) return LINKS;
+  if (!isLinkName(asked)) throw new Error(`--link=${asked}: the links are ${LINKS.join(', ')}`);
+  return [asked];
+}
 
 function profileOf(link: LinkName, run: number): LinkProfile {
   if (link === 'clean') return CLEAN_LINK;
@@ -78,9 +100,45 @@ type RunFigures = {
   cuts: number;
   /** Requests the uploader made (CORS preflights not counted), retries included. */
   requests: number;
+  /** The requests that got an answer, by what they were for, in ms from the call to the uploader. */
+  timeline: TimedRequest[];
   /** Why it did not finish. */
   problem?: string;
 };
+
+type TimedRequest = { kind: string; startMs: number; endMs: number };
+
+/** What a request of either uploader was for, from its URL. */
+function requestKind(url: string): string {
+  const { pathname, searchParams } = new URL(url);
+  const comp = searchParams.get('comp');
+  if (comp === 'blocklist') return 'block list';
+  if (comp === 'block') return 'blocks';
+  if (pathname.endsWith('/complete')) return 'completion';
+  if (pathname.endsWith('/uploads')) return 'intent';
+  if (pathname.includes('/uploads/')) return 'resumption';
+  if (pathname.endsWith('/files')) return 'tus creation';
+  if (pathname.includes('/files/')) return 'tus upload';
+  return searchParams.has('sig') ? 'put blob' : pathname;
+}
+
+/** "intent 0-31 ms, 11 blocks 32-1204 ms, ...": each kind of request, from the first start to the last end. */
+function timelineText(timeline: readonly TimedRequest[]): string {
+  const kinds = new Map<string, { count: number; startMs: number; endMs: number }>();
+  for (const request of timeline) {
+    const seen = kinds.get(request.kind);
+    kinds.set(request.kind, {
+      count: (seen?.count ?? 0) + 1,
+      startMs: Math.min(seen?.startMs ?? request.startMs, request.startMs),
+      endMs: Math.max(seen?.endMs ?? request.endMs, request.endMs),
+    });
+  }
+  return [...kinds]
+    .map(
+      ([kind, { count, startMs, endMs }]) => `${count > 1 ? `${count} ` : ''}${kind} ${startMs}-${endMs} ms`,
+    )
+    .join(', ');
+}
 
 type Setup = {
   stack: UploadStack;
@@ -118,9 +176,9 @@ async function runOnce(setup: Setup, contender: Contender, link: LinkName, run: 
     await page.setInputFiles('#file', setup.filePath);
     let verify: (outcome: PageOutcome) => Promise<string | undefined>;
     let call: string;
-    if (contender === 'uplink') {
+    if (contender === 'uplink' || contender === FLOOR) {
       const { linkId, token } = await setup.stack.newLink();
-      call = `window.bench.uplink(${JSON.stringify(`/u/${token}`)})`;
+      call = `window.bench.${contender === FLOOR ? 'putBlob' : 'uplink'}(${JSON.stringify(`/u/${token}`)})`;
       verify = async () => {
         const status = (await setup.stack.links.getById(linkId))?.status;
         return status === 'received' ? undefined : `the link is ${status ?? 'missing'}, not received`;
@@ -167,6 +225,11 @@ async function runOnce(setup: Setup, contender: Contender, link: LinkName, run: 
       connections,
       cuts,
       requests,
+      timeline: (outcome?.requests ?? []).map((request) => ({
+        kind: requestKind(request.url),
+        startMs: round(request.startMs, 0),
+        endMs: round(request.endMs, 0),
+      })),
       ...(problem === undefined ? {} : { problem }),
     };
   } finally {
@@ -208,6 +271,7 @@ const ratioOf = (a: number | null, b: number | null): number | null =>
 
 export async function runResumableUpload(): Promise<BenchResult> {
   const started = Date.now();
+  const links = linksAsked();
   const measured = uploaderCommit();
   const stack = await startUploadStack(NAME, 'bench_resumable_upload');
   const tusDir = await mkdtemp(join(tmpdir(), 'uplink-bench-tus-'));
@@ -244,16 +308,17 @@ export async function runResumableUpload(): Promise<BenchResult> {
     };
     log(
       NAME,
-      `${FILE_BYTES} bytes, ${RUNS} runs per contender and link; uploader: ${measured}; gateway ${stack.gateway.url}, Azurite ${azurite.origin}`,
+      `${FILE_BYTES} bytes, ${RUNS} runs per contender on the ${links.join(' and ')} link; uploader: ${measured}; gateway ${stack.gateway.url}, Azurite ${azurite.origin}`,
     );
 
     // One untimed clean run each: the browser, the gateway and the tus server warm up.
-    for (const contender of CONTENDERS) await runOnce(setup, contender, 'clean', -1);
+    for (const contender of contendersOn('clean')) await runOnce(setup, contender, 'clean', -1);
 
     const runs: RunFigures[] = [];
-    for (const link of LINKS) {
+    for (const link of links) {
       for (let run = 0; run < RUNS; run++) {
-        const order = run % 2 === 0 ? CONTENDERS : [...CONTENDERS].reverse();
+        const contenders = contendersOn(link);
+        const order = run % 2 === 0 ? contenders : [...contenders].reverse();
         for (const contender of order) {
           const figures = await runOnce(setup, contender, link, run);
           runs.push(figures);
@@ -262,6 +327,7 @@ export async function runResumableUpload(): Promise<BenchResult> {
             `${link} ${contender} run ${run + 1}: ${figures.finished ? 'done' : `NOT DONE (${figures.problem})`} in ` +
               `${round(figures.ms / 1000, 2)} s${figures.verifyingMs === undefined ? '' : ` (completion ${figures.verifyingMs} ms)`}, ${figures.wireRatio}x the file up, ${figures.connections} connections, ${figures.cuts} cuts, ${figures.requests} requests`,
           );
+          log(NAME, `  ${timelineText(figures.timeline)}`);
         }
       }
     }
@@ -269,30 +335,43 @@ export async function runResumableUpload(): Promise<BenchResult> {
     const of = (link: LinkName, contender: Contender) =>
       summarize(runs.filter((r) => r.link === link && r.contender === contender));
     const figures = Object.fromEntries(
-      LINKS.map((link) => [link, Object.fromEntries(CONTENDERS.map((c) => [c, of(link, c)]))]),
-    ) as Record<LinkName, Record<Contender, Summary>>;
-    const phoneRatio = ratioOf(figures.phone.uplink.medianSeconds, figures.phone.tus.medianSeconds);
-    const cleanRatio = ratioOf(figures.clean.uplink.medianSeconds, figures.clean.tus.medianSeconds);
+      links.map((link) => [link, Object.fromEntries(contendersOn(link).map((c) => [c, of(link, c)]))]),
+    ) as Partial<Record<LinkName, Record<(typeof CONTENDERS)[number], Summary> & { [FLOOR]?: Summary }>>;
+    const { phone, clean } = figures;
+    const phoneRatio = phone ? ratioOf(phone.uplink.medianSeconds, phone.tus.medianSeconds) : null;
+    const cleanRatio = clean ? ratioOf(clean.uplink.medianSeconds, clean.tus.medianSeconds) : null;
     const uplinkRuns = runs.filter((r) => r.contender === 'uplink');
-    const maxUplinkWire = Math.max(...uplinkRuns.filter((r) => r.link === 'phone').map((r) => r.wireRatio));
+    const maxUplinkWire = phone
+      ? Math.max(...uplinkRuns.filter((r) => r.link === 'phone').map((r) => r.wireRatio))
+      : null;
+    // Only the targets of the links that ran.
     const targets = {
       uplinkFinishesEveryRun: uplinkRuns.every((r) => r.finished),
-      phoneTimeWithin: phoneRatio !== null && phoneRatio <= TARGET_RATIO,
-      phoneBytesWithin: maxUplinkWire <= TARGET_RATIO,
-      cleanTimeWithin: cleanRatio !== null && cleanRatio <= TARGET_RATIO,
+      ...(phone
+        ? {
+            phoneTimeWithin: phoneRatio !== null && phoneRatio <= TARGET_RATIO,
+            phoneBytesWithin: maxUplinkWire !== null && maxUplinkWire <= TARGET_RATIO,
+          }
+        : {}),
+      ...(clean ? { cleanTimeWithin: cleanRatio !== null && cleanRatio <= TARGET_RATIO } : {}),
     };
-    const phone = figures.phone;
-    const headline =
-      `${NAME}${QUICK ? ' (quick)' : ''}: phone link Uplink ${phone.uplink.finished}/${phone.uplink.runs} done, ` +
-      `${phone.uplink.medianSeconds ?? '-'} s (${phoneRatio ?? '-'}x tus ${phone.tus.medianSeconds ?? '-'} s, ` +
-      `tus ${phone.tus.finished}/${phone.tus.runs} done), up to ${maxUplinkWire}x the file on the wire ` +
-      `(tus ${phone.tus.medianWireRatio}x); clean link ${figures.clean.uplink.medianSeconds ?? '-'} s ` +
-      `(${cleanRatio ?? '-'}x tus)`;
+    const phoneText = phone
+      ? `phone link Uplink ${phone.uplink.finished}/${phone.uplink.runs} done, ` +
+        `${phone.uplink.medianSeconds ?? '-'} s (${phoneRatio ?? '-'}x tus ${phone.tus.medianSeconds ?? '-'} s, ` +
+        `tus ${phone.tus.finished}/${phone.tus.runs} done), up to ${maxUplinkWire}x the file on the wire ` +
+        `(tus ${phone.tus.medianWireRatio}x)`
+      : undefined;
+    const cleanText = clean
+      ? `clean link ${clean.uplink.medianSeconds ?? '-'} s (${cleanRatio ?? '-'}x tus ${clean.tus.medianSeconds ?? '-'} s, ` +
+        `one Put Blob ${clean[FLOOR]?.medianSeconds ?? '-'} s)`
+      : undefined;
+    const headline = `${NAME}${QUICK ? ' (quick)' : ''}: ${[phoneText, cleanText].filter(Boolean).join('; ')}`;
     return {
       name: NAME,
       headline,
       passed: Object.values(targets).every(Boolean),
       quick: QUICK,
+      links,
       uploader: measured,
       fileBytes: FILE_BYTES,
       runsPerContender: RUNS,

@@ -5,6 +5,8 @@
 //   npm run bench -- link-creation     one
 //   npm run bench -- embedded          a group: the benchmarks of the one-process default
 //   npm run bench -- resumable-upload --quick   a benchmark's smaller setting, where it has one
+//   npm run bench -- resumable-upload --link=clean   a benchmark's own option (`--name=value`: a
+//                                       bare word would name a benchmark)
 import { runCrashDurability } from './crash-durability.ts';
 import { runEmbedded } from './embedded.ts';
 import { runExpiryPrecision } from './expiry-precision.ts';

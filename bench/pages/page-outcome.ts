@@ -8,4 +8,9 @@ export type PageOutcome = {
   error?: string;
   /** tus only: the upload's URL on the tus server. */
   uploadUrl?: string;
+  /** Every request the uploader made, in the order they started (the page's resource timing). */
+  requests: PageRequest[];
 };
+
+/** One request of an upload, its times in ms from the call to the uploader. */
+export type PageRequest = { url: string; startMs: number; endMs: number };
