@@ -152,11 +152,17 @@ type Setup = {
   storagePort: number;
 };
 
-/** The commit that last changed the page's uploader: what this run measured. */
+/**
+ * The commit that last changed the page's uploader, what this run measured: upload.ts or the
+ * block sizing it takes from blocks.ts.
+ */
 function uploaderCommit(): string {
-  const uploader = join(benchDir, '..', 'services', 'upload-gateway', 'client', 'src', 'upload.ts');
+  const client = join(benchDir, '..', 'services', 'upload-gateway', 'client', 'src');
+  const uploader = [join(client, 'upload.ts'), join(client, 'blocks.ts')];
   try {
-    return execFileSync('git', ['log', '-1', '--format=%h %s', '--', uploader], { encoding: 'utf8' }).trim();
+    return execFileSync('git', ['log', '-1', '--format=%h %s', '--', ...uploader], {
+      encoding: 'utf8',
+    }).trim();
   } catch {
     return 'unknown (not a git checkout)';
   }
