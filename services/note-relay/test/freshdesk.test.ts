@@ -184,6 +184,18 @@ function posts(ticketId: number, on: FreshdeskDouble = double) {
   return on.requests.filter((r) => r.ticketId === ticketId && r.method === 'POST');
 }
 
+/** The one note the delivery posted, private, its target the ticket's page ("go to message"). */
+function expectOnePrivateNote(ticketId: number, outcome: unknown, mode: 'attachment' | 'link') {
+  const [note, ...others] = double.notes(ticketId);
+  expect(others).toHaveLength(0);
+  expect(outcome).toEqual({
+    kind: 'posted',
+    target: { noteId: String(note?.id), url: `${double.url}/a/tickets/${ticketId}`, mode },
+  });
+  expect(note?.private).toBe(true);
+  return note;
+}
+
 describe('FreshdeskDestination', () => {
   it('posts a private note with the exact bytes attached, under the file name and type', async () => {
     const ticketId = newTicket();
@@ -194,13 +206,7 @@ describe('FreshdeskDestination', () => {
 
     const outcome = await destination.deliver(d);
 
-    const [note, ...others] = double.notes(ticketId);
-    expect(others).toHaveLength(0);
-    expect(outcome).toEqual({
-      kind: 'posted',
-      target: { noteId: String(note?.id), url: `${double.url}/a/tickets/${ticketId}`, mode: 'attachment' },
-    });
-    expect(note?.private).toBe(true);
+    const note = expectOnePrivateNote(ticketId, outcome, 'attachment');
     expect(note?.attachments).toHaveLength(1);
     const [attachment] = note?.attachments ?? [];
     expect(attachment?.name).toBe('Label photo (back) — ü.png');
@@ -383,13 +389,7 @@ describe('FreshdeskDestination', () => {
 
     const outcome = await destination.deliver(d);
 
-    const [note, ...others] = double.notes(ticketId);
-    expect(others).toHaveLength(0);
-    expect(outcome).toEqual({
-      kind: 'posted',
-      target: { noteId: String(note?.id), url: `${double.url}/a/tickets/${ticketId}`, mode: 'link' },
-    });
-    expect(note?.private).toBe(true);
+    const note = expectOnePrivateNote(ticketId, outcome, 'link');
     expect(note?.attachments).toHaveLength(0);
     expect(note?.body).toContain(`href="${escapeHtml(VIEWER_URL)}"`);
     expect(note?.json.body_text).toContain(VIEWER_URL);
@@ -438,13 +438,7 @@ describe('FreshdeskDestination', () => {
 
     const outcome = await destination.deliver(d);
 
-    const [note, ...others] = double.notes(ticketId);
-    expect(others).toHaveLength(0);
-    expect(outcome).toEqual({
-      kind: 'posted',
-      target: { noteId: String(note?.id), url: `${double.url}/a/tickets/${ticketId}`, mode: 'attachment' },
-    });
-    expect(note?.private).toBe(true);
+    const note = expectOnePrivateNote(ticketId, outcome, 'attachment');
     expect(note?.attachments.map(({ name, contentType, size }) => ({ name, contentType, size }))).toEqual([
       { name: 'photo-1.png', contentType: 'image/png', size: photo.length },
       { name: 'invoice.pdf', contentType: 'application/pdf', size: invoice.length },
