@@ -16,6 +16,7 @@
 //   seeded with `cut.seed`: the n-th connection of a link always gets the n-th draw, so runs are
 //   comparable.
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net';
+import { seededRandom } from '../../packages/saas-doubles/src/index.ts';
 
 export type LinkProfile = {
   /** Client -> server bytes per second, shared by all connections; undefined: not throttled. */
@@ -42,18 +43,6 @@ export const CLEAN_LINK: LinkProfile = { oneWayDelayMs: 0 };
 const SLICE_BYTES = 8 * 1024;
 /** Bytes a connection may have waiting for the uplink before the proxy stops reading it. */
 const HIGH_WATER_BYTES = 64 * 1024;
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** One client connection and its connection to the server. */
 type Connection = {

@@ -4,4 +4,6 @@
 export type { DoubleChaos, DoubleFault } from './faults.ts';
 export * from './freshdesk/index.ts';
 export * from './freshworks/index.ts';
+// The seeded generator their fault draws use, for other replayable faults (bench's throttled link).
+export { seededRandom } from './loopback.ts';
 export * from './twilio/index.ts';
