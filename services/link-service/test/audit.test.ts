@@ -60,6 +60,18 @@ async function createLink(key = API_KEY): Promise<{ id: string; createdBy: Actor
   return res.json();
 }
 
+/** Starts an agent session with the integration key, as a helpdesk app does. */
+async function startAgentSession(source = 'freshdesk'): Promise<{ id: string; token: string }> {
+  const res = await call({
+    method: 'POST',
+    url: '/v1/agent-sessions',
+    payload: { agent, source },
+    key: integrationKey,
+  });
+  expect(res.statusCode).toBe(201);
+  return res.json();
+}
+
 beforeAll(async () => {
   h = await linkServiceHarness();
   admin = (await createLink()).createdBy;
@@ -74,13 +86,7 @@ beforeAll(async () => {
 
 describe('each action leaves exactly one entry naming who did it', () => {
   it('link created and revoked, by an API key and by an agent', async () => {
-    const session = await call({
-      method: 'POST',
-      url: '/v1/agent-sessions',
-      payload: { agent, source: 'freshdesk' },
-      key: integrationKey,
-    });
-    const agentToken = session.json().token;
+    const agentToken = (await startAgentSession()).token;
     let linkId = '';
     const created = await oneEntryOf('link.created', async () => {
       linkId = (await createLink(agentToken)).id;
@@ -174,14 +180,7 @@ describe('each action leaves exactly one entry naming who did it', () => {
   it('agent sessions created and revoked, by an integration key', async () => {
     let sessionId = '';
     const created = await oneEntryOf('agent_session.created', async () => {
-      sessionId = (
-        await call({
-          method: 'POST',
-          url: '/v1/agent-sessions',
-          payload: { agent, source: 'twilio-flex' },
-          key: integrationKey,
-        })
-      ).json().id;
+      sessionId = (await startAgentSession('twilio-flex')).id;
     });
     expect(created).toMatchObject({
       actor: integration,
@@ -239,13 +238,7 @@ describe('each action leaves exactly one entry naming who did it', () => {
 
 describe('GET /v1/links/{id}/history', () => {
   it("is the link's entries, oldest first, for whoever may see the link, and 404 for another tenant", async () => {
-    const session = await call({
-      method: 'POST',
-      url: '/v1/agent-sessions',
-      payload: { agent, source: 'freshdesk' },
-      key: integrationKey,
-    });
-    const agentToken = session.json().token;
+    const agentToken = (await startAgentSession()).token;
     const { id } = await createLink(agentToken);
     await call({ method: 'DELETE', url: `/v1/links/${id}` });
     const res = await call({ url: `/v1/links/${id}/history`, key: agentToken });
