@@ -145,6 +145,15 @@ export async function openPage(
 }
 
 /** Waits until `player`, an audio or video element, has loaded its media (HAVE_METADATA or better). */
+/**
+ * Waits until the page's own recording clock says two seconds or more: a fixed pause records
+ * less on a loaded machine, and the clock may be past 0:02 already when the wait starts (the
+ * blur test first waits for the segmentation to advance).
+ */
+export async function recordedTwoSeconds(page: Page): Promise<void> {
+  await page.locator('.time:visible', { hasText: /^0:(0[2-9]|[1-5]\d)$/ }).waitFor();
+}
+
 export async function expectPlayable(player: Locator): Promise<void> {
   await expect
     .poll(() => player.evaluate((media) => (media as unknown as { readyState: number }).readyState))

@@ -4,7 +4,13 @@ import { screenshot } from '@uplink/dev-servers';
 import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import type { Browser } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectPlayable, expectRecordingDelivered, openBrowser, openPage } from './browser.ts';
+import {
+  expectPlayable,
+  expectRecordingDelivered,
+  openBrowser,
+  openPage,
+  recordedTwoSeconds,
+} from './browser.ts';
 
 let gateway: UploadGatewayHarness;
 let browser: Browser;
@@ -65,8 +71,7 @@ describe('recording in the browser', () => {
       await screenshot(page, 'video-tab');
 
       await page.getByRole('button', { name: 'Start recording' }).click();
-      // Until the page's own clock says two seconds: a fixed pause records less on a loaded machine.
-      await page.locator('.time:visible', { hasText: '0:02' }).waitFor();
+      await recordedTwoSeconds(page);
       await page.getByRole('button', { name: 'Stop recording' }).click();
       await page.getByLabel('Your video').waitFor();
       await page.getByRole('button', { name: 'Send video' }).click();
@@ -111,8 +116,7 @@ describe('recording in the browser', () => {
       await expect
         .poll(async () => (await segmentedFrames()) - atStart, { timeout: 20_000, interval: 100 })
         .toBeGreaterThan(5);
-      // Until the page's own clock says two seconds: a fixed pause records less on a loaded machine.
-      await page.locator('.time:visible', { hasText: '0:02' }).waitFor();
+      await recordedTwoSeconds(page);
       await page.getByRole('button', { name: 'Stop recording' }).click();
       await page.getByRole('button', { name: 'Send video' }).click();
       await page.getByRole('heading', { name: 'Sent!' }).waitFor();

@@ -5,7 +5,13 @@ import { screenshot, seriousAxeViolations } from '@uplink/dev-servers';
 import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import type { Browser, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectPlayable, expectRecordingDelivered, openBrowser, openPage } from './browser.ts';
+import {
+  expectPlayable,
+  expectRecordingDelivered,
+  openBrowser,
+  openPage,
+  recordedTwoSeconds,
+} from './browser.ts';
 
 let gateway: UploadGatewayHarness;
 let browser: Browser;
@@ -23,8 +29,7 @@ async function recordScreen(page: Page, withVoice: boolean): Promise<void> {
   await page.getByRole('button', { name: 'Choose what to share' }).click();
   await page.getByRole('button', { name: 'Start recording' }).waitFor();
   await page.getByRole('button', { name: 'Start recording' }).click();
-  // Until the page's own clock says two seconds: a fixed pause records less on a loaded machine.
-  await page.locator('.time:visible', { hasText: '0:02' }).waitFor();
+  await recordedTwoSeconds(page);
   await page.getByRole('button', { name: 'Stop recording' }).click();
   await page.getByLabel('Your screen recording').waitFor();
 }
