@@ -332,22 +332,29 @@ export class UploadFlow {
     const received = await links.markReceived(link, submission, now);
     if (!received) return this.#lostRace(tokenHash, submitted, now);
     this.#deps.outbox.publishSoon(received._id);
-    for (const [index, upload] of submitted.entries()) {
-      const file = files[index];
-      if (!file) continue;
-      // One entry per file, as a one-file submission has always left.
-      await this.#deps.audit.record(link.tenantId, 'upload.accepted', customer, {
-        linkId: link._id,
-        details: {
-          uploadId: file.uploadId,
-          fileName: file.fileName,
-          contentType: file.contentType,
-          size: file.size,
-        },
-      });
-      await uploads.settle(upload._id, 'completed', now);
-      await this.#deleteUploadBlob(upload);
-    }
+    // The customer waits for what is left: the audit entries (one per file, as a one-file
+    // submission has always left, in order), and each upload settled with its blob deleted, all
+    // at once.
+    const recordAccepted = async () => {
+      for (const file of files) {
+        await this.#deps.audit.record(link.tenantId, 'upload.accepted', customer, {
+          linkId: link._id,
+          details: {
+            uploadId: file.uploadId,
+            fileName: file.fileName,
+            contentType: file.contentType,
+            size: file.size,
+          },
+        });
+      }
+    };
+    await Promise.all([
+      recordAccepted(),
+      ...submitted.map(async (upload) => {
+        await uploads.settle(upload._id, 'completed', now);
+        await this.#deleteUploadBlob(upload);
+      }),
+    ]);
     logFor(this.#deps.logger, 'upload').info(
       {
         linkId: link._id,
