@@ -1,6 +1,6 @@
 // How the page cuts a staged upload into blocks (client/src/blocks.ts): the ids, what a reopened
-// page can use of the blocks storage holds, and the pacing on a simulated slow, cutting link and
-// on a fast one.
+// page can use of the blocks storage holds, the pacing on a simulated slow, cutting link and on a
+// fast one, and when the whole file goes in one request instead.
 import { describe, expect, it } from 'vitest';
 import {
   type Block,
@@ -12,6 +12,8 @@ import {
   returnRange,
   takeBlock,
   usableBlocks,
+  wholeFileFits,
+  wholeFileOnTrack,
 } from '../client/src/blocks.ts';
 
 const KiB = 1024;
@@ -219,5 +221,32 @@ describe('pacing', () => {
     expect(pacer.blockBytes).toBe(128 * KiB);
     // A gateway whose largest block is below the first size: every block is the largest.
     expect(new BlockPacer(48 * KiB).blockBytes).toBe(48 * KiB);
+  });
+});
+
+describe('the whole file in one request', () => {
+  const file = 20 * MiB;
+
+  it('goes where the first block says the link carries the file within a few seconds', () => {
+    // Loopback to a local storage: 256 KiB stored 30 ms after its request started.
+    expect(wholeFileFits(file, FIRST_BLOCK_BYTES, 30)).toBe(true);
+    // A 2 Mbit/s phone uplink with 100 ms round trips: the block took over a second.
+    expect(wholeFileFits(file, FIRST_BLOCK_BYTES, 1_150)).toBe(false);
+    // 100 Mbit/s with 40 ms round trips (about 60 ms for the block): 20 MiB would take 5 s.
+    expect(wholeFileFits(file, FIRST_BLOCK_BYTES, 60)).toBe(false);
+    // A small file on that link does fit.
+    expect(wholeFileFits(2 * MiB, FIRST_BLOCK_BYTES, 60)).toBe(true);
+  });
+
+  it('is given up once its progress says the link got slower, never while every byte is out', () => {
+    // Early progress says more about buffers than the link.
+    expect(wholeFileOnTrack(0, file, 200)).toBe(true);
+    // On track: a fifth of the file in 0.5 s.
+    expect(wholeFileOnTrack(file / 5, file, 500)).toBe(true);
+    // Buffers took 3 MiB at once, then the link crawled: at 1 s, 3.2 MiB of 20 is 6 s to go.
+    expect(wholeFileOnTrack(3.2 * MiB, file, 1_000)).toBe(false);
+    expect(wholeFileOnTrack(0, file, 400)).toBe(false);
+    // All of it handed over: only storage's answer is left, however long it takes.
+    expect(wholeFileOnTrack(file, file, 10_000)).toBe(true);
   });
 });

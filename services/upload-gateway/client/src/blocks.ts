@@ -1,8 +1,45 @@
-// How a staged upload cuts its file into blocks: which ranges are left to send, what each block's
-// id says, and how large the next block is and how many go at once (BlockPacer).
+// How a staged upload cuts its file into blocks: whether the link carries the whole file in one
+// request instead (wholeFileOnTrack), which ranges are left to send, what each block's id says,
+// and how large the next block is and how many go at once (BlockPacer).
 
 /** The first block's size: on a 1 Mbit/s uplink about two seconds, so a drop loses little. */
 export const FIRST_BLOCK_BYTES = 256 * 1024;
+
+/**
+ * A link that carries the whole file within about this long gets it in one request (Put Blob), as
+ * tus and the Azure SDK send a file: one request saves the round trips of blocks and storage's
+ * work per block, and a drop loses a few seconds of sending at most.
+ */
+const WHOLE_FILE_MS = 4_000;
+/** Before this, a request's progress says more about the connection's start and buffers than the link. */
+const JUDGE_AFTER_MS = 300;
+/**
+ * The largest file tried in one request: Put Blob's limit before service version 2019-12-12, and
+ * what the Azure SDK's browser upload sends in one request by default.
+ */
+export const WHOLE_FILE_MAX_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Whether a link that stored the first block, `probeBytes`, `ms` after its request started
+ * carries a file of `total` bytes within WHOLE_FILE_MS. The block's round trips count as if
+ * they were the link's throughput, so it errs towards blocks: a slow link never gets the whole
+ * file, whose bytes would all be lost with a drop, and whose buffered bytes still go out when
+ * it is given up.
+ */
+export function wholeFileFits(total: number, probeBytes: number, ms: number): boolean {
+  return total * ms <= WHOLE_FILE_MS * probeBytes;
+}
+
+/**
+ * Whether a whole-file request that has handed `loaded` of `total` bytes to the network in
+ * `elapsedMs` is still on track to end within WHOLE_FILE_MS (the link may have changed since the
+ * first block). Progress counts bytes buffered on the way too, so it errs towards going on; once
+ * every byte is out, only storage's answer is left.
+ */
+export function wholeFileOnTrack(loaded: number, total: number, elapsedMs: number): boolean {
+  if (loaded >= total || elapsedMs < JUDGE_AFTER_MS) return true;
+  return elapsedMs * total <= WHOLE_FILE_MS * loaded;
+}
 
 /** A range of the file, stored or to be stored as one block. */
 export type Block = { offset: number; length: number };

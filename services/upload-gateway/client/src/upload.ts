@@ -1,18 +1,23 @@
 // Sending one file: ask the gateway for an upload intent, put the bytes straight into Blob
-// storage (one Put Blob, or staged blocks sized and paced to the link, each retried alone), then
-// ask the gateway to verify it. An Upload object can be run again after a failure and continues
-// where it stopped; one made from a saved intent (a reopened page) asks the gateway which blocks
-// storage already holds and sends only the rest.
+// storage (one Put Blob, or staged blocks sized and paced to the link, each retried alone; where
+// the first block shows a link fast enough, the whole file in one request), then ask the gateway
+// to verify it. An Upload object can be run again after a failure and continues where it stopped;
+// one made from a saved intent (a reopened page) asks the gateway which blocks storage already
+// holds and sends only the rest.
 import type { UploadIntent, UploadKind, UploadResumption } from '@uplink/contracts';
 import { retryAfterMs } from '@uplink/kit/retry-after';
 import {
   type Block,
   BlockPacer,
   blockId,
+  FIRST_BLOCK_BYTES,
   missingRanges,
   returnRange,
   takeBlock,
   usableBlocks,
+  WHOLE_FILE_MAX_BYTES,
+  wholeFileFits,
+  wholeFileOnTrack,
 } from './blocks.ts';
 
 export type UploadMeta = { fileName: string; contentType: string; kind: UploadKind };
@@ -62,6 +67,15 @@ function expiresSoon(intent: UploadIntent): boolean {
 /** Failures after which the blob is gone or unusable (the server deletes rejected blobs). */
 const BLOB_DISCARDED = new Set(['upload_rejected', 'payload_too_large', 'unsupported_media_type', 'storage']);
 
+/** How often a whole-file request's progress is judged, besides at each progress event. */
+const JUDGE_EVERY_MS = 100;
+
+/**
+ * The link was too slow for a whole file in one request on this page (the first block said so, or
+ * the request was given up or dropped): the page's next files go in blocks at once.
+ */
+let blocksOnly = false;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function retryAfter(header: string | null): number | undefined {
@@ -84,9 +98,11 @@ function putBytes(
   headers: Record<string, string>,
   body: Blob | string,
   onProgress: (loaded: number) => void,
+  signal?: AbortSignal,
 ): Promise<XhrResult> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
     let stallTimer = 0;
     const stalled = () => xhr.abort();
     const moved = () => {
@@ -215,6 +231,8 @@ export class Upload {
   private checkStorage = false;
   /** A page closed meanwhile may have sent bytes for this intent (even the whole Put Blob). */
   private mayBeStored = false;
+  /** The file was tried in one request once (putWholeFile): whatever came of it, not again. */
+  private triedWholeFile = false;
   /** What the upload is doing, shown again once a retry has gone through. */
   private phase: UploadState = 'preparing';
 
@@ -302,7 +320,7 @@ export class Upload {
     if (!this.committed) {
       this.enter(observer, 'uploading');
       if (intent.blockBytes === null) await this.putBlob(intent, observer);
-      else await this.putBlocks(intent, intent.blockBytes, observer);
+      else await this.putStaged(intent, intent.blockBytes, observer);
       this.committed = true;
     }
     observer.progress(this.blob.size, this.blob.size);
@@ -370,11 +388,102 @@ export class Upload {
     });
   }
 
+  /** A staged intent's file: in one request where the link is fast enough, else in blocks. */
+  private async putStaged(
+    intent: UploadIntent,
+    maxBlockBytes: number,
+    observer: UploadObserver,
+  ): Promise<void> {
+    if (this.wholeFileWorth() && (await this.probeForWholeFile(intent, maxBlockBytes, observer))) return;
+    await this.putBlocks(intent, maxBlockBytes, observer);
+  }
+
   /**
-   * Put Block for every range not stored yet, sized and paced to the link (BlockPacer), then Put
-   * Block List of every stored block in offset order. A failed block's range goes back to be cut
-   * again at the size the pacer says now.
+   * Whether a staged intent's file is tried in one request first: once per upload, before any
+   * block is stored (a reopened page's intent may have blocks), on a page whose link has not
+   * shown it is too slow.
    */
+  private wholeFileWorth(): boolean {
+    const worth =
+      !this.triedWholeFile &&
+      !blocksOnly &&
+      !this.mayBeStored &&
+      this.stored.length === 0 &&
+      this.blob.size <= WHOLE_FILE_MAX_BYTES;
+    this.triedWholeFile = true;
+    return worth;
+  }
+
+  /**
+   * Stages the first block alone and, where the time it took says the link carries the whole file
+   * within a few seconds, sends the whole file in one request. Resolves whether the blob is
+   * stored; otherwise the blocks go on, with the first one if it was stored.
+   */
+  private async probeForWholeFile(
+    intent: UploadIntent,
+    maxBlockBytes: number,
+    observer: UploadObserver,
+  ): Promise<boolean> {
+    const total = this.blob.size;
+    const block = { offset: 0, length: Math.min(FIRST_BLOCK_BYTES, maxBlockBytes, total) };
+    const url = `${intent.uploadUrl}&comp=block&blockid=${encodeURIComponent(blockId(block))}`;
+    const startedAt = performance.now();
+    let result: XhrResult;
+    try {
+      result = await putBytes(url, {}, this.blob.slice(0, block.length), () => {});
+    } catch {
+      // Dropped: a link for blocks, which send this one again.
+      blocksOnly = true;
+      return false;
+    }
+    // Refused (a SAS storage no longer takes, say): the blocks deal with it.
+    if (result.status < 200 || result.status >= 300) return false;
+    this.stored.push(block);
+    observer.progress(block.length, total);
+    if (!wholeFileFits(total, block.length, performance.now() - startedAt)) {
+      blocksOnly = true;
+      return false;
+    }
+    return this.putWholeFile(intent);
+  }
+
+  /**
+   * The whole file in one Put Blob (the staged intent's SAS may write it), given up as soon as
+   * its progress says the link got slower than the first block said (wholeFileOnTrack). Resolves
+   * whether the blob is stored; any failure leaves the file to the blocks, which retry and report
+   * it. The progress bar is not moved: given up, the request's bytes do not count.
+   */
+  private async putWholeFile(intent: UploadIntent): Promise<boolean> {
+    const total = this.blob.size;
+    const giveUp = new AbortController();
+    const startedAt = performance.now();
+    let loaded = 0;
+    const judge = () => {
+      if (!wholeFileOnTrack(loaded, total, performance.now() - startedAt)) giveUp.abort();
+    };
+    const judging = window.setInterval(judge, JUDGE_EVERY_MS);
+    try {
+      const headers = { ...intent.headers, 'x-ms-blob-type': 'BlockBlob' };
+      const result = await putBytes(
+        intent.uploadUrl,
+        headers,
+        this.blob,
+        (sent) => {
+          loaded = sent;
+          judge();
+        },
+        giveUp.signal,
+      );
+      return result.status >= 200 && result.status < 300;
+    } catch {
+      blocksOnly = true;
+      return false;
+    } finally {
+      clearInterval(judging);
+    }
+  }
+
+  /** What the gateway says of the intent's upload: its state, the stored blocks, a new SAS. */
   private async resumptionOf(intent: UploadIntent): Promise<UploadResumption> {
     const response = await callApi(`${this.apiBase}/uploads/${encodeURIComponent(intent.uploadId)}`, {
       method: 'GET',
@@ -394,6 +503,11 @@ export class Upload {
     return this.intent ?? intent;
   }
 
+  /**
+   * Put Block for every range not stored yet, sized and paced to the link (BlockPacer), then Put
+   * Block List of every stored block in offset order. A failed block's range goes back to be cut
+   * again at the size the pacer says now.
+   */
   private async putBlocks(
     first: UploadIntent,
     maxBlockBytes: number,

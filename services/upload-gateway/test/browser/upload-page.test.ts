@@ -1,5 +1,6 @@
-// The File tab, staged-block uploads with a failing request, accessibility, language and policy,
-// in headless Chromium against the real gateway on NATS, MongoDB-wire and Azurite.
+// The File tab, the whole file in one request on a fast link, staged-block uploads with failing
+// requests, accessibility, language and policy, in headless Chromium against the real gateway on
+// NATS, MongoDB-wire and Azurite.
 import { DEFAULT_MAX_BYTES } from '@uplink/contracts';
 import { formatBytes } from '@uplink/contracts/media-types';
 import { screenshot, seriousAxeViolations } from '@uplink/dev-servers';
@@ -56,7 +57,39 @@ describe('sending a file from the page', () => {
     }
   });
 
-  it('stages blocks, retries the one that failed alone, and the progress bar never goes back', async () => {
+  it('sends the whole file in one request once the first block shows a fast link', async () => {
+    const { linkId, url } = await gateway.createLink();
+    const opened = await openPage(browser, url);
+    const { page } = opened;
+    try {
+      const file = pdfFile('scan.pdf', BLOCK_BYTES * 5 + 1000);
+      // Every request to storage, by what it is.
+      const storageCalls: string[] = [];
+      page.on('requestfinished', (request) => {
+        const target = new URL(request.url());
+        if (request.method() !== 'PUT' || !target.searchParams.has('sig')) return;
+        storageCalls.push(target.searchParams.get('comp') ?? 'blob');
+      });
+
+      await page.getByRole('tab', { name: 'File' }).click();
+      await page.getByLabel('Choose files').setInputFiles(file);
+      await page.getByRole('button', { name: 'Send file' }).click();
+      await page.getByRole('heading', { name: 'Sent!' }).waitFor();
+      await expectDelivered(gateway, linkId, { size: file.bytes.length, sha256: sha256(file.bytes) });
+
+      // The first block alone, then the whole file in one Put Blob: no block list to commit.
+      await expect.poll(() => storageCalls).toEqual(['block', 'blob']);
+      const progress = await opened.progress();
+      for (let i = 1; i < progress.length; i++) {
+        expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1] ?? 0);
+      }
+      expect(progress.at(-1)).toBe(file.bytes.length);
+    } finally {
+      await opened.close();
+    }
+  });
+
+  it('goes on in blocks when the whole-file request drops, retries the block that failed alone, and the progress bar never goes back', async () => {
     const { linkId, url } = await gateway.createLink();
     const opened = await openPage(browser, url);
     const { page } = opened;
@@ -64,6 +97,17 @@ describe('sending a file from the page', () => {
       const file = pdfFile('scan.pdf', BLOCK_BYTES * 5 + 1000);
       const blockCount = Math.ceil(file.bytes.length / BLOCK_BYTES);
       expect(blockCount).toBe(6);
+      // The whole file in one request (after the first block) dies on the network: a link that
+      // drops connections, for blocks.
+      let wholeFileDropped = 0;
+      await page.route(
+        (target) => target.searchParams.has('sig') && !target.searchParams.has('comp'),
+        async (route) => {
+          if (route.request().method() !== 'PUT') return route.continue();
+          wholeFileDropped++;
+          await route.abort('connectionreset');
+        },
+      );
 
       // Every Put Block request and what became of it.
       const attempts: { blockId: string; status: number | 'failed' }[] = [];
@@ -101,6 +145,7 @@ describe('sending a file from the page', () => {
       await page.getByRole('button', { name: 'Send file' }).click();
       await page.getByRole('heading', { name: 'Sent!' }).waitFor();
       expect(failedOnce).toBe(true);
+      expect(wholeFileDropped).toBe(1);
 
       await expectDelivered(gateway, linkId, { size: file.bytes.length, sha256: sha256(file.bytes) });
 
