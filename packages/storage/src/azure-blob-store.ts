@@ -200,21 +200,24 @@ export class AzureBlobStore implements BlobStore {
 
   /** A blob's facts plus what an upload SAS could have made of it; undefined when there is none. */
   async inspect(blobName: string): Promise<UploadedBlob | undefined> {
-    const blob = this.container.getBlobClient(blobName);
-    let properties: Awaited<ReturnType<typeof blob.getProperties>>;
-    try {
-      properties = await blob.getProperties();
-    } catch (err) {
-      if (err instanceof RestError && err.statusCode === 404) return undefined;
-      throw err;
+    // Both at once: a completion waits for them.
+    const [read, snapshots] = await Promise.allSettled([
+      this.container.getBlobClient(blobName).getProperties(),
+      this.snapshotsOf(blobName),
+    ]);
+    if (read.status === 'rejected') {
+      if (read.reason instanceof RestError && read.reason.statusCode === 404) return undefined;
+      throw read.reason;
     }
+    if (snapshots.status === 'rejected') throw snapshots.reason;
+    const properties = read.value;
     if (properties.contentLength === undefined || properties.etag === undefined) return undefined;
     return {
       size: properties.contentLength,
       etag: properties.etag,
       blobType: properties.blobType,
       copied: Boolean(properties.copyId || properties.copySource || properties.copyStatus),
-      snapshots: (await this.snapshotsOf(blobName)).length,
+      snapshots: snapshots.value.length,
     };
   }
 
