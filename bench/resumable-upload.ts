@@ -252,6 +252,11 @@ type Summary = {
   medianWireRatio: number;
   /** Uplink: median time of the completion in the runs that finished (ms). */
   medianCompletionMs?: number;
+  /**
+   * Median time until storage held the whole file (s): tus's time to done, Uplink's without its
+   * completion (which verifies the file and receives the link, work tus does not do).
+   */
+  medianStoredSeconds: number | null;
 };
 
 function summarize(runs: readonly RunFigures[]): Summary {
@@ -262,6 +267,8 @@ function summarize(runs: readonly RunFigures[]): Summary {
     finished: done.length,
     runs: runs.length,
     medianSeconds: done.length > 0 ? round(median(done.map((r) => r.ms)) / 1000, 2) : null,
+    medianStoredSeconds:
+      done.length > 0 ? round(median(done.map((r) => r.ms - (r.verifyingMs ?? 0))) / 1000, 2) : null,
     medianWireRatio: round(
       percentile(
         runs.map((r) => r.wireRatio).sort((a, b) => a - b),
@@ -346,6 +353,9 @@ export async function runResumableUpload(): Promise<BenchResult> {
     const { phone, clean } = figures;
     const phoneRatio = phone ? ratioOf(phone.uplink.medianSeconds, phone.tus.medianSeconds) : null;
     const cleanRatio = clean ? ratioOf(clean.uplink.medianSeconds, clean.tus.medianSeconds) : null;
+    const cleanStoredRatio = clean
+      ? ratioOf(clean.uplink.medianStoredSeconds, clean.tus.medianStoredSeconds)
+      : null;
     const uplinkRuns = runs.filter((r) => r.contender === 'uplink');
     const maxUplinkWire = phone
       ? Math.max(...uplinkRuns.filter((r) => r.link === 'phone').map((r) => r.wireRatio))
@@ -369,7 +379,8 @@ export async function runResumableUpload(): Promise<BenchResult> {
       : undefined;
     const cleanText = clean
       ? `clean link ${clean.uplink.medianSeconds ?? '-'} s (${cleanRatio ?? '-'}x tus ${clean.tus.medianSeconds ?? '-'} s, ` +
-        `one Put Blob ${clean[FLOOR]?.medianSeconds ?? '-'} s)`
+        `one Put Blob ${clean[FLOOR]?.medianSeconds ?? '-'} s), the file in storage after ` +
+        `${clean.uplink.medianStoredSeconds ?? '-'} s (${cleanStoredRatio ?? '-'}x tus)`
       : undefined;
     const headline = `${NAME}${QUICK ? ' (quick)' : ''}: ${[phoneText, cleanText].filter(Boolean).join('; ')}`;
     return {
@@ -388,7 +399,12 @@ export async function runResumableUpload(): Promise<BenchResult> {
         deadlineMs: PHONE_DEADLINE_MS,
       },
       targets,
-      ratios: { phoneTime: phoneRatio, cleanTime: cleanRatio, phoneUplinkMaxWire: maxUplinkWire },
+      ratios: {
+        phoneTime: phoneRatio,
+        cleanTime: cleanRatio,
+        cleanStoredTime: cleanStoredRatio,
+        phoneUplinkMaxWire: maxUplinkWire,
+      },
       figures,
       runs,
       originLog: origin.logFile,
