@@ -2,11 +2,12 @@
 // page code and by tus, side by side in one run.
 //   uplink  the Upload class of services/upload-gateway/client/src/upload.ts (what the upload
 //           page runs): the intent from a real upload-gateway, the bytes to Azurite with the
-//           intent's SAS, the completion; the link must end received.
+//           intent's SAS (the first block alone, then the whole file in one Put Blob where the
+//           link is fast enough, else blocks), the completion; the link must end received.
 //   tus     tus-js-client to @tus/server with @tus/file-store, configured as a tuned deployment
 //           runs it (bench/pages/resumable-upload.ts); the stored file must have every byte.
 //   put-blob  on the clean link only, a floor: Uplink's intent and completion with the file in
-//           one Put Blob instead of staged blocks (what Azurite takes for the bytes alone).
+//           one Put Blob at once, no first block (what Azurite takes for the bytes alone).
 // Both run in the same browser, on one page origin (bench/lib/children/resumable-origin.ts),
 // through the same link (bench/lib/throttled-link.ts), which carries the page's calls to the
 // gateway or the tus server as well as its calls to the storage:
@@ -15,9 +16,10 @@
 //           of both contenders meets the same cuts);
 //   clean   no throttle, no delay, no cut.
 // Figures per contender and link: time to done (median of the runs that finished, in the
-// page's clock from the call to the uploader's end), bytes the link carried up / file size, and
-// how many runs finished before the deadline; each run's requests (intent, blocks, block list,
-// completion) with their times, in the log and the results.
+// page's clock from the call to the uploader's end) and until storage held the file (Uplink's
+// without its completion), bytes the link carried up / file size, and
+// how many runs finished before the deadline; each run's requests (intent, blocks, Put Blob,
+// block list, completion) with their times, in the log and the results.
 // Targets: Uplink finishes every run; on the phone link its time <= 1.1 x tus's and its bytes
 // <= 1.1 x the file; on the clean link its time <= 1.1 x tus's.
 //
@@ -56,7 +58,7 @@ const PHONE_DEADLINE_MS = (2.5 * FILE_BYTES * 1000) / PHONE_UP_BYTES_PER_SECOND;
 const CONTENDERS = ['uplink', 'tus'] as const;
 /**
  * The floor on the clean link: the same intent and completion as Uplink's, the file in one Put
- * Blob (bench/pages/resumable-upload.ts): what the storage takes for the bytes without staged blocks.
+ * Blob at once (bench/pages/resumable-upload.ts): what the storage takes for the bytes alone.
  */
 const FLOOR = 'put-blob';
 type Contender = (typeof CONTENDERS)[number] | typeof FLOOR;

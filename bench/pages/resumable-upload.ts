@@ -57,8 +57,9 @@ async function uplink(apiBase: string): Promise<PageOutcome> {
 
 /**
  * The floor on the clean link: the same intent, the whole file in one Put Blob (the intent's SAS
- * allows it), the same completion. It shows what storage itself takes for the bytes without
- * staged blocks; nothing of it resumes, so the benchmark runs it on the clean link only.
+ * allows it) at once, without the first block the upload page judges the link by, the same
+ * completion. It shows what storage itself takes for the bytes; nothing of it resumes, so the
+ * benchmark runs it on the clean link only.
  */
 async function putBlob(apiBase: string): Promise<PageOutcome> {
   const file = pickedFile();
