@@ -135,6 +135,11 @@ function putBytes(
   });
 }
 
+/** Put Block of `block` with the intent's SAS. */
+function putBlockUrl(intent: UploadIntent, block: Block): string {
+  return `${intent.uploadUrl}&comp=block&blockid=${encodeURIComponent(blockId(block))}`;
+}
+
 function storageFailure(result: XhrResult): UploadFailure {
   const seconds = retryAfter(result.retryAfter);
   return new UploadFailure('storage', `storage answered ${result.status}`, {
@@ -426,7 +431,7 @@ export class Upload {
   ): Promise<boolean> {
     const total = this.blob.size;
     const block = { offset: 0, length: Math.min(FIRST_BLOCK_BYTES, maxBlockBytes, total) };
-    const url = `${intent.uploadUrl}&comp=block&blockid=${encodeURIComponent(blockId(block))}`;
+    const url = putBlockUrl(intent, block);
     const startedAt = performance.now();
     let result: XhrResult;
     try {
@@ -554,7 +559,7 @@ export class Upload {
         const block = failure === undefined ? takeBlock(pending, pacer.blockBytes) : undefined;
         if (!block) break;
         const body = this.blob.slice(block.offset, block.offset + block.length);
-        const url = `${intent.uploadUrl}&comp=block&blockid=${encodeURIComponent(blockId(block))}`;
+        const url = putBlockUrl(intent, block);
         const startedAt = performance.now();
         const storedBefore = storedCount;
         let moved = false;
