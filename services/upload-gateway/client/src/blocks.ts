@@ -31,12 +31,20 @@ export function wholeFileFits(total: number, probeBytes: number, ms: number): bo
 }
 
 /**
+ * A whole-file request not answered after this long is given up, however far its progress got:
+ * progress counts the bytes buffered on the way (megabytes, on a phone or on loopback), so "every
+ * byte out" may still be seconds of the link away.
+ */
+const WHOLE_FILE_GIVE_UP_MS = 2 * WHOLE_FILE_MS;
+
+/**
  * Whether a whole-file request that has handed `loaded` of `total` bytes to the network in
  * `elapsedMs` is still on track to end within WHOLE_FILE_MS (the link may have changed since the
- * first block). Progress counts bytes buffered on the way too, so it errs towards going on; once
- * every byte is out, only storage's answer is left.
+ * first block). Progress runs ahead of the link by what is buffered, so it errs towards going
+ * on; WHOLE_FILE_GIVE_UP_MS bounds that.
  */
 export function wholeFileOnTrack(loaded: number, total: number, elapsedMs: number): boolean {
+  if (elapsedMs > WHOLE_FILE_GIVE_UP_MS) return false;
   if (loaded >= total || elapsedMs < JUDGE_AFTER_MS) return true;
   return elapsedMs * total <= WHOLE_FILE_MS * loaded;
 }

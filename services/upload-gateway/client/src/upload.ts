@@ -454,7 +454,8 @@ export class Upload {
 
   /**
    * The whole file in one Put Blob (the staged intent's SAS may write it), given up as soon as
-   * its progress says the link got slower than the first block said (wholeFileOnTrack). Resolves
+   * its progress says the link got slower than the first block said, or it takes twice as long
+   * (wholeFileOnTrack). Resolves
    * whether the blob is stored; any failure leaves the file to the blocks, which retry and report
    * it. The progress bar is not moved: given up, the request's bytes do not count.
    */

@@ -1,8 +1,9 @@
-// Blob storage as the page sees it in the resume tests (Chromium's and Firefox's): a proxy on
-// loopback in front of the run's Azurite. It holds each Put Block a moment (a slower link than
-// loopback), counts the blocks storage stored (201) by id, whoever was still waiting for the
-// answer, and cuts Put Blocks off while the tab is closing, so what storage holds is exactly what
-// was counted. With the checks both tests make of it.
+// Blob storage as the page sees it in the resume tests (Chromium's and Firefox's) and the
+// whole-file test: a proxy on loopback in front of the run's Azurite. It holds each Put Block a
+// moment (a slower link than loopback, unless told otherwise), counts the blocks storage stored
+// (201) by id, whoever was still waiting for the answer, and cuts Put Blocks off while the tab is
+// closing, so what storage holds is exactly what was counted; told to, it never reads a Put Blob
+// (a link that stalls under a whole file). With the checks the tests make of it.
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeWhenDone } from '@uplink/testing';
@@ -22,12 +23,22 @@ export type CountingStorage = {
   resume(): void;
   /** Resolves once no Put Block is on its way to storage. */
   settled(): Promise<void>;
+  /** Put Blob requests that arrived, whatever became of them. */
+  putBlobs(): number;
 };
 
 const HELD_MS = 150;
 
-/** The proxy, closed when the test or file that started it is done. */
-export async function countingStorage(): Promise<CountingStorage> {
+/**
+ * The proxy, closed when the test or file that started it is done. `heldMs`: how long each Put
+ * Block waits before it goes on; `stallPutBlob`: Put Blob requests are never read (the browser's
+ * bytes pile up unsent until it gives up).
+ */
+export async function countingStorage(
+  options: { heldMs?: number; stallPutBlob?: boolean } = {},
+): Promise<CountingStorage> {
+  const heldMs = options.heldMs ?? HELD_MS;
+  let putBlobs = 0;
   const azurite = inject('azurite');
   const upstream = new URL(azurite.blobEndpoint);
   const stored = new Map<string, number>();
@@ -67,13 +78,24 @@ export async function countingStorage(): Promise<CountingStorage> {
   const server = createServer((incoming, outgoing) => {
     const url = new URL(incoming.url ?? '/', 'http://proxy');
     const putBlock = incoming.method === 'PUT' && url.searchParams.get('comp') === 'block';
+    // Not a copy (Copy Blob From URL, the gateway's, is a PUT without comp too).
+    const putBlob =
+      incoming.method === 'PUT' &&
+      !url.searchParams.has('comp') &&
+      incoming.headers['x-ms-blob-type'] !== undefined &&
+      incoming.headers['x-ms-copy-source'] === undefined;
+    if (putBlob) putBlobs++;
+    if (putBlob && options.stallPutBlob) {
+      incoming.pause();
+      return;
+    }
     if (!putBlock) {
       void forward(incoming, outgoing, null);
       return;
     }
     incoming.pause();
     const handled = (async () => {
-      await new Promise((resolve) => setTimeout(resolve, HELD_MS));
+      await new Promise((resolve) => setTimeout(resolve, heldMs));
       if (cutting) {
         incoming.socket.destroy();
         return;
@@ -113,6 +135,7 @@ export async function countingStorage(): Promise<CountingStorage> {
     settled: async () => {
       while (underway.size > 0) await Promise.allSettled([...underway]);
     },
+    putBlobs: () => putBlobs,
   };
 }
 
