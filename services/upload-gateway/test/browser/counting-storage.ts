@@ -7,6 +7,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeWhenDone } from '@uplink/testing';
+import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { expect, inject } from 'vitest';
 import { type Block, blockOfId } from '../../client/src/blocks.ts';
 
@@ -137,6 +138,22 @@ export async function countingStorage(
     },
     putBlobs: () => putBlobs,
   };
+}
+
+/**
+ * A gateway whose storage is reached through `storage` (so SAS URLs point at the proxy). Such a
+ * gateway does not configure storage's CORS rule: done here, for its page's origin.
+ */
+export async function gatewayBehind(
+  storage: CountingStorage,
+  options: Omit<Parameters<typeof uploadGatewayHarness>[0], 'gatewayStorageConnectionString'> = {},
+): Promise<UploadGatewayHarness> {
+  const gateway = await uploadGatewayHarness({
+    ...options,
+    gatewayStorageConnectionString: storage.connectionString,
+  });
+  await gateway.storage.configure(new URL(gateway.baseUrl).origin);
+  return gateway;
 }
 
 /**

@@ -3,7 +3,7 @@
 // headless Chromium against the real gateway and Azurite, through a proxy that counts what
 // storage stored, block by block (counting-storage.ts).
 import { pdfBytes } from '@uplink/testing';
-import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
+import type { UploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import type { Browser } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectDelivered, openBrowser, openPage, sha256 } from './browser.ts';
@@ -13,6 +13,7 @@ import {
   countingStorage,
   expectEachBlockStoredOnce,
   expectProgressFrom,
+  gatewayBehind,
   SAVED_UPLOAD_COUNT,
 } from './counting-storage.ts';
 
@@ -29,15 +30,9 @@ beforeAll(async () => {
   storage = await countingStorage();
   // Blocks of at most 1 MiB: a dozen or more for the file, so "half" falls between blocks.
   [gateway, browser] = await Promise.all([
-    uploadGatewayHarness({
-      blockBytes: MiB,
-      gatewayStorageConnectionString: storage.connectionString,
-      clock: { now: () => new Date(Date.now() + clockOffsetMs) },
-    }),
+    gatewayBehind(storage, { blockBytes: MiB, clock: { now: () => new Date(Date.now() + clockOffsetMs) } }),
     openBrowser(),
   ]);
-  // The gateway reaches storage through the proxy, so it does not configure it: done here.
-  await gateway.storage.configure(new URL(gateway.baseUrl).origin);
 }, 60_000);
 
 describe('an upload continued after its page was closed', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchFirefox, PAGE_PROBE } from '@uplink/dev-servers';
 import { closeWhenDone, pdfBytes } from '@uplink/testing';
-import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
+import type { UploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import puppeteer, { type Page } from 'puppeteer-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectDelivered, sha256 } from '../browser/browser.ts';
@@ -17,6 +17,7 @@ import {
   countingStorage,
   expectEachBlockStoredOnce,
   expectProgressFrom,
+  gatewayBehind,
   SAVED_UPLOAD_COUNT,
 } from '../browser/counting-storage.ts';
 import { PROBLEM_PROBE, PROBLEMS_SEEN } from './engine.ts';
@@ -49,12 +50,10 @@ beforeAll(async () => {
   pdfPath = join(dir, 'manual.pdf');
   await writeFile(pdfPath, bytes);
   [gateway, browser] = await Promise.all([
-    uploadGatewayHarness({ blockBytes: MiB, gatewayStorageConnectionString: storage.connectionString }),
+    gatewayBehind(storage, { blockBytes: MiB }),
     launchFirefox(puppeteer),
   ]);
   closeWhenDone(() => browser.close());
-  // The gateway reaches storage through the proxy, so it does not configure it: done here.
-  await gateway.storage.configure(new URL(gateway.baseUrl).origin);
 }, 90_000);
 
 async function waitUntil(page: Page, what: string, expression: string, timeoutMs = 30_000): Promise<void> {
