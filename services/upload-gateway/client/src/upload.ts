@@ -92,6 +92,9 @@ export function isRetryable(error: unknown): boolean {
 
 type XhrResult = { status: number; retryAfter: string | null };
 
+/** Whether storage took the request (a 2xx answer). */
+const succeeded = (result: XhrResult) => result.status >= 200 && result.status < 300;
+
 /** XMLHttpRequest for its upload progress events; rejects only when no response arrived. */
 function putBytes(
   url: string,
@@ -236,8 +239,6 @@ export class Upload {
   private checkStorage = false;
   /** A page closed meanwhile may have sent bytes for this intent (even the whole Put Blob). */
   private mayBeStored = false;
-  /** The file was tried in one request once (putWholeFile): whatever came of it, not again. */
-  private triedWholeFile = false;
   /** What the upload is doing, shown again once a retry has gone through. */
   private phase: UploadState = 'preparing';
 
@@ -385,7 +386,7 @@ export class Upload {
         // A refusal after an attempt whose response was lost: that attempt may well have
         // created the blob. Verification decides.
         if (lostResponse && (result.status === 409 || result.status === 403)) return;
-        if (result.status < 200 || result.status >= 300) throw storageFailure(result);
+        if (!succeeded(result)) throw storageFailure(result);
       } catch (error) {
         if (error instanceof UploadFailure && error.code === 'network') lostResponse = true;
         throw error;
@@ -393,30 +394,19 @@ export class Upload {
     });
   }
 
-  /** A staged intent's file: in one request where the link is fast enough, else in blocks. */
+  /**
+   * A staged intent's file: in one request where the link is fast enough, else in blocks. The
+   * whole file is tried while no block of it is stored (a reopened page's intent may have some,
+   * and a first try leaves its first block), on a page whose link has not shown it is too slow.
+   */
   private async putStaged(
     intent: UploadIntent,
     maxBlockBytes: number,
     observer: UploadObserver,
   ): Promise<void> {
-    if (this.wholeFileWorth() && (await this.probeForWholeFile(intent, maxBlockBytes, observer))) return;
+    const tryWholeFile = !blocksOnly && this.stored.length === 0 && this.blob.size <= WHOLE_FILE_MAX_BYTES;
+    if (tryWholeFile && (await this.probeForWholeFile(intent, maxBlockBytes, observer))) return;
     await this.putBlocks(intent, maxBlockBytes, observer);
-  }
-
-  /**
-   * Whether a staged intent's file is tried in one request first: once per upload, before any
-   * block is stored (a reopened page's intent may have blocks), on a page whose link has not
-   * shown it is too slow.
-   */
-  private wholeFileWorth(): boolean {
-    const worth =
-      !this.triedWholeFile &&
-      !blocksOnly &&
-      !this.mayBeStored &&
-      this.stored.length === 0 &&
-      this.blob.size <= WHOLE_FILE_MAX_BYTES;
-    this.triedWholeFile = true;
-    return worth;
   }
 
   /**
@@ -442,7 +432,7 @@ export class Upload {
       return false;
     }
     // Refused (a SAS storage no longer takes, say): the blocks deal with it.
-    if (result.status < 200 || result.status >= 300) return false;
+    if (!succeeded(result)) return false;
     this.stored.push(block);
     observer.progress(block.length, total);
     if (!wholeFileFits(total, block.length, performance.now() - startedAt)) {
@@ -455,9 +445,9 @@ export class Upload {
   /**
    * The whole file in one Put Blob (the staged intent's SAS may write it), given up as soon as
    * its progress says the link got slower than the first block said, or it takes twice as long
-   * (wholeFileOnTrack). Resolves
-   * whether the blob is stored; any failure leaves the file to the blocks, which retry and report
-   * it. The progress bar is not moved: given up, the request's bytes do not count.
+   * (wholeFileOnTrack). Resolves whether the blob is stored; any failure leaves the file to the
+   * blocks, which retry and report it. The progress bar is not moved: given up, the request's
+   * bytes do not count.
    */
   private async putWholeFile(intent: UploadIntent): Promise<boolean> {
     const total = this.blob.size;
@@ -480,7 +470,7 @@ export class Upload {
         },
         giveUp.signal,
       );
-      return result.status >= 200 && result.status < 300;
+      return succeeded(result);
     } catch {
       blocksOnly = true;
       return false;
@@ -571,7 +561,7 @@ export class Upload {
             inFlight.set(block, Math.min(loaded, block.length));
             report();
           });
-          if (result.status < 200 || result.status >= 300) throw storageFailure(result);
+          if (!succeeded(result)) throw storageFailure(result);
         } catch (error) {
           inFlight.delete(block);
           returnRange(pending, block);
@@ -626,7 +616,7 @@ export class Upload {
     if (renewDue()) await renew();
     await this.withRetry(observer, async () => {
       const result = await putBytes(`${intent.uploadUrl}&comp=blocklist`, intent.headers, xml, () => {});
-      if (result.status < 200 || result.status >= 300) throw storageFailure(result);
+      if (!succeeded(result)) throw storageFailure(result);
     });
   }
 }
