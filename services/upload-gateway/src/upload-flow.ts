@@ -97,9 +97,36 @@ export function withExtensionFor(fileName: string, contentType: string): string 
   return `${stem}.${type.extensions[0]}`;
 }
 
+/** Whether the link was received with this upload among its files. */
+function receivedWith(link: LinkDocument, upload: UploadDocument): boolean {
+  return link.files?.some((file) => file.uploadId === upload._id) ?? false;
+}
+
 /** Whether the link was received with every one of these uploads among its files. */
 function receivedAll(link: LinkDocument, submitted: UploadDocument[]): boolean {
-  return submitted.every((upload) => link.files?.some((file) => file.uploadId === upload._id));
+  return submitted.every((upload) => receivedWith(link, upload));
+}
+
+/**
+ * How many files, and how many bytes together (as declared; each is verified to match), the
+ * policy lets one submission hold.
+ */
+function checkSubmissionLimits(policy: MediaPolicy, submitted: UploadDocument[]): void {
+  if (submitted.length > policy.maxFilesPerSubmission) {
+    // Too large in files rather than bytes; the request itself is well-formed, so not a 400.
+    throw new AppError(
+      'payload_too_large',
+      `At most ${policy.maxFilesPerSubmission} files can be sent together; this has ${submitted.length}.`,
+    );
+  }
+  const total = submitted.reduce((sum, upload) => sum + upload.size, 0);
+  const limit = submissionByteLimit(policy);
+  if (total > limit) {
+    throw new AppError(
+      'payload_too_large',
+      `The files are ${formatBytes(total)} together; at most ${formatBytes(limit)} can be sent together.`,
+    );
+  }
 }
 
 function receiptOf(link: LinkDocument, receivedAt: Date): SubmissionReceipt {
@@ -314,12 +341,14 @@ export class UploadFlow {
       await this.#discardUnreceived(link, submitted, now);
       throw linkUsedOrGone(status);
     }
-    await this.#checkSubmissionLimits(link, submitted);
+    // One reading of the policy for the whole submission: its limits and every file's checks.
+    const policy = await this.#policyOf(link);
+    checkSubmissionLimits(policy, submitted);
 
     const files: UploadedFile[] = [];
     for (const upload of submitted) {
       try {
-        files.push(await this.#verify(link, upload, now, customer));
+        files.push(await this.#verify(link, upload, policy, now, customer));
       } catch (err) {
         if (err instanceof AppError && err.code === 'upload_rejected') {
           throw fileRefusal(upload, err.message, several, err);
@@ -367,26 +396,6 @@ export class UploadFlow {
     return receiptOf(received, now);
   }
 
-  /** How many files, and how many bytes together (as declared; each is verified to match), the policy lets one submission hold. */
-  async #checkSubmissionLimits(link: LinkDocument, submitted: UploadDocument[]): Promise<void> {
-    const policy = await this.#policyOf(link);
-    if (submitted.length > policy.maxFilesPerSubmission) {
-      // Too large in files rather than bytes; the request itself is well-formed, so not a 400.
-      throw new AppError(
-        'payload_too_large',
-        `At most ${policy.maxFilesPerSubmission} files can be sent together; this has ${submitted.length}.`,
-      );
-    }
-    const total = submitted.reduce((sum, upload) => sum + upload.size, 0);
-    const limit = submissionByteLimit(policy);
-    if (total > limit) {
-      throw new AppError(
-        'payload_too_large',
-        `The files are ${formatBytes(total)} together; at most ${formatBytes(limit)} can be sent together.`,
-      );
-    }
-  }
-
   /**
    * The checks, with storage's refusals as one of them: a request storage refuses for what the
    * blob is (a lease, an archive tier, a type no upload makes) refuses the file, in our words.
@@ -394,11 +403,12 @@ export class UploadFlow {
   async #verify(
     link: LinkDocument,
     upload: UploadDocument,
+    policy: MediaPolicy,
     now: Date,
     customer: CustomerActor,
   ): Promise<UploadedFile> {
     try {
-      return await this.#verifyStored(link, upload, now, customer);
+      return await this.#verifyStored(link, upload, policy, now, customer);
     } catch (err) {
       if (!this.#deps.storage.isRefused(err)) throw err;
       logFor(this.#deps.logger, 'upload').warn(
@@ -413,11 +423,12 @@ export class UploadFlow {
   async #verifyStored(
     link: LinkDocument,
     upload: UploadDocument,
+    policy: MediaPolicy,
     now: Date,
     customer: CustomerActor,
   ): Promise<UploadedFile> {
     const { storage } = this.#deps;
-    const [uploaded, policy] = await Promise.all([storage.inspect(upload.blobName), this.#policyOf(link)]);
+    const uploaded = await storage.inspect(upload.blobName);
     if (!uploaded) {
       // Nothing stored yet (the browser called too early): nothing to delete, the intent stays open.
       throw new AppError('upload_rejected', 'The file has not arrived in storage yet; send it again.');
@@ -569,8 +580,7 @@ export class UploadFlow {
   /** The link can take no more files: these uploads are discarded, but never one of the files it received. */
   async #discardUnreceived(link: LinkDocument, submitted: UploadDocument[], now: Date): Promise<void> {
     for (const upload of submitted) {
-      if (!link.files?.some((file) => file.uploadId === upload._id))
-        await this.#discard(upload, 'abandoned', now);
+      if (!receivedWith(link, upload)) await this.#discard(upload, 'abandoned', now);
     }
   }
 
