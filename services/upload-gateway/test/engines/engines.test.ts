@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { screenshot, seriousAxeViolations } from '@uplink/dev-servers';
+import { screenshot } from '@uplink/dev-servers';
 import { pdfBytes } from '@uplink/testing';
 import { type UploadGatewayHarness, uploadGatewayHarness } from '@uplink/testing/upload-gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import type { Engine, EnginePage } from './engine.ts';
 import { openFirefox } from './firefox.ts';
 import {
   errorText,
+  expectClean,
   isVisible,
   playbackDuration,
   recordTake,
@@ -99,11 +100,6 @@ afterAll(async () => {
 });
 
 /** No page errors and no serious or critical axe violations, as the page is now. */
-async function expectClean(page: EnginePage): Promise<void> {
-  expect(await page.problems()).toEqual([]);
-  expect(await seriousAxeViolations(page)).toEqual([]);
-}
-
 /** Sends the PDF from the File tab and checks storage holds exactly its bytes. */
 async function sendPdf(page: EnginePage, linkId: string): Promise<void> {
   await page.setInputFile('#file-input', pdfPath);

@@ -1,7 +1,9 @@
-// The customer's steps on the upload page, written once against the Engine interface, so every
-// engine goes through exactly the same flow. Selectors are the page's own structure (tab ids,
-// data-action buttons); texts come from the English messages.
+// The customer's steps on the upload page, and the checks made after them, written once against
+// the Engine interface, so every engine goes through exactly the same flow. Selectors are the
+// page's own structure (tab ids, data-action buttons); texts come from the English messages.
 
+import { seriousAxeViolations } from '@uplink/dev-servers';
+import { expect } from 'vitest';
 import { readElement } from '../../client/src/webm-duration.ts';
 import { en } from '../../src/page/messages/en.ts';
 import type { EnginePage } from './engine.ts';
@@ -9,6 +11,12 @@ import type { EnginePage } from './engine.ts';
 export const texts = en.client;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The engine logged no problem and axe-core finds no serious or critical violation. */
+export async function expectClean(page: EnginePage): Promise<void> {
+  expect(await page.problems()).toEqual([]);
+  expect(await seriousAxeViolations(page)).toEqual([]);
+}
 
 /** An expression: whether `selector` finds an element the customer can see. */
 export const isVisible = (selector: string): string =>

@@ -6,7 +6,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { screenshot, seriousAxeViolations } from '@uplink/dev-servers';
+import { screenshot } from '@uplink/dev-servers';
 import { exeBytes, heicPhoto } from '@uplink/testing';
 import {
   type DestinationDoubles,
@@ -16,9 +16,9 @@ import {
 } from '@uplink/testing/note-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openChromium } from './chromium.ts';
-import type { Engine, EnginePage } from './engine.ts';
+import type { Engine } from './engine.ts';
 import { openFirefox } from './firefox.ts';
-import { errorText, recordTake, SEND, selectTab, waitFor, waitVisible } from './flow.ts';
+import { errorText, expectClean, recordTake, SEND, selectTab, waitFor, waitVisible } from './flow.ts';
 import { openWebKit } from './webkit.ts';
 
 const ENGINES: Record<string, { open: () => Promise<Engine>; ticketId: number }> = {
@@ -60,11 +60,6 @@ afterAll(async () => {
 });
 
 const itemCount = (count: number) => `document.querySelectorAll('#items .item').length === ${count}`;
-
-async function expectClean(page: EnginePage): Promise<void> {
-  expect(await page.problems()).toEqual([]);
-  expect(await seriousAxeViolations(page)).toEqual([]);
-}
 
 describe.each(Object.entries(ENGINES))('a submission of several files in %s', (_, engineCase) => {
   let engine: Engine;
