@@ -108,10 +108,14 @@ export type UploadReceipt = Static<typeof UploadReceipt>;
 export const CUSTOMER_MESSAGE_MAX = 2000;
 /** No control characters but the newline: the message is shown to agents and put into notes. */
 const CUSTOMER_MESSAGE_PATTERN = '^[^\\u0000-\\u0009\\u000B-\\u001F\\u007F]*$';
-export const CustomerMessage = Type.String({
+/** What a customer's message may be, wherever it is stored or sent. */
+const customerMessageText = {
   minLength: 1,
   maxLength: CUSTOMER_MESSAGE_MAX,
   pattern: CUSTOMER_MESSAGE_PATTERN,
+} as const;
+export const CustomerMessage = Type.String({
+  ...customerMessageText,
   description:
     "The customer's message for the agent, sent with the files; no control characters but newlines.",
 });
@@ -132,9 +136,7 @@ export const SubmissionBody = Type.Object(
     }),
     message: Type.Optional(
       Type.String({
-        minLength: 1,
-        maxLength: CUSTOMER_MESSAGE_MAX,
-        pattern: CUSTOMER_MESSAGE_PATTERN,
+        ...customerMessageText,
         description:
           "The customer's message for the agent. Trimmed; one that is only white space counts as none. No control characters but newlines.",
       }),
